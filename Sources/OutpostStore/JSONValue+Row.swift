@@ -1,0 +1,32 @@
+import Foundation
+public import GRDB
+public import OutpostCore
+
+extension JSONValue {
+    /// A database row as a JSON object, column by column (blobs become base64 strings).
+    public init(_ row: Row) {
+        var members: [String: JSONValue] = [:]
+        for (column, value) in row {
+            members[column] = JSONValue(value)
+        }
+        self = .object(members)
+    }
+
+    /// One SQLite value as JSON.
+    public init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let integer): self = .integer(integer)
+        case .double(let double): self = .double(double)
+        case .string(let string): self = .string(string)
+        case .blob(let data): self = .string(data.base64EncodedString())
+        }
+    }
+
+    /// A JSON column's text parsed, or the raw text as a string when another client stored
+    /// something that is not JSON (shown as it is rather than hidden).
+    static func column(_ text: String?) -> JSONValue? {
+        guard let text else { return nil }
+        return (try? JSONValue(parsing: text)) ?? .string(text)
+    }
+}

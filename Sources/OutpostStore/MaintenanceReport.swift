@@ -1,0 +1,34 @@
+/// What ``Store/runMaintenance(policy:)`` did.
+public struct MaintenanceReport: Sendable, Equatable, Codable {
+    /// Completed `sync_queue` entries deleted (older than the policy's queue retention).
+    public var deletedQueueEntries: Int
+    /// Resolved conflicts deleted (older than the policy's conflict retention).
+    public var deletedConflicts: Int
+    /// Free pages returned to the file system by `PRAGMA incremental_vacuum`.
+    public var reclaimedPages: Int
+    /// Whether `ANALYZE` refreshed the query planner's statistics.
+    public var analyzed: Bool
+    public var sizeBeforeBytes: Int
+    public var sizeAfterBytes: Int
+
+    enum CodingKeys: String, CodingKey {
+        case deletedQueueEntries = "deleted_queue_entries"
+        case deletedConflicts = "deleted_conflicts"
+        case reclaimedPages = "reclaimed_pages"
+        case analyzed
+        case sizeBeforeBytes = "size_before_bytes"
+        case sizeAfterBytes = "size_after_bytes"
+    }
+}
+
+/// How long finished bookkeeping is kept. The defaults are the seed's.
+public struct MaintenancePolicy: Sendable, Equatable {
+    /// Completed queue entries older than this many days are deleted. Defaults to 7.
+    public var completedQueueRetentionDays: Int = 7
+    /// Resolved conflicts older than this many days are deleted. Defaults to 30.
+    public var resolvedConflictRetentionDays: Int = 30
+    /// At most this many free pages are vacuumed per run, to keep the run short. Defaults to 1000.
+    public var vacuumPageLimit: Int = 1000
+
+    public init() {}
+}

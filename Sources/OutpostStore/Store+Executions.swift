@@ -1,0 +1,87 @@
+import GRDB
+public import OutpostCore
+
+extension Store {
+    /// Records an execution of a workflow; it syncs like any row.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown workflow, `.alreadyExists`.
+    public func recordExecution(_ execution: Execution) throws(OutpostError) {
+        try Self.validateText(execution.id, field: "id", maximumLength: 200)
+        do {
+            try pool.write { db in
+                guard try Int.fetchOne(db, sql: "SELECT 1 FROM workflows WHERE id = ?", arguments: [execution.workflowID])
+                    != nil
+                else {
+                    throw OutpostError(.notFound, "No workflow with id '\(execution.workflowID)'.")
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO executions (id, workflow_id, status, input_data, output_data, error_message,
+                            started_at, completed_at, duration_ms, resource_usage)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        execution.id, execution.workflowID, execution.status, execution.inputData?.encoded(),
+                        execution.outputData?.encoded(), execution.errorMessage, execution.startedAt,
+                        execution.completedAt, execution.durationMilliseconds, execution.resourceUsage?.encoded(),
+                    ]
+                )
+            }
+        } catch where Self.isDuplicateKey(error) {
+            throw OutpostError(.alreadyExists, "An execution with id '\(execution.id)' already exists.")
+        } catch {
+            throw OutpostError(database: error, path: path)
+        }
+    }
+
+    /// Executions, newest first; optionally of one workflow or with one status.
+    public func executions(workflowID: String? = nil, status: String? = nil) throws(OutpostError) -> [Execution] {
+        try read { db in
+            var conditions: [String] = []
+            var arguments: [String] = []
+            if let workflowID {
+                conditions.append("workflow_id = ?")
+                arguments.append(workflowID)
+            }
+            if let status {
+                conditions.append("status = ?")
+                arguments.append(status)
+            }
+            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM executions\(filter) ORDER BY coalesce(started_at, '') DESC, id DESC",
+                arguments: StatementArguments(arguments)
+            ).map(Self.execution(from:))
+        }
+    }
+
+    /// The execution with `id`.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` when there is none.
+    public func requireExecution(id: String) throws(OutpostError) -> Execution {
+        let found = try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE id = ?", arguments: [id]).map(Self.execution(from:))
+        }
+        guard let found else {
+            throw OutpostError(.notFound, "No execution with id '\(id)'. List them with `outpost execution list`.")
+        }
+        return found
+    }
+
+    static func execution(from row: Row) -> Execution {
+        Execution(
+            id: row["id"],
+            workflowID: row["workflow_id"],
+            status: row["status"] ?? "queued",
+            inputData: JSONValue.column(row["input_data"]),
+            outputData: JSONValue.column(row["output_data"]),
+            errorMessage: row["error_message"],
+            startedAt: row["started_at"],
+            completedAt: row["completed_at"],
+            durationMilliseconds: row["duration_ms"],
+            resourceUsage: JSONValue.column(row["resource_usage"]),
+            syncStatus: row["sync_status"]
+        )
+    }
+}

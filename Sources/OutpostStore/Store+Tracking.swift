@@ -1,0 +1,117 @@
+package import GRDB
+public import OutpostCore
+
+extension Store {
+    /// Makes `table` synced: every insert, update and delete is captured in `sync_queue`.
+    ///
+    /// Safe to call again: it reinstalls the triggers with the new priority and local columns.
+    ///
+    /// ```swift
+    /// try store.track("readings", priority: 3, localColumns: ["cached_at"])
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - table: an existing table with a primary key.
+    ///   - priority: 1 (background) … 10 (critical), for rows whose `status` is not `critical`.
+    ///     Defaults to 5.
+    ///   - localColumns: columns that stay on this node. After `ALTER TABLE … ADD COLUMN`, call
+    ///     `track` again when you use local columns, so capture watches the new column.
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown table, `.invalidInput` for a table
+    ///   without a primary key, an unknown column or a priority out of range.
+    @discardableResult
+    public func track(_ table: String, priority: Int = 5, localColumns: [String] = []) throws(OutpostError)
+        -> TrackedTable
+    {
+        try write { db in
+            let schema = try TableSchema.require(table, in: db)
+            if StoreSchema.coreTables.contains(where: { $0.name == schema.name }) {
+                throw OutpostError(
+                    .invalidInput,
+                    "'\(schema.name)' is one of Outpost's core tables; it is always synced with fixed settings."
+                )
+            }
+            try CaptureTriggers.track(table: schema.name, priority: priority, localColumns: localColumns, in: db)
+            return try Self.trackedTables(in: db).first { $0.name == schema.name }!
+        }
+    }
+
+    /// Stops syncing `table`: removes its capture triggers.
+    ///
+    /// Changes still waiting in the queue would be lost to the hub, so untracking a table with
+    /// pending changes is refused unless `discardingPending` is true.
+    ///
+    /// - Returns: how many pending changes were discarded.
+    @discardableResult
+    public func untrack(_ table: String, discardingPending: Bool = false) throws(OutpostError) -> Int {
+        try write { db in
+            let schema = try TableSchema.require(table, in: db)
+            if StoreSchema.coreTables.contains(where: { $0.name == schema.name }) {
+                throw OutpostError(.invalidInput, "'\(schema.name)' is one of Outpost's core tables and is always synced.")
+            }
+            guard
+                try Int.fetchOne(db, sql: "SELECT 1 FROM outpost_tracked_tables WHERE table_name = ?", arguments: [schema.name])
+                    != nil
+            else {
+                throw OutpostError(.notFound, "Table '\(schema.name)' is not tracked, so there is nothing to untrack.")
+            }
+            let pending =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT count(*) FROM sync_queue WHERE table_name = ? AND status IN ('pending', 'processing')",
+                    arguments: [schema.name]
+                ) ?? 0
+            if pending > 0, !discardingPending {
+                throw OutpostError(
+                    .failedPrecondition,
+                    "Table '\(schema.name)' has \(pending) change(s) not yet confirmed by the hub. Sync first, "
+                        + "or pass --discard-pending to drop them from the queue."
+                )
+            }
+            try CaptureTriggers.dropTriggers(table: schema.name, in: db)
+            try db.execute(sql: "DELETE FROM outpost_tracked_tables WHERE table_name = ?", arguments: [schema.name])
+            try db.execute(
+                sql: "DELETE FROM sync_queue WHERE table_name = ? AND status IN ('pending', 'processing')",
+                arguments: [schema.name]
+            )
+            return pending
+        }
+    }
+
+    /// Every synced table, built-in ones first.
+    public func trackedTables() throws(OutpostError) -> [TrackedTable] {
+        try read { db in try Self.trackedTables(in: db) }
+    }
+
+    static func trackedTables(in db: Database) throws -> [TrackedTable] {
+        let builtIn = Set(StoreSchema.coreTables.map(\.name))
+        return try Row.fetchAll(db, sql: "SELECT * FROM outpost_tracked_tables ORDER BY table_name").map { row in
+            TrackedTable(
+                name: row["table_name"],
+                priority: row["priority"],
+                keyColumns: Self.stringArray(row["key_columns"]),
+                localColumns: Self.stringArray(row["local_columns"]),
+                isBuiltIn: builtIn.contains(row["table_name"])
+            )
+        }
+        .sorted { ($0.isBuiltIn ? 0 : 1, $0.name) < ($1.isBuiltIn ? 0 : 1, $1.name) }
+    }
+
+    private static func stringArray(_ text: String) -> [String] {
+        guard case .array(let values)? = try? JSONValue(parsing: text) else { return [] }
+        return values.compactMap(\.stringValue)
+    }
+
+    /// Runs `body` in a write transaction whose writes are *not* captured: for rows that came
+    /// from the hub, which must not echo back into the outbox.
+    ///
+    /// The guard row is inserted and deleted inside the transaction, so no other connection
+    /// ever sees it: writes made concurrently by other clients are still captured.
+    package func writeWithoutCapture<T: Sendable>(_ body: (Database) throws -> T) throws(OutpostError) -> T {
+        try write { db in
+            try db.execute(sql: "INSERT INTO outpost_applying (id) VALUES (1)")
+            let result = try body(db)
+            try db.execute(sql: "DELETE FROM outpost_applying")
+            return result
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import GRDB
+import OutpostCore
+
+/// The store's schema, as GRDB migrations: a newer Outpost opens an older store and upgrades it.
+///
+/// The seed's tables, columns, indexes, triggers and views keep their names. Outpost adds:
+/// - `sync_queue.hlc` (the hybrid-logical-clock stamp of the change) and `sync_queue.change_id`
+///   (the idempotency key, given when the change is first sent);
+/// - `conflict_resolution.created_at` (the seed's `conflict_summary` view reads it) and
+///   `conflict_resolution.base_data`;
+/// - `outpost_settings` (node id), `outpost_clock` (the clock's persisted reading),
+///   `outpost_tracked_tables` (which tables sync, their key and default priority) and
+///   `outpost_applying` (the capture guard; see ``CaptureTriggers``).
+enum StoreSchema {
+    /// The tables Outpost itself syncs from the start.
+    static let coreTables: [(name: String, priority: Int, localColumns: [String])] = [
+        ("agents", 5, ["sync_status", "last_sync"]),
+        ("workflows", 5, ["sync_status", "last_execution", "execution_count"]),
+        ("executions", 5, ["sync_status"]),
+    ]
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: seed schema, outbox, capture") { db in
+            try db.execute(sql: seedTables)
+            try db.execute(sql: outpostTables)
+            var ids = UUIDv7()
+            try db.execute(
+                sql: "INSERT INTO outpost_settings (key, value) VALUES ('node_id', ?), ('created_at', ?)",
+                arguments: [ids.next(), "\(WallClock.milliseconds())"]
+            )
+            for table in coreTables {
+                try CaptureTriggers.track(
+                    table: table.name,
+                    priority: table.priority,
+                    localColumns: table.localColumns,
+                    in: db
+                )
+            }
+            try db.execute(sql: timestampTriggers)
+        }
+        return migrator
+    }
+
+    private static let seedTables = """
+        CREATE TABLE agents (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            type TEXT NOT NULL,
+            status TEXT DEFAULT 'inactive',
+            config TEXT,
+            created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            updated_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            last_sync DATETIME,
+            sync_status TEXT DEFAULT 'pending',
+            version INTEGER DEFAULT 1
+        );
+        CREATE TABLE workflows (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            definition TEXT,
+            status TEXT DEFAULT 'draft',
+            agent_id TEXT,
+            created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            updated_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            last_execution DATETIME,
+            execution_count INTEGER DEFAULT 0,
+            sync_status TEXT DEFAULT 'pending',
+            version INTEGER DEFAULT 1,
+            FOREIGN KEY (agent_id) REFERENCES agents(id)
+        );
+        CREATE TABLE executions (
+            id TEXT PRIMARY KEY,
+            workflow_id TEXT NOT NULL,
+            status TEXT DEFAULT 'queued',
+            input_data TEXT,
+            output_data TEXT,
+            error_message TEXT,
+            started_at DATETIME,
+            completed_at DATETIME,
+            duration_ms INTEGER,
+            resource_usage TEXT,
+            sync_status TEXT DEFAULT 'pending',
+            FOREIGN KEY (workflow_id) REFERENCES workflows(id)
+        );
+        CREATE TABLE sync_queue (
+            id INTEGER PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            data TEXT,
+            priority INTEGER DEFAULT 5,
+            attempts INTEGER DEFAULT 0,
+            max_attempts INTEGER DEFAULT 5,
+            created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            last_attempt DATETIME,
+            error_message TEXT,
+            status TEXT DEFAULT 'pending',
+            hlc INTEGER NOT NULL DEFAULT 0,
+            change_id TEXT
+        );
+        CREATE TABLE conflict_resolution (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            local_version INTEGER,
+            remote_version INTEGER,
+            local_data TEXT,
+            remote_data TEXT,
+            resolution_strategy TEXT,
+            resolved_data TEXT,
+            resolved_at DATETIME,
+            resolved_by TEXT,
+            status TEXT DEFAULT 'pending',
+            created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            base_data TEXT
+        );
+
+        CREATE INDEX idx_agents_status ON agents(status);
+        CREATE INDEX idx_agents_sync_status ON agents(sync_status);
+        CREATE INDEX idx_workflows_agent_id ON workflows(agent_id);
+        CREATE INDEX idx_executions_workflow_id ON executions(workflow_id);
+        CREATE INDEX idx_executions_status ON executions(status);
+        -- The seed's two queue indexes, merged into one that also serves "pending by priority,
+        -- then age" (its `pending_sync` view): one B-tree to maintain per captured write, not two.
+        CREATE INDEX idx_sync_queue_status ON sync_queue(status, priority DESC, id);
+        CREATE INDEX idx_conflict_status ON conflict_resolution(status);
+        -- Coalescing: at most one pending entry per row; the capture trigger upserts into it.
+        CREATE UNIQUE INDEX idx_sync_queue_pending_row ON sync_queue(table_name, record_id)
+            WHERE status = 'pending';
+
+        CREATE VIEW active_agents AS
+        SELECT * FROM agents
+        WHERE status IN ('active', 'running', 'processing')
+        ORDER BY updated_at DESC;
+
+        CREATE VIEW pending_sync AS
+        SELECT table_name, record_id, operation, priority, created_at
+        FROM sync_queue
+        WHERE status = 'pending'
+        ORDER BY priority DESC, created_at ASC;
+
+        CREATE VIEW conflict_summary AS
+        SELECT
+            table_name,
+            COUNT(*) AS conflict_count,
+            MIN(created_at) AS oldest_conflict,
+            MAX(created_at) AS newest_conflict
+        FROM conflict_resolution
+        WHERE status = 'pending'
+        GROUP BY table_name;
+        """
+
+    private static let outpostTables = """
+        CREATE TABLE outpost_settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE outpost_clock (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            hlc INTEGER NOT NULL
+        );
+        INSERT INTO outpost_clock (id, hlc) VALUES (1, 0);
+        CREATE TABLE outpost_tracked_tables (
+            table_name TEXT PRIMARY KEY,
+            priority INTEGER NOT NULL,
+            key_columns TEXT NOT NULL,
+            local_columns TEXT NOT NULL DEFAULT '[]',
+            tracked_at DATETIME DEFAULT CURRENT_TIMESTAMP
+        );
+        CREATE TABLE outpost_applying (
+            id INTEGER PRIMARY KEY CHECK (id = 1)
+        );
+        """
+
+    /// The seed's `updated_at` triggers, made safe: they skip rows the sync engine applies from
+    /// the hub (which carry the hub's timestamp), let an explicit `updated_at` through, and
+    /// fire only on synced columns (so marking a row synced does not make it "updated").
+    private static let timestampTriggers = """
+        CREATE TRIGGER update_agents_timestamp
+            AFTER UPDATE OF name, type, status, config, version ON agents
+            WHEN NEW.updated_at IS OLD.updated_at AND NOT EXISTS (SELECT 1 FROM outpost_applying)
+        BEGIN
+            UPDATE agents SET updated_at = CURRENT_TIMESTAMP WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER update_workflows_timestamp
+            AFTER UPDATE OF name, definition, status, agent_id, version ON workflows
+            WHEN NEW.updated_at IS OLD.updated_at AND NOT EXISTS (SELECT 1 FROM outpost_applying)
+        BEGIN
+            UPDATE workflows SET updated_at = CURRENT_TIMESTAMP WHERE id = NEW.id;
+        END;
+        """
+}
