@@ -1,0 +1,44 @@
+import ArgumentParser
+import OutpostCore
+import OutpostStore
+
+struct MaintenanceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "maintenance",
+        abstract: "ANALYZE, delete old finished bookkeeping, and return free pages to the disk.",
+        discussion: """
+            Deletes completed queue entries older than 7 days and resolved conflicts older than 30
+            (the seed's retention). Unconfirmed changes are never deleted.
+
+            Example:
+              outpost maintenance
+              outpost maintenance --queue-days 1 --json
+            """
+    )
+
+    @OptionGroup var node: NodeOptions
+    @Option(help: "Keep completed queue entries this many days.") var queueDays = 7
+    @Option(help: "Keep resolved conflicts this many days.") var conflictDays = 30
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard queueDays >= 0, conflictDays >= 0 else {
+            throw ValidationError("--queue-days and --conflict-days must be 0 or more.")
+        }
+    }
+
+    func run() throws {
+        var policy = MaintenancePolicy()
+        policy.completedQueueRetentionDays = queueDays
+        policy.resolvedConflictRetentionDays = conflictDays
+        let report = try node.openStore().runMaintenance(policy: policy)
+        if output.json {
+            Output.json(report)
+            return
+        }
+        print("analyzed: query planner statistics refreshed")
+        print("deleted \(report.deletedQueueEntries) completed queue entr\(report.deletedQueueEntries == 1 ? "y" : "ies")")
+        print("deleted \(report.deletedConflicts) resolved conflict(s)")
+        print("reclaimed \(report.reclaimedPages) free page(s); store \(report.sizeBeforeBytes) → \(report.sizeAfterBytes) bytes")
+    }
+}

@@ -1,0 +1,141 @@
+import ArgumentParser
+import OutpostCore
+import OutpostStore
+
+struct WorkflowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workflow",
+        abstract: "Add, list, show, update and remove workflows.",
+        subcommands: [Add.self, List.self, Show.self, Update.self, Remove.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a workflow, optionally owned by an agent.",
+            discussion: """
+                Example:
+                  outpost workflow add --name "Count parts" --agent 0193a1c2-… --definition @count.json
+                  outpost workflow add --name Nightly --definition '{"steps": [{"run": "report"}]}'
+                """
+        )
+        @OptionGroup var node: NodeOptions
+        @Option(help: "A display name.") var name: String
+        @Option(help: "The workflow's id; defaults to a new time-ordered id (UUIDv7).") var id: String?
+        @Option(help: "The id of the agent that runs it.") var agent: String?
+        @Option(help: "The definition as a JSON object, or @FILE.") var definition: String?
+        @Option(help: "draft (default), active, running, …") var status = "draft"
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let definition = try definition.map { text throws(OutpostError) in
+                try JSONArgument.parseObject(text, option: "definition")
+            }
+            let workflow = try node.openStore().addWorkflow(
+                id: id,
+                name: name,
+                definition: definition,
+                status: status,
+                agentID: agent
+            )
+            if output.json { Output.json(workflow) } else { print("Added workflow \(workflow.id)") }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List workflows, most recently updated first.",
+            discussion: "Example:\n  outpost workflow list --agent 0193a1c2-… --json"
+        )
+        @OptionGroup var node: NodeOptions
+        @Option(help: "Only workflows of this agent.") var agent: String?
+        @Option(help: "Only workflows with this status.") var status: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let workflows = try node.openStore().workflows(agentID: agent, status: status)
+            if output.json {
+                Output.json(workflows)
+                return
+            }
+            Output.table(
+                headers: ["ID", "NAME", "STATUS", "AGENT", "VERSION", "SYNC", "UPDATED"],
+                rows: workflows.map {
+                    [$0.id, $0.name, $0.status, $0.agentID ?? "", "\($0.version)", $0.syncStatus ?? "", $0.updatedAt ?? ""]
+                }
+            )
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one workflow with its definition.",
+            discussion: "Example:\n  outpost workflow show 0193a1c2-7b4e-7c3d-9f12-3a4b5c6d7e8f"
+        )
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The workflow's id.") var id: String
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let workflow = try node.openStore().requireWorkflow(id: id)
+            if output.json {
+                Output.json(workflow)
+                return
+            }
+            Output.fields([
+                ("id", workflow.id), ("name", workflow.name), ("status", workflow.status),
+                ("agent", workflow.agentID ?? ""), ("version", "\(workflow.version)"),
+                ("executions", "\(workflow.executionCount)"), ("sync status", workflow.syncStatus ?? ""),
+                ("created", workflow.createdAt ?? ""), ("updated", workflow.updatedAt ?? ""),
+            ])
+            print("definition:")
+            print(workflow.definition?.encoded(.pretty) ?? "null", terminator: workflow.definition == nil ? "\n" : "")
+        }
+    }
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a workflow; its version goes up by one.",
+            discussion: """
+                Example:
+                  outpost workflow update 0193a1c2-… --status active --expected-version 2
+                """
+        )
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The workflow's id.") var id: String
+        @Option(help: "A new display name.") var name: String?
+        @Option(help: "A new definition (JSON object or @FILE); replaces the old one.") var definition: String?
+        @Option(help: "A new status.") var status: String?
+        @Option(help: "Move it to this agent.") var agent: String?
+        @Option(help: "Fail with a recorded conflict unless the workflow is at this version.")
+        var expectedVersion: Int?
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let definition = try definition.map { text throws(OutpostError) in
+                try JSONArgument.parseObject(text, option: "definition")
+            }
+            let changes = WorkflowChanges(name: name, definition: definition, status: status, agentID: agent)
+            let workflow = try node.openStore().updateWorkflow(id: id, changes, expectedVersion: expectedVersion)
+            if output.json {
+                Output.json(workflow)
+            } else {
+                print("Updated workflow \(workflow.id) to version \(workflow.version)")
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm",
+            abstract: "Remove a workflow (the delete syncs to the hub).",
+            discussion: "Example:\n  outpost workflow rm 0193a1c2-7b4e-7c3d-9f12-3a4b5c6d7e8f"
+        )
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The workflow's id.") var id: String
+
+        func run() throws {
+            try node.openStore().removeWorkflow(id: id)
+            print("Removed workflow \(id)")
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+
+/// The `outpost` command: every part of Outpost, one executable.
+@main
+struct Outpost: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outpost",
+        abstract: "Offline-first edge data: a node's SQLite store that syncs through a hub.",
+        discussion: """
+            A node keeps its agents, workflows, executions and its own tables in HOME/store.sqlite
+            and records every change to a synced table until the hub confirms it.
+
+            HOME is --home DIR, else $OUTPOST_HOME, else ./.outpost.
+
+            Start here:
+              outpost init
+              outpost agent add --name "Line camera" --type vision --config '{"fps": 5}'
+              outpost status
+            """,
+        subcommands: [
+            InitCommand.self,
+            StatusCommand.self,
+            AgentCommand.self,
+            WorkflowCommand.self,
+            ExecutionCommand.self,
+            TrackCommand.self,
+            UntrackCommand.self,
+            SQLCommand.self,
+            MaintenanceCommand.self,
+            BenchCommand.self,
+        ]
+    )
+}

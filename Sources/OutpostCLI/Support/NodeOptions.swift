@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OutpostCore
+import OutpostStore
+
+/// `--home`, shared by every command that works on a node.
+struct NodeOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The node's home folder.", discussion: "Defaults to $OUTPOST_HOME, else ./.outpost."),
+        completion: .directory
+    )
+    var home: String?
+
+    /// The home folder, resolved as documented: `--home`, `$OUTPOST_HOME`, `./.outpost`.
+    var homePath: String {
+        let chosen = home ?? ProcessInfo.processInfo.environment["OUTPOST_HOME"] ?? ".outpost"
+        return URL(fileURLWithPath: chosen).standardizedFileURL.path
+    }
+
+    var storePath: String { homePath + "/store.sqlite" }
+
+    /// Opens the node's store; a missing home is an error that says to run `outpost init`.
+    func openStore() throws(OutpostError) -> Store {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: homePath, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw OutpostError(
+                .failedPrecondition,
+                "No Outpost node at \(homePath). Run `outpost init --home \(homePath)` first, or pass the right --home."
+            )
+        }
+        return try Store(path: storePath, logger: Logger.cli)
+    }
+}
+
+/// `--json`, for every command that reads.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON for scripts instead of a table.")
+    var json = false
+}
+
+extension Logger {
+    /// The CLI's logger: quiet unless OUTPOST_LOG_LEVEL asks for more.
+    static let cli: Logger = {
+        var logger = Logger(label: "outpost")
+        let level = ProcessInfo.processInfo.environment["OUTPOST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+        logger.logLevel = level ?? .warning
+        return logger
+    }()
+}
