@@ -52,7 +52,10 @@ let package = Package(
         // MARK: Test support
         .target(
             name: "OutpostTesting",
-            dependencies: ["OutpostCore", "OutpostStore"],
+            dependencies: [
+                "OutpostCore", "OutpostStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
 

@@ -1,0 +1,27 @@
+import Foundation
+
+/// The built `outpost` executable, run as a user runs it.
+///
+/// Found next to the test bundle in the build folder (SwiftPM builds executables before the
+/// tests that depend on their target), or at `$OUTPOST_EXECUTABLE`.
+public enum OutpostExecutable {
+    public static var path: String {
+        if let override = ProcessInfo.processInfo.environment["OUTPOST_EXECUTABLE"] { return override }
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("outpost").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        for build in [".build/debug/outpost", ".build/release/outpost"]
+        where FileManager.default.isExecutableFile(atPath: build) {
+            return URL(fileURLWithPath: build).path
+        }
+        return "outpost"
+    }
+
+    /// Runs `outpost ARGUMENTS` with `--home` set to `home` (when given).
+    public static func run(_ arguments: [String], home: String? = nil) throws -> CommandResult {
+        try runProgram(path, arguments + (home.map { ["--home", $0] } ?? []))
+    }
+}

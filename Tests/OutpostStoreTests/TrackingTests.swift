@@ -1,0 +1,103 @@
+import GRDB
+import OutpostCore
+import OutpostTesting
+import Testing
+
+@testable import OutpostStore
+
+@Suite("Tracking user tables")
+struct TrackingTests {
+    @Test("a tracked user table is captured with its own priority; untracking stops capture")
+    func tracksUserTable() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.folder.remove() }
+        _ = try fixture.store.execute(sql: "CREATE TABLE readings (id TEXT PRIMARY KEY, value REAL, status TEXT)")
+        let tracked = try fixture.store.track("Readings", priority: 3)
+        #expect(tracked.name == "readings" && tracked.keyColumns == ["id"] && tracked.priority == 3)
+        _ = try fixture.store.execute(
+            sql: "INSERT INTO readings VALUES ('r1', 1.5, 'ok'); INSERT INTO readings VALUES ('r2', 9.9, 'critical')"
+        )
+        let queue = try fixture.queue()
+        #expect(queue.first { $0.record == "r1" }?.priority == 3)
+        #expect(queue.first { $0.record == "r2" }?.priority == 10)
+
+        #expect(throws: OutpostError.self) { try fixture.store.untrack("readings") }
+        #expect(try fixture.store.untrack("readings", discardingPending: true) == 2)
+        _ = try fixture.store.execute(sql: "INSERT INTO readings VALUES ('r3', 1, 'ok')")
+        #expect(try fixture.queue().filter { $0.table == "readings" }.isEmpty)
+        #expect(try fixture.store.trackedTables().map(\.name) == ["agents", "executions", "workflows"])
+    }
+
+    @Test("composite keys are recorded as a JSON array; a changed key is a delete plus a write")
+    func compositeKeys() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.folder.remove() }
+        _ = try fixture.store.execute(sql: "CREATE TABLE stock (site TEXT, sku TEXT, qty INT, PRIMARY KEY (site, sku))")
+        try fixture.store.track("stock")
+        _ = try fixture.store.execute(sql: "INSERT INTO stock VALUES ('s1', 'k1', 5)")
+        try fixture.store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+        _ = try fixture.store.execute(sql: "UPDATE stock SET sku = 'k2' WHERE sku = 'k1'")
+        let pending = try fixture.queue().filter { $0.status == "pending" }
+        #expect(pending.contains { $0.record == #"["s1","k1"]"# && $0.operation == "DELETE" })
+        #expect(pending.contains { $0.record == #"["s1","k2"]"# && $0.operation == "UPDATE" })
+    }
+
+    @Test("local-only columns are not watched by capture")
+    func localColumns() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.folder.remove() }
+        _ = try fixture.store.execute(sql: "CREATE TABLE notes (id TEXT PRIMARY KEY, body TEXT, seen_at TEXT)")
+        try fixture.store.track("notes", localColumns: ["SEEN_AT"])
+        _ = try fixture.store.execute(sql: "INSERT INTO notes VALUES ('n1', 'hi', NULL)")
+        try fixture.store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+        _ = try fixture.store.execute(sql: "UPDATE notes SET seen_at = 'now'")
+        #expect(try fixture.queue().filter { $0.status == "pending" }.isEmpty)
+        _ = try fixture.store.execute(sql: "UPDATE notes SET body = 'changed'")
+        #expect(try fixture.queue().filter { $0.status == "pending" }.count == 1)
+    }
+
+    @Test(
+        "tracking is refused clearly and changes nothing",
+        arguments: [
+            ("nokey", "has no primary key"),
+            ("missing", "No table named 'missing'"),
+            ("sync_queue", "Outpost's own bookkeeping"),
+            ("agents", "core tables"),
+            ("v", "is a view"),
+        ]
+    )
+    func refusesBadTables(table: String, message: String) throws {
+        let fixture = try StoreFixture()
+        defer { fixture.folder.remove() }
+        _ = try fixture.store.execute(sql: "CREATE TABLE nokey (a TEXT, b TEXT); CREATE VIEW v AS SELECT 1")
+        let before = try fixture.snapshot()
+        #expect {
+            try fixture.store.track(table)
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+        #expect(try fixture.snapshot() == before)
+    }
+
+    @Test("an unknown local column or a bad priority is refused and changes nothing")
+    func refusesBadSettings() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.folder.remove() }
+        _ = try fixture.store.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY, a TEXT)")
+        let before = try fixture.snapshot()
+        #expect(throws: OutpostError.self) { try fixture.store.track("t", localColumns: ["nope"]) }
+        #expect(throws: OutpostError.self) { try fixture.store.track("t", localColumns: ["id"]) }
+        #expect(throws: OutpostError.self) { try fixture.store.track("t", priority: 11) }
+        #expect(try fixture.snapshot() == before)
+    }
+
+    @Test("odd but legal table names are quoted, never spliced raw")
+    func quotesNames() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.folder.remove() }
+        _ = try fixture.store.execute(sql: #"CREATE TABLE "we""ird; name" ("k'ey" TEXT PRIMARY KEY, v TEXT)"#)
+        try fixture.store.track(#"we"ird; name"#)
+        _ = try fixture.store.execute(sql: #"INSERT INTO "we""ird; name" VALUES ('x''y', 'v')"#)
+        #expect(try fixture.queue().map(\.record) == ["x'y"])
+    }
+}
