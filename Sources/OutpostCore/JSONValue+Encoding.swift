@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension JSONValue {
     /// Formatting of ``encoded(_:)``.

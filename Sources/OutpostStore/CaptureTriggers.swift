@@ -58,7 +58,10 @@ enum CaptureTriggers {
             local.append(column)
         }
         guard (1...10).contains(priority) else {
-            throw OutpostError(.invalidInput, "Priority \(priority) is out of range; use 1 (background) to 10 (critical).")
+            throw OutpostError(
+                .invalidInput,
+                "Priority \(priority) is out of range; use 1 (background) to 10 (critical)."
+            )
         }
         try dropTriggers(table: table, in: db)
         for statement in triggerStatements(schema: schema, priority: priority, localColumns: local) {
@@ -99,7 +102,8 @@ enum CaptureTriggers {
 
         func key(_ row: String) -> String {
             if schema.primaryKey.count == 1 { return "\(row).\(quoteIdentifier(schema.primaryKey[0]))" }
-            return "json_array(" + schema.primaryKey.map { "\(row).\(quoteIdentifier($0))" }.joined(separator: ", ") + ")"
+            return "json_array(" + schema.primaryKey.map { "\(row).\(quoteIdentifier($0))" }.joined(separator: ", ")
+                + ")"
         }
         func priorityExpression(_ row: String) -> String {
             hasStatus ? "CASE WHEN \(row).\"status\" = 'critical' THEN 10 ELSE \(priority) END" : "\(priority)"

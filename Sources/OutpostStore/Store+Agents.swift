@@ -30,7 +30,7 @@ extension Store {
                 )
                 return try Self.fetchAgent(id: id, in: db)!
             }
-        } catch where Self.isDuplicateKey(error) {
+        } catch  where Self.isDuplicateKey(error) {
             throw OutpostError(.alreadyExists, "An agent with id '\(id)' already exists; choose another id.")
         } catch {
             throw OutpostError(database: error, path: path)
@@ -80,7 +80,10 @@ extension Store {
         -> Agent
     {
         guard !changes.isEmpty else {
-            throw OutpostError(.invalidInput, "Nothing to update: give at least one of --name, --type, --status, --config.")
+            throw OutpostError(
+                .invalidInput,
+                "Nothing to update: give at least one of --name, --type, --status, --config."
+            )
         }
         if let name = changes.name { try Self.validateText(name, field: "name") }
         if let type = changes.type { try Self.validateText(type, field: "type", maximumLength: 100) }
@@ -95,7 +98,13 @@ extension Store {
             assignments.append(Assignment(column: "config", value: config.encoded(), json: config))
         }
         let outcome = try write { db in
-            try updateVersioned(table: "agents", id: id, assignments: assignments, expectedVersion: expectedVersion, in: db)
+            try updateVersioned(
+                table: "agents",
+                id: id,
+                assignments: assignments,
+                expectedVersion: expectedVersion,
+                in: db
+            )
         }
         try check(outcome, entity: "agent", id: id, expectedVersion: expectedVersion)
         return try requireAgent(id: id)
@@ -111,7 +120,7 @@ extension Store {
                 try db.execute(sql: "DELETE FROM agents WHERE id = ?", arguments: [id])
                 return db.changesCount
             }
-        } catch where Self.isForeignKeyViolation(error) {
+        } catch  where Self.isForeignKeyViolation(error) {
             throw OutpostError(
                 .failedPrecondition,
                 "Agent '\(id)' still has workflows; remove or reassign them first (`outpost workflow list --agent \(id)`)."

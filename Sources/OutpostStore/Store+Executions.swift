@@ -9,8 +9,9 @@ extension Store {
         try Self.validateText(execution.id, field: "id", maximumLength: 200)
         do {
             try pool.write { db in
-                guard try Int.fetchOne(db, sql: "SELECT 1 FROM workflows WHERE id = ?", arguments: [execution.workflowID])
-                    != nil
+                guard
+                    try Int.fetchOne(db, sql: "SELECT 1 FROM workflows WHERE id = ?", arguments: [execution.workflowID])
+                        != nil
                 else {
                     throw OutpostError(.notFound, "No workflow with id '\(execution.workflowID)'.")
                 }
@@ -27,7 +28,7 @@ extension Store {
                     ]
                 )
             }
-        } catch where Self.isDuplicateKey(error) {
+        } catch  where Self.isDuplicateKey(error) {
             throw OutpostError(.alreadyExists, "An execution with id '\(execution.id)' already exists.")
         } catch {
             throw OutpostError(database: error, path: path)
@@ -61,7 +62,9 @@ extension Store {
     /// - Throws: ``OutpostError`` `.notFound` when there is none.
     public func requireExecution(id: String) throws(OutpostError) -> Execution {
         let found = try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE id = ?", arguments: [id]).map(Self.execution(from:))
+            try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE id = ?", arguments: [id]).map(
+                Self.execution(from:)
+            )
         }
         guard let found else {
             throw OutpostError(.notFound, "No execution with id '\(id)'. List them with `outpost execution list`.")

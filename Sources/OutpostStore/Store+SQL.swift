@@ -10,11 +10,13 @@ extension Store {
     /// - Throws: ``OutpostError`` `.invalidInput` with SQLite's reason for a bad statement.
     public func execute(sql: String) throws(OutpostError) -> SQLResult {
         guard !sql.allSatisfy({ $0.isWhitespace || $0 == ";" }) else {
-            throw OutpostError(.invalidInput, "The SQL text is empty; give a statement such as \"SELECT * FROM agents\".")
+            throw OutpostError(
+                .invalidInput,
+                "The SQL text is empty; give a statement such as \"SELECT * FROM agents\"."
+            )
         }
         return try write { db in
             var result = SQLResult(columns: [], rows: [], changedRows: 0, returnedRows: false)
-            let before = db.totalChangesCount
             let statements = try db.allStatements(sql: sql)
             while let statement = try statements.next() {
                 if statement.columnCount > 0 {
@@ -24,10 +26,17 @@ extension Store {
                     result.returnedRows = true
                 } else {
                     try statement.execute()
+                    // changes() counts the statement's own rows, not those its triggers wrote; DDL
+                    // leaves it at the previous statement's value, so only DML is counted.
+                    if Self.isDataChange(statement.sql) { result.changedRows += db.changesCount }
                 }
             }
-            result.changedRows = db.totalChangesCount - before
             return result
         }
+    }
+
+    private static func isDataChange(_ sql: String) -> Bool {
+        let keyword = sql.drop { $0.isWhitespace }.prefix { $0.isLetter }.uppercased()
+        return ["INSERT", "UPDATE", "DELETE", "REPLACE", "WITH"].contains(keyword)
     }
 }

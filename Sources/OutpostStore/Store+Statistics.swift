@@ -27,7 +27,10 @@ extension Store {
                     "SELECT CAST(priority AS TEXT), count(*) FROM sync_queue WHERE status = 'pending' GROUP BY priority"
                 ),
                 conflicts: try grouped("SELECT status, count(*) FROM conflict_resolution GROUP BY status"),
-                trackedTables: try String.fetchAll(db, sql: "SELECT table_name FROM outpost_tracked_tables ORDER BY table_name"),
+                trackedTables: try String.fetchAll(
+                    db,
+                    sql: "SELECT table_name FROM outpost_tracked_tables ORDER BY table_name"
+                ),
                 databaseSizeMB: Double(pages * pageSize) / (1024 * 1024)
             )
         }

@@ -46,10 +46,17 @@ extension Store {
         try write { db in
             let schema = try TableSchema.require(table, in: db)
             if StoreSchema.coreTables.contains(where: { $0.name == schema.name }) {
-                throw OutpostError(.invalidInput, "'\(schema.name)' is one of Outpost's core tables and is always synced.")
+                throw OutpostError(
+                    .invalidInput,
+                    "'\(schema.name)' is one of Outpost's core tables and is always synced."
+                )
             }
             guard
-                try Int.fetchOne(db, sql: "SELECT 1 FROM outpost_tracked_tables WHERE table_name = ?", arguments: [schema.name])
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT 1 FROM outpost_tracked_tables WHERE table_name = ?",
+                    arguments: [schema.name]
+                )
                     != nil
             else {
                 throw OutpostError(.notFound, "Table '\(schema.name)' is not tracked, so there is nothing to untrack.")

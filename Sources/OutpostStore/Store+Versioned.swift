@@ -98,7 +98,10 @@ extension Store {
             throw OutpostError(.invalidInput, "The \(field) must not be empty.")
         }
         guard text.count <= maximumLength else {
-            throw OutpostError(.invalidInput, "The \(field) is \(text.count) characters long; at most \(maximumLength) are allowed.")
+            throw OutpostError(
+                .invalidInput,
+                "The \(field) is \(text.count) characters long; at most \(maximumLength) are allowed."
+            )
         }
         guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
             throw OutpostError(.invalidInput, "The \(field) contains a control character; use printable text.")

@@ -25,7 +25,7 @@ extension Store {
                 )
                 return try Self.fetchWorkflow(id: id, in: db)!
             }
-        } catch where Self.isDuplicateKey(error) {
+        } catch  where Self.isDuplicateKey(error) {
             throw OutpostError(.alreadyExists, "A workflow with id '\(id)' already exists; choose another id.")
         } catch {
             throw OutpostError(database: error, path: path)
@@ -117,7 +117,7 @@ extension Store {
                 try db.execute(sql: "DELETE FROM workflows WHERE id = ?", arguments: [id])
                 return db.changesCount
             }
-        } catch where Self.isForeignKeyViolation(error) {
+        } catch  where Self.isForeignKeyViolation(error) {
             throw OutpostError(
                 .failedPrecondition,
                 "Workflow '\(id)' still has executions recorded, so it cannot be removed."

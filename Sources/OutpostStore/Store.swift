@@ -1,7 +1,7 @@
+import Foundation
 public import GRDB
 public import Logging
 public import OutpostCore
-import Foundation
 
 /// A node's embedded SQLite store: its agents, workflows, executions, its own tables, and the
 /// outbox that records every change to a synced table until the hub confirms it.
@@ -54,9 +54,10 @@ public final class Store: Sendable {
             try pool.writeWithoutTransaction { db in try Self.enableIncrementalVacuumIfEmpty(db) }
             try StoreSchema.migrator.migrate(pool)
             try pool.write { db in try Self.raiseClockFloor(db) }
-            nodeID = try pool.read { db in
-                try String.fetchOne(db, sql: "SELECT value FROM outpost_settings WHERE key = 'node_id'")
-            } ?? ""
+            nodeID =
+                try pool.read { db in
+                    try String.fetchOne(db, sql: "SELECT value FROM outpost_settings WHERE key = 'node_id'")
+                } ?? ""
         } catch {
             throw OutpostError(database: error, path: path)
         }

@@ -18,7 +18,8 @@ public struct TableSchema: Sendable, Equatable {
     public static func require(_ name: String, in db: Database) throws -> TableSchema {
         let found = try Row.fetchOne(
             db,
-            sql: "SELECT name, type, sql FROM sqlite_master WHERE name = ? COLLATE NOCASE AND type IN ('table', 'view')",
+            sql:
+                "SELECT name, type, sql FROM sqlite_master WHERE name = ? COLLATE NOCASE AND type IN ('table', 'view')",
             arguments: [name]
         )
         guard let found else {
@@ -42,7 +43,11 @@ public struct TableSchema: Sendable, Equatable {
                 "'\(canonical)' is part of Outpost's own bookkeeping and cannot be synced or changed this way."
             )
         }
-        let info = try Row.fetchAll(db, sql: "SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", arguments: [canonical])
+        let info = try Row.fetchAll(
+            db,
+            sql: "SELECT name, pk FROM pragma_table_info(?) ORDER BY cid",
+            arguments: [canonical]
+        )
         let columns = info.map { $0["name"] as String }
         let primaryKey =
             info

@@ -6,7 +6,9 @@ import Testing
 struct JSONValueTests {
     @Test("parses every JSON type and keeps integers apart from doubles")
     func parsesAllTypes() throws {
-        let value = try JSONValue(parsing: #"{"a": 1, "b": 1.5, "c": "x\n\u00e9\ud83d\ude00", "d": [true, false, null], "e": {}}"#)
+        let value = try JSONValue(
+            parsing: #"{"a": 1, "b": 1.5, "c": "x\n\u00e9\ud83d\ude00", "d": [true, false, null], "e": {}}"#
+        )
         #expect(value["a"] == .integer(1))
         #expect(value["b"] == .double(1.5))
         #expect(value["c"] == .string("x\né😀"))

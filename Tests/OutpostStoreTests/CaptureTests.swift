@@ -101,7 +101,10 @@ struct CaptureTests {
         let fixture = try StoreFixture()
         defer { fixture.folder.remove() }
         try fixture.store.writeWithoutCapture { db in
-            try db.execute(sql: "INSERT INTO agents (id, name, type, updated_at) VALUES ('remote', 'R', 't', '2020-01-01 00:00:00')")
+            try db.execute(
+                sql:
+                    "INSERT INTO agents (id, name, type, updated_at) VALUES ('remote', 'R', 't', '2020-01-01 00:00:00')"
+            )
             try db.execute(sql: "UPDATE agents SET name = 'R2' WHERE id = 'remote'")
         }
         #expect(try fixture.queue().isEmpty)
@@ -120,7 +123,9 @@ struct CaptureTests {
         _ = try fixture.store.addAgent(id: "a1", name: "A", type: "t")
         try fixture.store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
         try fixture.store.write { db in
-            try db.execute(sql: "UPDATE agents SET sync_status = 'synced', last_sync = CURRENT_TIMESTAMP WHERE id = 'a1'")
+            try db.execute(
+                sql: "UPDATE agents SET sync_status = 'synced', last_sync = CURRENT_TIMESTAMP WHERE id = 'a1'"
+            )
         }
         #expect(try fixture.queue().filter { $0.status == "pending" }.isEmpty)
     }
@@ -130,7 +135,9 @@ struct CaptureTests {
         let fixture = try StoreFixture()
         defer { fixture.folder.remove() }
         try fixture.store.write { db in
-            try db.execute(sql: "INSERT INTO agents (id, name, type, updated_at) VALUES ('a1', 'A', 't', '2000-01-01 00:00:00')")
+            try db.execute(
+                sql: "INSERT INTO agents (id, name, type, updated_at) VALUES ('a1', 'A', 't', '2000-01-01 00:00:00')"
+            )
             try db.execute(sql: "UPDATE agents SET name = 'B' WHERE id = 'a1'")
         }
         #expect(try fixture.store.requireAgent(id: "a1").updatedAt != "2000-01-01 00:00:00")

@@ -29,7 +29,9 @@ struct EntityTests {
         #expect(conflict["local_version"] == 1 && conflict["remote_version"] == 2)
         #expect(conflict["status"] == "pending")
         #expect(conflict["local_data"]?.stringValue?.contains("stale") == true)
-        let summary = try fixture.store.read { db in try Int.fetchOne(db, sql: "SELECT conflict_count FROM conflict_summary") }
+        let summary = try fixture.store.read { db in
+            try Int.fetchOne(db, sql: "SELECT conflict_count FROM conflict_summary")
+        }
         #expect(summary == 1)
     }
 
@@ -43,7 +45,9 @@ struct EntityTests {
         #expect(throws: OutpostError.self) { try fixture.store.addWorkflow(name: "X", agentID: "nobody") }
         try fixture.store.recordExecution(Execution(id: "e1", workflowID: workflow.id, status: "completed"))
         #expect(try fixture.store.executions(workflowID: workflow.id).map(\.id) == ["e1"])
-        #expect(throws: OutpostError.self) { try fixture.store.recordExecution(Execution(id: "e2", workflowID: "none")) }
+        #expect(throws: OutpostError.self) {
+            try fixture.store.recordExecution(Execution(id: "e2", workflowID: "none"))
+        }
         #expect {
             try fixture.store.removeAgent(id: "a1")
         } throws: { error in (error as? OutpostError)?.code == .failedPrecondition }
@@ -73,7 +77,8 @@ struct EntityTests {
             case "bad SQL": _ = try fixture.store.execute(sql: "SELEC 1")
             default:
                 _ = try fixture.store.execute(
-                    sql: "INSERT INTO agents (id, name, type) VALUES ('a9', 'N', 't'); INSERT INTO agents (id) VALUES ('x')"
+                    sql:
+                        "INSERT INTO agents (id, name, type) VALUES ('a9', 'N', 't'); INSERT INTO agents (id) VALUES ('x')"
                 )
             }
         }

@@ -47,7 +47,8 @@ struct MaintenanceTests {
         defer { fixture.folder.remove() }
         _ = try fixture.store.execute(sql: "CREATE TABLE junk (id INTEGER PRIMARY KEY, blob TEXT)")
         _ = try fixture.store.execute(
-            sql: "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO junk SELECT i, printf('%.2000c', 'x') FROM n"
+            sql:
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO junk SELECT i, printf('%.2000c', 'x') FROM n"
         )
         _ = try fixture.store.execute(sql: "DELETE FROM junk")
         let report = try fixture.store.runMaintenance()

@@ -13,7 +13,9 @@ struct StoreSchemaTests {
         let fixture = try StoreFixture()
         defer { fixture.folder.remove() }
         let objects = try fixture.store.read { db in
-            try Row.fetchAll(db, sql: "SELECT type, name FROM sqlite_master").map { "\($0["type"] as String):\($0["name"] as String)" }
+            try Row.fetchAll(db, sql: "SELECT type, name FROM sqlite_master").map {
+                "\($0["type"] as String):\($0["name"] as String)"
+            }
         }
         for expected in [
             "table:agents", "table:workflows", "table:executions", "table:sync_queue", "table:conflict_resolution",

@@ -77,17 +77,38 @@ struct CaptureBenchmark {
         var multiCaptured = Double.infinity
         for round in 1...rounds {
             plain = min(plain, try timeInsert(into: "bench_plain", tracked: false, batch: rows, store, keys, payloads))
-            captured = min(captured, try timeInsert(into: "bench_captured", tracked: true, batch: rows, store, keys, payloads))
+            captured = min(
+                captured,
+                try timeInsert(into: "bench_captured", tracked: true, batch: rows, store, keys, payloads)
+            )
             small = min(small, try timeInsert(into: "bench_small", tracked: true, batch: 100, store, keys, payloads))
             multiPlain = min(
                 multiPlain,
-                try timeInsert(into: "bench_plain", tracked: false, batch: rows, perStatement: 100, store, keys, payloads)
+                try timeInsert(
+                    into: "bench_plain",
+                    tracked: false,
+                    batch: rows,
+                    perStatement: 100,
+                    store,
+                    keys,
+                    payloads
+                )
             )
             multiCaptured = min(
                 multiCaptured,
-                try timeInsert(into: "bench_captured", tracked: true, batch: rows, perStatement: 100, store, keys, payloads)
+                try timeInsert(
+                    into: "bench_captured",
+                    tracked: true,
+                    batch: rows,
+                    perStatement: 100,
+                    store,
+                    keys,
+                    payloads
+                )
             )
-            progress("run \(round)/\(rounds): plain \(format(plain)) s, captured \(format(captured)) s, 100-row \(format(small)) s")
+            progress(
+                "run \(round)/\(rounds): plain \(format(plain)) s, captured \(format(captured)) s, 100-row \(format(small)) s"
+            )
         }
         return Result(
             machine: MachineDescription.current,
@@ -119,10 +140,12 @@ struct CaptureBenchmark {
         try store.write { db in
             try db.execute(sql: "DELETE FROM sync_queue")
             try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
-            try db.execute(sql: "CREATE TABLE \(table) (id TEXT PRIMARY KEY, payload TEXT NOT NULL, status TEXT NOT NULL)")
+            try db.execute(
+                sql: "CREATE TABLE \(table) (id TEXT PRIMARY KEY, payload TEXT NOT NULL, status TEXT NOT NULL)"
+            )
         }
         if tracked { try store.track(table) }
-        try store.pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        _ = try store.pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
 
         let start = ContinuousClock.now
         var index = 0

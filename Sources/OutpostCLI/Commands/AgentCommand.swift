@@ -27,7 +27,9 @@ struct AgentCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let config = try config.map { text throws(OutpostError) in try JSONArgument.parseObject(text, option: "config") }
+            let config = try config.map { text throws(OutpostError) in
+                try JSONArgument.parseObject(text, option: "config")
+            }
             let store = try node.openStore()
             let agent = try store.addAgent(id: id, name: name, type: type, status: status, config: config)
             if output.json { Output.json(agent) } else { print("Added agent \(agent.id)") }
@@ -111,10 +113,16 @@ struct AgentCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let config = try config.map { text throws(OutpostError) in try JSONArgument.parseObject(text, option: "config") }
+            let config = try config.map { text throws(OutpostError) in
+                try JSONArgument.parseObject(text, option: "config")
+            }
             let changes = AgentChanges(name: name, type: type, status: status, config: config)
             let agent = try node.openStore().updateAgent(id: id, changes, expectedVersion: expectedVersion)
-            if output.json { Output.json(agent) } else { print("Updated agent \(agent.id) to version \(agent.version)") }
+            if output.json {
+                Output.json(agent)
+            } else {
+                print("Updated agent \(agent.id) to version \(agent.version)")
+            }
         }
     }
 

@@ -23,7 +23,10 @@ struct InitCommand: ParsableCommand {
         do {
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         } catch {
-            throw OutpostError(.storage, "Cannot create the home folder \(home): \((error as NSError).localizedDescription).")
+            throw OutpostError(
+                .storage,
+                "Cannot create the home folder \(home): \((error as NSError).localizedDescription)."
+            )
         }
         let existed = FileManager.default.fileExists(atPath: node.storePath)
         let store = try Store(path: node.storePath, createIfMissing: true, logger: .cli)

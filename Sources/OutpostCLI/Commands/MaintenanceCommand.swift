@@ -37,8 +37,12 @@ struct MaintenanceCommand: ParsableCommand {
             return
         }
         print("analyzed: query planner statistics refreshed")
-        print("deleted \(report.deletedQueueEntries) completed queue entr\(report.deletedQueueEntries == 1 ? "y" : "ies")")
+        print(
+            "deleted \(report.deletedQueueEntries) completed queue entr\(report.deletedQueueEntries == 1 ? "y" : "ies")"
+        )
         print("deleted \(report.deletedConflicts) resolved conflict(s)")
-        print("reclaimed \(report.reclaimedPages) free page(s); store \(report.sizeBeforeBytes) → \(report.sizeAfterBytes) bytes")
+        print(
+            "reclaimed \(report.reclaimedPages) free page(s); store \(report.sizeBeforeBytes) → \(report.sizeAfterBytes) bytes"
+        )
     }
 }

@@ -25,7 +25,8 @@ struct StatusCommand: ParsableCommand {
             return
         }
         func summary(_ counts: [String: Int]) -> String {
-            counts.isEmpty ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            counts.isEmpty
+                ? "none" : counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
         let byPriority = statistics.pendingByPriority
             .sorted { (Int($0.key) ?? 0) > (Int($1.key) ?? 0) }

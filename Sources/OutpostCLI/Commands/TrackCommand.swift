@@ -53,7 +53,9 @@ struct TrackCommand: ParsableCommand {
         if output.json {
             Output.json(tracked)
         } else {
-            print("Tracking \(tracked.name) (key \(tracked.keyColumns.joined(separator: ", ")), priority \(tracked.priority))")
+            print(
+                "Tracking \(tracked.name) (key \(tracked.keyColumns.joined(separator: ", ")), priority \(tracked.priority))"
+            )
         }
     }
 }

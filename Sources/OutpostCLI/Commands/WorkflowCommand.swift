@@ -60,7 +60,10 @@ struct WorkflowCommand: ParsableCommand {
             Output.table(
                 headers: ["ID", "NAME", "STATUS", "AGENT", "VERSION", "SYNC", "UPDATED"],
                 rows: workflows.map {
-                    [$0.id, $0.name, $0.status, $0.agentID ?? "", "\($0.version)", $0.syncStatus ?? "", $0.updatedAt ?? ""]
+                    [
+                        $0.id, $0.name, $0.status, $0.agentID ?? "", "\($0.version)", $0.syncStatus ?? "",
+                        $0.updatedAt ?? "",
+                    ]
                 }
             )
         }

@@ -1,0 +1,118 @@
+import Foundation
+import OutpostCore
+import OutpostTesting
+import Testing
+
+@Suite("outpost refuses bad input and changes nothing", .serialized)
+struct BadInputTests {
+    @Test(
+        "one clear line, a non-zero exit, and the store unchanged",
+        arguments: [
+            (["agent", "add", "--name", "X", "--type", "t", "--config", #"{"fps": }"#], "line 1, column 9"),
+            (["agent", "add", "--name", "X", "--type", "t", "--config", "[1, 2]"], "must be a JSON object"),
+            (["agent", "add", "--name", "X", "--type", "t", "--id", "a1"], "already exists"),
+            (["agent", "show", "nobody"], "No agent with id 'nobody'"),
+            (["agent", "update", "nobody", "--name", "x"], "No agent with id 'nobody'"),
+            (["agent", "list", "--sort", "name; DROP TABLE agents"], "has no column"),
+            (["workflow", "add", "--name", "W", "--agent", "nobody"], "No agent with id 'nobody'"),
+            (
+                ["workflow", "add", "--name", "W", "--definition", "@/no/such/file.json"],
+                "Cannot read /no/such/file.json"
+            ),
+            (["execution", "show", "nobody"], "No execution with id"),
+            (["track", "nokey"], "has no primary key"),
+            (["track", "missing"], "No table named 'missing'"),
+            (["track", "keyed", "--local-columns", "nope"], "has no column 'nope'"),
+            (["untrack", "agents"], "core tables"),
+            (
+                ["sql", "INSERT INTO agents (id, name, type) VALUES ('z', 'Z', 't'); INSERT INTO nowhere VALUES (1)"],
+                "no such table"
+            ),
+        ]
+    )
+    func refuses(arguments: [String], message: String) throws {
+        let node = try NodeHome()
+        defer { node.folder.remove() }
+        _ = try node.outpost("agent", "add", "--name", "A", "--type", "t", "--id", "a1")
+        _ = try node.outpost("sql", "CREATE TABLE nokey (a TEXT); CREATE TABLE keyed (id TEXT PRIMARY KEY)")
+        let before = try node.snapshot()
+        expectOneLineFailure(try node.outpost(arguments: arguments), mentioning: message)
+        #expect(try node.snapshot() == before)
+    }
+
+    @Test("a missing home is reported, and nothing is created")
+    func missingHome() throws {
+        let node = try NodeHome(initialised: false)
+        defer { node.folder.remove() }
+        expectOneLineFailure(try node.outpost("status"), mentioning: "Run `outpost init")
+        expectOneLineFailure(
+            try node.outpost("agent", "add", "--name", "A", "--type", "t"),
+            mentioning: "No Outpost node"
+        )
+        #expect(!FileManager.default.fileExists(atPath: node.home))
+    }
+
+    @Test("a read-only disk is reported clearly and the store is unchanged")
+    func readOnlyDisk() throws {
+        let mount = try ScratchMount(sizeKilobytes: 4096)
+        defer { mount.unmount() }
+        let home = mount.path + "/node"
+        #expect(try OutpostExecutable.run(["init"], home: home).status == 0)
+        #expect(try OutpostExecutable.run(["agent", "add", "--name", "A", "--type", "t"], home: home).status == 0)
+        let before = try StoreSnapshot.take(home + "/store.sqlite")
+        try mount.remount(readOnly: true)
+        let result = try OutpostExecutable.run(["agent", "add", "--name", "B", "--type", "t"], home: home)
+        expectOneLineFailure(result, mentioning: "read-only")
+        try mount.remount(readOnly: false)
+        #expect(try StoreSnapshot.take(home + "/store.sqlite") == before)
+    }
+
+    @Test("a full disk is reported clearly and nothing is half-written")
+    func fullDisk() throws {
+        let mount = try ScratchMount(sizeKilobytes: 1024)
+        defer { mount.unmount() }
+        let home = mount.path + "/node"
+        #expect(try OutpostExecutable.run(["init"], home: home).status == 0)
+        #expect(try OutpostExecutable.run(["agent", "add", "--name", "A", "--type", "t"], home: home).status == 0)
+        let before = try StoreSnapshot.take(home + "/store.sqlite")
+        // Fill what is left of the disk.
+        _ = try runProgram("/bin/dd", ["if=/dev/zero", "of=\(mount.path)/filler", "bs=4k"])
+        let bigConfig = try TemporaryDirectory()
+        defer { bigConfig.remove() }
+        let configPath = bigConfig.appending("big.json")
+        let payload = "{\"blob\": \"" + String(repeating: "x", count: 600_000) + "\"}"
+        try Data(payload.utf8).write(to: URL(fileURLWithPath: configPath))
+        let result = try OutpostExecutable.run(
+            ["agent", "add", "--name", "B", "--type", "t", "--config", "@" + configPath],
+            home: home
+        )
+        expectOneLineFailure(result, mentioning: "full")
+        try FileManager.default.removeItem(atPath: mount.path + "/filler")
+        #expect(try StoreSnapshot.take(home + "/store.sqlite") == before)
+    }
+}
+
+/// A small tmpfs of our own, to make a disk full or read-only for real.
+struct ScratchMount {
+    let folder: TemporaryDirectory
+    var path: String { folder.path }
+
+    init(sizeKilobytes: Int) throws {
+        folder = try TemporaryDirectory(prefix: "outpost-mount")
+        let result = try runProgram(
+            "/bin/mount",
+            ["-t", "tmpfs", "-o", "size=\(sizeKilobytes)k", "tmpfs", folder.path]
+        )
+        try #require(result.status == 0, "mounting a tmpfs needs root: \(result)")
+    }
+
+    func remount(readOnly: Bool) throws {
+        let result = try runProgram("/bin/mount", ["-o", "remount,\(readOnly ? "ro" : "rw")", folder.path])
+        try #require(result.status == 0, "\(result)")
+    }
+
+    func unmount() {
+        _ = try? runProgram("/bin/umount", [folder.path])
+        folder.remove()
+    }
+}

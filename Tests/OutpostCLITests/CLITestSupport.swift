@@ -1,0 +1,52 @@
+import Foundation
+import OutpostCore
+import OutpostTesting
+import Testing
+
+/// A node home in a temporary folder, driven through the real `outpost` executable.
+struct NodeHome {
+    let folder: TemporaryDirectory
+    var home: String { folder.appending("node") }
+    var storePath: String { home + "/store.sqlite" }
+
+    init(initialised: Bool = true) throws {
+        folder = try TemporaryDirectory(prefix: "outpost-cli")
+        if initialised {
+            let result = try outpost("init")
+            try #require(result.status == 0, "init failed: \(result)")
+        }
+    }
+
+    /// Runs `outpost ARGUMENTS --home HOME`.
+    func outpost(_ arguments: String...) throws -> CommandResult {
+        try OutpostExecutable.run(arguments, home: home)
+    }
+
+    func outpost(arguments: [String]) throws -> CommandResult {
+        try OutpostExecutable.run(arguments, home: home)
+    }
+
+    func json(_ arguments: String...) throws -> JSONValue {
+        let result = try OutpostExecutable.run(arguments + ["--json"], home: home)
+        try #require(result.status == 0, "\(arguments) failed: \(result)")
+        return try JSONValue(parsing: result.stdout)
+    }
+
+    func snapshot() throws -> [String: [String]] { try StoreSnapshot.take(storePath) }
+}
+
+/// A failed command says one clear line on stderr and exits non-zero.
+func expectOneLineFailure(
+    _ result: CommandResult,
+    mentioning text: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(result.status != 0, "expected failure: \(result)", sourceLocation: sourceLocation)
+    let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: true)
+    #expect(lines.count == 1, "stderr should be one line: \(result.stderr)", sourceLocation: sourceLocation)
+    #expect(
+        result.stderr.contains(text),
+        "stderr should mention \(text): \(result.stderr)",
+        sourceLocation: sourceLocation
+    )
+}

@@ -1,0 +1,151 @@
+import Foundation
+import OutpostCore
+import OutpostTesting
+import Testing
+
+@Suite("outpost node commands")
+struct NodeCommandTests {
+    @Test("init creates a node, and running it again keeps its id")
+    func initIsIdempotent() throws {
+        let node = try NodeHome(initialised: false)
+        defer { node.folder.remove() }
+        let first = try node.json("init")
+        let second = try node.json("init")
+        #expect(first["created"] == true && second["created"] == false)
+        #expect(first["node_id"] == second["node_id"])
+        #expect(UUIDv7.isWellFormed(first["node_id"]?.stringValue ?? ""))
+    }
+
+    @Test("$OUTPOST_HOME chooses the home when --home is absent")
+    func environmentHome() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let result = try runProgram(
+            OutpostExecutable.path,
+            ["init"],
+            environment: ["OUTPOST_HOME": folder.appending("env-home")]
+        )
+        #expect(result.status == 0)
+        #expect(FileManager.default.fileExists(atPath: folder.appending("env-home/store.sqlite")))
+    }
+
+    @Test("agents and workflows: add, list, show, update, remove, with JSON for scripts")
+    func agentAndWorkflowLifecycle() throws {
+        let node = try NodeHome()
+        defer { node.folder.remove() }
+        let agent = try node.json("agent", "add", "--name", "Camera", "--type", "vision", "--config", #"{"fps": 5}"#)
+        let id = try #require(agent["id"]?.stringValue)
+        #expect(agent["version"] == 1 && agent["config"] == ["fps": 5])
+
+        let definitionFile = node.folder.appending("flow.json")
+        try Data(#"{"steps": [{"run": "count"}]}"#.utf8).write(to: URL(fileURLWithPath: definitionFile))
+        let workflow = try node.json(
+            "workflow",
+            "add",
+            "--name",
+            "Count",
+            "--agent",
+            id,
+            "--definition",
+            "@" + definitionFile
+        )
+        #expect(workflow["definition"] == ["steps": [["run": "count"]]])
+
+        let updated = try node.json("agent", "update", id, "--status", "active", "--expected-version", "1")
+        #expect(updated["version"] == 2 && updated["status"] == "active")
+        let list = try node.json("agent", "list")
+        #expect(list == .array([updated]))
+        let table = try node.outpost("agent", "list")
+        #expect(table.stdout.contains("Camera") && table.stdout.contains("NAME"))
+        let shown = try node.outpost("agent", "show", id)
+        #expect(shown.stdout.contains("\"fps\": 5"))
+
+        let stale = try node.outpost("agent", "update", id, "--name", "X", "--expected-version", "1")
+        expectOneLineFailure(stale, mentioning: "is at version 2, not 1")
+        #expect(try node.json("agent", "show", id)["name"] == "Camera")
+
+        expectOneLineFailure(try node.outpost("agent", "rm", id), mentioning: "still has workflows")
+        #expect(try node.outpost("workflow", "rm", workflow["id"]!.stringValue!).status == 0)
+        #expect(try node.outpost("agent", "rm", id).status == 0)
+        #expect(try node.json("agent", "list") == .array([]))
+    }
+
+    @Test("writes through `outpost sql` and through the sqlite3 program are captured")
+    func sqlAndForeignClientsAreCaptured() throws {
+        let node = try NodeHome()
+        defer { node.folder.remove() }
+        #expect(try node.outpost("sql", "CREATE TABLE readings (id TEXT PRIMARY KEY, value REAL)").status == 0)
+        #expect(try node.outpost("track", "readings", "--priority", "2").status == 0)
+        #expect(try node.outpost("sql", "INSERT INTO readings VALUES ('r1', 20.5)").stdout.contains("1 row(s) changed"))
+        let sqlite3 = try runProgram(
+            "/usr/bin/sqlite3",
+            [
+                node.storePath,
+                "INSERT INTO readings VALUES ('r2', 21.0); UPDATE readings SET value = 22 WHERE id = 'r1'; DELETE FROM readings WHERE id = 'r2';",
+            ]
+        )
+        #expect(sqlite3.status == 0, "\(sqlite3)")
+        let queue = try node.json(
+            "sql",
+            "SELECT record_id, operation, priority FROM sync_queue WHERE table_name = 'readings' ORDER BY record_id"
+        )
+        #expect(
+            queue == [
+                ["record_id": "r1", "operation": "INSERT", "priority": 2],
+                ["record_id": "r2", "operation": "DELETE", "priority": 2],
+            ]
+        )
+        let tracked = try node.json("track")
+        #expect(tracked.encoded().contains("\"readings\""))
+    }
+
+    @Test("status and maintenance report what they see and do")
+    func statusAndMaintenance() throws {
+        let node = try NodeHome()
+        defer { node.folder.remove() }
+        _ = try node.outpost("agent", "add", "--name", "A", "--type", "t", "--status", "critical")
+        let status = try node.json("status")
+        #expect(status["total_agents"] == 1)
+        #expect(status["sync_queue"] == ["pending": 1])
+        #expect(status["pending_by_priority"] == ["10": 1])
+        let human = try node.outpost("status")
+        #expect(human.stdout.contains("pending by priority: p10 1"))
+        let maintenance = try node.outpost("maintenance")
+        #expect(maintenance.status == 0)
+        #expect(maintenance.stdout.contains("deleted 0 completed queue entries"))
+        #expect(try node.json("maintenance")["analyzed"] == true)
+    }
+
+    @Test(
+        "every command explains itself with an example",
+        arguments: [
+            ["init"], ["status"], ["agent", "add"], ["agent", "list"], ["agent", "update"], ["agent", "rm"],
+            ["workflow", "add"], ["workflow", "list"], ["execution", "list"], ["execution", "show"], ["track"],
+            ["untrack"], ["sql"], ["maintenance"], ["bench", "capture"],
+        ]
+    )
+    func helpHasExamples(command: [String]) throws {
+        let result = try runProgram(OutpostExecutable.path, command + ["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Example"), "\(command) --help has no example")
+    }
+
+    @Test("bench capture prints both rates and the ratios")
+    func benchCaptureRuns() throws {
+        let result = try runProgram(
+            OutpostExecutable.path,
+            ["bench", "capture", "--rows", "2000", "--rounds", "1", "--json"]
+        )
+        #expect(result.status == 0, "\(result)")
+        let report = try JSONValue(parsing: result.stdout)
+        for key in [
+            "plain_seconds", "captured_seconds", "capture_ratio", "small_transaction_ratio", "multi_row_capture_ratio",
+        ] {
+            guard case .double(let value)? = report[key] else {
+                Issue.record("missing \(key)")
+                continue
+            }
+            #expect(value > 0)
+        }
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what Outpost needs beyond Swift on a fresh Debian machine: SQLite's library and
+# headers (GRDB links the system's SQLite) and the sqlite3 program (the tests use it as a
+# plain client). Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+packages=(libsqlite3-dev sqlite3)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing ${missing[*]}"
+    sudo_cmd=()
+    [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+fi
+command -v swift >/dev/null || { echo "Swift is not on PATH; install Swift 6.2 or later first." >&2; exit 1; }

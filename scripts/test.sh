@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: install what is missing, check formatting, build, test.
+# Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-dependencies.sh
+
+echo "== format check"
+swift format lint --strict --recursive Sources Tests Package.swift
+
+echo "== build"
+swift build --build-tests
+
+echo "== tests"
+# Some tests mount small tmpfs file systems to make a disk full or read-only: that needs root.
+if [ "$(id -u)" -ne 0 ]; then
+    echo "Run the tests as root (they mount tmpfs file systems to fill a disk and make it read-only)." >&2
+    exit 1
+fi
+swift test
