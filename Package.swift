@@ -15,12 +15,20 @@ let package = Package(
         .executable(name: "outpost", targets: ["OutpostCLI"]),
         .library(name: "OutpostCore", targets: ["OutpostCore"]),
         .library(name: "OutpostStore", targets: ["OutpostStore"]),
+        .library(name: "OutpostProtocol", targets: ["OutpostProtocol"]),
+        .library(name: "OutpostHub", targets: ["OutpostHub"]),
         .library(name: "OutpostTesting", targets: ["OutpostTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // MARK: Pure values (no I/O)
@@ -37,13 +45,34 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Wire types shared by node and hub (no I/O)
+        .target(name: "OutpostProtocol", dependencies: ["OutpostCore"], swiftSettings: swiftSettings),
+
+        // MARK: Hub
+        .target(
+            name: "OutpostHub",
+            dependencies: [
+                "OutpostCore", "OutpostProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The `outpost` executable (thin: parse, call a library, map errors)
         .executableTarget(
             name: "OutpostCLI",
             dependencies: [
                 "OutpostCore",
                 "OutpostStore",
+                "OutpostHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -53,8 +82,9 @@ let package = Package(
         .target(
             name: "OutpostTesting",
             dependencies: [
-                "OutpostCore", "OutpostStore",
+                "OutpostCore", "OutpostStore", "OutpostProtocol", "OutpostHub",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -70,6 +100,20 @@ let package = Package(
             dependencies: [
                 "OutpostStore", "OutpostTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OutpostProtocolTests",
+            dependencies: ["OutpostProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OutpostHubTests",
+            dependencies: [
+                "OutpostHub", "OutpostProtocol", "OutpostTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `outpost` command: every part of Outpost, one executable.
 @main
-struct Outpost: ParsableCommand {
+struct Outpost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outpost",
         abstract: "Offline-first edge data: a node's SQLite store that syncs through a hub.",
@@ -27,6 +27,7 @@ struct Outpost: ParsableCommand {
             UntrackCommand.self,
             SQLCommand.self,
             MaintenanceCommand.self,
+            HubCommand.self,
             BenchCommand.self,
         ]
     )

@@ -1,0 +1,220 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import OutpostCore
+import OutpostHub
+
+struct HubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub",
+        abstract: "Run the hub that nodes sync through, and manage its tenants and nodes.",
+        discussion: """
+            The hub keeps its data in HOME/hub.sqlite by default (HOME is --home, else
+            $OUTPOST_HUB_HOME, else ./.outpost-hub), or in PostgreSQL with --database.
+
+            Example:
+              outpost hub tenant add acme
+              outpost hub node add --tenant acme --name line-1      # prints the node's token once
+              outpost hub serve --port 8080
+            """,
+        subcommands: [Serve.self, TenantCommand.self, NodeCommand.self]
+    )
+
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the sync API until SIGTERM or SIGINT.",
+            discussion: """
+                Migrations run at start. Several hub processes may share one PostgreSQL database.
+
+                Example:
+                  outpost hub serve
+                  outpost hub serve --port 9000 --database postgres://outpost@127.0.0.1:5432/outpost
+                """
+        )
+        @OptionGroup var hub: HubOptions
+        @Option(help: "Address to listen on.") var host = "127.0.0.1"
+        @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+        @Option(help: "Days a node may stay offline before it must resync.") var leaseDays = 30
+        @Option(help: "Requests per second per node, on average.") var rateLimit: Double = 50
+        @Option(help: "Largest request body in MiB.") var maxBodyMib = 16
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
+            guard leaseDays >= 1 else { throw ValidationError("--lease-days must be at least 1.") }
+            guard rateLimit > 0 else { throw ValidationError("--rate-limit must be more than 0.") }
+            guard maxBodyMib >= 1 else { throw ValidationError("--max-body-mib must be at least 1.") }
+        }
+
+        func run() async throws {
+            let database = try hub.resolvedDatabase()
+            var configuration = HubConfiguration()
+            configuration.host = host
+            configuration.port = port
+            configuration.offlineLease = .seconds(leaseDays * 24 * 3600)
+            configuration.requestsPerSecond = rateLimit
+            configuration.requestBurst = max(rateLimit * 2, 10)
+            configuration.limits.maximumBodyBytes = maxBodyMib << 20
+            var logger = Logger(label: "outpost.hub")
+            logger.logLevel =
+                ProcessInfo.processInfo.environment["OUTPOST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            let (storage, services) = try database.open(logger: logger)
+            let host = self.host
+            let app = buildHubApplication(
+                configuration: configuration,
+                storage: storage,
+                services: services,
+                logger: logger,
+                onServerRunning: { port in
+                    let line = "Outpost hub listening on http://\(host):\(port) (database \(database))\n"
+                    FileHandle.standardOutput.write(Data(line.utf8))
+                }
+            )
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Migrate once the database client runs (it is one of the app's services).
+                group.addTask { try await app.runService() }
+                try await storage.migrate()
+                try await group.next()
+            }
+        }
+    }
+}
+
+/// `--home` and `--database` for hub commands.
+struct HubOptions: ParsableArguments {
+    @Option(help: "The hub's home folder. Defaults to $OUTPOST_HUB_HOME, else ./.outpost-hub.", completion: .directory)
+    var home: String?
+    @Option(help: "sqlite:PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE. Defaults to sqlite:HOME/hub.sqlite.")
+    var database: String?
+
+    func resolvedDatabase() throws -> HubDatabase {
+        if let database { return try HubDatabase(parsing: database) }
+        let chosen = home ?? ProcessInfo.processInfo.environment["OUTPOST_HUB_HOME"] ?? ".outpost-hub"
+        return .sqlite(path: URL(fileURLWithPath: chosen).standardizedFileURL.path + "/hub.sqlite")
+    }
+
+    /// Runs `body` against the hub's database, migrated.
+    func withStorage<T: Sendable>(_ body: @Sendable (any HubStorage) async throws -> T) async throws -> T {
+        var logger = Logger(label: "outpost.hub")
+        logger.logLevel = .warning
+        return try await resolvedDatabase().withStorage(logger: logger, body)
+    }
+}
+
+struct TenantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenant",
+        abstract: "Add and list tenants: isolated groups of nodes and their data.",
+        subcommands: [Add.self, List.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a tenant.",
+            discussion: "Example:\n  outpost hub tenant add acme"
+        )
+        @OptionGroup var hub: HubOptions
+        @Argument(help: "The tenant's name: letters, digits, '-' and '_'.") var name: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let name = self.name
+            let tenant = try await hub.withStorage { try await $0.addTenant(name: name) }
+            if output.json { Output.json(tenant) } else { print("Added tenant \(tenant.name) (\(tenant.id))") }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List tenants.",
+            discussion: "Example:\n  outpost hub tenant list --json"
+        )
+        @OptionGroup var hub: HubOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let tenants = try await hub.withStorage { try await $0.tenants() }
+            if output.json {
+                Output.json(tenants)
+            } else {
+                Output.table(headers: ["NAME", "ID", "CREATED"], rows: tenants.map { [$0.name, $0.id, $0.createdAt] })
+            }
+        }
+    }
+}
+
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Register nodes with the hub, list them, revoke their tokens.",
+        subcommands: [Add.self, List.self, Revoke.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a node and print its token (shown once; the hub keeps only a hash).",
+            discussion: """
+                Example:
+                  outpost hub node add --tenant acme --name line-1
+                  outpost hub node add --tenant acme --json | jq -r .token
+                """
+        )
+        @OptionGroup var hub: HubOptions
+        @Option(help: "The tenant the node belongs to.") var tenant: String
+        @Option(help: "A label for people.") var name = "node"
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let token = NodeToken.generate()
+            let (tenant, name) = (self.tenant, self.name)
+            let node = try await hub.withStorage { storage in
+                try await storage.addNode(tenant: tenant, name: name, tokenHash: NodeToken.hash(token))
+            }
+            if output.json {
+                Output.json(["id": .string(node.id), "tenant": .string(node.tenant), "token": .string(token)] as JSONValue)
+            } else {
+                print("Added node \(node.id) to tenant \(node.tenant)")
+                print("token: \(token)")
+                print("Store it now: it is not shown again. On the node: outpost remote set URL --token TOKEN")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List nodes, with their cursor and when they were last seen.",
+            discussion: "Example:\n  outpost hub node list --tenant acme"
+        )
+        @OptionGroup var hub: HubOptions
+        @Option(help: "Only nodes of this tenant.") var tenant: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let tenant = self.tenant
+            let nodes = try await hub.withStorage { try await $0.nodes(tenant: tenant) }
+            if output.json {
+                Output.json(nodes)
+                return
+            }
+            Output.table(
+                headers: ["ID", "TENANT", "NAME", "CURSOR", "LAST SEEN", "REVOKED"],
+                rows: nodes.map { [$0.id, $0.tenant, $0.name, "\($0.cursor)", $0.lastSeenAt ?? "never", $0.revokedAt ?? ""] }
+            )
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a node's token; it stops working at once, even on a running hub.",
+            discussion: "Example:\n  outpost hub node revoke 0193a1c2-7b4e-7c3d-9f12-3a4b5c6d7e8f"
+        )
+        @OptionGroup var hub: HubOptions
+        @Argument(help: "The node's id.") var id: String
+
+        func run() async throws {
+            let id = self.id
+            try await hub.withStorage { try await $0.revokeNode(id: id) }
+            print("Revoked node \(id)")
+        }
+    }
+}

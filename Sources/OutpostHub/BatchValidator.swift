@@ -1,0 +1,134 @@
+import HTTPTypes
+import OutpostCore
+import OutpostProtocol
+
+/// Checks a push before anything is written: names, sizes, duplicates and the tenant's schema.
+///
+/// A batch with any invalid change is refused whole, so a refusal never leaves part of a batch
+/// applied. Table and column names must look like SQL identifiers; they are still never
+/// spliced into SQL (rows are stored as JSON), but the rule keeps what users see in `psql` sane.
+package struct BatchValidator: Sendable {
+    let limits: HubLimits
+
+    package init(limits: HubLimits) {
+        self.limits = limits
+    }
+
+    /// Validates `request` against `knownSchemas` (table → columns the tenant has).
+    ///
+    /// - Returns: the schemas to record: tables seen for the first time and columns newly
+    ///   declared for known tables.
+    func validate(
+        _ request: PushRequest,
+        knownSchemas: [String: Set<String>]
+    ) throws(HubError) -> [String: Set<String>] {
+        guard !request.batchID.isEmpty, request.batchID.count <= 128 else {
+            throw .invalid("invalid_batch_id", "batch_id must be 1 to 128 characters.")
+        }
+        guard request.changes.count <= limits.maximumChangesPerBatch else {
+            throw .invalid(
+                "batch_too_large",
+                "The batch has \(request.changes.count) changes; at most \(limits.maximumChangesPerBatch) are allowed. "
+                    + "Split it into smaller batches."
+            )
+        }
+        var schemas = knownSchemas
+        var additions: [String: Set<String>] = [:]
+        for (table, columns) in request.schemas {
+            try Self.checkIdentifier(table, what: "table")
+            for column in columns { try Self.checkIdentifier(column, what: "column") }
+            let declared = Set(columns)
+            let new = declared.subtracting(schemas[table] ?? [])
+            if !new.isEmpty {
+                additions[table, default: []].formUnion(new)
+                schemas[table, default: []].formUnion(new)
+            }
+        }
+        var seenKeys = Set<String>()
+        var seenIDs = Set<String>()
+        for (index, change) in request.changes.enumerated() {
+            let place = "changes[\(index)]"
+            guard !change.id.isEmpty, change.id.count <= 128 else {
+                throw .invalid("invalid_change_id", "\(place).id must be 1 to 128 characters.")
+            }
+            guard seenIDs.insert(change.id).inserted else {
+                throw .invalid("duplicate_change_id", "\(place).id '\(change.id)' appears twice in the batch.")
+            }
+            try Self.checkIdentifier(change.table, what: "\(place).table")
+            guard !change.key.isEmpty, change.key.count <= limits.maximumKeyLength else {
+                throw .invalid("invalid_key", "\(place).key must be 1 to \(limits.maximumKeyLength) characters.")
+            }
+            guard seenKeys.insert(change.table + "\u{0}" + change.key).inserted else {
+                throw .invalid(
+                    "duplicate_key",
+                    "\(place) changes \(change.table)/\(change.key), which an earlier change in the batch also changes; "
+                        + "send one change per row per batch."
+                )
+            }
+            guard change.baseVersion >= 0 else {
+                throw .invalid("invalid_base_version", "\(place).base_version must be 0 or more.")
+            }
+            switch change.operation {
+            case .delete:
+                guard change.data == nil || change.data == .null else {
+                    throw .invalid("unexpected_data", "\(place) is a delete, so it must not carry data.")
+                }
+            case .upsert:
+                guard case .object(let columns)? = change.data else {
+                    throw .invalid("invalid_data", "\(place).data must be a JSON object of the row's columns.")
+                }
+                if change.partial, change.baseVersion == 0 {
+                    throw .invalid(
+                        "invalid_partial",
+                        "\(place) sends only some columns but has base_version 0; a new row must be sent whole."
+                    )
+                }
+                if schemas[change.table] == nil {
+                    // First sight of the table with no declaration: learn its columns from this row.
+                    additions[change.table] = Set(columns.keys)
+                    schemas[change.table] = Set(columns.keys)
+                }
+                let known = schemas[change.table]!
+                for (column, value) in columns {
+                    guard known.contains(column) else {
+                        try Self.checkIdentifier(column, what: "\(place).data column")
+                        throw HubError(
+                            .unprocessableContent,
+                            code: "unknown_column",
+                            "\(place): table '\(change.table)' has no column '\(column)'. Known columns: "
+                                + known.sorted().joined(separator: ", ")
+                                + ". A node that added the column declares it in the push's \"schemas\"."
+                        )
+                    }
+                    let size = value.encoded().utf8.count
+                    guard size <= limits.maximumFieldBytes else {
+                        throw HubError(
+                            .contentTooLarge,
+                            code: "field_too_large",
+                            "\(place).data.\(column) is \(size) bytes; at most \(limits.maximumFieldBytes) are allowed."
+                        )
+                    }
+                }
+            }
+        }
+        return additions
+    }
+
+    /// Refuses names that are not SQL-style identifiers of at most 63 characters.
+    static func checkIdentifier(_ name: String, what: String) throws(HubError) {
+        func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "_" || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+        }
+        let scalars = Array(name.unicodeScalars)
+        let valid =
+            (1...63).contains(scalars.count) && isLetter(scalars[0])
+            && scalars.allSatisfy { isLetter($0) || ("0"..."9").contains($0) }
+        guard valid else {
+            throw .invalid(
+                "invalid_name",
+                "\(what) '\(name.prefix(80))' is not a valid name: use letters, digits and '_', starting with a "
+                    + "letter or '_', at most 63 characters."
+            )
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import OutpostCore
+
+/// Messages for the administrative operations, shared by the backends.
+enum HubAdminError {
+    static func unknownTenant(_ name: String) -> OutpostError {
+        OutpostError(.notFound, "No tenant named '\(name)'. Create it with `outpost hub tenant add \(name)`.")
+    }
+
+    static func duplicateTenant(_ name: String) -> OutpostError {
+        OutpostError(.alreadyExists, "A tenant named '\(name)' already exists.")
+    }
+
+    static func unknownNode(_ id: String) -> OutpostError {
+        OutpostError(.notFound, "No node with id '\(id)'. List nodes with `outpost hub node list`.")
+    }
+
+    static func checkTenantName(_ name: String) throws(OutpostError) {
+        let valid =
+            (1...63).contains(name.count)
+            && name.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-"
+                    || $0 == "_"
+            }
+        guard valid else {
+            throw OutpostError(
+                .invalidInput,
+                "Tenant name '\(name.prefix(80))' is not valid: use 1 to 63 letters, digits, '-' or '_'."
+            )
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import HTTPTypes
+package import Hummingbird
+package import Logging
+import NIOCore
+import OutpostProtocol
+package import ServiceLifecycle
+import Synchronization
+
+/// Builds the hub: its routes, middleware and housekeeping, over `storage`.
+///
+/// ```swift
+/// let storage = try SQLiteHubStorage(path: "hub.sqlite")
+/// try await storage.migrate()
+/// let app = buildHubApplication(configuration: HubConfiguration(), storage: storage, logger: logger)
+/// try await app.runService()
+/// ```
+///
+/// - Parameters:
+///   - services: long-running work the application runs alongside the server (the PostgreSQL
+///     client must be one of them when the storage is PostgreSQL).
+///   - onServerRunning: called with the bound port once the server listens (port 0 picks one).
+package func buildHubApplication(
+    configuration: HubConfiguration,
+    storage: any HubStorage,
+    services: [any Service] = [],
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let metrics = HubMetrics()
+    let router = Router(context: HubRequestContext.self)
+    router.add(middleware: HubErrorMiddleware(metrics: metrics))
+    HubRoutes(configuration: configuration, storage: storage, metrics: metrics).register(on: router)
+    let housekeeping = HubHousekeeping(storage: storage, configuration: configuration, logger: logger)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "outpost-hub"),
+        services: services + [housekeeping],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger
+    )
+}
+
+/// The hub's HTTP API (described in `docs/sync-protocol.md` and served at `/openapi.json`).
+struct HubRoutes: Sendable {
+    let configuration: HubConfiguration
+    let storage: any HubStorage
+    let metrics: HubMetrics
+    let notifier = SequenceNotifier()
+
+    var codec: BodyCodec { BodyCodec(maximumBytes: configuration.limits.maximumBodyBytes, metrics: metrics) }
+
+    func register(on router: Router<HubRequestContext>) {
+        router.get("/health") { request, _ in try await health(request) }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render()))
+            )
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json))
+            )
+        }
+        let v1 = router.group("v1").add(
+            middleware: NodeAuthMiddleware(
+                storage: storage,
+                limiter: RateLimiter(
+                    requestsPerSecond: configuration.requestsPerSecond,
+                    burst: configuration.requestBurst
+                )
+            )
+        )
+        v1.post("push") { request, context in try await push(request, context: context) }
+        v1.get("pull") { request, context in try await pull(request, context: context) }
+    }
+
+    private func health(_ request: Request) async throws -> Response {
+        do {
+            try await storage.ping()
+        } catch {
+            throw HubError(.serviceUnavailable, code: "database_unavailable", "The hub cannot reach its database.")
+        }
+        return try codec.response(
+            HealthResponse(status: "ok", database: storage.backendName, version: OutpostHubVersion.current),
+            for: request
+        )
+    }
+
+    private func push(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let node = try context.requireNode()
+        let body = try await codec.decode(PushRequest.self, from: request)
+        let response = try await storage.push(body, from: node, validator: BatchValidator(limits: configuration.limits))
+        var applied = 0
+        var conflicts = 0
+        for result in response.results {
+            if result.status == .applied { applied += 1 } else { conflicts += 1 }
+        }
+        metrics.changesApplied.add(applied, ordering: .relaxed)
+        metrics.conflicts.add(conflicts, ordering: .relaxed)
+        if applied > 0 { notifier.notify(tenantID: node.tenantID) }
+        return try codec.response(response, for: request)
+    }
+
+    private func pull(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let node = try context.requireNode()
+        let limits = configuration.limits
+        let after = try integer(request, "after", default: 0, in: 0...Int64.max)
+        let limit = Int(try integer(request, "limit", default: 1000, in: 1...Int64(limits.maximumPullLimit)))
+        let wait = try integer(request, "wait_ms", default: 0, in: 0...Int64(limits.maximumWaitMilliseconds))
+        var response = try await storage.pull(for: node, after: after, limit: limit)
+        if response.rows.isEmpty, wait > 0 {
+            metrics.pullWaiters.add(1, ordering: .relaxed)
+            defer { metrics.pullWaiters.subtract(1, ordering: .relaxed) }
+            let deadline = ContinuousClock.now + .milliseconds(wait)
+            while ContinuousClock.now < deadline, !Task.isCancelled {
+                let remaining = deadline - ContinuousClock.now
+                await notifier.wait(tenantID: node.tenantID, timeout: min(remaining, configuration.crossProcessPollInterval))
+                if try await storage.lastSequence(tenantID: node.tenantID) > after {
+                    response = try await storage.pull(for: node, after: after, limit: limit)
+                    if !response.rows.isEmpty { break }
+                }
+            }
+        }
+        return try codec.response(response, for: request)
+    }
+
+    private func integer(_ request: Request, _ name: String, default value: Int64, in range: ClosedRange<Int64>)
+        throws -> Int64
+    {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return value }
+        guard let number = Int64(text), range.contains(number) else {
+            throw HubError.invalid(
+                "invalid_parameter",
+                "Query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound)."
+            )
+        }
+        return number
+    }
+}
+
+/// The hub's version, reported by `/health`.
+enum OutpostHubVersion {
+    static let current = "0.1.0"
+}

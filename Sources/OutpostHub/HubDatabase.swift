@@ -1,0 +1,111 @@
+import Foundation
+package import Logging
+package import OutpostCore
+import PostgresNIO
+package import ServiceLifecycle
+
+/// Where the hub's data lives, as given to `--database`: `sqlite:PATH` or
+/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]`.
+package enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
+    case sqlite(path: String)
+    case postgres(host: String, port: Int, user: String, password: String?, database: String, tls: TLSMode)
+
+    package enum TLSMode: String, Sendable {
+        case disable, prefer, require
+    }
+
+    /// Parses a `--database` value.
+    ///
+    /// - Throws: ``OutpostError`` `.invalidInput` naming what is wrong with the text.
+    package init(parsing text: String) throws(OutpostError) {
+        if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count))
+            guard !path.isEmpty else {
+                throw OutpostError(.invalidInput, "--database sqlite: needs a file path, e.g. sqlite:/var/lib/outpost/hub.sqlite.")
+            }
+            self = .sqlite(path: path)
+            return
+        }
+        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"),
+            let components = URLComponents(string: text), let host = components.host, !host.isEmpty,
+            let user = components.user, !user.isEmpty
+        else {
+            throw OutpostError(
+                .invalidInput,
+                "--database must be sqlite:PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE; got '\(Self.redacted(text))'."
+            )
+        }
+        let database = String(components.path.drop { $0 == "/" })
+        guard !database.isEmpty else {
+            throw OutpostError(.invalidInput, "--database names no database: add /DATABASE after the host.")
+        }
+        let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+        guard let tls = TLSMode(rawValue: mode) else {
+            throw OutpostError(.invalidInput, "sslmode '\(mode)' is not supported; use disable, prefer or require.")
+        }
+        self = .postgres(
+            host: host,
+            port: components.port ?? 5432,
+            user: user,
+            password: components.password,
+            database: database,
+            tls: tls
+        )
+    }
+
+    /// The text with any password hidden, safe to print and log.
+    package var description: String {
+        switch self {
+        case .sqlite(let path): "sqlite:\(path)"
+        case .postgres(let host, let port, let user, _, let database, _): "postgres://\(user)@\(host):\(port)/\(database)"
+        }
+    }
+
+    private static func redacted(_ text: String) -> String {
+        guard var components = URLComponents(string: text), components.password != nil else { return text }
+        components.password = "***"
+        return components.string ?? "***"
+    }
+
+    /// Opens the storage and the services it needs running (the PostgreSQL client).
+    package func open(logger: Logger) throws -> (storage: any HubStorage, services: [any Service]) {
+        switch self {
+        case .sqlite(let path):
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            return (try SQLiteHubStorage(path: path), [])
+        case .postgres(let host, let port, let user, let password, let database, let tls):
+            let tlsConfiguration: PostgresClient.Configuration.TLS =
+                switch tls {
+                case .disable: .disable
+                case .prefer: .prefer(.makeClientConfiguration())
+                case .require: .require(.makeClientConfiguration())
+                }
+            var configuration = PostgresClient.Configuration(
+                host: host,
+                port: port,
+                username: user,
+                password: password,
+                database: database,
+                tls: tlsConfiguration
+            )
+            configuration.options.maximumConnections = 20
+            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            return (PostgresHubStorage(client: client, logger: logger), [client])
+        }
+    }
+
+    /// Runs `body` with the storage open and migrated, its services running, then stops them.
+    package func withStorage<T: Sendable>(
+        logger: Logger,
+        _ body: @Sendable (any HubStorage) async throws -> T
+    ) async throws -> T {
+        let (storage, services) = try open(logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            defer { group.cancelAll() }
+            try await storage.migrate()
+            return try await body(storage)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+public import HTTPTypes
+public import Hummingbird
+import NIOCore
+import OutpostProtocol
+
+/// An answer the hub gives instead of a result: a status, a stable code and a message.
+///
+/// Every refusal the hub makes is one of these, so a client always gets a JSON body saying
+/// what failed and why (`{"error": {"code": …, "message": …}}`), never a bare 500.
+public struct HubError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public var description: String { "\(status.code) \(code): \(message)" }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        let body = ErrorResponse(code: code, message: message)
+        let data = try HubJSON.encoder.encode(body)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func invalid(_ code: String, _ message: String) -> HubError {
+        HubError(.badRequest, code: code, message)
+    }
+}

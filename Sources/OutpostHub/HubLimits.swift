@@ -1,0 +1,17 @@
+/// Limits on what a client may send, so that no request can exhaust the hub.
+public struct HubLimits: Sendable, Equatable {
+    /// Largest request body, after decompression, in bytes. Defaults to 16 MiB; larger gets 413.
+    public var maximumBodyBytes: Int = 16 << 20
+    /// Most changes in one push. Defaults to 10,000.
+    public var maximumChangesPerBatch: Int = 10_000
+    /// Largest single column value, encoded as JSON, in bytes. Defaults to 1 MiB.
+    public var maximumFieldBytes: Int = 1 << 20
+    /// Longest row key. Defaults to 512 characters.
+    public var maximumKeyLength: Int = 512
+    /// Most rows one pull returns. Defaults to 5,000.
+    public var maximumPullLimit: Int = 5_000
+    /// Longest a pull may wait for new changes. Defaults to 30 seconds.
+    public var maximumWaitMilliseconds: Int = 30_000
+
+    public init() {}
+}

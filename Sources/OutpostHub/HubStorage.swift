@@ -1,0 +1,94 @@
+public import Foundation
+public import OutpostProtocol
+
+/// Where a hub keeps tenants, nodes and rows: embedded SQLite or PostgreSQL.
+///
+/// Every backend keeps the same contract, and the same protocol tests run against each:
+/// - a push is one transaction that holds the tenant's counter row, so sequence numbers are
+///   given out in commit order and a pull cursor can never skip a change;
+/// - a retried batch (same `batch_id`) gets the stored answer and changes nothing;
+/// - rows are kept in their latest state, ordered by the sequence number of their latest
+///   change (a compacted change log); deletions are tombstones until collected.
+package protocol HubStorage: Sendable {
+    /// `sqlite` or `postgresql`, for `/health` and logs.
+    var backendName: String { get }
+
+    /// Creates or upgrades the hub's tables.
+    func migrate() async throws
+
+    /// Checks that the database answers.
+    func ping() async throws
+
+    func addTenant(name: String) async throws -> TenantInfo
+    func tenants() async throws -> [TenantInfo]
+    func addNode(tenant: String, name: String, tokenHash: String) async throws -> NodeInfo
+    func nodes(tenant: String?) async throws -> [NodeInfo]
+    func revokeNode(id: String) async throws
+
+    /// The node a token hash belongs to, or nil when it is unknown or revoked.
+    func authenticate(tokenHash: String) async throws -> AuthenticatedNode?
+
+    /// Validates and applies a batch in one transaction (see ``PushPlan``).
+    func push(_ request: PushRequest, from node: AuthenticatedNode, validator: BatchValidator) async throws
+        -> PushResponse
+
+    /// Rows changed after `cursor`, and records that the node holds everything up to `cursor`.
+    ///
+    /// - Throws: ``HubError`` `resync_required` when tombstones after `cursor` were collected.
+    func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int) async throws -> PullResponse
+
+    /// The tenant's newest sequence number (for long polls).
+    func lastSequence(tenantID: String) async throws -> Int64
+
+    /// Removes tombstones every live node has passed, or older than the lease, and old batch
+    /// answers. A node is live while it has been seen within the lease.
+    func collectGarbage(lease: Duration, now: Date) async throws -> GarbageReport
+}
+
+/// A tenant: an isolated set of nodes and their data.
+public struct TenantInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case createdAt = "created_at"
+    }
+}
+
+/// A node's registration with the hub (never its token).
+public struct NodeInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var tenant: String
+    public var name: String
+    public var createdAt: String
+    public var revokedAt: String?
+    public var lastSeenAt: String?
+    /// The sequence number the node has confirmed holding everything up to.
+    public var cursor: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id, tenant, name, cursor
+        case createdAt = "created_at"
+        case revokedAt = "revoked_at"
+        case lastSeenAt = "last_seen_at"
+    }
+}
+
+/// The node a request was authenticated as.
+package struct AuthenticatedNode: Sendable, Equatable {
+    package var id: String
+    package var tenantID: String
+
+    package init(id: String, tenantID: String) {
+        self.id = id
+        self.tenantID = tenantID
+    }
+}
+
+/// What ``HubStorage/collectGarbage(lease:now:)`` removed.
+public struct GarbageReport: Sendable, Equatable, Codable {
+    public var tombstones: Int
+    public var batches: Int
+}

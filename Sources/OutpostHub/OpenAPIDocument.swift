@@ -1,0 +1,79 @@
+/// The hub's API as an OpenAPI 3.0 document, served at `/openapi.json`.
+///
+/// The protocol tests decode real responses and check them against these schemas, so the
+/// document cannot drift from what the hub sends.
+enum OpenAPIDocument {
+    static let json = #"""
+        {
+          "openapi": "3.0.3",
+          "info": {"title": "Outpost hub", "version": "0.1.0",
+                   "description": "Sync API between Outpost edge nodes and their hub. See docs/sync-protocol.md."},
+          "components": {
+            "securitySchemes": {"nodeToken": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+              "Error": {"type": "object", "required": ["error"], "properties": {
+                "error": {"type": "object", "required": ["code", "message"], "properties": {
+                  "code": {"type": "string"}, "message": {"type": "string"}}}}},
+              "Health": {"type": "object", "required": ["status", "database", "version"], "properties": {
+                "status": {"type": "string"}, "database": {"type": "string"}, "version": {"type": "string"}}},
+              "Change": {"type": "object", "required": ["id", "table", "key", "op", "base_version", "hlc"], "properties": {
+                "id": {"type": "string"}, "table": {"type": "string"}, "key": {"type": "string"},
+                "op": {"type": "string", "enum": ["upsert", "delete"]},
+                "base_version": {"type": "integer"}, "data": {"type": "object", "nullable": true},
+                "partial": {"type": "boolean"}, "hlc": {"type": "integer"}}},
+              "PushRequest": {"type": "object", "required": ["batch_id", "changes"], "properties": {
+                "batch_id": {"type": "string"},
+                "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},
+                "schemas": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}},
+              "HubRow": {"type": "object", "required": ["table", "key", "version", "deleted", "hlc", "origin", "sequence"],
+                "properties": {
+                  "table": {"type": "string"}, "key": {"type": "string"}, "version": {"type": "integer"},
+                  "data": {"type": "object", "nullable": true}, "deleted": {"type": "boolean"},
+                  "hlc": {"type": "integer"}, "origin": {"type": "string"}, "sequence": {"type": "integer"}}},
+              "ChangeResult": {"type": "object", "required": ["change_id", "status", "version"], "properties": {
+                "change_id": {"type": "string"}, "status": {"type": "string", "enum": ["applied", "conflict"]},
+                "version": {"type": "integer"}, "sequence": {"type": "integer"},
+                "current": {"$ref": "#/components/schemas/HubRow"}}},
+              "PushResponse": {"type": "object", "required": ["results", "sequence"], "properties": {
+                "results": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeResult"}},
+                "sequence": {"type": "integer"}}},
+              "PullResponse": {"type": "object", "required": ["rows", "cursor", "more"], "properties": {
+                "rows": {"type": "array", "items": {"$ref": "#/components/schemas/HubRow"}},
+                "cursor": {"type": "integer"}, "more": {"type": "boolean"}}}
+            }
+          },
+          "paths": {
+            "/health": {"get": {"summary": "Liveness and database reachability.", "responses": {
+              "200": {"description": "Up.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
+              "503": {"description": "Database unreachable.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/metrics": {"get": {"summary": "Prometheus metrics.", "responses": {
+              "200": {"description": "Prometheus text format.", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+            "/v1/push": {"post": {"summary": "Apply a batch of changes in one transaction.",
+              "security": [{"nodeToken": []}],
+              "description": "Bodies may be gzip or deflate (Content-Encoding). Invalid batches are refused whole; version mismatches are answered per change.",
+              "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}}},
+              "responses": {
+                "200": {"description": "Per-change results.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushResponse"}}}},
+                "400": {"description": "Malformed batch.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "409": {"description": "Base version newer than the hub's, or batch id taken.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "413": {"description": "Body or field too large.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "415": {"description": "Unsupported Content-Encoding.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "422": {"description": "Unknown column.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/v1/pull": {"get": {"summary": "Rows changed after a cursor, oldest change first.",
+              "security": [{"nodeToken": []}],
+              "parameters": [
+                {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5000}},
+                {"name": "wait_ms", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 30000}}],
+              "responses": {
+                "200": {"description": "A page of rows.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PullResponse"}}}},
+                "400": {"description": "Bad parameter.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "410": {"description": "resync_required: history after the cursor was collected.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}}
+          }
+        }
+        """#
+}

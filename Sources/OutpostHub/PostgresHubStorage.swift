@@ -1,0 +1,424 @@
+import HTTPTypes
+package import Foundation
+import Logging
+import OutpostCore
+package import OutpostProtocol
+package import PostgresNIO
+
+/// The hub's production backend: PostgreSQL through postgres-nio.
+///
+/// A push locks its tenant's row (`SELECT … FOR UPDATE`) for the length of its transaction, so
+/// pushes of one tenant commit one after another and take sequence numbers in commit order:
+/// a pull cursor cannot skip a change, even with several hub processes on one database. Each
+/// batch is a handful of set-based statements (`unnest` of arrays), whatever its size.
+///
+/// Rows live in `outpost_records`, one per record, with the columns as `jsonb`:
+///
+/// ```sql
+/// SELECT record_id, data->>'name' AS name FROM outpost_records
+/// WHERE table_name = 'agents' AND NOT deleted;
+/// ```
+package final class PostgresHubStorage: HubStorage {
+    package let backendName = "postgresql"
+    package let client: PostgresClient
+    private let logger: Logger
+
+    /// - Parameter client: must be running (its `run()` is one of the application's services).
+    package init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    package func migrate() async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            // Two hub processes starting together must not both create the tables.
+            try await connection.query("SELECT pg_advisory_xact_lock(727_166_001)", logger: logger)
+            for statement in Self.schema {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+        }
+    }
+
+    private static let schema = [
+        """
+        CREATE TABLE IF NOT EXISTS outpost_tenants (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            last_seq BIGINT NOT NULL DEFAULT 0,
+            tombstone_floor BIGINT NOT NULL DEFAULT 0
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS outpost_nodes (
+            id TEXT PRIMARY KEY,
+            tenant_id TEXT NOT NULL REFERENCES outpost_tenants(id),
+            name TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            revoked_at TIMESTAMPTZ,
+            last_seen_at TIMESTAMPTZ,
+            cursor BIGINT NOT NULL DEFAULT 0
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS outpost_records (
+            tenant_id TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            data JSONB,
+            deleted BOOLEAN NOT NULL DEFAULT false,
+            hlc BIGINT NOT NULL,
+            origin_node TEXT NOT NULL,
+            change_id TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (tenant_id, table_name, record_id)
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS outpost_records_by_seq ON outpost_records (tenant_id, seq)",
+        """
+        CREATE TABLE IF NOT EXISTS outpost_batches (
+            tenant_id TEXT NOT NULL,
+            batch_id TEXT NOT NULL,
+            node_id TEXT NOT NULL,
+            response TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (tenant_id, batch_id)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS outpost_columns (
+            tenant_id TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            column_name TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, table_name, column_name)
+        )
+        """,
+    ]
+
+    package func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+
+    // MARK: Administration
+
+    package func addTenant(name: String) async throws -> TenantInfo {
+        try HubAdminError.checkTenantName(name)
+        var ids = UUIDv7()
+        let id = ids.next()
+        do {
+            let rows = try await client.query(
+                """
+                INSERT INTO outpost_tenants (id, name) VALUES (\(id), \(name))
+                RETURNING to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
+                """,
+                logger: logger
+            )
+            for try await created in rows.decode(String.self) {
+                return TenantInfo(id: id, name: name, createdAt: created)
+            }
+            return TenantInfo(id: id, name: name, createdAt: "")
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw HubAdminError.duplicateTenant(name)
+        }
+    }
+
+    package func tenants() async throws -> [TenantInfo] {
+        let rows = try await client.query(
+            """
+            SELECT id, name, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
+            FROM outpost_tenants ORDER BY name
+            """,
+            logger: logger
+        )
+        var tenants: [TenantInfo] = []
+        for try await (id, name, created) in rows.decode((String, String, String).self) {
+            tenants.append(TenantInfo(id: id, name: name, createdAt: created))
+        }
+        return tenants
+    }
+
+    package func addNode(tenant: String, name: String, tokenHash: String) async throws -> NodeInfo {
+        var ids = UUIDv7()
+        let id = ids.next()
+        let rows = try await client.query(
+            """
+            INSERT INTO outpost_nodes (id, tenant_id, name, token_hash)
+            SELECT \(id), t.id, \(name), \(tokenHash) FROM outpost_tenants t WHERE t.name = \(tenant)
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var inserted = false
+        for try await _ in rows.decode(String.self) { inserted = true }
+        guard inserted else { throw HubAdminError.unknownTenant(tenant) }
+        return try await nodeList(tenant: nil, id: id)[0]
+    }
+
+    package func nodes(tenant: String?) async throws -> [NodeInfo] {
+        if let tenant, try await !tenants().contains(where: { $0.name == tenant }) {
+            throw HubAdminError.unknownTenant(tenant)
+        }
+        return try await nodeList(tenant: tenant, id: nil)
+    }
+
+    private func nodeList(tenant: String?, id: String?) async throws -> [NodeInfo] {
+        let rows = try await client.query(
+            """
+            SELECT n.id, t.name, n.name,
+                   to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
+                   to_char(n.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
+                   to_char(n.last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
+                   n.cursor
+            FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
+            WHERE (\(tenant)::text IS NULL OR t.name = \(tenant)) AND (\(id)::text IS NULL OR n.id = \(id))
+            ORDER BY t.name, n.created_at, n.id
+            """,
+            logger: logger
+        )
+        var nodes: [NodeInfo] = []
+        for try await (id, tenant, name, created, revoked, seen, cursor) in rows.decode(
+            (String, String, String, String, String?, String?, Int64).self
+        ) {
+            nodes.append(
+                NodeInfo(
+                    id: id,
+                    tenant: tenant,
+                    name: name,
+                    createdAt: created,
+                    revokedAt: revoked,
+                    lastSeenAt: seen,
+                    cursor: cursor
+                )
+            )
+        }
+        return nodes
+    }
+
+    package func revokeNode(id: String) async throws {
+        let rows = try await client.query(
+            "UPDATE outpost_nodes SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id) RETURNING id",
+            logger: logger
+        )
+        var found = false
+        for try await _ in rows.decode(String.self) { found = true }
+        guard found else { throw HubAdminError.unknownNode(id) }
+    }
+
+    package func authenticate(tokenHash: String) async throws -> AuthenticatedNode? {
+        let rows = try await client.query(
+            "SELECT id, tenant_id FROM outpost_nodes WHERE token_hash = \(tokenHash) AND revoked_at IS NULL",
+            logger: logger
+        )
+        for try await (id, tenantID) in rows.decode((String, String).self) {
+            return AuthenticatedNode(id: id, tenantID: tenantID)
+        }
+        return nil
+    }
+
+    // MARK: Sync
+
+    package func push(_ request: PushRequest, from node: AuthenticatedNode, validator: BatchValidator) async throws
+        -> PushResponse
+    {
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection in
+            var lastSequence: Int64 = 0
+            for try await value in try await connection.query(
+                "SELECT last_seq FROM outpost_tenants WHERE id = \(node.tenantID) FOR UPDATE",
+                logger: logger
+            ).decode(Int64.self) {
+                lastSequence = value
+            }
+            for try await (storedNode, response) in try await connection.query(
+                "SELECT node_id, response FROM outpost_batches WHERE tenant_id = \(node.tenantID) AND batch_id = \(request.batchID)",
+                logger: logger
+            ).decode((String, String).self) {
+                guard storedNode == node.id else {
+                    throw HubError(
+                        .conflict,
+                        code: "batch_id_taken",
+                        "This batch_id was already used by another node; use a new id."
+                    )
+                }
+                return try HubJSON.decoder.decode(PushResponse.self, from: Data(response.utf8))
+            }
+            var known: [String: Set<String>] = [:]
+            for try await (table, column) in try await connection.query(
+                "SELECT table_name, column_name FROM outpost_columns WHERE tenant_id = \(node.tenantID)",
+                logger: logger
+            ).decode((String, String).self) {
+                known[table, default: []].insert(column)
+            }
+            let additions = try validator.validate(request, knownSchemas: known)
+
+            let tables = request.changes.map(\.table)
+            let keys = request.changes.map(\.key)
+            var current: [RowKey: StoredRow] = [:]
+            for try await row in try await connection.query(
+                """
+                SELECT r.table_name, r.record_id, r.version, r.data::text, r.deleted, r.hlc, r.origin_node,
+                       r.change_id, r.seq
+                FROM outpost_records r
+                JOIN unnest(\(tables)::text[], \(keys)::text[]) AS k(table_name, record_id)
+                  ON r.table_name = k.table_name AND r.record_id = k.record_id
+                WHERE r.tenant_id = \(node.tenantID)
+                """,
+                logger: logger
+            ).decode((String, String, Int64, String?, Bool, Int64, String, String, Int64).self) {
+                current[RowKey(table: row.0, key: row.1)] = StoredRow(
+                    table: row.0,
+                    key: row.1,
+                    version: row.2,
+                    data: try row.3.map { text throws(OutpostError) in try JSONValue(parsing: text) },
+                    deleted: row.4,
+                    hlc: row.5,
+                    origin: row.6,
+                    changeID: row.7,
+                    sequence: row.8
+                )
+            }
+            let plan = try PushPlan(changes: request.changes, current: current, lastSequence: lastSequence, node: node.id)
+            if !plan.writes.isEmpty {
+                let writes = plan.writes
+                try await connection.query(
+                    """
+                    INSERT INTO outpost_records
+                        (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq)
+                    SELECT \(node.tenantID), t, k, v, NULLIF(d, '')::jsonb, x, h, \(node.id), c, s
+                    FROM unnest(
+                        \(writes.map(\.table))::text[], \(writes.map(\.key))::text[], \(writes.map(\.version))::int8[],
+                        \(writes.map { $0.data?.encoded() ?? "" })::text[], \(writes.map(\.deleted))::bool[],
+                        \(writes.map(\.hlc))::int8[], \(writes.map(\.changeID))::text[], \(writes.map(\.sequence))::int8[]
+                    ) AS w(t, k, v, d, x, h, c, s)
+                    ON CONFLICT (tenant_id, table_name, record_id) DO UPDATE SET
+                        version = excluded.version, data = excluded.data, deleted = excluded.deleted,
+                        hlc = excluded.hlc, origin_node = excluded.origin_node, change_id = excluded.change_id,
+                        seq = excluded.seq, updated_at = now()
+                    """,
+                    logger: logger
+                )
+                try await connection.query(
+                    "UPDATE outpost_tenants SET last_seq = \(plan.lastSequence) WHERE id = \(node.tenantID)",
+                    logger: logger
+                )
+            }
+            let newColumns = additions.flatMap { table, columns in columns.map { (table, $0) } }
+            if !newColumns.isEmpty {
+                try await connection.query(
+                    """
+                    INSERT INTO outpost_columns (tenant_id, table_name, column_name)
+                    SELECT \(node.tenantID), t, c FROM unnest(\(newColumns.map(\.0))::text[], \(newColumns.map(\.1))::text[]) AS a(t, c)
+                    ON CONFLICT DO NOTHING
+                    """,
+                    logger: logger
+                )
+            }
+            let response = PushResponse(results: plan.results, sequence: plan.lastSequence)
+            let encoded = String(decoding: try HubJSON.encoder.encode(response), as: UTF8.self)
+            try await connection.query(
+                """
+                INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response)
+                VALUES (\(node.tenantID), \(request.batchID), \(node.id), \(encoded))
+                """,
+                logger: logger
+            )
+            return response
+        }
+    }
+
+    package func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int) async throws -> PullResponse {
+        var floor: Int64 = 0
+        for try await value in try await client.query(
+            "SELECT tombstone_floor FROM outpost_tenants WHERE id = \(node.tenantID)",
+            logger: logger
+        ).decode(Int64.self) {
+            floor = value
+        }
+        if cursor > 0, cursor < floor { throw PullRules.resyncRequired(cursor: cursor, floor: floor) }
+        var rows: [StoredRow] = []
+        for try await row in try await client.query(
+            """
+            SELECT table_name, record_id, version, data::text, deleted, hlc, origin_node, change_id, seq
+            FROM outpost_records WHERE tenant_id = \(node.tenantID) AND seq > \(cursor) ORDER BY seq LIMIT \(limit + 1)
+            """,
+            logger: logger
+        ).decode((String, String, Int64, String?, Bool, Int64, String, String, Int64).self) {
+            rows.append(
+                StoredRow(
+                    table: row.0,
+                    key: row.1,
+                    version: row.2,
+                    data: try row.3.map { text throws(OutpostError) in try JSONValue(parsing: text) },
+                    deleted: row.4,
+                    hlc: row.5,
+                    origin: row.6,
+                    changeID: row.7,
+                    sequence: row.8
+                )
+            )
+        }
+        try await client.query(
+            "UPDATE outpost_nodes SET cursor = greatest(cursor, \(cursor)), last_seen_at = now() WHERE id = \(node.id)",
+            logger: logger
+        )
+        return PullRules.response(rows: rows, after: cursor, limit: limit)
+    }
+
+    package func lastSequence(tenantID: String) async throws -> Int64 {
+        for try await value in try await client.query(
+            "SELECT last_seq FROM outpost_tenants WHERE id = \(tenantID)",
+            logger: logger
+        ).decode(Int64.self) {
+            return value
+        }
+        return 0
+    }
+
+    package func collectGarbage(lease: Duration, now: Date) async throws -> GarbageReport {
+        let cutoff = PullRules.timestamp(now.addingTimeInterval(-Double(lease.components.seconds))) + "+00"
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection in
+            var report = GarbageReport(tombstones: 0, batches: 0)
+            for try await count in try await connection.query(
+                """
+                WITH live AS (
+                    SELECT t.id AS tenant_id,
+                           coalesce((SELECT min(n.cursor) FROM outpost_nodes n
+                                     WHERE n.tenant_id = t.id AND n.revoked_at IS NULL
+                                       AND coalesce(n.last_seen_at, n.created_at) >= \(cutoff)::timestamptz),
+                                    9223372036854775807) AS floor
+                    FROM outpost_tenants t
+                ),
+                gone AS (
+                    DELETE FROM outpost_records r USING live
+                    WHERE r.tenant_id = live.tenant_id AND r.deleted
+                      AND (r.seq <= live.floor OR r.updated_at < \(cutoff)::timestamptz)
+                    RETURNING r.tenant_id, r.seq
+                ),
+                raised AS (
+                    UPDATE outpost_tenants t SET tombstone_floor = greatest(t.tombstone_floor, g.top)
+                    FROM (SELECT tenant_id, max(seq) AS top FROM gone GROUP BY tenant_id) g
+                    WHERE t.id = g.tenant_id
+                )
+                SELECT count(*) FROM gone
+                """,
+                logger: logger
+            ).decode(Int64.self) {
+                report.tombstones = Int(count)
+            }
+            for try await count in try await connection.query(
+                """
+                WITH gone AS (DELETE FROM outpost_batches WHERE created_at < \(cutoff)::timestamptz RETURNING 1)
+                SELECT count(*) FROM gone
+                """,
+                logger: logger
+            ).decode(Int64.self) {
+                report.batches = Int(count)
+            }
+            return report
+        }
+    }
+}

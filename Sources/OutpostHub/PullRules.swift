@@ -1,0 +1,35 @@
+import HTTPTypes
+import Foundation
+import OutpostProtocol
+
+/// The parts of a pull every backend shares: paging and the resync answer.
+enum PullRules {
+    /// `rows` holds up to `limit + 1` rows after `after`; the extra one only says "more".
+    static func response(rows: [StoredRow], after: Int64, limit: Int) -> PullResponse {
+        let page = rows.prefix(limit)
+        return PullResponse(
+            rows: page.map(\.hubRow),
+            cursor: page.last?.sequence ?? after,
+            more: rows.count > limit
+        )
+    }
+
+    static func resyncRequired(cursor: Int64, floor: Int64) -> HubError {
+        HubError(
+            .gone,
+            code: ProtocolErrorCode.resyncRequired,
+            "Deletions after cursor \(cursor) were collected (the hub now holds history from \(floor) on), "
+                + "because the node was away longer than the offline lease. Pull again from cursor 0 to resync; "
+                + "the node's own unsynced writes are still accepted."
+        )
+    }
+
+    /// `now` as SQLite's `CURRENT_TIMESTAMP` text (UTC), for comparisons with stored times.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date)
+    }
+}

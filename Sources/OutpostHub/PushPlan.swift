@@ -1,0 +1,94 @@
+import HTTPTypes
+import OutpostCore
+import OutpostProtocol
+
+/// What a push does, decided without I/O from the batch and the rows it touches.
+///
+/// Per change: the same change id as the row's current version → already applied (a retry),
+/// answer as before; base version equal to the hub's → apply, version + 1, next sequence
+/// number; base version older → conflict, answer with the hub's row; base version newer than
+/// anything the hub has → the whole batch is refused (the node cannot have seen it).
+struct PushPlan: Sendable, Equatable {
+    var writes: [StoredRow]
+    var results: [ChangeResult]
+    /// The tenant's last sequence number after the batch.
+    var lastSequence: Int64
+
+    /// - Parameters:
+    ///   - changes: a validated batch (one change per row).
+    ///   - current: the rows the batch touches, as the hub holds them now.
+    ///   - lastSequence: the tenant's last sequence number, read under the tenant's lock.
+    ///   - node: the pushing node's hub id.
+    init(
+        changes: [Change],
+        current: [RowKey: StoredRow],
+        lastSequence: Int64,
+        node: String
+    ) throws(HubError) {
+        var sequence = lastSequence
+        var writes: [StoredRow] = []
+        var results: [ChangeResult] = []
+        writes.reserveCapacity(changes.count)
+        results.reserveCapacity(changes.count)
+        for (index, change) in changes.enumerated() {
+            let existing = current[RowKey(table: change.table, key: change.key)]
+            if let existing, existing.changeID == change.id {
+                results.append(
+                    ChangeResult(changeID: change.id, status: .applied, version: existing.version, sequence: existing.sequence)
+                )
+                continue
+            }
+            let currentVersion = existing?.version ?? 0
+            if change.baseVersion > currentVersion {
+                throw HubError(
+                    .conflict,
+                    code: "future_base_version",
+                    "changes[\(index)] is based on version \(change.baseVersion) of \(change.table)/\(change.key), "
+                        + "but the hub's newest is \(currentVersion). The node's record of the hub is wrong; "
+                        + "it should resync."
+                )
+            }
+            if change.baseVersion < currentVersion, let existing {
+                results.append(
+                    ChangeResult(changeID: change.id, status: .conflict, version: currentVersion, current: existing.hubRow)
+                )
+                continue
+            }
+            if change.operation == .delete, existing == nil || existing?.deleted == true {
+                // Nothing to delete: the row never reached the hub, or is already gone.
+                results.append(ChangeResult(changeID: change.id, status: .applied, version: currentVersion))
+                continue
+            }
+            var data = change.operation == .delete ? nil : change.data
+            if change.partial, case .object(let fields)? = change.data {
+                guard let existing, !existing.deleted, case .object(var merged)? = existing.data else {
+                    throw HubError(
+                        .conflict,
+                        code: "invalid_partial",
+                        "changes[\(index)] sends only some columns of \(change.table)/\(change.key), which the hub "
+                            + "does not hold; send the whole row."
+                    )
+                }
+                merged.merge(fields) { _, new in new }
+                data = .object(merged)
+            }
+            sequence += 1
+            let row = StoredRow(
+                table: change.table,
+                key: change.key,
+                version: currentVersion + 1,
+                data: data,
+                deleted: change.operation == .delete,
+                hlc: change.hlc,
+                origin: node,
+                changeID: change.id,
+                sequence: sequence
+            )
+            writes.append(row)
+            results.append(ChangeResult(changeID: change.id, status: .applied, version: row.version, sequence: sequence))
+        }
+        self.writes = writes
+        self.results = results
+        self.lastSequence = sequence
+    }
+}

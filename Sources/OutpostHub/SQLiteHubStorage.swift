@@ -1,0 +1,356 @@
+import HTTPTypes
+package import Foundation
+import GRDB
+import OutpostCore
+package import OutpostProtocol
+
+/// The hub's embedded backend: one SQLite file, so `outpost hub serve` needs nothing installed.
+///
+/// SQLite has one writer at a time, so a push transaction is serialised with every other write:
+/// sequence numbers follow commit order by construction. For several hub processes, use
+/// PostgreSQL.
+package final class SQLiteHubStorage: HubStorage {
+    package let backendName = "sqlite"
+    private let pool: DatabasePool
+    private let path: String
+
+    package init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+    }
+
+    package func migrate() async throws {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: tenants, nodes, records, batches, columns") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE outpost_tenants (
+                        id TEXT PRIMARY KEY,
+                        name TEXT NOT NULL UNIQUE,
+                        created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                        last_seq INTEGER NOT NULL DEFAULT 0,
+                        tombstone_floor INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE outpost_nodes (
+                        id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL REFERENCES outpost_tenants(id),
+                        name TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                        revoked_at TEXT,
+                        last_seen_at TEXT,
+                        cursor INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE outpost_records (
+                        tenant_id TEXT NOT NULL,
+                        table_name TEXT NOT NULL,
+                        record_id TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        data TEXT,
+                        deleted INTEGER NOT NULL DEFAULT 0,
+                        hlc INTEGER NOT NULL,
+                        origin_node TEXT NOT NULL,
+                        change_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                        PRIMARY KEY (tenant_id, table_name, record_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX outpost_records_by_seq ON outpost_records(tenant_id, seq);
+                    CREATE TABLE outpost_batches (
+                        tenant_id TEXT NOT NULL,
+                        batch_id TEXT NOT NULL,
+                        node_id TEXT NOT NULL,
+                        response TEXT NOT NULL,
+                        created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                        PRIMARY KEY (tenant_id, batch_id)
+                    );
+                    CREATE TABLE outpost_columns (
+                        tenant_id TEXT NOT NULL,
+                        table_name TEXT NOT NULL,
+                        column_name TEXT NOT NULL,
+                        PRIMARY KEY (tenant_id, table_name, column_name)
+                    );
+                    """
+            )
+        }
+        try migrator.migrate(pool)
+    }
+
+    package func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    // MARK: Administration
+
+    package func addTenant(name: String) async throws -> TenantInfo {
+        try HubAdminError.checkTenantName(name)
+        var ids = UUIDv7()
+        let id = ids.next()
+        return try await pool.write { db in
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM outpost_tenants WHERE name = ?", arguments: [name]) != nil {
+                throw HubAdminError.duplicateTenant(name)
+            }
+            try db.execute(sql: "INSERT INTO outpost_tenants (id, name) VALUES (?, ?)", arguments: [id, name])
+            let created = try String.fetchOne(db, sql: "SELECT created_at FROM outpost_tenants WHERE id = ?", arguments: [id])
+            return TenantInfo(id: id, name: name, createdAt: created ?? "")
+        }
+    }
+
+    package func tenants() async throws -> [TenantInfo] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, created_at FROM outpost_tenants ORDER BY name").map {
+                TenantInfo(id: $0["id"], name: $0["name"], createdAt: $0["created_at"])
+            }
+        }
+    }
+
+    package func addNode(tenant: String, name: String, tokenHash: String) async throws -> NodeInfo {
+        var ids = UUIDv7()
+        let id = ids.next()
+        return try await pool.write { db in
+            guard
+                let tenantID = try String.fetchOne(db, sql: "SELECT id FROM outpost_tenants WHERE name = ?", arguments: [tenant])
+            else { throw HubAdminError.unknownTenant(tenant) }
+            try db.execute(
+                sql: "INSERT INTO outpost_nodes (id, tenant_id, name, token_hash) VALUES (?, ?, ?, ?)",
+                arguments: [id, tenantID, name, tokenHash]
+            )
+            return try Self.nodes(db, where: "n.id = ?", [id])[0]
+        }
+    }
+
+    package func nodes(tenant: String?) async throws -> [NodeInfo] {
+        try await pool.read { db in
+            if let tenant {
+                guard try Int.fetchOne(db, sql: "SELECT 1 FROM outpost_tenants WHERE name = ?", arguments: [tenant]) != nil
+                else { throw HubAdminError.unknownTenant(tenant) }
+                return try Self.nodes(db, where: "t.name = ?", [tenant])
+            }
+            return try Self.nodes(db, where: "1 = 1", [])
+        }
+    }
+
+    private static func nodes(_ db: Database, where condition: String, _ arguments: [String]) throws -> [NodeInfo] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT n.id, t.name AS tenant, n.name, n.created_at, n.revoked_at, n.last_seen_at, n.cursor
+                FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
+                WHERE \(condition) ORDER BY t.name, n.created_at, n.id
+                """,
+            arguments: StatementArguments(arguments)
+        ).map {
+            NodeInfo(
+                id: $0["id"],
+                tenant: $0["tenant"],
+                name: $0["name"],
+                createdAt: $0["created_at"],
+                revokedAt: $0["revoked_at"],
+                lastSeenAt: $0["last_seen_at"],
+                cursor: $0["cursor"]
+            )
+        }
+    }
+
+    package func revokeNode(id: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE outpost_nodes SET revoked_at = coalesce(revoked_at, CURRENT_TIMESTAMP) WHERE id = ?",
+                arguments: [id]
+            )
+            if db.changesCount == 0 { throw HubAdminError.unknownNode(id) }
+        }
+    }
+
+    package func authenticate(tokenHash: String) async throws -> AuthenticatedNode? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT id, tenant_id FROM outpost_nodes WHERE token_hash = ? AND revoked_at IS NULL",
+                arguments: [tokenHash]
+            ).map { AuthenticatedNode(id: $0["id"], tenantID: $0["tenant_id"]) }
+        }
+    }
+
+    // MARK: Sync
+
+    package func push(_ request: PushRequest, from node: AuthenticatedNode, validator: BatchValidator) async throws
+        -> PushResponse
+    {
+        try await pool.write { db in
+            if let stored = try Row.fetchOne(
+                db,
+                sql: "SELECT node_id, response FROM outpost_batches WHERE tenant_id = ? AND batch_id = ?",
+                arguments: [node.tenantID, request.batchID]
+            ) {
+                return try Self.replay(stored["response"], storedNode: stored["node_id"], node: node)
+            }
+            let known = try Self.schemas(db, tenantID: node.tenantID)
+            let additions = try validator.validate(request, knownSchemas: known)
+            let lastSequence =
+                try Int64.fetchOne(db, sql: "SELECT last_seq FROM outpost_tenants WHERE id = ?", arguments: [node.tenantID])
+                ?? 0
+            var current: [RowKey: StoredRow] = [:]
+            let lookup = try db.cachedStatement(
+                sql: """
+                    SELECT table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq
+                    FROM outpost_records WHERE tenant_id = ? AND table_name = ? AND record_id = ?
+                    """
+            )
+            for change in request.changes {
+                if let row = try Row.fetchOne(lookup, arguments: [node.tenantID, change.table, change.key]) {
+                    current[RowKey(table: change.table, key: change.key)] = try Self.storedRow(row)
+                }
+            }
+            let plan = try PushPlan(changes: request.changes, current: current, lastSequence: lastSequence, node: node.id)
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO outpost_records
+                        (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (tenant_id, table_name, record_id) DO UPDATE SET
+                        version = excluded.version, data = excluded.data, deleted = excluded.deleted,
+                        hlc = excluded.hlc, origin_node = excluded.origin_node, change_id = excluded.change_id,
+                        seq = excluded.seq, updated_at = CURRENT_TIMESTAMP
+                    """
+            )
+            for row in plan.writes {
+                try upsert.execute(arguments: [
+                    node.tenantID, row.table, row.key, row.version, row.data?.encoded(), row.deleted, row.hlc,
+                    row.origin, row.changeID, row.sequence,
+                ])
+            }
+            try db.execute(
+                sql: "UPDATE outpost_tenants SET last_seq = ? WHERE id = ?",
+                arguments: [plan.lastSequence, node.tenantID]
+            )
+            for (table, columns) in additions {
+                for column in columns {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO outpost_columns (tenant_id, table_name, column_name) VALUES (?, ?, ?)",
+                        arguments: [node.tenantID, table, column]
+                    )
+                }
+            }
+            let response = PushResponse(results: plan.results, sequence: plan.lastSequence)
+            try db.execute(
+                sql: "INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response) VALUES (?, ?, ?, ?)",
+                arguments: [node.tenantID, request.batchID, node.id, String(decoding: try HubJSON.encoder.encode(response), as: UTF8.self)]
+            )
+            return response
+        }
+    }
+
+    package func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int) async throws -> PullResponse {
+        try await pool.write { db in
+            let floor =
+                try Int64.fetchOne(
+                    db,
+                    sql: "SELECT tombstone_floor FROM outpost_tenants WHERE id = ?",
+                    arguments: [node.tenantID]
+                ) ?? 0
+            if cursor > 0, cursor < floor { throw PullRules.resyncRequired(cursor: cursor, floor: floor) }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq
+                    FROM outpost_records WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?
+                    """,
+                arguments: [node.tenantID, cursor, limit + 1]
+            ).map(Self.storedRow)
+            try db.execute(
+                sql: "UPDATE outpost_nodes SET cursor = max(cursor, ?), last_seen_at = CURRENT_TIMESTAMP WHERE id = ?",
+                arguments: [cursor, node.id]
+            )
+            return PullRules.response(rows: rows, after: cursor, limit: limit)
+        }
+    }
+
+    package func lastSequence(tenantID: String) async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT last_seq FROM outpost_tenants WHERE id = ?", arguments: [tenantID]) ?? 0
+        }
+    }
+
+    package func collectGarbage(lease: Duration, now: Date) async throws -> GarbageReport {
+        let cutoff = PullRules.timestamp(now.addingTimeInterval(-Double(lease.components.seconds)))
+        return try await pool.write { db in
+            var report = GarbageReport(tombstones: 0, batches: 0)
+            for tenantID in try String.fetchAll(db, sql: "SELECT id FROM outpost_tenants") {
+                // Live nodes: not revoked and seen (or created) within the lease.
+                let liveFloor =
+                    try Int64.fetchOne(
+                        db,
+                        sql: """
+                            SELECT min(cursor) FROM outpost_nodes
+                            WHERE tenant_id = ? AND revoked_at IS NULL AND coalesce(last_seen_at, created_at) >= ?
+                            """,
+                        arguments: [tenantID, cutoff]
+                    ) ?? Int64.max
+                let collected = try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT max(seq) FROM outpost_records
+                        WHERE tenant_id = ? AND deleted = 1 AND (seq <= ? OR updated_at < ?)
+                        """,
+                    arguments: [tenantID, liveFloor, cutoff]
+                )
+                try db.execute(
+                    sql: "DELETE FROM outpost_records WHERE tenant_id = ? AND deleted = 1 AND (seq <= ? OR updated_at < ?)",
+                    arguments: [tenantID, liveFloor, cutoff]
+                )
+                report.tombstones += db.changesCount
+                if let collected {
+                    try db.execute(
+                        sql: "UPDATE outpost_tenants SET tombstone_floor = max(tombstone_floor, ?) WHERE id = ?",
+                        arguments: [collected, tenantID]
+                    )
+                }
+            }
+            try db.execute(sql: "DELETE FROM outpost_batches WHERE created_at < ?", arguments: [cutoff])
+            report.batches = db.changesCount
+            return report
+        }
+    }
+
+    // MARK: Helpers
+
+    private static func schemas(_ db: Database, tenantID: String) throws -> [String: Set<String>] {
+        var schemas: [String: Set<String>] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT table_name, column_name FROM outpost_columns WHERE tenant_id = ?",
+            arguments: [tenantID]
+        ) {
+            schemas[row["table_name"], default: []].insert(row["column_name"])
+        }
+        return schemas
+    }
+
+    private static func replay(_ response: String, storedNode: String, node: AuthenticatedNode) throws -> PushResponse {
+        guard storedNode == node.id else {
+            throw HubError(.conflict, code: "batch_id_taken", "This batch_id was already used by another node; use a new id.")
+        }
+        return try HubJSON.decoder.decode(PushResponse.self, from: Data(response.utf8))
+    }
+
+    private static func storedRow(_ row: Row) throws -> StoredRow {
+        let data: String? = row["data"]
+        return StoredRow(
+            table: row["table_name"],
+            key: row["record_id"],
+            version: row["version"],
+            data: try data.map { text throws(OutpostError) in try JSONValue(parsing: text) },
+            deleted: row["deleted"],
+            hlc: row["hlc"],
+            origin: row["origin_node"],
+            changeID: row["change_id"],
+            sequence: row["seq"]
+        )
+    }
+}

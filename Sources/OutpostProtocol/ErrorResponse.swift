@@ -1,0 +1,34 @@
+/// The body of every 4xx and 5xx answer: `{"error": {"code": "…", "message": "…"}}`.
+public struct ErrorResponse: Codable, Sendable, Equatable {
+    public struct Body: Codable, Sendable, Equatable {
+        /// Stable, for programs: `invalid_json`, `unknown_table`, `resync_required`, …
+        public var code: String
+        /// For people: what failed, why, and what to do.
+        public var message: String
+    }
+
+    public var error: Body
+
+    public init(code: String, message: String) {
+        error = Body(code: code, message: message)
+    }
+}
+
+/// `GET /health`.
+public struct HealthResponse: Codable, Sendable, Equatable {
+    public var status: String
+    public var database: String
+    public var version: String
+
+    public init(status: String, database: String, version: String) {
+        self.status = status
+        self.database = database
+        self.version = version
+    }
+}
+
+/// The protocol's error codes that a node acts on.
+public enum ProtocolErrorCode {
+    /// The node's cursor is older than what the hub still holds: re-fetch everything.
+    public static let resyncRequired = "resync_required"
+}

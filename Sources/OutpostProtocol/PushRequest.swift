@@ -1,0 +1,29 @@
+/// `POST /v1/push`: a batch of changes, applied by the hub in one transaction.
+public struct PushRequest: Codable, Sendable, Equatable {
+    /// The batch's idempotency key: a retried batch with the same id gets the same answer and
+    /// changes nothing.
+    public var batchID: String
+    public var changes: [Change]
+    /// The columns of the tables in this batch, as the node's schema has them. The hub learns a
+    /// table's columns from the first push that declares it, and accepts new columns declared
+    /// later (schemas only grow); a column neither known nor declared is refused.
+    public var schemas: [String: [String]]
+
+    public init(batchID: String, changes: [Change], schemas: [String: [String]] = [:]) {
+        self.batchID = batchID
+        self.changes = changes
+        self.schemas = schemas
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case changes, schemas
+        case batchID = "batch_id"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        batchID = try container.decode(String.self, forKey: .batchID)
+        changes = try container.decode([Change].self, forKey: .changes)
+        schemas = try container.decodeIfPresent([String: [String]].self, forKey: .schemas) ?? [:]
+    }
+}
