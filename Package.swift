@@ -114,6 +114,7 @@ let package = Package(
                 "OutpostHub", "OutpostProtocol", "OutpostTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Outpost needs beyond Swift on a fresh Debian machine: SQLite's library and
-# headers (GRDB links the system's SQLite) and the sqlite3 program (the tests use it as a
-# plain client). Safe to run again: it installs only what is missing.
+# headers (GRDB links the system's SQLite), zlib's headers (compressed bodies), the sqlite3
+# program (the tests use it as a plain client), PostgreSQL (the hub's production database; the
+# tests start a throwaway cluster) and curl. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-packages=(libsqlite3-dev sqlite3)
+packages=(libsqlite3-dev sqlite3 zlib1g-dev postgresql curl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

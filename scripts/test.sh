@@ -18,4 +18,8 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "Run the tests as root (they mount tmpfs file systems to fill a disk and make it read-only)." >&2
     exit 1
 fi
+echo "== PostgreSQL (throwaway cluster)"
+eval "$(scripts/postgres.sh start)"
+trap 'scripts/postgres.sh stop "$OUTPOST_TEST_POSTGRES_DIR"' EXIT
+echo "PostgreSQL at $OUTPOST_TEST_POSTGRES_URL"
 swift test

@@ -23,7 +23,8 @@ struct BodyCodec: Sendable {
             throw tooLarge()
         }
         metrics.bytesIn.add(body.readableBytes, ordering: .relaxed)
-        let encoding = request.headers[.contentEncoding]?.lowercased().trimmingCharacters(in: .whitespaces) ?? "identity"
+        let encoding =
+            request.headers[.contentEncoding]?.lowercased().trimmingCharacters(in: .whitespaces) ?? "identity"
         switch encoding {
         case "identity", "":
             break

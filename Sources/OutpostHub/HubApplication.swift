@@ -34,7 +34,10 @@ package func buildHubApplication(
     let housekeeping = HubHousekeeping(storage: storage, configuration: configuration, logger: logger)
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "outpost-hub"),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "outpost-hub"
+        ),
         services: services + [housekeeping],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
@@ -119,7 +122,10 @@ struct HubRoutes: Sendable {
             let deadline = ContinuousClock.now + .milliseconds(wait)
             while ContinuousClock.now < deadline, !Task.isCancelled {
                 let remaining = deadline - ContinuousClock.now
-                await notifier.wait(tenantID: node.tenantID, timeout: min(remaining, configuration.crossProcessPollInterval))
+                await notifier.wait(
+                    tenantID: node.tenantID,
+                    timeout: min(remaining, configuration.crossProcessPollInterval)
+                )
                 if try await storage.lastSequence(tenantID: node.tenantID) > after {
                     response = try await storage.pull(for: node, after: after, limit: limit)
                     if !response.rows.isEmpty { break }

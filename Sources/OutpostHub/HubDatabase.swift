@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 package import Logging
 package import OutpostCore
 import PostgresNIO
@@ -21,7 +22,10 @@ package enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
         if text.hasPrefix("sqlite:") {
             let path = String(text.dropFirst("sqlite:".count))
             guard !path.isEmpty else {
-                throw OutpostError(.invalidInput, "--database sqlite: needs a file path, e.g. sqlite:/var/lib/outpost/hub.sqlite.")
+                throw OutpostError(
+                    .invalidInput,
+                    "--database sqlite: needs a file path, e.g. sqlite:/var/lib/outpost/hub.sqlite."
+                )
             }
             self = .sqlite(path: path)
             return
@@ -57,7 +61,8 @@ package enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
     package var description: String {
         switch self {
         case .sqlite(let path): "sqlite:\(path)"
-        case .postgres(let host, let port, let user, _, let database, _): "postgres://\(user)@\(host):\(port)/\(database)"
+        case .postgres(let host, let port, let user, _, let database, _):
+            "postgres://\(user)@\(host):\(port)/\(database)"
         }
     }
 
@@ -90,7 +95,10 @@ package enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
                 tls: tlsConfiguration
             )
             configuration.options.maximumConnections = 20
-            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            // The pool logs a warning when a query races its start-up; only errors are worth showing.
+            var background = logger
+            background.logLevel = max(logger.logLevel, .error)
+            let client = PostgresClient(configuration: configuration, backgroundLogger: background)
             return (PostgresHubStorage(client: client, logger: logger), [client])
         }
     }
@@ -101,11 +109,59 @@ package enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
         _ body: @Sendable (any HubStorage) async throws -> T
     ) async throws -> T {
         let (storage, services) = try open(logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in services { group.addTask { try await service.run() } }
-            defer { group.cancelAll() }
-            try await storage.migrate()
-            return try await body(storage)
+        do {
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                for service in services { group.addTask { try await service.run() } }
+                defer { group.cancelAll() }
+                try await Self.ping(storage, within: .seconds(10))
+                try await storage.migrate()
+                return try await body(storage)
+            }
+        } catch let error as OutpostError {
+            throw error
+        } catch {
+            throw OutpostError(.storage, "The hub database \(self) failed: \(Self.reason(error)).")
         }
+    }
+
+    /// Fails fast when the database does not answer: the PostgreSQL pool would otherwise keep
+    /// retrying its connection for a minute.
+    package static func ping(_ storage: any HubStorage, within limit: Duration) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await storage.ping()
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return false
+            }
+            defer { group.cancelAll() }
+            guard try await group.next() == true else {
+                throw OutpostError(
+                    .storage,
+                    "The hub database did not answer within \(limit.components.seconds) s: cannot connect to the "
+                        + "server (is it running, is the address right, does it accept this user?)."
+                )
+            }
+        }
+    }
+
+    /// A short, secret-free reason for a database failure: the server's message when it sent
+    /// one, else the kind of failure.
+    package static func reason(_ error: any Error) -> String {
+        if let error = error as? PostgresTransactionError {
+            return reason(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
+        }
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            return "\(error.code)"
+        }
+        if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
+        let text = String(reflecting: error)
+        if text.contains("connectionCreation") || text.contains("ConnectionPoolError") || text.contains("refused") {
+            return "cannot connect to the server (is it running, is the address right, does it accept this user?)"
+        }
+        return text
     }
 }

@@ -28,11 +28,36 @@ final class HubMetrics: Sendable {
             lines.append("# TYPE \(name) \(type)")
             lines.append("\(name) \(value)")
         }
-        metric("outpost_hub_changes_applied_total", "counter", "Pushed changes applied.", changesApplied.load(ordering: .relaxed))
-        metric("outpost_hub_conflicts_total", "counter", "Pushed changes answered with a conflict.", conflicts.load(ordering: .relaxed))
-        metric("outpost_hub_bytes_in_total", "counter", "Request body bytes received, as sent.", bytesIn.load(ordering: .relaxed))
-        metric("outpost_hub_bytes_out_total", "counter", "Response body bytes sent, as sent.", bytesOut.load(ordering: .relaxed))
-        metric("outpost_hub_pull_waiters", "gauge", "Pulls waiting for new changes.", pullWaiters.load(ordering: .relaxed))
+        metric(
+            "outpost_hub_changes_applied_total",
+            "counter",
+            "Pushed changes applied.",
+            changesApplied.load(ordering: .relaxed)
+        )
+        metric(
+            "outpost_hub_conflicts_total",
+            "counter",
+            "Pushed changes answered with a conflict.",
+            conflicts.load(ordering: .relaxed)
+        )
+        metric(
+            "outpost_hub_bytes_in_total",
+            "counter",
+            "Request body bytes received, as sent.",
+            bytesIn.load(ordering: .relaxed)
+        )
+        metric(
+            "outpost_hub_bytes_out_total",
+            "counter",
+            "Response body bytes sent, as sent.",
+            bytesOut.load(ordering: .relaxed)
+        )
+        metric(
+            "outpost_hub_pull_waiters",
+            "gauge",
+            "Pulls waiting for new changes.",
+            pullWaiters.load(ordering: .relaxed)
+        )
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -1,5 +1,5 @@
-import HTTPTypes
 package import Foundation
+import HTTPTypes
 import Logging
 import OutpostCore
 package import OutpostProtocol
@@ -32,7 +32,7 @@ package final class PostgresHubStorage: HubStorage {
     package func migrate() async throws {
         try await client.withTransaction(logger: logger) { connection in
             // Two hub processes starting together must not both create the tables.
-            try await connection.query("SELECT pg_advisory_xact_lock(727_166_001)", logger: logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(727166001)", logger: logger)
             for statement in Self.schema {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
@@ -224,108 +224,132 @@ package final class PostgresHubStorage: HubStorage {
         -> PushResponse
     {
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
-            var lastSequence: Int64 = 0
-            for try await value in try await connection.query(
-                "SELECT last_seq FROM outpost_tenants WHERE id = \(node.tenantID) FOR UPDATE",
-                logger: logger
-            ).decode(Int64.self) {
-                lastSequence = value
+        return try await unwrappingTransactionErrors {
+            try await self.client.withTransaction(logger: logger) { connection in
+                try await Self.push(request, from: node, validator: validator, on: connection, logger: logger)
             }
-            for try await (storedNode, response) in try await connection.query(
-                "SELECT node_id, response FROM outpost_batches WHERE tenant_id = \(node.tenantID) AND batch_id = \(request.batchID)",
-                logger: logger
-            ).decode((String, String).self) {
-                guard storedNode == node.id else {
-                    throw HubError(
-                        .conflict,
-                        code: "batch_id_taken",
-                        "This batch_id was already used by another node; use a new id."
-                    )
-                }
-                return try HubJSON.decoder.decode(PushResponse.self, from: Data(response.utf8))
-            }
-            var known: [String: Set<String>] = [:]
-            for try await (table, column) in try await connection.query(
-                "SELECT table_name, column_name FROM outpost_columns WHERE tenant_id = \(node.tenantID)",
-                logger: logger
-            ).decode((String, String).self) {
-                known[table, default: []].insert(column)
-            }
-            let additions = try validator.validate(request, knownSchemas: known)
+        }
+    }
 
-            let tables = request.changes.map(\.table)
-            let keys = request.changes.map(\.key)
-            var current: [RowKey: StoredRow] = [:]
-            for try await row in try await connection.query(
-                """
-                SELECT r.table_name, r.record_id, r.version, r.data::text, r.deleted, r.hlc, r.origin_node,
-                       r.change_id, r.seq
-                FROM outpost_records r
-                JOIN unnest(\(tables)::text[], \(keys)::text[]) AS k(table_name, record_id)
-                  ON r.table_name = k.table_name AND r.record_id = k.record_id
-                WHERE r.tenant_id = \(node.tenantID)
-                """,
-                logger: logger
-            ).decode((String, String, Int64, String?, Bool, Int64, String, String, Int64).self) {
-                current[RowKey(table: row.0, key: row.1)] = StoredRow(
-                    table: row.0,
-                    key: row.1,
-                    version: row.2,
-                    data: try row.3.map { text throws(OutpostError) in try JSONValue(parsing: text) },
-                    deleted: row.4,
-                    hlc: row.5,
-                    origin: row.6,
-                    changeID: row.7,
-                    sequence: row.8
+    /// The push transaction's body; see ``PushPlan`` for the decisions.
+    private static func push(
+        _ request: PushRequest,
+        from node: AuthenticatedNode,
+        validator: BatchValidator,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> PushResponse {
+        var lastSequence: Int64 = 0
+        for try await value in try await connection.query(
+            "SELECT last_seq FROM outpost_tenants WHERE id = \(node.tenantID) FOR UPDATE",
+            logger: logger
+        ).decode(Int64.self) {
+            lastSequence = value
+        }
+        for try await (storedNode, response) in try await connection.query(
+            "SELECT node_id, response FROM outpost_batches WHERE tenant_id = \(node.tenantID) AND batch_id = \(request.batchID)",
+            logger: logger
+        ).decode((String, String).self) {
+            guard storedNode == node.id else {
+                throw HubError(
+                    .conflict,
+                    code: "batch_id_taken",
+                    "This batch_id was already used by another node; use a new id."
                 )
             }
-            let plan = try PushPlan(changes: request.changes, current: current, lastSequence: lastSequence, node: node.id)
-            if !plan.writes.isEmpty {
-                let writes = plan.writes
-                try await connection.query(
-                    """
-                    INSERT INTO outpost_records
-                        (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq)
-                    SELECT \(node.tenantID), t, k, v, NULLIF(d, '')::jsonb, x, h, \(node.id), c, s
-                    FROM unnest(
-                        \(writes.map(\.table))::text[], \(writes.map(\.key))::text[], \(writes.map(\.version))::int8[],
-                        \(writes.map { $0.data?.encoded() ?? "" })::text[], \(writes.map(\.deleted))::bool[],
-                        \(writes.map(\.hlc))::int8[], \(writes.map(\.changeID))::text[], \(writes.map(\.sequence))::int8[]
-                    ) AS w(t, k, v, d, x, h, c, s)
-                    ON CONFLICT (tenant_id, table_name, record_id) DO UPDATE SET
-                        version = excluded.version, data = excluded.data, deleted = excluded.deleted,
-                        hlc = excluded.hlc, origin_node = excluded.origin_node, change_id = excluded.change_id,
-                        seq = excluded.seq, updated_at = now()
-                    """,
-                    logger: logger
-                )
-                try await connection.query(
-                    "UPDATE outpost_tenants SET last_seq = \(plan.lastSequence) WHERE id = \(node.tenantID)",
-                    logger: logger
-                )
-            }
-            let newColumns = additions.flatMap { table, columns in columns.map { (table, $0) } }
-            if !newColumns.isEmpty {
-                try await connection.query(
-                    """
-                    INSERT INTO outpost_columns (tenant_id, table_name, column_name)
-                    SELECT \(node.tenantID), t, c FROM unnest(\(newColumns.map(\.0))::text[], \(newColumns.map(\.1))::text[]) AS a(t, c)
-                    ON CONFLICT DO NOTHING
-                    """,
-                    logger: logger
-                )
-            }
-            let response = PushResponse(results: plan.results, sequence: plan.lastSequence)
-            let encoded = String(decoding: try HubJSON.encoder.encode(response), as: UTF8.self)
+            return try HubJSON.decoder.decode(PushResponse.self, from: Data(response.utf8))
+        }
+        var known: [String: Set<String>] = [:]
+        for try await (table, column) in try await connection.query(
+            "SELECT table_name, column_name FROM outpost_columns WHERE tenant_id = \(node.tenantID)",
+            logger: logger
+        ).decode((String, String).self) {
+            known[table, default: []].insert(column)
+        }
+        let additions = try validator.validate(request, knownSchemas: known)
+
+        let tables = request.changes.map(\.table)
+        let keys = request.changes.map(\.key)
+        var current: [RowKey: StoredRow] = [:]
+        for try await row in try await connection.query(
+            """
+            SELECT r.table_name, r.record_id, r.version, r.data::text, r.deleted, r.hlc, r.origin_node,
+                   r.change_id, r.seq
+            FROM outpost_records r
+            JOIN unnest(\(tables)::text[], \(keys)::text[]) AS k(table_name, record_id)
+              ON r.table_name = k.table_name AND r.record_id = k.record_id
+            WHERE r.tenant_id = \(node.tenantID)
+            """,
+            logger: logger
+        ).decode((String, String, Int64, String?, Bool, Int64, String, String, Int64).self) {
+            current[RowKey(table: row.0, key: row.1)] = StoredRow(
+                table: row.0,
+                key: row.1,
+                version: row.2,
+                data: try row.3.map { text throws(OutpostError) in try JSONValue(parsing: text) },
+                deleted: row.4,
+                hlc: row.5,
+                origin: row.6,
+                changeID: row.7,
+                sequence: row.8
+            )
+        }
+        let plan = try PushPlan(changes: request.changes, current: current, lastSequence: lastSequence, node: node.id)
+        if !plan.writes.isEmpty {
+            let writes = plan.writes
             try await connection.query(
                 """
-                INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response)
-                VALUES (\(node.tenantID), \(request.batchID), \(node.id), \(encoded))
+                INSERT INTO outpost_records
+                    (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq)
+                SELECT \(node.tenantID), t, k, v, NULLIF(d, '')::jsonb, x, h, \(node.id), c, s
+                FROM unnest(
+                    \(writes.map(\.table))::text[], \(writes.map(\.key))::text[], \(writes.map(\.version))::int8[],
+                    \(writes.map { $0.data?.encoded() ?? "" })::text[], \(writes.map(\.deleted))::bool[],
+                    \(writes.map(\.hlc))::int8[], \(writes.map(\.changeID))::text[], \(writes.map(\.sequence))::int8[]
+                ) AS w(t, k, v, d, x, h, c, s)
+                ON CONFLICT (tenant_id, table_name, record_id) DO UPDATE SET
+                    version = excluded.version, data = excluded.data, deleted = excluded.deleted,
+                    hlc = excluded.hlc, origin_node = excluded.origin_node, change_id = excluded.change_id,
+                    seq = excluded.seq, updated_at = now()
                 """,
                 logger: logger
             )
-            return response
+            try await connection.query(
+                "UPDATE outpost_tenants SET last_seq = \(plan.lastSequence) WHERE id = \(node.tenantID)",
+                logger: logger
+            )
+        }
+        let newColumns = additions.flatMap { table, columns in columns.map { (table, $0) } }
+        if !newColumns.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO outpost_columns (tenant_id, table_name, column_name)
+                SELECT \(node.tenantID), t, c FROM unnest(\(newColumns.map(\.0))::text[], \(newColumns.map(\.1))::text[]) AS a(t, c)
+                ON CONFLICT DO NOTHING
+                """,
+                logger: logger
+            )
+        }
+        let response = PushResponse(results: plan.results, sequence: plan.lastSequence)
+        let encoded = String(decoding: try HubJSON.encoder.encode(response), as: UTF8.self)
+        try await connection.query(
+            """
+            INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response)
+            VALUES (\(node.tenantID), \(request.batchID), \(node.id), \(encoded))
+            """,
+            logger: logger
+        )
+        return response
+    }
+
+    /// Errors thrown inside a transaction come back wrapped; a refusal (``HubError``) must reach
+    /// the client as itself, not as a database failure.
+    private func unwrappingTransactionErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PostgresTransactionError {
+            if let refusal = error.closureError as? HubError { throw refusal }
+            throw error
         }
     }
 

@@ -1,5 +1,5 @@
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import OutpostProtocol
 
 /// The parts of a pull every backend shares: paging and the resync answer.

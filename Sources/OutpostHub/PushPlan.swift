@@ -34,7 +34,12 @@ struct PushPlan: Sendable, Equatable {
             let existing = current[RowKey(table: change.table, key: change.key)]
             if let existing, existing.changeID == change.id {
                 results.append(
-                    ChangeResult(changeID: change.id, status: .applied, version: existing.version, sequence: existing.sequence)
+                    ChangeResult(
+                        changeID: change.id,
+                        status: .applied,
+                        version: existing.version,
+                        sequence: existing.sequence
+                    )
                 )
                 continue
             }
@@ -50,7 +55,12 @@ struct PushPlan: Sendable, Equatable {
             }
             if change.baseVersion < currentVersion, let existing {
                 results.append(
-                    ChangeResult(changeID: change.id, status: .conflict, version: currentVersion, current: existing.hubRow)
+                    ChangeResult(
+                        changeID: change.id,
+                        status: .conflict,
+                        version: currentVersion,
+                        current: existing.hubRow
+                    )
                 )
                 continue
             }
@@ -85,7 +95,9 @@ struct PushPlan: Sendable, Equatable {
                 sequence: sequence
             )
             writes.append(row)
-            results.append(ChangeResult(changeID: change.id, status: .applied, version: row.version, sequence: sequence))
+            results.append(
+                ChangeResult(changeID: change.id, status: .applied, version: row.version, sequence: sequence)
+            )
         }
         self.writes = writes
         self.results = results

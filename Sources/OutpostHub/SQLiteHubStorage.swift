@@ -1,6 +1,6 @@
-import HTTPTypes
 package import Foundation
 import GRDB
+import HTTPTypes
 import OutpostCore
 package import OutpostProtocol
 
@@ -96,7 +96,11 @@ package final class SQLiteHubStorage: HubStorage {
                 throw HubAdminError.duplicateTenant(name)
             }
             try db.execute(sql: "INSERT INTO outpost_tenants (id, name) VALUES (?, ?)", arguments: [id, name])
-            let created = try String.fetchOne(db, sql: "SELECT created_at FROM outpost_tenants WHERE id = ?", arguments: [id])
+            let created = try String.fetchOne(
+                db,
+                sql: "SELECT created_at FROM outpost_tenants WHERE id = ?",
+                arguments: [id]
+            )
             return TenantInfo(id: id, name: name, createdAt: created ?? "")
         }
     }
@@ -114,7 +118,11 @@ package final class SQLiteHubStorage: HubStorage {
         let id = ids.next()
         return try await pool.write { db in
             guard
-                let tenantID = try String.fetchOne(db, sql: "SELECT id FROM outpost_tenants WHERE name = ?", arguments: [tenant])
+                let tenantID = try String.fetchOne(
+                    db,
+                    sql: "SELECT id FROM outpost_tenants WHERE name = ?",
+                    arguments: [tenant]
+                )
             else { throw HubAdminError.unknownTenant(tenant) }
             try db.execute(
                 sql: "INSERT INTO outpost_nodes (id, tenant_id, name, token_hash) VALUES (?, ?, ?, ?)",
@@ -127,7 +135,9 @@ package final class SQLiteHubStorage: HubStorage {
     package func nodes(tenant: String?) async throws -> [NodeInfo] {
         try await pool.read { db in
             if let tenant {
-                guard try Int.fetchOne(db, sql: "SELECT 1 FROM outpost_tenants WHERE name = ?", arguments: [tenant]) != nil
+                guard
+                    try Int.fetchOne(db, sql: "SELECT 1 FROM outpost_tenants WHERE name = ?", arguments: [tenant])
+                        != nil
                 else { throw HubAdminError.unknownTenant(tenant) }
                 return try Self.nodes(db, where: "t.name = ?", [tenant])
             }
@@ -193,7 +203,11 @@ package final class SQLiteHubStorage: HubStorage {
             let known = try Self.schemas(db, tenantID: node.tenantID)
             let additions = try validator.validate(request, knownSchemas: known)
             let lastSequence =
-                try Int64.fetchOne(db, sql: "SELECT last_seq FROM outpost_tenants WHERE id = ?", arguments: [node.tenantID])
+                try Int64.fetchOne(
+                    db,
+                    sql: "SELECT last_seq FROM outpost_tenants WHERE id = ?",
+                    arguments: [node.tenantID]
+                )
                 ?? 0
             var current: [RowKey: StoredRow] = [:]
             let lookup = try db.cachedStatement(
@@ -207,7 +221,12 @@ package final class SQLiteHubStorage: HubStorage {
                     current[RowKey(table: change.table, key: change.key)] = try Self.storedRow(row)
                 }
             }
-            let plan = try PushPlan(changes: request.changes, current: current, lastSequence: lastSequence, node: node.id)
+            let plan = try PushPlan(
+                changes: request.changes,
+                current: current,
+                lastSequence: lastSequence,
+                node: node.id
+            )
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO outpost_records
@@ -232,7 +251,8 @@ package final class SQLiteHubStorage: HubStorage {
             for (table, columns) in additions {
                 for column in columns {
                     try db.execute(
-                        sql: "INSERT OR IGNORE INTO outpost_columns (tenant_id, table_name, column_name) VALUES (?, ?, ?)",
+                        sql:
+                            "INSERT OR IGNORE INTO outpost_columns (tenant_id, table_name, column_name) VALUES (?, ?, ?)",
                         arguments: [node.tenantID, table, column]
                     )
                 }
@@ -240,7 +260,10 @@ package final class SQLiteHubStorage: HubStorage {
             let response = PushResponse(results: plan.results, sequence: plan.lastSequence)
             try db.execute(
                 sql: "INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response) VALUES (?, ?, ?, ?)",
-                arguments: [node.tenantID, request.batchID, node.id, String(decoding: try HubJSON.encoder.encode(response), as: UTF8.self)]
+                arguments: [
+                    node.tenantID, request.batchID, node.id,
+                    String(decoding: try HubJSON.encoder.encode(response), as: UTF8.self),
+                ]
             )
             return response
         }
@@ -301,7 +324,8 @@ package final class SQLiteHubStorage: HubStorage {
                     arguments: [tenantID, liveFloor, cutoff]
                 )
                 try db.execute(
-                    sql: "DELETE FROM outpost_records WHERE tenant_id = ? AND deleted = 1 AND (seq <= ? OR updated_at < ?)",
+                    sql:
+                        "DELETE FROM outpost_records WHERE tenant_id = ? AND deleted = 1 AND (seq <= ? OR updated_at < ?)",
                     arguments: [tenantID, liveFloor, cutoff]
                 )
                 report.tombstones += db.changesCount
@@ -334,7 +358,11 @@ package final class SQLiteHubStorage: HubStorage {
 
     private static func replay(_ response: String, storedNode: String, node: AuthenticatedNode) throws -> PushResponse {
         guard storedNode == node.id else {
-            throw HubError(.conflict, code: "batch_id_taken", "This batch_id was already used by another node; use a new id.")
+            throw HubError(
+                .conflict,
+                code: "batch_id_taken",
+                "This batch_id was already used by another node; use a new id."
+            )
         }
         return try HubJSON.decoder.decode(PushResponse.self, from: Data(response.utf8))
     }

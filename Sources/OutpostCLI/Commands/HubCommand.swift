@@ -171,7 +171,9 @@ struct NodeCommand: AsyncParsableCommand {
                 try await storage.addNode(tenant: tenant, name: name, tokenHash: NodeToken.hash(token))
             }
             if output.json {
-                Output.json(["id": .string(node.id), "tenant": .string(node.tenant), "token": .string(token)] as JSONValue)
+                Output.json(
+                    ["id": .string(node.id), "tenant": .string(node.tenant), "token": .string(token)] as JSONValue
+                )
             } else {
                 print("Added node \(node.id) to tenant \(node.tenant)")
                 print("token: \(token)")
@@ -198,7 +200,9 @@ struct NodeCommand: AsyncParsableCommand {
             }
             Output.table(
                 headers: ["ID", "TENANT", "NAME", "CURSOR", "LAST SEEN", "REVOKED"],
-                rows: nodes.map { [$0.id, $0.tenant, $0.name, "\($0.cursor)", $0.lastSeenAt ?? "never", $0.revokedAt ?? ""] }
+                rows: nodes.map {
+                    [$0.id, $0.tenant, $0.name, "\($0.cursor)", $0.lastSeenAt ?? "never", $0.revokedAt ?? ""]
+                }
             )
         }
     }

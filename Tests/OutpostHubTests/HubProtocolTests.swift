@@ -1,0 +1,402 @@
+import CompressNIO
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import NIOCore
+import OutpostCore
+import OutpostProtocol
+import Testing
+
+@testable import OutpostHub
+
+/// Runs `body` against an in-process hub over `backend`.
+func withHub(
+    _ backend: HubBackend,
+    configuration: HubConfiguration = HubConfiguration(),
+    _ body: @escaping @Sendable (any HubStorage, any TestClientProtocol) async throws -> Void
+) async throws {
+    try await backend.withStorage { storage in
+        var logger = Logger(label: "outpost.hub.test")
+        logger.logLevel = .error
+        let app = buildHubApplication(configuration: configuration, storage: storage, logger: logger)
+        try await app.test(.router) { client in try await body(storage, client) }
+    }
+}
+
+@Suite("Hub protocol", .serialized)
+struct HubProtocolTests {
+    @Test(
+        "push then pull returns the row; versions count up; a retried batch changes nothing",
+        arguments: HubBackend.allCases
+    )
+    func pushPullRetry(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage)
+            let node = HubClient(client: client, token: tenant.token)
+            let first = batch(upsert("a1", ["name": "Cam", "fps": 5]), upsert("a2", ["name": "Mic", "fps": 1]))
+            let response = try await node.push(first)
+            #expect(response.results.map(\.status) == [.applied, .applied])
+            #expect(response.results.map(\.version) == [1, 1])
+            #expect(response.sequence == 2)
+
+            let retried = try await node.push(first)
+            #expect(retried == response)
+            #expect(try await storage.lastSequence(tenantID: try #require(await tenantID(storage, tenant))) == 2)
+
+            let update = try await node.push(batch(upsert("a1", ["fps": 10], base: 1, partial: true)))
+            #expect(update.results[0].status == .applied && update.results[0].version == 2)
+            let pulled = try await node.pullAll()
+            #expect(pulled.cursor == 3)
+            #expect(pulled.rows.map(\.key) == ["a2", "a1"])
+            #expect(pulled.rows.last?.data == ["name": "Cam", "fps": 10])
+            #expect(pulled.rows.last?.version == 2)
+            #expect(try await node.pull(after: 3).rows.isEmpty)
+        }
+    }
+
+    @Test(
+        "a stale base version answers conflict with the hub's row; a future one is refused",
+        arguments: HubBackend.allCases
+    )
+    func conflicts(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage, nodes: 2)
+            let a = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[0]]!)
+            let b = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[1]]!)
+            _ = try await a.push(batch(upsert("a1", ["name": "A"])))
+            _ = try await a.push(batch(upsert("a1", ["name": "A2"], base: 1)))
+            let stale = try await b.push(batch(upsert("a1", ["name": "B"], base: 1), upsert("a9", ["name": "new"])))
+            #expect(stale.results[0].status == .conflict)
+            #expect(stale.results[0].version == 2)
+            #expect(stale.results[0].current?.data == ["name": "A2"])
+            #expect(stale.results[0].current?.origin == tenant.nodeIDs[0])
+            #expect(stale.results[1].status == .applied)
+
+            let before = try await a.pullAll()
+            let future = try await b.send(batch(upsert("a1", ["name": "B"], base: 7), upsert("a5", ["name": "x"])))
+            #expect(future.status == .conflict)
+            #expect(errorCode(future) == "future_base_version")
+            #expect(try await a.pullAll().rows == before.rows)
+        }
+    }
+
+    @Test("deletes become tombstones that pull returns", arguments: HubBackend.allCases)
+    func tombstones(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage)
+            let node = HubClient(client: client, token: tenant.token)
+            _ = try await node.push(batch(upsert("a1", ["name": "A"])))
+            let deleted = try await node.push(batch(delete("a1", base: 1)))
+            #expect(deleted.results[0].status == .applied && deleted.results[0].version == 2)
+            let rows = try await node.pullAll().rows
+            #expect(rows.count == 1 && rows[0].deleted && rows[0].data == nil)
+            // Deleting what the hub never had is a no-op, not an error.
+            let nothing = try await node.push(batch(delete("ghost", base: 0)))
+            #expect(nothing.results[0].status == .applied && nothing.results[0].version == 0)
+        }
+    }
+
+    @Test(
+        "tombstones go once every live node passed them; a node behind the collected history must resync",
+        arguments: HubBackend.allCases
+    )
+    func leaseAndResync(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage, nodes: 2)
+            let a = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[0]]!)
+            let b = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[1]]!)
+            _ = try await a.push(batch(upsert("a1", ["name": "A"]), upsert("a2", ["name": "B"])))
+            _ = try await b.pull(after: 0)  // b confirms nothing yet: its cursor stays 0
+            _ = try await a.push(batch(delete("a1", base: 1)))  // tombstone at sequence 3
+            let lease = Duration.seconds(30 * 24 * 3600)
+
+            // b is live and has not passed the tombstone: it stays. (Counts in reports cover every
+            // tenant of the database, so the tests look at this tenant's rows instead.)
+            _ = try await storage.collectGarbage(lease: lease, now: Date())
+            #expect(try await b.pull(after: 2).rows.map(\.key) == ["a1"])
+
+            // Both nodes confirm cursor 3: the tombstone goes, and cursors at 3 keep working.
+            _ = try await a.pull(after: 3)
+            _ = try await b.pull(after: 3)
+            var report = try await storage.collectGarbage(lease: lease, now: Date())
+            #expect(report.tombstones >= 1)
+            #expect(try await a.pull(after: 0).rows.map(\.key) == ["a2"])
+            #expect(try await b.pull(after: 3).rows.isEmpty)
+
+            // A node more than the lease behind: its missing tombstones are collected, and it is told.
+            _ = try await a.push(batch(delete("a2", base: 1)))  // tombstone at sequence 4
+            report = try await storage.collectGarbage(lease: lease, now: Date().addingTimeInterval(31 * 24 * 3600))
+            #expect(report.tombstones >= 1)
+            let behind = try await b.raw("/v1/pull?after=3", method: .get)
+            #expect(behind.status == .gone)
+            #expect(errorCode(behind) == ProtocolErrorCode.resyncRequired)
+            // A full resync from 0 works, and its own writes still go up.
+            #expect(try await b.pull(after: 0).rows.isEmpty)
+            #expect(try await b.push(batch(upsert("b1", ["name": "mine"]))).results[0].status == .applied)
+        }
+    }
+
+    @Test("a node sees and changes only its own tenant's data", arguments: HubBackend.allCases)
+    func tenantIsolation(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let first = try await TestTenant.make(in: storage)
+            let second = try await TestTenant.make(in: storage)
+            let a = HubClient(client: client, token: first.token)
+            let b = HubClient(client: client, token: second.token)
+            _ = try await a.push(batch(upsert("a1", ["name": "secret"])))
+            #expect(try await b.pullAll().rows.isEmpty)
+            // Same key in the other tenant: a separate row, base 0 applies, the first is untouched.
+            let other = try await b.push(batch(upsert("a1", ["name": "theirs"])))
+            #expect(other.results[0].status == .applied && other.results[0].version == 1)
+            #expect(try await a.pullAll().rows.map(\.data) == [["name": "secret"]])
+            // A batch id is scoped to the tenant: reusing one there is a fresh batch.
+            #expect(try await b.pullAll().rows.count == 1)
+        }
+    }
+
+    @Test(
+        "a revoked token stops working at once; unknown and missing tokens are refused",
+        arguments: HubBackend.allCases
+    )
+    func revocation(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage)
+            let node = HubClient(client: client, token: tenant.token)
+            #expect(try await node.raw("/v1/pull", method: .get).status == .ok)
+            try await storage.revokeNode(id: tenant.nodeIDs[0])
+            let revoked = try await node.raw("/v1/pull", method: .get)
+            #expect(revoked.status == .unauthorized && errorCode(revoked) == "invalid_token")
+            let missing = try await client.executeRequest(uri: "/v1/pull", method: .get, headers: [:], body: nil)
+            #expect(missing.status == .unauthorized && errorCode(missing) == "unauthenticated")
+        }
+    }
+
+    @Test("past the rate limit: 429 with Retry-After", arguments: HubBackend.allCases)
+    func rateLimit(backend: HubBackend) async throws {
+        var configuration = HubConfiguration()
+        configuration.requestsPerSecond = 0.5
+        configuration.requestBurst = 2
+        try await withHub(backend, configuration: configuration) { storage, client in
+            let tenant = try await TestTenant.make(in: storage)
+            let node = HubClient(client: client, token: tenant.token)
+            #expect(try await node.raw("/v1/pull", method: .get).status == .ok)
+            #expect(try await node.raw("/v1/pull", method: .get).status == .ok)
+            let limited = try await node.raw("/v1/pull", method: .get)
+            #expect(limited.status == .tooManyRequests)
+            #expect(errorCode(limited) == "rate_limited")
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+        }
+    }
+
+    @Test("bad input gets a 4xx JSON error and changes nothing", arguments: HubBackend.allCases)
+    func badInput(backend: HubBackend) async throws {
+        var configuration = HubConfiguration()
+        configuration.limits.maximumBodyBytes = 64 * 1024
+        configuration.limits.maximumFieldBytes = 1024
+        try await withHub(backend, configuration: configuration) { storage, client in
+            let tenant = try await TestTenant.make(in: storage)
+            let node = HubClient(client: client, token: tenant.token)
+            _ = try await node.push(batch(upsert("a1", ["name": "A", "fps": 1])))
+            let before = try await node.pullAll()
+            let cases: [(String, ByteBuffer, HTTPFields, HTTPResponse.Status, String)] = [
+                (
+                    "malformed JSON", ByteBuffer(string: #"{"batch_id": "x", "changes": [}"#), [:], .badRequest,
+                    "invalid_body"
+                ),
+                (
+                    "wrong type", ByteBuffer(string: #"{"batch_id": "x", "changes": [{"id": 1}]}"#), [:], .badRequest,
+                    "invalid_body"
+                ),
+                ("missing field", ByteBuffer(string: #"{"changes": []}"#), [:], .badRequest, "invalid_body"),
+                (
+                    "bad encoding", ByteBuffer(string: "{}"), [.contentEncoding: "br"], .unsupportedMediaType,
+                    "unsupported_encoding"
+                ),
+                (
+                    "corrupt gzip", ByteBuffer(string: "not gzip"), [.contentEncoding: "gzip"], .badRequest,
+                    "invalid_encoding"
+                ),
+                (
+                    "body too large", ByteBuffer(repeating: UInt8(ascii: " "), count: 100_000), [:], .contentTooLarge,
+                    "body_too_large"
+                ),
+                ("gzip bomb", try gzipBomb(), [.contentEncoding: "gzip"], .contentTooLarge, "body_too_large"),
+            ]
+            for (name, body, headers, status, code) in cases {
+                let response = try await node.raw("/v1/push", method: .post, body: body, headers: headers)
+                #expect(response.status == status, "\(name)")
+                #expect(errorCode(response) == code, "\(name): \(String(buffer: response.body))")
+            }
+            let batches: [(String, PushRequest, HTTPResponse.Status, String)] = [
+                (
+                    "unknown column", batch(upsert("a2", ["name": "B"]), upsert("a1", ["nope": 1], base: 1)),
+                    .unprocessableContent, "unknown_column"
+                ),
+                (
+                    "bad table name", batch(upsert("a3", ["name": "C"]), upsert("x", ["a": 1], table: "bad;table")),
+                    .badRequest, "invalid_name"
+                ),
+                (
+                    "duplicate key", batch(upsert("a4", ["name": "D"]), upsert("a4", ["name": "E"])), .badRequest,
+                    "duplicate_key"
+                ),
+                (
+                    "oversize field", batch(upsert("a5", ["name": .string(String(repeating: "x", count: 2000))])),
+                    .contentTooLarge, "field_too_large"
+                ),
+                (
+                    "data on delete",
+                    batch(
+                        Change(
+                            id: "d",
+                            table: "agents",
+                            key: "a1",
+                            operation: .delete,
+                            baseVersion: 1,
+                            data: ["x": 1],
+                            hlc: 1
+                        )
+                    ), .badRequest, "unexpected_data"
+                ),
+                ("partial new row", batch(upsert("a6", ["name": "F"], partial: true)), .badRequest, "invalid_partial"),
+                ("negative base", batch(upsert("a7", ["name": "G"], base: -1)), .badRequest, "invalid_base_version"),
+                ("data not object", batch(upsert("a8", [1, 2])), .badRequest, "invalid_data"),
+            ]
+            for (name, request, status, code) in batches {
+                let response = try await node.send(request)
+                #expect(response.status == status, "\(name)")
+                #expect(errorCode(response) == code, "\(name): \(String(buffer: response.body))")
+            }
+            let bad = try await node.raw("/v1/pull?limit=0", method: .get)
+            #expect(bad.status == .badRequest && errorCode(bad) == "invalid_parameter")
+            #expect(try await node.pullAll().rows == before.rows)
+        }
+    }
+
+    @Test("new columns are accepted when the pushing node declares them", arguments: HubBackend.allCases)
+    func declaredColumns(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage)
+            let node = HubClient(client: client, token: tenant.token)
+            _ = try await node.push(batch(upsert("r1", ["value": 1], table: "readings")))
+            let declared = try await node.push(
+                batch(
+                    upsert("r2", ["value": 2, "unit": "C"], table: "readings"),
+                    schemas: ["readings": ["value", "unit"]]
+                )
+            )
+            #expect(declared.results[0].status == .applied)
+        }
+    }
+
+    @Test("gzip bodies are accepted; responses are gzipped when the client asks", arguments: HubBackend.allCases)
+    func compression(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage)
+            let node = HubClient(client: client, token: tenant.token)
+            let changes = (0..<50).map { upsert("k\($0)", ["name": .string(String(repeating: "n", count: 100))]) }
+            var json = ByteBuffer(bytes: try JSONEncoder().encode(PushRequest(batchID: "gz", changes: changes)))
+            let compressed = try json.compress(with: .gzip())
+            let response = try await node.raw(
+                "/v1/push",
+                method: .post,
+                body: compressed,
+                headers: [.contentEncoding: "gzip"]
+            )
+            #expect(response.status == .ok)
+            let pulled = try await node.raw("/v1/pull", method: .get, headers: [.acceptEncoding: "gzip"])
+            #expect(pulled.headers[.contentEncoding] == "gzip")
+            var body = pulled.body
+            let plain = try body.decompress(with: .gzip())
+            #expect(try JSONDecoder().decode(PullResponse.self, from: Data(plain.readableBytesView)).rows.count == 50)
+        }
+    }
+
+    @Test("a waiting pull returns as soon as a change is pushed", arguments: HubBackend.allCases)
+    func longPoll(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage, nodes: 2)
+            let a = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[0]]!)
+            let b = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[1]]!)
+            async let waited = b.pull(after: 0, waitMilliseconds: 10_000)
+            try await Task.sleep(for: .milliseconds(200))
+            let pushed = ContinuousClock.now
+            _ = try await a.push(batch(upsert("a1", ["name": "A"])))
+            let rows = try await waited.rows
+            #expect(rows.map(\.key) == ["a1"])
+            #expect(ContinuousClock.now - pushed < .seconds(5))
+            // With nothing to return, the wait ends at its limit with no rows.
+            let empty = try await b.pull(after: 1, waitMilliseconds: 100)
+            #expect(empty.rows.isEmpty && empty.cursor == 1)
+        }
+    }
+
+    @Test("a pull cursor never skips a change, with concurrent pushers and a puller", arguments: HubBackend.allCases)
+    func cursorNeverSkips(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage, nodes: 5)
+            let pushers = tenant.nodeIDs.prefix(4).map { HubClient(client: client, token: tenant.tokens[$0]!) }
+            let puller = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[4]]!)
+            let batchesEach = 15
+            let perBatch = 20
+            let expected = pushers.count * batchesEach * perBatch
+            try await withThrowingTaskGroup(of: Set<String>.self) { group in
+                for (index, pusher) in pushers.enumerated() {
+                    group.addTask {
+                        for round in 0..<batchesEach {
+                            let changes = (0..<perBatch).map { upsert("p\(index)-\(round)-\($0)", ["name": "x"]) }
+                            _ = try await pusher.push(PushRequest(batchID: UUID().uuidString, changes: changes))
+                        }
+                        return []
+                    }
+                }
+                group.addTask {
+                    // Follow the cursor while the pushers run; every key is written once, so a
+                    // skipped sequence number would be a missing key.
+                    var seen = Set<String>()
+                    var cursor: Int64 = 0
+                    let deadline = ContinuousClock.now + .seconds(60)
+                    while seen.count < expected, ContinuousClock.now < deadline {
+                        let page = try await puller.pull(after: cursor, limit: 37)
+                        for row in page.rows { seen.insert(row.key) }
+                        cursor = page.cursor
+                    }
+                    return seen
+                }
+                var seen = Set<String>()
+                for try await keys in group { seen.formUnion(keys) }
+                #expect(seen.count == expected)
+            }
+        }
+    }
+
+    @Test("health, metrics and the OpenAPI document", arguments: HubBackend.allCases)
+    func healthAndMetrics(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let health = try await client.executeRequest(uri: "/health", method: .get, headers: [:], body: nil)
+            #expect(health.status == .ok)
+            let decoded = try JSONDecoder().decode(HealthResponse.self, from: Data(health.body.readableBytesView))
+            #expect(decoded.database == storage.backendName)
+            let tenant = try await TestTenant.make(in: storage)
+            _ = try await HubClient(client: client, token: tenant.token).push(batch(upsert("a1", ["name": "A"])))
+            let metrics = try await client.executeRequest(uri: "/metrics", method: .get, headers: [:], body: nil)
+            let text = String(buffer: metrics.body)
+            #expect(text.contains("outpost_hub_changes_applied_total 1"))
+            #expect(text.contains(#"outpost_hub_requests_total{route="/v1/push",status="200"} 1"#))
+            #expect(text.contains("outpost_hub_pull_waiters 0"))
+            let unknown = try await client.executeRequest(uri: "/nowhere", method: .get, headers: [:], body: nil)
+            #expect(unknown.status == .notFound && errorCode(unknown) == "not_found")
+        }
+    }
+}
+
+/// A gzip body that inflates far past any sane limit.
+func gzipBomb() throws -> ByteBuffer {
+    var zeros = ByteBuffer(repeating: UInt8(ascii: "0"), count: 10 << 20)
+    return try zeros.compress(with: .gzip())
+}
+
+func tenantID(_ storage: any HubStorage, _ tenant: TestTenant) async throws -> String? {
+    try await storage.tenants().first { $0.name == tenant.name }?.id
+}

@@ -1,4 +1,0 @@
-import Testing
-import HummingbirdTesting
-import AsyncHTTPClient
-@Test func placeholder() { #expect(Bool(true)) }
