@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "outpost", targets: ["OutpostCLI"]),
         .library(name: "OutpostCore", targets: ["OutpostCore"]),
+        .library(name: "OutpostMerge", targets: ["OutpostMerge"]),
         .library(name: "OutpostStore", targets: ["OutpostStore"]),
         .library(name: "OutpostProtocol", targets: ["OutpostProtocol"]),
         .library(name: "OutpostHub", targets: ["OutpostHub"]),
@@ -33,6 +34,7 @@ let package = Package(
     targets: [
         // MARK: Pure values (no I/O)
         .target(name: "OutpostCore", swiftSettings: swiftSettings),
+        .target(name: "OutpostMerge", dependencies: ["OutpostCore"], swiftSettings: swiftSettings),
 
         // MARK: Edge node
         .target(
