@@ -26,7 +26,8 @@ extension ThreeWayMerge {
         let slot = reserveRecord()
         var merged: [JSONValue] = []
         merged.reserveCapacity(max(local.count, remote.count))
-        var overlapped = false
+        var insertedAtSamePlace = false
+        var editedSameStretch = false
         for chunk in diff.chunks {
             switch chunk {
             case .base(let range): merged += baseElements[range]
@@ -44,8 +45,8 @@ extension ThreeWayMerge {
                     leave()
                     if let element { merged.append(element) }
                 }
-            case .conflict(_, let localRange, let remoteRange):
-                overlapped = true
+            case .conflict(let baseRange, let localRange, let remoteRange):
+                if baseRange.isEmpty { insertedAtSamePlace = true } else { editedSameStretch = true }
                 let localAdded = zip(local[localRange], diff.localKeepsBase[localRange]).filter { !$1 }.map(\.0)
                 let remoteAdded = zip(remote[remoteRange], diff.remoteKeepsBase[remoteRange]).filter { !$1 }.map(\.0)
                 let (older, newer) = olderFirst(localAdded, remoteAdded)
@@ -60,13 +61,20 @@ extension ThreeWayMerge {
                 }
             }
         }
-        if overlapped {
+        if editedSameStretch {
             fillRecord(
                 slot,
                 .merged,
                 "both edited the same stretch; kept every element either side added, dropped every element "
                     + "either side removed, the older write's additions first",
                 Self.overlappingSequenceConfidence
+            )
+        } else if insertedAtSamePlace {
+            fillRecord(
+                slot,
+                .merged,
+                "both added elements at the same place; kept both, the older write's first",
+                Self.concurrentInsertionConfidence
             )
         } else {
             fillRecord(slot, .merged, "merged element by element", Self.cleanSequenceConfidence)

@@ -19,6 +19,8 @@ struct ThreeWayMerge {
     static let ruleNewestConfidence = 0.85
     /// Confidence of an array or text merged with no overlapping edits.
     static let cleanSequenceConfidence = 0.95
+    /// Confidence of an array where both sides added elements at the same place (both kept).
+    static let concurrentInsertionConfidence = 0.85
     /// Confidence of an array where both sides edited the same stretch (every addition kept).
     static let overlappingSequenceConfidence = 0.75
     /// Confidence of a collision no rule settled, given to the newer write.

@@ -151,4 +151,20 @@ struct ArrayMergeTests {
         )
         #expect(resolution.fieldActions.map(\.path) == ["steps", "steps[0].a", "steps[0].b"])
     }
+
+    @Test(
+        "overlapping edits are reported by kind, with less confidence than clean ones",
+        arguments: [
+            ("[1, 2, 5, 9]", "[1, 2, 6, 9]", "both added elements at the same place", 0.85),
+            ("[1, 7, 2, 9]", "[1, 9]", "both edited the same stretch", 0.75),
+            ("[0, 1, 2, 9]", "[1, 2, 9, 10]", "merged element by element", 0.95),
+        ]
+    )
+    func reportsOverlapKind(local: String, remote: String, reason: String, confidence: Double) {
+        let resolution = plainResolver().resolve(
+            conflict(base: #"{"t": [1, 2, 9]}"#, local: #"{"t": \#(local)}"#, remote: #"{"t": \#(remote)}"#)
+        )
+        #expect(resolution.fieldActions.first?.reason.hasPrefix(reason) == true)
+        #expect(resolution.fieldActions.first?.confidence == confidence)
+    }
 }
