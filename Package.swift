@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "outpost", targets: ["OutpostCLI"]),
         .library(name: "OutpostCore", targets: ["OutpostCore"]),
+        .library(name: "OutpostMerge", targets: ["OutpostMerge"]),
         .library(name: "OutpostStore", targets: ["OutpostStore"]),
         .library(name: "OutpostProtocol", targets: ["OutpostProtocol"]),
         .library(name: "OutpostHub", targets: ["OutpostHub"]),
@@ -29,10 +30,12 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // MARK: Pure values (no I/O)
         .target(name: "OutpostCore", swiftSettings: swiftSettings),
+        .target(name: "OutpostMerge", dependencies: ["OutpostCore"], swiftSettings: swiftSettings),
 
         // MARK: Edge node
         .target(
@@ -93,6 +96,14 @@ let package = Package(
         .testTarget(
             name: "OutpostCoreTests",
             dependencies: ["OutpostCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OutpostMergeTests",
+            dependencies: [
+                "OutpostMerge",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
