@@ -22,6 +22,33 @@ extension JSONValue {
         return output
     }
 
+    /// The length in bytes of ``encoded(_:)`` in compact form, counted without building it.
+    public var encodedByteCount: Int {
+        switch self {
+        case .null: 4
+        case .bool(let value): value ? 4 : 5
+        case .integer(let value): String(value).utf8.count
+        case .double(let value): Self.format(value).utf8.count
+        case .string(let value): Self.encodedByteCount(of: value)
+        case .array(let elements): 2 + max(0, elements.count - 1) + elements.reduce(0) { $0 + $1.encodedByteCount }
+        case .object(let members):
+            2 + max(0, members.count - 1)
+                + members.reduce(0) { $0 + Self.encodedByteCount(of: $1.key) + 1 + $1.value.encodedByteCount }
+        }
+    }
+
+    private static func encodedByteCount(of string: String) -> Int {
+        var count = 2
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"", "\\", "\n", "\r", "\t", "\u{08}", "\u{0C}": count += 2
+            case let control where control.value < 0x20: count += 6
+            default: count += UTF8.width(scalar)
+            }
+        }
+        return count
+    }
+
     private func write(to output: inout String, indent: String?, depth: Int) {
         switch self {
         case .null: output.append("null")

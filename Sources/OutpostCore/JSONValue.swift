@@ -28,7 +28,12 @@ public enum JSONValue: Hashable, Sendable {
 
     /// Parses JSON bytes (UTF-8).
     public init(parsing data: Data) throws(OutpostError) {
-        var parser = JSONParser(Array(data))
+        try self.init(parsing: Array(data))
+    }
+
+    /// Parses JSON bytes (UTF-8).
+    public init(parsing bytes: [UInt8]) throws(OutpostError) {
+        var parser = JSONParser(bytes)
         self = try parser.parseDocument()
     }
 

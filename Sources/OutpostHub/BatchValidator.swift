@@ -100,7 +100,7 @@ package struct BatchValidator: Sendable {
                                 + ". A node that added the column declares it in the push's \"schemas\"."
                         )
                     }
-                    let size = value.encoded().utf8.count
+                    let size = value.encodedByteCount
                     guard size <= limits.maximumFieldBytes else {
                         throw HubError(
                             .contentTooLarge,

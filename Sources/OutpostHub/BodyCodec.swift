@@ -3,6 +3,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import OutpostCore
+import OutpostProtocol
 import Synchronization
 
 /// Reads request bodies (size-limited, gzip or deflate) and writes JSON responses (gzip when
@@ -11,11 +13,12 @@ struct BodyCodec: Sendable {
     let maximumBytes: Int
     let metrics: HubMetrics
 
-    /// Collects, decompresses and decodes the body as `T`.
+    /// Collects, decompresses and parses the body, then converts it with `convert`.
     ///
     /// - Throws: ``HubError`` 413 past the limit (before or after decompression), 415 for an
-    ///   unknown encoding, 400 for corrupt compression or JSON that does not match `T`.
-    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+    ///   unknown encoding, 400 for corrupt compression, invalid JSON, or JSON of the wrong shape
+    ///   (the message names the member).
+    func decode<T>(from request: Request, as convert: (JSONValue) throws(WireError) -> T) async throws -> T {
         var body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maximumBytes)
@@ -43,26 +46,30 @@ struct BodyCodec: Sendable {
                 "Content-Encoding '\(encoding)' is not supported; use gzip, deflate or none."
             )
         }
+        let json: JSONValue
         do {
-            return try HubJSON.decoder.decode(T.self, from: Data(body.readableBytesView))
-        } catch let error as DecodingError {
-            throw HubError.invalid("invalid_body", Self.describe(error))
+            json = try JSONValue(parsing: Array(body.readableBytesView))
         } catch {
-            throw HubError.invalid("invalid_json", "The body is not valid JSON.")
+            throw HubError.invalid("invalid_json", "The body is not valid JSON: \(error.message)")
+        }
+        do {
+            return try convert(json)
+        } catch {
+            throw HubError.invalid("invalid_body", error.description)
         }
     }
 
-    /// Encodes `value` as JSON, gzip-compressed when the request accepts gzip and the body is
-    /// larger than 1 KiB.
-    func response(_ value: some Encodable, for request: Request, status: HTTPResponse.Status = .ok) throws -> Response {
-        var buffer = ByteBuffer(bytes: try HubJSON.encoder.encode(value))
+    /// `json` as the response body, gzip-compressed when the request accepts gzip and the body
+    /// is larger than 1 KiB.
+    func response(_ json: JSONValue, for request: Request) throws -> Response {
+        var buffer = ByteBuffer(string: json.encoded())
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if buffer.readableBytes > 1024, request.headers[.acceptEncoding]?.lowercased().contains("gzip") == true {
             buffer = try buffer.compress(with: .gzip())
             headers[.contentEncoding] = "gzip"
         }
         metrics.bytesOut.add(buffer.readableBytes, ordering: .relaxed)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
     }
 
     private func tooLarge() -> HubError {
@@ -71,27 +78,5 @@ struct BodyCodec: Sendable {
             code: "body_too_large",
             "The request body is larger than \(maximumBytes) bytes (after decompression). Send smaller batches."
         )
-    }
-
-    /// A decoding error as "what, where": the path of the offending field and the problem.
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let components = context.codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }
-            let joined = components.joined()
-            return joined.isEmpty ? "the body" : String(joined.drop { $0 == "." })
-        }
-        switch error {
-        case .typeMismatch(let type, let context):
-            return "\(path(context)) has the wrong type; expected \(type)."
-        case .valueNotFound(let type, let context):
-            return "\(path(context)) is missing; expected \(type)."
-        case .keyNotFound(let key, let context):
-            let parent = path(context)
-            return "\(parent == "the body" ? "The body" : parent) lacks the required field '\(key.stringValue)'."
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "The body is not valid JSON." : "\(path(context)) is not valid."
-        @unknown default:
-            return "The body does not match the expected shape."
-        }
     }
 }

@@ -3,6 +3,7 @@ import HTTPTypes
 package import Hummingbird
 package import Logging
 import NIOCore
+import OutpostCore
 import OutpostProtocol
 package import ServiceLifecycle
 import Synchronization
@@ -89,14 +90,14 @@ struct HubRoutes: Sendable {
             throw HubError(.serviceUnavailable, code: "database_unavailable", "The hub cannot reach its database.")
         }
         return try codec.response(
-            HealthResponse(status: "ok", database: storage.backendName, version: OutpostHubVersion.current),
+            ["status": "ok", "database": .string(storage.backendName), "version": .string(OutpostHubVersion.current)],
             for: request
         )
     }
 
     private func push(_ request: Request, context: HubRequestContext) async throws -> Response {
         let node = try context.requireNode()
-        let body = try await codec.decode(PushRequest.self, from: request)
+        let body = try await codec.decode(from: request, as: PushRequest.init(json:))
         let response = try await storage.push(body, from: node, validator: BatchValidator(limits: configuration.limits))
         var applied = 0
         var conflicts = 0
@@ -106,7 +107,7 @@ struct HubRoutes: Sendable {
         metrics.changesApplied.add(applied, ordering: .relaxed)
         metrics.conflicts.add(conflicts, ordering: .relaxed)
         if applied > 0 { notifier.notify(tenantID: node.tenantID) }
-        return try codec.response(response, for: request)
+        return try codec.response(response.json, for: request)
     }
 
     private func pull(_ request: Request, context: HubRequestContext) async throws -> Response {
@@ -132,7 +133,7 @@ struct HubRoutes: Sendable {
                 }
             }
         }
-        return try codec.response(response, for: request)
+        return try codec.response(response.json, for: request)
     }
 
     private func integer(_ request: Request, _ name: String, default value: Int64, in range: ClosedRange<Int64>)

@@ -198,7 +198,7 @@ package final class SQLiteHubStorage: HubStorage {
                 sql: "SELECT node_id, response FROM outpost_batches WHERE tenant_id = ? AND batch_id = ?",
                 arguments: [node.tenantID, request.batchID]
             ) {
-                return try Self.replay(stored["response"], storedNode: stored["node_id"], node: node)
+                return try PushAnswers.replay(stored["response"], storedNode: stored["node_id"], node: node)
             }
             let known = try Self.schemas(db, tenantID: node.tenantID)
             let additions = try validator.validate(request, knownSchemas: known)
@@ -354,17 +354,6 @@ package final class SQLiteHubStorage: HubStorage {
             schemas[row["table_name"], default: []].insert(row["column_name"])
         }
         return schemas
-    }
-
-    private static func replay(_ response: String, storedNode: String, node: AuthenticatedNode) throws -> PushResponse {
-        guard storedNode == node.id else {
-            throw HubError(
-                .conflict,
-                code: "batch_id_taken",
-                "This batch_id was already used by another node; use a new id."
-            )
-        }
-        return try HubJSON.decoder.decode(PushResponse.self, from: Data(response.utf8))
     }
 
     private static func storedRow(_ row: Row) throws -> StoredRow {

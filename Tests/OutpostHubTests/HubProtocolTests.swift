@@ -202,7 +202,7 @@ struct HubProtocolTests {
             let cases: [(String, ByteBuffer, HTTPFields, HTTPResponse.Status, String)] = [
                 (
                     "malformed JSON", ByteBuffer(string: #"{"batch_id": "x", "changes": [}"#), [:], .badRequest,
-                    "invalid_body"
+                    "invalid_json"
                 ),
                 (
                     "wrong type", ByteBuffer(string: #"{"batch_id": "x", "changes": [{"id": 1}]}"#), [:], .badRequest,

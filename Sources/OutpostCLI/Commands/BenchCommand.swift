@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import OutpostCore
+import OutpostHub
 
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Outpost against a baseline run on the same machine, in the same run.",
         discussion: "Figures are ratios against the baseline, so they travel between machines better than rates.",
-        subcommands: [Capture.self]
+        subcommands: [Capture.self, Hub.self]
     )
 
     struct Capture: ParsableCommand {
@@ -43,6 +44,54 @@ struct BenchCommand: ParsableCommand {
             } else {
                 print(result.report)
             }
+        }
+    }
+
+    struct Hub: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hub throughput: changes pushed over HTTP vs the same rows upserted directly.",
+            discussion: """
+                Starts a hub in this process on 127.0.0.1 over --database (default: a temporary SQLite
+                file), pushes N changes of ~300 B in batches, and in the same run upserts the same rows
+                straight into the same database. Prints both rates and the ratio of their times
+                (targets on PostgreSQL: ≥ 20,000 changes/s and ≤ 2.0), and checks that re-pushing an
+                acknowledged batch changes nothing.
+
+                Example:
+                  outpost bench hub
+                  outpost bench hub --changes 100000 --database postgres://postgres@127.0.0.1:5432/outpost
+                """
+        )
+
+        @Option(help: "Changes to push.") var changes = 100_000
+        @Option(help: "Changes per push.") var batch = 1_000
+        @Option(help: "Pushes in flight at once.") var concurrency = 2
+        @Option(help: "sqlite:PATH or postgres://USER@HOST:PORT/DB; default a temporary SQLite file.")
+        var database: String?
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard changes >= batch, batch >= 1 else {
+                throw ValidationError("--changes must be at least --batch (≥ 1).")
+            }
+            guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 64.") }
+        }
+
+        func run() async throws {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "outpost-bench-\(UUID().uuidString)"
+            )
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let target = try database.map { try HubDatabase(parsing: $0) } ?? .sqlite(path: folder.path + "/hub.sqlite")
+            let json = output.json
+            let result = try await HubBenchmark(
+                changes: changes,
+                batchSize: batch,
+                concurrency: concurrency,
+                database: target
+            )
+            .run { line in if !json { print(line) } }
+            if json { Output.json(result) } else { print(result.report) }
         }
     }
 }
