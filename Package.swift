@@ -94,6 +94,7 @@ let package = Package(
                 "OutpostCore", "OutpostStore", "OutpostProtocol", "OutpostHub",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,131 @@
+import Foundation
+import OutpostCore
+import OutpostProtocol
+import OutpostTesting
+import Testing
+
+/// The hub as users run it: `outpost hub serve` as a process on 127.0.0.1, set up with the
+/// `outpost hub` commands, spoken to over real HTTP.
+@Suite("Live hub processes", .serialized)
+struct LiveHubTests {
+    /// `--home` for SQLite, `--database` for PostgreSQL.
+    static func databaseArguments(_ backend: HubBackend, folder: TemporaryDirectory) throws -> [String] {
+        switch backend {
+        case .sqlite: ["--home", folder.path]
+        case .postgres: ["--database", try HubBackend.postgresURL()]
+        }
+    }
+
+    /// A new tenant and node made with the CLI; returns the node's id and token.
+    static func registerNode(_ arguments: [String]) throws -> (tenant: String, id: String, token: String) {
+        var ids = UUIDv7()
+        let tenant = "live" + ids.next().replacingOccurrences(of: "-", with: "")
+        let added = try runProgram(OutpostExecutable.path, ["hub", "tenant", "add", tenant] + arguments)
+        try #require(added.status == 0, "\(added)")
+        return try addNode(tenant: tenant, arguments)
+    }
+
+    static func addNode(tenant: String, _ arguments: [String]) throws -> (tenant: String, id: String, token: String) {
+        let node = try runProgram(OutpostExecutable.path, ["hub", "node", "add", "--tenant", tenant, "--json"] + arguments)
+        try #require(node.status == 0, "\(node)")
+        let json = try JSONValue(parsing: node.stdout)
+        return (tenant, try #require(json["id"]?.stringValue), try #require(json["token"]?.stringValue))
+    }
+
+    @Test("serve, push and pull over HTTP; a revocation from the CLI takes effect at once; SIGTERM stops cleanly", arguments: HubBackend.allCases)
+    func serveOverHTTP(backend: HubBackend) async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let arguments = try Self.databaseArguments(backend, folder: folder)
+        let node = try Self.registerNode(arguments)
+        let hub = try HubProcess.start(arguments: arguments)
+        defer { hub.stop() }
+        let client = HubHTTPClient(baseURL: hub.url, token: node.token)
+
+        let health = try await client.send("/health", method: "GET")
+        #expect(health.status == 200 && health.body.contains(backend == .sqlite ? "sqlite" : "postgresql"))
+        let pushed = try await client.push(
+            PushRequest(batchID: UUID().uuidString, changes: [
+                Change(id: UUID().uuidString, table: "agents", key: "a1", operation: .upsert, baseVersion: 0, data: ["name": "A"], hlc: 1)
+            ])
+        )
+        #expect(pushed.results[0].status == .applied)
+        #expect(try await client.pull(after: 0).rows.map(\.key) == ["a1"])
+
+        let revoked = try runProgram(OutpostExecutable.path, ["hub", "node", "revoke", node.id] + arguments)
+        #expect(revoked.status == 0)
+        #expect(try await client.send("/v1/pull", method: "GET").status == 401)
+
+        #expect(hub.stop() == 0, "the hub should exit cleanly on SIGTERM: \(hub.log)")
+    }
+
+    @Test("two hub processes on one PostgreSQL serve the same tenant, and a cursor following both never skips")
+    func twoHubsOnePostgres() async throws {
+        let arguments = ["--database", try HubBackend.postgresURL()]
+        let writer = try Self.registerNode(arguments)
+        let second = try Self.addNode(tenant: writer.tenant, arguments)
+        let reader = try Self.addNode(tenant: writer.tenant, arguments)
+        let hubA = try HubProcess.start(arguments: arguments)
+        defer { hubA.stop() }
+        let hubB = try HubProcess.start(arguments: arguments)
+        defer { hubB.stop() }
+
+        // A change pushed through A reaches a pull waiting on B (B polls the database).
+        let waiting = HubHTTPClient(baseURL: hubB.url, token: reader.token)
+        async let waited = waiting.pull(after: 0, waitMilliseconds: 10_000)
+        try await Task.sleep(for: .milliseconds(200))
+        _ = try await HubHTTPClient(baseURL: hubA.url, token: writer.token).push(
+            PushRequest(batchID: UUID().uuidString, changes: [
+                Change(id: UUID().uuidString, table: "readings", key: "first", operation: .upsert, baseVersion: 0, data: ["v": 1], hlc: 1)
+            ])
+        )
+        #expect(try await waited.rows.map(\.key) == ["first"])
+
+        // Concurrent pushes through both hubs; a puller on B follows its cursor meanwhile.
+        let pushers = [
+            HubHTTPClient(baseURL: hubA.url, token: writer.token),
+            HubHTTPClient(baseURL: hubB.url, token: second.token),
+        ]
+        let rounds = 20
+        let perBatch = 25
+        let expected = 1 + pushers.count * rounds * perBatch
+        let seen = try await withThrowingTaskGroup(of: Set<String>.self) { group in
+            for (index, pusher) in pushers.enumerated() {
+                group.addTask {
+                    for round in 0..<rounds {
+                        let changes = (0..<perBatch).map {
+                            Change(
+                                id: UUID().uuidString, table: "readings", key: "h\(index)-\(round)-\($0)",
+                                operation: .upsert, baseVersion: 0, data: ["v": 1], hlc: 1
+                            )
+                        }
+                        _ = try await pusher.push(PushRequest(batchID: UUID().uuidString, changes: changes))
+                    }
+                    return []
+                }
+            }
+            group.addTask {
+                var seen = Set<String>()
+                var cursor: Int64 = 0
+                let deadline = ContinuousClock.now + .seconds(60)
+                while seen.count < expected, ContinuousClock.now < deadline {
+                    let page = try await waiting.pull(after: cursor, limit: 41)
+                    seen.formUnion(page.rows.map(\.key))
+                    cursor = page.cursor
+                }
+                return seen
+            }
+            var union = Set<String>()
+            for try await keys in group { union.formUnion(keys) }
+            return union
+        }
+        #expect(seen.count == expected)
+    }
+
+    @Test("a bad --database is one clear line and a non-zero exit")
+    func badDatabase() throws {
+        let result = try runProgram(OutpostExecutable.path, ["hub", "serve", "--database", "mysql://x/y"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--database must be sqlite:PATH or postgres://"))
+    }
+}
