@@ -26,13 +26,20 @@ public struct HubHTTPClient: Sendable {
 
     public func push(_ request: PushRequest) async throws -> PushResponse {
         let answer = try await send("/v1/push", method: "POST", body: request.json.encoded())
-        guard answer.status == 200 else { throw HubProcessError(message: "push answered \(answer.status): \(answer.body)") }
+        guard answer.status == 200 else {
+            throw HubProcessError(message: "push answered \(answer.status): \(answer.body)")
+        }
         return try PushResponse(json: JSONValue(parsing: answer.body))
     }
 
     public func pull(after cursor: Int64, limit: Int = 1000, waitMilliseconds: Int = 0) async throws -> PullResponse {
-        let answer = try await send("/v1/pull?after=\(cursor)&limit=\(limit)&wait_ms=\(waitMilliseconds)", method: "GET")
-        guard answer.status == 200 else { throw HubProcessError(message: "pull answered \(answer.status): \(answer.body)") }
+        let answer = try await send(
+            "/v1/pull?after=\(cursor)&limit=\(limit)&wait_ms=\(waitMilliseconds)",
+            method: "GET"
+        )
+        guard answer.status == 200 else {
+            throw HubProcessError(message: "pull answered \(answer.status): \(answer.body)")
+        }
         return try PullResponse(json: JSONValue(parsing: answer.body))
     }
 

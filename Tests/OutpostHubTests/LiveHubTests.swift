@@ -26,13 +26,19 @@ struct LiveHubTests {
     }
 
     static func addNode(tenant: String, _ arguments: [String]) throws -> (tenant: String, id: String, token: String) {
-        let node = try runProgram(OutpostExecutable.path, ["hub", "node", "add", "--tenant", tenant, "--json"] + arguments)
+        let node = try runProgram(
+            OutpostExecutable.path,
+            ["hub", "node", "add", "--tenant", tenant, "--json"] + arguments
+        )
         try #require(node.status == 0, "\(node)")
         let json = try JSONValue(parsing: node.stdout)
         return (tenant, try #require(json["id"]?.stringValue), try #require(json["token"]?.stringValue))
     }
 
-    @Test("serve, push and pull over HTTP; a revocation from the CLI takes effect at once; SIGTERM stops cleanly", arguments: HubBackend.allCases)
+    @Test(
+        "serve, push and pull over HTTP; a revocation from the CLI takes effect at once; SIGTERM stops cleanly",
+        arguments: HubBackend.allCases
+    )
     func serveOverHTTP(backend: HubBackend) async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
@@ -45,9 +51,20 @@ struct LiveHubTests {
         let health = try await client.send("/health", method: "GET")
         #expect(health.status == 200 && health.body.contains(backend == .sqlite ? "sqlite" : "postgresql"))
         let pushed = try await client.push(
-            PushRequest(batchID: UUID().uuidString, changes: [
-                Change(id: UUID().uuidString, table: "agents", key: "a1", operation: .upsert, baseVersion: 0, data: ["name": "A"], hlc: 1)
-            ])
+            PushRequest(
+                batchID: UUID().uuidString,
+                changes: [
+                    Change(
+                        id: UUID().uuidString,
+                        table: "agents",
+                        key: "a1",
+                        operation: .upsert,
+                        baseVersion: 0,
+                        data: ["name": "A"],
+                        hlc: 1
+                    )
+                ]
+            )
         )
         #expect(pushed.results[0].status == .applied)
         #expect(try await client.pull(after: 0).rows.map(\.key) == ["a1"])
@@ -75,9 +92,20 @@ struct LiveHubTests {
         async let waited = waiting.pull(after: 0, waitMilliseconds: 10_000)
         try await Task.sleep(for: .milliseconds(200))
         _ = try await HubHTTPClient(baseURL: hubA.url, token: writer.token).push(
-            PushRequest(batchID: UUID().uuidString, changes: [
-                Change(id: UUID().uuidString, table: "readings", key: "first", operation: .upsert, baseVersion: 0, data: ["v": 1], hlc: 1)
-            ])
+            PushRequest(
+                batchID: UUID().uuidString,
+                changes: [
+                    Change(
+                        id: UUID().uuidString,
+                        table: "readings",
+                        key: "first",
+                        operation: .upsert,
+                        baseVersion: 0,
+                        data: ["v": 1],
+                        hlc: 1
+                    )
+                ]
+            )
         )
         #expect(try await waited.rows.map(\.key) == ["first"])
 
@@ -95,8 +123,13 @@ struct LiveHubTests {
                     for round in 0..<rounds {
                         let changes = (0..<perBatch).map {
                             Change(
-                                id: UUID().uuidString, table: "readings", key: "h\(index)-\(round)-\($0)",
-                                operation: .upsert, baseVersion: 0, data: ["v": 1], hlc: 1
+                                id: UUID().uuidString,
+                                table: "readings",
+                                key: "h\(index)-\(round)-\($0)",
+                                operation: .upsert,
+                                baseVersion: 0,
+                                data: ["v": 1],
+                                hlc: 1
                             )
                         }
                         _ = try await pusher.push(PushRequest(batchID: UUID().uuidString, changes: changes))

@@ -1,0 +1,118 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import OutpostCore
+import OutpostProtocol
+import Testing
+
+@testable import OutpostHub
+
+/// Checks JSON values against the subset of OpenAPI 3.0 schema the hub's document uses.
+struct SchemaValidator {
+    let components: [String: JSONValue]
+
+    init(document: JSONValue) throws {
+        components = try #require(document["components"]?["schemas"]?.objectValue)
+    }
+
+    /// Problems found, as "path: what"; empty when `value` conforms.
+    func problems(_ value: JSONValue, against schema: JSONValue, at path: String = "$") -> [String] {
+        if let reference = schema["$ref"]?.stringValue {
+            let name = String(reference.split(separator: "/").last ?? "")
+            guard let resolved = components[name] else { return ["\(path): unknown schema \(reference)"] }
+            return problems(value, against: resolved, at: path)
+        }
+        if value == .null {
+            return schema["nullable"] == true ? [] : ["\(path): null where it is not nullable"]
+        }
+        if case .array(let allowed)? = schema["enum"], !allowed.contains(value) {
+            return ["\(path): \(value.encoded()) is not one of \(JSONValue.array(allowed).encoded())"]
+        }
+        switch schema["type"]?.stringValue {
+        case "object":
+            guard case .object(let members) = value else { return ["\(path): expected an object"] }
+            var found: [String] = []
+            if case .array(let required)? = schema["required"] {
+                for name in required.compactMap(\.stringValue) where members[name] == nil {
+                    found.append("\(path): missing required \(name)")
+                }
+            }
+            let properties = schema["properties"]?.objectValue ?? [:]
+            for (name, member) in members {
+                if let property = properties[name] {
+                    found += problems(member, against: property, at: "\(path).\(name)")
+                } else if let additional = schema["additionalProperties"], case .object = additional {
+                    found += problems(member, against: additional, at: "\(path).\(name)")
+                } else if !properties.isEmpty {
+                    found.append("\(path): undocumented member \(name)")
+                }
+            }
+            return found
+        case "array":
+            guard case .array(let elements) = value else { return ["\(path): expected an array"] }
+            guard let items = schema["items"] else { return [] }
+            return elements.enumerated().flatMap { problems($1, against: items, at: "\(path)[\($0)]") }
+        case "string": return value.stringValue == nil ? ["\(path): expected a string"] : []
+        case "integer":
+            if case .integer = value { return [] }
+            return ["\(path): expected an integer"]
+        case "boolean":
+            if case .bool = value { return [] }
+            return ["\(path): expected a boolean"]
+        default: return []
+        }
+    }
+}
+
+@Suite("OpenAPI document matches the hub's answers")
+struct OpenAPIConformanceTests {
+    @Test("every documented response the hub gives conforms to its schema", arguments: HubBackend.allCases)
+    func responsesConform(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let served = try await client.executeRequest(uri: "/openapi.json", method: .get, headers: [:], body: nil)
+            let document = try JSONValue(parsing: String(buffer: served.body))
+            #expect(document["openapi"] == "3.0.3")
+            let validator = try SchemaValidator(document: document)
+            func check(
+                _ response: TestResponse,
+                _ path: String,
+                _ method: String,
+                sourceLocation: SourceLocation = #_sourceLocation
+            ) throws {
+                let status = "\(response.status.code)"
+                let schema = try #require(
+                    document["paths"]?[path]?[method]?["responses"]?[status]?["content"]?["application/json"]?[
+                        "schema"
+                    ],
+                    "\(method.uppercased()) \(path) does not document a \(status) answer",
+                    sourceLocation: sourceLocation
+                )
+                let body = try JSONValue(parsing: String(buffer: response.body))
+                let problems = validator.problems(body, against: schema)
+                #expect(problems.isEmpty, "\(method) \(path) \(status): \(problems)", sourceLocation: sourceLocation)
+            }
+
+            try check(
+                try await client.executeRequest(uri: "/health", method: .get, headers: [:], body: nil),
+                "/health",
+                "get"
+            )
+            let tenant = try await TestTenant.make(in: storage, nodes: 2)
+            let a = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[0]]!)
+            let b = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[1]]!)
+            try check(try await a.send(batch(upsert("k1", ["name": "x"]))), "/v1/push", "post")
+            try check(try await b.send(batch(upsert("k1", ["name": "y"]), delete("k2", base: 0))), "/v1/push", "post")
+            try check(try await a.raw("/v1/pull?after=0", method: .get), "/v1/pull", "get")
+            try check(try await a.send(batch(upsert("k1", ["nope": 1], base: 1))), "/v1/push", "post")
+            try check(try await a.raw("/v1/push", method: .post, body: ByteBuffer(string: "{")), "/v1/push", "post")
+            try check(try await a.raw("/v1/pull?after=x", method: .get), "/v1/pull", "get")
+            try check(
+                try await client.executeRequest(uri: "/v1/pull", method: .get, headers: [:], body: nil),
+                "/v1/pull",
+                "get"
+            )
+            try check(try await a.send(batch(upsert("k1", ["name": "z"], base: 9))), "/v1/push", "post")
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import OutpostCore
+import Testing
+
+@testable import OutpostProtocol
+
+@Suite("Wire coding")
+struct WireCodingTests {
+    static let push = PushRequest(
+        batchID: "b1",
+        changes: [
+            Change(
+                id: "c1",
+                table: "agents",
+                key: "a1",
+                operation: .upsert,
+                baseVersion: 0,
+                data: ["name": "A", "n": 1],
+                hlc: 7
+            ),
+            Change(
+                id: "c2",
+                table: "agents",
+                key: "a2",
+                operation: .upsert,
+                baseVersion: 3,
+                data: ["n": 2],
+                partial: true,
+                hlc: 8
+            ),
+            Change(id: "c3", table: "agents", key: "a3", operation: .delete, baseVersion: 4, hlc: 9),
+        ],
+        schemas: ["agents": ["name", "n"]]
+    )
+
+    @Test("every wire type survives a round trip through JSON text")
+    func roundTrips() throws {
+        #expect(try PushRequest(json: JSONValue(parsing: Self.push.json.encoded())) == Self.push)
+        let row = HubRow(
+            table: "agents",
+            key: "a1",
+            version: 2,
+            data: ["name": "A"],
+            deleted: false,
+            hlc: 7,
+            origin: "n",
+            sequence: 5
+        )
+        let tombstone = HubRow(
+            table: "agents",
+            key: "a2",
+            version: 3,
+            data: nil,
+            deleted: true,
+            hlc: 8,
+            origin: "n",
+            sequence: 6
+        )
+        let response = PushResponse(
+            results: [
+                ChangeResult(changeID: "c1", status: .applied, version: 1, sequence: 5),
+                ChangeResult(changeID: "c2", status: .conflict, version: 4, current: row),
+            ],
+            sequence: 5
+        )
+        #expect(try PushResponse(json: JSONValue(parsing: response.json.encoded())) == response)
+        let pull = PullResponse(rows: [row, tombstone], cursor: 6, more: true)
+        #expect(try PullResponse(json: JSONValue(parsing: pull.json.encoded())) == pull)
+    }
+
+    @Test(
+        "a body of the wrong shape names the member and what it should be",
+        arguments: [
+            (#"{"changes": []}"#, "batch_id must be a string."),
+            (#"{"batch_id": "b", "changes": {}}"#, "changes must be an array."),
+            (
+                #"{"batch_id": "b", "changes": [{"id": "c", "table": "t", "key": "k", "op": "upsert", "base_version": "1", "hlc": 1}]}"#,
+                "changes[0].base_version must be an integer."
+            ),
+            (
+                #"{"batch_id": "b", "changes": [{"id": "c", "table": "t", "key": "k", "op": "merge", "base_version": 1, "hlc": 1}]}"#,
+                #"changes[0].op must be "upsert" or "delete"."#
+            ),
+            (#"{"batch_id": "b", "changes": [], "schemas": {"t": [1]}}"#, "schemas.t[0] must be a string."),
+            (#"[1]"#, "The body must be an object."),
+        ]
+    )
+    func namesTheMember(text: String, message: String) throws {
+        #expect {
+            _ = try PushRequest(json: JSONValue(parsing: text))
+        } throws: { error in
+            (error as? WireError)?.description == message
+        }
+    }
+
+    @Test("Codable and JSONValue coding agree")
+    func codableAgrees() throws {
+        let viaCodable = try JSONDecoder().decode(PushRequest.self, from: Data(Self.push.json.encoded().utf8))
+        #expect(viaCodable == Self.push)
+    }
+}
