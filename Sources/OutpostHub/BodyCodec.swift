@@ -59,10 +59,10 @@ struct BodyCodec: Sendable {
         }
     }
 
-    /// `json` as the response body, gzip-compressed when the request accepts gzip and the body
-    /// is larger than 1 KiB.
-    func response(_ json: JSONValue, for request: Request) throws -> Response {
-        var buffer = ByteBuffer(string: json.encoded())
+    /// JSON text as the response body, gzip-compressed when the request accepts gzip and the
+    /// body is larger than 1 KiB.
+    func response(body: String, for request: Request) throws -> Response {
+        var buffer = ByteBuffer(string: body)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if buffer.readableBytes > 1024, request.headers[.acceptEncoding]?.lowercased().contains("gzip") == true {
             buffer = try buffer.compress(with: .gzip())

@@ -89,25 +89,20 @@ struct HubRoutes: Sendable {
         } catch {
             throw HubError(.serviceUnavailable, code: "database_unavailable", "The hub cannot reach its database.")
         }
-        return try codec.response(
-            ["status": "ok", "database": .string(storage.backendName), "version": .string(OutpostHubVersion.current)],
-            for: request
-        )
+        let health: JSONValue = [
+            "status": "ok", "database": .string(storage.backendName), "version": .string(OutpostHubVersion.current),
+        ]
+        return try codec.response(body: health.encoded(), for: request)
     }
 
     private func push(_ request: Request, context: HubRequestContext) async throws -> Response {
         let node = try context.requireNode()
         let body = try await codec.decode(from: request, as: PushRequest.init(json:))
-        let response = try await storage.push(body, from: node, validator: BatchValidator(limits: configuration.limits))
-        var applied = 0
-        var conflicts = 0
-        for result in response.results {
-            if result.status == .applied { applied += 1 } else { conflicts += 1 }
-        }
-        metrics.changesApplied.add(applied, ordering: .relaxed)
-        metrics.conflicts.add(conflicts, ordering: .relaxed)
-        if applied > 0 { notifier.notify(tenantID: node.tenantID) }
-        return try codec.response(response.json, for: request)
+        let outcome = try await storage.push(body, from: node, validator: BatchValidator(limits: configuration.limits))
+        metrics.changesApplied.add(outcome.applied, ordering: .relaxed)
+        metrics.conflicts.add(outcome.conflicts, ordering: .relaxed)
+        if outcome.applied > 0 { notifier.notify(tenantID: node.tenantID) }
+        return try codec.response(body: outcome.body, for: request)
     }
 
     private func pull(_ request: Request, context: HubRequestContext) async throws -> Response {
@@ -133,7 +128,7 @@ struct HubRoutes: Sendable {
                 }
             }
         }
-        return try codec.response(response.json, for: request)
+        return try codec.response(body: response.json.encoded(), for: request)
     }
 
     private func integer(_ request: Request, _ name: String, default value: Int64, in range: ClosedRange<Int64>)

@@ -1,8 +1,7 @@
-import Foundation
 public import HTTPTypes
 public import Hummingbird
 import NIOCore
-import OutpostProtocol
+import OutpostCore
 
 /// An answer the hub gives instead of a result: a status, a stable code and a message.
 ///
@@ -26,9 +25,8 @@ public struct HubError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
-        let body = ErrorResponse(code: code, message: message)
-        let data = try HubJSON.encoder.encode(body)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        let body: JSONValue = ["error": ["code": .string(code), "message": .string(message)]]
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body.encoded())))
     }
 
     static func invalid(_ code: String, _ message: String) -> HubError {

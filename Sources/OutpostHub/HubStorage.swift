@@ -28,9 +28,10 @@ package protocol HubStorage: Sendable {
     /// The node a token hash belongs to, or nil when it is unknown or revoked.
     func authenticate(tokenHash: String) async throws -> AuthenticatedNode?
 
-    /// Validates and applies a batch in one transaction (see ``PushPlan``).
+    /// Validates and applies a batch in one transaction (see ``PushPlan``); a batch pushed again
+    /// gets its stored answer.
     func push(_ request: PushRequest, from node: AuthenticatedNode, validator: BatchValidator) async throws
-        -> PushResponse
+        -> PushOutcome
 
     /// Rows changed after `cursor`, and records that the node holds everything up to `cursor`.
     ///

@@ -229,16 +229,16 @@ package final class PostgresHubStorage: HubStorage {
     // MARK: Sync
 
     package func push(_ request: PushRequest, from node: AuthenticatedNode, validator: BatchValidator) async throws
-        -> PushResponse
+        -> PushOutcome
     {
         let logger = self.logger
-        let response = try await unwrappingTransactionErrors {
+        let outcome = try await unwrappingTransactionErrors {
             try await self.client.withTransaction(logger: logger) { connection in
                 try await Self.push(request, from: node, validator: validator, on: connection, logger: logger)
             }
         }
-        try await refreshStatisticsIfGrown(by: response.results.count)
-        return response
+        try await refreshStatisticsIfGrown(by: outcome.applied)
+        return outcome
     }
 
     /// Refreshes the planner's statistics on `outpost_records` once the rows written since the
@@ -271,7 +271,7 @@ package final class PostgresHubStorage: HubStorage {
         validator: BatchValidator,
         on connection: PostgresConnection,
         logger: Logger
-    ) async throws -> PushResponse {
+    ) async throws -> PushOutcome {
         // One round trip: lock the tenant's counter row, look for a stored answer to this batch,
         // and read the tenant's known columns.
         var lastSequence: Int64 = 0
@@ -288,7 +288,7 @@ package final class PostgresHubStorage: HubStorage {
             logger: logger
         ).decode((Int64, String?, String?, [String]).self) {
             if let storedNode, let storedResponse {
-                return try PushAnswers.replay(storedResponse, storedNode: storedNode, node: node)
+                return try PushOutcome.replay(storedResponse, storedNode: storedNode, node: node)
             }
             lastSequence = sequence
             for qualified in columns {
@@ -329,10 +329,13 @@ package final class PostgresHubStorage: HubStorage {
             )
         }
         let plan = try PushPlan(changes: request.changes, current: current, lastSequence: lastSequence, node: node.id)
-        if !plan.writes.isEmpty {
-            let writes = plan.writes
-            try await connection.query(
-                """
+        // One statement writes the rows, the new columns, the stored answer and the counter.
+        let outcome = PushOutcome(PushResponse(results: plan.results, sequence: plan.lastSequence))
+        let writes = plan.writes
+        let newColumns = additions.flatMap { table, columns in columns.map { (table, $0) } }
+        try await connection.query(
+            """
+            WITH written AS (
                 INSERT INTO outpost_records
                     (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq)
                 SELECT \(node.tenantID), t, k, v, NULLIF(d, '')::jsonb, x, h, \(node.id), c, s
@@ -345,35 +348,22 @@ package final class PostgresHubStorage: HubStorage {
                     version = excluded.version, data = excluded.data, deleted = excluded.deleted,
                     hlc = excluded.hlc, origin_node = excluded.origin_node, change_id = excluded.change_id,
                     seq = excluded.seq, updated_at = now()
-                """,
-                logger: logger
-            )
-            try await connection.query(
-                "UPDATE outpost_tenants SET last_seq = \(plan.lastSequence) WHERE id = \(node.tenantID)",
-                logger: logger
-            )
-        }
-        let newColumns = additions.flatMap { table, columns in columns.map { (table, $0) } }
-        if !newColumns.isEmpty {
-            try await connection.query(
-                """
+            ),
+            columns AS (
                 INSERT INTO outpost_columns (tenant_id, table_name, column_name)
-                SELECT \(node.tenantID), t, c FROM unnest(\(newColumns.map(\.0))::text[], \(newColumns.map(\.1))::text[]) AS a(t, c)
+                SELECT \(node.tenantID), t, c
+                FROM unnest(\(newColumns.map(\.0))::text[], \(newColumns.map(\.1))::text[]) AS a(t, c)
                 ON CONFLICT DO NOTHING
-                """,
-                logger: logger
+            ),
+            answer AS (
+                INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response)
+                VALUES (\(node.tenantID), \(request.batchID), \(node.id), \(outcome.body))
             )
-        }
-        let response = PushResponse(results: plan.results, sequence: plan.lastSequence)
-        let encoded = response.json.encoded()
-        try await connection.query(
-            """
-            INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response)
-            VALUES (\(node.tenantID), \(request.batchID), \(node.id), \(encoded))
+            UPDATE outpost_tenants SET last_seq = \(plan.lastSequence) WHERE id = \(node.tenantID)
             """,
             logger: logger
         )
-        return response
+        return outcome
     }
 
     /// Errors thrown inside a transaction come back wrapped; a refusal (``HubError``) must reach

@@ -190,7 +190,7 @@ package final class SQLiteHubStorage: HubStorage {
     // MARK: Sync
 
     package func push(_ request: PushRequest, from node: AuthenticatedNode, validator: BatchValidator) async throws
-        -> PushResponse
+        -> PushOutcome
     {
         try await pool.write { db in
             if let stored = try Row.fetchOne(
@@ -198,7 +198,7 @@ package final class SQLiteHubStorage: HubStorage {
                 sql: "SELECT node_id, response FROM outpost_batches WHERE tenant_id = ? AND batch_id = ?",
                 arguments: [node.tenantID, request.batchID]
             ) {
-                return try PushAnswers.replay(stored["response"], storedNode: stored["node_id"], node: node)
+                return try PushOutcome.replay(stored["response"], storedNode: stored["node_id"], node: node)
             }
             let known = try Self.schemas(db, tenantID: node.tenantID)
             let additions = try validator.validate(request, knownSchemas: known)
@@ -257,15 +257,12 @@ package final class SQLiteHubStorage: HubStorage {
                     )
                 }
             }
-            let response = PushResponse(results: plan.results, sequence: plan.lastSequence)
+            let outcome = PushOutcome(PushResponse(results: plan.results, sequence: plan.lastSequence))
             try db.execute(
                 sql: "INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response) VALUES (?, ?, ?, ?)",
-                arguments: [
-                    node.tenantID, request.batchID, node.id,
-                    String(decoding: try HubJSON.encoder.encode(response), as: UTF8.self),
-                ]
+                arguments: [node.tenantID, request.batchID, node.id, outcome.body]
             )
-            return response
+            return outcome
         }
     }
 
