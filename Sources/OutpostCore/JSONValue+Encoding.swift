@@ -11,13 +11,19 @@ extension JSONValue {
 
     /// The canonical JSON text of this value: object keys sorted, so equal values give equal text.
     public func encoded(_ formatting: Formatting = .compact) -> String {
-        var output = ""
+        String(decoding: encodedBytes(formatting), as: UTF8.self)
+    }
+
+    /// ``encoded(_:)`` as UTF-8 bytes, without building a `String` on the way.
+    public func encodedBytes(_ formatting: Formatting = .compact) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(64)
         switch formatting {
         case .compact:
             write(to: &output, indent: nil, depth: 0)
         case .pretty:
-            write(to: &output, indent: "  ", depth: 0)
-            output.append("\n")
+            write(to: &output, indent: 2, depth: 0)
+            output.append(UInt8(ascii: "\n"))
         }
         return output
     }
@@ -39,58 +45,59 @@ extension JSONValue {
 
     private static func encodedByteCount(of string: String) -> Int {
         var count = 2
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"", "\\", "\n", "\r", "\t", "\u{08}", "\u{0C}": count += 2
-            case let control where control.value < 0x20: count += 6
-            default: count += UTF8.width(scalar)
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x08, 0x09, 0x0A, 0x0C, 0x0D: count += 2
+            case ..<0x20: count += 6
+            default: count += 1
             }
         }
         return count
     }
 
-    private func write(to output: inout String, indent: String?, depth: Int) {
+    private func write(to output: inout [UInt8], indent: Int?, depth: Int) {
         switch self {
-        case .null: output.append("null")
-        case .bool(let value): output.append(value ? "true" : "false")
-        case .integer(let value): output.append(String(value))
-        case .double(let value): output.append(Self.format(value))
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
+        case .integer(let value): output.append(contentsOf: String(value).utf8)
+        case .double(let value): output.append(contentsOf: Self.format(value).utf8)
         case .string(let value): Self.writeString(value, to: &output)
         case .array(let elements):
             guard !elements.isEmpty else {
-                output.append("[]")
+                output.append(contentsOf: "[]".utf8)
                 return
             }
-            output.append("[")
+            output.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
-                if index > 0 { output.append(",") }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
                 Self.newline(&output, indent: indent, depth: depth + 1)
                 element.write(to: &output, indent: indent, depth: depth + 1)
             }
             Self.newline(&output, indent: indent, depth: depth)
-            output.append("]")
+            output.append(UInt8(ascii: "]"))
         case .object(let members):
             guard !members.isEmpty else {
-                output.append("{}")
+                output.append(contentsOf: "{}".utf8)
                 return
             }
-            output.append("{")
+            output.append(UInt8(ascii: "{"))
             for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { output.append(",") }
+                if index > 0 { output.append(UInt8(ascii: ",")) }
                 Self.newline(&output, indent: indent, depth: depth + 1)
                 Self.writeString(key, to: &output)
-                output.append(indent == nil ? ":" : ": ")
+                output.append(UInt8(ascii: ":"))
+                if indent != nil { output.append(UInt8(ascii: " ")) }
                 members[key]!.write(to: &output, indent: indent, depth: depth + 1)
             }
             Self.newline(&output, indent: indent, depth: depth)
-            output.append("}")
+            output.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func newline(_ output: inout String, indent: String?, depth: Int) {
+    private static func newline(_ output: inout [UInt8], indent: Int?, depth: Int) {
         guard let indent else { return }
-        output.append("\n")
-        for _ in 0..<depth { output.append(indent) }
+        output.append(UInt8(ascii: "\n"))
+        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * depth))
     }
 
     private static func format(_ value: Double) -> String {
@@ -100,25 +107,28 @@ extension JSONValue {
         return "\(value)"
     }
 
-    private static func writeString(_ value: String, to output: inout String) {
-        output.append("\"")
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output.append("\\\"")
-            case "\\": output.append("\\\\")
-            case "\n": output.append("\\n")
-            case "\r": output.append("\\r")
-            case "\t": output.append("\\t")
-            case "\u{08}": output.append("\\b")
-            case "\u{0C}": output.append("\\f")
-            case let control where control.value < 0x20:
-                output.append("\\u")
-                let hex = String(control.value, radix: 16)
-                output.append(String(repeating: "0", count: 4 - hex.count) + hex)
-            default: output.unicodeScalars.append(scalar)
+    /// Quotes `value`, escaping what JSON requires; other UTF-8 bytes pass through as they are.
+    private static func writeString(_ value: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x08: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case ..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                output.append(contentsOf: [
+                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                    hex[Int(byte >> 4)], hex[Int(byte & 0x0F)],
+                ])
+            default: output.append(byte)
             }
         }
-        output.append("\"")
+        output.append(UInt8(ascii: "\""))
     }
 }
 
