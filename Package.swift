@@ -42,6 +42,7 @@ let package = Package(
             name: "OutpostStore",
             dependencies: [
                 "OutpostCore",
+                "OutpostMerge",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -72,6 +73,7 @@ let package = Package(
             name: "OutpostCLI",
             dependencies: [
                 "OutpostCore",
+                "OutpostMerge",
                 "OutpostStore",
                 "OutpostHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -109,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "OutpostStoreTests",
             dependencies: [
-                "OutpostStore", "OutpostTesting",
+                "OutpostStore", "OutpostMerge", "OutpostTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -132,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "OutpostCLITests",
             dependencies: [
-                "OutpostCLI", "OutpostStore", "OutpostTesting",
+                "OutpostCLI", "OutpostMerge", "OutpostStore", "OutpostTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
