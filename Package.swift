@@ -43,6 +43,7 @@ let package = Package(
             name: "OutpostStore",
             dependencies: [
                 "OutpostCore",
+                "OutpostMerge",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -73,6 +74,7 @@ let package = Package(
             name: "OutpostCLI",
             dependencies: [
                 "OutpostCore",
+                "OutpostMerge",
                 "OutpostStore",
                 "OutpostHub",
                 "OutpostProtocol",
@@ -116,7 +118,7 @@ let package = Package(
         .testTarget(
             name: "OutpostStoreTests",
             dependencies: [
-                "OutpostStore", "OutpostTesting",
+                "OutpostStore", "OutpostMerge", "OutpostTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -139,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "OutpostCLITests",
             dependencies: [
-                "OutpostCLI", "OutpostStore", "OutpostTesting",
+                "OutpostCLI", "OutpostMerge", "OutpostStore", "OutpostTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings

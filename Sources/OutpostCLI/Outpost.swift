@@ -27,6 +27,8 @@ struct Outpost: AsyncParsableCommand {
             UntrackCommand.self,
             SQLCommand.self,
             MaintenanceCommand.self,
+            ConflictsCommand.self,
+            RulesCommand.self,
             HubCommand.self,
             BenchCommand.self,
         ]

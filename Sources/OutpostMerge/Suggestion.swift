@@ -33,7 +33,30 @@ public struct Suggestion: Hashable, Sendable {
         self.cons = cons
     }
 
-    /// The suggestion as JSON, for `--json` output.
+    /// Reads back what ``json`` wrote (a stored suggestion); `nil` for JSON of another shape.
+    public init?(json: JSONValue) {
+        guard case .string(let id)? = json["id"], case .string(let title)? = json["title"],
+            case .string(let description)? = json["description"], let value = json["value"],
+            case .array(let pros)? = json["pros"], case .array(let cons)? = json["cons"]
+        else { return nil }
+        let confidence: Double
+        switch json["confidence"] {
+        case .double(let number)?: confidence = number
+        case .integer(let number)?: confidence = Double(number)
+        default: return nil
+        }
+        self.init(
+            id: id,
+            title: title,
+            description: description,
+            value: value,
+            confidence: confidence,
+            pros: pros.compactMap(\.stringValue),
+            cons: cons.compactMap(\.stringValue)
+        )
+    }
+
+    /// The suggestion as JSON, for `--json` output and the conflict queue.
     public var json: JSONValue {
         [
             "id": .string(id), "title": .string(title), "description": .string(description), "value": value,

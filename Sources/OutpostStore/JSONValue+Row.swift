@@ -23,6 +23,19 @@ extension JSONValue {
         }
     }
 
+    /// The value as it is written to a column: objects and arrays as their JSON text, booleans
+    /// as 1 or 0, the rest as themselves.
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .bool(let flag): (flag ? 1 : 0).databaseValue
+        case .integer(let integer): integer.databaseValue
+        case .double(let double): double.databaseValue
+        case .string(let string): string.databaseValue
+        case .array, .object: encoded().databaseValue
+        }
+    }
+
     /// A JSON column's text parsed, or the raw text as a string when another client stored
     /// something that is not JSON (shown as it is rather than hidden).
     static func column(_ text: String?) -> JSONValue? {

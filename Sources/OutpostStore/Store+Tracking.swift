@@ -64,7 +64,8 @@ extension Store {
             let pending =
                 try Int.fetchOne(
                     db,
-                    sql: "SELECT count(*) FROM sync_queue WHERE table_name = ? AND status IN ('pending', 'processing')",
+                    sql:
+                        "SELECT count(*) FROM sync_queue WHERE table_name = ? AND status IN ('pending', 'processing', 'conflict')",
                     arguments: [schema.name]
                 ) ?? 0
             if pending > 0, !discardingPending {
@@ -77,7 +78,7 @@ extension Store {
             try CaptureTriggers.dropTriggers(table: schema.name, in: db)
             try db.execute(sql: "DELETE FROM outpost_tracked_tables WHERE table_name = ?", arguments: [schema.name])
             try db.execute(
-                sql: "DELETE FROM sync_queue WHERE table_name = ? AND status IN ('pending', 'processing')",
+                sql: "DELETE FROM sync_queue WHERE table_name = ? AND status IN ('pending', 'processing', 'conflict')",
                 arguments: [schema.name]
             )
             return pending

@@ -37,16 +37,20 @@ extension Store {
             let attempted = JSONValue.object(
                 Dictionary(uniqueKeysWithValues: assignments.map { ("\($0.column)", $0.json) })
             )
+            let differing = assignments.filter { assignment in
+                (assignment.value?.databaseValue ?? .null) != (current["\(assignment.column)"] as DatabaseValue)
+            }
+            let fields = JSONValue.array(differing.map { "\($0.column)" }.sorted().map(JSONValue.string))
             try db.execute(
                 sql: """
                     INSERT INTO conflict_resolution
                         (table_name, record_id, local_version, remote_version, local_data, remote_data,
-                         resolution_strategy, status)
-                    VALUES (?, ?, ?, ?, ?, ?, 'manual', 'pending')
+                         resolution_strategy, status, kind, fields)
+                    VALUES (?, ?, ?, ?, ?, ?, 'manual', 'pending', 'version', ?)
                     """,
                 arguments: [
                     tableName, id, expectedVersion, currentVersion, attempted.encoded(),
-                    JSONValue(current).encoded(),
+                    JSONValue(current).encoded(), fields.encoded(),
                 ]
             )
             return .conflict(recordedAs: db.lastInsertedRowID, current: currentVersion)

@@ -12,7 +12,9 @@ import OutpostCore
 ///   `conflict_resolution.base_data`;
 /// - `outpost_settings` (node id), `outpost_clock` (the clock's persisted reading),
 ///   `outpost_tracked_tables` (which tables sync, their key and default priority) and
-///   `outpost_applying` (the capture guard; see ``CaptureTriggers``).
+///   `outpost_applying` (the capture guard; see ``CaptureTriggers``);
+/// - from v2, what the manual conflict queue needs in `conflict_resolution` (see
+///   ``conflictQueue``).
 enum StoreSchema {
     /// The tables Outpost itself syncs from the start.
     static let coreTables: [(name: String, priority: Int, localColumns: [String])] = [
@@ -41,8 +43,36 @@ enum StoreSchema {
             }
             try db.execute(sql: timestampTriggers)
         }
+        migrator.registerMigration("v2: manual conflict queue") { db in
+            try db.execute(sql: conflictQueue)
+        }
         return migrator
     }
+
+    /// The manual conflict queue's columns in `conflict_resolution` (the seed's columns keep their
+    /// names and meaning):
+    /// - `kind`: `sync` for a conflict the sync engine parked (`local_data`, `remote_data` and
+    ///   `base_data` are whole rows), `version` for a failed `--expected-version` update
+    ///   (`local_data` holds only the attempted changes). Every record older than v2 came from
+    ///   such an update.
+    /// - `local_hlc`, `remote_hlc`: each side's hybrid timestamp, as `1790000000000.3@edge-1`.
+    /// - `fields`: a JSON array of the top-level fields whose local and remote values differ.
+    /// - `suggestions`: a JSON array of the resolver's suggestions, with pros and cons.
+    /// - `merged_data`: the rule-guided merge, what `--keep merged` writes.
+    /// - `summary`: the resolver's one-sentence account.
+    /// - `idx_conflict_pending_row`: the sync engine's "does this row wait for a person?" check.
+    static let conflictQueue = """
+        ALTER TABLE conflict_resolution ADD COLUMN kind TEXT NOT NULL DEFAULT 'sync';
+        ALTER TABLE conflict_resolution ADD COLUMN local_hlc TEXT;
+        ALTER TABLE conflict_resolution ADD COLUMN remote_hlc TEXT;
+        ALTER TABLE conflict_resolution ADD COLUMN fields TEXT;
+        ALTER TABLE conflict_resolution ADD COLUMN suggestions TEXT;
+        ALTER TABLE conflict_resolution ADD COLUMN merged_data TEXT;
+        ALTER TABLE conflict_resolution ADD COLUMN summary TEXT;
+        UPDATE conflict_resolution SET kind = 'version';
+        CREATE INDEX idx_conflict_pending_row ON conflict_resolution(table_name, record_id)
+            WHERE status = 'pending';
+        """
 
     private static let seedTables = """
         CREATE TABLE agents (

@@ -23,6 +23,17 @@ struct NodeOptions: ParsableArguments {
 
     /// Opens the node's store; a missing home is an error that says to run `outpost init`.
     func openStore() throws(OutpostError) -> Store {
+        try requireHome()
+        return try Store(path: storePath, logger: Logger.cli)
+    }
+
+    /// The node's rules file, `HOME/rules.json`; a missing home is an error, as for the store.
+    func rulesFile() throws(OutpostError) -> RulesFile {
+        try requireHome()
+        return RulesFile(home: homePath)
+    }
+
+    private func requireHome() throws(OutpostError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: homePath, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw OutpostError(
@@ -30,7 +41,6 @@ struct NodeOptions: ParsableArguments {
                 "No Outpost node at \(homePath). Run `outpost init --home \(homePath)` first, or pass the right --home."
             )
         }
-        return try Store(path: storePath, logger: Logger.cli)
     }
 }
 

@@ -1,0 +1,91 @@
+import Foundation
+import OutpostCore
+import OutpostMerge
+
+/// The node's conflict rules, `HOME/rules.json` (the format of `RulesConfiguration`).
+///
+/// With no file the shipped defaults are in force. A file is only ever replaced whole, after it
+/// has been validated: the new text goes to a temporary file in the same folder, is flushed to
+/// disk, then renamed over the old one, so a reader sees the old rules or the new, never half.
+struct RulesFile {
+    /// Rules files larger than this are refused (1 MiB; a real one is a few kilobytes).
+    static let maximumSize = 1 << 20
+
+    /// The rules in force and where they come from.
+    struct Loaded {
+        var configuration: RulesConfiguration
+        /// `false` when there is no rules file and the shipped defaults are in force.
+        var fromFile: Bool
+    }
+
+    let path: String
+
+    init(home: String) {
+        path = home + "/rules.json"
+    }
+
+    /// The rules in force: the file's, or the shipped defaults when there is no file.
+    ///
+    /// - Throws: ``OutpostError`` naming the file, with the line and column (`invalid_json`) or
+    ///   the path of the bad member (`invalid_input`), when the file is broken.
+    func load() throws(OutpostError) -> Loaded {
+        guard FileManager.default.fileExists(atPath: path) else {
+            return Loaded(configuration: .defaults, fromFile: false)
+        }
+        let text = try Self.read(path)
+        do {
+            return Loaded(configuration: try RulesConfiguration(parsing: text), fromFile: true)
+        } catch {
+            throw OutpostError(
+                error.code,
+                "\(path): \(error.message) Or replace it with `outpost rules set --file FILE`.",
+                details: error.details
+            )
+        }
+    }
+
+    /// Reads a rules file's text, refusing one that is too large or not UTF-8.
+    static func read(_ path: String) throws(OutpostError) -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let size = attributes?[.size] as? Int, size > maximumSize {
+            throw OutpostError(
+                .invalidInput,
+                "The rules file \(path) is \(size) bytes; at most \(maximumSize) are allowed. Nothing was changed."
+            )
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw OutpostError(.invalidInput, "Cannot read the rules file \(path): no such readable file.")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw OutpostError(.invalidInput, "The rules file \(path) is not UTF-8 text. Nothing was changed.")
+        }
+        return text
+    }
+
+    /// Replaces the file with `text`, which the caller has validated: temporary file, flush,
+    /// rename.
+    ///
+    /// - Throws: ``OutpostError`` `.storage` when the folder cannot be written; the old file (or
+    ///   the defaults) then stays in force.
+    func replace(with text: String) throws(OutpostError) {
+        let temporary = "\(path).\(ProcessInfo.processInfo.processIdentifier).tmp"
+        do {
+            guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: temporary))
+            try handle.synchronize()
+            try handle.close()
+            guard rename(temporary, path) == 0 else {
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw OutpostError(
+                .storage,
+                "Cannot write the rules file \(path) (\((error as NSError).localizedDescription)); "
+                    + "the previous rules stay in force. Check that the home folder is writable and not full."
+            )
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+package import GRDB
+public import OutpostCore
+public import OutpostMerge
+
+/// The manual conflict queue: conflicts a person must decide, parked in `conflict_resolution`.
+///
+/// The contract with the sync engine (docs/store.md, "The manual conflict queue"):
+/// - ``recordConflict(_:resolution:)`` parks a conflict and *holds* the row: its `pending` (or
+///   `processing`) queue entries get the status `conflict`, so nothing of it is pushed, and the
+///   row keeps its local value.
+/// - The engine never pushes a row while ``hasPendingSyncConflict(table:key:)`` is true, even
+///   when a local edit made meanwhile gave it a new `pending` entry.
+/// - ``resolveConflict(id:choosing:by:)`` writes the chosen row through ordinary SQL (so capture
+///   queues it), folds the held entries into the row's single `pending` entry, and marks the
+///   conflict resolved, all in one transaction.
+extension Store {
+    /// Parks a conflict the resolver could not surely settle, and holds the row until a person
+    /// decides.
+    ///
+    /// ```swift
+    /// let resolution = resolver.resolve(conflict)
+    /// if resolution.value == nil || resolution.needsApproval {
+    ///     try store.recordConflict(conflict, resolution: resolution)
+    /// }
+    /// ```
+    ///
+    /// A row has at most one pending sync conflict: recording another for the same row updates
+    /// that record (newer remote row, stamps, suggestions) and returns its id.
+    ///
+    /// - Returns: the conflict's id.
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown table, `.invalidInput` for an empty
+    ///   key, `.storage` when the store cannot be written.
+    @discardableResult
+    public func recordConflict(_ conflict: Conflict, resolution: Resolution) throws(OutpostError) -> Int64 {
+        try write { db in try Self.recordConflict(conflict, resolution: resolution, in: db) }
+    }
+
+    /// ``recordConflict(_:resolution:)`` inside the caller's transaction, for the sync engine.
+    package static func recordConflict(_ conflict: Conflict, resolution: Resolution, in db: Database) throws -> Int64 {
+        let schema = try TableSchema.require(conflict.entityType, in: db)
+        guard !conflict.key.isEmpty else {
+            throw OutpostError(.invalidInput, "A conflict needs the row's key; the key given is empty.")
+        }
+        let merged = resolution.value ?? resolution.suggestions.first { $0.id == "smart_merge" }?.value
+        let fields = ConflictField.compare(local: conflict.local, remote: conflict.remote, base: conflict.base)
+            .filter { $0.change != .same }.map { JSONValue.string($0.name) }
+        let values: [String: (any DatabaseValueConvertible)?] = [
+            "local_version": conflict.localVersion, "remote_version": conflict.remoteVersion,
+            "local_data": conflict.local.encoded(), "remote_data": conflict.remote.encoded(),
+            "base_data": conflict.base?.encoded(), "local_hlc": conflict.localStamp.description,
+            "remote_hlc": conflict.remoteStamp.description, "fields": JSONValue.array(fields).encoded(),
+            "suggestions": JSONValue.array(resolution.suggestions.map(\.json)).encoded(),
+            "merged_data": merged?.encoded(), "summary": resolution.summary,
+            "resolution_strategy": resolution.strategy.name,
+        ]
+        let columns = values.keys.sorted()
+        let arguments = columns.map { values[$0]! }
+        let id: Int64
+        if let existing = try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT id FROM conflict_resolution
+                WHERE table_name = ? AND record_id = ? AND status = 'pending' AND kind = 'sync'
+                """,
+            arguments: [schema.name, conflict.key]
+        ) {
+            try db.execute(
+                sql:
+                    "UPDATE conflict_resolution SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
+                arguments: StatementArguments(arguments + [existing])
+            )
+            id = existing
+        } else {
+            try db.execute(
+                sql: """
+                    INSERT INTO conflict_resolution (table_name, record_id, kind, status, \(columns.joined(separator: ", ")))
+                    VALUES (?, ?, 'sync', 'pending', \(columns.map { _ in "?" }.joined(separator: ", ")))
+                    """,
+                arguments: StatementArguments([schema.name, conflict.key] + arguments)
+            )
+            id = db.lastInsertedRowID
+        }
+        try db.execute(
+            sql: """
+                UPDATE sync_queue SET status = 'conflict'
+                WHERE table_name = ? AND record_id = ? AND status IN ('pending', 'processing')
+                """,
+            arguments: [schema.name, conflict.key]
+        )
+        return id
+    }
+
+    /// Parked conflicts, oldest first.
+    ///
+    /// - Parameter status: only conflicts with this status; `nil` lists every one. Defaults to
+    ///   `.pending`.
+    public func conflicts(status: ConflictRecord.Status? = .pending) throws(OutpostError) -> [ConflictRecord] {
+        try read { db in
+            var sql = "SELECT * FROM conflict_resolution"
+            if status != nil { sql += " WHERE status = ?" }
+            return try Row.fetchAll(
+                db,
+                sql: sql + " ORDER BY id",
+                arguments: StatementArguments([status?.rawValue].compactMap { $0 })
+            )
+            .map(ConflictRecord.init(row:))
+        }
+    }
+
+    /// The conflict with `id`, or `nil`.
+    public func conflict(id: Int64) throws(OutpostError) -> ConflictRecord? {
+        try read { db in try Self.fetchConflict(id: id, in: db) }
+    }
+
+    /// The conflict with `id`.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` when there is none.
+    public func requireConflict(id: Int64) throws(OutpostError) -> ConflictRecord {
+        guard let conflict = try conflict(id: id) else { throw Self.noConflict(id) }
+        return conflict
+    }
+
+    /// Whether the row waits for a person: a pending sync conflict holds it, and the sync engine
+    /// must not push it until the conflict is resolved.
+    public func hasPendingSyncConflict(table: String, key: String) throws(OutpostError) -> Bool {
+        try read { db in try Self.hasPendingSyncConflict(table: table, key: key, in: db) }
+    }
+
+    /// ``hasPendingSyncConflict(table:key:)`` inside the caller's transaction; one index lookup.
+    package static func hasPendingSyncConflict(table: String, key: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM conflict_resolution
+                               WHERE table_name = ? AND record_id = ? AND status = 'pending' AND kind = 'sync')
+                """,
+            arguments: [table, key]
+        ) ?? false
+    }
+
+    static func fetchConflict(id: Int64, in db: Database) throws -> ConflictRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM conflict_resolution WHERE id = ?", arguments: [id])
+            .map(ConflictRecord.init(row:))
+    }
+
+    static func noConflict(_ id: Int64) -> OutpostError {
+        OutpostError(
+            .notFound,
+            "No conflict with id \(id). List them with `outpost conflicts list --status all`.",
+            details: ["conflict_id": "\(id)"]
+        )
+    }
+}
