@@ -315,18 +315,8 @@ package final class PostgresHubStorage: HubStorage {
             ) r
             """,
             logger: logger
-        ).decode((String, String, Int64, String?, Bool, Int64, String, String, Int64).self) {
-            current[RowKey(table: row.0, key: row.1)] = StoredRow(
-                table: row.0,
-                key: row.1,
-                version: row.2,
-                data: try row.3.map { text throws(OutpostError) in try JSONValue(parsing: text) },
-                deleted: row.4,
-                hlc: row.5,
-                origin: row.6,
-                changeID: row.7,
-                sequence: row.8
-            )
+        ).decode(RowColumns.self) {
+            current[RowKey(table: row.0, key: row.1)] = try Self.storedRow(row)
         }
         let plan = try PushPlan(changes: request.changes, current: current, lastSequence: lastSequence, node: node.id)
         // One statement writes the rows, the new columns, the stored answer and the counter.
@@ -366,6 +356,23 @@ package final class PostgresHubStorage: HubStorage {
         return outcome
     }
 
+    /// The columns every row query selects, in order.
+    private typealias RowColumns = (String, String, Int64, String?, Bool, Int64, String, String, Int64)
+
+    private static func storedRow(_ row: RowColumns) throws -> StoredRow {
+        StoredRow(
+            table: row.0,
+            key: row.1,
+            version: row.2,
+            data: try row.3.map { text throws(OutpostError) in try JSONValue(parsing: text) },
+            deleted: row.4,
+            hlc: row.5,
+            origin: row.6,
+            changeID: row.7,
+            sequence: row.8
+        )
+    }
+
     /// Errors thrown inside a transaction come back wrapped; a refusal (``HubError``) must reach
     /// the client as itself, not as a database failure.
     private func unwrappingTransactionErrors<T>(_ body: () async throws -> T) async throws -> T {
@@ -393,20 +400,8 @@ package final class PostgresHubStorage: HubStorage {
             FROM outpost_records WHERE tenant_id = \(node.tenantID) AND seq > \(cursor) ORDER BY seq LIMIT \(limit + 1)
             """,
             logger: logger
-        ).decode((String, String, Int64, String?, Bool, Int64, String, String, Int64).self) {
-            rows.append(
-                StoredRow(
-                    table: row.0,
-                    key: row.1,
-                    version: row.2,
-                    data: try row.3.map { text throws(OutpostError) in try JSONValue(parsing: text) },
-                    deleted: row.4,
-                    hlc: row.5,
-                    origin: row.6,
-                    changeID: row.7,
-                    sequence: row.8
-                )
-            )
+        ).decode(RowColumns.self) {
+            rows.append(try Self.storedRow(row))
         }
         try await client.query(
             "UPDATE outpost_nodes SET cursor = greatest(cursor, \(cursor)), last_seen_at = now() WHERE id = \(node.id)",

@@ -87,23 +87,12 @@ public struct ConflictResolver: Sendable {
             guard let value = handler(conflict) else {
                 return parked(conflict, rules: rules, because: "conflict handler '\(name)' declined")
             }
-            let action = FieldAction(
-                path: "",
-                action: .custom,
-                reason: "custom handler '\(name)'",
-                confidence: 1,
-                isCollision: true
-            )
-            return Resolution(
-                entityType: conflict.entityType,
-                key: conflict.key,
+            return wholeRow(
+                conflict,
                 strategy: strategy,
                 value: value,
-                fieldActions: [action],
-                confidence: 1,
-                needsApproval: false,
-                usedTwoWay: false,
-                suggestions: [],
+                kind: .custom,
+                reason: "custom handler '\(name)'",
                 summary: "Resolved by custom handler '\(name)'."
             )
         case .manual:
@@ -117,24 +106,36 @@ public struct ConflictResolver: Sendable {
         value: JSONValue,
         side: FieldAction.Kind
     ) -> Resolution {
-        let action = FieldAction(
-            path: "",
-            action: side,
+        wholeRow(
+            conflict,
+            strategy: strategy,
+            value: value,
+            kind: side,
             reason: "strategy \(strategy.name) keeps the \(side.rawValue) row whole",
-            confidence: 1,
-            isCollision: true
+            summary: "Kept the \(side.rawValue) row whole (strategy \(strategy.name))."
         )
-        return Resolution(
+    }
+
+    /// A resolution that takes one whole row, decided by the strategy rather than field by field.
+    private func wholeRow(
+        _ conflict: Conflict,
+        strategy: Strategy,
+        value: JSONValue,
+        kind: FieldAction.Kind,
+        reason: String,
+        summary: String
+    ) -> Resolution {
+        Resolution(
             entityType: conflict.entityType,
             key: conflict.key,
             strategy: strategy,
             value: value,
-            fieldActions: [action],
+            fieldActions: [FieldAction(path: "", action: kind, reason: reason, confidence: 1, isCollision: true)],
             confidence: 1,
             needsApproval: false,
             usedTwoWay: false,
             suggestions: [],
-            summary: "Kept the \(side.rawValue) row whole (strategy \(strategy.name))."
+            summary: summary
         )
     }
 
