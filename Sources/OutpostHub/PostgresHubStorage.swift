@@ -247,6 +247,8 @@ package final class PostgresHubStorage: HubStorage {
     /// Without statistics (a new or fast-growing table, before autovacuum's next pass) the planner
     /// probes a push's keys through the `(tenant_id, seq)` index and filters every row of the
     /// tenant: measured at 3 s per 1,000-key batch at 60,000 rows, against 2 ms after `ANALYZE`.
+    /// Only the key columns are analysed: statistics on the `jsonb` data cost more than the rest
+    /// together (160 ms against 65 ms at 100,000 rows) and no hub query filters on it.
     private func refreshStatisticsIfGrown(by written: Int) async throws {
         let due = statistics.withLock { state -> Bool in
             state.writtenSinceAnalyze += written
@@ -255,7 +257,7 @@ package final class PostgresHubStorage: HubStorage {
             return true
         }
         guard due else { return }
-        try await client.query("ANALYZE outpost_records", logger: logger)
+        try await client.query("ANALYZE outpost_records (tenant_id, table_name, record_id, seq)", logger: logger)
         for try await rows in try await client.query(
             "SELECT reltuples::bigint FROM pg_class WHERE relname = 'outpost_records'",
             logger: logger
