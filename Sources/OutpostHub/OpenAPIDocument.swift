@@ -30,12 +30,16 @@ enum OpenAPIDocument {
                   "table": {"type": "string"}, "key": {"type": "string"}, "version": {"type": "integer"},
                   "data": {"type": "object", "nullable": true}, "deleted": {"type": "boolean"},
                   "hlc": {"type": "integer"}, "origin": {"type": "string"}, "sequence": {"type": "integer"}}},
-              "ChangeResult": {"type": "object", "required": ["change_id", "status", "version"], "properties": {
-                "change_id": {"type": "string"}, "status": {"type": "string", "enum": ["applied", "conflict"]},
-                "version": {"type": "integer"}, "sequence": {"type": "integer"},
+              "AppliedResult": {"type": "array", "minItems": 2, "maxItems": 2,
+                "description": "[version, sequence]; sequence is null when nothing was written.",
+                "items": {"type": "integer", "nullable": true}},
+              "ConflictResult": {"type": "object", "required": ["status", "version", "current"], "properties": {
+                "status": {"type": "string", "enum": ["conflict"]}, "version": {"type": "integer"},
                 "current": {"$ref": "#/components/schemas/HubRow"}}},
               "PushResponse": {"type": "object", "required": ["results", "sequence"], "properties": {
-                "results": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeResult"}},
+                "results": {"type": "array", "description": "One result per change, in the order sent.",
+                  "items": {"oneOf": [{"$ref": "#/components/schemas/AppliedResult"},
+                                      {"$ref": "#/components/schemas/ConflictResult"}]}},
                 "sequence": {"type": "integer"}}},
               "PullResponse": {"type": "object", "required": ["rows", "cursor", "more"], "properties": {
                 "rows": {"type": "array", "items": {"$ref": "#/components/schemas/HubRow"}},

@@ -290,7 +290,7 @@ package final class PostgresHubStorage: HubStorage {
             logger: logger
         ).decode((Int64, String?, String?, [String]).self) {
             if let storedNode, let storedResponse {
-                return try PushOutcome.replay(storedResponse, storedNode: storedNode, node: node)
+                return try PushOutcome.replay(storedResponse, storedNode: storedNode, node: node, request: request)
             }
             lastSequence = sequence
             for qualified in columns {
@@ -300,29 +300,81 @@ package final class PostgresHubStorage: HubStorage {
         }
         let additions = try validator.validate(request, knownSchemas: known)
 
-        let tables = request.changes.map(\.table)
-        let keys = request.changes.map(\.key)
-        var current: [RowKey: StoredRow] = [:]
-        for try await row in try await connection.query(
-            """
-            SELECT r.table_name, r.record_id, r.version, r.data::text, r.deleted, r.hlc, r.origin_node,
-                   r.change_id, r.seq
-            FROM unnest(\(tables)::text[], \(keys)::text[]) AS k(table_name, record_id)
-            CROSS JOIN LATERAL (
-                -- One primary-key probe per key, whatever the planner believes about the table's
-                -- size (LIMIT keeps the subquery from being flattened into a join).
-                SELECT * FROM outpost_records r
-                WHERE r.tenant_id = \(node.tenantID) AND r.table_name = k.table_name AND r.record_id = k.record_id
-                LIMIT 1
-            ) r
-            """,
-            logger: logger
-        ).decode(RowColumns.self) {
-            current[RowKey(table: row.0, key: row.1)] = try Self.storedRow(row)
+        // New rows first: an upsert of a row the node never saw (base version 0) is inserted as is
+        // when the hub has no such row, which is the common case and needs no version lookup.
+        // Rows that turn out to exist go through the lookup and the plan below, like every other
+        // change. Every change keeps the sequence number of its place in the batch (see PushPlan).
+        let sequences = PushPlan.sequences(after: lastSequence, count: request.changes.count)
+        let newLastSequence = sequences.last ?? lastSequence
+        let fresh = request.changes.indices.filter { index in
+            let change = request.changes[index]
+            return change.operation == .upsert && change.baseVersion == 0 && !change.partial
         }
-        let plan = try PushPlan(changes: request.changes, current: current, lastSequence: lastSequence, node: node.id)
+        var results = [ChangeResult?](repeating: nil, count: request.changes.count)
+        if !fresh.isEmpty {
+            let position = Dictionary(
+                uniqueKeysWithValues: fresh.map {
+                    (RowKey(table: request.changes[$0].table, key: request.changes[$0].key), $0)
+                }
+            )
+            let changes = fresh.map { request.changes[$0] }
+            for try await (table, key) in try await connection.query(
+                """
+                INSERT INTO outpost_records
+                    (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq)
+                SELECT \(node.tenantID), t, k, 1, d::jsonb, false, h, \(node.id), c, s
+                FROM unnest(
+                    \(changes.map(\.table))::text[], \(changes.map(\.key))::text[],
+                    \(changes.map { $0.data?.encoded() ?? "{}" })::text[], \(changes.map(\.hlc))::int8[],
+                    \(changes.map(\.id))::text[], \(fresh.map { sequences[$0] })::int8[]
+                ) AS w(t, k, d, h, c, s)
+                ON CONFLICT (tenant_id, table_name, record_id) DO NOTHING
+                RETURNING table_name, record_id
+                """,
+                logger: logger
+            ).decode((String, String).self) {
+                guard let index = position[RowKey(table: table, key: key)] else { continue }
+                results[index] = ChangeResult(
+                    changeID: request.changes[index].id,
+                    status: .applied,
+                    version: 1,
+                    sequence: sequences[index]
+                )
+            }
+        }
+        let rest = request.changes.indices.filter { results[$0] == nil }
+
+        var current: [RowKey: StoredRow] = [:]
+        if !rest.isEmpty {
+            for try await row in try await connection.query(
+                """
+                SELECT r.table_name, r.record_id, r.version, r.data::text, r.deleted, r.hlc, r.origin_node,
+                       r.change_id, r.seq
+                FROM unnest(\(rest.map { request.changes[$0].table })::text[], \(rest.map { request.changes[$0].key })::text[])
+                    AS k(table_name, record_id)
+                CROSS JOIN LATERAL (
+                    -- One primary-key probe per key, whatever the planner believes about the table's
+                    -- size (LIMIT keeps the subquery from being flattened into a join).
+                    SELECT * FROM outpost_records r
+                    WHERE r.tenant_id = \(node.tenantID) AND r.table_name = k.table_name
+                      AND r.record_id = k.record_id
+                    LIMIT 1
+                ) r
+                """,
+                logger: logger
+            ).decode(RowColumns.self) {
+                current[RowKey(table: row.0, key: row.1)] = try Self.storedRow(row)
+            }
+        }
+        let plan = try PushPlan(
+            changes: rest.map { request.changes[$0] },
+            sequences: rest.map { sequences[$0] },
+            current: current,
+            node: node.id
+        )
+        for (index, result) in zip(rest, plan.results) { results[index] = result }
         // One statement writes the rows, the new columns, the stored answer and the counter.
-        let outcome = PushOutcome(PushResponse(results: plan.results, sequence: plan.lastSequence))
+        let outcome = PushOutcome(PushResponse(results: results.compactMap { $0 }, sequence: newLastSequence))
         let writes = plan.writes
         let newColumns = additions.flatMap { table, columns in columns.map { (table, $0) } }
         try await connection.query(
@@ -351,7 +403,7 @@ package final class PostgresHubStorage: HubStorage {
                 INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response)
                 VALUES (\(node.tenantID), \(request.batchID), \(node.id), \(outcome.body))
             )
-            UPDATE outpost_tenants SET last_seq = \(plan.lastSequence) WHERE id = \(node.tenantID)
+            UPDATE outpost_tenants SET last_seq = \(newLastSequence) WHERE id = \(node.tenantID)
             """,
             logger: logger
         )

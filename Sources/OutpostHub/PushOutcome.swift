@@ -2,27 +2,29 @@ import HTTPTypes
 import OutpostCore
 import OutpostProtocol
 
-/// The answer to a push as the hub sends it: the JSON text, encoded once, both stored (for
-/// replays) and sent, with the counts the metrics need.
+/// The answer to a push, encoded once: sent to the node and kept for the batch's retries.
 package struct PushOutcome: Sendable {
-    /// The response body: a ``PushResponse`` as JSON.
+    /// The response body (a ``PushResponse`` as JSON), also what the hub stores for replays.
     package var body: String
     package var applied: Int
     package var conflicts: Int
-    /// Whether this is the stored answer to a batch pushed before.
-    package var isReplay: Bool
 
     init(_ response: PushResponse) {
         body = response.json.encoded()
         applied = response.results.count { $0.status == .applied }
         conflicts = response.results.count { $0.status == .conflict }
-        isReplay = false
     }
 
     /// The stored answer to a batch pushed again, as it was first given.
     ///
-    /// - Throws: ``HubError`` 409 when another node used the batch id.
-    static func replay(_ stored: String, storedNode: String, node: AuthenticatedNode) throws(HubError) -> PushOutcome {
+    /// - Throws: ``HubError`` 409 when another node used the batch id, or the batch id comes
+    ///   back with a different number of changes (answers are positional).
+    static func replay(
+        _ stored: String,
+        storedNode: String,
+        node: AuthenticatedNode,
+        request: PushRequest
+    ) throws -> PushOutcome {
         guard storedNode == node.id else {
             throw HubError(
                 .conflict,
@@ -30,13 +32,23 @@ package struct PushOutcome: Sendable {
                 "This batch_id was already used by another node; use a new id."
             )
         }
-        return PushOutcome(body: stored, applied: 0, conflicts: 0, isReplay: true)
+        guard case .array(let results)? = try JSONValue(parsing: stored)["results"],
+            results.count == request.changes.count
+        else {
+            throw HubError(
+                .conflict,
+                code: "batch_id_taken",
+                "This batch_id was already used for a different batch; a retry must resend the same changes, "
+                    + "and a new batch needs a new id."
+            )
+        }
+        return PushOutcome(body: stored)
     }
 
-    private init(body: String, applied: Int, conflicts: Int, isReplay: Bool) {
+    /// A replayed answer: it applies nothing new, so it counts nothing in the metrics.
+    private init(body: String) {
         self.body = body
-        self.applied = applied
-        self.conflicts = conflicts
-        self.isReplay = isReplay
+        applied = 0
+        conflicts = 0
     }
 }

@@ -5,27 +5,29 @@ import OutpostProtocol
 /// What a push does, decided without I/O from the batch and the rows it touches.
 ///
 /// Per change: the same change id as the row's current version → already applied (a retry),
-/// answer as before; base version equal to the hub's → apply, version + 1, next sequence
-/// number; base version older → conflict, answer with the hub's row; base version newer than
-/// anything the hub has → the whole batch is refused (the node cannot have seen it).
+/// answer as before; base version equal to the hub's → apply, version + 1, the change's
+/// sequence number; base version older → conflict, answer with the hub's row; base version newer
+/// than anything the hub has → the whole batch is refused (the node cannot have seen it).
+///
+/// Every change of a batch is given a sequence number by its place in the batch
+/// (`last + 1 + index`), whether or not it is written: pulls then see a batch's rows in the order
+/// it sent them (an agent before its workflows), and a change that is not written leaves a gap,
+/// which cursors do not mind (they need numbers that grow in commit order, not contiguous ones).
 struct PushPlan: Sendable, Equatable {
     var writes: [StoredRow]
     var results: [ChangeResult]
-    /// The tenant's last sequence number after the batch.
-    var lastSequence: Int64
-
     /// - Parameters:
-    ///   - changes: a validated batch (one change per row).
-    ///   - current: the rows the batch touches, as the hub holds them now.
-    ///   - lastSequence: the tenant's last sequence number, read under the tenant's lock.
+    ///   - changes: a validated batch (one change per row), or part of one.
+    ///   - sequences: each change's sequence number (see ``sequences(after:count:)``).
+    ///   - current: the rows the changes touch, as the hub holds them now.
     ///   - node: the pushing node's hub id.
     init(
         changes: [Change],
+        sequences: [Int64],
         current: [RowKey: StoredRow],
-        lastSequence: Int64,
         node: String
     ) throws(HubError) {
-        var sequence = lastSequence
+        precondition(sequences.count == changes.count, "one sequence number per change")
         var writes: [StoredRow] = []
         var results: [ChangeResult] = []
         writes.reserveCapacity(changes.count)
@@ -82,7 +84,7 @@ struct PushPlan: Sendable, Equatable {
                 merged.merge(fields) { _, new in new }
                 data = .object(merged)
             }
-            sequence += 1
+            let sequence = sequences[index]
             let row = StoredRow(
                 table: change.table,
                 key: change.key,
@@ -101,6 +103,10 @@ struct PushPlan: Sendable, Equatable {
         }
         self.writes = writes
         self.results = results
-        self.lastSequence = sequence
+    }
+
+    /// The sequence numbers of a batch of `count` changes after `last`, one per change in order.
+    static func sequences(after last: Int64, count: Int) -> [Int64] {
+        (0..<count).map { last + 1 + Int64($0) }
     }
 }

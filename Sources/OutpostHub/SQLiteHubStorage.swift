@@ -198,7 +198,12 @@ package final class SQLiteHubStorage: HubStorage {
                 sql: "SELECT node_id, response FROM outpost_batches WHERE tenant_id = ? AND batch_id = ?",
                 arguments: [node.tenantID, request.batchID]
             ) {
-                return try PushOutcome.replay(stored["response"], storedNode: stored["node_id"], node: node)
+                return try PushOutcome.replay(
+                    stored["response"],
+                    storedNode: stored["node_id"],
+                    node: node,
+                    request: request
+                )
             }
             let known = try Self.schemas(db, tenantID: node.tenantID)
             let additions = try validator.validate(request, knownSchemas: known)
@@ -221,12 +226,9 @@ package final class SQLiteHubStorage: HubStorage {
                     current[RowKey(table: change.table, key: change.key)] = try Self.storedRow(row)
                 }
             }
-            let plan = try PushPlan(
-                changes: request.changes,
-                current: current,
-                lastSequence: lastSequence,
-                node: node.id
-            )
+            let sequences = PushPlan.sequences(after: lastSequence, count: request.changes.count)
+            let newLastSequence = sequences.last ?? lastSequence
+            let plan = try PushPlan(changes: request.changes, sequences: sequences, current: current, node: node.id)
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO outpost_records
@@ -246,7 +248,7 @@ package final class SQLiteHubStorage: HubStorage {
             }
             try db.execute(
                 sql: "UPDATE outpost_tenants SET last_seq = ? WHERE id = ?",
-                arguments: [plan.lastSequence, node.tenantID]
+                arguments: [newLastSequence, node.tenantID]
             )
             for (table, columns) in additions {
                 for column in columns {
@@ -257,7 +259,7 @@ package final class SQLiteHubStorage: HubStorage {
                     )
                 }
             }
-            let outcome = PushOutcome(PushResponse(results: plan.results, sequence: plan.lastSequence))
+            let outcome = PushOutcome(PushResponse(results: plan.results, sequence: newLastSequence))
             try db.execute(
                 sql: "INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response) VALUES (?, ?, ?, ?)",
                 arguments: [node.tenantID, request.batchID, node.id, outcome.body]

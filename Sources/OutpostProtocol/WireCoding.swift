@@ -91,45 +91,61 @@ extension HubRow {
     }
 }
 
-extension ChangeResult {
-    public init(json: JSONValue, path: String = "") throws(WireError) {
-        let reader = try WireReader(json, path: path)
-        guard let status = Status(rawValue: try reader.string("status")) else {
-            throw WireError(path: reader.place("status"), expected: "\"applied\" or \"conflict\"")
-        }
-        self.init(
-            changeID: try reader.string("change_id"),
-            status: status,
-            version: try reader.integer("version"),
-            sequence: try reader.optionalInteger("sequence"),
-            current: try reader.optionalObject("current").map { value throws(WireError) in
-                try HubRow(json: value, path: reader.place("current"))
-            }
-        )
-    }
-
-    public var json: JSONValue {
-        var members: [String: JSONValue] = [
-            "change_id": .string(changeID), "status": .string(status.rawValue), "version": .integer(version),
-        ]
-        if let sequence { members["sequence"] = .integer(sequence) }
-        if let current { members["current"] = current.json }
-        return .object(members)
-    }
-}
-
 extension PushResponse {
-    public init(json: JSONValue) throws(WireError) {
+    /// Decodes the hub's answer to a push of `changes` (results come by position; see the type).
+    public init(json: JSONValue, changes: [Change]) throws(WireError) {
         let reader = try WireReader(json)
+        let entries = try reader.array("results")
+        guard entries.count == changes.count else {
+            throw WireError(path: "results", expected: "one result per change sent (\(changes.count))")
+        }
         var results: [ChangeResult] = []
-        for (index, result) in try reader.array("results").enumerated() {
-            results.append(try ChangeResult(json: result, path: "results[\(index)]"))
+        results.reserveCapacity(entries.count)
+        for (index, (change, entry)) in zip(changes, entries).enumerated() {
+            let place = "results[\(index)]"
+            if case .array(let pair) = entry {
+                guard pair.count == 2, case .integer(let version) = pair[0] else {
+                    throw WireError(path: place, expected: "[version, sequence] or a conflict object")
+                }
+                let sequence: Int64?
+                switch pair[1] {
+                case .integer(let value): sequence = value
+                case .null: sequence = nil
+                default: throw WireError(path: "\(place)[1]", expected: "an integer or null")
+                }
+                results.append(
+                    ChangeResult(changeID: change.id, status: .applied, version: version, sequence: sequence)
+                )
+            } else {
+                let conflict = try WireReader(entry, path: place)
+                guard try conflict.string("status") == ChangeResult.Status.conflict.rawValue else {
+                    throw WireError(path: conflict.place("status"), expected: "\"conflict\"")
+                }
+                results.append(
+                    ChangeResult(
+                        changeID: change.id,
+                        status: .conflict,
+                        version: try conflict.integer("version"),
+                        current: try conflict.optionalObject("current").map { value throws(WireError) in
+                            try HubRow(json: value, path: conflict.place("current"))
+                        }
+                    )
+                )
+            }
         }
         self.init(results: results, sequence: try reader.integer("sequence"))
     }
 
     public var json: JSONValue {
-        ["results": .array(results.map(\.json)), "sequence": .integer(sequence)]
+        let entries: [JSONValue] = results.map { result in
+            switch result.status {
+            case .applied:
+                [.integer(result.version), result.sequence.map(JSONValue.integer) ?? .null]
+            case .conflict:
+                ["status": "conflict", "version": .integer(result.version), "current": result.current?.json ?? .null]
+            }
+        }
+        return ["results": .array(entries), "sequence": .integer(sequence)]
     }
 }
 

@@ -29,7 +29,7 @@ public struct HubHTTPClient: Sendable {
         guard answer.status == 200 else {
             throw HubProcessError(message: "push answered \(answer.status): \(answer.body)")
         }
-        return try PushResponse(json: JSONValue(parsing: answer.body))
+        return try PushResponse(json: JSONValue(parsing: answer.body), changes: request.changes)
     }
 
     public func pull(after cursor: Int64, limit: Int = 1000, waitMilliseconds: Int = 0) async throws -> PullResponse {

@@ -81,6 +81,35 @@ struct HubProtocolTests {
         }
     }
 
+    @Test(
+        "two nodes creating the same key: the second gets a conflict; a mixed batch keeps order",
+        arguments: HubBackend.allCases
+    )
+    func concurrentCreates(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage, nodes: 2)
+            let a = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[0]]!)
+            let b = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[1]]!)
+            _ = try await a.push(batch(upsert("same", ["name": "from A"]), upsert("u", ["name": "u1"])))
+            let mixed = try await b.push(
+                batch(
+                    upsert("new1", ["name": "n1"]),
+                    upsert("same", ["name": "from B"]),
+                    upsert("u", ["name": "u2"], base: 1),
+                    upsert("new2", ["name": "n2"])
+                )
+            )
+            #expect(mixed.results.map(\.status) == [.applied, .conflict, .applied, .applied])
+            #expect(mixed.results[1].current?.data == ["name": "from A"])
+            let sequences = mixed.results.compactMap(\.sequence)
+            #expect(sequences == sequences.sorted() && Set(sequences).count == 3)
+            let rows = try await a.pullAll(after: 2).rows
+            #expect(Set(rows.map(\.key)) == ["new1", "u", "new2"])
+            #expect(rows.map(\.sequence) == rows.map(\.sequence).sorted())
+            #expect(try await a.pullAll().rows.first { $0.key == "same" }?.data == ["name": "from A"])
+        }
+    }
+
     @Test("deletes become tombstones that pull returns", arguments: HubBackend.allCases)
     func tombstones(backend: HubBackend) async throws {
         try await withHub(backend) { storage, client in

@@ -23,6 +23,10 @@ struct SchemaValidator {
             guard let resolved = components[name] else { return ["\(path): unknown schema \(reference)"] }
             return problems(value, against: resolved, at: path)
         }
+        if case .array(let alternatives)? = schema["oneOf"] {
+            let matching = alternatives.filter { problems(value, against: $0, at: path).isEmpty }
+            return matching.count == 1 ? [] : ["\(path): matches \(matching.count) of the oneOf alternatives, not 1"]
+        }
         if value == .null {
             return schema["nullable"] == true ? [] : ["\(path): null where it is not nullable"]
         }

@@ -60,12 +60,22 @@ struct WireCodingTests {
             results: [
                 ChangeResult(changeID: "c1", status: .applied, version: 1, sequence: 5),
                 ChangeResult(changeID: "c2", status: .conflict, version: 4, current: row),
+                ChangeResult(changeID: "c3", status: .applied, version: 0),
             ],
             sequence: 5
         )
-        #expect(try PushResponse(json: JSONValue(parsing: response.json.encoded())) == response)
+        let text = response.json.encoded()
+        #expect(try PushResponse(json: JSONValue(parsing: text), changes: Self.push.changes) == response)
+        // Positional on the wire: no change ids, about 10 bytes an applied change.
+        #expect(!text.contains("c1") && text.hasPrefix(#"{"results":[[1,5],{"current""#))
         let pull = PullResponse(rows: [row, tombstone], cursor: 6, more: true)
         #expect(try PullResponse(json: JSONValue(parsing: pull.json.encoded())) == pull)
+    }
+
+    @Test("an answer with the wrong number of results is refused")
+    func answerCountMustMatch() throws {
+        let answer = try JSONValue(parsing: #"{"sequence": 1, "results": [[1, 1]]}"#)
+        #expect(throws: WireError.self) { try PushResponse(json: answer, changes: Self.push.changes) }
     }
 
     @Test(
