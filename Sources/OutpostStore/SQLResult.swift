@@ -11,4 +11,6 @@ public struct SQLResult: Sendable, Equatable {
     public var changedRows: Int
     /// Whether any statement returned rows (a `SELECT` with no match still counts).
     public var returnedRows: Bool
+    /// Whether any statement inserted, updated or deleted (as opposed to only DDL or pragmas).
+    public var changedData: Bool = false
 }

@@ -28,7 +28,10 @@ extension Store {
                     try statement.execute()
                     // changes() counts the statement's own rows, not those its triggers wrote; DDL
                     // leaves it at the previous statement's value, so only DML is counted.
-                    if Self.isDataChange(statement.sql) { result.changedRows += db.changesCount }
+                    if Self.isDataChange(statement.sql) {
+                        result.changedRows += db.changesCount
+                        result.changedData = true
+                    }
                 }
             }
             return result

@@ -31,8 +31,10 @@ struct SQLCommand: ParsableCommand {
         }
         if result.returnedRows {
             Output.table(headers: result.columns, rows: result.rows.map { $0.map(Output.cell) })
-        } else {
+        } else if result.changedData {
             print("\(result.changedRows) row(s) changed")
+        } else {
+            print("Done")
         }
     }
 }
