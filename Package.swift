@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "OutpostStore", targets: ["OutpostStore"]),
         .library(name: "OutpostProtocol", targets: ["OutpostProtocol"]),
         .library(name: "OutpostHub", targets: ["OutpostHub"]),
+        .library(name: "OutpostSync", targets: ["OutpostSync"]),
         .library(name: "OutpostTesting", targets: ["OutpostTesting"]),
     ],
     dependencies: [
@@ -50,6 +51,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "OutpostSync",
+            dependencies: [
+                "OutpostCore", "OutpostMerge", "OutpostStore", "OutpostProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Wire types shared by node and hub (no I/O)
         .target(name: "OutpostProtocol", dependencies: ["OutpostCore"], swiftSettings: swiftSettings),
 
@@ -78,6 +94,9 @@ let package = Package(
                 "OutpostStore",
                 "OutpostHub",
                 "OutpostProtocol",
+                "OutpostSync",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -135,6 +154,16 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OutpostSyncTests",
+            dependencies: [
+                "OutpostSync", "OutpostStore", "OutpostMerge", "OutpostProtocol", "OutpostTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

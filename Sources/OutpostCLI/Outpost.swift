@@ -29,6 +29,10 @@ struct Outpost: AsyncParsableCommand {
             MaintenanceCommand.self,
             ConflictsCommand.self,
             RulesCommand.self,
+            RemoteCommand.self,
+            SyncCommand.self,
+            RunCommand.self,
+            QueueCommand.self,
             HubCommand.self,
             BenchCommand.self,
         ]

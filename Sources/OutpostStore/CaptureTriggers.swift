@@ -170,11 +170,11 @@ enum CaptureTriggers {
 }
 
 /// `"name"` with embedded quotes doubled: safe to splice as an SQL identifier.
-func quoteIdentifier(_ name: String) -> String {
+package func quoteIdentifier(_ name: String) -> String {
     "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
 
 /// `'text'` with embedded quotes doubled: safe to splice as an SQL string literal.
-func quoteLiteral(_ text: String) -> String {
+package func quoteLiteral(_ text: String) -> String {
     "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
 }

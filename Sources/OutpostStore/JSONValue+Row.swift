@@ -25,7 +25,7 @@ extension JSONValue {
 
     /// The value as it is written to a column: objects and arrays as their JSON text, booleans
     /// as 1 or 0, the rest as themselves.
-    var databaseValue: DatabaseValue {
+    package var databaseValue: DatabaseValue {
         switch self {
         case .null: .null
         case .bool(let flag): (flag ? 1 : 0).databaseValue

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+package import GRDB
 public import OutpostCore
 import OutpostMerge
 
@@ -257,7 +257,7 @@ extension Store {
     }
 
     /// A stamp as a capture trigger makes one now: `max(wall clock, floor + 1)`, packed.
-    private static func freshStamp(in db: Database) throws -> Int64 {
+    package static func freshStamp(in db: Database) throws -> Int64 {
         try Int64.fetchOne(
             db,
             sql: """
@@ -271,7 +271,7 @@ extension Store {
 
     /// The primary-key values a conflict's key names: the key itself for a one-column key, the
     /// elements of its JSON array for a multi-column one.
-    private static func keyValues(_ key: String, of schema: TableSchema) throws(OutpostError) -> [DatabaseValue] {
+    package static func keyValues(_ key: String, of schema: TableSchema) throws(OutpostError) -> [DatabaseValue] {
         switch schema.primaryKey.count {
         case 0:
             throw OutpostError(
@@ -306,7 +306,7 @@ extension Store {
     }
 
     /// The row with `key` as JSON, or `nil` when there is none.
-    private static func currentRow(of schema: TableSchema, key: [DatabaseValue], in db: Database) throws -> JSONValue? {
+    package static func currentRow(of schema: TableSchema, key: [DatabaseValue], in db: Database) throws -> JSONValue? {
         let keyClause = schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
         return try Row.fetchOne(
             db,

@@ -90,7 +90,7 @@ extension Store {
         try read { db in try Self.trackedTables(in: db) }
     }
 
-    static func trackedTables(in db: Database) throws -> [TrackedTable] {
+    package static func trackedTables(in db: Database) throws -> [TrackedTable] {
         let builtIn = Set(StoreSchema.coreTables.map(\.name))
         return try Row.fetchAll(db, sql: "SELECT * FROM outpost_tracked_tables ORDER BY table_name").map { row in
             TrackedTable(
@@ -120,6 +120,28 @@ extension Store {
             let result = try body(db)
             try db.execute(sql: "DELETE FROM outpost_applying")
             return result
+        }
+    }
+
+    /// ``writeWithoutCapture(_:)`` with foreign keys unchecked, for the sync engine's writes of
+    /// hub rows: the hub's rows arrive in the order of their latest change, so a workflow may
+    /// arrive before the agent it references; the set is consistent once every page is in.
+    package func writeApplyingRemote<T: Sendable>(_ body: (Database) throws -> T) throws(OutpostError) -> T {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+                var result: T?
+                try db.inTransaction {
+                    try db.execute(sql: "INSERT INTO outpost_applying (id) VALUES (1)")
+                    result = try body(db)
+                    try db.execute(sql: "DELETE FROM outpost_applying")
+                    return .commit
+                }
+                return result!
+            }
+        } catch {
+            throw OutpostError(database: error, path: path)
         }
     }
 }

@@ -46,6 +46,9 @@ enum StoreSchema {
         migrator.registerMigration("v2: manual conflict queue") { db in
             try db.execute(sql: conflictQueue)
         }
+        migrator.registerMigration("v3: sync engine state") { db in
+            try db.execute(sql: syncState)
+        }
         return migrator
     }
 
@@ -72,6 +75,39 @@ enum StoreSchema {
         UPDATE conflict_resolution SET kind = 'version';
         CREATE INDEX idx_conflict_pending_row ON conflict_resolution(table_name, record_id)
             WHERE status = 'pending';
+        """
+
+    /// What the sync engine keeps (see docs/sync-protocol.md, "The node's engine"):
+    /// - `sync_queue.batch_id`, `.batch_position`, `.base_version`: an entry being pushed
+    ///   (`processing`) keeps its batch, its place in it, the hub version it was based on and, in
+    ///   the seed's `data` column, the change exactly as sent, so a batch whose answer was lost is
+    ///   sent again unchanged (the hub answers a replay by position).
+    /// - `idx_sync_queue_held_row`: "is this row being pushed or held?", asked for every pulled row.
+    /// - `outpost_sync_rows`: the node's copy of the last hub state of every row it has synced:
+    ///   version, columns (`NULL` for a tombstone), stamp and origin. It is the base of every
+    ///   three-way merge and of "send only the changed fields". `seen_epoch` marks rows a full
+    ///   re-sync saw.
+    /// - `outpost_sync_state`: the pull cursor and the engine's counters.
+    static let syncState = """
+        ALTER TABLE sync_queue ADD COLUMN batch_id TEXT;
+        ALTER TABLE sync_queue ADD COLUMN batch_position INTEGER;
+        ALTER TABLE sync_queue ADD COLUMN base_version INTEGER;
+        CREATE INDEX idx_sync_queue_held_row ON sync_queue(table_name, record_id)
+            WHERE status IN ('processing', 'conflict');
+        CREATE TABLE outpost_sync_rows (
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            data TEXT,
+            hlc INTEGER NOT NULL DEFAULT 0,
+            origin TEXT,
+            seen_epoch INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (table_name, record_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE outpost_sync_state (
+            key TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        ) WITHOUT ROWID;
         """
 
     private static let seedTables = """

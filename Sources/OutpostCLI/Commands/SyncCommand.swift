@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import OutpostCore
+import OutpostSync
+
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Push queued changes to the hub, then pull until caught up.",
+        discussion: """
+            Changes go highest priority first, parents before the rows that reference them, in
+            batches sized to the link. Conflicts merge by the rules (HOME/rules.json) or wait
+            for a person (`outpost conflicts`). If the hub cannot be reached the command fails
+            and the queue stays as it was.
+
+            Examples:
+              outpost sync
+              outpost sync --bandwidth 64k --daily-quota 50m
+              outpost sync --json | jq .pushed
+            """
+    )
+    @OptionGroup var node: NodeOptions
+    @OptionGroup var sync: SyncOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let lock = try SyncLock(home: node.homePath)
+        let engine = try sync.engine(for: node)
+        let bar = ProgressBar(enabled: !output.json)
+        let report: SyncReport
+        do {
+            report = try await engine.sync { bar.show($0) }
+        } catch {
+            bar.finish()
+            throw OutpostError(.failedPrecondition, error.description)
+        }
+        bar.finish()
+        withExtendedLifetime(lock) {}
+        if output.json {
+            Output.json(report)
+            return
+        }
+        var line = "synced: pushed \(report.pushed), pulled \(report.pulled), merged \(report.merged)"
+        if report.parked > 0 { line += ", \(report.parked) waiting for a person (outpost conflicts)" }
+        if report.failed > 0 { line += ", \(report.failed) refused by the hub (outpost queue list --status failed)" }
+        print(line)
+        print(
+            "sent \(report.bytesSent) B, received \(report.bytesReceived) B in \(report.batches) batch(es)"
+                + (report.pending > 0 ? "; \(report.pending) change(s) still queued" : "")
+        )
+        if report.resynced { print("the hub asked for a full re-sync; done") }
+    }
+}
+
+/// A one-line progress bar on a terminal; plain lines, at most one a second, otherwise.
+final class ProgressBar: @unchecked Sendable {
+    private let enabled: Bool
+    private let terminal = isatty(STDERR_FILENO) == 1
+    private let lock = NSLock()
+    private var lastPlain = Date.distantPast
+    private var drawn = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(_ progress: SyncProgress) {
+        guard enabled else { return }
+        lock.withLock {
+            let text: String
+            if progress.total == 0 { return }
+            if let total = progress.total {
+                let fraction = min(1, Double(progress.done) / Double(total))
+                let filled = Int(fraction * 30)
+                text =
+                    "\(progress.phase.rawValue) [\(String(repeating: "#", count: filled))"
+                    + "\(String(repeating: ".", count: 30 - filled))] \(progress.done)/\(total)"
+            } else {
+                text = "\(progress.phase.rawValue) \(progress.done) row(s)"
+            }
+            if terminal {
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+                drawn = true
+            } else if Date().timeIntervalSince(lastPlain) >= 1 {
+                FileHandle.standardError.write(Data("\(text)\n".utf8))
+                lastPlain = Date()
+            }
+        }
+    }
+
+    func finish() {
+        lock.withLock {
+            if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            drawn = false
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OutpostCore
+import OutpostMerge
+import OutpostStore
+import OutpostSync
+
+/// Pacing flags shared by `outpost sync` and `outpost run`.
+struct SyncOptions: ParsableArguments {
+    @Option(
+        name: .customLong("bandwidth"),
+        help: ArgumentHelp(
+            "Cap on the bytes per second sync may use (e.g. 64k, 2m).",
+            discussion: "A fifth of it is kept for critical changes."
+        )
+    )
+    var bandwidth: ByteCount?
+
+    @Option(
+        name: .customLong("daily-quota"),
+        help: "Bytes per UTC day after which only critical changes are pushed (e.g. 50m)."
+    )
+    var dailyQuota: ByteCount?
+
+    var configuration: SyncConfiguration {
+        var configuration = SyncConfiguration()
+        configuration.bandwidthBytesPerSecond = bandwidth.map { Double($0.bytes) }
+        configuration.dailyQuotaBytes = dailyQuota.map(\.bytes)
+        return configuration
+    }
+
+    /// The node's engine: its store, its remote, its rules.
+    func engine(for node: NodeOptions, logger: Logger = .cli) throws(OutpostError) -> SyncEngine {
+        let store = try node.openStore()
+        let remote = try RemoteConfiguration.require(home: node.homePath)
+        let rules = try node.rulesFile().load().configuration
+        return SyncEngine(
+            store: store,
+            client: HubClient(remote: remote),
+            resolver: ConflictResolver(configuration: rules),
+            configuration: configuration,
+            logger: logger
+        )
+    }
+}
+
+/// A byte count with an optional k/m/g suffix (powers of 1024).
+struct ByteCount: ExpressibleByArgument {
+    var bytes: Int64
+
+    init?(argument: String) {
+        let text = argument.lowercased().trimmingCharacters(in: .whitespaces)
+        let units: [(String, Int64)] = [("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10), ("b", 1)]
+        var number = text
+        var multiplier: Int64 = 1
+        for (suffix, value) in units where text.hasSuffix(suffix) {
+            number = String(text.dropLast(suffix.count))
+            multiplier = value
+            break
+        }
+        guard let value = Double(number), value > 0 else { return nil }
+        bytes = Int64(value * Double(multiplier))
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+public import Logging
+import OutpostStore
+public import ServiceLifecycle
+import Synchronization
+
+/// `outpost run`: the node's continuous sync as a swift-service-lifecycle `Service`.
+///
+/// Three loops: the pusher sends queued changes as soon as they appear (it checks the queue
+/// every ``pollInterval``); the puller long-polls the hub, so a change on another node arrives
+/// within tens of milliseconds; the link monitor probes the hub's health and keeps the online
+/// state and latency. Failures back off exponentially with jitter (`Retry-After` on 429).
+/// Maintenance runs every ``maintenanceInterval``. On SIGTERM/SIGINT the pusher finishes the
+/// batch in flight and the daemon stops.
+public final class NodeDaemon: Service {
+    public let engine: SyncEngine
+    public let pollInterval: Duration
+    public let longPoll: Duration = .seconds(25)
+    public let probeInterval: Duration = .seconds(10)
+    public let maintenanceInterval: Duration = .seconds(300)
+    let logger: Logger
+    private let online = Mutex(true)
+    private let stopping = Mutex(false)
+
+    public init(
+        engine: SyncEngine,
+        pollInterval: Duration = .milliseconds(10),
+        logger: Logger = Logger(label: "outpost.run")
+    ) {
+        self.engine = engine
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    /// Whether the last talk with the hub succeeded.
+    public var isOnline: Bool { online.withLock { $0 } }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await self.pushLoop() }
+                group.addTask { await self.pullLoop() }
+                group.addTask { await self.monitorLoop() }
+                group.addTask { await self.maintenanceLoop() }
+                // The pusher ends only on shutdown, after its batch; then the rest are cancelled.
+                try await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stopping.withLock { $0 = true }
+        }
+    }
+
+    private func pushLoop() async {
+        var backoff = Backoff()
+        var random = SystemRandomNumberGenerator()
+        while !stopping.withLock({ $0 }) {
+            do {
+                if try engine.hasPendingChanges() {
+                    let report = try await engine.push()
+                    if report.pushed + report.failed > 0 {
+                        logger.info("Pushed", metadata: ["changes": "\(report.pushed)", "failed": "\(report.failed)"])
+                    }
+                    backoff.reset()
+                    online.withLock { $0 = true }
+                }
+                try? await Task.sleep(for: pollInterval)
+            } catch {
+                try? await Task.sleep(for: pause(after: error, backoff: &backoff, random: &random))
+            }
+        }
+    }
+
+    private func pullLoop() async {
+        var backoff = Backoff()
+        var random = SystemRandomNumberGenerator()
+        while !Task.isCancelled {
+            do {
+                let report = try await engine.pull(waitMilliseconds: Int(longPoll.seconds * 1000))
+                if report.pulled > 0 {
+                    logger.info("Pulled", metadata: ["rows": "\(report.pulled)", "merged": "\(report.merged)"])
+                }
+                backoff.reset()
+                online.withLock { $0 = true }
+            } catch {
+                if Task.isCancelled { return }
+                try? await Task.sleep(for: pause(after: error, backoff: &backoff, random: &random))
+            }
+        }
+    }
+
+    private func monitorLoop() async {
+        while !Task.isCancelled {
+            do {
+                _ = try await engine.probe()
+                online.withLock { $0 = true }
+            } catch {
+                if online.withLock({ $0 }) { logger.warning("Hub unreachable", metadata: ["reason": "\(error)"]) }
+                online.withLock { $0 = false }
+            }
+            try? await Task.sleep(for: probeInterval)
+        }
+    }
+
+    private func maintenanceLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: maintenanceInterval)
+            if Task.isCancelled { return }
+            do {
+                _ = try engine.store.runMaintenance(policy: MaintenancePolicy())
+            } catch {
+                logger.warning("Maintenance failed", metadata: ["reason": "\(error)"])
+            }
+        }
+    }
+
+    /// How long to wait after `error`: the hub's `Retry-After`, else the backoff's next step.
+    private func pause(after error: any Error, backoff: inout Backoff, random: inout SystemRandomNumberGenerator)
+        -> Duration
+    {
+        if case SyncFailure.rateLimited(let seconds, _) = error {
+            return .milliseconds(Int64(seconds * 1000))
+        }
+        if case SyncFailure.unreachable = error {
+            online.withLock { $0 = false }
+        }
+        let wait = backoff.next(using: &random)
+        logger.warning(
+            "Sync failed; retrying",
+            metadata: ["reason": "\(error)", "in_ms": "\(Int(wait.seconds * 1000))"]
+        )
+        return wait
+    }
+}

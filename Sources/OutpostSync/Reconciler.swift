@@ -1,0 +1,157 @@
+import GRDB
+import OutpostCore
+import OutpostMerge
+import OutpostProtocol
+import OutpostStore
+
+/// Brings a hub row into the node: as is when the node has no local work on the row, else
+/// through a three-way merge (base = the node's copy of the last hub state, local = the row as
+/// it is now, remote = the hub's row), whose result is written locally and pushed, or parked in
+/// `conflict_resolution` for a person when the rules say so.
+struct Reconciler: Sendable {
+    var resolver: ConflictResolver
+    var nodeID: String
+
+    enum Outcome: Sendable, Equatable {
+        /// The hub's row was written as it is.
+        case applied
+        /// The node already held the hub's row, or a newer state of it.
+        case unchanged
+        /// Both sides changed; the merge took the hub's row whole.
+        case tookRemote
+        /// Both sides changed; the merged row was written and queued for push.
+        case merged
+        /// Both sides changed; a person must decide (`outpost conflicts`).
+        case parked
+    }
+
+    /// Takes `remote` into the node. `epoch` marks the row as seen by the current re-sync.
+    func take(_ remote: HubRow, table: SyncedTable, epoch: Int64, in db: Database) throws -> Outcome {
+        let base = try RowWriter.base(table: table.name, key: remote.key, in: db)
+        if let base, remote.version <= base.version {
+            if epoch > 0 {
+                try db.execute(
+                    sql: "UPDATE outpost_sync_rows SET seen_epoch = ? WHERE table_name = ? AND record_id = ?",
+                    arguments: [epoch, table.name, remote.key]
+                )
+            }
+            return .unchanged
+        }
+        let remoteValue = remote.deleted ? nil : remote.data.map(table.syncedValue(of:))
+        guard try RowWriter.isDirty(table: table.name, key: remote.key, in: db) else {
+            try RowWriter.write(remoteValue, into: table, key: remote.key, in: db)
+            try RowWriter.setBase(from: remote, epoch: epoch, in: db)
+            try RowWriter.markSynced(table: table, key: remote.key, in: db)
+            return .applied
+        }
+        let local = try RowWriter.localValue(of: table, key: remote.key, in: db)
+        let heldForPerson = try Store.hasPendingSyncConflict(table: table.name, key: remote.key, in: db)
+        if local == remoteValue, !heldForPerson {
+            try RowWriter.setBase(from: remote, epoch: epoch, in: db)
+            try completeQueued(table: table.name, key: remote.key, in: db)
+            try RowWriter.markSynced(table: table, key: remote.key, in: db)
+            return .unchanged
+        }
+        let lifted = JSONTextColumns(local: local, remote: remoteValue, base: base?.data)
+        let localStamp =
+            try Int64.fetchOne(
+                db,
+                sql:
+                    "SELECT max(hlc) FROM sync_queue WHERE table_name = ? AND record_id = ? AND status IN ('pending', 'processing', 'conflict')",
+                arguments: [table.name, remote.key]
+            ) ?? base?.hlc ?? 0
+        let conflict = Conflict(
+            entityType: table.name,
+            key: remote.key,
+            local: lifted.local,
+            remote: lifted.remote,
+            base: lifted.base,
+            localStamp: HybridTimestamp(packed: localStamp, node: nodeID),
+            remoteStamp: HybridTimestamp(packed: remote.hlc, node: remote.origin),
+            localVersion: base?.version ?? 0,
+            remoteVersion: remote.version,
+            priority: table.priority
+        )
+        let resolution = resolver.resolve(conflict)
+        try RowWriter.setBase(from: remote, epoch: epoch, in: db)
+        guard !heldForPerson, let value = resolution.value, !resolution.needsApproval else {
+            _ = try Store.recordConflict(conflict, resolution: resolution, in: db)
+            return .parked
+        }
+        let merged = lifted.lower(value)
+        if merged == remoteValue {
+            try RowWriter.write(remoteValue, into: table, key: remote.key, in: db)
+            try completeQueued(table: table.name, key: remote.key, in: db)
+            try RowWriter.markSynced(table: table, key: remote.key, in: db)
+            return .tookRemote
+        }
+        if merged != local {
+            try RowWriter.write(merged, into: table, key: remote.key, in: db)
+        }
+        try RowWriter.enqueue(table: table, key: remote.key, deleted: merged == nil, in: db)
+        return .merged
+    }
+
+    /// The row's queued change is moot: the node holds what the hub holds.
+    private func completeQueued(table: String, key: String, in db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE sync_queue SET status = 'completed', error_message = 'already on the hub'
+                WHERE table_name = ? AND record_id = ? AND status = 'pending'
+                """,
+            arguments: [table, key]
+        )
+    }
+}
+
+/// Text columns that hold JSON (an agent's `config`, a workflow's `definition`) parsed for the
+/// merge, so its field rules (`config.*`) see inside them, and written back as text after.
+struct JSONTextColumns {
+    var local: JSONValue
+    var remote: JSONValue
+    var base: JSONValue?
+    private var lifted: Set<String> = []
+    private var originals: [(parsed: JSONValue, value: JSONValue?)] = []
+
+    /// A deleted row is `null` to the merge.
+    init(local: JSONValue?, remote: JSONValue?, base: JSONValue?) {
+        var lifted: Set<String> = []
+        func lift(_ value: JSONValue?) -> JSONValue {
+            guard case .object(var members)? = value else { return value ?? .null }
+            for (name, member) in members {
+                guard case .string(let text) = member, let first = text.first, first == "{" || first == "[",
+                    let parsed = try? JSONValue(parsing: text)
+                else { continue }
+                members[name] = parsed
+                lifted.insert(name)
+            }
+            return .object(members)
+        }
+        self.local = lift(local)
+        self.remote = lift(remote)
+        self.base = base.map { lift($0) }
+        self.lifted = lifted
+        originals = [(self.remote, remote), (self.local, local)]
+    }
+
+    /// The merge's result as a row again: lifted members back to text (a side's own text when
+    /// the merge kept its value, so formatting does not count as an edit); `null` is a deletion.
+    func lower(_ value: JSONValue) -> JSONValue? {
+        guard case .object(var members) = value else { return value == .null ? nil : value }
+        for name in lifted {
+            guard let member = members[name], member.isContainer else { continue }
+            let original = originals.first { $0.parsed[name] == member }?.value?[name]
+            members[name] = original ?? .string(member.encoded())
+        }
+        return .object(members)
+    }
+}
+
+extension JSONValue {
+    fileprivate var isContainer: Bool {
+        switch self {
+        case .object, .array: true
+        default: false
+        }
+    }
+}

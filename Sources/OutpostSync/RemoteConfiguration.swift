@@ -1,0 +1,109 @@
+import Foundation
+public import OutpostCore
+
+/// The hub a node syncs with: its address in `HOME/remote.json`, its bearer token in
+/// `HOME/remote.token` (mode 0600, readable by the node's owner only).
+public struct RemoteConfiguration: Sendable, Equatable {
+    /// The hub's base URL, such as `http://127.0.0.1:8080`, without a trailing slash.
+    public var url: String
+    public var token: String
+
+    /// Checks `url` and `token`, so a typo is reported when set, not at the first sync.
+    ///
+    /// - Throws: ``OutpostError`` `.invalidInput` for a URL that is not `http(s)://host[:port]`
+    ///   or an empty token.
+    public init(url: String, token: String) throws(OutpostError) {
+        var trimmed = url.trimmingCharacters(in: .whitespaces)
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard let parsed = URL(string: trimmed), let scheme = parsed.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = parsed.host, !host.isEmpty
+        else {
+            throw OutpostError(
+                .invalidInput,
+                "'\(url)' is not a hub URL. Give http://HOST:PORT or https://HOST, e.g. http://127.0.0.1:8080."
+            )
+        }
+        let cleanToken = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !cleanToken.isEmpty, !cleanToken.contains(where: \.isWhitespace) else {
+            throw OutpostError(
+                .invalidInput,
+                "The token is empty or has spaces in it. Use the token `outpost hub node add` printed."
+            )
+        }
+        self.url = trimmed
+        self.token = cleanToken
+    }
+
+    static func urlPath(home: String) -> String { home + "/remote.json" }
+    static func tokenPath(home: String) -> String { home + "/remote.token" }
+
+    /// The node's remote, or `nil` when none is set.
+    ///
+    /// - Throws: ``OutpostError`` `.failedPrecondition` when the files exist but cannot be read.
+    public static func load(home: String) throws(OutpostError) -> RemoteConfiguration? {
+        let urlFile = urlPath(home: home)
+        guard FileManager.default.fileExists(atPath: urlFile) else { return nil }
+        let url: String
+        let token: String
+        do {
+            let document = try JSONValue(parsing: String(contentsOfFile: urlFile, encoding: .utf8))
+            url = document["url"]?.stringValue ?? ""
+            token = try String(contentsOfFile: tokenPath(home: home), encoding: .utf8)
+        } catch {
+            throw OutpostError(
+                .failedPrecondition,
+                "The node's remote (\(urlFile), remote.token) cannot be read: \(error). "
+                    + "Set it again with `outpost remote set URL --token TOKEN`."
+            )
+        }
+        return try RemoteConfiguration(url: url, token: token)
+    }
+
+    /// The node's remote; an error that says how to set one when there is none.
+    public static func require(home: String) throws(OutpostError) -> RemoteConfiguration {
+        guard let remote = try load(home: home) else {
+            throw OutpostError(
+                .failedPrecondition,
+                "This node has no hub set. Run `outpost remote set URL --token TOKEN` (the token comes from "
+                    + "`outpost hub node add` on the hub)."
+            )
+        }
+        return remote
+    }
+
+    /// Writes both files atomically; the token file is created with mode 0600 before any byte of
+    /// the token is written.
+    public func save(home: String) throws(OutpostError) {
+        do {
+            try Self.writeAtomically(
+                Data((JSONValue.object(["url": .string(url)]).encoded() + "\n").utf8),
+                to: Self.urlPath(home: home),
+                mode: 0o644
+            )
+            try Self.writeAtomically(Data((token + "\n").utf8), to: Self.tokenPath(home: home), mode: 0o600)
+        } catch {
+            throw OutpostError(.storage, "The remote could not be saved in \(home): \(error).")
+        }
+    }
+
+    private static func writeAtomically(_ data: Data, to path: String, mode: Int) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        guard
+            FileManager.default.createFile(
+                atPath: temporary,
+                contents: nil,
+                attributes: [.posixPermissions: mode]
+            )
+        else {
+            throw OutpostError(.storage, "cannot create \(temporary)")
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        try handle.close()
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw OutpostError(.storage, "cannot replace \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

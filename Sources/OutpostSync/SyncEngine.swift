@@ -1,0 +1,429 @@
+import Foundation
+import GRDB
+public import Logging
+import OutpostCore
+public import OutpostMerge
+import OutpostProtocol
+public import OutpostStore
+import Synchronization
+
+/// A node's sync engine: pushes the outbox to the hub and pulls the hub's changes, merging where
+/// both sides changed a row. It keeps the guarantees written in docs/sync-protocol.md ("The
+/// node's engine"): nothing queued is lost or sent twice, and every node converges.
+///
+/// ```swift
+/// let engine = SyncEngine(store: store, client: HubClient(remote: remote), resolver: ConflictResolver())
+/// let report = try await engine.sync { progress in print(progress.done) }
+/// ```
+///
+/// One engine per node at a time (``SyncLock``); a push and a pull of the same engine may run
+/// concurrently (as `outpost run` does), since each writes in its own transactions.
+public final class SyncEngine: Sendable {
+    public let store: Store
+    public let client: HubClient
+    public let configuration: SyncConfiguration
+    let reconciler: Reconciler
+    let logger: Logger
+    private let pacing: Mutex<Pacing>
+
+    struct Pacing {
+        var sizer: BatchSizer
+        var limiter: BandwidthLimiter?
+        /// Smoothed round-trip time of pushes and probes, in milliseconds.
+        var latencyMilliseconds: Double = 0
+    }
+
+    public init(
+        store: Store,
+        client: HubClient,
+        resolver: ConflictResolver,
+        configuration: SyncConfiguration = SyncConfiguration(),
+        logger: Logger = Logger(label: "outpost.sync")
+    ) {
+        self.store = store
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+        reconciler = Reconciler(resolver: resolver, nodeID: store.nodeID)
+        pacing = Mutex(
+            Pacing(
+                sizer: BatchSizer(initial: configuration.initialBatchSize, maximum: configuration.maximumBatchSize),
+                limiter: configuration.bandwidthBytesPerSecond.map {
+                    BandwidthLimiter(
+                        bytesPerSecond: $0,
+                        reserveFraction: configuration.criticalReserve,
+                        now: ContinuousClock.now
+                    )
+                }
+            )
+        )
+    }
+
+    /// The current push batch size and smoothed latency, for statistics.
+    public var pacingSnapshot: (batchSize: Int, latencyMilliseconds: Double) {
+        pacing.withLock { ($0.sizer.size, $0.latencyMilliseconds) }
+    }
+
+    // MARK: A whole cycle
+
+    /// Push everything queued, then pull until caught up, then push what the pull merged.
+    ///
+    /// - Throws: ``SyncFailure``; the queue and the cursor stay as the last finished batch and
+    ///   page left them, so the next sync carries on.
+    public func sync(progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws(SyncFailure) -> SyncReport {
+        var report = try await push(progress: progress)
+        let pulled = try await pull(progress: progress)
+        report.absorb(pulled)
+        if pulled.merged > 0 {
+            report.absorb(try await push(progress: progress))
+        }
+        report.pending = try guarded { try store.read { db in try Self.pendingCount(in: db) } }
+        try guarded {
+            try store.write { db in
+                try SyncState.set(.lastSyncMilliseconds, to: Int64(WallClock.milliseconds()), in: db)
+            }
+        }
+        return report
+    }
+
+    // MARK: Push
+
+    /// Pushes queued changes, batch by batch, until none is left that may go now.
+    public func push(progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws(SyncFailure) -> SyncReport {
+        var report = SyncReport()
+        let tables = try loadTables()
+        let total = try guarded { try store.read { db in try Self.pendingCount(in: db) } }
+        progress(SyncProgress(phase: .push, done: 0, total: total))
+        while true {
+            let minimumPriority = try quotaReached() ? 10 : 1
+            let size = pacing.withLock { $0.sizer.size }
+            let batch = try guarded {
+                try store.write { db in
+                    try Outbox.inFlight(tables: tables, in: db)
+                        ?? Outbox.next(limit: size, minimumPriority: minimumPriority, tables: tables, in: db)
+                }
+            }
+            guard let batch else { break }
+            try await deliver(batch, tables: tables, report: &report)
+            progress(SyncProgress(phase: .push, done: report.pushed + report.failed, total: total))
+        }
+        return report
+    }
+
+    /// Sends one batch and writes back the answer. A batch the hub refuses as a whole is split
+    /// until the change it refuses is alone; that one is parked as failed and the rest go.
+    private func deliver(_ batch: OutgoingBatch, tables: [String: SyncedTable], report: inout SyncReport)
+        async throws(SyncFailure)
+    {
+        try await waitForBandwidth(critical: batch.isCritical)
+        let exchange: HubClient.Exchange<PushResponse>
+        do {
+            exchange = try await client.push(batch.request)
+        } catch {
+            try noteFailure(error)
+            switch error {
+            case .refused(_, let code, let message) where batch.entries.count > 1:
+                logger.info("Hub refused a batch; splitting it", metadata: ["code": "\(code)"])
+                _ = message
+                let half = batch.entries.count / 2
+                for part in [Array(batch.entries[..<half]), Array(batch.entries[half...])] {
+                    let rebatched = try guarded {
+                        try store.write { db in try Outbox.rebatch(part, tables: tables, in: db) }
+                    }
+                    try await deliver(rebatched, tables: tables, report: &report)
+                }
+                return
+            case .refused(let status, let code, let message):
+                let entry = batch.entries[0]
+                try guarded {
+                    try store.write { db in
+                        if code == "future_base_version" {
+                            // The node's record of the hub is wrong: forget it and let the next
+                            // push meet the hub's row as a conflict, which merges.
+                            try db.execute(
+                                sql: "DELETE FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?",
+                                arguments: [entry.change.table, entry.change.key]
+                            )
+                            try Outbox.requeue(entry.queueID, table: entry.change.table, key: entry.change.key, in: db)
+                        } else {
+                            try Outbox.fail(
+                                queueID: entry.queueID,
+                                reason: "hub refused (\(status) \(code)): \(message)",
+                                in: db
+                            )
+                        }
+                    }
+                }
+                if code != "future_base_version" { report.failed += 1 }
+                return
+            case .hubFailed(let status, let code, let message):
+                try guarded {
+                    try store.write { db in
+                        try Outbox.countAttempt(of: batch, reason: "hub failed (\(status) \(code)): \(message)", in: db)
+                    }
+                }
+                throw error
+            default:
+                throw error
+            }
+        }
+        let now = ContinuousClock.now
+        pacing.withLock { pacing in
+            pacing.sizer.succeeded(count: batch.entries.count, elapsed: exchange.elapsed)
+            pacing.limiter?.spend(exchange.bytesSent + exchange.bytesReceived, now: now)
+            if let limit = pacing.limiter?.bytesPerSecond {
+                pacing.sizer.limit(
+                    bytesPerSecond: limit,
+                    bytesPerChange: Double(exchange.bytesSent + exchange.bytesReceived) / Double(batch.entries.count)
+                )
+            }
+            let milliseconds = exchange.elapsed.seconds * 1000
+            pacing.latencyMilliseconds =
+                pacing.latencyMilliseconds == 0 ? milliseconds : pacing.latencyMilliseconds * 0.8 + milliseconds * 0.2
+        }
+        let tally = try guarded {
+            try store.writeApplyingRemote { db in
+                let tally = try Outbox.record(
+                    exchange.value,
+                    for: batch,
+                    tables: tables,
+                    reconciler: reconciler,
+                    nodeID: store.nodeID,
+                    in: db
+                )
+                try SyncState.add(Int64(tally.applied), to: .changesPushed, in: db)
+                try SyncState.add(Int64(tally.merged), to: .conflictsMerged, in: db)
+                try SyncState.add(Int64(tally.parked), to: .conflictsParked, in: db)
+                try SyncState.addTraffic(
+                    sent: exchange.bytesSent,
+                    received: exchange.bytesReceived,
+                    today: Self.today(),
+                    in: db
+                )
+                return tally
+            }
+        }
+        report.pushed += tally.applied
+        report.merged += tally.merged
+        report.parked += tally.parked
+        report.batches += 1
+        report.bytesSent += exchange.bytesSent
+        report.bytesReceived += exchange.bytesReceived
+    }
+
+    // MARK: Pull
+
+    /// Pulls the hub's changes after the node's cursor until caught up. With `waitMilliseconds`,
+    /// the first request waits that long for a change when there is none (a long poll).
+    public func pull(waitMilliseconds: Int = 0, progress: @Sendable (SyncProgress) -> Void = { _ in })
+        async throws(SyncFailure) -> SyncReport
+    {
+        var report = SyncReport()
+        let tables = try loadTables()
+        var wait = waitMilliseconds
+        while true {
+            let (cursor, resyncing, epoch) = try guarded {
+                try store.read { db in
+                    (
+                        try SyncState.value(.cursor, in: db), try SyncState.value(.resyncing, in: db) == 1,
+                        try SyncState.value(.epoch, in: db)
+                    )
+                }
+            }
+            let exchange: HubClient.Exchange<PullResponse>
+            do {
+                exchange = try await client.pull(after: cursor, limit: configuration.pullLimit, waitMilliseconds: wait)
+            } catch SyncFailure.resyncRequired {
+                logger.notice("The hub asks for a full re-sync; pulling every row again")
+                try guarded {
+                    try store.write { db in
+                        try SyncState.set(.epoch, to: epoch + 1, in: db)
+                        try SyncState.set(.resyncing, to: 1, in: db)
+                        try SyncState.set(.cursor, to: 0, in: db)
+                    }
+                }
+                report.resynced = true
+                continue
+            } catch {
+                try noteFailure(error)
+                throw error
+            }
+            wait = 0
+            let page = exchange.value
+            let tally = try guarded {
+                try store.writeApplyingRemote { db in
+                    var tally = PullTally()
+                    var newestStamp: Int64 = 0
+                    for row in page.rows {
+                        newestStamp = max(newestStamp, row.hlc)
+                        guard let table = tables[row.table] else { continue }
+                        switch try reconciler.take(row, table: table, epoch: resyncing ? epoch : 0, in: db) {
+                        case .applied: tally.applied += 1
+                        case .merged, .tookRemote: tally.merged += 1
+                        case .parked: tally.parked += 1
+                        case .unchanged: break
+                        }
+                    }
+                    try Self.raiseClockFloor(past: newestStamp, in: db)
+                    try SyncState.set(.cursor, to: page.cursor, in: db)
+                    try SyncState.add(Int64(tally.applied + tally.merged), to: .rowsPulled, in: db)
+                    try SyncState.add(Int64(tally.merged), to: .conflictsMerged, in: db)
+                    try SyncState.add(Int64(tally.parked), to: .conflictsParked, in: db)
+                    try SyncState.addTraffic(
+                        sent: exchange.bytesSent,
+                        received: exchange.bytesReceived,
+                        today: Self.today(),
+                        in: db
+                    )
+                    if !page.more, resyncing {
+                        try Self.finishResync(epoch: epoch, tables: tables, in: db)
+                    }
+                    return tally
+                }
+            }
+            report.pulled += tally.applied + tally.merged
+            report.merged += tally.merged
+            report.parked += tally.parked
+            report.bytesSent += exchange.bytesSent
+            report.bytesReceived += exchange.bytesReceived
+            progress(SyncProgress(phase: .pull, done: report.pulled, total: nil))
+            if !page.more { break }
+        }
+        return report
+    }
+
+    /// After a full re-sync: a synced row the hub's snapshot did not contain was deleted on the
+    /// hub while the node was away (its tombstone is gone). It is deleted here too, unless the
+    /// node has unsynced work on it, which is pushed as usual.
+    private static func finishResync(epoch: Int64, tables: [String: SyncedTable], in db: Database) throws {
+        let missing = try Row.fetchAll(
+            db,
+            sql: "SELECT table_name, record_id FROM outpost_sync_rows WHERE seen_epoch < ?",
+            arguments: [epoch]
+        )
+        for row in missing {
+            let name: String = row["table_name"]
+            let key: String = row["record_id"]
+            guard let table = tables[name], try !RowWriter.isDirty(table: name, key: key, in: db) else { continue }
+            try RowWriter.write(nil, into: table, key: key, in: db)
+            try db.execute(
+                sql: "DELETE FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?",
+                arguments: [name, key]
+            )
+        }
+        try SyncState.set(.resyncing, to: 0, in: db)
+    }
+
+    // MARK: Link
+
+    /// Probes the hub's health endpoint; updates the smoothed latency.
+    public func probe() async throws(SyncFailure) -> Duration {
+        let elapsed = try await client.probe()
+        pacing.withLock { pacing in
+            let milliseconds = elapsed.seconds * 1000
+            pacing.latencyMilliseconds =
+                pacing.latencyMilliseconds == 0 ? milliseconds : pacing.latencyMilliseconds * 0.8 + milliseconds * 0.2
+        }
+        return elapsed
+    }
+
+    /// Whether anything waits to be pushed (one index probe).
+    public func hasPendingChanges() throws(SyncFailure) -> Bool {
+        try guarded {
+            try store.read { db in
+                try Bool.fetchOne(
+                    db,
+                    sql: "SELECT EXISTS (SELECT 1 FROM sync_queue WHERE status IN ('pending', 'processing'))"
+                )
+                    ?? false
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    private func loadTables() throws(SyncFailure) -> [String: SyncedTable] {
+        try guarded { try store.read { db in try SyncedTable.load(in: db) } }
+    }
+
+    private func quotaReached() throws(SyncFailure) -> Bool {
+        guard let quota = configuration.dailyQuotaBytes else { return false }
+        return try guarded {
+            try store.read { db in
+                try SyncState.value(.day, in: db) == Self.today() && SyncState.value(.bytesToday, in: db) >= quota
+            }
+        }
+    }
+
+    private func waitForBandwidth(critical: Bool) async throws(SyncFailure) {
+        while true {
+            let delay = pacing.withLock { $0.limiter?.delay(critical: critical, now: ContinuousClock.now) ?? .zero }
+            guard delay > .zero else { return }
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                throw .unreachable("cancelled")
+            }
+        }
+    }
+
+    private func noteFailure(_ failure: SyncFailure) throws(SyncFailure) {
+        pacing.withLock { $0.sizer.failed() }
+        try guarded { try store.write { db in try SyncState.add(1, to: .errors, in: db) } }
+    }
+
+    /// Runs store work, reporting a store failure as ``SyncFailure/store(_:)``.
+    private func guarded<T>(_ body: () throws -> T) throws(SyncFailure) -> T {
+        do {
+            return try body()
+        } catch let error as OutpostError {
+            throw .store(error.message)
+        } catch {
+            throw .store("The node's store failed: \(error).")
+        }
+    }
+
+    static func pendingCount(in db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM sync_queue WHERE status IN ('pending', 'processing')") ?? 0
+    }
+
+    /// Remote stamps move the node's clock floor forward (capped an hour past the wall clock,
+    /// so one node's runaway clock cannot drag every other node's into the future).
+    private static func raiseClockFloor(past stamp: Int64, in db: Database) throws {
+        guard stamp > 0 else { return }
+        let ceiling = Int64(WallClock.milliseconds() + 3_600_000) << 16
+        try db.execute(
+            sql: "UPDATE outpost_clock SET hlc = max(hlc, ?) WHERE id = 1",
+            arguments: [min(stamp, ceiling)]
+        )
+    }
+
+    /// Today as YYYYMMDD in UTC, the daily quota's day.
+    static func today() -> Int64 {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: Date())
+        return Int64(parts.year! * 10_000 + parts.month! * 100 + parts.day!)
+    }
+}
+
+/// What one pulled page did.
+struct PullTally {
+    var applied = 0
+    var merged = 0
+    var parked = 0
+}
+
+extension SyncReport {
+    mutating func absorb(_ other: SyncReport) {
+        pushed += other.pushed
+        pulled += other.pulled
+        merged += other.merged
+        parked += other.parked
+        failed += other.failed
+        batches += other.batches
+        bytesSent += other.bytesSent
+        bytesReceived += other.bytesReceived
+        resynced = resynced || other.resynced
+    }
+}

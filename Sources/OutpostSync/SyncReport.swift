@@ -1,0 +1,41 @@
+/// What a push, a pull or a whole sync did, for the summary `outpost sync` prints.
+public struct SyncReport: Sendable, Equatable, Codable {
+    /// Changes the hub applied.
+    public var pushed = 0
+    /// Rows pulled from the hub and written (or merged) locally.
+    public var pulled = 0
+    /// Conflicts merged automatically (by the rules), on push or pull.
+    public var merged = 0
+    /// Conflicts parked for a person (`outpost conflicts`).
+    public var parked = 0
+    /// Changes the hub refused, now failed in the queue (`outpost queue list`).
+    public var failed = 0
+    public var batches = 0
+    public var bytesSent = 0
+    public var bytesReceived = 0
+    /// Whether the hub asked for a full re-sync and the node did one.
+    public var resynced = false
+    /// Pending changes left (held rows, or the quota reached).
+    public var pending = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case pushed, pulled, merged, parked, failed, batches, resynced, pending
+        case bytesSent = "bytes_sent"
+        case bytesReceived = "bytes_received"
+    }
+}
+
+/// Where a sync is, for a progress bar.
+public struct SyncProgress: Sendable {
+    public enum Phase: String, Sendable {
+        case push, pull
+    }
+
+    public var phase: Phase
+    /// Changes pushed or rows pulled so far in this phase.
+    public var done: Int
+    /// Changes to push when the phase began (`nil` for a pull, whose size the node cannot know).
+    public var total: Int?
+}
