@@ -14,10 +14,23 @@ public struct HubClient: Sendable {
     public let remote: RemoteConfiguration
     private let http: HTTPClient
 
-    public init(remote: RemoteConfiguration, http: HTTPClient = .shared) {
+    public init(remote: RemoteConfiguration, http: HTTPClient = HubClient.sharedHTTPClient) {
         self.remote = remote
         self.http = http
     }
+
+    /// The engine's HTTP client. Unlike `HTTPClient.shared` it fails a request at once when the
+    /// hub refuses the connection (the shared one retries until the request's deadline, so
+    /// `outpost sync` against a stopped hub would hang), and it leaves answers compressed, so
+    /// the engine counts the bytes that really crossed the link.
+    public static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            timeout: .init(connect: .seconds(5)),
+            decompression: .disabled
+        )
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     /// One answered request, with what it cost on the wire (bodies only, after compression).
     public struct Exchange<Value: Sendable>: Sendable {

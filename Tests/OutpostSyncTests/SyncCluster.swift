@@ -1,0 +1,190 @@
+import Foundation
+import GRDB
+import OutpostCore
+import OutpostMerge
+import OutpostStore
+import OutpostSync
+import OutpostTesting
+import Testing
+
+/// Where the hub keeps its data in a test.
+enum SyncBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+
+    /// `scripts/test.sh` starts a throwaway PostgreSQL and sets `OUTPOST_TEST_POSTGRES_URL`;
+    /// without it the PostgreSQL cases fail rather than skip.
+    func hubArguments(folder: TemporaryDirectory) throws -> [String] {
+        switch self {
+        case .sqlite:
+            return ["--home", folder.appending("hub")]
+        case .postgres:
+            let url = try #require(
+                ProcessInfo.processInfo.environment["OUTPOST_TEST_POSTGRES_URL"],
+                "Set OUTPOST_TEST_POSTGRES_URL (scripts/test.sh starts a throwaway PostgreSQL and sets it)."
+            )
+            return ["--database", url]
+        }
+    }
+}
+
+/// A node in a test: a real store in its own home, and an engine talking to the live hub.
+final class TestNode: @unchecked Sendable {
+    let home: String
+    let store: Store
+    let token: String
+    let rules: RulesConfiguration
+    var configuration: SyncConfiguration
+    private(set) var engine: SyncEngine
+
+    init(home: String, token: String, hubURL: String, rules: RulesConfiguration) throws {
+        self.home = home
+        self.token = token
+        self.rules = rules
+        configuration = SyncConfiguration()
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        store = try Store(path: home + "/store.sqlite", createIfMissing: true)
+        engine = try Self.makeEngine(
+            store: store,
+            home: home,
+            token: token,
+            hubURL: hubURL,
+            rules: rules,
+            configuration: configuration
+        )
+    }
+
+    /// Points the node at a hub URL (it changes when the hub restarts on a new port).
+    func connect(to hubURL: String) throws {
+        engine = try Self.makeEngine(
+            store: store,
+            home: home,
+            token: token,
+            hubURL: hubURL,
+            rules: rules,
+            configuration: configuration
+        )
+    }
+
+    private static func makeEngine(
+        store: Store,
+        home: String,
+        token: String,
+        hubURL: String,
+        rules: RulesConfiguration,
+        configuration: SyncConfiguration
+    ) throws -> SyncEngine {
+        let remote = try RemoteConfiguration(url: hubURL, token: token)
+        try remote.save(home: home)
+        return SyncEngine(
+            store: store,
+            client: HubClient(remote: remote),
+            resolver: ConflictResolver(configuration: rules),
+            configuration: configuration
+        )
+    }
+
+    @discardableResult
+    func sync() async throws -> SyncReport { try await engine.sync() }
+
+    func execute(_ sql: String, _ arguments: StatementArguments = []) throws {
+        try store.write { db in try db.execute(sql: sql, arguments: arguments) }
+    }
+
+    /// Every synced table's rows, synced columns only, in key order: what must be equal on
+    /// every node after everyone synced.
+    func syncedContents() throws -> [String: [String]] {
+        try store.read { db in
+            var contents: [String: [String]] = [:]
+            for table in try Store.trackedTables(in: db) {
+                let schema = try TableSchema.require(table.name, in: db)
+                let columns = schema.columns.filter { !table.localColumns.contains($0) }
+                let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+                let order = schema.primaryKey.map { "\"\($0)\"" }.joined(separator: ", ")
+                contents[table.name] = try Row.fetchAll(
+                    db,
+                    sql: "SELECT \(list) FROM \"\(schema.name)\" ORDER BY \(order)"
+                ).map(\.description)
+            }
+            return contents
+        }
+    }
+
+    func queueCount(status: String) throws -> Int {
+        try store.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM sync_queue WHERE status = ?", arguments: [status]) ?? 0
+        }
+    }
+}
+
+/// A live hub process (SQLite or PostgreSQL) with a fresh tenant, and nodes registered on it.
+final class SyncCluster: @unchecked Sendable {
+    let folder: TemporaryDirectory
+    let hubArguments: [String]
+    let tenant: String
+    private(set) var hub: HubProcess?
+    private(set) var nodes: [TestNode] = []
+
+    init(_ backend: SyncBackend, nodes count: Int, rules: RulesConfiguration = .defaults) throws {
+        folder = try TemporaryDirectory(prefix: "outpost-sync")
+        hubArguments = try backend.hubArguments(folder: folder)
+        var ids = UUIDv7()
+        tenant = "sync" + ids.next().replacingOccurrences(of: "-", with: "")
+        try Self.outpost(["hub", "tenant", "add", tenant] + hubArguments)
+        let hub = try HubProcess.start(arguments: hubArguments)
+        self.hub = hub
+        for index in 0..<count {
+            try addNode(name: "node\(index)", rules: rules)
+        }
+    }
+
+    /// Registers one more node on the hub and opens its store.
+    @discardableResult
+    func addNode(name: String, rules: RulesConfiguration = .defaults) throws -> TestNode {
+        let added = try Self.outpost(
+            ["hub", "node", "add", "--tenant", tenant, "--name", name, "--json"] + hubArguments
+        )
+        let token = try #require(try JSONValue(parsing: added)["token"]?.stringValue)
+        let node = try TestNode(
+            home: folder.appending(name),
+            token: token,
+            hubURL: hub?.url ?? "http://127.0.0.1:9",
+            rules: rules
+        )
+        nodes.append(node)
+        return node
+    }
+
+    func stopHub() {
+        _ = hub?.stop()
+        hub = nil
+    }
+
+    /// Starts the hub again on the same data (on a new port, which every node is told).
+    func startHub() throws {
+        let hub = try HubProcess.start(arguments: hubArguments)
+        self.hub = hub
+        for node in nodes { try node.connect(to: hub.url) }
+    }
+
+    /// Everyone syncs, twice round, so merges pushed in the first round reach everyone.
+    func syncAll() async throws {
+        for _ in 0..<2 {
+            for node in nodes { try await node.sync() }
+        }
+    }
+
+    deinit {
+        _ = hub?.stop()
+        folder.remove()
+    }
+
+    @discardableResult
+    static func outpost(_ arguments: [String]) throws -> String {
+        let result = try runProgram(OutpostExecutable.path, arguments)
+        try #require(result.status == 0, "outpost \(arguments.joined(separator: " ")): \(result)")
+        return result.stdout
+    }
+}
