@@ -74,11 +74,20 @@ struct Reconciler: Sendable {
         )
         let resolution = resolver.resolve(conflict)
         try RowWriter.setBase(from: remote, epoch: epoch, in: db)
-        guard !heldForPerson, let value = resolution.value, !resolution.needsApproval else {
+        let settled: JSONValue??
+        if let deletion = Self.settleDeletion(local: local, remote: remoteValue, base: base?.data),
+            resolver.configuration.rules(for: table.name).strategy != .manual
+        {
+            settled = .some(deletion)
+        } else if let value = resolution.value, !resolution.needsApproval {
+            settled = .some(lifted.lower(value))
+        } else {
+            settled = nil
+        }
+        guard !heldForPerson, let merged = settled else {
             _ = try Store.recordConflict(conflict, resolution: resolution, in: db)
             return .parked
         }
-        let merged = lifted.lower(value)
         if merged == remoteValue {
             try RowWriter.write(remoteValue, into: table, key: remote.key, in: db)
             try completeQueued(table: table.name, key: remote.key, in: db)
@@ -90,6 +99,19 @@ struct Reconciler: Sendable {
         }
         try RowWriter.enqueue(table: table, key: remote.key, deleted: merged == nil, in: db)
         return .merged
+    }
+
+    /// A delete against a concurrent edit, settled the same way on every node: an edit made
+    /// since the base beats the delete (the row lives on, as edited); a side left as the base
+    /// was loses to the other side's delete. `nil` when neither side deleted the row (the
+    /// resolver merges) or both did (`value` is `nil`: deleted).
+    static func settleDeletion(local: JSONValue?, remote: JSONValue?, base: JSONValue?) -> JSONValue?? {
+        switch (local, remote) {
+        case (nil, nil): .some(nil)
+        case (nil, let remote?): .some(remote == base ? nil : remote)
+        case (let local?, nil): .some(local == base ? nil : local)
+        default: nil
+        }
     }
 
     /// The row's queued change is moot: the node holds what the hub holds.
