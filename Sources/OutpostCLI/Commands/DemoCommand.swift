@@ -1,0 +1,222 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import Logging
+import OutpostCore
+import OutpostHub
+import OutpostMerge
+import OutpostStore
+import OutpostSync
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Watch two nodes edit offline and converge through a hub, with nothing else installed.",
+        discussion: """
+            Starts a hub on 127.0.0.1 (embedded SQLite) and two nodes, all in a temporary
+            folder; both nodes edit while offline (one conflict merges by the rules, one waits
+            for a person), sync, the person decides, and the demo shows that both nodes and the
+            hub hold the same data. Exits non-zero if they do not.
+
+            Example:
+              outpost demo
+              outpost demo --keep      # keep the folder to look around with sqlite3
+            """
+    )
+    @Flag(help: "Keep the temporary folder (hub and node homes) instead of deleting it.") var keep = false
+
+    func run() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-demo-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer {
+            if keep { print("\nkept: \(folder)") } else { try? FileManager.default.removeItem(atPath: folder) }
+        }
+        var logger = Logger(label: "outpost.demo")
+        logger.logLevel = .error
+
+        step("1. A hub and two nodes")
+        let hubHome = folder + "/hub"
+        try FileManager.default.createDirectory(atPath: hubHome, withIntermediateDirectories: true)
+        let tokens = try await HubDatabase.sqlite(path: hubHome + "/hub.sqlite").withStorage(logger: logger) {
+            storage in
+            _ = try await storage.addTenant(name: "demo")
+            var tokens: [String] = []
+            for name in ["shop-floor", "warehouse"] {
+                let token = NodeToken.generate()
+                _ = try await storage.addNode(tenant: "demo", name: name, tokenHash: NodeToken.hash(token))
+                tokens.append(token)
+            }
+            return tokens
+        }
+        let hub = try DemoHub.start(home: hubHome)
+        defer { hub.stop() }
+        say("hub listening on \(hub.url) (SQLite in \(hubHome))")
+
+        var rules = RulesConfiguration.defaults
+        rules.entities["prices"] = EntityRules(strategy: .manual)
+        let a = try DemoNode(
+            name: "shop-floor",
+            home: folder + "/shop-floor",
+            hub: hub.url,
+            token: tokens[0],
+            rules: rules
+        )
+        let b = try DemoNode(
+            name: "warehouse",
+            home: folder + "/warehouse",
+            hub: hub.url,
+            token: tokens[1],
+            rules: rules
+        )
+        for node in [a, b] {
+            try node.execute("CREATE TABLE prices (sku TEXT PRIMARY KEY, price REAL, currency TEXT)")
+            _ = try node.store.track("prices")
+        }
+        say("nodes: shop-floor and warehouse; `prices` is synced, and its conflicts go to a person")
+
+        step("2. shop-floor creates data; both sync")
+        try a.execute(
+            "INSERT INTO agents (id, name, type, status, config) VALUES ('cam-1', 'Line camera', 'vision', 'inactive', '{\"fps\":5,\"zoom\":1}')"
+        )
+        try a.execute(
+            "INSERT INTO workflows (id, name, agent_id, status) VALUES ('inspect', 'Inspect parts', 'cam-1', 'draft')"
+        )
+        try a.execute("INSERT INTO prices VALUES ('bolt-m8', 0.12, 'EUR')")
+        try await a.sync()
+        try await b.sync()
+        say("warehouse now has: \(try b.describe("SELECT name || ' (' || status || ')' FROM agents"))")
+
+        step("3. Both go offline and edit the same rows")
+        try a.execute("UPDATE agents SET status = 'active' WHERE id = 'cam-1'")
+        try a.execute("UPDATE prices SET price = 0.14 WHERE sku = 'bolt-m8'")
+        try b.execute("UPDATE agents SET config = '{\"fps\":10,\"zoom\":1}' WHERE id = 'cam-1'")
+        try b.execute("UPDATE prices SET price = 0.15 WHERE sku = 'bolt-m8'")
+        say("shop-floor: camera status → active, bolt price → 0.14")
+        say("warehouse:  camera fps → 10,       bolt price → 0.15")
+
+        step("4. Back online: both sync")
+        let first = try await a.sync()
+        say("shop-floor pushed \(first.pushed) change(s)")
+        let second = try await b.sync()
+        say(
+            "warehouse pushed \(second.pushed), merged \(second.merged) automatically, \(second.parked) wait for a person"
+        )
+        try await a.sync()
+
+        step("5. A person decides the price")
+        for conflict in try b.store.conflicts() {
+            say("conflict #\(conflict.id) on \(conflict.table)/\(conflict.key): \(conflict.summary ?? "")")
+            say("  local \(conflict.local?.encoded() ?? "-")")
+            say("  hub   \(conflict.remote?.encoded() ?? "-")")
+            _ = try b.store.resolveConflict(id: conflict.id, choosing: .local, by: "demo")
+            say("  resolved: keep the warehouse's price (as `outpost conflicts resolve \(conflict.id) --keep local`)")
+        }
+        for node in [b, a, b, a] { try await node.sync() }
+
+        step("6. Everyone holds the same data")
+        let observer = try DemoNode(
+            name: "observer",
+            home: folder + "/observer",
+            hub: hub.url,
+            token: tokens[0],
+            rules: rules
+        )
+        try observer.execute("CREATE TABLE prices (sku TEXT PRIMARY KEY, price REAL, currency TEXT)")
+        _ = try observer.store.track("prices")
+        try await observer.sync()
+        let contents = [try a.syncedContents(), try b.syncedContents(), try observer.syncedContents()]
+        say("camera on both: \(try a.describe("SELECT name || ', ' || status || ', config ' || config FROM agents"))")
+        say("price on both:  \(try a.describe("SELECT sku || ' ' || price || ' ' || currency FROM prices"))")
+        guard contents[0] == contents[1], contents[1] == contents[2] else {
+            throw OutpostError(.failedPrecondition, "The nodes did not converge; this is a bug. Folder: \(folder)")
+        }
+        say("shop-floor, warehouse and the hub hold identical agents, workflows, executions and prices ✔")
+    }
+
+    private func step(_ title: String) { print("\n== \(title)") }
+    private func say(_ line: String) { print("   \(line)") }
+}
+
+/// One of the demo's nodes: a store in its own home with an engine pointed at the demo hub.
+private struct DemoNode {
+    let store: Store
+    let engine: SyncEngine
+
+    init(name: String, home: String, hub: String, token: String, rules: RulesConfiguration) throws {
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        store = try Store(path: home + "/store.sqlite", createIfMissing: true)
+        let remote = try RemoteConfiguration(url: hub, token: token)
+        try remote.save(home: home)
+        engine = SyncEngine(
+            store: store,
+            client: HubClient(remote: remote),
+            resolver: ConflictResolver(configuration: rules)
+        )
+    }
+
+    @discardableResult
+    func sync() async throws -> SyncReport { try await engine.sync() }
+
+    func execute(_ sql: String) throws {
+        try store.write { db in try db.execute(sql: sql) }
+    }
+
+    func describe(_ sql: String) throws -> String {
+        try store.read { db in try String.fetchAll(db, sql: sql) }.joined(separator: "; ")
+    }
+
+    /// Synced columns of every synced table, for comparing nodes.
+    func syncedContents() throws -> [String: [String]] {
+        try store.read { db in
+            var contents: [String: [String]] = [:]
+            for table in try Store.trackedTables(in: db) {
+                let schema = try TableSchema.require(table.name, in: db)
+                let columns = schema.columns.filter { !table.localColumns.contains($0) }.map { "\"\($0)\"" }
+                contents[table.name] = try Row.fetchAll(
+                    db,
+                    sql: "SELECT \(columns.joined(separator: ", ")) FROM \"\(schema.name)\" ORDER BY 1"
+                ).map(\.description)
+            }
+            return contents
+        }
+    }
+}
+
+/// The demo's hub: this same executable running `hub serve` on a free port.
+private final class DemoHub {
+    let process: Process
+    let url: String
+
+    private init(process: Process, url: String) {
+        self.process = process
+        self.url = url
+    }
+
+    static func start(home: String) throws -> DemoHub {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        process.arguments = ["hub", "serve", "--port", "0", "--home", home]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let handle = pipe.fileHandleForReading
+        var text = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let data = handle.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+            if let range = text.range(of: "listening on "), let end = text[range.upperBound...].firstIndex(of: " ") {
+                return DemoHub(process: process, url: String(text[range.upperBound..<end]))
+            }
+        }
+        process.terminate()
+        throw OutpostError(.failedPrecondition, "The demo hub did not start: \(text)")
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
