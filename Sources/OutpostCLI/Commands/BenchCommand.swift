@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure Outpost against a baseline run on the same machine, in the same run.",
         discussion: "Figures are ratios against the baseline, so they travel between machines better than rates.",
-        subcommands: [Capture.self, Hub.self, Merge.self]
+        subcommands: [Capture.self, Hub.self, Merge.self, Sync.self]
     )
 
     struct Capture: ParsableCommand {
@@ -89,6 +89,53 @@ struct BenchCommand: AsyncParsableCommand {
                 batchSize: batch,
                 concurrency: concurrency,
                 database: target
+            )
+            .run { line in if !json { print(line) } }
+            if json { Output.json(result) } else { print(result.report) }
+        }
+    }
+
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sync engine: push and initial pull rates, bytes per update, A→B latency.",
+            discussion: """
+                Starts a hub in this process on 127.0.0.1 over --database (default: a temporary
+                SQLite file) and two nodes in a temporary folder. Measures, each against a baseline
+                from the same run: pushing N captured rows until acknowledged (vs the transport
+                alone), the initial pull of N rows into a fresh node run as `outpost sync` (vs
+                pulling without storing; its peak memory too), the bytes on the wire per two-field
+                update, and the A→B latency with `outpost run` on both nodes.
+
+                Example:
+                  outpost bench sync
+                  outpost bench sync --rows 100000 --database postgres://postgres@127.0.0.1:5432/outpost
+                """
+        )
+
+        @Option(help: "Rows to push and pull.") var rows = 100_000
+        @Option(help: "Changes timed from node A to node B.") var samples = 200
+        @Option(help: "sqlite:PATH or postgres://USER@HOST:PORT/DB; default a temporary SQLite file.")
+        var database: String?
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard rows >= 100 else { throw ValidationError("--rows must be at least 100.") }
+            guard samples >= 10 else { throw ValidationError("--samples must be at least 10.") }
+        }
+
+        func run() async throws {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "outpost-bench-\(UUID().uuidString)"
+            )
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let target = try database.map { try HubDatabase(parsing: $0) } ?? .sqlite(path: folder.path + "/hub.sqlite")
+            let json = output.json
+            let result = try await SyncBenchmark(
+                rows: rows,
+                latencySamples: samples,
+                database: target,
+                folder: folder.path
             )
             .run { line in if !json { print(line) } }
             if json { Output.json(result) } else { print(result.report) }

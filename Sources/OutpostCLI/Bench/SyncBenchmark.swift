@@ -1,0 +1,358 @@
+import Foundation
+import GRDB
+import Hummingbird
+import Logging
+import OutpostCore
+import OutpostHub
+import OutpostMerge
+import OutpostProtocol
+import OutpostStore
+import OutpostSync
+
+/// `outpost bench sync`: the engine end to end against a hub in this process on 127.0.0.1.
+///
+/// Each figure comes with a baseline measured in the same run:
+/// - push: N captured rows pushed by the engine until all are acknowledged, against the same
+///   rows pre-encoded and pushed straight through the transport (no store reads or writes);
+/// - initial pull: a fresh node (`outpost sync` as a child process, whose peak RSS is the memory
+///   figure) pulls the N rows, against pulling and decoding the same pages without storing them;
+/// - bytes per two-field update (batches of ≥ 100), against the row as full JSON;
+/// - A→B latency with `outpost run` on both nodes, against the hub's own push round trip.
+struct SyncBenchmark {
+    let rows: Int
+    let latencySamples: Int
+    let database: HubDatabase
+    let folder: String
+
+    struct Result: Encodable {
+        var machine: String
+        var database: String
+        var rows: Int
+        var pushRowsPerSecond: Double
+        var rawPushRowsPerSecond: Double
+        var pullRowsPerSecond: Double
+        var rawPullRowsPerSecond: Double
+        var pullPeakMegabytes: Double
+        var bytesPerUpdate: Double
+        var fullRowBytes: Double
+        var latencyP50Milliseconds: Double
+        var latencyP99Milliseconds: Double
+        var roundTripP50Milliseconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case machine, database, rows
+            case pushRowsPerSecond = "push_rows_per_second"
+            case rawPushRowsPerSecond = "raw_push_rows_per_second"
+            case pullRowsPerSecond = "pull_rows_per_second"
+            case rawPullRowsPerSecond = "raw_pull_rows_per_second"
+            case pullPeakMegabytes = "pull_peak_mb"
+            case bytesPerUpdate = "bytes_per_two_field_update"
+            case fullRowBytes = "full_row_bytes"
+            case latencyP50Milliseconds = "latency_p50_ms"
+            case latencyP99Milliseconds = "latency_p99_ms"
+            case roundTripP50Milliseconds = "round_trip_p50_ms"
+        }
+
+        var report: String {
+            func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
+            return """
+                push      \(f(pushRowsPerSecond)) rows/s   (transport alone \(f(rawPushRowsPerSecond)) rows/s, ratio \(f(rawPushRowsPerSecond / pushRowsPerSecond, 2)); target ≥ 10,000)
+                pull      \(f(pullRowsPerSecond)) rows/s   (transport alone \(f(rawPullRowsPerSecond)) rows/s, ratio \(f(rawPullRowsPerSecond / pullRowsPerSecond, 2)); target ≥ 12,500)
+                pull peak memory \(f(pullPeakMegabytes, 1)) MB (target ≤ 150)
+                two-field update \(f(bytesPerUpdate, 1)) B on the wire (full row as JSON \(f(fullRowBytes)) B; target ≤ 64)
+                A→B latency p50 \(f(latencyP50Milliseconds, 1)) ms, p99 \(f(latencyP99Milliseconds, 1)) ms (hub push round trip p50 \(f(roundTripP50Milliseconds, 1)) ms; target p99 ≤ 50)
+                """
+        }
+    }
+
+    static let schema = """
+        CREATE TABLE readings (id TEXT PRIMARY KEY, sensor TEXT, site TEXT, value REAL, unit TEXT,
+                               status TEXT, note TEXT, seen_at TEXT)
+        """
+
+    func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+        var logger = Logger(label: "outpost.bench")
+        // Stopping the hub cancels the nodes' long polls, which it would log as failures.
+        logger.logLevel = .critical
+        let (storage, services) = try database.open(logger: logger)
+        let (ports, portSink) = AsyncStream<Int>.makeStream()
+        var configuration = HubConfiguration()
+        configuration.port = 0
+        configuration.requestsPerSecond = 1_000_000
+        configuration.requestBurst = 1_000_000
+        let app = buildHubApplication(
+            configuration: configuration,
+            storage: storage,
+            services: services,
+            logger: logger,
+            onServerRunning: { port in portSink.yield(port) }
+        )
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            defer { group.cancelAll() }
+            try await HubDatabase.ping(storage, within: .seconds(10))
+            try await storage.migrate()
+            var portIterator = ports.makeAsyncIterator()
+            guard let port = await portIterator.next() else { throw OutpostError(.storage, "The hub did not start.") }
+            progress("machine: \(MachineDescription.current); database \(database)")
+            return try await measure(storage: storage, url: "http://127.0.0.1:\(port)", progress: progress)
+        }
+    }
+
+    private func measure(storage: any HubStorage, url: String, progress: @Sendable (String) -> Void) async throws
+        -> Result
+    {
+        var ids = UUIDv7()
+        let suffix = ids.next().replacingOccurrences(of: "-", with: "")
+        let tenant = "bench-sync-" + suffix
+        let rawTenant = "bench-raw-" + suffix
+        _ = try await storage.addTenant(name: tenant)
+        _ = try await storage.addTenant(name: rawTenant)
+        func token(_ tenant: String, _ name: String) async throws -> String {
+            let token = NodeToken.generate()
+            _ = try await storage.addNode(tenant: tenant, name: name, tokenHash: NodeToken.hash(token))
+            return token
+        }
+        let a = try node(home: folder + "/a", url: url, token: try await token(tenant, "a"))
+        let bHome = folder + "/b"
+        _ = try node(home: bHome, url: url, token: try await token(tenant, "b"))
+        let raw = HubClient(remote: try RemoteConfiguration(url: url, token: try await token(rawTenant, "raw")))
+
+        // Rows (not timed).
+        let data = (0..<rows).map { Self.row($0) }
+        try a.store.write { db in
+            for (key, row) in data {
+                guard case .object(let members) = row else { continue }
+                let columns = members.keys.sorted()
+                try db.execute(
+                    sql:
+                        "INSERT INTO readings (id, \(columns.joined(separator: ", "))) VALUES (?\(String(repeating: ", ?", count: columns.count)))",
+                    arguments: StatementArguments([key.databaseValue] + columns.map { members[$0]!.databaseValue })
+                )
+            }
+        }
+        progress("\(rows) rows of ~\(data[0].1.encodedByteCount) B captured on node A")
+
+        // 1. Push.
+        let engine = SyncEngine(
+            store: a.store,
+            client: a.client,
+            resolver: ConflictResolver(),
+            configuration: {
+                var c = SyncConfiguration(); c.initialBatchSize = 1_000; return c
+            }()
+        )
+        var start = ContinuousClock.now
+        let pushed = try await engine.push()
+        let pushSeconds = (ContinuousClock.now - start).seconds
+        guard pushed.pushed == rows else {
+            throw OutpostError(.storage, "Only \(pushed.pushed) of \(rows) rows were pushed.")
+        }
+        progress("push: \(rows) rows acknowledged in \(String(format: "%.2f", pushSeconds)) s")
+        let requests = stride(from: 0, to: rows, by: 1_000).map { first in
+            PushRequest(
+                batchID: ids.next(),
+                changes: data[first..<min(first + 1_000, rows)].map {
+                    Change(
+                        id: ids.next(),
+                        table: "readings",
+                        key: $0.0,
+                        operation: .upsert,
+                        baseVersion: 0,
+                        data: $0.1,
+                        hlc: 1
+                    )
+                },
+                schemas: ["readings": ["id", "sensor", "site", "value", "unit", "status", "note", "seen_at"]]
+            )
+        }
+        start = ContinuousClock.now
+        for request in requests { _ = try await raw.push(request) }
+        let rawPushSeconds = (ContinuousClock.now - start).seconds
+        progress("transport alone: \(rows) rows in \(String(format: "%.2f", rawPushSeconds)) s")
+
+        // 2. Initial pull into a fresh node, as its own process.
+        start = ContinuousClock.now
+        let child = try runChild(["sync", "--home", bHome])
+        let pullSeconds = (ContinuousClock.now - start).seconds
+        guard child.status == 0 else { throw OutpostError(.storage, "outpost sync on node B failed: \(child.output)") }
+        let peak = Self.childrenPeakMegabytes()
+        progress(
+            "pull: \(rows) rows into a fresh node in \(String(format: "%.2f", pullSeconds)) s, peak \(String(format: "%.1f", peak)) MB"
+        )
+        start = ContinuousClock.now
+        var cursor: Int64 = 0
+        var rawRows = 0
+        while true {
+            let page = try await raw.pull(after: cursor, limit: 1_000).value
+            rawRows += page.rows.count
+            cursor = page.cursor
+            if !page.more { break }
+        }
+        let rawPullSeconds = (ContinuousClock.now - start).seconds
+
+        // 3. Bytes per two-field update.
+        let updates = min(rows, 1_000)
+        try a.store.write { db in
+            try db.execute(
+                sql:
+                    "UPDATE readings SET value = value + 1, status = 'checked' WHERE rowid IN (SELECT rowid FROM readings LIMIT ?)",
+                arguments: [updates]
+            )
+        }
+        let updated = try await engine.push()
+        let bytesPerUpdate = Double(updated.bytesSent + updated.bytesReceived) / Double(updates)
+        let fullRow = Double(data.prefix(100).map { $0.1.encodedByteCount }.reduce(0, +)) / Double(min(100, rows))
+        progress(
+            "two-field updates: \(updates) pushed in \(updated.batches) batch(es), \(updated.bytesSent + updated.bytesReceived) B"
+        )
+
+        // 4. Latency A → B with `outpost run` on both.
+        let (p50, p99, roundTrip) = try await latency(a: a, bHome: bHome, raw: raw, ids: &ids, progress: progress)
+
+        return Result(
+            machine: MachineDescription.current,
+            database: "\(database)",
+            rows: rows,
+            pushRowsPerSecond: Double(rows) / pushSeconds,
+            rawPushRowsPerSecond: Double(rows) / rawPushSeconds,
+            pullRowsPerSecond: Double(rows) / pullSeconds,
+            rawPullRowsPerSecond: Double(rawRows) / rawPullSeconds,
+            pullPeakMegabytes: peak,
+            bytesPerUpdate: bytesPerUpdate,
+            fullRowBytes: fullRow,
+            latencyP50Milliseconds: p50,
+            latencyP99Milliseconds: p99,
+            roundTripP50Milliseconds: roundTrip
+        )
+    }
+
+    private func latency(
+        a: (store: Store, client: HubClient),
+        bHome: String,
+        raw: HubClient,
+        ids: inout UUIDv7,
+        progress: @Sendable (String) -> Void
+    ) async throws -> (Double, Double, Double) {
+        let runA = try startChild(["run", "--home", a.store.path.replacingOccurrences(of: "/store.sqlite", with: "")])
+        let runB = try startChild(["run", "--home", bHome])
+        defer {
+            for process in [runA, runB] {
+                process.terminate()
+                process.waitUntilExit()
+            }
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let b = try DatabasePool(path: bHome + "/store.sqlite", configuration: configuration)
+        try await Task.sleep(for: .seconds(1))
+        var samples: [Double] = []
+        var roundTrips: [Double] = []
+        for _ in 0..<latencySamples {
+            let key = ids.next()
+            let written = ContinuousClock.now
+            try a.store.write { db in
+                try db.execute(
+                    sql: "INSERT INTO readings (id, sensor, value) VALUES (?, 'latency', 1)",
+                    arguments: [key]
+                )
+            }
+            let deadline = written + .seconds(5)
+            while ContinuousClock.now < deadline {
+                if try await b.read({ db in
+                    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM readings WHERE id = ?)", arguments: [key])
+                }) == true {
+                    samples.append((ContinuousClock.now - written).seconds * 1000)
+                    break
+                }
+                try await Task.sleep(for: .microseconds(200))
+            }
+            let request = PushRequest(
+                batchID: ids.next(),
+                changes: [
+                    Change(
+                        id: ids.next(),
+                        table: "readings",
+                        key: key,
+                        operation: .upsert,
+                        baseVersion: 0,
+                        data: ["sensor": "rt"],
+                        hlc: 1
+                    )
+                ]
+            )
+            roundTrips.append(try await raw.push(request).elapsed.seconds * 1000)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard samples.count == latencySamples else {
+            throw OutpostError(.storage, "\(latencySamples - samples.count) change(s) did not reach node B within 5 s.")
+        }
+        samples.sort()
+        roundTrips.sort()
+        progress("latency: \(samples.count) changes from A to B")
+        return (
+            samples[samples.count / 2], samples[min(samples.count - 1, samples.count * 99 / 100)],
+            roundTrips[roundTrips.count / 2]
+        )
+    }
+
+    private func node(home: String, url: String, token: String) throws -> (store: Store, client: HubClient) {
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let store = try Store(path: home + "/store.sqlite", createIfMissing: true)
+        try store.write { db in try db.execute(sql: Self.schema) }
+        try store.track("readings")
+        let remote = try RemoteConfiguration(url: url, token: token)
+        try remote.save(home: home)
+        return (store, HubClient(remote: remote))
+    }
+
+    /// A reading of about 300 bytes as JSON.
+    static func row(_ index: Int) -> (String, JSONValue) {
+        let key = String(format: "r%09d", index)
+        return (
+            key,
+            [
+                "sensor": .string("sensor-\(index % 500)"), "site": .string("plant-\(index % 7)-line-\(index % 13)"),
+                "value": .double(Double(index % 1000) / 10 + 0.5), "unit": "celsius", "status": "ok",
+                "note": .string(
+                    "routine reading from the \(index % 3 == 0 ? "north" : "south") hall, shift \(index % 3), "
+                        + "calibrated \(2026 - index % 4) against reference probe \(index % 17), within tolerance; "
+                        + "no operator action needed"
+                ),
+                "seen_at": .string(
+                    "2026-11-25T10:\(String(format: "%02d", index % 60)):\(String(format: "%02d", index % 60)).000Z"
+                ),
+            ]
+        )
+    }
+
+    private func startChild(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    private func runChild(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    /// The largest resident set of any finished child process, in MB.
+    private static func childrenPeakMegabytes() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}
