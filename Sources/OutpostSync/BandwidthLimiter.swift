@@ -13,7 +13,8 @@ struct BandwidthLimiter: Sendable {
     init(bytesPerSecond: Double, reserveFraction: Double = 0.2, now: ContinuousClock.Instant) {
         self.bytesPerSecond = bytesPerSecond
         self.reserveFraction = reserveFraction
-        tokens = bytesPerSecond
+        // Starting empty keeps the first second from bursting past the cap.
+        tokens = 0
         updated = now
     }
 

@@ -1,6 +1,6 @@
 /// Picks how many changes the next push carries from what the link just did: aim for batches
 /// that take ``targetDuration``; halve after a failure; never exceed what the bandwidth cap
-/// lets through in about a second.
+/// lets through in a quarter of a second, so the cap holds closely over a few seconds.
 struct BatchSizer: Sendable {
     var targetDuration: Duration = .milliseconds(500)
     var minimum = 10
@@ -28,10 +28,11 @@ struct BatchSizer: Sendable {
         size = clamp(size / 2)
     }
 
-    /// Caps the size so one batch fits the bandwidth cap's second, given the bytes a change took.
+    /// Caps the size so one batch fits a quarter second of the bandwidth cap, given the bytes
+    /// a change took.
     mutating func limit(bytesPerSecond: Double, bytesPerChange: Double) {
         guard bytesPerSecond > 0, bytesPerChange > 0 else { return }
-        size = clamp(min(size, Int(bytesPerSecond / bytesPerChange)))
+        size = max(1, min(size, Int(bytesPerSecond / 4 / bytesPerChange)))
     }
 
     private func clamp(_ value: Int) -> Int { Swift.max(minimum, Swift.min(maximum, value)) }
