@@ -2,15 +2,21 @@ import ArgumentParser
 import Foundation
 import OutpostCore
 import OutpostStore
+import OutpostSync
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the node: rows, the sync queue by status and priority, conflicts, store size.",
         discussion: """
+            The sync part is the seed's get_sync_statistics: changes pushed, rows pulled,
+            conflicts merged and parked, failed changes, bytes (today and in total), pending
+            changes by priority, the hub and when the node last synced.
+
             Example:
               outpost status
               outpost status --json | jq '.sync_queue.pending'
+              outpost status --json | jq '.sync.queue_by_priority'
             """
     )
 
@@ -20,8 +26,9 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let store = try node.openStore()
         let statistics = try store.statistics()
+        let sync = try SyncStatistics.load(store: store, home: node.homePath)
         if output.json {
-            Output.json(statistics)
+            Output.json(StatusReport(store: statistics, sync: sync))
             return
         }
         func summary(_ counts: [String: Int]) -> String {
@@ -42,6 +49,44 @@ struct StatusCommand: ParsableCommand {
             ("conflicts", summary(statistics.conflicts)),
             ("synced tables", statistics.trackedTables.joined(separator: ", ")),
             ("store size", String(format: "%.2f MB", statistics.databaseSizeMB)),
+            ("hub", sync.remote ?? "none (outpost remote set URL --token T)"),
+            ("last sync", sync.lastSyncMilliseconds.map { Self.describe(milliseconds: $0) } ?? "never"),
+            (
+                "synced",
+                "\(sync.changesPushed) pushed, \(sync.rowsPulled) pulled, \(sync.conflictsMerged) merged, "
+                    + "\(sync.conflictsParked) parked, \(sync.failedChanges) failed, \(sync.errors) error(s)"
+            ),
+            (
+                "traffic",
+                "\(sync.bytesSent) B sent, \(sync.bytesReceived) B received, \(sync.bytesToday) B today"
+            ),
+            ("critical pending", "\(sync.criticalPending)"),
         ])
+    }
+
+    private static func describe(milliseconds: Int64) -> String {
+        let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+        let seconds = Int(Date().timeIntervalSince(date))
+        let formatter = ISO8601DateFormatter()
+        return "\(formatter.string(from: date)) (\(seconds) s ago)"
+    }
+}
+
+/// `outpost status --json`: the store's statistics with the sync engine's under `sync`.
+private struct StatusReport: Encodable {
+    var store: StoreStatistics
+    var sync: SyncStatistics
+
+    func encode(to encoder: any Encoder) throws {
+        try store.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(sync, forKey: Key(stringValue: "sync")!)
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 }
