@@ -308,9 +308,9 @@ extension Store {
     /// The row with `key` as JSON, or `nil` when there is none.
     package static func currentRow(of schema: TableSchema, key: [DatabaseValue], in db: Database) throws -> JSONValue? {
         let keyClause = schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
+        // Cached: the sync engine reads a row this way for every change it pushes or merges.
         return try Row.fetchOne(
-            db,
-            sql: "SELECT * FROM \(quoteIdentifier(schema.name)) WHERE \(keyClause)",
+            db.cachedStatement(sql: "SELECT * FROM \(quoteIdentifier(schema.name)) WHERE \(keyClause)"),
             arguments: StatementArguments(key)
         ).map(JSONValue.init)
     }

@@ -31,16 +31,26 @@ enum Outbox {
     static func inFlight(tables: [String: SyncedTable], in db: Database) throws -> OutgoingBatch? {
         guard
             let batchID = try String.fetchOne(
-                db,
+                cached: db,
                 sql:
-                    "SELECT batch_id FROM sync_queue WHERE status = 'processing' AND batch_id IS NOT NULL ORDER BY id LIMIT 1"
+                    // Both status terms: the first matches the partial index, so this never scans
+                    // the completed entries.
+                    """
+                    SELECT batch_id FROM sync_queue
+                    WHERE status IN ('processing', 'conflict') AND status = 'processing' AND batch_id IS NOT NULL
+                    LIMIT 1
+                    """
             )
         else { return nil }
         var entries: [OutgoingBatch.Entry] = []
         for row in try Row.fetchAll(
-            db,
+            cached: db,
             sql:
-                "SELECT id, priority, data FROM sync_queue WHERE status = 'processing' AND batch_id = ? ORDER BY batch_position",
+                """
+                SELECT id, priority, data FROM sync_queue
+                WHERE status IN ('processing', 'conflict') AND status = 'processing' AND batch_id = ?
+                ORDER BY batch_position
+                """,
             arguments: [batchID]
         ) {
             let change = try Change(json: JSONValue(parsing: row["data"] as String? ?? ""))
@@ -68,7 +78,7 @@ enum Outbox {
             var order: Int
         }
         let selected = try Row.fetchAll(
-            db,
+            cached: db,
             sql: """
                 SELECT q.id, q.table_name, q.record_id, q.priority, q.hlc FROM sync_queue q
                 WHERE q.status = 'pending' AND q.priority >= ?
@@ -105,7 +115,7 @@ enum Outbox {
                 guard let parentKey = row[parent.columns[0]].flatMap(Self.keyText),
                     included.insert("\(parent.table)\u{0}\(parentKey)").inserted,
                     let queued = try Row.fetchOne(
-                        db,
+                        cached: db,
                         sql:
                             "SELECT id, priority, hlc FROM sync_queue WHERE table_name = ? AND record_id = ? AND status = 'pending'",
                         arguments: [parent.table, parentKey]
@@ -140,14 +150,14 @@ enum Outbox {
                 continue
             }
             guard let change = try change(for: candidate.key, of: table, hlc: candidate.hlc, ids: &ids, in: db) else {
-                try db.execute(
+                try db.run(
                     sql: "UPDATE sync_queue SET status = 'completed', error_message = 'nothing to send' WHERE id = ?",
                     arguments: [candidate.queueID]
                 )
                 try RowWriter.markSynced(table: table, key: candidate.key, in: db)
                 continue
             }
-            try db.execute(
+            try db.run(
                 sql: """
                     UPDATE sync_queue
                     SET status = 'processing', change_id = ?, batch_id = ?, batch_position = ?, base_version = ?,
@@ -229,7 +239,7 @@ enum Outbox {
             guard let table = tables[change.table] else { continue }
             switch result.status {
             case .applied:
-                try db.execute(
+                try db.run(
                     sql: "UPDATE sync_queue SET status = 'completed', error_message = NULL WHERE id = ?",
                     arguments: [entry.queueID]
                 )
@@ -278,15 +288,15 @@ enum Outbox {
     static func requeue(_ queueID: Int64, table: String, key: String, in db: Database) throws {
         let newerPending =
             try Bool.fetchOne(
-                db,
+                cached: db,
                 sql:
                     "SELECT EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ? AND record_id = ? AND status = 'pending')",
                 arguments: [table, key]
             ) ?? false
         if newerPending {
-            try db.execute(sql: "DELETE FROM sync_queue WHERE id = ?", arguments: [queueID])
+            try db.run(sql: "DELETE FROM sync_queue WHERE id = ?", arguments: [queueID])
         } else {
-            try db.execute(
+            try db.run(
                 sql: """
                     UPDATE sync_queue SET status = 'pending', change_id = NULL, batch_id = NULL, batch_position = NULL,
                         base_version = NULL, data = NULL
@@ -300,7 +310,7 @@ enum Outbox {
     /// Parks an entry as failed (the dead letter): kept, shown by `outpost queue list`, sent
     /// again only after `outpost queue retry`.
     static func fail(queueID: Int64, reason: String, in db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 UPDATE sync_queue SET status = 'failed', error_message = ?, batch_id = NULL, batch_position = NULL,
                     change_id = NULL, data = NULL
@@ -315,14 +325,18 @@ enum Outbox {
     /// of attempts becomes failed, the rest are sent again later as the same batch.
     static func countAttempt(of batch: OutgoingBatch, reason: String, in db: Database) throws {
         for entry in batch.entries {
-            try db.execute(
+            try db.run(
                 sql: "UPDATE sync_queue SET attempts = attempts + 1, error_message = ? WHERE id = ?",
                 arguments: [reason, entry.queueID]
             )
         }
         let exhausted = try Int64.fetchAll(
             db,
-            sql: "SELECT id FROM sync_queue WHERE batch_id = ? AND status = 'processing' AND attempts >= max_attempts",
+            sql: """
+                SELECT id FROM sync_queue
+                WHERE status IN ('processing', 'conflict') AND status = 'processing' AND batch_id = ?
+                  AND attempts >= max_attempts
+                """,
             arguments: [batch.id]
         )
         for id in exhausted {
@@ -343,7 +357,7 @@ enum Outbox {
         var ids = UUIDv7()
         let batchID = ids.next()
         for (position, entry) in entries.enumerated() {
-            try db.execute(
+            try db.run(
                 sql: "UPDATE sync_queue SET batch_id = ?, batch_position = ? WHERE id = ?",
                 arguments: [batchID, position, entry.queueID]
             )

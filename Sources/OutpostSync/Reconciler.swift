@@ -30,7 +30,7 @@ struct Reconciler: Sendable {
         let base = try RowWriter.base(table: table.name, key: remote.key, in: db)
         if let base, remote.version <= base.version {
             if epoch > 0 {
-                try db.execute(
+                try db.run(
                     sql: "UPDATE outpost_sync_rows SET seen_epoch = ? WHERE table_name = ? AND record_id = ?",
                     arguments: [epoch, table.name, remote.key]
                 )
@@ -53,13 +53,20 @@ struct Reconciler: Sendable {
             return .unchanged
         }
         let lifted = JSONTextColumns(local: local, remote: remoteValue, base: base?.data)
-        let localStamp =
+        let queuedStamp =
             try Int64.fetchOne(
-                db,
+                cached: db,
                 sql:
-                    "SELECT max(hlc) FROM sync_queue WHERE table_name = ? AND record_id = ? AND status IN ('pending', 'processing', 'conflict')",
+                    """
+                    SELECT max(coalesce((SELECT max(hlc) FROM sync_queue
+                                         WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending'), 0),
+                               coalesce((SELECT max(hlc) FROM sync_queue
+                                         WHERE table_name = ?1 AND record_id = ?2
+                                           AND status IN ('processing', 'conflict')), 0))
+                    """,
                 arguments: [table.name, remote.key]
-            ) ?? base?.hlc ?? 0
+            ) ?? 0
+        let localStamp = queuedStamp > 0 ? queuedStamp : base?.hlc ?? 0
         let conflict = Conflict(
             entityType: table.name,
             key: remote.key,
@@ -116,7 +123,7 @@ struct Reconciler: Sendable {
 
     /// The row's queued change is moot: the node holds what the hub holds.
     private func completeQueued(table: String, key: String, in db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 UPDATE sync_queue SET status = 'completed', error_message = 'already on the hub'
                 WHERE table_name = ? AND record_id = ? AND status = 'pending'

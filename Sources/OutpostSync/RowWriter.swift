@@ -20,7 +20,7 @@ enum RowWriter {
     static func base(table: String, key: String, in db: Database) throws -> Base? {
         guard
             let row = try Row.fetchOne(
-                db,
+                cached: db,
                 sql: "SELECT version, data, hlc, origin FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?",
                 arguments: [table, key]
             )
@@ -36,7 +36,7 @@ enum RowWriter {
 
     /// Records `base` as the hub's state of the row, unless the node already knows a newer one.
     static func setBase(_ base: Base, table: String, key: String, epoch: Int64, in db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO outpost_sync_rows (table_name, record_id, version, data, hlc, origin, seen_epoch)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -74,7 +74,7 @@ enum RowWriter {
         let keyClause = schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
         let name = quoteIdentifier(schema.name)
         guard case .object(let members)? = value else {
-            try db.execute(sql: "DELETE FROM \(name) WHERE \(keyClause)", arguments: StatementArguments(keyValues))
+            try db.run(sql: "DELETE FROM \(name) WHERE \(keyClause)", arguments: StatementArguments(keyValues))
             return
         }
         var columns: [String] = []
@@ -86,14 +86,14 @@ enum RowWriter {
             }
         }
         if !columns.isEmpty {
-            try db.execute(
+            try db.run(
                 sql:
                     "UPDATE \(name) SET \(columns.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: ", ")) WHERE \(keyClause)",
                 arguments: StatementArguments(values + keyValues)
             )
             if db.changesCount > 0 { return }
         } else if try Bool.fetchOne(
-            db,
+            cached: db,
             sql: "SELECT EXISTS (SELECT 1 FROM \(name) WHERE \(keyClause))",
             arguments: StatementArguments(keyValues)
         )
@@ -102,7 +102,7 @@ enum RowWriter {
             return
         }
         let all = schema.primaryKey + columns
-        try db.execute(
+        try db.run(
             sql:
                 "INSERT INTO \(name) (\(all.map(quoteIdentifier).joined(separator: ", "))) VALUES (\(all.map { _ in "?" }.joined(separator: ", ")))",
             arguments: StatementArguments(keyValues + values)
@@ -115,7 +115,7 @@ enum RowWriter {
         let value = try localValue(of: table, key: key, in: db)
         let critical = value?["status"]?.stringValue == "critical"
         let stamp = try Store.freshStamp(in: db)
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO sync_queue (table_name, record_id, operation, priority, hlc)
                 VALUES (?, ?, ?, ?, ?)
@@ -133,7 +133,7 @@ enum RowWriter {
     /// or a conflict waiting for a person.
     static func isDirty(table: String, key: String, in db: Database) throws -> Bool {
         try Bool.fetchOne(
-            db,
+            cached: db,
             sql: """
                 SELECT EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending')
                     OR EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2
@@ -152,7 +152,7 @@ enum RowWriter {
         let keyValues = try Store.keyValues(key, of: table.schema)
         let keyClause = table.schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
         let lastSync = table.schema.columns.contains("last_sync") ? ", last_sync = CURRENT_TIMESTAMP" : ""
-        try db.execute(
+        try db.run(
             sql: "UPDATE \(quoteIdentifier(table.name)) SET sync_status = 'synced'\(lastSync) WHERE \(keyClause)",
             arguments: StatementArguments(keyValues)
         )

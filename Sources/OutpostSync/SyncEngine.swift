@@ -331,11 +331,16 @@ public final class SyncEngine: Sendable {
     public func hasPendingChanges() throws(SyncFailure) -> Bool {
         try guarded {
             try store.read { db in
+                // Each arm matches a partial index; `status IN (…)` over both would scan the
+                // completed entries, every 10 ms in `outpost run`.
                 try Bool.fetchOne(
                     db,
-                    sql: "SELECT EXISTS (SELECT 1 FROM sync_queue WHERE status IN ('pending', 'processing'))"
-                )
-                    ?? false
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM sync_queue WHERE status = 'pending')
+                            OR EXISTS (SELECT 1 FROM sync_queue
+                                       WHERE status IN ('processing', 'conflict') AND status = 'processing')
+                        """
+                ) ?? false
             }
         }
     }
@@ -384,7 +389,13 @@ public final class SyncEngine: Sendable {
     }
 
     static func pendingCount(in db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM sync_queue WHERE status IN ('pending', 'processing')") ?? 0
+        try Int.fetchOne(
+            db,
+            sql: """
+                SELECT (SELECT count(*) FROM sync_queue WHERE status = 'pending')
+                     + (SELECT count(*) FROM sync_queue WHERE status IN ('processing', 'conflict') AND status = 'processing')
+                """
+        ) ?? 0
     }
 
     /// Remote stamps move the node's clock floor forward (capped an hour past the wall clock,

@@ -25,12 +25,16 @@ enum SyncState {
     }
 
     static func value(_ key: Key, in db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT value FROM outpost_sync_state WHERE key = ?", arguments: [key.rawValue])
+        try Int64.fetchOne(
+            cached: db,
+            sql: "SELECT value FROM outpost_sync_state WHERE key = ?",
+            arguments: [key.rawValue]
+        )
             ?? 0
     }
 
     static func set(_ key: Key, to value: Int64, in db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO outpost_sync_state (key, value) VALUES (?, ?)
                 ON CONFLICT (key) DO UPDATE SET value = excluded.value
@@ -41,7 +45,7 @@ enum SyncState {
 
     static func add(_ amount: Int64, to key: Key, in db: Database) throws {
         guard amount != 0 else { return }
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO outpost_sync_state (key, value) VALUES (?, ?)
                 ON CONFLICT (key) DO UPDATE SET value = value + excluded.value
@@ -64,7 +68,7 @@ enum SyncState {
     /// Every counter, by key.
     static func all(in db: Database) throws -> [String: Int64] {
         var values: [String: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM outpost_sync_state") {
+        for row in try Row.fetchAll(cached: db, sql: "SELECT key, value FROM outpost_sync_state") {
             values[row["key"]] = row["value"]
         }
         return values
