@@ -116,7 +116,9 @@ struct HubRoutes: Sendable {
             metrics.pullWaiters.add(1, ordering: .relaxed)
             defer { metrics.pullWaiters.subtract(1, ordering: .relaxed) }
             let deadline = ContinuousClock.now + .milliseconds(wait)
-            while ContinuousClock.now < deadline, !Task.isCancelled {
+            // A hub shutting down answers its long polls at once instead of holding them (and its
+            // shutdown) for up to `wait_ms`.
+            while ContinuousClock.now < deadline, !Task.isCancelled, !Task.isShuttingDownGracefully {
                 let remaining = deadline - ContinuousClock.now
                 await notifier.wait(
                     tenantID: node.tenantID,

@@ -36,10 +36,13 @@ public final class NodeDaemon: Service {
     public var isOnline: Bool { online.withLock { $0 } }
 
     public func run() async throws {
+        // The long poll is not awaited at shutdown: an HTTP request in flight does not end on
+        // cancellation, and a pull interrupted by the exit is rolled back like any crash.
+        let puller = Task { await self.pullLoop() }
+        defer { puller.cancel() }
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await self.pushLoop() }
-                group.addTask { await self.pullLoop() }
                 group.addTask { await self.monitorLoop() }
                 group.addTask { await self.maintenanceLoop() }
                 // The pusher ends only on shutdown, after its batch; then the rest are cancelled.
