@@ -82,6 +82,7 @@ enum StoreSchema {
     ///   (`processing`) keeps its batch, its place in it, the hub version it was based on and, in
     ///   the seed's `data` column, the change exactly as sent, so a batch whose answer was lost is
     ///   sent again unchanged (the hub answers a replay by position).
+    /// - `idx_sync_queue_in_flight`: the batch in flight, found without scanning completed entries.
     /// - `idx_sync_queue_held_row`: "is this row being pushed or held?", asked for every pulled row.
     /// - `outpost_sync_rows`: the node's copy of the last hub state of every row it has synced:
     ///   version, columns (`NULL` for a tombstone), stamp and origin. It is the base of every
@@ -94,6 +95,8 @@ enum StoreSchema {
         ALTER TABLE sync_queue ADD COLUMN base_version INTEGER;
         CREATE INDEX idx_sync_queue_held_row ON sync_queue(table_name, record_id)
             WHERE status IN ('processing', 'conflict');
+        CREATE INDEX idx_sync_queue_in_flight ON sync_queue(batch_id, batch_position)
+            WHERE status = 'processing';
         CREATE TABLE outpost_sync_rows (
             table_name TEXT NOT NULL,
             record_id TEXT NOT NULL,

@@ -32,9 +32,6 @@ public final class NodeDaemon: Service {
         self.logger = logger
     }
 
-    /// Whether the last talk with the hub succeeded.
-    public var isOnline: Bool { online.withLock { $0 } }
-
     public func run() async throws {
         // The long poll is not awaited at shutdown: an HTTP request in flight does not end on
         // cancellation, and a pull interrupted by the exit is rolled back like any crash.

@@ -33,11 +33,9 @@ enum Outbox {
             let batchID = try String.fetchOne(
                 cached: db,
                 sql:
-                    // Both status terms: the first matches the partial index, so this never scans
-                    // the completed entries.
                     """
                     SELECT batch_id FROM sync_queue
-                    WHERE status IN ('processing', 'conflict') AND status = 'processing' AND batch_id IS NOT NULL
+                    WHERE status = 'processing' AND batch_id IS NOT NULL
                     LIMIT 1
                     """
             )
@@ -48,7 +46,7 @@ enum Outbox {
             sql:
                 """
                 SELECT id, priority, data FROM sync_queue
-                WHERE status IN ('processing', 'conflict') AND status = 'processing' AND batch_id = ?
+                WHERE status = 'processing' AND batch_id = ?
                 ORDER BY batch_position
                 """,
             arguments: [batchID]
@@ -76,6 +74,8 @@ enum Outbox {
             var priority: Int
             var hlc: Int64
             var order: Int
+            /// The row, once read for its parents, so it is not read twice.
+            var row: JSONValue?? = nil
         }
         let selected = try Row.fetchAll(
             cached: db,
@@ -108,9 +108,10 @@ enum Outbox {
         while index < candidates.count {
             let candidate = candidates[index]
             index += 1
-            guard let table = tables[candidate.table], !table.parents.isEmpty,
-                let row = try RowWriter.localValue(of: table, key: candidate.key, in: db)
-            else { continue }
+            guard let table = tables[candidate.table], !table.parents.isEmpty else { continue }
+            let read = try RowWriter.localValue(of: table, key: candidate.key, in: db)
+            candidates[index - 1].row = .some(read)
+            guard let row = read else { continue }
             for parent in table.parents where parent.columns.count == 1 {
                 guard let parentKey = row[parent.columns[0]].flatMap(Self.keyText),
                     included.insert("\(parent.table)\u{0}\(parentKey)").inserted,
@@ -149,7 +150,16 @@ enum Outbox {
                 )
                 continue
             }
-            guard let change = try change(for: candidate.key, of: table, hlc: candidate.hlc, ids: &ids, in: db) else {
+            guard
+                let change = try change(
+                    for: candidate.key,
+                    of: table,
+                    row: candidate.row,
+                    hlc: candidate.hlc,
+                    ids: &ids,
+                    in: db
+                )
+            else {
                 try db.run(
                     sql: "UPDATE sync_queue SET status = 'completed', error_message = 'nothing to send' WHERE id = ?",
                     arguments: [candidate.queueID]
@@ -182,12 +192,13 @@ enum Outbox {
     private static func change(
         for key: String,
         of table: SyncedTable,
+        row known: JSONValue??,
         hlc: Int64,
         ids: inout UUIDv7,
         in db: Database
     ) throws -> Change? {
         let base = try RowWriter.base(table: table.name, key: key, in: db)
-        guard let row = try RowWriter.localValue(of: table, key: key, in: db) else {
+        guard let row = try known ?? RowWriter.localValue(of: table, key: key, in: db) else {
             guard let base, base.data != nil else { return nil }
             return Change(
                 id: ids.next(),
@@ -334,7 +345,7 @@ enum Outbox {
             db,
             sql: """
                 SELECT id FROM sync_queue
-                WHERE status IN ('processing', 'conflict') AND status = 'processing' AND batch_id = ?
+                WHERE status = 'processing' AND batch_id = ?
                   AND attempts >= max_attempts
                 """,
             arguments: [batch.id]

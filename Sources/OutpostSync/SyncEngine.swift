@@ -59,11 +59,6 @@ public final class SyncEngine: Sendable {
         )
     }
 
-    /// The current push batch size and smoothed latency, for statistics.
-    public var pacingSnapshot: (batchSize: Int, latencyMilliseconds: Double) {
-        pacing.withLock { ($0.sizer.size, $0.latencyMilliseconds) }
-    }
-
     // MARK: A whole cycle
 
     /// Push everything queued, then pull until caught up, then push what the pull merged.
@@ -122,9 +117,8 @@ public final class SyncEngine: Sendable {
         } catch {
             try noteFailure(error)
             switch error {
-            case .refused(_, let code, let message) where batch.entries.count > 1:
+            case .refused(_, let code, _) where batch.entries.count > 1:
                 logger.info("Hub refused a batch; splitting it", metadata: ["code": "\(code)"])
-                _ = message
                 let half = batch.entries.count / 2
                 for part in [Array(batch.entries[..<half]), Array(batch.entries[half...])] {
                     let rebatched = try guarded {
@@ -331,14 +325,14 @@ public final class SyncEngine: Sendable {
     public func hasPendingChanges() throws(SyncFailure) -> Bool {
         try guarded {
             try store.read { db in
-                // Each arm matches a partial index; `status IN (…)` over both would scan the
-                // completed entries, every 10 ms in `outpost run`.
+                // One arm per partial index (pending, in flight); `status IN (…)` over both would
+                // scan the completed entries, every 10 ms in `outpost run`.
                 try Bool.fetchOne(
                     db,
                     sql: """
                         SELECT EXISTS (SELECT 1 FROM sync_queue WHERE status = 'pending')
                             OR EXISTS (SELECT 1 FROM sync_queue
-                                       WHERE status IN ('processing', 'conflict') AND status = 'processing')
+                                       WHERE status = 'processing')
                         """
                 ) ?? false
             }
@@ -393,7 +387,7 @@ public final class SyncEngine: Sendable {
             db,
             sql: """
                 SELECT (SELECT count(*) FROM sync_queue WHERE status = 'pending')
-                     + (SELECT count(*) FROM sync_queue WHERE status IN ('processing', 'conflict') AND status = 'processing')
+                     + (SELECT count(*) FROM sync_queue WHERE status = 'processing')
                 """
         ) ?? 0
     }

@@ -41,12 +41,4 @@ public enum SyncFailure: Error, Sendable, Equatable, CustomStringConvertible {
             message
         }
     }
-
-    /// Whether waiting and trying again can help.
-    public var isTransient: Bool {
-        switch self {
-        case .unreachable, .rateLimited, .hubFailed, .badAnswer: true
-        case .unauthorized, .resyncRequired, .refused, .store: false
-        }
-    }
 }

@@ -15,16 +15,12 @@ public struct SyncStatistics: Sendable, Equatable, Codable {
     public var bytesSent: Int64
     public var bytesReceived: Int64
     public var bytesToday: Int64
-    public var dailyQuotaBytes: Int64?
     /// Pending changes by priority (10 critical … 1 background).
     public var queueByPriority: [String: Int]
     public var criticalPending: Int
     public var failedChanges: Int
     /// When the last full sync finished (Unix milliseconds), if ever.
     public var lastSyncMilliseconds: Int64?
-    /// The engine's current batch size and smoothed latency (only while an engine runs).
-    public var batchSize: Int?
-    public var latencyMilliseconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case remote, cursor, errors
@@ -36,17 +32,14 @@ public struct SyncStatistics: Sendable, Equatable, Codable {
         case bytesSent = "bytes_sent"
         case bytesReceived = "bytes_received"
         case bytesToday = "bytes_today"
-        case dailyQuotaBytes = "daily_quota_bytes"
         case queueByPriority = "queue_by_priority"
         case criticalPending = "critical_pending"
         case failedChanges = "failed_changes"
         case lastSyncMilliseconds = "last_sync_ms"
-        case batchSize = "batch_size"
-        case latencyMilliseconds = "latency_ms"
     }
 
     /// The statistics of `store`, whose node lives in `home`.
-    public static func load(store: Store, home: String, dailyQuotaBytes: Int64? = nil) throws(OutpostError)
+    public static func load(store: Store, home: String) throws(OutpostError)
         -> SyncStatistics
     {
         let remote = (try? RemoteConfiguration.load(home: home)) ?? nil
@@ -75,7 +68,6 @@ public struct SyncStatistics: Sendable, Equatable, Codable {
                 bytesSent: counter(.bytesSent),
                 bytesReceived: counter(.bytesReceived),
                 bytesToday: today,
-                dailyQuotaBytes: dailyQuotaBytes,
                 queueByPriority: byPriority,
                 criticalPending: byPriority["10"] ?? 0,
                 failedChanges: failed,

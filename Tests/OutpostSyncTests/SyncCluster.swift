@@ -93,24 +93,7 @@ final class TestNode: @unchecked Sendable {
         try store.write { db in try db.execute(sql: sql, arguments: arguments) }
     }
 
-    /// Every synced table's rows, synced columns only, in key order: what must be equal on
-    /// every node after everyone synced.
-    func syncedContents() throws -> [String: [String]] {
-        try store.read { db in
-            var contents: [String: [String]] = [:]
-            for table in try Store.trackedTables(in: db) {
-                let schema = try TableSchema.require(table.name, in: db)
-                let columns = schema.columns.filter { !table.localColumns.contains($0) }
-                let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
-                let order = schema.primaryKey.map { "\"\($0)\"" }.joined(separator: ", ")
-                contents[table.name] = try Row.fetchAll(
-                    db,
-                    sql: "SELECT \(list) FROM \"\(schema.name)\" ORDER BY \(order)"
-                ).map(\.description)
-            }
-            return contents
-        }
-    }
+    func syncedContents() throws -> [String: [String]] { try store.syncedContents() }
 
     func queueCount(status: String) throws -> Int {
         try store.read { db in

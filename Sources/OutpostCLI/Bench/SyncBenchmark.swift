@@ -71,29 +71,8 @@ struct SyncBenchmark {
         """
 
     func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
-        var logger = Logger(label: "outpost.bench")
         // Stopping the hub cancels the nodes' long polls, which it would log as failures.
-        logger.logLevel = .critical
-        let (storage, services) = try database.open(logger: logger)
-        let (ports, portSink) = AsyncStream<Int>.makeStream()
-        var configuration = HubConfiguration()
-        configuration.port = 0
-        configuration.requestsPerSecond = 1_000_000
-        configuration.requestBurst = 1_000_000
-        let app = buildHubApplication(
-            configuration: configuration,
-            storage: storage,
-            services: services,
-            logger: logger,
-            onServerRunning: { port in portSink.yield(port) }
-        )
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
-            try await HubDatabase.ping(storage, within: .seconds(10))
-            try await storage.migrate()
-            var portIterator = ports.makeAsyncIterator()
-            guard let port = await portIterator.next() else { throw OutpostError(.storage, "The hub did not start.") }
+        try await BenchHub.with(database: database, logLevel: .critical) { storage, port in
             progress("machine: \(MachineDescription.current); database \(database)")
             return try await measure(storage: storage, url: "http://127.0.0.1:\(port)", progress: progress)
         }

@@ -165,21 +165,7 @@ private struct DemoNode {
         try store.read { db in try String.fetchAll(db, sql: sql) }.joined(separator: "; ")
     }
 
-    /// Synced columns of every synced table, for comparing nodes.
-    func syncedContents() throws -> [String: [String]] {
-        try store.read { db in
-            var contents: [String: [String]] = [:]
-            for table in try Store.trackedTables(in: db) {
-                let schema = try TableSchema.require(table.name, in: db)
-                let columns = schema.columns.filter { !table.localColumns.contains($0) }.map { "\"\($0)\"" }
-                contents[table.name] = try Row.fetchAll(
-                    db,
-                    sql: "SELECT \(columns.joined(separator: ", ")) FROM \"\(schema.name)\" ORDER BY 1"
-                ).map(\.description)
-            }
-            return contents
-        }
-    }
+    func syncedContents() throws -> [String: [String]] { try store.syncedContents() }
 }
 
 /// The demo's hub: this same executable running `hub serve` on a free port.
