@@ -8,18 +8,18 @@ import Synchronization
 ///
 /// Three loops: the pusher sends queued changes as soon as they appear (it checks the queue
 /// every ``pollInterval``); the puller long-polls the hub, so a change on another node arrives
-/// within tens of milliseconds; the link monitor probes the hub's health and keeps the online
-/// state and latency. Failures back off exponentially with jitter (`Retry-After` on 429).
-/// Maintenance runs every ``maintenanceInterval``. On SIGTERM/SIGINT the pusher finishes the
-/// batch in flight and the daemon stops.
+/// within tens of milliseconds; the link monitor probes the hub's health (``LinkMonitor``).
+/// While the link is down, pusher and puller stand still and the monitor probes, quickly at
+/// first, so sync resumes within a fraction of a second of the hub coming back. Other failures
+/// back off exponentially with jitter (`Retry-After` on 429). Maintenance runs every
+/// ``maintenanceInterval``. On SIGTERM/SIGINT the pusher finishes the batch in flight and the
+/// daemon stops.
 public final class NodeDaemon: Service {
     public let engine: SyncEngine
     public let pollInterval: Duration
     public let longPoll: Duration = .seconds(25)
-    public let probeInterval: Duration = .seconds(10)
     public let maintenanceInterval: Duration = .seconds(300)
     let logger: Logger
-    private let online = Mutex(true)
     private let stopping = Mutex(false)
 
     public init(
@@ -56,13 +56,12 @@ public final class NodeDaemon: Service {
         var random = SystemRandomNumberGenerator()
         while !stopping.withLock({ $0 }) {
             do {
-                if try engine.hasPendingChanges() {
+                if engine.link.isOnline, try engine.hasPendingChanges() {
                     let report = try await engine.push()
                     if report.pushed + report.failed > 0 {
                         logger.info("Pushed", metadata: ["changes": "\(report.pushed)", "failed": "\(report.failed)"])
                     }
                     backoff.reset()
-                    online.withLock { $0 = true }
                 }
                 try? await Task.sleep(for: pollInterval)
             } catch {
@@ -75,13 +74,16 @@ public final class NodeDaemon: Service {
         var backoff = Backoff()
         var random = SystemRandomNumberGenerator()
         while !Task.isCancelled {
+            guard engine.link.isOnline else {
+                try? await Task.sleep(for: pollInterval)
+                continue
+            }
             do {
                 let report = try await engine.pull(waitMilliseconds: Int(longPoll.seconds * 1000))
                 if report.pulled > 0 {
                     logger.info("Pulled", metadata: ["rows": "\(report.pulled)", "merged": "\(report.merged)"])
                 }
                 backoff.reset()
-                online.withLock { $0 = true }
             } catch {
                 if Task.isCancelled { return }
                 try? await Task.sleep(for: pause(after: error, backoff: &backoff, random: &random))
@@ -91,14 +93,20 @@ public final class NodeDaemon: Service {
 
     private func monitorLoop() async {
         while !Task.isCancelled {
+            let wasOnline = engine.link.isOnline
             do {
                 _ = try await engine.probe()
-                online.withLock { $0 = true }
+                if !wasOnline { logger.notice("Hub reachable again; sync resumes") }
             } catch {
-                if online.withLock({ $0 }) { logger.warning("Hub unreachable", metadata: ["reason": "\(error)"]) }
-                online.withLock { $0 = false }
+                if wasOnline { logger.warning("Hub unreachable", metadata: ["reason": "\(error)"]) }
             }
-            try? await Task.sleep(for: probeInterval)
+            // Sleep until the next probe is due, or at once when a sync exchange finds the
+            // link gone (the loops then wait for this monitor to see it back).
+            let deadline = ContinuousClock.now + engine.link.nextProbe
+            let onlineNow = engine.link.isOnline
+            while !Task.isCancelled, ContinuousClock.now < deadline, engine.link.isOnline == onlineNow {
+                try? await Task.sleep(for: min(.milliseconds(50), deadline - ContinuousClock.now))
+            }
         }
     }
 
@@ -120,9 +128,6 @@ public final class NodeDaemon: Service {
     {
         if case SyncFailure.rateLimited(let seconds, _) = error {
             return .milliseconds(Int64(seconds * 1000))
-        }
-        if case SyncFailure.unreachable = error {
-            online.withLock { $0 = false }
         }
         let wait = backoff.next(using: &random)
         logger.warning(

@@ -29,8 +29,7 @@ public final class SyncEngine: Sendable {
     struct Pacing {
         var sizer: BatchSizer
         var limiter: BandwidthLimiter?
-        /// Smoothed round-trip time of pushes and probes, in milliseconds.
-        var latencyMilliseconds: Double = 0
+        var link = LinkMonitor()
     }
 
     public init(
@@ -171,10 +170,9 @@ public final class SyncEngine: Sendable {
                     bytesPerChange: Double(exchange.bytesSent + exchange.bytesReceived) / Double(batch.entries.count)
                 )
             }
-            let milliseconds = exchange.elapsed.seconds * 1000
-            pacing.latencyMilliseconds =
-                pacing.latencyMilliseconds == 0 ? milliseconds : pacing.latencyMilliseconds * 0.8 + milliseconds * 0.2
+            pacing.link.succeeded(elapsed: exchange.elapsed)
         }
+        let (batchSize, latency) = pacing.withLock { ($0.sizer.size, $0.link.latency ?? exchange.elapsed) }
         let tally = try guarded {
             try store.writeApplyingRemote { db in
                 let tally = try Outbox.record(
@@ -194,6 +192,8 @@ public final class SyncEngine: Sendable {
                     today: Self.today(),
                     in: db
                 )
+                try SyncState.set(.batchSize, to: Int64(batchSize), in: db)
+                try SyncState.set(.latencyMicroseconds, to: Int64(latency.seconds * 1_000_000), in: db)
                 return tally
             }
         }
@@ -242,6 +242,7 @@ public final class SyncEngine: Sendable {
                 try noteFailure(error)
                 throw error
             }
+            pacing.withLock { $0.link.succeeded(elapsed: wait > 0 ? nil : exchange.elapsed) }
             wait = 0
             let page = exchange.value
             let tally = try guarded {
@@ -310,16 +311,24 @@ public final class SyncEngine: Sendable {
 
     // MARK: Link
 
-    /// Probes the hub's health endpoint; updates the smoothed latency.
+    /// Probes the hub's health endpoint; updates the link's state and smoothed latency.
     public func probe() async throws(SyncFailure) -> Duration {
-        let elapsed = try await client.probe()
-        pacing.withLock { pacing in
-            let milliseconds = elapsed.seconds * 1000
-            pacing.latencyMilliseconds =
-                pacing.latencyMilliseconds == 0 ? milliseconds : pacing.latencyMilliseconds * 0.8 + milliseconds * 0.2
+        let elapsed: Duration
+        do {
+            elapsed = try await client.probe()
+        } catch {
+            pacing.withLock { $0.link.failed() }
+            throw error
         }
+        pacing.withLock { $0.link.succeeded(elapsed: elapsed) }
         return elapsed
     }
+
+    /// The link as the engine last saw it.
+    public var link: LinkMonitor { pacing.withLock { $0.link } }
+
+    /// Changes the next push batch may carry, as sized from the link.
+    public var batchSize: Int { pacing.withLock { $0.sizer.size } }
 
     /// Whether anything waits to be pushed (one index probe).
     public func hasPendingChanges() throws(SyncFailure) -> Bool {
@@ -367,7 +376,10 @@ public final class SyncEngine: Sendable {
     }
 
     private func noteFailure(_ failure: SyncFailure) throws(SyncFailure) {
-        pacing.withLock { $0.sizer.failed() }
+        pacing.withLock { pacing in
+            pacing.sizer.failed()
+            if case .unreachable = failure { pacing.link.failed() }
+        }
         try guarded { try store.write { db in try SyncState.add(1, to: .errors, in: db) } }
     }
 

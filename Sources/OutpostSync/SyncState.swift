@@ -22,6 +22,10 @@ enum SyncState {
         case bytesToday = "bytes_today"
         case day
         case lastSyncMilliseconds = "last_sync_ms"
+        /// The link's smoothed round-trip time at the last push, in microseconds.
+        case latencyMicroseconds = "latency_us"
+        /// The batch size the pacing chose at the last push.
+        case batchSize = "batch_size"
     }
 
     static func value(_ key: Key, in db: Database) throws -> Int64 {

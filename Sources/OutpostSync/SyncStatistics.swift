@@ -21,6 +21,17 @@ public struct SyncStatistics: Sendable, Equatable, Codable {
     public var failedChanges: Int
     /// When the last full sync finished (Unix milliseconds), if ever.
     public var lastSyncMilliseconds: Int64?
+    /// The link's smoothed round-trip time, in milliseconds (live in `outpost run`, else as of
+    /// the last push).
+    public var latencyMilliseconds: Double?
+    /// The push batch size the pacing chose (live in `outpost run`, else as of the last push).
+    public var batchSize: Int?
+    /// Whether the hub answers; known only while the daemon runs.
+    public var online: Bool?
+    /// How often the daemon probes the hub now, in seconds (shorter while the hub is away).
+    public var probeIntervalSeconds: Double?
+    /// The daily byte quota in force, if the running engine has one.
+    public var dailyQuotaBytes: Int64?
 
     enum CodingKeys: String, CodingKey {
         case remote, cursor, errors
@@ -36,6 +47,11 @@ public struct SyncStatistics: Sendable, Equatable, Codable {
         case criticalPending = "critical_pending"
         case failedChanges = "failed_changes"
         case lastSyncMilliseconds = "last_sync_ms"
+        case latencyMilliseconds = "network_latency_ms"
+        case batchSize = "current_batch_size"
+        case online
+        case probeIntervalSeconds = "probe_interval_seconds"
+        case dailyQuotaBytes = "daily_quota_bytes"
     }
 
     /// The statistics of `store`, whose node lives in `home`.
@@ -71,8 +87,22 @@ public struct SyncStatistics: Sendable, Equatable, Codable {
                 queueByPriority: byPriority,
                 criticalPending: byPriority["10"] ?? 0,
                 failedChanges: failed,
-                lastSyncMilliseconds: counters[SyncState.Key.lastSyncMilliseconds.rawValue]
+                lastSyncMilliseconds: counters[SyncState.Key.lastSyncMilliseconds.rawValue],
+                latencyMilliseconds: counters[SyncState.Key.latencyMicroseconds.rawValue].map { Double($0) / 1000 },
+                batchSize: counters[SyncState.Key.batchSize.rawValue].map { Int($0) }
             )
         }
+    }
+
+    /// The statistics of a running engine: the store's, with the live link and pacing.
+    public static func load(engine: SyncEngine, home: String) throws(OutpostError) -> SyncStatistics {
+        var statistics = try load(store: engine.store, home: home)
+        let link = engine.link
+        statistics.latencyMilliseconds = link.latency.map { $0.seconds * 1000 } ?? statistics.latencyMilliseconds
+        statistics.batchSize = engine.batchSize
+        statistics.online = link.isOnline
+        statistics.probeIntervalSeconds = link.nextProbe.seconds
+        statistics.dailyQuotaBytes = engine.configuration.dailyQuotaBytes
+        return statistics
     }
 }

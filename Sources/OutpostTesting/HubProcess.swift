@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 
-/// `outpost hub serve` running as a real process on 127.0.0.1, on a port it picks.
+/// `outpost hub serve` (or another serving `outpost` command) running as a real process on
+/// 127.0.0.1, on a port it picks.
 ///
 /// ```swift
 /// let hub = try HubProcess.start(arguments: ["--home", folder.path])
@@ -30,9 +31,21 @@ public final class HubProcess: Sendable {
     ///
     /// - Throws: when it exits or does not listen within `timeout`, with what it printed.
     public static func start(arguments: [String], timeout: Duration = .seconds(30)) throws -> HubProcess {
+        try launch(
+            ["hub", "serve", "--port", "0"] + arguments,
+            readyMarker: "listening on http://127.0.0.1:",
+            timeout: timeout
+        )
+    }
+
+    /// Starts any long-running `outpost` command (a node's `run --metrics 127.0.0.1:0` too) and
+    /// waits until it prints `readyMarker` followed by the port it listens on.
+    public static func launch(_ arguments: [String], readyMarker: String, timeout: Duration = .seconds(30)) throws
+        -> HubProcess
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: OutpostExecutable.path)
-        process.arguments = ["hub", "serve", "--port", "0"] + arguments
+        process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -50,7 +63,7 @@ public final class HubProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let text = output.text.withLock { $0 }
-            if let range = text.range(of: "listening on http://127.0.0.1:") {
+            if let range = text.range(of: readyMarker) {
                 let digits = text[range.upperBound...].prefix { $0.isNumber }
                 if let port = Int(digits) { return HubProcess(process: process, port: port, output: output) }
             }
@@ -58,10 +71,12 @@ public final class HubProcess: Sendable {
             Thread.sleep(forTimeInterval: 0.02)
         }
         process.terminate()
-        throw HubProcessError(message: "The hub did not start: \(output.text.withLock { $0 })")
+        throw HubProcessError(
+            message: "outpost \(arguments.joined(separator: " ")) did not start: \(output.text.withLock { $0 })"
+        )
     }
 
-    /// What the hub printed so far.
+    /// What the process printed so far.
     public var log: String { output.text.withLock { $0 } }
 
     /// Sends SIGTERM and waits for the exit; returns the exit status.

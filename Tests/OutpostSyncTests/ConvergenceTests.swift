@@ -112,9 +112,12 @@ struct ConvergenceTests {
         #expect(try b.store.conflicts().isEmpty)
     }
 
-    @Test("hub down: the queue grows and sync fails; hub back: it drains with nothing lost")
-    func hubDownAndBack() async throws {
-        let cluster = try SyncCluster(.sqlite, nodes: 2)
+    @Test(
+        "hub down: the queue grows and sync fails; hub back: it drains with nothing lost",
+        arguments: SyncBackend.allCases
+    )
+    func hubDownAndBack(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         cluster.stopHub()
         for index in 0..<50 {
@@ -135,9 +138,12 @@ struct ConvergenceTests {
         #expect(try a.queueCount(status: "pending") == 0)
     }
 
-    @Test("a change the hub refuses is parked as failed with the hub's reason; the rest sync")
-    func poisonChangeIsParked() async throws {
-        let cluster = try SyncCluster(.sqlite, nodes: 2)
+    @Test(
+        "a change the hub refuses is parked as failed with the hub's reason; the rest sync",
+        arguments: SyncBackend.allCases
+    )
+    func poisonChangeIsParked(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         for index in 0..<20 {
             try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'ok', 'sensor')", ["s\(index)"])
@@ -162,9 +168,9 @@ struct ConvergenceTests {
         #expect(try await a.sync().pushed == 1)
     }
 
-    @Test("parents go before the rows that reference them, whatever their priority")
-    func dependencyOrder() async throws {
-        let cluster = try SyncCluster(.sqlite, nodes: 1)
+    @Test("parents go before the rows that reference them, whatever their priority", arguments: SyncBackend.allCases)
+    func dependencyOrder(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 1)
         let a = cluster.nodes[0]
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('ag', 'Agent', 'x')")
         try a.execute("INSERT INTO workflows (id, name, agent_id) VALUES ('wf', 'Flow', 'ag')")
@@ -178,9 +184,9 @@ struct ConvergenceTests {
         #expect(agent < workflow && workflow < execution)
     }
 
-    @Test("critical changes go first")
-    func criticalFirst() async throws {
-        let cluster = try SyncCluster(.sqlite, nodes: 1)
+    @Test("critical changes go first", arguments: SyncBackend.allCases)
+    func criticalFirst(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 1)
         let a = cluster.nodes[0]
         for index in 0..<300 {
             try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'n', 'x')", ["n\(index)"])

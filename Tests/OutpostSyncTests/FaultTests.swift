@@ -10,9 +10,12 @@ import Testing
 /// Lost answers, killed nodes, a capped link: the queue loses nothing and applies nothing twice.
 @Suite("Sync: faults", .serialized)
 struct FaultTests {
-    @Test("an answer lost after the hub committed: the batch is sent again and applied exactly once")
-    func lostAnswerAppliesOnce() async throws {
-        let cluster = try SyncCluster(.sqlite, nodes: 2)
+    @Test(
+        "an answer lost after the hub committed: the batch is sent again and applied exactly once",
+        arguments: SyncBackend.allCases
+    )
+    func lostAnswerAppliesOnce(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let proxy = try LoopbackProxy(upstreamPort: try #require(cluster.hub).port)
         defer { proxy.close() }
@@ -40,9 +43,9 @@ struct FaultTests {
         #expect(rows.first { $0.key == "a0" }?.version == 2, "the insert once, the rename once")
     }
 
-    @Test("a node killed with SIGKILL mid-push loses nothing and duplicates nothing")
-    func killedMidPush() async throws {
-        let cluster = try SyncCluster(.sqlite, nodes: 2)
+    @Test("a node killed with SIGKILL mid-push loses nothing and duplicates nothing", arguments: SyncBackend.allCases)
+    func killedMidPush(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let count = 12_000
         try a.store.write { db in
@@ -90,9 +93,9 @@ struct FaultTests {
         #expect(versions == [1: count + 1], "every row once, at version 1: nothing applied twice")
     }
 
-    @Test("outpost sync exits non-zero when the hub is away, and the queue stays")
-    func syncCommandWithoutHub() async throws {
-        let cluster = try SyncCluster(.sqlite, nodes: 1)
+    @Test("outpost sync exits non-zero when the hub is away, and the queue stays", arguments: SyncBackend.allCases)
+    func syncCommandWithoutHub(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 1)
         let a = cluster.nodes[0]
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('a1', 'n', 'x')")
         cluster.stopHub()

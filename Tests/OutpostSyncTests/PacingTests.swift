@@ -50,6 +50,26 @@ struct PacingTests {
         #expect(backoff.next(using: &random) <= .milliseconds(100))
     }
 
+    @Test("the link monitor probes quickly while the hub is away, backing off to the online interval")
+    func linkMonitor() {
+        var link = LinkMonitor(onlineInterval: .seconds(10), offlineInterval: .milliseconds(250))
+        #expect(link.isOnline && link.nextProbe == .seconds(10))
+        link.succeeded(elapsed: .milliseconds(10))
+        link.succeeded(elapsed: .milliseconds(20))
+        #expect(link.latency == .milliseconds(12), "smoothed: 10 ms, then a fifth of the way to 20 ms")
+        link.succeeded(elapsed: nil)
+        #expect(link.latency == .milliseconds(12), "a long poll says nothing about the latency")
+        link.failed()
+        #expect(!link.isOnline && link.nextProbe == .milliseconds(250))
+        link.failed()
+        link.failed()
+        #expect(link.nextProbe == .seconds(1))
+        for _ in 0..<10 { link.failed() }
+        #expect(link.nextProbe == .seconds(10), "an outage ends up probed at the online pace")
+        link.succeeded(elapsed: .milliseconds(12))
+        #expect(link.isOnline && link.failures == 0 && link.nextProbe == .seconds(10))
+    }
+
     @Test("a bandwidth cap holds within 10% over a 10 s transfer")
     func capHolds() async throws {
         let cluster = try SyncCluster(.sqlite, nodes: 1)
@@ -80,9 +100,9 @@ struct PacingTests {
         #expect(abs(rate - cap) / cap <= 0.10, "measured \(Int(rate)) B/s against a cap of \(Int(cap)) B/s")
     }
 
-    @Test("under a cap, a critical change overtakes a backlog of ordinary ones")
-    func criticalOvertakesBacklog() async throws {
-        let cluster = try SyncCluster(.sqlite, nodes: 2)
+    @Test("under a cap, a critical change overtakes a backlog of ordinary ones", arguments: SyncBackend.allCases)
+    func criticalOvertakesBacklog(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         a.configuration.bandwidthBytesPerSecond = 4_000
         try a.connect(to: try #require(cluster.hub).url)

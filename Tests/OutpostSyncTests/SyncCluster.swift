@@ -145,9 +145,10 @@ final class SyncCluster: @unchecked Sendable {
         hub = nil
     }
 
-    /// Starts the hub again on the same data (on a new port, which every node is told).
-    func startHub() throws {
-        let hub = try HubProcess.start(arguments: hubArguments)
+    /// Starts the hub again on the same data: on `port` (as a hub that comes back where it
+    /// was), else on a new port, which every node is told.
+    func startHub(port: Int? = nil) throws {
+        let hub = try HubProcess.start(arguments: hubArguments + (port.map { ["--port", "\($0)"] } ?? []))
         self.hub = hub
         for node in nodes { try node.connect(to: hub.url) }
     }

@@ -11,7 +11,9 @@ struct StatusCommand: ParsableCommand {
         discussion: """
             The sync part is the seed's get_sync_statistics: changes pushed, rows pulled,
             conflicts merged and parked, failed changes, bytes (today and in total), pending
-            changes by priority, the hub and when the node last synced.
+            changes by priority, the hub, when the node last synced, and the link's round trip
+            and batch size as of the last push. A running `outpost run --metrics` serves the
+            same figures, live, for Prometheus.
 
             Example:
               outpost status
@@ -61,6 +63,12 @@ struct StatusCommand: ParsableCommand {
                 "\(sync.bytesSent) B sent, \(sync.bytesReceived) B received, \(sync.bytesToday) B today"
             ),
             ("critical pending", "\(sync.criticalPending)"),
+            (
+                "link at last push",
+                sync.latencyMilliseconds.map { String(format: "%.1f ms round trip", $0) }.map {
+                    "\($0), batches of \(sync.batchSize ?? 0)"
+                } ?? "not measured yet"
+            ),
         ])
     }
 

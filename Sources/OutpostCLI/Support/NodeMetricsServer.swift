@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import OutpostSync
+
+/// `outpost run --metrics HOST:PORT`: the node's statistics for Prometheus at `/metrics`, and
+/// `/health`, served beside the daemon (the same service group, so SIGTERM stops both).
+enum NodeMetricsServer {
+    static func application(address: ListenAddress, engine: SyncEngine, home: String, logger: Logger)
+        -> some ApplicationProtocol
+    {
+        let router = Router()
+        router.get("/metrics") { _, _ in
+            let text: String
+            do {
+                text = try SyncStatistics.load(engine: engine, home: home).prometheusText()
+            } catch {
+                return Response(
+                    status: .serviceUnavailable,
+                    body: .init(byteBuffer: ByteBuffer(string: "The node's store could not be read: \(error)\n"))
+                )
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: text))
+            )
+        }
+        router.get("/health") { _, _ in "ok\n" }
+        let host = address.host
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "outpost-node"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? address.port
+                FileHandle.standardOutput.write(Data("metrics on http://\(host):\(port)/metrics\n".utf8))
+            },
+            logger: logger
+        )
+    }
+}
+
+/// A `HOST:PORT` (or just `PORT`, on 127.0.0.1) to listen on.
+struct ListenAddress: ExpressibleByArgument {
+    var host: String
+    var port: Int
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
+        switch parts.count {
+        case 1:
+            host = "127.0.0.1"
+        case 2 where !parts[0].isEmpty:
+            host = String(parts[0])
+        default:
+            return nil
+        }
+        guard let port = Int(parts.last!), (0...65_535).contains(port) else { return nil }
+        self.port = port
+    }
+}
