@@ -35,6 +35,8 @@ final class TestNode: @unchecked Sendable {
     let home: String
     let store: Store
     let token: String
+    /// The node's id on the hub.
+    var hubID = ""
     let rules: RulesConfiguration
     var configuration: SyncConfiguration
     private(set) var engine: SyncEngine
@@ -105,6 +107,7 @@ final class TestNode: @unchecked Sendable {
 /// A live hub process (SQLite or PostgreSQL) with a fresh tenant, and nodes registered on it.
 final class SyncCluster: @unchecked Sendable {
     let folder: TemporaryDirectory
+    let backend: SyncBackend
     let hubArguments: [String]
     let tenant: String
     private(set) var hub: HubProcess?
@@ -112,6 +115,7 @@ final class SyncCluster: @unchecked Sendable {
 
     init(_ backend: SyncBackend, nodes count: Int, rules: RulesConfiguration = .defaults) throws {
         folder = try TemporaryDirectory(prefix: "outpost-sync")
+        self.backend = backend
         hubArguments = try backend.hubArguments(folder: folder)
         var ids = UUIDv7()
         tenant = "sync" + ids.next().replacingOccurrences(of: "-", with: "")
@@ -129,13 +133,15 @@ final class SyncCluster: @unchecked Sendable {
         let added = try Self.outpost(
             ["hub", "node", "add", "--tenant", tenant, "--name", name, "--json"] + hubArguments
         )
-        let token = try #require(try JSONValue(parsing: added)["token"]?.stringValue)
+        let answer = try JSONValue(parsing: added)
+        let token = try #require(answer["token"]?.stringValue)
         let node = try TestNode(
             home: folder.appending(name),
             token: token,
             hubURL: hub?.url ?? "http://127.0.0.1:9",
             rules: rules
         )
+        node.hubID = try #require(answer["id"]?.stringValue)
         nodes.append(node)
         return node
     }
@@ -151,6 +157,26 @@ final class SyncCluster: @unchecked Sendable {
         let hub = try HubProcess.start(arguments: hubArguments + (port.map { ["--port", "\($0)"] } ?? []))
         self.hub = hub
         for node in nodes { try node.connect(to: hub.url) }
+    }
+
+    /// Makes the hub believe `node` was last seen `days` ago (as after a long time offline),
+    /// writing to the hub's database beside the running hub.
+    func age(_ node: TestNode, days: Int) throws {
+        let sql = { (ago: String) in
+            "UPDATE outpost_nodes SET last_seen_at = \(ago), created_at = \(ago) WHERE id = '\(node.hubID)'"
+        }
+        switch backend {
+        case .sqlite:
+            let hub = try DatabaseQueue(path: folder.appending("hub") + "/hub.sqlite")
+            try hub.write { db in try db.execute(sql: sql("datetime('now', '-\(days) days')")) }
+        case .postgres:
+            let url = try #require(hubArguments.last)
+            let result = try runProgram(
+                "/usr/bin/psql",
+                [url, "-v", "ON_ERROR_STOP=1", "-c", sql("now() - interval '\(days) days'")]
+            )
+            try #require(result.status == 0, "psql: \(result)")
+        }
     }
 
     /// Everyone syncs, twice round, so merges pushed in the first round reach everyone.

@@ -18,8 +18,41 @@ struct HubCommand: AsyncParsableCommand {
               outpost hub node add --tenant acme --name line-1      # prints the node's token once
               outpost hub serve --port 8080
             """,
-        subcommands: [Serve.self, TenantCommand.self, NodeCommand.self]
+        subcommands: [Serve.self, TenantCommand.self, NodeCommand.self, CollectGarbage.self]
     )
+
+    struct CollectGarbage: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gc",
+            abstract: "Collect garbage now: passed tombstones and old batch answers.",
+            discussion: """
+                A running hub does this every ten minutes. A tombstone goes once every live node
+                has pulled past it, or once it is older than the lease; a node offline for longer
+                than the lease must then re-sync in full (it does so by itself, keeping its own
+                unsynced writes). Use the same --lease-days as `hub serve`.
+
+                Example:
+                  outpost hub gc --lease-days 30 --json
+                """
+        )
+        @OptionGroup var hub: HubOptions
+        @Option(help: "Days a node may stay offline before it must resync.") var leaseDays = 30
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard leaseDays >= 1 else { throw ValidationError("--lease-days must be at least 1.") }
+        }
+
+        func run() async throws {
+            let lease = Duration.seconds(leaseDays * 24 * 3600)
+            let report = try await hub.withStorage { try await $0.collectGarbage(lease: lease, now: Date()) }
+            if output.json {
+                Output.json(report)
+            } else {
+                print("Collected \(report.tombstones) tombstone(s) and \(report.batches) old batch answer(s).")
+            }
+        }
+    }
 
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+import OutpostCore
+import OutpostStore
+import OutpostSync
+import OutpostTesting
+import Testing
+
+/// A node away for longer than the hub's offline lease: the hub has collected history it never
+/// saw, so it must re-sync in full — and keep its own unsynced writes.
+@Suite("Sync: re-sync after the lease", .serialized)
+struct ResyncTests {
+    @Test(
+        "a node behind collected tombstones re-syncs: deletes it missed land, its offline writes go up",
+        arguments: SyncBackend.allCases
+    )
+    func resyncAfterLease(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        for key in ["r1", "r2", "r3"] {
+            try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'shared', 'x')", [key])
+        }
+        try await cluster.syncAll()
+
+        // B goes away with unsynced work: an edit of a shared row and a new row.
+        try b.execute("UPDATE agents SET name = 'edited on B' WHERE id = 'r3'")
+        try b.execute("INSERT INTO agents (id, name, type) VALUES ('b1', 'made offline', 'x')")
+        // Meanwhile A deletes one row and edits another, and catches up.
+        try a.execute("DELETE FROM agents WHERE id = 'r1'")
+        try a.execute("UPDATE agents SET name = 'edited on A' WHERE id = 'r2'")
+        try await a.sync()
+        try await a.sync()
+
+        // Forty days later the hub collects the tombstone B never saw.
+        try cluster.age(b, days: 40)
+        let collected = try SyncCluster.outpost(["hub", "gc", "--json"] + cluster.hubArguments)
+        #expect(try JSONValue(parsing: collected)["tombstones"] == .integer(1))
+
+        let report = try await b.sync()
+        #expect(report.resynced, "the hub must ask B for a full re-sync")
+        #expect(report.pushed == 2, "B's offline edit and insert still go up")
+        let names = try b.store.read { db in
+            try Dictionary(
+                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, name FROM agents").map {
+                    ($0["id"] as String, $0["name"] as String)
+                }
+            )
+        }
+        #expect(names == ["r2": "edited on A", "r3": "edited on B", "b1": "made offline"])
+        try await a.sync()
+        #expect(try a.syncedContents() == b.syncedContents())
+
+        // The re-sync is finished: the next sync is an ordinary one.
+        #expect(try await b.sync().resynced == false)
+    }
+}
