@@ -14,8 +14,8 @@ import OutpostSync
 /// Each figure comes with a baseline measured in the same run:
 /// - push: N captured rows pushed by the engine until all are acknowledged, against the same
 ///   rows pre-encoded and pushed straight through the transport (no store reads or writes);
-/// - initial pull: a fresh node (`outpost sync` as a child process, whose peak RSS is the memory
-///   figure) pulls the N rows, against pulling and decoding the same pages without storing them;
+/// - initial pull: a fresh node (`outpost sync` as a child process, whose own peak RSS, VmHWM,
+///   is the memory figure) pulls the N rows, against pulling and decoding the same pages without storing them;
 /// - bytes per two-field update (batches of ≥ 100), against the row as full JSON;
 /// - A→B latency with `outpost run` on both nodes, against the hub's own push round trip.
 struct SyncBenchmark {
@@ -152,10 +152,12 @@ struct SyncBenchmark {
 
         // 2. Initial pull into a fresh node, as its own process.
         start = ContinuousClock.now
-        let child = try runChild(["sync", "--home", bHome])
+        let child = try runChild(["sync", "--home", bHome, "--json"])
         let pullSeconds = (ContinuousClock.now - start).seconds
-        guard child.status == 0 else { throw OutpostError(.storage, "outpost sync on node B failed: \(child.output)") }
-        let peak = Self.childrenPeakMegabytes()
+        guard child.status == 0,
+            case .integer(let peakBytes)? = try? JSONValue(parsing: child.output)["peak_memory_bytes"]
+        else { throw OutpostError(.storage, "outpost sync on node B failed: \(child.output)") }
+        let peak = Double(peakBytes) / 1_048_576
         progress(
             "pull: \(rows) rows into a fresh node in \(String(format: "%.2f", pullSeconds)) s, peak \(String(format: "%.1f", peak)) MB"
         )
@@ -315,23 +317,23 @@ struct SyncBenchmark {
         return process
     }
 
+    /// Runs `outpost ARGUMENTS` to the end; its standard output, or on failure what it printed
+    /// on standard error too.
     private func runChild(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         process.arguments = arguments
         let pipe = Pipe()
+        let errors = folder + "/child-stderr.txt"
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
         process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardError = FileHandle(forWritingAtPath: errors)
         try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
-
-    /// The largest resident set of any finished child process, in MB.
-    private static func childrenPeakMegabytes() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        return Double(usage.ru_maxrss) / 1024
+        guard process.terminationStatus == 0 else {
+            return (process.terminationStatus, output + ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""))
+        }
+        return (0, output)
     }
 }

@@ -36,8 +36,9 @@ struct SyncCommand: AsyncParsableCommand {
         }
         bar.finish()
         withExtendedLifetime(lock) {}
+        let peakMemory = ProcessMemory.peakResidentBytes()
         if output.json {
-            Output.json(report)
+            Output.json(SyncCommandSummary(report: report, peakMemoryBytes: peakMemory))
             return
         }
         var line = "synced: pushed \(report.pushed), pulled \(report.pulled), merged \(report.merged)"
@@ -49,6 +50,23 @@ struct SyncCommand: AsyncParsableCommand {
                 + (report.pending > 0 ? "; \(report.pending) change(s) still queued" : "")
         )
         if report.resynced { print("the hub asked for a full re-sync; done") }
+        if let peakMemory { print(String(format: "peak memory %.1f MB", Double(peakMemory) / 1_048_576)) }
+    }
+}
+
+/// `outpost sync --json`: the report, and the process's peak memory.
+struct SyncCommandSummary: Encodable {
+    var report: SyncReport
+    var peakMemoryBytes: Int64?
+
+    enum Key: String, CodingKey {
+        case peakMemoryBytes = "peak_memory_bytes"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try report.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encodeIfPresent(peakMemoryBytes, forKey: .peakMemoryBytes)
     }
 }
 
