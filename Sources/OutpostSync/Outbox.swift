@@ -112,8 +112,8 @@ enum Outbox {
             let read = try RowWriter.localValue(of: table, key: candidate.key, in: db)
             candidates[index - 1].row = .some(read)
             guard let row = read else { continue }
-            for parent in table.parents where parent.columns.count == 1 {
-                guard let parentKey = row[parent.columns[0]].flatMap(Self.keyText),
+            for parent in table.parents {
+                guard let parentKey = try Self.recordID(of: parent.columns, in: row, db: db),
                     included.insert("\(parent.table)\u{0}\(parentKey)").inserted,
                     let queued = try Row.fetchOne(
                         cached: db,
@@ -386,6 +386,24 @@ enum Outbox {
     }
 
     /// A key value as `sync_queue.record_id` holds it.
+    /// The record id that `columns` of `row` name, as the capture trigger writes it: the value
+    /// for one column, SQLite's `json_array(…)` of the values for several; `nil` when a value is
+    /// missing or null (the row references no parent).
+    private static func recordID(of columns: [String], in row: JSONValue, db: Database) throws -> String? {
+        if columns.count == 1 { return row[columns[0]].flatMap(keyText) }
+        var values: [DatabaseValue] = []
+        for column in columns {
+            guard let value = row[column], value != .null else { return nil }
+            values.append(value.databaseValue)
+        }
+        let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
+        return try String.fetchOne(
+            cached: db,
+            sql: "SELECT json_array(\(placeholders))",
+            arguments: StatementArguments(values)
+        )
+    }
+
     private static func keyText(_ value: JSONValue) -> String? {
         switch value {
         case .string(let text): text

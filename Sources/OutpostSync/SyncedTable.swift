@@ -9,7 +9,8 @@ struct SyncedTable: Sendable {
     var priority: Int
     /// Columns that travel to the hub: all but the table's local-only ones.
     var syncedColumns: [String]
-    /// Foreign keys to other tracked tables: the referencing columns and the parent table.
+    /// Foreign keys to other tracked tables: the referencing columns, in the order of the parent's
+    /// primary key (so their values make the parent's record id), and the parent table.
     var parents: [(columns: [String], table: String)]
     /// Position in dependency order: a table comes after every table it references.
     var rank: Int
@@ -21,31 +22,39 @@ struct SyncedTable: Sendable {
     /// Every tracked table, by name, with ranks from its foreign keys.
     static func load(in db: Database) throws -> [String: SyncedTable] {
         var tables: [String: SyncedTable] = [:]
+        var foreignKeysByTable: [String: [ForeignKey]] = [:]
         for tracked in try Store.trackedTables(in: db) {
             guard let schema = try? TableSchema.require(tracked.name, in: db) else { continue }
             let local = Set(tracked.localColumns)
             let foreignKeys = try Row.fetchAll(
                 db,
-                sql:
-                    "SELECT id, \"table\" AS parent, \"from\" AS column FROM pragma_foreign_key_list(?) ORDER BY id, seq",
+                sql: """
+                    SELECT id, "table" AS parent, "from" AS column, "to" AS target
+                    FROM pragma_foreign_key_list(?) ORDER BY id, seq
+                    """,
                 arguments: [schema.name]
             )
-            var parents: [Int: (columns: [String], table: String)] = [:]
+            var references: [Int: ForeignKey] = [:]
             for key in foreignKeys {
-                parents[key["id"], default: ([], key["parent"])].columns.append(key["column"])
+                let pair: (String, String?) = (key["column"], key["target"])
+                references[key["id"], default: ForeignKey(parent: key["parent"])].pairs.append(pair)
             }
+            foreignKeysByTable[schema.name] = references.sorted { $0.key < $1.key }.map(\.value)
             tables[schema.name] = SyncedTable(
                 schema: schema,
                 priority: tracked.priority,
                 syncedColumns: schema.columns.filter { !local.contains($0) },
-                parents: parents.sorted { $0.key < $1.key }.map(\.value),
+                parents: [],
                 rank: 0
             )
         }
-        let names = Set(tables.keys)
-        for name in tables.keys {
-            tables[name]!.parents = tables[name]!.parents.compactMap { parent in
-                names.first { $0.lowercased() == parent.table.lowercased() }.map { (parent.columns, $0) }
+        for (name, foreignKeys) in foreignKeysByTable {
+            tables[name]!.parents = foreignKeys.compactMap { foreignKey in
+                let parentName = foreignKey.parent.lowercased()
+                guard let parent = tables.values.first(where: { $0.name.lowercased() == parentName }) else {
+                    return nil
+                }
+                return foreignKey.columnsInKeyOrder(of: parent.schema).map { ($0, parent.name) }
             }
         }
         // Longest chain of references above each table; cycles are cut where they close.
@@ -62,5 +71,26 @@ struct SyncedTable: Sendable {
         guard case .object(let members) = row else { return row }
         let keep = Set(syncedColumns)
         return .object(members.filter { keep.contains($0.key) })
+    }
+}
+
+/// One foreign key as SQLite lists it: (child column, parent column) pairs; the parent column
+/// is `nil` when the key references the parent's primary key implicitly.
+private struct ForeignKey {
+    var parent: String
+    var pairs: [(column: String, target: String?)] = []
+
+    /// The child columns ordered as the parent's primary key, or `nil` when the key references
+    /// other parent columns (a unique column, say): its values do not name a parent record then.
+    func columnsInKeyOrder(of parent: TableSchema) -> [String]? {
+        let key = parent.primaryKey.map { $0.lowercased() }
+        guard key.count == pairs.count else { return nil }
+        if pairs.allSatisfy({ $0.target == nil }) { return pairs.map(\.column) }
+        var ordered: [String?] = Array(repeating: nil, count: key.count)
+        for pair in pairs {
+            guard let target = pair.target?.lowercased(), let index = key.firstIndex(of: target) else { return nil }
+            ordered[index] = pair.column
+        }
+        return ordered.contains(nil) ? nil : ordered.compactMap { $0 }
     }
 }

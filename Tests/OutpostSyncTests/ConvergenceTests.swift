@@ -184,6 +184,32 @@ struct ConvergenceTests {
         #expect(agent < workflow && workflow < execution)
     }
 
+    @Test("a composite foreign key pulls its parent into the batch, whatever the column order")
+    func compositeForeignKeyOrder() async throws {
+        let cluster = try SyncCluster(.sqlite, nodes: 1)
+        let a = cluster.nodes[0]
+        try a.execute("CREATE TABLE bins (site TEXT, code INTEGER, label TEXT, PRIMARY KEY (site, code))")
+        try a.execute(
+            """
+            CREATE TABLE items (id TEXT PRIMARY KEY, code INTEGER, site TEXT,
+                                FOREIGN KEY (code, site) REFERENCES bins (code, site))
+            """
+        )
+        try a.store.track("bins", priority: 1)
+        try a.store.track("items", priority: 10)
+        try a.execute("INSERT INTO bins VALUES ('north', 7, 'Bin 7')")
+        try a.execute("INSERT INTO items VALUES ('i1', 7, 'north')")
+        // One change per batch: the critical item is chosen first; its background parent must
+        // come along, ahead of it.
+        a.configuration.initialBatchSize = 1
+        try a.connect(to: try #require(cluster.hub).url)
+        let report = try await a.sync()
+        #expect(report.pushed == 2 && report.batches == 1)
+        let rows = try await a.engine.client.pull(after: 0, limit: 100).value.rows
+        #expect(rows.map(\.table) == ["bins", "items"])
+        #expect(rows.first?.key == #"["north",7]"#)
+    }
+
     @Test("critical changes go first", arguments: SyncBackend.allCases)
     func criticalFirst(backend: SyncBackend) async throws {
         let cluster = try SyncCluster(backend, nodes: 1)
