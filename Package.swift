@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "OutpostProtocol", targets: ["OutpostProtocol"]),
         .library(name: "OutpostHub", targets: ["OutpostHub"]),
         .library(name: "OutpostSync", targets: ["OutpostSync"]),
+        .library(name: "OutpostBlobs", targets: ["OutpostBlobs"]),
         .library(name: "OutpostTesting", targets: ["OutpostTesting"]),
     ],
     dependencies: [
@@ -52,9 +53,19 @@ let package = Package(
         ),
 
         .target(
+            name: "OutpostBlobs",
+            dependencies: [
+                "OutpostCore", "OutpostStore", "OutpostProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .target(
             name: "OutpostSync",
             dependencies: [
-                "OutpostCore", "OutpostMerge", "OutpostStore", "OutpostProtocol",
+                "OutpostCore", "OutpostMerge", "OutpostStore", "OutpostProtocol", "OutpostBlobs",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -67,7 +78,16 @@ let package = Package(
         ),
 
         // MARK: Wire types shared by node and hub (no I/O)
-        .target(name: "OutpostProtocol", dependencies: ["OutpostCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "OutpostProtocol",
+            dependencies: [
+                "OutpostCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Hub
         .target(
@@ -95,6 +115,8 @@ let package = Package(
                 "OutpostHub",
                 "OutpostProtocol",
                 "OutpostSync",
+                "OutpostBlobs",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -143,6 +165,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "OutpostBlobsTests",
+            dependencies: [
+                "OutpostBlobs", "OutpostStore", "OutpostProtocol", "OutpostTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "OutpostProtocolTests",
             dependencies: ["OutpostProtocol"],
             swiftSettings: swiftSettings
@@ -154,13 +185,14 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "OutpostSyncTests",
             dependencies: [
-                "OutpostSync", "OutpostStore", "OutpostMerge", "OutpostProtocol", "OutpostTesting",
+                "OutpostSync", "OutpostStore", "OutpostMerge", "OutpostProtocol", "OutpostTesting", "OutpostBlobs",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

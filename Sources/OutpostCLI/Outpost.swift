@@ -7,7 +7,7 @@ struct Outpost: AsyncParsableCommand {
         commandName: "outpost",
         abstract: "Offline-first edge data: a node's SQLite store that syncs through a hub.",
         discussion: """
-            A node keeps its agents, workflows, executions and its own tables in HOME/store.sqlite
+            A node keeps its agents, workflows, executions and its own tables in HOME/store.sqlite \
             and records every change to a synced table until the hub confirms it.
 
             HOME is --home DIR, else $OUTPOST_HOME, else ./.outpost.
@@ -33,6 +33,7 @@ struct Outpost: AsyncParsableCommand {
             SyncCommand.self,
             RunCommand.self,
             QueueCommand.self,
+            FilesCommand.self,
             DemoCommand.self,
             HubCommand.self,
             BenchCommand.self,

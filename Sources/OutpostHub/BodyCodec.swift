@@ -19,6 +19,25 @@ struct BodyCodec: Sendable {
     ///   unknown encoding, 400 for corrupt compression, invalid JSON, or JSON of the wrong shape
     ///   (the message names the member).
     func decode<T>(from request: Request, as convert: (JSONValue) throws(WireError) -> T) async throws -> T {
+        let body = try await bytes(from: request)
+        let json: JSONValue
+        do {
+            json = try JSONValue(parsing: Array(body.readableBytesView))
+        } catch {
+            throw HubError.invalid("invalid_json", "The body is not valid JSON: \(error.message)")
+        }
+        do {
+            return try convert(json)
+        } catch {
+            throw HubError.invalid("invalid_body", error.description)
+        }
+    }
+
+    /// Collects and decompresses the body.
+    ///
+    /// - Throws: ``HubError`` 413 past the limit (before or after decompression), 415 for an
+    ///   unknown encoding, 400 for corrupt compression.
+    func bytes(from request: Request) async throws -> ByteBuffer {
         var body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maximumBytes)
@@ -30,10 +49,10 @@ struct BodyCodec: Sendable {
             request.headers[.contentEncoding]?.lowercased().trimmingCharacters(in: .whitespaces) ?? "identity"
         switch encoding {
         case "identity", "":
-            break
+            return body
         case "gzip", "deflate":
             do {
-                body = try body.decompress(with: encoding == "gzip" ? .gzip() : .zlib(), maxSize: maximumBytes)
+                return try body.decompress(with: encoding == "gzip" ? .gzip() : .zlib(), maxSize: maximumBytes)
             } catch let error as CompressNIOError where error == .bufferOverflow {
                 throw tooLarge()
             } catch {
@@ -46,17 +65,16 @@ struct BodyCodec: Sendable {
                 "Content-Encoding '\(encoding)' is not supported; use gzip, deflate or none."
             )
         }
-        let json: JSONValue
-        do {
-            json = try JSONValue(parsing: Array(body.readableBytesView))
-        } catch {
-            throw HubError.invalid("invalid_json", "The body is not valid JSON: \(error.message)")
-        }
-        do {
-            return try convert(json)
-        } catch {
-            throw HubError.invalid("invalid_body", error.description)
-        }
+    }
+
+    /// Binary bytes as the response body (already compressed where it pays).
+    func response(bytes: [UInt8]) -> Response {
+        metrics.bytesOut.add(bytes.count, ordering: .relaxed)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/octet-stream"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+        )
     }
 
     /// JSON text as the response body, gzip-compressed when the request accepts gzip and the

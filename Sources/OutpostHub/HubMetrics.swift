@@ -8,6 +8,7 @@ final class HubMetrics: Sendable {
     let bytesIn = Atomic<Int>(0)
     let bytesOut = Atomic<Int>(0)
     let pullWaiters = Atomic<Int>(0)
+    let chunksStored = Atomic<Int>(0)
 
     func recordRequest(route: String, status: Int) {
         requests.withLock { $0["\(route)|\(status)", default: 0] += 1 }
@@ -51,6 +52,12 @@ final class HubMetrics: Sendable {
             "counter",
             "Response body bytes sent, as sent.",
             bytesOut.load(ordering: .relaxed)
+        )
+        metric(
+            "outpost_hub_chunks_stored_total",
+            "counter",
+            "File chunks uploaded that the tenant did not have.",
+            chunksStored.load(ordering: .relaxed)
         )
         metric(
             "outpost_hub_pull_waiters",

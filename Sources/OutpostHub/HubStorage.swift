@@ -44,6 +44,17 @@ package protocol HubStorage: Sendable {
     /// Removes tombstones every live node has passed, or older than the lease, and old batch
     /// answers. A node is live while it has been seen within the lease.
     func collectGarbage(lease: Duration, now: Date) async throws -> GarbageReport
+
+    // MARK: File chunks (per tenant, deduplicated across its nodes)
+
+    /// Which of `hashes` the tenant does not hold.
+    func missingChunks(tenantID: String, hashes: [String]) async throws -> [String]
+
+    /// Keeps chunks the caller has checked against their hashes; returns how many were new.
+    func storeChunks(tenantID: String, _ frames: [ChunkFrame]) async throws -> Int
+
+    /// The tenant's chunks among `hashes`, as stored (compressed or not).
+    func chunks(tenantID: String, hashes: [String]) async throws -> [ChunkFrame]
 }
 
 /// A tenant: an isolated set of nodes and their data.

@@ -1,6 +1,7 @@
 package import Foundation
 import HTTPTypes
 import Logging
+import NIOCore
 import OutpostCore
 package import OutpostProtocol
 package import PostgresNIO
@@ -96,6 +97,18 @@ package final class PostgresHubStorage: HubStorage {
             PRIMARY KEY (tenant_id, batch_id)
         )
         """,
+        """
+        CREATE TABLE IF NOT EXISTS outpost_chunks (
+            tenant_id TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            flags SMALLINT NOT NULL,
+            data BYTEA NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (tenant_id, hash)
+        )
+        """,
+        // Chunks are compressed (or incompressible) already: keep TOAST from trying again.
+        "ALTER TABLE outpost_chunks ALTER COLUMN data SET STORAGE EXTERNAL",
         """
         CREATE TABLE IF NOT EXISTS outpost_columns (
             tenant_id TEXT NOT NULL,
@@ -517,5 +530,54 @@ package final class PostgresHubStorage: HubStorage {
             }
             return report
         }
+    }
+
+    // MARK: File chunks
+
+    package func missingChunks(tenantID: String, hashes: [String]) async throws -> [String] {
+        guard !hashes.isEmpty else { return [] }
+        var present = Set<String>()
+        for try await hash in try await client.query(
+            "SELECT hash FROM outpost_chunks WHERE tenant_id = \(tenantID) AND hash = ANY(\(hashes))",
+            logger: logger
+        ).decode(String.self) {
+            present.insert(hash)
+        }
+        return hashes.filter { !present.contains($0) }
+    }
+
+    package func storeChunks(tenantID: String, _ frames: [ChunkFrame]) async throws -> Int {
+        guard !frames.isEmpty else { return 0 }
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection in
+            var stored = 0
+            for frame in frames {
+                let flags = Int16(frame.flags)
+                let data = ByteBuffer(bytes: frame.payload)
+                for try await _ in try await connection.query(
+                    """
+                    INSERT INTO outpost_chunks (tenant_id, hash, flags, data)
+                    VALUES (\(tenantID), \(frame.hash), \(flags), \(data))
+                    ON CONFLICT DO NOTHING RETURNING 1
+                    """,
+                    logger: logger
+                ).decode(Int32.self) {
+                    stored += 1
+                }
+            }
+            return stored
+        }
+    }
+
+    package func chunks(tenantID: String, hashes: [String]) async throws -> [ChunkFrame] {
+        guard !hashes.isEmpty else { return [] }
+        var found: [String: ChunkFrame] = [:]
+        for try await (hash, flags, data) in try await client.query(
+            "SELECT hash, flags, data FROM outpost_chunks WHERE tenant_id = \(tenantID) AND hash = ANY(\(hashes))",
+            logger: logger
+        ).decode((String, Int16, ByteBuffer).self) {
+            found[hash] = ChunkFrame(hash: hash, flags: UInt8(flags), payload: Array(data.readableBytesView))
+        }
+        return hashes.compactMap { found[$0] }
     }
 }

@@ -78,7 +78,59 @@ package final class SQLiteHubStorage: HubStorage {
                     """
             )
         }
+        migrator.registerMigration("v2: file chunks") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE outpost_chunks (
+                        tenant_id TEXT NOT NULL,
+                        hash TEXT NOT NULL,
+                        flags INTEGER NOT NULL,
+                        data BLOB NOT NULL,
+                        created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                        PRIMARY KEY (tenant_id, hash)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         try migrator.migrate(pool)
+    }
+
+    // MARK: File chunks
+
+    package func missingChunks(tenantID: String, hashes: [String]) async throws -> [String] {
+        try await pool.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT 1 FROM outpost_chunks WHERE tenant_id = ? AND hash = ?")
+            return try hashes.filter { try Int.fetchOne(statement, arguments: [tenantID, $0]) == nil }
+        }
+    }
+
+    package func storeChunks(tenantID: String, _ frames: [ChunkFrame]) async throws -> Int {
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql:
+                    "INSERT INTO outpost_chunks (tenant_id, hash, flags, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+            )
+            var stored = 0
+            for frame in frames {
+                try statement.execute(arguments: [tenantID, frame.hash, Int(frame.flags), Data(frame.payload)])
+                stored += db.changesCount
+            }
+            return stored
+        }
+    }
+
+    package func chunks(tenantID: String, hashes: [String]) async throws -> [ChunkFrame] {
+        try await pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT flags, data FROM outpost_chunks WHERE tenant_id = ? AND hash = ?"
+            )
+            return try hashes.compactMap { hash in
+                try Row.fetchOne(statement, arguments: [tenantID, hash]).map { row in
+                    let data: Data = row["data"]
+                    return ChunkFrame(hash: hash, flags: UInt8(row["flags"] as Int), payload: Array(data))
+                }
+            }
+        }
     }
 
     package func ping() async throws {

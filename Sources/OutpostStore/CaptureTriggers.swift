@@ -29,7 +29,15 @@ enum CaptureTriggers {
     /// Installs (or reinstalls) capture on `table` and records it in `outpost_tracked_tables`.
     ///
     /// `table` must already be the name as the schema spells it (see ``TableSchema``).
-    static func track(table: String, priority: Int, localColumns: [String], in db: Database) throws {
+    /// - Parameter priorityColumn: a column whose value (1…10) is each row's priority, for
+    ///   built-in tables that carry one (`files.priority`); else the table's `priority`.
+    static func track(
+        table: String,
+        priority: Int,
+        localColumns: [String],
+        priorityColumn: String? = nil,
+        in db: Database
+    ) throws {
         let schema = try TableSchema.require(table, in: db)
         guard !schema.primaryKey.isEmpty else {
             throw OutpostError(
@@ -64,7 +72,13 @@ enum CaptureTriggers {
             )
         }
         try dropTriggers(table: table, in: db)
-        for statement in triggerStatements(schema: schema, priority: priority, localColumns: local) {
+        let statements = triggerStatements(
+            schema: schema,
+            priority: priority,
+            localColumns: local,
+            priorityColumn: priorityColumn
+        )
+        for statement in statements {
             try db.execute(sql: statement)
         }
         try db.execute(
@@ -94,7 +108,12 @@ enum CaptureTriggers {
         quoteIdentifier("outpost_capture_\(table)_\(suffix)")
     }
 
-    private static func triggerStatements(schema: TableSchema, priority: Int, localColumns: [String]) -> [String] {
+    private static func triggerStatements(
+        schema: TableSchema,
+        priority: Int,
+        localColumns: [String],
+        priorityColumn: String?
+    ) -> [String] {
         let table = quoteIdentifier(schema.name)
         let tableLiteral = quoteLiteral(schema.name)
         let guardClause = "WHEN NOT EXISTS (SELECT 1 FROM outpost_applying)"
@@ -106,7 +125,10 @@ enum CaptureTriggers {
                 + ")"
         }
         func priorityExpression(_ row: String) -> String {
-            hasStatus ? "CASE WHEN \(row).\"status\" = 'critical' THEN 10 ELSE \(priority) END" : "\(priority)"
+            let base =
+                priorityColumn.map { "max(1, min(10, coalesce(\(row).\(quoteIdentifier($0)), \(priority))))" }
+                ?? "\(priority)"
+            return hasStatus ? "CASE WHEN \(row).\"status\" = 'critical' THEN 10 ELSE \(base) END" : base
         }
         func capture(_ operation: String, _ row: String) -> String {
             """

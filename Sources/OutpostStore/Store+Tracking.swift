@@ -24,7 +24,7 @@ extension Store {
     {
         try write { db in
             let schema = try TableSchema.require(table, in: db)
-            if StoreSchema.coreTables.contains(where: { $0.name == schema.name }) {
+            if StoreSchema.builtInTables.contains(schema.name) {
                 throw OutpostError(
                     .invalidInput,
                     "'\(schema.name)' is one of Outpost's core tables; it is always synced with fixed settings."
@@ -45,7 +45,7 @@ extension Store {
     public func untrack(_ table: String, discardingPending: Bool = false) throws(OutpostError) -> Int {
         try write { db in
             let schema = try TableSchema.require(table, in: db)
-            if StoreSchema.coreTables.contains(where: { $0.name == schema.name }) {
+            if StoreSchema.builtInTables.contains(schema.name) {
                 throw OutpostError(
                     .invalidInput,
                     "'\(schema.name)' is one of Outpost's core tables and is always synced."
@@ -91,7 +91,7 @@ extension Store {
     }
 
     package static func trackedTables(in db: Database) throws -> [TrackedTable] {
-        let builtIn = Set(StoreSchema.coreTables.map(\.name))
+        let builtIn = StoreSchema.builtInTables
         return try Row.fetchAll(db, sql: "SELECT * FROM outpost_tracked_tables ORDER BY table_name").map { row in
             TrackedTable(
                 name: row["table_name"],

@@ -23,6 +23,12 @@ enum StoreSchema {
         ("executions", 5, ["sync_status"]),
     ]
 
+    /// Every table Outpost tracks itself, with fixed settings: `outpost track` refuses them.
+    static let builtInTables: Set<String> = Set(coreTables.map(\.name)).union([fileIndexTable])
+
+    /// The file index (see ``fileIndex``), tracked from v5.
+    static let fileIndexTable = "files"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: seed schema, outbox, capture") { db in
@@ -48,6 +54,16 @@ enum StoreSchema {
         }
         migrator.registerMigration("v3: sync engine state") { db in
             try db.execute(sql: syncState)
+        }
+        migrator.registerMigration("v5: file index and chunks") { db in
+            try db.execute(sql: fileIndex)
+            try CaptureTriggers.track(
+                table: fileIndexTable,
+                priority: 5,
+                localColumns: ["sync_status", "compressed", "encrypted", "content"],
+                priorityColumn: "priority",
+                in: db
+            )
         }
         return migrator
     }
@@ -111,6 +127,54 @@ enum StoreSchema {
             key TEXT PRIMARY KEY,
             value INTEGER NOT NULL
         ) WITHOUT ROWID;
+        """
+
+    /// The file store's index (docs/files.md): one row a file, synced like any row, so the
+    /// seed's `get_pending_sync_files`, `mark_synced` and statistics are queries.
+    /// - `name`: the file's relative path, its identity; `size`, `hash` (SHA-256 of the whole
+    ///   content) and `modified` (ms since the epoch) as in the seed.
+    /// - `chunks`: the file's chunk list, as a JSON array of the hashes of its *manifest* chunks,
+    ///   which list its data chunks in order (a two-level list keeps an edit's row change small).
+    /// - `priority`: 1…10, the priority its changes sync with; `trashed_at`: when `outpost files
+    ///   rm` moved it to the trash (ms), else `NULL`.
+    /// - Local to the node: `sync_status` (pending, synced), `compressed` and `encrypted` (how
+    ///   its chunks are kept here) and `content` (`local`, or `missing` while chunks the hub has
+    ///   are still to be fetched; a trigger marks rows the sync engine brings from the hub).
+    /// - `outpost_chunks`: the chunks kept here: plain and stored sizes, flags, and whether the
+    ///   hub is known to hold it (uploaded or downloaded), so pushes ask only about new ones.
+    static let fileIndex = """
+        CREATE TABLE files (
+            name TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            chunks TEXT NOT NULL DEFAULT '[]',
+            modified INTEGER NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 5,
+            trashed_at INTEGER,
+            sync_status TEXT NOT NULL DEFAULT 'pending',
+            compressed INTEGER NOT NULL DEFAULT 0,
+            encrypted INTEGER NOT NULL DEFAULT 0,
+            content TEXT NOT NULL DEFAULT 'local'
+        );
+        CREATE INDEX idx_files_missing ON files(priority) WHERE content = 'missing';
+        CREATE TABLE outpost_chunks (
+            hash TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            stored_size INTEGER NOT NULL,
+            flags INTEGER NOT NULL,
+            on_hub INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TRIGGER outpost_files_from_hub_insert AFTER INSERT ON files
+            WHEN EXISTS (SELECT 1 FROM outpost_applying)
+        BEGIN
+            UPDATE files SET content = 'missing' WHERE name = NEW.name;
+        END;
+        CREATE TRIGGER outpost_files_from_hub_update AFTER UPDATE OF chunks ON files
+            WHEN EXISTS (SELECT 1 FROM outpost_applying) AND OLD.chunks IS NOT NEW.chunks
+        BEGIN
+            UPDATE files SET content = 'missing' WHERE name = NEW.name;
+        END;
         """
 
     private static let seedTables = """

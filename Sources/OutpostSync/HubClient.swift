@@ -42,9 +42,9 @@ public struct HubClient: Sendable {
 
     /// `POST /v1/push`.
     public func push(_ request: PushRequest) async throws(SyncFailure) -> Exchange<PushResponse> {
-        let answer = try await send(path: "/v1/push", body: request.json.encoded(), timeout: .seconds(120))
+        let answer = try await send(path: "/v1/push", json: request.json.encoded(), timeout: .seconds(120))
         do {
-            let response = try PushResponse(json: JSONValue(parsing: answer.body), changes: request.changes)
+            let response = try PushResponse(json: JSONValue(parsing: answer.text), changes: request.changes)
             return Exchange(
                 value: response,
                 bytesSent: answer.bytesSent,
@@ -66,7 +66,7 @@ public struct HubClient: Sendable {
             timeout: .milliseconds(Int64(waitMilliseconds) + 60_000)
         )
         do {
-            let response = try PullResponse(json: JSONValue(parsing: answer.body))
+            let response = try PullResponse(json: JSONValue(parsing: answer.text))
             return Exchange(
                 value: response,
                 bytesSent: answer.bytesSent,
@@ -83,23 +83,82 @@ public struct HubClient: Sendable {
         try await send(path: "/health", body: nil, timeout: timeout).elapsed
     }
 
+    // MARK: File chunks
+
+    /// `POST /v1/chunks/missing`: which of `hashes` the hub does not hold for the tenant.
+    public func missingChunks(_ hashes: [String]) async throws(SyncFailure) -> Exchange<[String]> {
+        let body: JSONValue = ["hashes": .array(hashes.map { .string($0) })]
+        let answer = try await send(path: "/v1/chunks/missing", json: body.encoded(), timeout: .seconds(60))
+        guard case .array(let items)? = (try? JSONValue(parsing: answer.text))?["missing"] else {
+            throw .badAnswer("chunks/missing answer has no 'missing' array")
+        }
+        return answer.exchange(items.compactMap(\.stringValue))
+    }
+
+    /// `POST /v1/chunks`: uploads chunks; the answer counts those the hub did not have.
+    public func upload(_ frames: [ChunkFrame]) async throws(SyncFailure) -> Exchange<Int> {
+        let answer = try await send(
+            path: "/v1/chunks",
+            body: ByteBuffer(bytes: ChunkFrame.encode(frames)),
+            contentType: "application/octet-stream",
+            compress: false,
+            timeout: .seconds(120)
+        )
+        guard case .integer(let stored)? = (try? JSONValue(parsing: answer.text))?["stored"] else {
+            throw .badAnswer("chunks answer has no 'stored' count")
+        }
+        return answer.exchange(Int(stored))
+    }
+
+    /// `POST /v1/chunks/fetch`: the chunks of `hashes` the hub holds, as frames (any it lacks
+    /// are left out).
+    public func fetch(_ hashes: [String]) async throws(SyncFailure) -> Exchange<[ChunkFrame]> {
+        let body: JSONValue = ["hashes": .array(hashes.map { .string($0) })]
+        let answer = try await send(path: "/v1/chunks/fetch", json: body.encoded(), timeout: .seconds(120))
+        do {
+            return answer.exchange(
+                try ChunkFrame.decode(answer.body.readableBytesView, maximumPayload: Self.maximumChunkPayload)
+            )
+        } catch {
+            throw .badAnswer("chunks/fetch answer: \(error)")
+        }
+    }
+
+    /// The largest chunk payload the node accepts from the hub.
+    static let maximumChunkPayload = 33 << 20
+
     private struct Answer {
-        var body: String
+        var body: ByteBuffer
         var bytesSent: Int
         var bytesReceived: Int
         var elapsed: Duration
+
+        var text: String { String(buffer: body) }
+
+        func exchange<Value>(_ value: Value) -> Exchange<Value> {
+            Exchange(value: value, bytesSent: bytesSent, bytesReceived: bytesReceived, elapsed: elapsed)
+        }
     }
 
-    private func send(path: String, body: String?, timeout: Duration) async throws(SyncFailure) -> Answer {
+    private func send(path: String, json: String, timeout: Duration) async throws(SyncFailure) -> Answer {
+        try await send(path: path, body: ByteBuffer(string: json), timeout: timeout)
+    }
+
+    private func send(
+        path: String,
+        body: ByteBuffer?,
+        contentType: String = "application/json",
+        compress: Bool = true,
+        timeout: Duration
+    ) async throws(SyncFailure) -> Answer {
         var request = HTTPClientRequest(url: remote.url + path)
         request.headers.add(name: "Authorization", value: "Bearer \(remote.token)")
         request.headers.add(name: "Accept-Encoding", value: "gzip")
         var bytesSent = 0
-        if let body {
+        if var buffer = body {
             request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            var buffer = ByteBuffer(string: body)
-            if buffer.readableBytes > 1024, let compressed = try? buffer.compress(with: .gzip()) {
+            request.headers.add(name: "Content-Type", value: contentType)
+            if compress, buffer.readableBytes > 1024, let compressed = try? buffer.compress(with: .gzip()) {
                 buffer = compressed
                 request.headers.add(name: "Content-Encoding", value: "gzip")
             }
@@ -128,8 +187,8 @@ public struct HubClient: Sendable {
                 throw .badAnswer("gzip body: \(error)")
             }
         }
-        let text = String(buffer: received)
         guard (200..<300).contains(status) else {
+            let text = String(buffer: received)
             let problem = (try? JSONValue(parsing: text))?["error"]
             let code = problem?["code"]?.stringValue ?? "http_\(status)"
             let message = problem?["message"]?.stringValue ?? String(text.prefix(200))
@@ -143,7 +202,7 @@ public struct HubClient: Sendable {
             default: throw .refused(status: status, code: code, message: message)
             }
         }
-        return Answer(body: text, bytesSent: bytesSent, bytesReceived: bytesReceived, elapsed: elapsed)
+        return Answer(body: received, bytesSent: bytesSent, bytesReceived: bytesReceived, elapsed: elapsed)
     }
 
     private static func describe(_ error: any Error) -> String {

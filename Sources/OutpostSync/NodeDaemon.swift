@@ -8,7 +8,8 @@ import Synchronization
 ///
 /// Three loops: the pusher sends queued changes as soon as they appear (it checks the queue
 /// every ``pollInterval``); the puller long-polls the hub, so a change on another node arrives
-/// within tens of milliseconds; the link monitor probes the hub's health (``LinkMonitor``).
+/// within tens of milliseconds, then fetches the content of files it brought; the link monitor
+/// probes the hub's health (``LinkMonitor``).
 /// While the link is down, pusher and puller stand still and the monitor probes, quickly at
 /// first, so sync resumes within a fraction of a second of the hub coming back. Other failures
 /// back off exponentially with jitter (`Retry-After` on 429). Maintenance runs every
@@ -82,6 +83,10 @@ public final class NodeDaemon: Service {
                 let report = try await engine.pull(waitMilliseconds: Int(longPoll.seconds * 1000))
                 if report.pulled > 0 {
                     logger.info("Pulled", metadata: ["rows": "\(report.pulled)", "merged": "\(report.merged)"])
+                }
+                let fetched = try await engine.fetchContent()
+                if fetched.filesFetched > 0 {
+                    logger.info("Fetched file content", metadata: ["files": "\(fetched.filesFetched)"])
                 }
                 backoff.reset()
             } catch {

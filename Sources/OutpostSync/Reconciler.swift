@@ -79,6 +79,19 @@ struct Reconciler: Sendable {
             remoteVersion: remote.version,
             priority: table.priority
         )
+        if table.name == SyncEngine.fileTable, !heldForPerson,
+            resolver.configuration.rules(for: table.name).strategy != .manual,
+            let clash = FileConflict.decide(
+                name: remote.key,
+                local: local,
+                remote: remoteValue,
+                base: base?.data,
+                localStamp: conflict.localStamp,
+                remoteStamp: conflict.remoteStamp
+            )
+        {
+            return try keepBoth(clash, remote: remote, remoteValue: remoteValue, table: table, epoch: epoch, in: db)
+        }
         let resolution = resolver.resolve(conflict)
         try RowWriter.setBase(from: remote, epoch: epoch, in: db)
         let settled: JSONValue??
@@ -118,6 +131,36 @@ struct Reconciler: Sendable {
         case (nil, let remote?): .some(remote == base ? nil : remote)
         case (let local?, nil): .some(local == base ? nil : local)
         default: nil
+        }
+    }
+
+    /// A file both sides changed: the winner keeps the name, the loser becomes a new row (its
+    /// chunks are on the hub or here; the fetch phase completes whatever is missing).
+    private func keepBoth(
+        _ clash: FileConflict,
+        remote: HubRow,
+        remoteValue: JSONValue?,
+        table: SyncedTable,
+        epoch: Int64,
+        in db: Database
+    ) throws -> Outcome {
+        try RowWriter.setBase(from: remote, epoch: epoch, in: db)
+        var copy = clash.copy
+        if case .object(var members) = copy {
+            members["name"] = .string(clash.copyName)
+            copy = .object(members)
+        }
+        try RowWriter.write(copy, into: table, key: clash.copyName, in: db)
+        try RowWriter.enqueue(table: table, key: clash.copyName, deleted: false, in: db)
+        switch clash.winner {
+        case .remote:
+            try RowWriter.write(remoteValue, into: table, key: remote.key, in: db)
+            try completeQueued(table: table.name, key: remote.key, in: db)
+            try RowWriter.markSynced(table: table, key: remote.key, in: db)
+            return .tookRemote
+        case .local:
+            try RowWriter.enqueue(table: table, key: remote.key, deleted: false, in: db)
+            return .merged
         }
     }
 

@@ -114,6 +114,11 @@ enum RowWriter {
     static func enqueue(table: SyncedTable, key: String, deleted: Bool, in db: Database) throws {
         let value = try localValue(of: table, key: key, in: db)
         let critical = value?["status"]?.stringValue == "critical"
+        var priority = critical ? 10 : table.priority
+        // The file index carries each file's priority in a column, as its capture trigger reads.
+        if table.name == SyncEngine.fileTable, case .integer(let own)? = value?["priority"] {
+            priority = Int(min(10, max(1, own)))
+        }
         let stamp = try Store.freshStamp(in: db)
         try db.run(
             sql: """
@@ -125,7 +130,7 @@ enum RowWriter {
                     priority = max(sync_queue.priority, excluded.priority),
                     hlc = max(excluded.hlc, sync_queue.hlc + 1)
                 """,
-            arguments: [table.name, key, deleted ? "DELETE" : "UPDATE", critical ? 10 : table.priority, stamp]
+            arguments: [table.name, key, deleted ? "DELETE" : "UPDATE", priority, stamp]
         )
     }
 

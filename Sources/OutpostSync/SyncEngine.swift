@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import Logging
+public import OutpostBlobs
 import OutpostCore
 public import OutpostMerge
 import OutpostProtocol
@@ -22,9 +23,11 @@ public final class SyncEngine: Sendable {
     public let store: Store
     public let client: HubClient
     public let configuration: SyncConfiguration
+    /// The node's file store, whose chunks travel beside the `files` rows; nil syncs rows only.
+    public let files: FileStore?
     let reconciler: Reconciler
     let logger: Logger
-    private let pacing: Mutex<Pacing>
+    let pacing: Mutex<Pacing>
 
     struct Pacing {
         var sizer: BatchSizer
@@ -37,11 +40,13 @@ public final class SyncEngine: Sendable {
         client: HubClient,
         resolver: ConflictResolver,
         configuration: SyncConfiguration = SyncConfiguration(),
+        files: FileStore? = nil,
         logger: Logger = Logger(label: "outpost.sync")
     ) {
         self.store = store
         self.client = client
         self.configuration = configuration
+        self.files = files
         self.logger = logger
         reconciler = Reconciler(resolver: resolver, nodeID: store.nodeID)
         pacing = Mutex(
@@ -60,7 +65,8 @@ public final class SyncEngine: Sendable {
 
     // MARK: A whole cycle
 
-    /// Push everything queued, then pull until caught up, then push what the pull merged.
+    /// Push everything queued, then pull until caught up, then push what the pull merged, then
+    /// fetch the content of files the pull brought.
     ///
     /// - Throws: ``SyncFailure``; the queue and the cursor stay as the last finished batch and
     ///   page left them, so the next sync carries on.
@@ -71,6 +77,7 @@ public final class SyncEngine: Sendable {
         if pulled.merged > 0 {
             report.absorb(try await push(progress: progress))
         }
+        report.absorb(try await fetchContent(progress: progress))
         report.pending = try guarded { try store.read { db in try Self.pendingCount(in: db) } }
         try guarded {
             try store.write { db in
@@ -109,6 +116,7 @@ public final class SyncEngine: Sendable {
     private func deliver(_ batch: OutgoingBatch, tables: [String: SyncedTable], report: inout SyncReport)
         async throws(SyncFailure)
     {
+        try await uploadContent(for: batch, report: &report)
         try await waitForBandwidth(critical: batch.isCritical)
         let exchange: HubClient.Exchange<PushResponse>
         do {
@@ -354,7 +362,7 @@ public final class SyncEngine: Sendable {
         try guarded { try store.read { db in try SyncedTable.load(in: db) } }
     }
 
-    private func quotaReached() throws(SyncFailure) -> Bool {
+    func quotaReached() throws(SyncFailure) -> Bool {
         guard let quota = configuration.dailyQuotaBytes else { return false }
         return try guarded {
             try store.read { db in
@@ -363,7 +371,7 @@ public final class SyncEngine: Sendable {
         }
     }
 
-    private func waitForBandwidth(critical: Bool) async throws(SyncFailure) {
+    func waitForBandwidth(critical: Bool) async throws(SyncFailure) {
         while true {
             let delay = pacing.withLock { $0.limiter?.delay(critical: critical, now: ContinuousClock.now) ?? .zero }
             guard delay > .zero else { return }
@@ -375,7 +383,7 @@ public final class SyncEngine: Sendable {
         }
     }
 
-    private func noteFailure(_ failure: SyncFailure) throws(SyncFailure) {
+    func noteFailure(_ failure: SyncFailure) throws(SyncFailure) {
         pacing.withLock { pacing in
             pacing.sizer.failed()
             if case .unreachable = failure { pacing.link.failed() }
@@ -384,7 +392,7 @@ public final class SyncEngine: Sendable {
     }
 
     /// Runs store work, reporting a store failure as ``SyncFailure/store(_:)``.
-    private func guarded<T>(_ body: () throws -> T) throws(SyncFailure) -> T {
+    func guarded<T>(_ body: () throws -> T) throws(SyncFailure) -> T {
         do {
             return try body()
         } catch let error as OutpostError {
@@ -442,5 +450,8 @@ extension SyncReport {
         bytesSent += other.bytesSent
         bytesReceived += other.bytesReceived
         resynced = resynced || other.resynced
+        chunksSent += other.chunksSent
+        chunksFetched += other.chunksFetched
+        filesFetched += other.filesFetched
     }
 }

@@ -17,11 +17,20 @@ public struct SyncReport: Sendable, Equatable, Codable {
     public var resynced = false
     /// Pending changes left (held rows, or the quota reached).
     public var pending = 0
+    /// File chunks uploaded because the hub lacked them.
+    public var chunksSent = 0
+    /// File chunks downloaded because this node lacked them.
+    public var chunksFetched = 0
+    /// Files whose content became complete here.
+    public var filesFetched = 0
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case pushed, pulled, merged, parked, failed, batches, resynced, pending
+        case chunksSent = "chunks_sent"
+        case chunksFetched = "chunks_fetched"
+        case filesFetched = "files_fetched"
         case bytesSent = "bytes_sent"
         case bytesReceived = "bytes_received"
     }
@@ -30,7 +39,7 @@ public struct SyncReport: Sendable, Equatable, Codable {
 /// Where a sync is, for a progress bar.
 public struct SyncProgress: Sendable {
     public enum Phase: String, Sendable {
-        case push, pull
+        case push, pull, files
     }
 
     public var phase: Phase

@@ -9,6 +9,9 @@ final class LoopbackProxy: Sendable {
     private let upstreamPort: Int
     private let listener: Int32
     private let answersToCut = Mutex(0)
+    private let answersToPass = Mutex(0)
+    /// With a value, the hub's bytes pass until this many more have gone, then the link is cut.
+    private let bytesToPass = Mutex<Int?>(nil)
     private let cutCount = Mutex(0)
 
     init(upstreamPort: Int) throws {
@@ -41,6 +44,15 @@ final class LoopbackProxy: Sendable {
     /// The next `count` answers from the hub never reach the node.
     func cutNextAnswers(_ count: Int) { answersToCut.withLock { $0 = count } }
 
+    /// Lets `count` more bytes of the hub's answers through, then cuts the connection (once).
+    func cutAfter(bytes count: Int) { bytesToPass.withLock { $0 = count } }
+
+    /// Lets the next `passing` answers through, then cuts the `count` after them.
+    func cutAnswers(_ count: Int, afterPassing passing: Int) {
+        answersToPass.withLock { $0 = passing }
+        answersToCut.withLock { $0 = count }
+    }
+
     /// How many answers were cut so far.
     var answersCut: Int { cutCount.withLock { $0 } }
 
@@ -63,8 +75,27 @@ final class LoopbackProxy: Sendable {
             return
         }
         Thread.detachNewThread { Self.pump(from: client, to: upstream, cut: nil) }
-        Self.pump(from: upstream, to: client) { [self] in
-            answersToCut.withLock { remaining in
+        Self.pump(from: upstream, to: client) { [self] count in
+            let cutByBytes = bytesToPass.withLock { remaining -> Bool in
+                guard let left = remaining else { return false }
+                if count <= left {
+                    remaining = left - count
+                    return false
+                }
+                remaining = nil
+                return true
+            }
+            if cutByBytes {
+                cutCount.withLock { $0 += 1 }
+                return true
+            }
+            let passed = answersToPass.withLock { remaining in
+                guard remaining > 0 else { return false }
+                remaining -= 1
+                return true
+            }
+            if passed { return false }
+            return answersToCut.withLock { remaining in
                 guard remaining > 0 else { return false }
                 remaining -= 1
                 cutCount.withLock { $0 += 1 }
@@ -74,11 +105,11 @@ final class LoopbackProxy: Sendable {
     }
 
     /// Copies bytes until either side closes; `cut` may decide to drop a chunk and close both.
-    private static func pump(from source: Int32, to destination: Int32, cut: (() -> Bool)?) {
+    private static func pump(from source: Int32, to destination: Int32, cut: ((Int) -> Bool)?) {
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             let count = read(source, &buffer, buffer.count)
-            if count <= 0 || cut?() == true { break }
+            if count <= 0 || cut?(count) == true { break }
             var sent = 0
             while sent < count {
                 let written = buffer[sent..<count].withUnsafeBytes { write(destination, $0.baseAddress, $0.count) }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OutpostBlobs
 import OutpostCore
 import OutpostMerge
 import OutpostStore
@@ -34,6 +35,8 @@ enum SyncBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 final class TestNode: @unchecked Sendable {
     let home: String
     let store: Store
+    /// The node's files (HOME/files), synced beside its rows.
+    let files: FileStore
     let token: String
     /// The node's id on the hub.
     var hubID = ""
@@ -48,8 +51,10 @@ final class TestNode: @unchecked Sendable {
         configuration = SyncConfiguration()
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         store = try Store(path: home + "/store.sqlite", createIfMissing: true)
+        files = try FileStore(store: store, home: home)
         engine = try Self.makeEngine(
             store: store,
+            files: files,
             home: home,
             token: token,
             hubURL: hubURL,
@@ -62,6 +67,7 @@ final class TestNode: @unchecked Sendable {
     func connect(to hubURL: String) throws {
         engine = try Self.makeEngine(
             store: store,
+            files: files,
             home: home,
             token: token,
             hubURL: hubURL,
@@ -72,6 +78,7 @@ final class TestNode: @unchecked Sendable {
 
     private static func makeEngine(
         store: Store,
+        files: FileStore,
         home: String,
         token: String,
         hubURL: String,
@@ -84,7 +91,8 @@ final class TestNode: @unchecked Sendable {
             store: store,
             client: HubClient(remote: remote),
             resolver: ConflictResolver(configuration: rules),
-            configuration: configuration
+            configuration: configuration,
+            files: files
         )
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutpostBlobs
 import OutpostCore
 import OutpostHub
 
@@ -8,16 +9,16 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure Outpost against a baseline run on the same machine, in the same run.",
         discussion: "Figures are ratios against the baseline, so they travel between machines better than rates.",
-        subcommands: [Capture.self, Hub.self, Merge.self, Sync.self]
+        subcommands: [Capture.self, Hub.self, Merge.self, Sync.self, Files.self]
     )
 
     struct Capture: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Cost of change capture: inserts into a synced table vs a plain one.",
             discussion: """
-                Inserts N rows of ~300 bytes in one transaction into a plain table and into a tracked
-                table (same shape) in a temporary store, best of --rounds, and prints both rates and the
-                ratio of their times (target ≤ 1.35). Then inserts the same rows into the tracked table
+                Inserts N rows of ~300 bytes in one transaction into a plain table and into a tracked \
+                table (same shape) in a temporary store, best of --rounds, and prints both rates and the \
+                ratio of their times (target ≤ 1.35). Then inserts the same rows into the tracked table \
                 in 100-row transactions and prints the ratio against one transaction (target ≤ 1.5).
 
                 Example:
@@ -51,10 +52,10 @@ struct BenchCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Hub throughput: changes pushed over HTTP vs the same rows upserted directly.",
             discussion: """
-                Starts a hub in this process on 127.0.0.1 over --database (default: a temporary SQLite
-                file), pushes N changes of ~300 B in batches, and in the same run upserts the same rows
-                straight into the same database. Prints both rates and the ratio of their times
-                (targets on PostgreSQL: ≥ 20,000 changes/s and ≤ 2.0), and checks that re-pushing an
+                Starts a hub in this process on 127.0.0.1 over --database (default: a temporary SQLite \
+                file), pushes N changes of ~300 B in batches, and in the same run upserts the same rows \
+                straight into the same database. Prints both rates and the ratio of their times \
+                (targets on PostgreSQL: ≥ 20,000 changes/s and ≤ 2.0), and checks that re-pushing an \
                 acknowledged batch changes nothing.
 
                 Example:
@@ -99,11 +100,11 @@ struct BenchCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sync engine: push and initial pull rates, bytes per update, A→B latency.",
             discussion: """
-                Starts a hub in this process on 127.0.0.1 over --database (default: a temporary
-                SQLite file) and two nodes in a temporary folder. Measures, each against a baseline
-                from the same run: pushing N captured rows until acknowledged (vs the transport
-                alone), the initial pull of N rows into a fresh node run as `outpost sync` (vs
-                pulling without storing; its peak memory too), the bytes on the wire per two-field
+                Starts a hub in this process on 127.0.0.1 over --database (default: a temporary \
+                SQLite file) and two nodes in a temporary folder. Measures, each against a baseline \
+                from the same run: pushing N captured rows until acknowledged (vs the transport \
+                alone), the initial pull of N rows into a fresh node run as `outpost sync` (vs \
+                pulling without storing; its peak memory too), the bytes on the wire per two-field \
                 update, and the A→B latency with `outpost run` on both nodes.
 
                 Example:
@@ -136,6 +137,53 @@ struct BenchCommand: AsyncParsableCommand {
                 latencySamples: samples,
                 database: target,
                 folder: folder.path
+            )
+            .run { line in if !json { print(line) } }
+            if json { Output.json(result) } else { print(result.report) }
+        }
+    }
+
+    struct Files: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "File sync: bytes sent for an edit vs rsync, deduplication, chunking speed.",
+            discussion: """
+                Starts a hub in this process on 127.0.0.1 over --database (default: a temporary SQLite \
+                file) behind a relay that counts bytes on the wire, and two nodes. Measures, in the same \
+                run: bytes pushed after 100 B are inserted in the middle of a 16 MiB file and after 1% \
+                of the 4 KiB pages of a 20 MB file are rewritten, each against `rsync --no-whole-file` \
+                on the same change (when rsync is installed); chunks sent when a second node puts a \
+                file the hub already has; chunking plus hashing speed against SHA-256 alone.
+
+                Example:
+                  outpost bench files
+                  outpost bench files --chunk-size 8k --json
+                """
+        )
+
+        @Option(name: .customLong("chunk-size"), help: "Average chunk size (a power of two). Defaults to the store's.")
+        var chunkSize: ByteCount?
+        @Option(help: "sqlite:PATH or postgres://USER@HOST:PORT/DB; default a temporary SQLite file.")
+        var database: String?
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if let chunkSize, !ContentDefinedChunker.isValidAverageSize(Int(chunkSize.bytes)) {
+                throw ValidationError("--chunk-size must be a power of two from 256 to 4m.")
+            }
+        }
+
+        func run() async throws {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "outpost-bench-\(UUID().uuidString)"
+            )
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let target = try database.map { try HubDatabase(parsing: $0) } ?? .sqlite(path: folder.path + "/hub.sqlite")
+            let json = output.json
+            let result = try await FilesBenchmark(
+                database: target,
+                folder: folder.path,
+                averageChunkSize: chunkSize.map { Int($0.bytes) } ?? FileStoreConfiguration().averageChunkSize
             )
             .run { line in if !json { print(line) } }
             if json { Output.json(result) } else { print(result.report) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import OutpostBlobs
 import OutpostCore
 import OutpostMerge
 import OutpostStore
@@ -40,6 +41,7 @@ struct SyncOptions: ParsableArguments {
             client: HubClient(remote: remote),
             resolver: ConflictResolver(configuration: rules),
             configuration: configuration,
+            files: try FileStore(store: store, home: node.homePath),
             logger: logger
         )
     }

@@ -1,0 +1,463 @@
+public import Crypto
+import Foundation
+package import GRDB
+public import OutpostCore
+package import OutpostProtocol
+public import OutpostStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The node's files: content-addressed, deduplicated chunks on disk under `HOME/files`, and an
+/// index row per file in the store's `files` table, which syncs like any other row.
+///
+/// ```swift
+/// let files = try FileStore(store: store, home: home)
+/// try files.put(contentsOf: "/tmp/model.onnx", as: "models/vision.onnx", priority: 8)
+/// try files.get("models/vision.onnx", to: "/tmp/copy.onnx")
+/// ```
+///
+/// A put reads the file in 1 MiB blocks, cuts it into content-defined chunks, writes each new
+/// chunk once (compressed when that saves 10%, encrypted when the node has a key), then records
+/// the file in one transaction: memory stays bounded whatever the file's size, and a failed put
+/// leaves the index as it was.
+public final class FileStore: Sendable {
+    public let store: Store
+    /// `HOME/files`.
+    public let directory: String
+    public let configuration: FileStoreConfiguration
+    package let chunks: ChunkStore
+    let key: SymmetricKey?
+    let chunker: ContentDefinedChunker
+
+    /// Opens the file store of the node at `home`, with its key when `HOME/files.key` exists.
+    ///
+    /// - Throws: ``OutpostError`` `.invalidInput` for an average chunk size that is not a power of
+    ///   two from 256 B to 4 MiB; `.storage` when the folders cannot be made or the key is damaged.
+    public convenience init(
+        store: Store,
+        home: String,
+        configuration: FileStoreConfiguration = FileStoreConfiguration()
+    ) throws(OutpostError) {
+        try self.init(
+            store: store,
+            directory: home + "/files",
+            configuration: configuration,
+            key: FileStoreKey.load(home: home)
+        )
+    }
+
+    public init(
+        store: Store,
+        directory: String,
+        configuration: FileStoreConfiguration = FileStoreConfiguration(),
+        key: SymmetricKey?
+    ) throws(OutpostError) {
+        guard ContentDefinedChunker.isValidAverageSize(configuration.averageChunkSize) else {
+            throw OutpostError(
+                .invalidInput,
+                "Average chunk size \(configuration.averageChunkSize) is not a power of two from 256 B to 4 MiB."
+            )
+        }
+        self.store = store
+        self.directory = directory
+        self.configuration = configuration
+        self.key = key
+        chunker = ContentDefinedChunker(averageSize: configuration.averageChunkSize)
+        chunks = try ChunkStore(directory: directory)
+    }
+
+    /// Whether new chunks are encrypted at rest.
+    public var encryptsAtRest: Bool { key != nil }
+
+    // MARK: Put
+
+    /// Stores the file at `path` as `name`, replacing what `name` held (and taking it out of the
+    /// trash). Putting the same content again changes nothing.
+    ///
+    /// - Parameter priority: 1 (background) … 10 (critical), the priority it syncs with.
+    /// - Throws: ``OutpostError`` `.invalidInput` for a refused name, a priority out of range or a
+    ///   file over ``FileStoreConfiguration/maximumFileSize``; `.notFound` when `path` cannot be
+    ///   opened; `.storage` when the disk fails.
+    @discardableResult
+    public func put(contentsOf path: String, as name: String, priority: Int = 5) throws(OutpostError) -> StoredFile {
+        try Self.checkPriority(priority)
+        try FileName.validate(name)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw OutpostError(
+                .notFound,
+                "Cannot open \(path): \(String(cString: strerror(errno))).",
+                details: ["path": path]
+            )
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) != S_IFREG, (status.st_mode & S_IFMT) != S_IFIFO {
+            throw OutpostError(.invalidInput, "\(path) is not a regular file.", details: ["path": path])
+        }
+        if fstat(descriptor, &status) == 0, Int(status.st_size) > configuration.maximumFileSize {
+            throw tooLarge(path, size: Int(status.st_size))
+        }
+        var reader = BlockReader(descriptor: descriptor, blockSize: 1 << 20, keep: chunker.maximumSize)
+        return try put(from: &reader, source: path, as: name, priority: priority)
+    }
+
+    /// Stores `bytes` as `name` (see ``put(contentsOf:as:priority:)``).
+    @discardableResult
+    public func put(_ bytes: [UInt8], as name: String, priority: Int = 5) throws(OutpostError) -> StoredFile {
+        try Self.checkPriority(priority)
+        try FileName.validate(name)
+        guard bytes.count <= configuration.maximumFileSize else { throw tooLarge(name, size: bytes.count) }
+        var reader = BlockReader(bytes: bytes)
+        return try put(from: &reader, source: name, as: name, priority: priority)
+    }
+
+    private func put(from reader: inout BlockReader, source: String, as name: String, priority: Int)
+        throws(OutpostError) -> StoredFile
+    {
+        var whole = SHA256()
+        var entries: [FileManifest.Entry] = []
+        var written = ChunkTally()
+        var total = 0
+        while true {
+            try reader.fill()
+            guard reader.available > 0 else { break }
+            var failure: OutpostError?
+            let length = reader.withAvailable { bytes in
+                let length = chunker.cut(bytes)
+                let chunk = UnsafeRawBufferPointer(rebasing: bytes[..<length])
+                whole.update(bufferPointer: chunk)
+                let hash = ChunkHash.of(chunk)
+                do {
+                    try keep(chunk, hash: hash, tally: &written)
+                } catch let error as OutpostError {
+                    failure = error
+                } catch {
+                    failure = OutpostError(.storage, "\(error)")
+                }
+                entries.append(FileManifest.Entry(hash: hash, length: length))
+                return length
+            }
+            if let failure { throw failure }
+            reader.consume(length)
+            total += length
+            guard total <= configuration.maximumFileSize else { throw tooLarge(source, size: total) }
+        }
+        let manifest = FileManifest(entries: entries)
+        var manifestHashes: [String] = []
+        for part in manifest.chunks() {
+            let hash = ChunkHash.of(part)
+            let frame = part.withUnsafeBytes { ChunkFrame.make(plain: $0, hash: hash) }
+            try keep(frame, size: part.count, tally: &written)
+            manifestHashes.append(hash)
+        }
+        if !written.new.isEmpty { try chunks.flush() }
+        let hash = Hex.encode(whole.finalize())
+        let chunkList = JSONValue.array(manifestHashes.map { .string($0) }).encoded()
+        let now = Int64(WallClock.milliseconds())
+        let encrypted = key != nil
+        let fresh = written
+        return try store.write { db in
+            for chunk in fresh.new {
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO outpost_chunks (hash, size, stored_size, flags, on_hub, created_at)
+                        VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (hash) DO NOTHING
+                        """
+                ).execute(arguments: [chunk.hash, chunk.size, chunk.storedSize, chunk.flags, now])
+            }
+            var compressed = fresh.compressed
+            for hash in fresh.existing where !compressed {
+                let statement = try db.cachedStatement(sql: "SELECT flags FROM outpost_chunks WHERE hash = ?")
+                let flags = try Int.fetchOne(statement, arguments: [hash])
+                compressed = (flags ?? 0) & Int(ChunkFrame.compressedFlag) != 0
+            }
+            if let existing = try Self.file(named: name, in: db), existing.hash == hash, existing.trashedAt == nil,
+                existing.priority == priority, existing.content == "local",
+                try String.fetchOne(db, sql: "SELECT chunks FROM files WHERE name = ?", arguments: [name]) == chunkList
+            {
+                return existing
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO files (name, size, hash, chunks, modified, priority, trashed_at, sync_status,
+                                       compressed, encrypted, content)
+                    VALUES (?, ?, ?, ?, ?, ?, NULL, 'pending', ?, ?, 'local')
+                    ON CONFLICT (name) DO UPDATE SET
+                        size = excluded.size, hash = excluded.hash, chunks = excluded.chunks,
+                        modified = excluded.modified, priority = excluded.priority, trashed_at = NULL,
+                        sync_status = 'pending', compressed = excluded.compressed,
+                        encrypted = excluded.encrypted, content = 'local'
+                    """,
+                arguments: [name, total, hash, chunkList, now, priority, compressed, encrypted]
+            )
+            return try Self.file(named: name, in: db)!
+        }
+    }
+
+    /// Writes `chunk` unless it is kept already.
+    private func keep(_ chunk: UnsafeRawBufferPointer, hash: String, tally: inout ChunkTally) throws(OutpostError) {
+        if chunks.contains(hash) {
+            tally.existing.append(hash)
+            return
+        }
+        try keep(ChunkFrame.make(plain: chunk, hash: hash), size: chunk.count, tally: &tally)
+    }
+
+    private func keep(_ frame: ChunkFrame, size: Int, tally: inout ChunkTally) throws(OutpostError) {
+        if chunks.contains(frame.hash) {
+            tally.existing.append(frame.hash)
+            return
+        }
+        let stored = try ChunkCodec.stored(frame, key: key)
+        try chunks.write(stored, as: frame.hash)
+        tally.compressed = tally.compressed || frame.flags & ChunkFrame.compressedFlag != 0
+        tally.new.append(
+            ChunkTally.Written(hash: frame.hash, size: size, storedSize: stored.count, flags: Int(stored[0]))
+        )
+    }
+
+    // MARK: Get
+
+    /// Writes the content of `name` to `path` (`-` for standard output), atomically: a temporary
+    /// file beside it, flushed, then renamed.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown name; `.failedPrecondition` when it
+    ///   is in the trash or its content is not fetched yet; `.storage` for a corrupt chunk (which
+    ///   is removed, so the next `outpost sync` fetches it again) or a disk failure.
+    @discardableResult
+    public func get(_ name: String, to path: String) throws(OutpostError) -> StoredFile {
+        let file = try requireReadable(name)
+        if path == "-" {
+            try forEachChunk(of: file) { bytes throws(OutpostError) in
+                FileHandle.standardOutput.write(Data(bytes))
+            }
+            return file
+        }
+        let temporary = path + ".outpost-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw OutpostError(.storage, "Cannot create \(temporary): \(String(cString: strerror(errno))).")
+        }
+        do {
+            try forEachChunk(of: file) { bytes throws(OutpostError) in
+                try Self.writeAll(bytes, to: descriptor, path: temporary)
+            }
+            guard fsync(descriptor) == 0 else {
+                throw OutpostError(.storage, "Cannot flush \(temporary): \(String(cString: strerror(errno))).")
+            }
+            close(descriptor)
+            guard rename(temporary, path) == 0 else {
+                throw OutpostError(.storage, "Cannot rename into \(path): \(String(cString: strerror(errno))).")
+            }
+        } catch {
+            close(descriptor)
+            unlink(temporary)
+            throw error as? OutpostError ?? OutpostError(.storage, "\(error)")
+        }
+        return file
+    }
+
+    /// The content of `name`, whole (for small files and tests; ``get(_:to:)`` streams).
+    public func contents(of name: String) throws(OutpostError) -> [UInt8] {
+        let file = try requireReadable(name)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(file.size)
+        try forEachChunk(of: file) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// Calls `body` with each data chunk of `file` in order, checking each against its hash and
+    /// the whole against the file's hash.
+    private func forEachChunk(of file: StoredFile, _ body: ([UInt8]) throws(OutpostError) -> Void) throws(OutpostError)
+    {
+        let manifest = try manifest(of: file.name, quarantiningOnFailure: true)
+        var whole = SHA256()
+        for entry in manifest.entries {
+            let bytes = try plainChunk(entry.hash, of: file.name)
+            whole.update(data: bytes)
+            try body(bytes)
+        }
+        guard Hex.encode(whole.finalize()) == file.hash else {
+            throw OutpostError(.storage, "The content of '\(file.name)' does not match its hash; its index is damaged.")
+        }
+    }
+
+    /// The file's chunk list, read from its manifest chunks.
+    package func manifest(of name: String, quarantiningOnFailure: Bool = false) throws(OutpostError) -> FileManifest {
+        let hashes = try manifestHashes(of: name)
+        var bytes: [UInt8] = []
+        for hash in hashes {
+            bytes += quarantiningOnFailure ? try plainChunk(hash, of: name) : try plainChunk(hash)
+        }
+        return try FileManifest(decoding: bytes)
+    }
+
+    package func manifestHashes(of name: String) throws(OutpostError) -> [String] {
+        let text = try store.read { db in
+            try String.fetchOne(db, sql: "SELECT chunks FROM files WHERE name = ?", arguments: [name])
+        }
+        guard let text else { throw notFound(name) }
+        return Self.hashes(inChunkList: text)
+    }
+
+    static func hashes(inChunkList text: String) -> [String] {
+        guard case .array(let items)? = try? JSONValue(parsing: text) else { return [] }
+        return items.compactMap(\.stringValue).filter(ChunkHash.isWellFormed)
+    }
+
+    /// A chunk's plain bytes, verified. A chunk that is gone or damaged is removed, the file is
+    /// marked as missing content (so the next sync fetches it again), and the error says so.
+    private func plainChunk(_ hash: String, of name: String) throws(OutpostError) -> [UInt8] {
+        do {
+            return try plainChunk(hash)
+        } catch  where error.code == .storage || error.code == .notFound {
+            chunks.remove(hash)
+            try? store.write { db in
+                try db.execute(sql: "DELETE FROM outpost_chunks WHERE hash = ?", arguments: [hash])
+                try db.execute(sql: "UPDATE files SET content = 'missing' WHERE name = ?", arguments: [name])
+            }
+            throw OutpostError(
+                .storage,
+                "'\(name)' cannot be read: \(error.message) It is marked for fetching; run `outpost sync`.",
+                details: ["name": name, "chunk": hash]
+            )
+        }
+    }
+
+    package func plainChunk(_ hash: String) throws(OutpostError) -> [UInt8] {
+        try frame(of: hash).plainBytes(maximumSize: FileStoreConfiguration.maximumChunkBytes)
+    }
+
+    /// The chunk's wire form (decrypted, still compressed if it was).
+    package func frame(of hash: String) throws(OutpostError) -> ChunkFrame {
+        guard let stored = try chunks.read(hash) else {
+            throw OutpostError(.notFound, "Chunk \(hash.prefix(12))… is not on this node.", details: ["chunk": hash])
+        }
+        return try ChunkCodec.frame(ofStored: stored, hash: hash, key: key)
+    }
+
+    private func requireReadable(_ name: String) throws(OutpostError) -> StoredFile {
+        guard let file = try file(named: name) else { throw notFound(name) }
+        if file.trashedAt != nil {
+            throw OutpostError(
+                .failedPrecondition,
+                "'\(name)' is in the trash. Restore it first: outpost files restore \(name)"
+            )
+        }
+        if file.content != "local" {
+            throw OutpostError(
+                .failedPrecondition,
+                "The content of '\(name)' is not on this node yet. Run `outpost sync` to fetch it from the hub."
+            )
+        }
+        return file
+    }
+
+    // MARK: Index
+
+    /// The file called `name`, or nil.
+    public func file(named name: String) throws(OutpostError) -> StoredFile? {
+        try store.read { db in try Self.file(named: name, in: db) }
+    }
+
+    /// Every file, by name; trashed ones only when asked.
+    public func list(includingTrash: Bool = false) throws(OutpostError) -> [StoredFile] {
+        try store.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM files \(includingTrash ? "" : "WHERE trashed_at IS NULL") ORDER BY name"
+            ).map(Self.storedFile)
+        }
+    }
+
+    /// The seed's `get_pending_sync_files`: files not yet confirmed by the hub, highest priority
+    /// first, then the most recently modified.
+    public func pendingSync(limit: Int = 100) throws(OutpostError) -> [StoredFile] {
+        try store.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM files WHERE sync_status = 'pending' ORDER BY priority DESC, modified DESC LIMIT ?",
+                arguments: [limit]
+            ).map(Self.storedFile)
+        }
+    }
+
+    package static func file(named name: String, in db: Database) throws -> StoredFile? {
+        try Row.fetchOne(db, sql: "SELECT * FROM files WHERE name = ?", arguments: [name]).map(storedFile)
+    }
+
+    static func storedFile(_ row: Row) -> StoredFile {
+        StoredFile(
+            name: row["name"],
+            size: row["size"],
+            hash: row["hash"],
+            modified: row["modified"],
+            priority: row["priority"],
+            trashedAt: row["trashed_at"],
+            syncStatus: row["sync_status"],
+            compressed: row["compressed"],
+            encrypted: row["encrypted"],
+            content: row["content"]
+        )
+    }
+
+    // MARK: Helpers
+
+    static func checkPriority(_ priority: Int) throws(OutpostError) {
+        guard (1...10).contains(priority) else {
+            throw OutpostError(
+                .invalidInput,
+                "Priority \(priority) is out of range; use 1 (background) to 10 (critical)."
+            )
+        }
+    }
+
+    func notFound(_ name: String) -> OutpostError {
+        OutpostError(
+            .notFound,
+            "No file named '\(FileName.printable(name))'. List files with `outpost files ls` (--trash for the trash).",
+            details: ["name": FileName.printable(name)]
+        )
+    }
+
+    private func tooLarge(_ what: String, size: Int) -> OutpostError {
+        OutpostError(
+            .invalidInput,
+            "\(what) is \(size) bytes, over the limit of \(configuration.maximumFileSize) bytes. "
+                + "Raise it with --max-size if the node should keep files this large.",
+            details: ["size": "\(size)", "limit": "\(configuration.maximumFileSize)"]
+        )
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(OutpostError) {
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes {
+                Glibc.write(descriptor, $0.baseAddress! + written, $0.count - written)
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw OutpostError(.storage, "Cannot write \(path): \(String(cString: strerror(errno))).")
+            }
+            written += result
+        }
+    }
+}
+
+/// Chunks a put wrote, for its transaction.
+struct ChunkTally {
+    struct Written {
+        var hash: String
+        var size: Int
+        var storedSize: Int
+        var flags: Int
+    }
+
+    var new: [Written] = []
+    /// Chunks that were kept already (deduplicated).
+    var existing: [String] = []
+    var compressed = false
+}

@@ -1,0 +1,39 @@
+public import Crypto
+import Foundation
+public import OutpostCore
+
+/// The node's key for encryption at rest: 32 random bytes in `HOME/files.key`, readable by its
+/// owner only. While the file exists, new chunks are sealed with AES-GCM before they touch disk.
+/// Losing it loses the encrypted chunks the hub does not also hold: back it up.
+public enum FileStoreKey {
+    public static func path(home: String) -> String { home + "/files.key" }
+
+    /// The key, or nil when the node does not encrypt at rest.
+    ///
+    /// - Throws: ``OutpostError`` `.storage` when the file exists but cannot be read or is not 32 bytes.
+    public static func load(home: String) throws(OutpostError) -> SymmetricKey? {
+        let path = path(home: home)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path), data.count == 32 else {
+            throw OutpostError(
+                .storage,
+                "\(path) is not a 32-byte key. Restore it from a backup; without it, encrypted chunks cannot be read."
+            )
+        }
+        return SymmetricKey(data: data)
+    }
+
+    /// Makes a key unless there is one. Returns whether it made one.
+    @discardableResult
+    public static func create(home: String) throws(OutpostError) -> Bool {
+        let path = path(home: home)
+        if try load(home: home) != nil { return false }
+        let key = SymmetricKey(size: .bits256)
+        let bytes = key.withUnsafeBytes { Data($0) }
+        guard FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o600])
+        else {
+            throw OutpostError(.storage, "Cannot write \(path). Check the home's permissions and free space.")
+        }
+        return true
+    }
+}

@@ -1,0 +1,243 @@
+import Crypto
+import Foundation
+import Logging
+import OutpostBlobs
+import OutpostCore
+import OutpostHub
+import OutpostMerge
+import OutpostStore
+import OutpostSync
+
+/// `outpost bench files`: what file sync sends for an edit, against rsync on the same change in
+/// the same run, and how fast files are cut and hashed, against hashing alone.
+///
+/// - 100 bytes inserted in the middle of a 16 MiB random file, then pushed (target: ≤ rsync's
+///   bytes and ≤ 2% of the file);
+/// - 1% of the 4 KiB pages of a 20 MB file rewritten in place (target ≤ 1.5× rsync's bytes);
+/// - a second node putting a file whose chunks the hub already has (target: no chunk bytes);
+/// - chunking plus hashing on one core (target ≥ 300 MB/s), against SHA-256 alone.
+///
+/// Bytes are counted on the wire by a relay in front of the hub (HTTP included, both ways);
+/// rsync's are its own `Total bytes sent` plus `received` for `rsync --no-whole-file`.
+struct FilesBenchmark {
+    let database: HubDatabase
+    let folder: String
+    let averageChunkSize: Int
+
+    struct Case: Encodable {
+        var fileBytes: Int
+        var outpostBytes: Int
+        var rsyncBytes: Int?
+        var chunksSent: Int
+    }
+
+    struct Result: Encodable {
+        var machine: String
+        var averageChunkSize: Int
+        var chunkingMegabytesPerSecond: Double
+        var hashingMegabytesPerSecond: Double
+        var insertion: Case
+        var pages: Case
+        var duplicateChunksSent: Int
+        var duplicateBytes: Int
+
+        var report: String {
+            func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
+            func line(_ name: String, _ c: Case, target: String) -> String {
+                let share = 100 * Double(c.outpostBytes) / Double(c.fileBytes)
+                let rsync =
+                    c.rsyncBytes.map { "rsync \($0) B, ratio \(f(Double(c.outpostBytes) / Double($0), 2))" }
+                    ?? "rsync not installed"
+                return
+                    "\(name): \(c.outpostBytes) B sent (\(f(share, 2))% of \(c.fileBytes) B, \(c.chunksSent) chunks; \(rsync); \(target))"
+            }
+            return """
+                machine: \(machine); average chunk \(averageChunkSize) B
+                chunking + hashing \(f(chunkingMegabytesPerSecond)) MB/s on one core (SHA-256 alone \(f(hashingMegabytesPerSecond)) MB/s; target ≥ 300)
+                \(line("100 B inserted mid 16 MiB", insertion, target: "target ≤ rsync and ≤ 2%"))
+                \(line("1% of 4 KiB pages of 20 MB rewritten", pages, target: "target ≤ 1.5x rsync"))
+                same file put on another node: \(duplicateChunksSent) chunks sent, \(duplicateBytes) B on the wire (target 0 chunks)
+                """
+        }
+    }
+
+    func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+        progress("machine: \(MachineDescription.current)")
+        let (chunking, hashing) = measureChunking()
+        progress("chunking + hashing \(Int(chunking)) MB/s, SHA-256 alone \(Int(hashing)) MB/s")
+        return try await BenchHub.with(database: database, logLevel: .critical) { storage, port in
+            let relay = try ByteCountingRelay(upstreamPort: port)
+            defer { relay.close() }
+            let url = "http://127.0.0.1:\(relay.port)"
+            var ids = UUIDv7()
+            let tenant = "bench-files-" + ids.next().replacingOccurrences(of: "-", with: "")
+            _ = try await storage.addTenant(name: tenant)
+            func node(_ name: String) async throws -> (FileStore, SyncEngine) {
+                let token = NodeToken.generate()
+                _ = try await storage.addNode(tenant: tenant, name: name, tokenHash: NodeToken.hash(token))
+                let home = folder + "/" + name
+                try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+                let store = try Store(path: home + "/store.sqlite", createIfMissing: true)
+                var configuration = FileStoreConfiguration()
+                configuration.averageChunkSize = averageChunkSize
+                let files = try FileStore(store: store, home: home, configuration: configuration)
+                let engine = SyncEngine(
+                    store: store,
+                    client: HubClient(remote: try RemoteConfiguration(url: url, token: token)),
+                    resolver: ConflictResolver(),
+                    files: files
+                )
+                return (files, engine)
+            }
+            let (a, engineA) = try await node("a")
+            let (b, engineB) = try await node("b")
+
+            func measure(_ name: String, old: [UInt8], new: [UInt8]) async throws -> Case {
+                try a.put(old, as: name)
+                _ = try await engineA.push()
+                try a.put(new, as: name)
+                let before = relay.bytes
+                let report = try await engineA.push()
+                let sent = relay.bytes - before
+                return Case(
+                    fileBytes: new.count,
+                    outpostBytes: sent,
+                    rsyncBytes: try rsync(old: old, new: new, name: name),
+                    chunksSent: report.chunksSent
+                )
+            }
+
+            var generator = BenchRandom(seed: 42)
+            let original = generator.bytes(16 << 20)
+            var inserted = original
+            inserted.insert(contentsOf: generator.bytes(100), at: original.count / 2)
+            let insertion = try await measure("insert.bin", old: original, new: inserted)
+            progress(
+                "insertion: \(insertion.outpostBytes) B sent, rsync \(insertion.rsyncBytes.map(String.init) ?? "-") B"
+            )
+
+            let pagesOriginal = generator.bytes(20_000_000)
+            var rewritten = pagesOriginal
+            let pageCount = pagesOriginal.count / 4096
+            var pages = Set<Int>()
+            while pages.count < pageCount / 100 { pages.insert(Int(generator.next() % UInt64(pageCount))) }
+            for page in pages {
+                rewritten.replaceSubrange(page * 4096..<(page + 1) * 4096, with: generator.bytes(4096))
+            }
+            let pagesCase = try await measure("pages.bin", old: pagesOriginal, new: rewritten)
+            progress("pages: \(pagesCase.outpostBytes) B sent, rsync \(pagesCase.rsyncBytes.map(String.init) ?? "-") B")
+
+            try b.put(original, as: "copy-of-insert.bin")
+            let before = relay.bytes
+            let duplicate = try await engineB.push()
+            return Result(
+                machine: MachineDescription.current,
+                averageChunkSize: averageChunkSize,
+                chunkingMegabytesPerSecond: chunking,
+                hashingMegabytesPerSecond: hashing,
+                insertion: insertion,
+                pages: pagesCase,
+                duplicateChunksSent: duplicate.chunksSent,
+                duplicateBytes: relay.bytes - before
+            )
+        }
+    }
+
+    /// Cuts and hashes 128 MiB in memory, best of three, against SHA-256 over the same bytes.
+    private func measureChunking() -> (chunking: Double, hashing: Double) {
+        var generator = BenchRandom(seed: 7)
+        let bytes = generator.bytes(128 << 20)
+        let chunker = ContentDefinedChunker(averageSize: averageChunkSize)
+        var bestChunking = Double.infinity
+        var bestHashing = Double.infinity
+        for _ in 0..<3 {
+            var start = ContinuousClock.now
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                var digest = 0
+                while offset < raw.count {
+                    let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
+                    let length = chunker.cut(rest)
+                    digest &+= Int(SHA256.hash(data: UnsafeRawBufferPointer(rebasing: rest[..<length])).hashValue)
+                    offset += length
+                }
+                precondition(digest != 1)
+            }
+            bestChunking = min(bestChunking, (ContinuousClock.now - start).seconds)
+            start = ContinuousClock.now
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                var digest = 0
+                while offset < raw.count {
+                    let length = min(1 << 20, raw.count - offset)
+                    digest &+=
+                        SHA256.hash(data: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length])).hashValue
+                    offset += length
+                }
+                precondition(digest != 1)
+            }
+            bestHashing = min(bestHashing, (ContinuousClock.now - start).seconds)
+        }
+        let megabytes = Double(bytes.count) / 1_000_000
+        return (megabytes / bestChunking, megabytes / bestHashing)
+    }
+
+    /// rsync's bytes on the wire (sent plus received) for turning `old` into `new`, or nil when
+    /// rsync is not installed.
+    private func rsync(old: [UInt8], new: [UInt8], name: String) throws -> Int? {
+        guard let program = ["/usr/bin/rsync", "/bin/rsync"].first(where: FileManager.default.isExecutableFile)
+        else { return nil }
+        let source = folder + "/rsync-src"
+        let target = folder + "/rsync-dst"
+        for path in [source, target] {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+        try Data(new).write(to: URL(fileURLWithPath: source + "/" + name))
+        try Data(old).write(to: URL(fileURLWithPath: target + "/" + name))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = ["--no-whole-file", "--ignore-times", "--stats", source + "/" + name, target + "/" + name]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        func total(_ label: String) -> Int? {
+            output.split(separator: "\n").first { $0.hasPrefix(label) }
+                .flatMap { Int($0.dropFirst(label.count).filter(\.isNumber)) }
+        }
+        guard let sent = total("Total bytes sent:"), let received = total("Total bytes received:") else { return nil }
+        return sent + received
+    }
+}
+
+/// Fast deterministic bytes for benchmarks (incompressible, like captures and models).
+struct BenchRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func bytes(_ count: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        bytes.withUnsafeMutableBytes { raw in
+            var offset = 0
+            while offset < count {
+                var word = next()
+                let take = min(8, count - offset)
+                withUnsafeBytes(of: &word) {
+                    raw.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: take)
+                }
+                offset += take
+            }
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,83 @@
+import Hummingbird
+import OutpostCore
+import OutpostProtocol
+import Synchronization
+
+/// File chunks: a node asks which chunks the hub lacks, uploads those, and fetches the ones it
+/// lacks itself. Chunks are kept per tenant (deduplicated across its nodes, invisible to other
+/// tenants) and checked against their hash on the way in, so a damaged upload is refused whole.
+extension HubRoutes {
+    /// Most hashes one missing or fetch request may name.
+    static let maximumHashesPerRequest = 10_000
+
+    func registerChunkRoutes(on group: RouterGroup<HubRequestContext>) {
+        group.post("chunks/missing") { request, context in try await missingChunks(request, context: context) }
+        group.post("chunks") { request, context in try await uploadChunks(request, context: context) }
+        group.post("chunks/fetch") { request, context in try await fetchChunks(request, context: context) }
+    }
+
+    private func missingChunks(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let node = try context.requireNode()
+        let hashes = try await codec.decode(from: request, as: Self.hashList)
+        let missing = try await storage.missingChunks(tenantID: node.tenantID, hashes: hashes)
+        let body: JSONValue = ["missing": .array(missing.map { .string($0) })]
+        return try codec.response(body: body.encoded(), for: request)
+    }
+
+    private func uploadChunks(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let node = try context.requireNode()
+        let body = try await codec.bytes(from: request)
+        let frames: [ChunkFrame]
+        do {
+            frames = try ChunkFrame.decode(
+                body.readableBytesView,
+                maximumPayload: configuration.limits.maximumBodyBytes
+            )
+        } catch {
+            throw HubError.invalid("invalid_chunks", error.description)
+        }
+        for (index, frame) in frames.enumerated() {
+            do {
+                _ = try frame.plainBytes(maximumSize: configuration.limits.maximumBodyBytes)
+            } catch {
+                throw HubError.invalid("chunk_corrupt", "frame \(index): \(error.message)")
+            }
+        }
+        let stored = try await storage.storeChunks(tenantID: node.tenantID, frames)
+        metrics.chunksStored.add(stored, ordering: .relaxed)
+        let answer: JSONValue = ["stored": .integer(Int64(stored)), "received": .integer(Int64(frames.count))]
+        return try codec.response(body: answer.encoded(), for: request)
+    }
+
+    private func fetchChunks(_ request: Request, context: HubRequestContext) async throws -> Response {
+        let node = try context.requireNode()
+        let hashes = try await codec.decode(from: request, as: Self.hashList)
+        var frames: [ChunkFrame] = []
+        var bytes = 0
+        // Answers stay within the body limit; the node asks again for the rest.
+        for frame in try await storage.chunks(tenantID: node.tenantID, hashes: hashes) {
+            if !frames.isEmpty, bytes + frame.payload.count > configuration.limits.maximumBodyBytes { break }
+            bytes += frame.payload.count + ChunkFrame.overhead
+            frames.append(frame)
+        }
+        return codec.response(bytes: ChunkFrame.encode(frames))
+    }
+
+    /// `{"hashes": ["…", …]}`: well-formed, at most ``maximumHashesPerRequest``.
+    static func hashList(_ json: JSONValue) throws(WireError) -> [String] {
+        guard case .array(let items)? = json["hashes"] else {
+            throw WireError(path: "hashes", expected: "an array of chunk hashes")
+        }
+        guard items.count <= maximumHashesPerRequest else {
+            throw WireError(path: "hashes", expected: "at most \(maximumHashesPerRequest) hashes")
+        }
+        var hashes: [String] = []
+        for (index, item) in items.enumerated() {
+            guard let hash = item.stringValue, ChunkFrame.isWellFormedHash(hash) else {
+                throw WireError(path: "hashes[\(index)]", expected: "64 lower-case hex digits (a SHA-256)")
+            }
+            hashes.append(hash)
+        }
+        return hashes
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import OutpostBlobs
+import OutpostCore
+import OutpostProtocol
+import OutpostStore
+import Synchronization
+
+/// File content beside the rows: chunks go up before the `files` row that refers to them (so a
+/// node that pulls the row can always fetch them), and come down after the pull, highest
+/// priority first. Both directions share the bandwidth cap and the daily quota with rows, and
+/// both ask only for what the other side lacks, so an interrupted transfer resumes where it
+/// stopped.
+extension SyncEngine {
+    /// The `files` table's name, as the store and hub know it.
+    static let fileTable = "files"
+
+    /// Uploads the chunks the hub lacks for the file rows in `batch`.
+    func uploadContent(for batch: OutgoingBatch, report: inout SyncReport) async throws(SyncFailure) {
+        guard let files else { return }
+        let names = batch.entries.filter { $0.change.table == Self.fileTable && $0.change.operation != .delete }
+            .map(\.change.key)
+        guard !names.isEmpty else { return }
+        let candidates = try guarded { try files.chunksToUpload(forFiles: names) }
+        var start = 0
+        while start < candidates.count {
+            let slice = Array(candidates[start..<min(start + 1000, candidates.count)])
+            start += slice.count
+            let asked: HubClient.Exchange<[String]>
+            do {
+                asked = try await client.missingChunks(slice)
+            } catch {
+                try noteFailure(error)
+                throw error
+            }
+            try account(asked, report: &report)
+            let missing = Set(asked.value)
+            try guarded { try files.markOnHub(slice.filter { !missing.contains($0) }) }
+            var group: [ChunkFrame] = []
+            var groupBytes = 0
+            for hash in slice where missing.contains(hash) {
+                guard let frame = try? files.frame(of: hash) else {
+                    logger.warning("A chunk to upload is gone from this node", metadata: ["chunk": "\(hash)"])
+                    continue
+                }
+                group.append(frame)
+                groupBytes += frame.payload.count + ChunkFrame.overhead
+                if groupBytes >= transferGroupBytes {
+                    try await send(group, critical: batch.isCritical, report: &report)
+                    group = []
+                    groupBytes = 0
+                }
+            }
+            if !group.isEmpty { try await send(group, critical: batch.isCritical, report: &report) }
+        }
+    }
+
+    private func send(_ group: [ChunkFrame], critical: Bool, report: inout SyncReport) async throws(SyncFailure) {
+        guard let files else { return }
+        try await waitForBandwidth(critical: critical)
+        let exchange: HubClient.Exchange<Int>
+        do {
+            exchange = try await client.upload(group)
+        } catch {
+            try noteFailure(error)
+            throw error
+        }
+        try account(exchange, report: &report)
+        try guarded { try files.markOnHub(group.map(\.hash)) }
+        report.chunksSent += exchange.value
+    }
+
+    /// Fetches the chunks of every file whose content is not here yet, highest priority first.
+    /// Past the daily quota only critical files come. A file whose chunks the hub does not hold
+    /// (yet) waits for the next sync.
+    public func fetchContent(progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws(SyncFailure)
+        -> SyncReport
+    {
+        var report = SyncReport()
+        guard let files else { return report }
+        var stuck = Set<String>()
+        while true {
+            let quota = try quotaReached()
+            let waiting = try guarded { try files.filesMissingContent(limit: 100) }
+                .filter { !stuck.contains($0.name) && (!quota || $0.priority >= 10) }
+            guard !waiting.isEmpty else { break }
+            for file in waiting {
+                if try await fetch(file.name, critical: file.priority >= 10, report: &report) {
+                    report.filesFetched += 1
+                    progress(SyncProgress(phase: .files, done: report.filesFetched, total: nil))
+                } else {
+                    stuck.insert(file.name)
+                }
+            }
+        }
+        return report
+    }
+
+    /// Fetches what `name` lacks; returns whether its content is now complete.
+    private func fetch(_ name: String, critical: Bool, report: inout SyncReport) async throws(SyncFailure) -> Bool {
+        guard let files else { return false }
+        while true {
+            let (manifest, needed) = try guarded {
+                (try files.manifestHashes(of: name), try files.chunksToFetch(forFile: name))
+            }
+            if needed.isEmpty {
+                try guarded { try files.markContentLocal(name, manifestHashes: manifest) }
+                return true
+            }
+            let perRequest = max(1, transferGroupBytes / files.configuration.averageChunkSize)
+            var start = 0
+            while start < needed.count {
+                let group = Array(needed[start..<min(start + perRequest, needed.count)])
+                start += group.count
+                try await waitForBandwidth(critical: critical)
+                let exchange: HubClient.Exchange<[ChunkFrame]>
+                do {
+                    exchange = try await client.fetch(group)
+                } catch {
+                    try noteFailure(error)
+                    throw error
+                }
+                try account(exchange, report: &report)
+                let asked = Set(group)
+                let kept = try guarded { try files.keepFetched(exchange.value.filter { asked.contains($0.hash) }) }
+                report.chunksFetched += kept.count
+                if kept.count < group.count {
+                    logger.warning(
+                        "The hub lacks chunks of a file, or sent them damaged; it waits for the next sync",
+                        metadata: ["file": "\(name)", "missing": "\(group.count - kept.count)"]
+                    )
+                    return false
+                }
+            }
+        }
+    }
+
+    /// Bytes a chunk request carries: a quarter second of the bandwidth cap, 1 MiB at most,
+    /// 16 KiB at least.
+    private var transferGroupBytes: Int {
+        let capped = pacing.withLock { $0.limiter.map { Int($0.bytesPerSecond / 4) } }
+        return max(16 << 10, min(1 << 20, capped ?? 1 << 20))
+    }
+
+    /// Spends an exchange's bytes from the bandwidth bucket and the daily count.
+    private func account<Value>(_ exchange: HubClient.Exchange<Value>, report: inout SyncReport)
+        throws(SyncFailure)
+    {
+        let bytes = exchange.bytesSent + exchange.bytesReceived
+        pacing.withLock { pacing in
+            pacing.limiter?.spend(bytes, now: ContinuousClock.now)
+            pacing.link.succeeded(elapsed: exchange.elapsed)
+        }
+        try guarded {
+            try store.write { db in
+                try SyncState.addTraffic(
+                    sent: exchange.bytesSent,
+                    received: exchange.bytesReceived,
+                    today: Self.today(),
+                    in: db
+                )
+            }
+        }
+        report.bytesSent += exchange.bytesSent
+        report.bytesReceived += exchange.bytesReceived
+    }
+}

@@ -1,0 +1,233 @@
+import Crypto
+import Foundation
+import GRDB
+import OutpostCore
+import OutpostStore
+import OutpostTesting
+import Testing
+
+@testable import OutpostBlobs
+
+@Suite("File store")
+struct FileStoreTests {
+    @Test(
+        "put then get returns the same bytes: empty, tiny, at chunk limits, large",
+        arguments: [0, 1, 100, 4 << 10, (4 << 10) + 1, 128 << 10, (128 << 10) + 1, 3 << 20]
+    )
+    func roundTrip(size: Int) throws {
+        let fixture = try FileStoreFixture()
+        defer { fixture.folder.remove() }
+        let bytes = FileStoreFixture.randomBytes(size, seed: UInt64(size))
+        let stored = try fixture.files.put(bytes, as: "data/blob.bin")
+        #expect(stored.size == size)
+        #expect(stored.hash == Hex.encode(SHA256.hash(data: bytes)))
+        #expect(try fixture.files.contents(of: "data/blob.bin") == bytes)
+        let out = fixture.folder.appending("out.bin")
+        try fixture.files.get("data/blob.bin", to: out)
+        #expect(FileManager.default.contents(atPath: out) == Data(bytes))
+        let manifest = try fixture.files.manifest(of: "data/blob.bin")
+        #expect(manifest.size == size)
+        #expect(manifest.entries.allSatisfy { $0.length <= 128 << 10 })
+    }
+
+    @Test("a file put from disk streams through the chunker and reads back")
+    func putFromDisk() throws {
+        let fixture = try FileStoreFixture()
+        defer { fixture.folder.remove() }
+        let bytes = FileStoreFixture.randomBytes(5 << 20 + 12_345, seed: 9)
+        let source = fixture.folder.appending("source.bin")
+        FileManager.default.createFile(atPath: source, contents: Data(bytes))
+        let stored = try fixture.files.put(contentsOf: source, as: "big.bin", priority: 8)
+        #expect(stored.priority == 8 && stored.content == "local" && stored.syncStatus == "pending")
+        #expect(try fixture.files.contents(of: "big.bin") == bytes)
+        #expect(try fixture.queued() == ["big.bin"])
+    }
+
+    @Test("the same content under two names is stored once; putting it again changes nothing")
+    func deduplication() throws {
+        let fixture = try FileStoreFixture()
+        defer { fixture.folder.remove() }
+        let bytes = FileStoreFixture.randomBytes(1 << 20, seed: 4)
+        try fixture.files.put(bytes, as: "a.bin")
+        let chunksAfterFirst = fixture.chunkFiles().count
+        try fixture.files.put(bytes, as: "b.bin")
+        #expect(fixture.chunkFiles().count == chunksAfterFirst)
+        let statistics = try fixture.files.statistics()
+        #expect(statistics.totalFiles == 2)
+        #expect(statistics.deduplicationRatio > 1.9 && statistics.deduplicationRatio < 2.1)
+        try fixture.store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+        try fixture.files.put(bytes, as: "a.bin")
+        #expect(try fixture.queued().isEmpty, "an identical put must not queue a change")
+    }
+
+    @Test("compressible content is kept compressed, incompressible content raw")
+    func compression() throws {
+        let fixture = try FileStoreFixture()
+        defer { fixture.folder.remove() }
+        let text = Array(String(repeating: "temperature,21.5,ok\n", count: 20_000).utf8)
+        let compressed = try fixture.files.put(text, as: "log.csv")
+        let random = try fixture.files.put(FileStoreFixture.randomBytes(200_000, seed: 5), as: "noise.bin")
+        #expect(compressed.compressed)
+        #expect(!random.compressed)
+        let statistics = try fixture.files.statistics()
+        #expect(statistics.storedBytes < statistics.chunkBytes)
+        #expect(try fixture.files.contents(of: "log.csv") == text)
+    }
+
+    @Test("with a key, chunks are encrypted on disk and still read back; without it they cannot be read")
+    func encryption() throws {
+        let key = SymmetricKey(size: .bits256)
+        let fixture = try FileStoreFixture(key: key)
+        defer { fixture.folder.remove() }
+        let secret = Array(String(repeating: "secret plan\n", count: 1000).utf8)
+        let stored = try fixture.files.put(secret, as: "plan.txt")
+        #expect(stored.encrypted)
+        for path in fixture.chunkFiles() {
+            let raw = try #require(FileManager.default.contents(atPath: path))
+            #expect(raw.first.map { $0 & 2 != 0 } == true, "every chunk is flagged encrypted")
+            #expect(!String(decoding: raw, as: UTF8.self).contains("secret"))
+        }
+        #expect(try fixture.files.contents(of: "plan.txt") == secret)
+        let keyless = try FileStore(store: fixture.store, directory: fixture.folder.appending("files"), key: nil)
+        #expect(throws: OutpostError.self) { try keyless.plainChunk(try keyless.manifestHashes(of: "plan.txt")[0]) }
+        let wrong = try FileStore(
+            store: fixture.store,
+            directory: fixture.folder.appending("files"),
+            key: SymmetricKey(size: .bits256)
+        )
+        #expect(throws: OutpostError.self) { try wrong.plainChunk(try wrong.manifestHashes(of: "plan.txt")[0]) }
+    }
+
+    @Test("the key file is made once, 32 bytes, readable by its owner only")
+    func keyFile() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        #expect(try FileStoreKey.load(home: folder.path) == nil)
+        #expect(try FileStoreKey.create(home: folder.path))
+        #expect(try !FileStoreKey.create(home: folder.path))
+        let attributes = try FileManager.default.attributesOfItem(atPath: FileStoreKey.path(home: folder.path))
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect((attributes[.size] as? Int) == 32)
+    }
+
+    @Test("a file over the size limit is refused before anything is stored")
+    func sizeLimit() throws {
+        var configuration = FileStoreConfiguration()
+        configuration.maximumFileSize = 1000
+        let fixture = try FileStoreFixture(configuration: configuration)
+        defer { fixture.folder.remove() }
+        let source = fixture.folder.appending("big.bin")
+        FileManager.default.createFile(atPath: source, contents: Data(FileStoreFixture.randomBytes(1001, seed: 6)))
+        #expect {
+            try fixture.files.put(contentsOf: source, as: "big.bin")
+        } throws: { ($0 as? OutpostError)?.code == .invalidInput && "\($0)".contains("over the limit") }
+        #expect(throws: OutpostError.self) {
+            try fixture.files.put(FileStoreFixture.randomBytes(1001, seed: 6), as: "x")
+        }
+        #expect(try fixture.files.list().isEmpty)
+        #expect(fixture.chunkFiles().isEmpty)
+        #expect(try fixture.files.put(FileStoreFixture.randomBytes(1000, seed: 6), as: "ok.bin").size == 1000)
+    }
+
+    @Test("a refused name stores nothing")
+    func refusedName() throws {
+        let fixture = try FileStoreFixture()
+        defer { fixture.folder.remove() }
+        #expect(throws: OutpostError.self) { try fixture.files.put([1, 2, 3], as: "../escape") }
+        #expect(throws: OutpostError.self) { try fixture.files.put([1, 2, 3], as: "a", priority: 11) }
+        #expect(try fixture.files.list().isEmpty)
+        #expect(try fixture.queued().isEmpty)
+    }
+
+    @Test("rm moves to the trash (unreadable, unlisted), restore brings it back; both sync")
+    func trashAndRestore() throws {
+        let fixture = try FileStoreFixture()
+        defer { fixture.folder.remove() }
+        let bytes = FileStoreFixture.randomBytes(50_000, seed: 7)
+        try fixture.files.put(bytes, as: "notes.txt")
+        try fixture.store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+        try fixture.files.remove("notes.txt")
+        #expect(try fixture.queued() == ["notes.txt"], "the move to the trash syncs")
+        #expect(try fixture.files.list().isEmpty)
+        #expect(try fixture.files.list(includingTrash: true).map(\.name) == ["notes.txt"])
+        #expect {
+            try fixture.files.contents(of: "notes.txt")
+        } throws: { ($0 as? OutpostError)?.code == .failedPrecondition }
+        #expect(throws: OutpostError.self) { try fixture.files.remove("notes.txt") }
+        try fixture.files.restore("notes.txt")
+        #expect(try fixture.files.contents(of: "notes.txt") == bytes)
+        #expect(throws: OutpostError.self) { try fixture.files.restore("notes.txt") }
+        #expect(throws: OutpostError.self) { try fixture.files.remove("nothing-here") }
+    }
+
+    @Test("gc empties old trash and removes unreferenced chunks, keeping every chunk a file uses")
+    func garbageCollection() throws {
+        var configuration = FileStoreConfiguration()
+        configuration.chunkGracePeriod = .zero
+        let fixture = try FileStoreFixture(configuration: configuration)
+        defer { fixture.folder.remove() }
+        let shared = FileStoreFixture.randomBytes(300_000, seed: 8)
+        let only = FileStoreFixture.randomBytes(300_000, seed: 9)
+        try fixture.files.put(shared, as: "keep.bin")
+        try fixture.files.put(shared + only, as: "drop.bin")
+        try fixture.files.put(FileStoreFixture.randomBytes(1000, seed: 10), as: "trashed-recently.bin")
+        try fixture.files.remove("drop.bin")
+        try fixture.files.remove("trashed-recently.bin")
+        try fixture.store.write { db in
+            try db.execute(sql: "UPDATE files SET trashed_at = trashed_at - 40 * 86400000 WHERE name = 'drop.bin'")
+        }
+        let before = fixture.chunkFiles().count
+        let report = try fixture.files.collectGarbage(trashOlderThanDays: 30)
+        #expect(report.filesDeleted == 1)
+        #expect(report.chunksDeleted > 0 && report.bytesFreed > 0)
+        #expect(fixture.chunkFiles().count == before - report.chunksDeleted)
+        #expect(try fixture.files.contents(of: "keep.bin") == shared)
+        try fixture.files.restore("trashed-recently.bin")
+        #expect(try fixture.files.contents(of: "trashed-recently.bin").count == 1000)
+        #expect(try fixture.files.file(named: "drop.bin") == nil)
+        #expect(try fixture.queued().contains("drop.bin"), "the purge syncs as a delete")
+        let again = try fixture.files.collectGarbage(trashOlderThanDays: 30)
+        #expect(again.chunksDeleted == 0)
+    }
+
+    @Test("a corrupted chunk is detected, never returned, and marked for fetching again")
+    func corruption() throws {
+        let fixture = try FileStoreFixture()
+        defer { fixture.folder.remove() }
+        let bytes = FileStoreFixture.randomBytes(200_000, seed: 11)
+        try fixture.files.put(bytes, as: "camera.raw")
+        let entry = try fixture.files.manifest(of: "camera.raw").entries[1]
+        let path = fixture.files.chunks.path(of: entry.hash)
+        var raw = try #require(FileManager.default.contents(atPath: path))
+        raw[raw.count / 2] ^= 0xFF
+        try raw.write(to: URL(fileURLWithPath: path))
+        #expect {
+            try fixture.files.contents(of: "camera.raw")
+        } throws: { error in
+            let error = error as! OutpostError
+            return error.code == .storage && error.message.contains("corrupt") && error.message.contains("outpost sync")
+        }
+        #expect(!FileManager.default.fileExists(atPath: path), "the bad chunk is removed")
+        #expect(try fixture.files.file(named: "camera.raw")?.content == "missing")
+        #expect(try fixture.files.chunksToFetch(forFile: "camera.raw") == [entry.hash])
+        #expect(throws: OutpostError.self) { try fixture.files.get("camera.raw", to: fixture.folder.appending("x")) }
+        #expect(!FileManager.default.fileExists(atPath: fixture.folder.appending("x")), "no partial output")
+    }
+
+    @Test("pending files come highest priority first, as the seed's get_pending_sync_files")
+    func pendingOrder() throws {
+        let fixture = try FileStoreFixture()
+        defer { fixture.folder.remove() }
+        try fixture.files.put([1], as: "low", priority: 1)
+        try fixture.files.put([2], as: "critical", priority: 10)
+        try fixture.files.put([3], as: "mid", priority: 5)
+        #expect(try fixture.files.pendingSync().map(\.name) == ["critical", "mid", "low"])
+        let priorities = try fixture.store.read { db in
+            try Int.fetchAll(
+                db,
+                sql: "SELECT priority FROM sync_queue WHERE table_name = 'files' ORDER BY priority DESC"
+            )
+        }
+        #expect(priorities == [10, 5, 1], "each file's changes sync with its own priority")
+    }
+}
