@@ -43,7 +43,15 @@ enum OpenAPIDocument {
                 "sequence": {"type": "integer"}}},
               "PullResponse": {"type": "object", "required": ["rows", "cursor", "more"], "properties": {
                 "rows": {"type": "array", "items": {"$ref": "#/components/schemas/HubRow"}},
-                "cursor": {"type": "integer"}, "more": {"type": "boolean"}}}
+                "cursor": {"type": "integer"}, "more": {"type": "boolean"}}},
+              "ChunkHashes": {"type": "object", "required": ["hashes"], "properties": {
+                "hashes": {"type": "array", "maxItems": 10000, "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}}},
+              "MissingChunks": {"type": "object", "required": ["missing"], "properties": {
+                "missing": {"type": "array", "items": {"type": "string"}}}},
+              "ChunkUpload": {"type": "object", "required": ["stored", "received"], "properties": {
+                "stored": {"type": "integer"}, "received": {"type": "integer"}}},
+              "ChunkFrames": {"type": "string", "format": "binary",
+                "description": "Frames back to back: hash (32 bytes), flags (1; bit 0 = raw deflate), length (4, big-endian), payload."}
             }
           },
           "paths": {
@@ -76,7 +84,29 @@ enum OpenAPIDocument {
                 "400": {"description": "Bad parameter.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "410": {"description": "resync_required: history after the cursor was collected.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}}
+                "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/v1/chunks/missing": {"post": {"summary": "Which of these file chunks the tenant lacks.",
+              "security": [{"nodeToken": []}],
+              "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChunkHashes"}}}},
+              "responses": {
+                "200": {"description": "The missing ones, in the order asked.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MissingChunks"}}}},
+                "400": {"description": "Malformed hash list.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/v1/chunks": {"post": {"summary": "Upload file chunks; each is checked against its hash, and one bad frame refuses all.",
+              "security": [{"nodeToken": []}],
+              "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"$ref": "#/components/schemas/ChunkFrames"}}}},
+              "responses": {
+                "200": {"description": "How many were new to the tenant.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChunkUpload"}}}},
+                "400": {"description": "invalid_chunks (malformed frames) or chunk_corrupt (a hash mismatch).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "413": {"description": "Body too large.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/v1/chunks/fetch": {"post": {"summary": "The tenant's chunks among these hashes (absent ones are left out).",
+              "security": [{"nodeToken": []}],
+              "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChunkHashes"}}}},
+              "responses": {
+                "200": {"description": "Chunk frames, within the body limit.", "content": {"application/octet-stream": {"schema": {"$ref": "#/components/schemas/ChunkFrames"}}}},
+                "400": {"description": "Malformed hash list.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}}
           }
         }
         """#

@@ -117,6 +117,18 @@ struct OpenAPIConformanceTests {
                 "get"
             )
             try check(try await a.send(batch(upsert("k1", ["name": "z"], base: 9))), "/v1/push", "post")
+
+            let chunk = ChunkEndpointTests.frame("documented chunk")
+            let hashes = ChunkEndpointTests.hashes([chunk.hash])
+            try check(try await a.raw("/v1/chunks/missing", method: .post, body: hashes), "/v1/chunks/missing", "post")
+            let upload = ByteBuffer(bytes: ChunkFrame.encode([chunk]))
+            try check(try await a.raw("/v1/chunks", method: .post, body: upload), "/v1/chunks", "post")
+            var corrupt = chunk
+            corrupt.payload[0] ^= 1
+            let bad = ByteBuffer(bytes: ChunkFrame.encode([corrupt]))
+            try check(try await a.raw("/v1/chunks", method: .post, body: bad), "/v1/chunks", "post")
+            let malformed = ByteBuffer(string: #"{"hashes": ["x"]}"#)
+            try check(try await a.raw("/v1/chunks/fetch", method: .post, body: malformed), "/v1/chunks/fetch", "post")
         }
     }
 }

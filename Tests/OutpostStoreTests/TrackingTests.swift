@@ -25,7 +25,7 @@ struct TrackingTests {
         #expect(try fixture.store.untrack("readings", discardingPending: true) == 2)
         _ = try fixture.store.execute(sql: "INSERT INTO readings VALUES ('r3', 1, 'ok')")
         #expect(try fixture.queue().filter { $0.table == "readings" }.isEmpty)
-        #expect(try fixture.store.trackedTables().map(\.name) == ["agents", "executions", "workflows"])
+        #expect(try fixture.store.trackedTables().map(\.name) == ["agents", "executions", "files", "workflows"])
     }
 
     @Test("composite keys are recorded as a JSON array; a changed key is a delete plus a write")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRDB
 import Logging
+import OutpostBlobs
 import OutpostCore
 import OutpostHub
 import OutpostMerge
@@ -82,9 +83,15 @@ struct DemoCommand: AsyncParsableCommand {
             "INSERT INTO workflows (id, name, agent_id, status) VALUES ('inspect', 'Inspect parts', 'cam-1', 'draft')"
         )
         try a.execute("INSERT INTO prices VALUES ('bolt-m8', 0.12, 'EUR')")
+        let manual = Array(String(repeating: "Clean the lens before each shift.\n", count: 400).utf8)
+        try a.files.put(manual, as: "manuals/line-camera.txt", priority: 3)
         try await a.sync()
-        try await b.sync()
+        let fetched = try await b.sync()
         say("warehouse now has: \(try b.describe("SELECT name || ' (' || status || ')' FROM agents"))")
+        say(
+            "and the file manuals/line-camera.txt (\(try b.files.contents(of: "manuals/line-camera.txt").count) bytes, "
+                + "\(fetched.chunksFetched) chunks fetched)"
+        )
 
         step("3. Both go offline and edit the same rows")
         try a.execute("UPDATE agents SET status = 'active' WHERE id = 'cam-1'")
@@ -130,7 +137,7 @@ struct DemoCommand: AsyncParsableCommand {
         guard contents[0] == contents[1], contents[1] == contents[2] else {
             throw OutpostError(.failedPrecondition, "The nodes did not converge; this is a bug. Folder: \(folder)")
         }
-        say("shop-floor, warehouse and the hub hold identical agents, workflows, executions and prices ✔")
+        say("shop-floor, warehouse and the hub hold identical agents, workflows, executions, files and prices ✔")
     }
 
     private func step(_ title: String) { print("\n== \(title)") }
@@ -140,6 +147,7 @@ struct DemoCommand: AsyncParsableCommand {
 /// One of the demo's nodes: a store in its own home with an engine pointed at the demo hub.
 private struct DemoNode {
     let store: Store
+    let files: FileStore
     let engine: SyncEngine
 
     init(name: String, home: String, hub: String, token: String, rules: RulesConfiguration) throws {
@@ -147,10 +155,12 @@ private struct DemoNode {
         store = try Store(path: home + "/store.sqlite", createIfMissing: true)
         let remote = try RemoteConfiguration(url: hub, token: token)
         try remote.save(home: home)
+        files = try FileStore(store: store, home: home)
         engine = SyncEngine(
             store: store,
             client: HubClient(remote: remote),
-            resolver: ConflictResolver(configuration: rules)
+            resolver: ConflictResolver(configuration: rules),
+            files: files
         )
     }
 

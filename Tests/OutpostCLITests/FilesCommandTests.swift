@@ -1,0 +1,92 @@
+import Foundation
+import OutpostCore
+import OutpostTesting
+import Testing
+
+@Suite("outpost files", .serialized)
+struct FilesCommandTests {
+    @Test("put, ls, get, rm, restore, gc and stats as a person uses them")
+    func roundTrip() throws {
+        let node = try NodeHome()
+        defer { node.folder.remove() }
+        let source = node.folder.appending("day-1.csv")
+        let content = String(repeating: "t1,21.5,ok\n", count: 5_000)
+        try content.write(toFile: source, atomically: true, encoding: .utf8)
+
+        let put = try node.json("files", "put", source, "--as", "reports/day-1.csv", "--priority", "7")
+        #expect(put["name"] == "reports/day-1.csv" && put["priority"] == 7 && put["size"] == .integer(Int64(content.utf8.count)))
+        #expect(put["compressed"] == true)
+        let listed = try node.json("files", "ls")
+        #expect(listed == .array([put]))
+
+        let out = node.folder.appending("copy.csv")
+        let got = try node.outpost("files", "get", "reports/day-1.csv", "-o", out)
+        #expect(got.status == 0, "\(got)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == content)
+        let piped = try node.outpost("files", "get", "reports/day-1.csv", "-o", "-")
+        #expect(piped.stdout == content)
+
+        #expect(try node.outpost("files", "rm", "reports/day-1.csv").status == 0)
+        #expect(try node.json("files", "ls") == [])
+        #expect(try node.json("files", "ls", "--trash").arrayCount == 1)
+        expectOneLineFailure(try node.outpost("files", "get", "reports/day-1.csv", "-o", out), mentioning: "in the trash")
+        #expect(try node.outpost("files", "restore", "reports/day-1.csv").status == 0)
+        #expect(try node.json("files", "ls").arrayCount == 1)
+
+        let statistics = try node.json("files", "stats")
+        #expect(statistics["total_files"] == 1 && statistics["compressed_files"] == 1)
+        #expect(try node.outpost("files", "rm", "reports/day-1.csv").status == 0)
+        let collected = try node.json("files", "gc", "--older-than", "0")
+        #expect(collected["files_deleted"] == 1)
+        #expect(try node.json("files", "ls", "--trash") == [])
+    }
+
+    @Test(
+        "bad input: one clear line, a non-zero exit, and nothing stored",
+        arguments: [
+            (["files", "put", "SOURCE", "--as", "../../etc/passwd"], "'..' segment"),
+            (["files", "put", "SOURCE", "--as", "/etc/passwd"], "absolute path"),
+            (["files", "put", "SOURCE", "--as", "a//b"], "empty segment"),
+            (["files", "put", "/no/such/file", "--as", "x"], "Cannot open /no/such/file"),
+            (["files", "put", "SOURCE", "--max-size", "1k"], "over the limit"),
+            (["files", "put", "SOURCE", "--priority", "0"], "out of range"),
+            (["files", "put", "SOURCE", "--chunk-size", "3000"], "power of two"),
+            (["files", "get", "nothing"], "No file named 'nothing'"),
+            (["files", "rm", "nothing"], "No file named 'nothing'"),
+            (["files", "restore", "nothing"], "No file named 'nothing'"),
+            (["files", "gc", "--older-than=-1"], "0 or more days"),
+        ]
+    )
+    func refuses(arguments: [String], message: String) throws {
+        let node = try NodeHome()
+        defer { node.folder.remove() }
+        let source = node.folder.appending("source.bin")
+        FileManager.default.createFile(atPath: source, contents: Data(repeating: 7, count: 4_000))
+        let before = try node.snapshot()
+        let resolved = arguments.map { $0 == "SOURCE" ? source : $0 }
+        expectOneLineFailure(try node.outpost(arguments: resolved), mentioning: message)
+        #expect(try node.snapshot() == before)
+        let chunks = (try? FileManager.default.subpathsOfDirectory(atPath: node.home + "/files/chunks")) ?? []
+        #expect(chunks.allSatisfy { $0.count == 2 }, "no chunk was written: \(chunks)")
+    }
+
+    @Test("files key --create makes a key once; files put after it are encrypted")
+    func encryptionKey() throws {
+        let node = try NodeHome()
+        defer { node.folder.remove() }
+        #expect(try node.outpost("files", "key").stdout.contains("No key"))
+        #expect(try node.outpost("files", "key", "--create").stdout.contains("Made"))
+        #expect(try node.outpost("files", "key", "--create").stdout.contains("exists already"))
+        let source = node.folder.appending("secret.txt")
+        try "secret".write(toFile: source, atomically: true, encoding: .utf8)
+        #expect(try node.json("files", "put", source)["encrypted"] == true)
+        #expect(try node.outpost("files", "get", "secret.txt", "-o", "-").stdout == "secret")
+    }
+}
+
+extension JSONValue {
+    fileprivate var arrayCount: Int? {
+        if case .array(let items) = self { return items.count }
+        return nil
+    }
+}
