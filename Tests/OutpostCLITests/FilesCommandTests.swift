@@ -14,7 +14,10 @@ struct FilesCommandTests {
         try content.write(toFile: source, atomically: true, encoding: .utf8)
 
         let put = try node.json("files", "put", source, "--as", "reports/day-1.csv", "--priority", "7")
-        #expect(put["name"] == "reports/day-1.csv" && put["priority"] == 7 && put["size"] == .integer(Int64(content.utf8.count)))
+        #expect(
+            put["name"] == "reports/day-1.csv" && put["priority"] == 7
+                && put["size"] == .integer(Int64(content.utf8.count))
+        )
         #expect(put["compressed"] == true)
         let listed = try node.json("files", "ls")
         #expect(listed == .array([put]))
@@ -29,7 +32,10 @@ struct FilesCommandTests {
         #expect(try node.outpost("files", "rm", "reports/day-1.csv").status == 0)
         #expect(try node.json("files", "ls") == [])
         #expect(try node.json("files", "ls", "--trash").arrayCount == 1)
-        expectOneLineFailure(try node.outpost("files", "get", "reports/day-1.csv", "-o", out), mentioning: "in the trash")
+        expectOneLineFailure(
+            try node.outpost("files", "get", "reports/day-1.csv", "-o", out),
+            mentioning: "in the trash"
+        )
         #expect(try node.outpost("files", "restore", "reports/day-1.csv").status == 0)
         #expect(try node.json("files", "ls").arrayCount == 1)
 
