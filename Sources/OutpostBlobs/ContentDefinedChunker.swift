@@ -21,12 +21,13 @@ public struct ContentDefinedChunker: Sendable, Equatable {
     private let strictMask: UInt64
     private let looseMask: UInt64
 
-    /// - Parameter averageSize: a power of two from 256 bytes to 4 MiB; defaults to 16 KiB. The
-    ///   minimum is a quarter of it and the maximum eight times it.
+    /// - Parameter averageSize: a power of two from 256 bytes to 128 KiB; defaults to 16 KiB. The
+    ///   minimum is a quarter of it and the maximum eight times it (so no chunk exceeds 1 MiB,
+    ///   the most a hub accepts).
     /// - Precondition: `averageSize` is a power of two in range (callers validate user input
     ///   with ``isValidAverageSize(_:)`` first).
     public init(averageSize: Int = 16 << 10) {
-        precondition(Self.isValidAverageSize(averageSize), "average chunk size must be a power of two, 256 B…4 MiB")
+        precondition(Self.isValidAverageSize(averageSize), "average chunk size must be a power of two, 256 B…128 KiB")
         self.averageSize = averageSize
         minimumSize = averageSize / 4
         maximumSize = averageSize * 8
@@ -37,7 +38,7 @@ public struct ContentDefinedChunker: Sendable, Equatable {
 
     /// Whether `size` can be an average chunk size.
     public static func isValidAverageSize(_ size: Int) -> Bool {
-        size >= 256 && size <= 4 << 20 && size & (size - 1) == 0
+        size >= 256 && size <= 128 << 10 && size & (size - 1) == 0
     }
 
     /// The length of the chunk that starts at the beginning of `bytes`.

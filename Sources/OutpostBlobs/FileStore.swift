@@ -57,7 +57,7 @@ public final class FileStore: Sendable {
         guard ContentDefinedChunker.isValidAverageSize(configuration.averageChunkSize) else {
             throw OutpostError(
                 .invalidInput,
-                "Average chunk size \(configuration.averageChunkSize) is not a power of two from 256 B to 4 MiB."
+                "Average chunk size \(configuration.averageChunkSize) is not a power of two from 256 B to 128 KiB."
             )
         }
         self.store = store

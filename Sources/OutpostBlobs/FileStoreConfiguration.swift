@@ -1,6 +1,6 @@
 /// How a node's file store cuts, keeps and limits files.
 public struct FileStoreConfiguration: Sendable, Equatable {
-    /// The size data chunks centre on: a power of two from 256 B to 4 MiB. Defaults to 16 KiB.
+    /// The size data chunks centre on: a power of two from 256 B to 128 KiB. Defaults to 16 KiB.
     public var averageChunkSize: Int = 16 << 10
     /// Largest file `put` accepts, in bytes. Defaults to 100 MB, as in the seed.
     public var maximumFileSize: Int = 100_000_000
@@ -11,6 +11,6 @@ public struct FileStoreConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    /// The largest chunk a node or hub accepts: eight times the largest average.
-    public static let maximumChunkBytes = 32 << 20
+    /// The largest chunk a node accepts: eight times the largest average, as the hub's limit.
+    public static let maximumChunkBytes = 1 << 20
 }

@@ -12,6 +12,12 @@ public struct HubLimits: Sendable, Equatable {
     public var maximumPullLimit: Int = 5_000
     /// Longest a pull may wait for new changes. Defaults to 30 seconds.
     public var maximumWaitMilliseconds: Int = 30_000
+    /// Largest file chunk, in plain bytes. Defaults to 1 MiB (nodes cut chunks of at most 8× a
+    /// 128 KiB average).
+    public var maximumChunkBytes: Int = 1 << 20
+    /// Most plain bytes one chunk upload may inflate to, so a body of tiny, highly compressed
+    /// frames cannot keep the hub inflating. Defaults to 64 MiB.
+    public var maximumUploadPlainBytes: Int = 64 << 20
 
     public init() {}
 }

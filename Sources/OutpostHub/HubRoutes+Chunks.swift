@@ -26,21 +26,27 @@ extension HubRoutes {
 
     private func uploadChunks(_ request: Request, context: HubRequestContext) async throws -> Response {
         let node = try context.requireNode()
+        let limits = configuration.limits
         let body = try await codec.bytes(from: request)
         let frames: [ChunkFrame]
         do {
-            frames = try ChunkFrame.decode(
-                body.readableBytesView,
-                maximumPayload: configuration.limits.maximumBodyBytes
-            )
+            frames = try ChunkFrame.decode(body.readableBytesView, maximumPayload: limits.maximumChunkBytes)
         } catch {
             throw HubError.invalid("invalid_chunks", error.description)
         }
+        var plainBytes = 0
         for (index, frame) in frames.enumerated() {
             do {
-                _ = try frame.plainBytes(maximumSize: configuration.limits.maximumBodyBytes)
+                plainBytes += try frame.plainBytes(maximumSize: limits.maximumChunkBytes).count
             } catch {
                 throw HubError.invalid("chunk_corrupt", "frame \(index): \(error.message)")
+            }
+            guard plainBytes <= limits.maximumUploadPlainBytes else {
+                throw HubError(
+                    .contentTooLarge,
+                    code: "upload_too_large",
+                    "The chunks inflate to more than \(limits.maximumUploadPlainBytes) bytes. Upload fewer at a time."
+                )
             }
         }
         let stored = try await storage.storeChunks(tenantID: node.tenantID, frames)
@@ -52,14 +58,12 @@ extension HubRoutes {
     private func fetchChunks(_ request: Request, context: HubRequestContext) async throws -> Response {
         let node = try context.requireNode()
         let hashes = try await codec.decode(from: request, as: Self.hashList)
-        var frames: [ChunkFrame] = []
-        var bytes = 0
-        // Answers stay within the body limit; the node asks again for the rest.
-        for frame in try await storage.chunks(tenantID: node.tenantID, hashes: hashes) {
-            if !frames.isEmpty, bytes + frame.payload.count > configuration.limits.maximumBodyBytes { break }
-            bytes += frame.payload.count + ChunkFrame.overhead
-            frames.append(frame)
-        }
+        // Answers stay near the body limit; the node asks again for the rest.
+        let frames = try await storage.chunks(
+            tenantID: node.tenantID,
+            hashes: hashes,
+            maximumBytes: configuration.limits.maximumBodyBytes
+        )
         return codec.response(bytes: ChunkFrame.encode(frames))
     }
 

@@ -53,8 +53,9 @@ package protocol HubStorage: Sendable {
     /// Keeps chunks the caller has checked against their hashes; returns how many were new.
     func storeChunks(tenantID: String, _ frames: [ChunkFrame]) async throws -> Int
 
-    /// The tenant's chunks among `hashes`, as stored (compressed or not).
-    func chunks(tenantID: String, hashes: [String]) async throws -> [ChunkFrame]
+    /// The tenant's chunks among `hashes`, as stored (compressed or not), in the order asked;
+    /// a chunk is left out (with all after it) once the payloads before it reach `maximumBytes`.
+    func chunks(tenantID: String, hashes: [String], maximumBytes: Int) async throws -> [ChunkFrame]
 }
 
 /// A tenant: an isolated set of nodes and their data.

@@ -569,15 +569,26 @@ package final class PostgresHubStorage: HubStorage {
         }
     }
 
-    package func chunks(tenantID: String, hashes: [String]) async throws -> [ChunkFrame] {
+    package func chunks(tenantID: String, hashes: [String], maximumBytes: Int) async throws -> [ChunkFrame] {
         guard !hashes.isEmpty else { return [] }
-        var found: [String: ChunkFrame] = [:]
+        let limit = Int64(maximumBytes)
+        var frames: [ChunkFrame] = []
+        // In the order asked, and only as many as fit: the running total is summed in the query,
+        // so the hub never loads more than one answer's worth.
         for try await (hash, flags, data) in try await client.query(
-            "SELECT hash, flags, data FROM outpost_chunks WHERE tenant_id = \(tenantID) AND hash = ANY(\(hashes))",
+            """
+            SELECT hash, flags, data FROM (
+                SELECT c.hash, c.flags, c.data, u.ord,
+                       sum(octet_length(c.data)) OVER (ORDER BY u.ord) - octet_length(c.data) AS before
+                FROM unnest(\(hashes)::text[]) WITH ORDINALITY AS u(hash, ord)
+                JOIN outpost_chunks c ON c.tenant_id = \(tenantID) AND c.hash = u.hash
+            ) t
+            WHERE before < \(limit) ORDER BY ord
+            """,
             logger: logger
         ).decode((String, Int16, ByteBuffer).self) {
-            found[hash] = ChunkFrame(hash: hash, flags: UInt8(flags), payload: Array(data.readableBytesView))
+            frames.append(ChunkFrame(hash: hash, flags: UInt8(flags), payload: Array(data.readableBytesView)))
         }
-        return hashes.compactMap { found[$0] }
+        return frames
     }
 }

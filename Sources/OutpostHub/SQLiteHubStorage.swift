@@ -119,17 +119,20 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
-    package func chunks(tenantID: String, hashes: [String]) async throws -> [ChunkFrame] {
+    package func chunks(tenantID: String, hashes: [String], maximumBytes: Int) async throws -> [ChunkFrame] {
         try await pool.read { db in
             let statement = try db.cachedStatement(
                 sql: "SELECT flags, data FROM outpost_chunks WHERE tenant_id = ? AND hash = ?"
             )
-            return try hashes.compactMap { hash in
-                try Row.fetchOne(statement, arguments: [tenantID, hash]).map { row in
-                    let data: Data = row["data"]
-                    return ChunkFrame(hash: hash, flags: UInt8(row["flags"] as Int), payload: Array(data))
-                }
+            var frames: [ChunkFrame] = []
+            var bytes = 0
+            for hash in hashes where bytes < maximumBytes {
+                guard let row = try Row.fetchOne(statement, arguments: [tenantID, hash]) else { continue }
+                let data: Data = row["data"]
+                bytes += data.count
+                frames.append(ChunkFrame(hash: hash, flags: UInt8(row["flags"] as Int), payload: Array(data)))
             }
+            return frames
         }
     }
 

@@ -124,8 +124,8 @@ public struct HubClient: Sendable {
         }
     }
 
-    /// The largest chunk payload the node accepts from the hub.
-    static let maximumChunkPayload = 33 << 20
+    /// The largest chunk payload the node accepts from the hub (a stored chunk is at most 1 MiB).
+    static let maximumChunkPayload = (1 << 20) + 64
 
     private struct Answer {
         var body: ByteBuffer

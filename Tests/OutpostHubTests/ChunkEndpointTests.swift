@@ -125,4 +125,58 @@ struct ChunkEndpointTests {
             #expect(answer.status == .unauthorized)
         }
     }
+
+    @Test(
+        "fetch answers stay within the body limit; an upload inflating past its limit is refused",
+        arguments: HubBackend.allCases
+    )
+    func limits(backend: HubBackend) async throws {
+        var configuration = HubConfiguration()
+        configuration.limits.maximumBodyBytes = 1_100
+        configuration.limits.maximumUploadPlainBytes = 1_000
+        configuration.limits.maximumChunkBytes = 700
+        try await withHub(backend, configuration: configuration) { storage, client in
+            let node = HubClient(client: client, token: try await TestTenant.make(in: storage).token)
+            var generator = SystemRandomNumberGenerator()
+            let chunks = (0..<3).map { _ in
+                let bytes = (0..<600).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                return bytes.withUnsafeBytes { ChunkFrame.make(plain: $0, hash: Hex.encode(SHA256.hash(data: bytes))) }
+            }
+            for chunk in chunks {
+                let answer = try await node.raw(
+                    "/v1/chunks",
+                    method: .post,
+                    body: ByteBuffer(bytes: ChunkFrame.encode([chunk]))
+                )
+                #expect(answer.status == .ok)
+            }
+            let fetched = try await node.raw("/v1/chunks/fetch", method: .post, body: Self.hashes(chunks.map(\.hash)))
+            let frames = try ChunkFrame.decode(fetched.body.readableBytesView, maximumPayload: 1 << 20)
+            #expect(frames.map(\.hash) == chunks.prefix(2).map(\.hash), "the third would pass the limit")
+
+            let compressible = Array(repeating: UInt8(7), count: 650)
+            let a = compressible.withUnsafeBytes {
+                ChunkFrame.make(plain: $0, hash: Hex.encode(SHA256.hash(data: compressible)))
+            }
+            let other = Array(repeating: UInt8(9), count: 650)
+            let b = other.withUnsafeBytes { ChunkFrame.make(plain: $0, hash: Hex.encode(SHA256.hash(data: other))) }
+            let tooMuch = try await node.raw(
+                "/v1/chunks",
+                method: .post,
+                body: ByteBuffer(bytes: ChunkFrame.encode([a, b]))
+            )
+            #expect(tooMuch.status == .contentTooLarge && errorCode(tooMuch) == "upload_too_large")
+            let missing = try await node.raw("/v1/chunks/missing", method: .post, body: Self.hashes([a.hash]))
+            #expect(try JSONValue(parsing: String(buffer: missing.body))["missing"] == [.string(a.hash)])
+
+            let big = Array(repeating: UInt8(1), count: 800)
+            let oversize = big.withUnsafeBytes { ChunkFrame.make(plain: $0, hash: Hex.encode(SHA256.hash(data: big))) }
+            let refused = try await node.raw(
+                "/v1/chunks",
+                method: .post,
+                body: ByteBuffer(bytes: ChunkFrame.encode([oversize]))
+            )
+            #expect(refused.status == .badRequest && errorCode(refused) == "chunk_corrupt", "inflates past 700 bytes")
+        }
+    }
 }

@@ -168,7 +168,7 @@ struct BenchCommand: AsyncParsableCommand {
 
         func validate() throws {
             if let chunkSize, !ContentDefinedChunker.isValidAverageSize(Int(chunkSize.bytes)) {
-                throw ValidationError("--chunk-size must be a power of two from 256 to 4m.")
+                throw ValidationError("--chunk-size must be a power of two from 256 to 128k.")
             }
         }
 

@@ -34,7 +34,7 @@ struct FileStoreOptions: ParsableArguments {
 
     @Option(
         name: .customLong("chunk-size"),
-        help: "Average chunk size, a power of two from 256 to 4m. Defaults to 16k; keep it the same on every node."
+        help: "Average chunk size, a power of two from 256 to 128k. Defaults to 16k; keep it the same on every node."
     )
     var averageChunkSize: ByteCount?
 
