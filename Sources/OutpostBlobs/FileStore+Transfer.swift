@@ -10,20 +10,90 @@ extension FileStore {
     /// The chunks of the files `names` (chunk lists first, then data) that are kept here and not
     /// yet known to be on the hub, without repeats. Trashed files count (they can be restored).
     package func chunksToUpload(forFiles names: [String]) throws(OutpostError) -> [String] {
+        try uploadPlan(forFiles: names.map { ($0, []) }).map(\.hash)
+    }
+
+    /// A chunk to upload, with the chunks of the file's previous version (which the hub holds)
+    /// it most likely edits: the old chunk after the last unchanged one before it, and the old
+    /// chunk before the next unchanged one after it. A delta against one of them sends only
+    /// the bytes that changed.
+    package struct PlannedChunk: Sendable, Equatable {
+        package var hash: String
+        package var bases: [String]
+    }
+
+    /// ``chunksToUpload(forFiles:)`` with delta bases: `previous` is each file's chunk list as
+    /// the hub last confirmed it (empty when the hub has never had the file).
+    package func uploadPlan(forFiles files: [(name: String, previous: [String])]) throws(OutpostError)
+        -> [PlannedChunk]
+    {
         var seen = Set<String>()
-        var hashes: [String] = []
-        for name in names {
+        var plan: [PlannedChunk] = []
+        for (name, previous) in files {
             guard let file = try file(named: name), file.content == "local" else { continue }
-            let manifestHashes = try manifestHashes(of: name)
+            let lists = try manifestHashes(of: name)
             let entries = try manifest(of: name).entries.map(\.hash)
-            for hash in manifestHashes + entries where seen.insert(hash).inserted {
-                hashes.append(hash)
+            let oldEntries = previous.isEmpty ? [] : (try? previousEntries(previous)) ?? []
+            for chunk in Self.planned(lists, against: previous) + Self.planned(entries, against: oldEntries)
+            where seen.insert(chunk.hash).inserted {
+                plan.append(chunk)
             }
         }
         return try store.read { db in
             let statement = try db.cachedStatement(sql: "SELECT on_hub FROM outpost_chunks WHERE hash = ?")
-            return try hashes.filter { try Int.fetchOne(statement, arguments: [$0]) != 1 }
+            return try plan.filter { try Int.fetchOne(statement, arguments: [$0.hash]) != 1 }
         }
+    }
+
+    /// The wire frame for a planned chunk: a delta against the base it shares most with, when
+    /// that is smaller, else the chunk whole.
+    package func frame(for chunk: PlannedChunk) throws(OutpostError) -> ChunkFrame {
+        let whole = try frame(of: chunk.hash)
+        guard !chunk.bases.isEmpty else { return whole }
+        let plain = try plainChunk(chunk.hash)
+        var best = whole
+        for base in chunk.bases {
+            guard let basePlain = try? plainChunk(base),
+                let delta = ChunkFrame.delta(plain: plain, hash: chunk.hash, base: basePlain, baseHash: base),
+                delta.payload.count < best.payload.count
+            else { continue }
+            best = delta
+        }
+        return best
+    }
+
+    /// Each hash of `new` that `old` lacks, with its likely bases in `old`.
+    static func planned(_ new: [String], against old: [String]) -> [PlannedChunk] {
+        var oldIndex: [String: Int] = [:]
+        for (index, hash) in old.enumerated() where oldIndex[hash] == nil { oldIndex[hash] = index }
+        // The old position of the next unchanged chunk after each new one, from the end.
+        var nextAnchor = [Int?](repeating: nil, count: new.count + 1)
+        for index in stride(from: new.count - 1, through: 0, by: -1) {
+            nextAnchor[index] = oldIndex[new[index]] ?? nextAnchor[index + 1]
+        }
+        var plan: [PlannedChunk] = []
+        var lastAnchor: Int?
+        for (index, hash) in new.enumerated() {
+            if let anchor = oldIndex[hash] {
+                lastAnchor = anchor
+                continue
+            }
+            var bases: [String] = []
+            let after = (lastAnchor ?? -1) + 1
+            if after < old.count { bases.append(old[after]) }
+            if let next = nextAnchor[index + 1], next > 0, old[next - 1] != bases.first {
+                bases.append(old[next - 1])
+            }
+            plan.append(PlannedChunk(hash: hash, bases: bases))
+        }
+        return plan
+    }
+
+    /// The data chunks a previous chunk list spelled, when its chunks are still here.
+    private func previousEntries(_ lists: [String]) throws(OutpostError) -> [String] {
+        var bytes: [UInt8] = []
+        for hash in lists { bytes += try plainChunk(hash) }
+        return try FileManifest(decoding: bytes).entries.map(\.hash)
     }
 
     /// Records that the hub holds `hashes`.

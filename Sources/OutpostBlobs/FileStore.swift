@@ -303,7 +303,8 @@ public final class FileStore: Sendable {
         return Self.hashes(inChunkList: text)
     }
 
-    static func hashes(inChunkList text: String) -> [String] {
+    /// The hashes a `files.chunks` value lists.
+    package static func hashes(inChunkList text: String) -> [String] {
         guard case .array(let items)? = try? JSONValue(parsing: text) else { return [] }
         return items.compactMap(\.stringValue).filter(ChunkHash.isWellFormed)
     }

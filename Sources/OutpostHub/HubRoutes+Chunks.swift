@@ -34,10 +34,32 @@ extension HubRoutes {
         } catch {
             throw HubError.invalid("invalid_chunks", error.description)
         }
+        // Delta frames are rebuilt on their base (one the tenant holds, or one earlier in this
+        // upload) and stored whole; nothing is stored unless every frame checks out.
+        var bases: [String: [UInt8]] = [:]
+        let wanted = Set(frames.compactMap(\.deltaBase))
+        for frame in try await storage.chunks(tenantID: node.tenantID, hashes: Array(wanted), maximumBytes: .max) {
+            bases[frame.hash] = try? frame.plainBytes(maximumSize: limits.maximumChunkBytes)
+        }
+        var whole: [ChunkFrame] = []
         var plainBytes = 0
         for (index, frame) in frames.enumerated() {
+            let base = frame.deltaBase.flatMap { bases[$0] }
+            if let missing = frame.deltaBase, base == nil {
+                throw HubError(
+                    .unprocessableContent,
+                    code: "delta_base_missing",
+                    "frame \(index) is a delta against chunk \(missing.prefix(12))…, which the hub does not hold. Send it whole."
+                )
+            }
             do {
-                plainBytes += try frame.plainBytes(maximumSize: limits.maximumChunkBytes).count
+                let plain = try frame.plainBytes(maximumSize: limits.maximumChunkBytes, base: base)
+                plainBytes += plain.count
+                if wanted.contains(frame.hash) { bases[frame.hash] = plain }
+                whole.append(
+                    frame.deltaBase == nil
+                        ? frame : plain.withUnsafeBytes { ChunkFrame.make(plain: $0, hash: frame.hash) }
+                )
             } catch {
                 throw HubError.invalid("chunk_corrupt", "frame \(index): \(error.message)")
             }
@@ -49,7 +71,7 @@ extension HubRoutes {
                 )
             }
         }
-        let stored = try await storage.storeChunks(tenantID: node.tenantID, frames)
+        let stored = try await storage.storeChunks(tenantID: node.tenantID, whole)
         metrics.chunksStored.add(stored, ordering: .relaxed)
         let answer: JSONValue = ["stored": .integer(Int64(stored)), "received": .integer(Int64(frames.count))]
         return try codec.response(body: answer.encoded(), for: request)

@@ -7,8 +7,12 @@ public import OutpostCore
 /// answers of `POST /v1/chunks/fetch` (docs/sync-protocol.md, "File chunks").
 ///
 /// A body is frames back to back, each `hash (32 bytes) | flags (1) | length (4, big-endian) |
-/// payload`. Flag bit 0 says the payload is raw deflate of the chunk; no other bit is allowed.
-/// The chunk's identity is the SHA-256 of its plain bytes, which both sides check.
+/// payload`. Flag bit 0 says the payload (or a delta's middle) is raw deflate. Flag bit 1, in
+/// uploads only, says the payload is a *delta* against a chunk the hub holds: `base hash (32) |
+/// prefix (4) | suffix (4) | middle`, meaning the chunk is the base's first `prefix` bytes, the
+/// middle, then the base's last `suffix` bytes. An edit inside a chunk then costs about the
+/// bytes edited, not the whole chunk. The chunk's identity is the SHA-256 of its plain bytes,
+/// which both sides check.
 public struct ChunkFrame: Sendable, Equatable {
     /// The SHA-256 of the plain chunk, as 64 hex digits.
     public var hash: String
@@ -16,8 +20,11 @@ public struct ChunkFrame: Sendable, Equatable {
     public var payload: [UInt8]
 
     public static let compressedFlag: UInt8 = 1
+    public static let deltaFlag: UInt8 = 2
     /// Bytes of framing around each payload.
     public static let overhead = 37
+    /// Bytes a delta's header takes in its payload.
+    static let deltaHeader = 40
 
     public init(hash: String, flags: UInt8, payload: [UInt8]) {
         self.hash = hash
@@ -37,10 +44,7 @@ public struct ChunkFrame: Sendable, Equatable {
         for frame in frames {
             bytes += Hex.decode(frame.hash) ?? []
             bytes.append(frame.flags)
-            let length = UInt32(frame.payload.count)
-            bytes += [
-                UInt8(length >> 24), UInt8((length >> 16) & 255), UInt8((length >> 8) & 255), UInt8(length & 255),
-            ]
+            bytes += bigEndian(frame.payload.count)
             bytes += frame.payload
         }
         return bytes
@@ -61,10 +65,10 @@ public struct ChunkFrame: Sendable, Equatable {
             }
             let hash = Hex.encode(bytes[offset..<offset + 32])
             let flags = bytes[offset + 32]
-            guard flags & ~compressedFlag == 0 else { throw WireError(path: place, expected: "flags 0 or 1") }
-            let length =
-                Int(bytes[offset + 33]) << 24 | Int(bytes[offset + 34]) << 16 | Int(bytes[offset + 35]) << 8
-                | Int(bytes[offset + 36])
+            guard flags & ~(compressedFlag | deltaFlag) == 0 else {
+                throw WireError(path: place, expected: "flags 0 to 3")
+            }
+            let length = integer(bytes, at: offset + 33)
             offset += overhead
             guard length <= maximumPayload else {
                 throw WireError(path: place, expected: "a payload of at most \(maximumPayload) bytes")
@@ -72,31 +76,70 @@ public struct ChunkFrame: Sendable, Equatable {
             guard bytes.count - offset >= length else {
                 throw WireError(path: place, expected: "\(length) payload bytes, but the body ends first")
             }
+            guard flags & deltaFlag == 0 || length >= deltaHeader else {
+                throw WireError(path: place, expected: "a delta header (base hash, prefix, suffix)")
+            }
             frames.append(ChunkFrame(hash: hash, flags: flags, payload: Array(bytes[offset..<offset + length])))
             offset += length
         }
         return frames
     }
 
-    /// The chunk's plain bytes, checked against ``hash``.
+    /// The hash of the chunk a delta frame is based on, or nil for a whole chunk.
+    public var deltaBase: String? {
+        flags & Self.deltaFlag == 0 ? nil : Hex.encode(payload.prefix(32))
+    }
+
+    /// The chunk's plain bytes, checked against ``hash``. A delta frame is applied to `base`,
+    /// the plain bytes of ``deltaBase``.
     ///
     /// - Throws: ``OutpostError`` `.storage` when the payload does not inflate (or inflates past
-    ///   `maximumSize`) or does not hash to ``hash``: the chunk is corrupt.
-    public func plainBytes(maximumSize: Int) throws(OutpostError) -> [UInt8] {
-        let plain: [UInt8]
+    ///   `maximumSize`), a delta does not fit its base, or the bytes do not hash to ``hash``:
+    ///   the chunk is corrupt.
+    public func plainBytes(maximumSize: Int, base: [UInt8]? = nil) throws(OutpostError) -> [UInt8] {
+        var body = payload[...]
+        var prefix = 0
+        var suffix = 0
+        if flags & Self.deltaFlag != 0 {
+            guard let base else { throw corrupt("it is a delta and its base was not given") }
+            prefix = Self.integer(payload, at: 32)
+            suffix = Self.integer(payload, at: 36)
+            guard prefix + suffix <= base.count else { throw corrupt("its delta does not fit its base") }
+            body = payload[Self.deltaHeader...]
+        }
+        var plain: [UInt8]
         if flags & Self.compressedFlag != 0 {
-            var buffer = ByteBuffer(bytes: payload)
+            var buffer = ByteBuffer(bytes: body)
             guard let inflated = try? buffer.decompress(with: .deflate(), maxSize: maximumSize) else {
                 throw corrupt("it does not decompress to at most \(maximumSize) bytes")
             }
             plain = Array(inflated.readableBytesView)
         } else {
-            plain = payload
+            plain = Array(body)
+        }
+        if let base, flags & Self.deltaFlag != 0 {
+            plain = Array(base[..<prefix]) + plain + base[(base.count - suffix)...]
         }
         guard plain.count <= maximumSize else { throw corrupt("it is larger than \(maximumSize) bytes") }
         let digest = plain.withUnsafeBytes { SHA256.hash(data: $0) }
         guard Hex.encode(digest) == hash else { throw corrupt("its bytes do not match its hash") }
         return plain
+    }
+
+    /// A delta frame for `plain` against `base` (whose hash is `baseHash`), or nil when the two
+    /// share too little for a delta to pay.
+    public static func delta(plain: [UInt8], hash: String, base: [UInt8], baseHash: String) -> ChunkFrame? {
+        let limit = min(plain.count, base.count)
+        var prefix = 0
+        while prefix < limit, plain[prefix] == base[prefix] { prefix += 1 }
+        var suffix = 0
+        while suffix < limit - prefix, plain[plain.count - 1 - suffix] == base[base.count - 1 - suffix] { suffix += 1 }
+        guard prefix + suffix >= 2 * deltaHeader else { return nil }
+        let middle = Array(plain[prefix..<(plain.count - suffix)])
+        let packed = middle.withUnsafeBytes { make(plain: $0, hash: hash) }
+        var payload = Hex.decode(baseHash) ?? []
+        payload += bigEndian(prefix) + bigEndian(suffix) + packed.payload
+        return ChunkFrame(hash: hash, flags: packed.flags | deltaFlag, payload: payload)
     }
 
     /// A frame for `plain`, deflated when that saves at least 10%.
@@ -109,6 +152,15 @@ public struct ChunkFrame: Sendable, Equatable {
             }
         }
         return ChunkFrame(hash: hash, flags: 0, payload: Array(plain))
+    }
+
+    private static func integer(_ bytes: [UInt8], at offset: Int) -> Int {
+        Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+    }
+
+    private static func bigEndian(_ value: Int) -> [UInt8] {
+        let value = UInt32(value)
+        return [UInt8(value >> 24), UInt8((value >> 16) & 255), UInt8((value >> 8) & 255), UInt8(value & 255)]
     }
 
     private func corrupt(_ why: String) -> OutpostError {

@@ -21,26 +21,36 @@ extension SyncEngine {
         let names = batch.entries.filter { $0.change.table == Self.fileTable && $0.change.operation != .delete }
             .map(\.change.key)
         guard !names.isEmpty else { return }
-        let candidates = try guarded { try files.chunksToUpload(forFiles: names) }
+        // Each file's chunk list as the hub last confirmed it: the bases of deltas.
+        let previous = try guarded {
+            try store.read { db in
+                try names.map { name in
+                    let text = try RowWriter.base(table: Self.fileTable, key: name, in: db)?.data?["chunks"]?
+                        .stringValue
+                    return (name: name, previous: text.map(FileStore.hashes(inChunkList:)) ?? [])
+                }
+            }
+        }
+        let candidates = try guarded { try files.uploadPlan(forFiles: previous) }
         var start = 0
         while start < candidates.count {
             let slice = Array(candidates[start..<min(start + 1000, candidates.count)])
             start += slice.count
             let asked: HubClient.Exchange<[String]>
             do {
-                asked = try await client.missingChunks(slice)
+                asked = try await client.missingChunks(slice.map(\.hash))
             } catch {
                 try noteFailure(error)
                 throw error
             }
             try account(asked, report: &report)
             let missing = Set(asked.value)
-            try guarded { try files.markOnHub(slice.filter { !missing.contains($0) }) }
+            try guarded { try files.markOnHub(slice.map(\.hash).filter { !missing.contains($0) }) }
             var group: [ChunkFrame] = []
             var groupBytes = 0
-            for hash in slice where missing.contains(hash) {
-                guard let frame = try? files.frame(of: hash) else {
-                    logger.warning("A chunk to upload is gone from this node", metadata: ["chunk": "\(hash)"])
+            for chunk in slice where missing.contains(chunk.hash) {
+                guard let frame = try? files.frame(for: chunk) else {
+                    logger.warning("A chunk to upload is gone from this node", metadata: ["chunk": "\(chunk.hash)"])
                     continue
                 }
                 group.append(frame)
@@ -61,6 +71,11 @@ extension SyncEngine {
         let exchange: HubClient.Exchange<Int>
         do {
             exchange = try await client.upload(group)
+        } catch SyncFailure.refused(_, "delta_base_missing", _) where group.contains(where: { $0.deltaBase != nil }) {
+            // The hub no longer holds a base the node thought it had: send those chunks whole.
+            let whole = try guarded { try group.map { $0.deltaBase == nil ? $0 : try files.frame(of: $0.hash) } }
+            try await send(whole, critical: critical, report: &report)
+            return
         } catch {
             try noteFailure(error)
             throw error
