@@ -231,3 +231,44 @@ struct FileStoreTests {
         #expect(priorities == [10, 5, 1], "each file's changes sync with its own priority")
     }
 }
+
+@Suite("File store memory", .serialized)
+struct FileStoreMemoryTests {
+    /// This process's resident set and its peak since the last reset, in bytes (Linux).
+    static func memory() -> (resident: Int, peak: Int) {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        func field(_ name: String) -> Int {
+            let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") } ?? ""
+            return (Int(line.filter(\.isNumber)) ?? 0) * 1024
+        }
+        return (field("VmRSS"), field("VmHWM"))
+    }
+
+    @Test("putting and getting a file far larger than the read buffer keeps memory bounded")
+    func boundedMemory() throws {
+        var configuration = FileStoreConfiguration()
+        configuration.maximumFileSize = 256 << 20
+        let fixture = try FileStoreFixture(configuration: configuration)
+        defer { fixture.folder.remove() }
+        let source = fixture.folder.appending("large.bin")
+        FileManager.default.createFile(atPath: source, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: source))
+        var block = FileStoreFixture.randomBytes(1 << 20, seed: 12)
+        for index in 0..<32 {
+            block[index % 4096] &+= 1
+            handle.write(Data(block))
+        }
+        try handle.close()
+        // Reset the peak (VmHWM) to the current resident set, then measure what put and get add.
+        try "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        let before = Self.memory().resident
+        let stored = try fixture.files.put(contentsOf: source, as: "large.bin")
+        #expect(stored.size == 32 << 20)
+        try fixture.files.get("large.bin", to: fixture.folder.appending("copy.bin"))
+        let growth = Self.memory().peak - before
+        #expect(growth < 16 << 20, "peak grew by \(growth >> 20) MiB for a 32 MiB file")
+        let copy = try FileHandle(forReadingFrom: URL(fileURLWithPath: fixture.folder.appending("copy.bin")))
+        defer { try? copy.close() }
+        #expect(try copy.seekToEnd() == 32 << 20)
+    }
+}
