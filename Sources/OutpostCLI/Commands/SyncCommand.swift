@@ -49,6 +49,12 @@ struct SyncCommand: AsyncParsableCommand {
             "sent \(report.bytesSent) B, received \(report.bytesReceived) B in \(report.batches) batch(es)"
                 + (report.pending > 0 ? "; \(report.pending) change(s) still queued" : "")
         )
+        if report.chunksSent + report.chunksFetched > 0 {
+            print(
+                "files: \(report.chunksSent) chunk(s) sent, \(report.chunksFetched) fetched, "
+                    + "\(report.filesFetched) file(s) now complete here"
+            )
+        }
         if report.resynced { print("the hub asked for a full re-sync; done") }
         if let peakMemory { print(String(format: "peak memory %.1f MB", Double(peakMemory) / 1_048_576)) }
     }
@@ -92,7 +98,7 @@ final class ProgressBar: @unchecked Sendable {
                     "\(progress.phase.rawValue) [\(String(repeating: "#", count: filled))"
                     + "\(String(repeating: ".", count: 30 - filled))] \(progress.done)/\(total)"
             } else {
-                text = "\(progress.phase.rawValue) \(progress.done) row(s)"
+                text = "\(progress.phase.rawValue) \(progress.done) \(progress.phase == .files ? "file(s)" : "row(s)")"
             }
             if terminal {
                 FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
