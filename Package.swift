@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "OutpostProtocol", targets: ["OutpostProtocol"]),
         .library(name: "OutpostHub", targets: ["OutpostHub"]),
         .library(name: "OutpostSync", targets: ["OutpostSync"]),
+        .library(name: "OutpostWorkspace", targets: ["OutpostWorkspace"]),
         .library(name: "OutpostTesting", targets: ["OutpostTesting"]),
     ],
     dependencies: [
@@ -66,6 +67,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "OutpostWorkspace",
+            dependencies: [
+                "OutpostCore", "OutpostMerge", "OutpostStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Wire types shared by node and hub (no I/O)
         .target(name: "OutpostProtocol", dependencies: ["OutpostCore"], swiftSettings: swiftSettings),
 
@@ -95,6 +107,7 @@ let package = Package(
                 "OutpostHub",
                 "OutpostProtocol",
                 "OutpostSync",
+                "OutpostWorkspace",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -164,6 +177,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OutpostWorkspaceTests",
+            dependencies: [
+                "OutpostCLI", "OutpostWorkspace", "OutpostStore", "OutpostMerge", "OutpostTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
