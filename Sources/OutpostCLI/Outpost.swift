@@ -33,6 +33,7 @@ struct Outpost: AsyncParsableCommand {
             SyncCommand.self,
             RunCommand.self,
             QueueCommand.self,
+            WorkspaceCommand.self,
             DemoCommand.self,
             HubCommand.self,
             BenchCommand.self,
