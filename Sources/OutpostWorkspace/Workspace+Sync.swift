@@ -59,7 +59,8 @@ extension Workspace {
         var merged = false
         var changed: [String] = []
         if try git.attempt(["rev-parse", "-q", "--verify", tracking]).status == 0 {
-            let merge = try git.attempt(["merge", "--no-edit", "-q", tracking])
+            // Workspaces made apart start from their own first commits: their histories are unrelated.
+            let merge = try git.attempt(["merge", "--no-edit", "-q", "--allow-unrelated-histories", tracking])
             let unmerged = try unmergedPaths()
             if !unmerged.isEmpty {
                 let conflicts = try store.read { db in

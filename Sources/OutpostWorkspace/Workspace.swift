@@ -108,6 +108,11 @@ public final class Workspace: Sendable {
                 arguments: [settingKey, directory]
             )
         }
+        if created {
+            // A first commit of the layout, so every workspace has a history to merge others into.
+            try git.run(["add", "--", ".gitattributes"])
+            try git.run(["commit", "-q", "--no-verify", "-m", "Create the Outpost workspace"])
+        }
         try workspace.refreshIndex(by: identity.name)
         if !created { try workspace.markCleanItemsCommitted() }
         return (workspace, created)

@@ -22,10 +22,11 @@ extension WorkspaceCommand {
         func run() throws {
             let outcome = try node.openWorkspace(author: author).commit(message: message)
             if output.json {
-                Output.json(
-                    outcome.map { ["commit": .string($0.hash), "items": .integer(Int64($0.items))] }
-                        ?? ["commit": .null, "items": 0]
-                )
+                let value: JSONValue = [
+                    "commit": outcome.map { .string($0.hash) } ?? .null,
+                    "items": .integer(Int64(outcome?.items ?? 0)),
+                ]
+                Output.json(value)
                 return
             }
             guard let outcome else {

@@ -143,7 +143,7 @@ extension WorkspaceCommand {
                 local: localBytes,
                 remote: remoteBytes,
                 localStamp: try Self.stamp(of: path, at: ["HEAD"], git: git),
-                remoteStamp: try Self.stamp(of: path, at: ["MERGE_HEAD", "CHERRY_PICK_HEAD", "REBASE_HEAD"], git: git)
+                remoteStamp: try Self.stamp(of: path, at: Self.mergedRevisions, git: git)
             )
             switch outcome {
             case .merged(let text):
@@ -167,6 +167,14 @@ extension WorkspaceCommand {
                 ])
                 if merged.status != 0 { throw ExitCode(1) }
             }
+        }
+
+        /// The commit being merged in: `git merge` names it in `GITHEAD_<hash>` variables (it
+        /// writes MERGE_HEAD only after the merge), other commands in their state files.
+        static var mergedRevisions: [String] {
+            let named = ProcessInfo.processInfo.environment.keys.filter { $0.hasPrefix("GITHEAD_") }.sorted()
+                .map { String($0.dropFirst("GITHEAD_".count)) }
+            return named + ["MERGE_HEAD", "CHERRY_PICK_HEAD", "REBASE_HEAD", "FETCH_HEAD"]
         }
 
         /// When and by which commit `revisions` (the first that exists) last changed `path`;
