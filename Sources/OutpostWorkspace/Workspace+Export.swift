@@ -58,10 +58,11 @@ extension Workspace {
                     continue
                 }
                 report.updated += 1
+                try FileSystem.write(text, to: full)
             } else {
                 report.added += 1
+                try FileSystem.create(text, at: full)
             }
-            try FileSystem.write(text, to: full)
             written[definition.path] = text
         }
         for (path, _) in scanFiles() where !wanted.contains(path) {

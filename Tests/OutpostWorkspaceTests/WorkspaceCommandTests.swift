@@ -12,7 +12,9 @@ struct WorkspaceCommandTests {
         let folder = try TemporaryDirectory(prefix: "outpost-ws")
         defer { folder.remove() }
         let node = try WorkspaceNode(in: folder, name: "node")
-        #expect(try node.git("config", "merge.outpost-json.driver").stdout.contains("workspace merge-driver --home"))
+        #expect(
+            try node.git("config", "merge.outpost-json.driver").stdout.contains("'workspace' 'merge-driver' '--home'")
+        )
         let attributes = try String(contentsOfFile: node.workspace + "/.gitattributes", encoding: .utf8)
         #expect(attributes.contains("*.json merge=outpost-json"))
 

@@ -29,6 +29,11 @@ struct WorkspaceNode {
     /// Runs the command and requires it to succeed.
     @discardableResult
     func succeed(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
+        try succeed(arguments: arguments, sourceLocation: sourceLocation)
+    }
+
+    @discardableResult
+    func succeed(arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
         let result = try OutpostExecutable.run(arguments, home: home)
         try #require(result.status == 0, "\(arguments) failed: \(result)", sourceLocation: sourceLocation)
         return result
