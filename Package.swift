@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "OutpostHub", targets: ["OutpostHub"]),
         .library(name: "OutpostSync", targets: ["OutpostSync"]),
         .library(name: "OutpostBlobs", targets: ["OutpostBlobs"]),
+        .library(name: "OutpostWorkspace", targets: ["OutpostWorkspace"]),
         .library(name: "OutpostTesting", targets: ["OutpostTesting"]),
     ],
     dependencies: [
@@ -77,6 +78,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "OutpostWorkspace",
+            dependencies: [
+                "OutpostCore", "OutpostMerge", "OutpostStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Wire types shared by node and hub (no I/O)
         .target(
             name: "OutpostProtocol",
@@ -116,6 +128,7 @@ let package = Package(
                 "OutpostProtocol",
                 "OutpostSync",
                 "OutpostBlobs",
+                "OutpostWorkspace",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -196,6 +209,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OutpostWorkspaceTests",
+            dependencies: [
+                "OutpostCLI", "OutpostWorkspace", "OutpostStore", "OutpostMerge", "OutpostTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

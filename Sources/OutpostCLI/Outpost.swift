@@ -34,6 +34,7 @@ struct Outpost: AsyncParsableCommand {
             RunCommand.self,
             QueueCommand.self,
             FilesCommand.self,
+            WorkspaceCommand.self,
             DemoCommand.self,
             HubCommand.self,
             BenchCommand.self,

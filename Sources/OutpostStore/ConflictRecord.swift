@@ -8,7 +8,9 @@ public import OutpostMerge
 /// (``Kind-swift.enum/sync``): `local`, `remote` and `base` are whole rows and the row's queue
 /// entry is held until the conflict is resolved. A failed `--expected-version` update records
 /// what it tried (``Kind-swift.enum/version``): ``attemptedChanges`` holds the changes,
-/// ``remote`` the row as it was, and ``local`` that row with the changes applied.
+/// ``remote`` the row as it was, and ``local`` that row with the changes applied. A git merge in
+/// the workspace parks a definition file it could not surely merge (``Kind-swift.enum/workspace``);
+/// `table` is then the item's folder (`agents`, `workflows`, `configs`) and `key` its id.
 public struct ConflictRecord: Hashable, Sendable {
     /// Where a conflict came from.
     public enum Kind: String, Hashable, Sendable {
@@ -16,6 +18,10 @@ public struct ConflictRecord: Hashable, Sendable {
         case sync
         /// Recorded by an update whose expected version was stale; nothing was written.
         case version
+        /// Left by a git merge in the workspace: `local` is this node's file, `remote` the merged
+        /// branch's, `base` their common ancestor's; the file stays conflicted until resolved
+        /// (see docs/workspace.md). Resolving writes the file, not a table.
+        case workspace
     }
 
     /// Whether a person has decided yet.

@@ -56,6 +56,14 @@ extension Store {
                     details: ["conflict_id": "\(id)"]
                 )
             }
+            guard record.kind != .workspace else {
+                throw OutpostError(
+                    .failedPrecondition,
+                    "Conflict \(id) is a definition file left conflicted by a git merge in the workspace; resolve it "
+                        + "with `outpost conflicts resolve` or `outpost workspace resolve`, which write the file.",
+                    details: ["conflict_id": "\(id)"]
+                )
+            }
             let schema = try TableSchema.require(record.table, in: db)
             let key = try Self.keyValues(record.key, of: schema)
             if let chosen = try Self.chosenRow(record, choice, schema: schema, key: key, in: db) {
@@ -99,14 +107,14 @@ extension Store {
                 return .null
             }
             return value
-        case (.sync, .local):
-            return try currentRow(of: schema, key: key, in: db) ?? .null
-        case (.sync, .remote):
-            return record.remote ?? .null
         case (.version, .local):
             return record.attemptedChanges ?? .object([:])
         case (.version, .remote):
             return nil
+        case (_, .local):
+            return try currentRow(of: schema, key: key, in: db) ?? .null
+        case (_, .remote):
+            return record.remote ?? .null
         case (_, .merged):
             guard let merged = record.merged else {
                 let why =

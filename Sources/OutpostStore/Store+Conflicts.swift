@@ -42,6 +42,26 @@ extension Store {
         guard !conflict.key.isEmpty else {
             throw OutpostError(.invalidInput, "A conflict needs the row's key; the key given is empty.")
         }
+        let id = try upsertPendingConflict(conflict, resolution: resolution, table: schema.name, kind: .sync, in: db)
+        try db.execute(
+            sql: """
+                UPDATE sync_queue SET status = 'conflict'
+                WHERE table_name = ? AND record_id = ? AND status IN ('pending', 'processing')
+                """,
+            arguments: [schema.name, conflict.key]
+        )
+        return id
+    }
+
+    /// Records `conflict` as a pending record of `kind` for the row `table`/`conflict.key`, or
+    /// updates the pending one of that kind the row already has; returns its id.
+    static func upsertPendingConflict(
+        _ conflict: Conflict,
+        resolution: Resolution,
+        table: String,
+        kind: ConflictRecord.Kind,
+        in db: Database
+    ) throws -> Int64 {
         let merged = resolution.value ?? resolution.suggestions.first { $0.id == "smart_merge" }?.value
         let fields = ConflictField.compare(local: conflict.local, remote: conflict.remote, base: conflict.base)
             .filter { $0.change != .same }.map { JSONValue.string($0.name) }
@@ -56,39 +76,29 @@ extension Store {
         ]
         let columns = values.keys.sorted()
         let arguments = columns.map { values[$0]! }
-        let id: Int64
         if let existing = try Int64.fetchOne(
             db,
             sql: """
                 SELECT id FROM conflict_resolution
-                WHERE table_name = ? AND record_id = ? AND status = 'pending' AND kind = 'sync'
+                WHERE table_name = ? AND record_id = ? AND status = 'pending' AND kind = ?
                 """,
-            arguments: [schema.name, conflict.key]
+            arguments: [table, conflict.key, kind.rawValue]
         ) {
             try db.execute(
                 sql:
                     "UPDATE conflict_resolution SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
                 arguments: StatementArguments(arguments + [existing])
             )
-            id = existing
-        } else {
-            try db.execute(
-                sql: """
-                    INSERT INTO conflict_resolution (table_name, record_id, kind, status, \(columns.joined(separator: ", ")))
-                    VALUES (?, ?, 'sync', 'pending', \(columns.map { _ in "?" }.joined(separator: ", ")))
-                    """,
-                arguments: StatementArguments([schema.name, conflict.key] + arguments)
-            )
-            id = db.lastInsertedRowID
+            return existing
         }
         try db.execute(
             sql: """
-                UPDATE sync_queue SET status = 'conflict'
-                WHERE table_name = ? AND record_id = ? AND status IN ('pending', 'processing')
+                INSERT INTO conflict_resolution (table_name, record_id, kind, status, \(columns.joined(separator: ", ")))
+                VALUES (?, ?, ?, 'pending', \(columns.map { _ in "?" }.joined(separator: ", ")))
                 """,
-            arguments: [schema.name, conflict.key]
+            arguments: StatementArguments([table, conflict.key, kind.rawValue] + arguments)
         )
-        return id
+        return db.lastInsertedRowID
     }
 
     /// Parked conflicts, oldest first.

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import OutpostCore
+package import OutpostCore
 
 /// Shared rules for the seed's versioned entities (agents, workflows): input checks, ids, and
 /// the optimistic-concurrency update of the seed's `update_agent`, done without splicing names.
@@ -97,7 +97,7 @@ extension Store {
     }
 
     /// Refuses empty, over-long or control-character text in names, types and statuses.
-    static func validateText(_ text: String, field: String, maximumLength: Int = 500) throws(OutpostError) {
+    package static func validateText(_ text: String, field: String, maximumLength: Int = 500) throws(OutpostError) {
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw OutpostError(.invalidInput, "The \(field) must not be empty.")
         }

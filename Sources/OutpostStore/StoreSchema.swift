@@ -14,7 +14,8 @@ import OutpostCore
 ///   `outpost_tracked_tables` (which tables sync, their key and default priority) and
 ///   `outpost_applying` (the capture guard; see ``CaptureTriggers``);
 /// - from v2, what the manual conflict queue needs in `conflict_resolution` (see
-///   ``conflictQueue``).
+///   ``conflictQueue``);
+/// - from v4, the git workspace's index (see ``workspaceIndex``).
 enum StoreSchema {
     /// The tables Outpost itself syncs from the start.
     static let coreTables: [(name: String, priority: Int, localColumns: [String])] = [
@@ -54,6 +55,9 @@ enum StoreSchema {
         }
         migrator.registerMigration("v3: sync engine state") { db in
             try db.execute(sql: syncState)
+        }
+        migrator.registerMigration("v4: workspace index") { db in
+            try db.execute(sql: workspaceIndex)
         }
         migrator.registerMigration("v5: file index and chunks") { db in
             try db.execute(sql: fileIndex)
@@ -175,6 +179,41 @@ enum StoreSchema {
         BEGIN
             UPDATE files SET content = 'missing' WHERE name = NEW.name;
         END;
+        """
+
+    /// The git workspace's index and log, after the seed's `WorkspaceManager` (see
+    /// docs/workspace.md). Both are node-local: no capture triggers, never sent to the hub.
+    /// - `workspace_items`: one row per definition file (`agents/ID.json`, `workflows/ID.json`,
+    ///   `configs/NAME.json`); `id` is the path without `.json`. `content` is the file's text as
+    ///   Outpost last wrote, read or committed it (`NULL` once the file is removed); `version`
+    ///   counts its changes; `sync_status` is `pending` (changed since the last commit),
+    ///   `committed` (not yet pushed) or `synced`; `conflict_id` names the pending
+    ///   `conflict_resolution` record (kind `workspace`) while a merge leaves the file conflicted.
+    /// - `workspace_sync_log`: every commit, fetch, merge and push, with its outcome.
+    static let workspaceIndex = """
+        CREATE TABLE workspace_items (
+            id TEXT PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL CHECK (type IN ('agent', 'workflow', 'config')),
+            content TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            modified_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            modified_by TEXT,
+            sync_status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (sync_status IN ('pending', 'committed', 'synced')),
+            conflict_id INTEGER REFERENCES conflict_resolution(id)
+        ) WITHOUT ROWID;
+        CREATE INDEX idx_workspace_items_type ON workspace_items(type);
+        CREATE INDEX idx_workspace_items_sync_status ON workspace_items(sync_status);
+        CREATE TABLE workspace_sync_log (
+            id INTEGER PRIMARY KEY,
+            operation TEXT NOT NULL,
+            item_id TEXT,
+            commit_hash TEXT,
+            status TEXT NOT NULL,
+            error_message TEXT,
+            created_at DATETIME DEFAULT CURRENT_TIMESTAMP
+        );
         """
 
     private static let seedTables = """

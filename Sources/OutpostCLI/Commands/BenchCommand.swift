@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure Outpost against a baseline run on the same machine, in the same run.",
         discussion: "Figures are ratios against the baseline, so they travel between machines better than rates.",
-        subcommands: [Capture.self, Hub.self, Merge.self, Sync.self, Files.self]
+        subcommands: [Capture.self, Hub.self, Merge.self, Sync.self, Files.self, WorkspaceBench.self]
     )
 
     struct Capture: ParsableCommand {

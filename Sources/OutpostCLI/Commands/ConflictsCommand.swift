@@ -3,6 +3,7 @@ import Foundation
 import OutpostCore
 import OutpostMerge
 import OutpostStore
+import OutpostWorkspace
 
 struct ConflictsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -124,6 +125,16 @@ struct ConflictsCommand: ParsableCommand {
                 )
             }
             let store = try node.openStore()
+            if try store.requireConflict(id: conflictID).kind == .workspace {
+                let workspace = try node.openWorkspace()
+                let record = try workspace.resolveConflict(
+                    id: conflictID,
+                    choosing: choice,
+                    by: by ?? Store.defaultResolverName
+                )
+                WorkspaceCommand.Resolve.report(record, choice: choice, json: output.json)
+                return
+            }
             let record = try store.resolveConflict(
                 id: conflictID,
                 choosing: choice,
@@ -155,11 +166,19 @@ struct ConflictsCommand: ParsableCommand {
         return id
     }
 
+    static func kindDescription(_ kind: ConflictRecord.Kind) -> String {
+        switch kind {
+        case .sync: "sync (held: not pushed until resolved)"
+        case .version: "version (--expected-version)"
+        case .workspace: "workspace (a file left conflicted by a git merge)"
+        }
+    }
+
     /// The person-readable form of `conflicts show`.
     static func printDetails(_ record: ConflictRecord) {
         var header: [(String, String)] = [
             ("conflict", "\(record.id)"), ("table", record.table), ("key", record.key),
-            ("kind", record.kind == .sync ? "sync (held: not pushed until resolved)" : "version (--expected-version)"),
+            ("kind", kindDescription(record.kind)),
             ("status", record.status.rawValue), ("created", record.createdAt ?? ""),
             (
                 "versions",

@@ -3,6 +3,7 @@ import Logging
 import OutpostCore
 import OutpostStore
 import OutpostSync
+import OutpostWorkspace
 import ServiceLifecycle
 import UnixSignals
 
@@ -18,9 +19,14 @@ struct RunCommand: AsyncParsableCommand {
             the sync statistics for Prometheus at /metrics (port 0 picks a free port; the address
             is printed).
 
+            When the node has a workspace (`outpost workspace init`), it also commits the
+            workspace's pending changes every --workspace-commit-every (default 10 minutes; a plain
+            number is minutes, or give 30s, 2h; 0 turns it off) and syncs it with its remote.
+
             Examples:
               outpost run --bandwidth 128k
               outpost run --metrics 127.0.0.1:9464 --daily-quota 50m
+              outpost run --workspace-commit-every 5
             """
     )
     @OptionGroup var node: NodeOptions
@@ -31,6 +37,14 @@ struct RunCommand: AsyncParsableCommand {
         help: ArgumentHelp("Serve /metrics (Prometheus) at HOST:PORT, or PORT on 127.0.0.1.", valueName: "address")
     )
     var metrics: ListenAddress?
+
+    @Option(
+        help: ArgumentHelp(
+            "Commit (and sync) the workspace this often: MINUTES, or 30s, 2h; 0 turns it off.",
+            valueName: "interval"
+        )
+    )
+    var workspaceCommitEvery: Interval?
 
     func run() async throws {
         let lock = try SyncLock(home: node.homePath)
@@ -43,11 +57,35 @@ struct RunCommand: AsyncParsableCommand {
                 NodeMetricsServer.application(address: metrics, engine: engine, home: node.homePath, logger: logger)
             )
         }
+        if let autoCommit = try workspaceAutoCommit(store: engine.store, logger: logger) {
+            services.append(autoCommit)
+            print("outpost run: workspace \(autoCommit.workspace.directory) auto-commits every \(autoCommit.interval)")
+        }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         print("outpost run: node \(engine.store.nodeID) syncing with \(engine.client.remote.url)")
         try await group.run()
         withExtendedLifetime(lock) {}
+    }
+
+    /// The workspace's auto-commit, when the node has a workspace and it is not turned off. Asked
+    /// for explicitly on a node without a workspace, it is an error.
+    private func workspaceAutoCommit(store: Store, logger: Logger) throws(OutpostError) -> WorkspaceAutoCommit? {
+        let interval = workspaceCommitEvery?.duration ?? .seconds(600)
+        guard interval > .zero else { return nil }
+        let workspace: Workspace
+        do {
+            workspace = try Workspace.open(store: store, identity: Git.Identity(parsing: "outpost"), logger: logger)
+        } catch {
+            guard workspaceCommitEvery == nil else { throw error }
+            return nil
+        }
+        return WorkspaceAutoCommit(
+            workspace: workspace,
+            interval: interval,
+            mergeDriver: node.mergeDriverCommand,
+            logger: logger
+        )
     }
 }

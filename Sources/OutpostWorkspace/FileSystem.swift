@@ -1,0 +1,68 @@
+import Foundation
+import OutpostCore
+
+/// The file operations the workspace needs, with failures as ``OutpostError``s that name the path.
+enum FileSystem {
+    static func createDirectory(_ path: String) throws(OutpostError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw OutpostError(
+                .storage,
+                "Cannot create the folder \(path): \((error as NSError).localizedDescription)."
+            )
+        }
+    }
+
+    /// Writes `text` to `path` through a temporary file and a rename, so a reader (or a crash)
+    /// sees the old file or the new one, never half of one.
+    static func write(_ text: String, to path: String) throws(OutpostError) {
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw OutpostError(
+                .storage,
+                "Cannot write \(path): \((error as NSError).localizedDescription). Check that the folder is writable and not full."
+            )
+        }
+    }
+
+    /// Writes a file that does not exist yet, in one system call and without a temporary file:
+    /// there is no old version to protect, and a file cut short by a crash is refused by `apply`
+    /// and rewritten by the next `export`. Half the file creations of ``write(_:to:)``, which is
+    /// what exporting thousands of definitions costs.
+    static func create(_ text: String, at path: String) throws(OutpostError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            if errno == EEXIST { return try write(text, to: path) }
+            throw OutpostError(.storage, "Cannot create \(path): \(String(cString: strerror(errno))).")
+        }
+        defer { close(descriptor) }
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { buffer in
+                Foundation.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            guard written > 0 else {
+                throw OutpostError(
+                    .storage,
+                    "Cannot write \(path): \(String(cString: strerror(errno))). Check that the folder is writable and not full."
+                )
+            }
+            offset += written
+        }
+    }
+
+    static func remove(_ path: String) throws(OutpostError) {
+        do {
+            try FileManager.default.removeItem(atPath: path)
+        } catch {
+            throw OutpostError(.storage, "Cannot remove \(path): \((error as NSError).localizedDescription).")
+        }
+    }
+
+    static func read(_ path: String) -> [UInt8]? {
+        FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import OutpostCore
+import OutpostTesting
+import Testing
+
+/// A node home with a workspace, driven through the real `outpost` executable; several share
+/// a folder (and a bare repository as their remote) when a test needs more than one node.
+struct WorkspaceNode {
+    let home: String
+    var storePath: String { home + "/store.sqlite" }
+    var workspace: String { home + "/workspace" }
+
+    /// Initialises a node at `folder/name` and its workspace (with `remote` as origin).
+    init(in folder: TemporaryDirectory, name: String, remote: String? = nil) throws {
+        home = folder.appending(name)
+        try #require(try outpost("init").status == 0)
+        let initialised = try outpost(arguments: ["workspace", "init"] + (remote.map { ["--remote", $0] } ?? []))
+        try #require(initialised.status == 0, "workspace init failed: \(initialised)")
+    }
+
+    func outpost(_ arguments: String...) throws -> CommandResult {
+        try OutpostExecutable.run(arguments, home: home)
+    }
+
+    func outpost(arguments: [String]) throws -> CommandResult {
+        try OutpostExecutable.run(arguments, home: home)
+    }
+
+    /// Runs the command and requires it to succeed.
+    @discardableResult
+    func succeed(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
+        try succeed(arguments: arguments, sourceLocation: sourceLocation)
+    }
+
+    @discardableResult
+    func succeed(arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
+        let result = try OutpostExecutable.run(arguments, home: home)
+        try #require(result.status == 0, "\(arguments) failed: \(result)", sourceLocation: sourceLocation)
+        return result
+    }
+
+    func json(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONValue {
+        let result = try OutpostExecutable.run(arguments + ["--json"], home: home)
+        try #require(result.status == 0, "\(arguments) failed: \(result)", sourceLocation: sourceLocation)
+        return try JSONValue(parsing: result.stdout)
+    }
+
+    /// The workspace file at `path`, parsed.
+    func file(_ path: String) throws -> JSONValue {
+        try JSONValue(parsing: try #require(FileManager.default.contents(atPath: workspace + "/" + path)))
+    }
+
+    func write(_ text: String, to path: String) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: workspace + "/" + path))
+    }
+
+    /// Runs plain git in the workspace.
+    @discardableResult
+    func git(_ arguments: String...) throws -> CommandResult {
+        try runProgram("/usr/bin/env", ["git", "-C", workspace] + arguments)
+    }
+
+    func snapshot() throws -> [String: [String]] { try StoreSnapshot.take(storePath) }
+}
+
+/// A bare repository in `folder`, the remote nodes share.
+func bareRemote(in folder: TemporaryDirectory) throws -> String {
+    let path = folder.appending("remote.git")
+    let result = try runProgram("/usr/bin/env", ["git", "init", "-q", "--bare", path])
+    try #require(result.status == 0, "\(result)")
+    return path
+}
