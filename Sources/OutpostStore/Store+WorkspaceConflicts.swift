@@ -1,6 +1,6 @@
 package import GRDB
-public import OutpostCore
-public import OutpostMerge
+package import OutpostCore
+package import OutpostMerge
 
 /// Conflicts a git merge in the workspace leaves for a person, kept in the manual conflict queue
 /// (`conflict_resolution`, kind `workspace`) so `outpost conflicts list` shows them beside the

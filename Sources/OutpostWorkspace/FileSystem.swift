@@ -62,7 +62,32 @@ enum FileSystem {
         }
     }
 
+    /// The file's bytes, or `nil` when it cannot be read. Read with one `read` call into a buffer
+    /// of the file's size: the workspace reads every definition on each status and commit.
     static func read(_ path: String) -> [UInt8]? {
-        FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        let size = Int(info.st_size)
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = 0
+            while count < size {
+                let got = Foundation.read(descriptor, buffer.baseAddress! + count, size - count)
+                guard got > 0 else {
+                    failed = got < 0
+                    return
+                }
+                count += got
+            }
+        }
+        return failed ? nil : bytes
+    }
+
+    /// The names in a folder, or none when it cannot be listed.
+    static func names(in folder: String) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
     }
 }

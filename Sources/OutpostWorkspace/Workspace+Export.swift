@@ -65,7 +65,7 @@ extension Workspace {
             }
             written[definition.path] = text
         }
-        for (path, _) in scanFiles() where !wanted.contains(path) {
+        for path in listFiles() where !wanted.contains(path) {
             guard case let (kind, _)? = ItemKind.parse(path: path), kind != .config else { continue }
             try FileSystem.remove(directory + "/" + path)
             written[path] = .some(nil)

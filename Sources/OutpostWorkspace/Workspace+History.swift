@@ -125,7 +125,7 @@ extension Workspace {
             try git.run(["ls-tree", "-r", "--name-only", "-z", commit, "--"] + folders).stdout.split(separator: 0)
                 .map { String(decoding: $0, as: UTF8.self) }
         )
-        for (path, _) in scanFiles() where !wanted.contains(path) {
+        for path in listFiles() where !wanted.contains(path) {
             try FileSystem.remove(directory + "/" + path)
         }
         let present = folders.filter { folder in wanted.contains { $0.hasPrefix(folder + "/") } }

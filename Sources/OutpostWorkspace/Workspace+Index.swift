@@ -9,14 +9,18 @@ extension Workspace {
     /// `workflows/` and `configs/`. Other files are not definitions and are left alone.
     func scanFiles() -> [String: [UInt8]] {
         var files: [String: [UInt8]] = [:]
-        for kind in ItemKind.allCases {
-            let folder = directory + "/" + kind.folder
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            for name in names where name.hasSuffix(".json") {
-                if let bytes = FileSystem.read(folder + "/" + name) { files[kind.folder + "/" + name] = bytes }
-            }
+        for path in listFiles() {
+            if let bytes = FileSystem.read(directory + "/" + path) { files[path] = bytes }
         }
         return files
+    }
+
+    /// The relative paths of the definition files, without reading them.
+    func listFiles() -> [String] {
+        ItemKind.allCases.flatMap { kind in
+            FileSystem.names(in: directory + "/" + kind.folder).filter { $0.hasSuffix(".json") }
+                .map { kind.folder + "/" + $0 }
+        }
     }
 
     /// The index's content of every item, by path (`nil` for a removed file).
@@ -37,15 +41,15 @@ extension Workspace {
         if let known, known == content { return false }
         if known == nil, content == nil { return false }
         guard case let (kind, name)? = ItemKind.parse(path: path) else { return false }
-        try db.execute(
+        // Cached: an export or apply records thousands of items in one transaction.
+        try db.cachedStatement(
             sql: """
                 INSERT INTO workspace_items (id, path, type, content, modified_by, sync_status)
                 VALUES (?, ?, ?, ?, ?, 'pending')
                 ON CONFLICT(id) DO UPDATE SET content = excluded.content, version = version + 1,
                     modified_at = CURRENT_TIMESTAMP, modified_by = excluded.modified_by, sync_status = 'pending'
-                """,
-            arguments: ["\(kind.folder)/\(name)", path, kind.rawValue, content, person]
-        )
+                """
+        ).execute(arguments: ["\(kind.folder)/\(name)", path, kind.rawValue, content, person])
         return true
     }
 
