@@ -45,21 +45,16 @@ extension FileStore {
         }
     }
 
-    /// The wire frame for a planned chunk: a delta against the base it shares most with, when
-    /// that is smaller, else the chunk whole.
+    /// The wire frame for a planned chunk: a delta against its bases (head from one, tail from
+    /// one) when that is smaller, else the chunk whole.
     package func frame(for chunk: PlannedChunk) throws(OutpostError) -> ChunkFrame {
         let whole = try frame(of: chunk.hash)
-        guard !chunk.bases.isEmpty else { return whole }
-        let plain = try plainChunk(chunk.hash)
-        var best = whole
-        for base in chunk.bases {
-            guard let basePlain = try? plainChunk(base),
-                let delta = ChunkFrame.delta(plain: plain, hash: chunk.hash, base: basePlain, baseHash: base),
-                delta.payload.count < best.payload.count
-            else { continue }
-            best = delta
-        }
-        return best
+        let bases = chunk.bases.compactMap { hash in (try? plainChunk(hash)).map { (hash: hash, bytes: $0) } }
+        guard !bases.isEmpty,
+            let delta = ChunkFrame.delta(plain: try plainChunk(chunk.hash), hash: chunk.hash, bases: bases),
+            delta.payload.count < whole.payload.count
+        else { return whole }
+        return delta
     }
 
     /// Each hash of `new` that `old` lacks, with its likely bases in `old`.

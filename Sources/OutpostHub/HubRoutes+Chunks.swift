@@ -34,18 +34,17 @@ extension HubRoutes {
         } catch {
             throw HubError.invalid("invalid_chunks", error.description)
         }
-        // Delta frames are rebuilt on their base (one the tenant holds, or one earlier in this
+        // Delta frames are rebuilt on their bases (chunks the tenant holds, or earlier in this
         // upload) and stored whole; nothing is stored unless every frame checks out.
         var bases: [String: [UInt8]] = [:]
-        let wanted = Set(frames.compactMap(\.deltaBase))
+        let wanted = Set(frames.flatMap(\.deltaBases))
         for frame in try await storage.chunks(tenantID: node.tenantID, hashes: Array(wanted), maximumBytes: .max) {
             bases[frame.hash] = try? frame.plainBytes(maximumSize: limits.maximumChunkBytes)
         }
         var whole: [ChunkFrame] = []
         var plainBytes = 0
         for (index, frame) in frames.enumerated() {
-            let base = frame.deltaBase.flatMap { bases[$0] }
-            if let missing = frame.deltaBase, base == nil {
+            if let missing = frame.deltaBases.first(where: { bases[$0] == nil }) {
                 throw HubError(
                     .unprocessableContent,
                     code: "delta_base_missing",
@@ -53,11 +52,11 @@ extension HubRoutes {
                 )
             }
             do {
-                let plain = try frame.plainBytes(maximumSize: limits.maximumChunkBytes, base: base)
+                let plain = try frame.plainBytes(maximumSize: limits.maximumChunkBytes) { bases[$0] }
                 plainBytes += plain.count
                 if wanted.contains(frame.hash) { bases[frame.hash] = plain }
                 whole.append(
-                    frame.deltaBase == nil
+                    frame.deltaBases.isEmpty
                         ? frame : plain.withUnsafeBytes { ChunkFrame.make(plain: $0, hash: frame.hash) }
                 )
             } catch {

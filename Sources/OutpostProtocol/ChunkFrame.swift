@@ -8,11 +8,12 @@ public import OutpostCore
 ///
 /// A body is frames back to back, each `hash (32 bytes) | flags (1) | length (4, big-endian) |
 /// payload`. Flag bit 0 says the payload (or a delta's middle) is raw deflate. Flag bit 1, in
-/// uploads only, says the payload is a *delta* against a chunk the hub holds: `base hash (32) |
-/// prefix (4) | suffix (4) | middle`, meaning the chunk is the base's first `prefix` bytes, the
-/// middle, then the base's last `suffix` bytes. An edit inside a chunk then costs about the
-/// bytes edited, not the whole chunk. The chunk's identity is the SHA-256 of its plain bytes,
-/// which both sides check.
+/// uploads only, says the payload is a *delta* against chunks the hub holds: `head base hash (32)
+/// | tail base hash (32) | prefix (4) | suffix (4) | middle`, meaning the chunk is the head
+/// base's first `prefix` bytes, the middle, then the tail base's last `suffix` bytes (often one
+/// base twice; two when an edit joined two old chunks). An edit inside a chunk then costs about
+/// the bytes edited, not the whole chunk. The chunk's identity is the SHA-256 of its plain
+/// bytes, which both sides check.
 public struct ChunkFrame: Sendable, Equatable {
     /// The SHA-256 of the plain chunk, as 64 hex digits.
     public var hash: String
@@ -24,7 +25,7 @@ public struct ChunkFrame: Sendable, Equatable {
     /// Bytes of framing around each payload.
     public static let overhead = 37
     /// Bytes a delta's header takes in its payload.
-    static let deltaHeader = 40
+    static let deltaHeader = 72
 
     public init(hash: String, flags: UInt8, payload: [UInt8]) {
         self.hash = hash
@@ -77,7 +78,7 @@ public struct ChunkFrame: Sendable, Equatable {
                 throw WireError(path: place, expected: "\(length) payload bytes, but the body ends first")
             }
             guard flags & deltaFlag == 0 || length >= deltaHeader else {
-                throw WireError(path: place, expected: "a delta header (base hash, prefix, suffix)")
+                throw WireError(path: place, expected: "a delta header (two base hashes, prefix, suffix)")
             }
             frames.append(ChunkFrame(hash: hash, flags: flags, payload: Array(bytes[offset..<offset + length])))
             offset += length
@@ -85,26 +86,36 @@ public struct ChunkFrame: Sendable, Equatable {
         return frames
     }
 
-    /// The hash of the chunk a delta frame is based on, or nil for a whole chunk.
-    public var deltaBase: String? {
-        flags & Self.deltaFlag == 0 ? nil : Hex.encode(payload.prefix(32))
+    /// The hashes of the chunks a delta frame is based on (head, then tail; empty for a whole
+    /// chunk).
+    public var deltaBases: [String] {
+        flags & Self.deltaFlag == 0 ? [] : [Hex.encode(payload[0..<32]), Hex.encode(payload[32..<64])]
     }
 
-    /// The chunk's plain bytes, checked against ``hash``. A delta frame is applied to `base`,
-    /// the plain bytes of ``deltaBase``.
+    /// The chunk's plain bytes, checked against ``hash``. A delta frame is applied to the plain
+    /// bytes of its ``deltaBases``, which `base` gives by hash.
     ///
     /// - Throws: ``OutpostError`` `.storage` when the payload does not inflate (or inflates past
-    ///   `maximumSize`), a delta does not fit its base, or the bytes do not hash to ``hash``:
+    ///   `maximumSize`), a delta does not fit its bases, or the bytes do not hash to ``hash``:
     ///   the chunk is corrupt.
-    public func plainBytes(maximumSize: Int, base: [UInt8]? = nil) throws(OutpostError) -> [UInt8] {
+    public func plainBytes(maximumSize: Int, base: (String) -> [UInt8]? = { _ in nil }) throws(OutpostError)
+        -> [UInt8]
+    {
         var body = payload[...]
-        var prefix = 0
-        var suffix = 0
+        var head: [UInt8] = []
+        var tail: [UInt8] = []
         if flags & Self.deltaFlag != 0 {
-            guard let base else { throw corrupt("it is a delta and its base was not given") }
-            prefix = Self.integer(payload, at: 32)
-            suffix = Self.integer(payload, at: 36)
-            guard prefix + suffix <= base.count else { throw corrupt("its delta does not fit its base") }
+            let bases = deltaBases
+            guard let first = base(bases[0]), let second = base(bases[1]) else {
+                throw corrupt("it is a delta and its bases were not given")
+            }
+            let prefix = Self.integer(payload, at: 64)
+            let suffix = Self.integer(payload, at: 68)
+            guard prefix <= first.count, suffix <= second.count else {
+                throw corrupt("its delta does not fit its bases")
+            }
+            head = Array(first[..<prefix])
+            tail = Array(second[(second.count - suffix)...])
             body = payload[Self.deltaHeader...]
         }
         var plain: [UInt8]
@@ -117,8 +128,8 @@ public struct ChunkFrame: Sendable, Equatable {
         } else {
             plain = Array(body)
         }
-        if let base, flags & Self.deltaFlag != 0 {
-            plain = Array(base[..<prefix]) + plain + base[(base.count - suffix)...]
+        if flags & Self.deltaFlag != 0 {
+            plain = head + plain + tail
         }
         guard plain.count <= maximumSize else { throw corrupt("it is larger than \(maximumSize) bytes") }
         let digest = plain.withUnsafeBytes { SHA256.hash(data: $0) }
@@ -126,19 +137,36 @@ public struct ChunkFrame: Sendable, Equatable {
         return plain
     }
 
-    /// A delta frame for `plain` against `base` (whose hash is `baseHash`), or nil when the two
-    /// share too little for a delta to pay.
-    public static func delta(plain: [UInt8], hash: String, base: [UInt8], baseHash: String) -> ChunkFrame? {
-        let limit = min(plain.count, base.count)
-        var prefix = 0
-        while prefix < limit, plain[prefix] == base[prefix] { prefix += 1 }
-        var suffix = 0
-        while suffix < limit - prefix, plain[plain.count - 1 - suffix] == base[base.count - 1 - suffix] { suffix += 1 }
-        guard prefix + suffix >= 2 * deltaHeader else { return nil }
-        let middle = Array(plain[prefix..<(plain.count - suffix)])
+    /// The smallest delta frame for `plain` that takes its head from one of `bases` and its
+    /// tail from one of them (the same or another), or nil when none shares enough to pay.
+    public static func delta(plain: [UInt8], hash: String, bases: [(hash: String, bytes: [UInt8])]) -> ChunkFrame? {
+        func prefix(_ base: [UInt8]) -> Int {
+            let limit = min(plain.count, base.count)
+            var length = 0
+            while length < limit, plain[length] == base[length] { length += 1 }
+            return length
+        }
+        func suffix(_ base: [UInt8], after start: Int) -> Int {
+            let limit = min(plain.count - start, base.count)
+            var length = 0
+            while length < limit, plain[plain.count - 1 - length] == base[base.count - 1 - length] { length += 1 }
+            return length
+        }
+        var best: (head: Int, tail: Int, prefix: Int, suffix: Int)?
+        for (headIndex, head) in bases.enumerated() {
+            let kept = prefix(head.bytes)
+            for (tailIndex, tail) in bases.enumerated() {
+                let end = suffix(tail.bytes, after: kept)
+                if kept + end > (best.map { $0.prefix + $0.suffix } ?? 2 * deltaHeader) {
+                    best = (headIndex, tailIndex, kept, end)
+                }
+            }
+        }
+        guard let best else { return nil }
+        let middle = Array(plain[best.prefix..<(plain.count - best.suffix)])
         let packed = middle.withUnsafeBytes { make(plain: $0, hash: hash) }
-        var payload = Hex.decode(baseHash) ?? []
-        payload += bigEndian(prefix) + bigEndian(suffix) + packed.payload
+        var payload = (Hex.decode(bases[best.head].hash) ?? []) + (Hex.decode(bases[best.tail].hash) ?? [])
+        payload += bigEndian(best.prefix) + bigEndian(best.suffix) + packed.payload
         return ChunkFrame(hash: hash, flags: packed.flags | deltaFlag, payload: payload)
     }
 

@@ -71,9 +71,10 @@ extension SyncEngine {
         let exchange: HubClient.Exchange<Int>
         do {
             exchange = try await client.upload(group)
-        } catch SyncFailure.refused(_, "delta_base_missing", _) where group.contains(where: { $0.deltaBase != nil }) {
+        } catch SyncFailure.refused(_, "delta_base_missing", _) where group.contains(where: { !$0.deltaBases.isEmpty })
+        {
             // The hub no longer holds a base the node thought it had: send those chunks whole.
-            let whole = try guarded { try group.map { $0.deltaBase == nil ? $0 : try files.frame(of: $0.hash) } }
+            let whole = try guarded { try group.map { $0.deltaBases.isEmpty ? $0 : try files.frame(of: $0.hash) } }
             try await send(whole, critical: critical, report: &report)
             return
         } catch {

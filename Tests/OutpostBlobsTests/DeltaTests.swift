@@ -15,23 +15,37 @@ struct DeltaTests {
         var edited = base
         edited.replaceSubrange(6000..<6100, with: FileStoreFixture.randomBytes(100, seed: 2))
         let frame = try #require(
-            ChunkFrame.delta(plain: edited, hash: Self.hash(edited), base: base, baseHash: Self.hash(base))
+            ChunkFrame.delta(plain: edited, hash: Self.hash(edited), bases: [(Self.hash(base), base)])
         )
-        #expect(frame.deltaBase == Self.hash(base))
+        #expect(frame.deltaBases == [Self.hash(base), Self.hash(base)])
         #expect(frame.payload.count < 200, "\(frame.payload.count) bytes for a 100-byte edit")
-        #expect(try frame.plainBytes(maximumSize: 1 << 20, base: base) == edited)
+        #expect(try frame.plainBytes(maximumSize: 1 << 20) { $0 == Self.hash(base) ? base : nil } == edited)
         let decoded = try ChunkFrame.decode(ChunkFrame.encode([frame]), maximumPayload: 1 << 20)
         #expect(decoded == [frame])
         #expect(throws: OutpostError.self) { try frame.plainBytes(maximumSize: 1 << 20) }
         let wrong = FileStoreFixture.randomBytes(16 << 10, seed: 9)
-        #expect(throws: OutpostError.self) { try frame.plainBytes(maximumSize: 1 << 20, base: wrong) }
+        #expect(throws: OutpostError.self) { try frame.plainBytes(maximumSize: 1 << 20) { _ in wrong } }
     }
 
     @Test("chunks that share too little get no delta")
     func unrelated() {
         let a = FileStoreFixture.randomBytes(4096, seed: 3)
         let b = FileStoreFixture.randomBytes(4096, seed: 4)
-        #expect(ChunkFrame.delta(plain: a, hash: Self.hash(a), base: b, baseHash: Self.hash(b)) == nil)
+        #expect(ChunkFrame.delta(plain: a, hash: Self.hash(a), bases: [(Self.hash(b), b)]) == nil)
+    }
+
+    @Test("a chunk that joins two old chunks takes its head from one and its tail from the other")
+    func twoBases() throws {
+        let first = FileStoreFixture.randomBytes(8 << 10, seed: 5)
+        let second = FileStoreFixture.randomBytes(8 << 10, seed: 6)
+        // An edit over the boundary between them made one chunk of the two.
+        let joined = Array(first.prefix(7000)) + FileStoreFixture.randomBytes(300, seed: 7) + Array(second.suffix(7000))
+        let bases = [(Self.hash(first), first), (Self.hash(second), second)]
+        let frame = try #require(ChunkFrame.delta(plain: joined, hash: Self.hash(joined), bases: bases))
+        #expect(frame.deltaBases == [Self.hash(first), Self.hash(second)])
+        #expect(frame.payload.count < 400, "\(frame.payload.count) bytes for a 300-byte edit")
+        let lookup = Dictionary(uniqueKeysWithValues: bases)
+        #expect(try frame.plainBytes(maximumSize: 1 << 20) { lookup[$0] } == joined)
     }
 
     @Test("bases: the old chunk after the last unchanged one, and the one before the next unchanged one")

@@ -121,7 +121,7 @@ struct FilesBenchmark {
             let pageCount = pagesOriginal.count / 4096
             var pages = Set<Int>()
             while pages.count < pageCount / 100 { pages.insert(Int(generator.next() % UInt64(pageCount))) }
-            for page in pages {
+            for page in pages.sorted() {
                 rewritten.replaceSubrange(page * 4096..<(page + 1) * 4096, with: generator.bytes(4096))
             }
             let pagesCase = try await measure("pages.bin", old: pagesOriginal, new: rewritten)
