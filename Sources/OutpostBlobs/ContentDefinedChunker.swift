@@ -1,3 +1,5 @@
+import OutpostCore
+
 /// Finds chunk boundaries by content (FastCDC-style gear hashing with normalised chunking), so an
 /// insertion or deletion in a file changes only the chunks around it and every other chunk keeps
 /// its bytes, and so its hash.
@@ -88,13 +90,7 @@ public struct ContentDefinedChunker: Sendable, Equatable {
 
     /// 256 fixed pseudo-random values (SplitMix64 from a constant seed), one per byte value.
     private static let gear: [UInt64] = {
-        var state: UInt64 = 0x6f75_7470_6f73_7421  // "outpost!"
-        return (0..<256).map { _ in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator = SplitMix64(seed: 0x6f75_7470_6f73_7421)  // "outpost!"
+        return (0..<256).map { _ in generator.next() }
     }()
 }

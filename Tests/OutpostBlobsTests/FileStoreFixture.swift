@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import OutpostBlobs
+import OutpostCore
 import OutpostStore
 import OutpostTesting
 
@@ -24,19 +25,8 @@ struct FileStoreFixture {
 
     /// Deterministic pseudo-random bytes (incompressible), the same for the same seed.
     static func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-        var state = seed &+ 0x9E37_79B9_7F4A_7C15
-        var bytes = [UInt8](repeating: 0, count: count)
-        var index = 0
-        while index < count {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            var word = state ^ (state >> 29)
-            for _ in 0..<8 where index < count {
-                bytes[index] = UInt8(truncatingIfNeeded: word)
-                word >>= 8
-                index += 1
-            }
-        }
-        return bytes
+        var generator = SplitMix64(seed: seed)
+        return generator.bytes(count)
     }
 
     /// Every chunk file on disk.

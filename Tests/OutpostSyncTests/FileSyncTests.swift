@@ -13,8 +13,8 @@ import Testing
 @Suite("Sync: files through a live hub", .serialized)
 struct FileSyncTests {
     static func random(_ count: Int, seed: UInt64) -> [UInt8] {
-        var generator = SplitMix(seed: seed)
-        return (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        var generator = SplitMix64(seed: seed)
+        return generator.bytes(count)
     }
 
     @Test(
@@ -194,18 +194,5 @@ enum HubRowOrder {
             cursor = page.cursor
             if !page.more { return tables }
         }
-    }
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

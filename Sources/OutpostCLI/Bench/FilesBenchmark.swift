@@ -107,7 +107,7 @@ struct FilesBenchmark {
                 )
             }
 
-            var generator = BenchRandom(seed: 42)
+            var generator = SplitMix64(seed: 42)
             let original = generator.bytes(16 << 20)
             var inserted = original
             inserted.insert(contentsOf: generator.bytes(100), at: original.count / 2)
@@ -145,7 +145,7 @@ struct FilesBenchmark {
 
     /// Cuts and hashes 128 MiB in memory, best of three, against SHA-256 over the same bytes.
     private func measureChunking() -> (chunking: Double, hashing: Double) {
-        var generator = BenchRandom(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let bytes = generator.bytes(128 << 20)
         let chunker = ContentDefinedChunker(averageSize: averageChunkSize)
         var bestChunking = Double.infinity
@@ -209,35 +209,5 @@ struct FilesBenchmark {
         }
         guard let sent = total("Total bytes sent:"), let received = total("Total bytes received:") else { return nil }
         return sent + received
-    }
-}
-
-/// Fast deterministic bytes for benchmarks (incompressible, like captures and models).
-struct BenchRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        bytes.withUnsafeMutableBytes { raw in
-            var offset = 0
-            while offset < count {
-                var word = next()
-                let take = min(8, count - offset)
-                withUnsafeBytes(of: &word) {
-                    raw.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: take)
-                }
-                offset += take
-            }
-        }
-        return bytes
     }
 }
