@@ -50,8 +50,10 @@ extension FileStore {
     package func frame(for chunk: PlannedChunk) throws(OutpostError) -> ChunkFrame {
         let whole = try frame(of: chunk.hash)
         let bases = chunk.bases.compactMap { hash in (try? plainChunk(hash)).map { (hash: hash, bytes: $0) } }
+        // The plain bytes come from the frame already read, not from a second read of the file.
         guard !bases.isEmpty,
-            let delta = ChunkFrame.delta(plain: try plainChunk(chunk.hash), hash: chunk.hash, bases: bases),
+            let plain = try? whole.plainBytes(maximumSize: FileStoreConfiguration.maximumChunkBytes),
+            let delta = ChunkFrame.delta(plain: plain, hash: chunk.hash, bases: bases),
             delta.payload.count < whole.payload.count
         else { return whole }
         return delta
