@@ -2,13 +2,13 @@
 ///
 /// Written by hand rather than through `JSONSerialization` so that errors carry a line and a
 /// column (people edit definition files by hand) and integers stay integers.
-struct JSONParser {
-    private let bytes: [UInt8]
-    private var index = 0
+package struct JSONParser {
+    let bytes: [UInt8]
+    var index = 0
     /// Nesting limit: deeper documents are refused rather than risking the stack.
-    private static let maximumDepth = 512
+    static let maximumDepth = 512
 
-    init(_ bytes: [UInt8]) {
+    package init(_ bytes: [UInt8]) {
         self.bytes = bytes
     }
 
@@ -20,7 +20,7 @@ struct JSONParser {
         return value
     }
 
-    private mutating func parseValue(depth: Int) throws(OutpostError) -> JSONValue {
+    mutating func parseValue(depth: Int) throws(OutpostError) -> JSONValue {
         guard depth < Self.maximumDepth else { throw failure("nesting deeper than \(Self.maximumDepth) levels") }
         guard index < bytes.count else { throw failure("unexpected end of input, expected a value") }
         switch bytes[index] {
@@ -77,36 +77,40 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseString() throws(OutpostError) -> String {
+    mutating func parseString() throws(OutpostError) -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
-        var runStart = index
-        func flushRun(_ parser: JSONParser, upTo end: Int, into scalars: inout String.UnicodeScalarView) {
-            if end > runStart {
-                scalars.append(contentsOf: String(decoding: parser.bytes[runStart..<end], as: UTF8.self).unicodeScalars)
-            }
-        }
+        let start = index
+        // Most strings have no escapes: they become a String straight from their bytes.
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                flushRun(self, upTo: index, into: &scalars)
                 index += 1
-                return String(scalars)
+                return String(decoding: bytes[start..<index - 1], as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw failure("control character in string; escape it") }
+            index += 1
+        }
+        var utf8 = Array(bytes[start..<index])
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return String(decoding: utf8, as: UTF8.self)
             }
             if byte < 0x20 { throw failure("control character in string; escape it") }
             if byte == UInt8(ascii: "\\") {
-                flushRun(self, upTo: index, into: &scalars)
                 index += 1
-                scalars.append(try parseEscape())
-                runStart = index
+                UTF8.encode(try parseEscape()) { utf8.append($0) }
                 continue
             }
+            utf8.append(byte)
             index += 1
         }
         throw failure("unterminated string")
     }
 
-    private mutating func parseEscape() throws(OutpostError) -> Unicode.Scalar {
+    mutating func parseEscape() throws(OutpostError) -> Unicode.Scalar {
         guard index < bytes.count else { throw failure("unterminated escape") }
         let byte = bytes[index]
         index += 1
@@ -155,7 +159,7 @@ struct JSONParser {
         return value
     }
 
-    private mutating func parseNumber() throws(OutpostError) -> JSONValue {
+    mutating func parseNumber() throws(OutpostError) -> JSONValue {
         let start = index
         var isInteger = true
         _ = consume(UInt8(ascii: "-"))
@@ -184,16 +188,17 @@ struct JSONParser {
         return .double(double)
     }
 
-    private mutating func parseLiteral(_ word: StaticString, _ value: JSONValue) throws(OutpostError) -> JSONValue {
-        let expected = word.withUTF8Buffer { Array($0) }
-        guard index + expected.count <= bytes.count, Array(bytes[index..<index + expected.count]) == expected else {
-            throw failure("unexpected word, expected \(word)")
-        }
-        index += expected.count
+    mutating func parseLiteral(_ word: StaticString, _ value: JSONValue) throws(OutpostError) -> JSONValue {
+        let length = word.utf8CodeUnitCount
+        let matches =
+            index + length <= bytes.count
+            && word.withUTF8Buffer { $0.elementsEqual(bytes[index..<index + length]) }
+        guard matches else { throw failure("unexpected word, expected \(word)") }
+        index += length
         return value
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x0A, 0x0D, 0x09: index += 1
@@ -202,22 +207,22 @@ struct JSONParser {
         }
     }
 
-    private mutating func consume(_ byte: UInt8) -> Bool {
+    mutating func consume(_ byte: UInt8) -> Bool {
         guard index < bytes.count, bytes[index] == byte else { return false }
         index += 1
         return true
     }
 
-    private static func isDigit(_ byte: UInt8) -> Bool {
+    static func isDigit(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
     }
 
-    private static func describe(_ byte: UInt8) -> String {
+    static func describe(_ byte: UInt8) -> String {
         byte >= 0x20 && byte < 0x7F ? String(UnicodeScalar(byte)) : "\\u{\(String(byte, radix: 16))}"
     }
 
     /// An error naming the 1-based line and column of the current position.
-    private func failure(_ reason: String) -> OutpostError {
+    package func failure(_ reason: String) -> OutpostError {
         var line = 1
         var column = 1
         for byte in bytes[..<min(index, bytes.count)] {

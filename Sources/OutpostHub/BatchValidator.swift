@@ -19,12 +19,10 @@ package struct BatchValidator: Sendable {
     /// - Returns: the schemas to record: tables seen for the first time and columns newly
     ///   declared for known tables.
     func validate(
-        _ request: PushRequest,
+        _ request: PushBatch,
         knownSchemas: [String: Set<String>]
     ) throws(HubError) -> [String: Set<String>] {
-        guard !request.batchID.isEmpty, request.batchID.count <= 128 else {
-            throw .invalid("invalid_batch_id", "batch_id must be 1 to 128 characters.")
-        }
+        try checkBatchID(request.batchID)
         guard request.changes.count <= limits.maximumChangesPerBatch else {
             throw .invalid(
                 "batch_too_large",
@@ -51,6 +49,12 @@ package struct BatchValidator: Sendable {
             guard !change.id.isEmpty, change.id.count <= 128 else {
                 throw .invalid("invalid_change_id", "\(place).id must be 1 to 128 characters.")
             }
+            guard !change.id.utf8.contains(0), !change.key.utf8.contains(0) else {
+                throw .invalid(
+                    "invalid_text",
+                    "\(place) has the character U+0000 in its id or key, which the hub cannot store."
+                )
+            }
             guard seenIDs.insert(change.id).inserted else {
                 throw .invalid("duplicate_change_id", "\(place).id '\(change.id)' appears twice in the batch.")
             }
@@ -70,11 +74,11 @@ package struct BatchValidator: Sendable {
             }
             switch change.operation {
             case .delete:
-                guard change.data == nil || change.data == .null else {
+                guard change.data == nil else {
                     throw .invalid("unexpected_data", "\(place) is a delete, so it must not carry data.")
                 }
             case .upsert:
-                guard case .object(let columns)? = change.data else {
+                guard let columns = change.data?.columns else {
                     throw .invalid("invalid_data", "\(place).data must be a JSON object of the row's columns.")
                 }
                 if change.partial, change.baseVersion == 0 {
@@ -85,33 +89,48 @@ package struct BatchValidator: Sendable {
                 }
                 if schemas[change.table] == nil {
                     // First sight of the table with no declaration: learn its columns from this row.
-                    additions[change.table] = Set(columns.keys)
-                    schemas[change.table] = Set(columns.keys)
+                    let names = Set(columns.map(\.name))
+                    additions[change.table] = names
+                    schemas[change.table] = names
                 }
                 let known = schemas[change.table]!
-                for (column, value) in columns {
-                    guard known.contains(column) else {
-                        try Self.checkIdentifier(column, what: "\(place).data column")
+                for column in columns {
+                    guard known.contains(column.name) else {
+                        try Self.checkIdentifier(column.name, what: "\(place).data column")
                         throw HubError(
                             .unprocessableContent,
                             code: "unknown_column",
-                            "\(place): table '\(change.table)' has no column '\(column)'. Known columns: "
+                            "\(place): table '\(change.table)' has no column '\(column.name)'. Known columns: "
                                 + known.sorted().joined(separator: ", ")
                                 + ". A node that added the column declares it in the push's \"schemas\"."
                         )
                     }
-                    let size = value.encodedByteCount
-                    guard size <= limits.maximumFieldBytes else {
+                    guard column.byteCount <= limits.maximumFieldBytes else {
                         throw HubError(
                             .contentTooLarge,
                             code: "field_too_large",
-                            "\(place).data.\(column) is \(size) bytes; at most \(limits.maximumFieldBytes) are allowed."
+                            "\(place).data.\(column.name) is \(column.byteCount) bytes; at most "
+                                + "\(limits.maximumFieldBytes) are allowed."
+                        )
+                    }
+                    guard !column.containsNullCharacter else {
+                        throw .invalid(
+                            "invalid_text",
+                            "\(place).data.\(column.name) holds the character U+0000, which the hub cannot store; "
+                                + "remove it or send the value as base64."
                         )
                     }
                 }
             }
         }
         return additions
+    }
+
+    /// Refuses a batch id that is empty, longer than 128 characters, or holds U+0000.
+    func checkBatchID(_ id: String) throws(HubError) {
+        guard !id.isEmpty, id.count <= 128, !id.utf8.contains(0) else {
+            throw .invalid("invalid_batch_id", "batch_id must be 1 to 128 characters, without U+0000.")
+        }
     }
 
     /// Refuses names that are not SQL-style identifiers of at most 63 characters.

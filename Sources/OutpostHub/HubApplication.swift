@@ -98,8 +98,12 @@ struct HubRoutes: Sendable {
 
     private func push(_ request: Request, context: HubRequestContext) async throws -> Response {
         let node = try context.requireNode()
-        let body = try await codec.decode(from: request, as: PushRequest.init(json:))
-        let outcome = try await storage.push(body, from: node, validator: BatchValidator(limits: configuration.limits))
+        let body = try await codec.bytes(from: request)
+        let batch = try PushBatch(parsing: Array(body.readableBytesView))
+        let validator = BatchValidator(limits: configuration.limits)
+        // Before the storage looks the batch id up: PostgreSQL text cannot hold U+0000.
+        try validator.checkBatchID(batch.batchID)
+        let outcome = try await storage.push(batch, from: node, validator: validator)
         metrics.changesApplied.add(outcome.applied, ordering: .relaxed)
         metrics.conflicts.add(outcome.conflicts, ordering: .relaxed)
         if outcome.applied > 0 { notifier.notify(tenantID: node.tenantID) }

@@ -30,7 +30,7 @@ package protocol HubStorage: Sendable {
 
     /// Validates and applies a batch in one transaction (see ``PushPlan``); a batch pushed again
     /// gets its stored answer.
-    func push(_ request: PushRequest, from node: AuthenticatedNode, validator: BatchValidator) async throws
+    func push(_ request: PushBatch, from node: AuthenticatedNode, validator: BatchValidator) async throws
         -> PushOutcome
 
     /// Rows changed after `cursor`, and records that the node holds everything up to `cursor`.

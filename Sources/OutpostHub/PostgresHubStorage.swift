@@ -241,7 +241,7 @@ package final class PostgresHubStorage: HubStorage {
 
     // MARK: Sync
 
-    package func push(_ request: PushRequest, from node: AuthenticatedNode, validator: BatchValidator) async throws
+    package func push(_ request: PushBatch, from node: AuthenticatedNode, validator: BatchValidator) async throws
         -> PushOutcome
     {
         let logger = self.logger
@@ -281,7 +281,7 @@ package final class PostgresHubStorage: HubStorage {
 
     /// The push transaction's body; see ``PushPlan`` for the decisions.
     private static func push(
-        _ request: PushRequest,
+        _ request: PushBatch,
         from node: AuthenticatedNode,
         validator: BatchValidator,
         on connection: PostgresConnection,
@@ -325,33 +325,30 @@ package final class PostgresHubStorage: HubStorage {
         }
         var results = [ChangeResult?](repeating: nil, count: request.changes.count)
         if !fresh.isEmpty {
-            let position = Dictionary(
-                uniqueKeysWithValues: fresh.map {
-                    (RowKey(table: request.changes[$0].table, key: request.changes[$0].key), $0)
-                }
-            )
             let changes = fresh.map { request.changes[$0] }
-            for try await (table, key) in try await connection.query(
+            for try await sequence in try await connection.query(
                 """
                 INSERT INTO outpost_records
                     (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq)
                 SELECT \(node.tenantID), t, k, 1, d::jsonb, false, h, \(node.id), c, s
                 FROM unnest(
                     \(changes.map(\.table))::text[], \(changes.map(\.key))::text[],
-                    \(changes.map { $0.data?.encoded() ?? "{}" })::text[], \(changes.map(\.hlc))::int8[],
+                    \(changes.map { $0.data?.text ?? "{}" })::text[], \(changes.map(\.hlc))::int8[],
                     \(changes.map(\.id))::text[], \(fresh.map { sequences[$0] })::int8[]
                 ) AS w(t, k, d, h, c, s)
                 ON CONFLICT (tenant_id, table_name, record_id) DO NOTHING
-                RETURNING table_name, record_id
+                RETURNING seq
                 """,
                 logger: logger
-            ).decode((String, String).self) {
-                guard let index = position[RowKey(table: table, key: key)] else { continue }
+            ).decode(Int64.self) {
+                // A change's sequence number is its place in the batch (see PushPlan.sequences).
+                let index = Int(sequence - lastSequence - 1)
+                guard results.indices.contains(index) else { continue }
                 results[index] = ChangeResult(
                     changeID: request.changes[index].id,
                     status: .applied,
                     version: 1,
-                    sequence: sequences[index]
+                    sequence: sequence
                 )
             }
         }
@@ -398,7 +395,7 @@ package final class PostgresHubStorage: HubStorage {
                 SELECT \(node.tenantID), t, k, v, NULLIF(d, '')::jsonb, x, h, \(node.id), c, s
                 FROM unnest(
                     \(writes.map(\.table))::text[], \(writes.map(\.key))::text[], \(writes.map(\.version))::int8[],
-                    \(writes.map { $0.data?.encoded() ?? "" })::text[], \(writes.map(\.deleted))::bool[],
+                    \(writes.map { $0.data ?? "" })::text[], \(writes.map(\.deleted))::bool[],
                     \(writes.map(\.hlc))::int8[], \(writes.map(\.changeID))::text[], \(writes.map(\.sequence))::int8[]
                 ) AS w(t, k, v, d, x, h, c, s)
                 ON CONFLICT (tenant_id, table_name, record_id) DO UPDATE SET

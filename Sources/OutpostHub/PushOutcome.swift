@@ -23,7 +23,7 @@ package struct PushOutcome: Sendable {
         _ stored: String,
         storedNode: String,
         node: AuthenticatedNode,
-        request: PushRequest
+        request: PushBatch
     ) throws -> PushOutcome {
         guard storedNode == node.id else {
             throw HubError(

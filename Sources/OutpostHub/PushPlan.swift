@@ -14,7 +14,21 @@ import OutpostProtocol
 /// it sent them (an agent before its workflows), and a change that is not written leaves a gap,
 /// which cursors do not mind (they need numbers that grow in commit order, not contiguous ones).
 struct PushPlan: Sendable, Equatable {
-    var writes: [StoredRow]
+    /// A row version to write: ``StoredRow`` with its columns as JSON text.
+    struct Write: Sendable, Equatable {
+        var table: String
+        var key: String
+        var version: Int64
+        /// The row's columns as JSON object text; `nil` for a tombstone.
+        var data: String?
+        var deleted: Bool
+        var hlc: Int64
+        var origin: String
+        var changeID: String
+        var sequence: Int64
+    }
+
+    var writes: [Write]
     var results: [ChangeResult]
     /// - Parameters:
     ///   - changes: a validated batch (one change per row), or part of one.
@@ -22,13 +36,13 @@ struct PushPlan: Sendable, Equatable {
     ///   - current: the rows the changes touch, as the hub holds them now.
     ///   - node: the pushing node's hub id.
     init(
-        changes: [Change],
+        changes: [PushedChange],
         sequences: [Int64],
         current: [RowKey: StoredRow],
         node: String
     ) throws(HubError) {
         precondition(sequences.count == changes.count, "one sequence number per change")
-        var writes: [StoredRow] = []
+        var writes: [Write] = []
         var results: [ChangeResult] = []
         writes.reserveCapacity(changes.count)
         results.reserveCapacity(changes.count)
@@ -71,8 +85,8 @@ struct PushPlan: Sendable, Equatable {
                 results.append(ChangeResult(changeID: change.id, status: .applied, version: currentVersion))
                 continue
             }
-            var data = change.operation == .delete ? nil : change.data
-            if change.partial, case .object(let fields)? = change.data {
+            var data = change.operation == .delete ? nil : change.data?.text
+            if change.partial, let fields = try Self.columns(of: change) {
                 guard let existing, !existing.deleted, case .object(var merged)? = existing.data else {
                     throw HubError(
                         .conflict,
@@ -82,10 +96,10 @@ struct PushPlan: Sendable, Equatable {
                     )
                 }
                 merged.merge(fields) { _, new in new }
-                data = .object(merged)
+                data = JSONValue.object(merged).encoded()
             }
             let sequence = sequences[index]
-            let row = StoredRow(
+            let row = Write(
                 table: change.table,
                 key: change.key,
                 version: currentVersion + 1,
@@ -103,6 +117,18 @@ struct PushPlan: Sendable, Equatable {
         }
         self.writes = writes
         self.results = results
+    }
+
+    /// A partial change's columns as values, to merge into the hub's row.
+    private static func columns(of change: PushedChange) throws(HubError) -> [String: JSONValue]? {
+        do {
+            return try change.data?.value().objectValue
+        } catch {
+            throw .invalid(
+                "invalid_json",
+                "The data of \(change.table)/\(change.key) is not valid JSON: \(error.message)"
+            )
+        }
     }
 
     /// The sequence numbers of a batch of `count` changes after `last`, one per change in order.

@@ -244,7 +244,7 @@ package final class SQLiteHubStorage: HubStorage {
 
     // MARK: Sync
 
-    package func push(_ request: PushRequest, from node: AuthenticatedNode, validator: BatchValidator) async throws
+    package func push(_ request: PushBatch, from node: AuthenticatedNode, validator: BatchValidator) async throws
         -> PushOutcome
     {
         try await pool.write { db in
@@ -297,7 +297,7 @@ package final class SQLiteHubStorage: HubStorage {
             )
             for row in plan.writes {
                 try upsert.execute(arguments: [
-                    node.tenantID, row.table, row.key, row.version, row.data?.encoded(), row.deleted, row.hlc,
+                    node.tenantID, row.table, row.key, row.version, row.data, row.deleted, row.hlc,
                     row.origin, row.changeID, row.sequence,
                 ])
             }

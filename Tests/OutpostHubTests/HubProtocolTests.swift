@@ -239,6 +239,14 @@ struct HubProtocolTests {
                 ),
                 ("missing field", ByteBuffer(string: #"{"changes": []}"#), [:], .badRequest, "invalid_body"),
                 (
+                    "name twice", ByteBuffer(string: #"{"batch_id": "x", "batch_id": "y", "changes": []}"#), [:],
+                    .badRequest, "invalid_json"
+                ),
+                (
+                    "U+0000 in batch id", ByteBuffer(string: #"{"batch_id": "x\u0000", "changes": []}"#), [:],
+                    .badRequest, "invalid_batch_id"
+                ),
+                (
                     "bad encoding", ByteBuffer(string: "{}"), [.contentEncoding: "br"], .unsupportedMediaType,
                     "unsupported_encoding"
                 ),
@@ -291,6 +299,11 @@ struct HubProtocolTests {
                 ("partial new row", batch(upsert("a6", ["name": "F"], partial: true)), .badRequest, "invalid_partial"),
                 ("negative base", batch(upsert("a7", ["name": "G"], base: -1)), .badRequest, "invalid_base_version"),
                 ("data not object", batch(upsert("a8", [1, 2])), .badRequest, "invalid_data"),
+                (
+                    "U+0000 in a field", batch(upsert("a9", ["name": "I"]), upsert("a10", ["name": "x\u{0}y"])),
+                    .badRequest, "invalid_text"
+                ),
+                ("U+0000 in a key", batch(upsert("a\u{0}11", ["name": "J"])), .badRequest, "invalid_text"),
             ]
             for (name, request, status, code) in batches {
                 let response = try await node.send(request)

@@ -1,0 +1,205 @@
+import OutpostCore
+import OutpostProtocol
+
+extension PushBatch {
+    /// Reads a push body in one pass (see ``PushBatch``), as strictly as the hub's JSON parser
+    /// reads any document.
+    ///
+    /// - Throws: ``HubError`` 400 `invalid_json` for text that is not JSON, `invalid_body` for
+    ///   JSON of the wrong shape (naming the member, as ``WireError`` does). The first problem
+    ///   found in the body is the one reported.
+    init(parsing bytes: [UInt8]) throws(HubError) {
+        var parser = JSONParser(bytes)
+        do {
+            self = try Self.read(&parser)
+            try parser.finish()
+        } catch let error as OutpostError {
+            throw .invalid("invalid_json", "The body is not valid JSON: \(error.message)")
+        } catch let error as WireError {
+            throw .invalid("invalid_body", error.description)
+        } catch {
+            throw .invalid("invalid_body", "\(error)")
+        }
+    }
+
+    private static func read(_ parser: inout JSONParser) throws -> PushBatch {
+        var batchID: String?
+        var changes: [PushedChange]?
+        var schemas: [String: [String]] = [:]
+        var reader = ObjectReader(path: "")
+        try reader.begin(&parser)
+        while let name = try reader.next(&parser) {
+            switch name {
+            case "batch_id": batchID = try reader.string(&parser, name)
+            case "changes": changes = try readChanges(&parser)
+            case "schemas": schemas = try readSchemas(&parser)
+            default: _ = try parser.skipValue(depth: 1)
+            }
+        }
+        guard let changes else { throw WireError(path: "changes", expected: "an array") }
+        guard let batchID else { throw WireError(path: "batch_id", expected: "a string") }
+        return PushBatch(batchID: batchID, changes: changes, schemas: schemas)
+    }
+
+    private static func readChanges(_ parser: inout JSONParser) throws -> [PushedChange] {
+        guard try parser.peekKind() == .array else { throw WireError(path: "changes", expected: "an array") }
+        parser.beginArray()
+        var changes: [PushedChange] = []
+        var first = true
+        while try parser.nextElement(first: &first) {
+            changes.append(try readChange(&parser, path: "changes[\(changes.count)]"))
+        }
+        return changes
+    }
+
+    private static func readChange(_ parser: inout JSONParser, path: String) throws -> PushedChange {
+        var id: String?
+        var table: String?
+        var key: String?
+        var operation: String?
+        var baseVersion: Int64?
+        var hlc: Int64?
+        var partial: Bool?
+        var data: RowData?
+        var reader = ObjectReader(path: path)
+        try reader.begin(&parser)
+        while let name = try reader.next(&parser) {
+            switch name {
+            case "id": id = try reader.string(&parser, name)
+            case "table": table = try reader.string(&parser, name)
+            case "key": key = try reader.string(&parser, name)
+            case "op": operation = try reader.string(&parser, name)
+            case "base_version": baseVersion = try reader.integer(&parser, name)
+            case "hlc": hlc = try reader.integer(&parser, name)
+            case "partial": partial = try reader.optionalBool(&parser, name)
+            case "data": data = try readData(&parser)
+            default: _ = try parser.skipValue(depth: 3)
+            }
+        }
+        // The same order of complaints as `Change(json:)`.
+        guard let operation else { throw WireError(path: reader.place("op"), expected: "a string") }
+        guard let parsedOperation = ChangeOperation(rawValue: operation) else {
+            throw WireError(path: reader.place("op"), expected: "\"upsert\" or \"delete\"")
+        }
+        guard let id else { throw WireError(path: reader.place("id"), expected: "a string") }
+        guard let table else { throw WireError(path: reader.place("table"), expected: "a string") }
+        guard let key else { throw WireError(path: reader.place("key"), expected: "a string") }
+        guard let baseVersion else { throw WireError(path: reader.place("base_version"), expected: "an integer") }
+        guard let hlc else { throw WireError(path: reader.place("hlc"), expected: "an integer") }
+        return PushedChange(
+            id: id,
+            table: table,
+            key: key,
+            operation: parsedOperation,
+            baseVersion: baseVersion,
+            data: data,
+            partial: partial ?? false,
+            hlc: hlc
+        )
+    }
+
+    /// A change's `data`: `nil` for null, else its text, with the columns when it is an object.
+    private static func readData(_ parser: inout JSONParser) throws -> RowData? {
+        switch try parser.peekKind() {
+        case .null:
+            _ = try parser.readValue()
+            return nil
+        case .object:
+            let start = parser.offset
+            var reader = ObjectReader(path: "")
+            try reader.begin(&parser)
+            var columns: [RowData.Column] = []
+            while let name = try reader.next(&parser) {
+                let span = try parser.skipValue(depth: 4)
+                columns.append(
+                    RowData.Column(
+                        name: name,
+                        byteCount: span.range.count,
+                        containsNullCharacter: span.containsNullCharacter || name.utf8.contains(0)
+                    )
+                )
+            }
+            return RowData(text: parser.text(start..<parser.offset), columns: columns)
+        default:
+            let span = try parser.skipValue(depth: 3)
+            return RowData(text: parser.text(span.range), columns: nil)
+        }
+    }
+
+    private static func readSchemas(_ parser: inout JSONParser) throws -> [String: [String]] {
+        if try parser.peekKind() == .null {
+            _ = try parser.readValue()
+            return [:]
+        }
+        var schemas: [String: [String]] = [:]
+        var reader = ObjectReader(path: "schemas")
+        try reader.begin(&parser)
+        while let table = try reader.next(&parser) {
+            let place = reader.place(table)
+            guard try parser.peekKind() == .array else {
+                throw WireError(path: place, expected: "an array of column names")
+            }
+            parser.beginArray()
+            var columns: [String] = []
+            var first = true
+            while try parser.nextElement(first: &first) {
+                guard case .string(let column) = try parser.readValue(depth: 3) else {
+                    throw WireError(path: "\(place)[\(columns.count)]", expected: "a string")
+                }
+                columns.append(column)
+            }
+            schemas[table] = columns
+        }
+        return schemas
+    }
+}
+
+/// Walks one object of a push body: its members in turn, refusing a name given twice, with
+/// typed reads that name the member's path when the value has the wrong type.
+private struct ObjectReader {
+    let path: String
+    private var first = true
+    private var names: Set<String> = []
+
+    init(path: String) {
+        self.path = path
+    }
+
+    func place(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+    /// Enters the object; the value must be one.
+    func begin(_ parser: inout JSONParser) throws {
+        guard try parser.peekKind() == .object else { throw WireError(path: path, expected: "an object") }
+        parser.beginObject()
+    }
+
+    /// The next member's name, or `nil` at the end of the object.
+    mutating func next(_ parser: inout JSONParser) throws -> String? {
+        guard let name = try parser.nextMember(first: &first) else { return nil }
+        guard names.insert(name).inserted else { throw parser.failure("duplicate member name \"\(name)\"") }
+        return name
+    }
+
+    func string(_ parser: inout JSONParser, _ name: String) throws -> String {
+        guard try parser.peekKind() == .string, case .string(let value) = try parser.readValue() else {
+            throw WireError(path: place(name), expected: "a string")
+        }
+        return value
+    }
+
+    func integer(_ parser: inout JSONParser, _ name: String) throws -> Int64 {
+        guard try parser.peekKind() == .number, case .integer(let value) = try parser.readValue() else {
+            throw WireError(path: place(name), expected: "an integer")
+        }
+        return value
+    }
+
+    /// A boolean, or `nil` for null.
+    func optionalBool(_ parser: inout JSONParser, _ name: String) throws -> Bool? {
+        switch try parser.readValue() {
+        case .bool(let value): return value
+        case .null: return nil
+        default: throw WireError(path: place(name), expected: "true or false")
+        }
+    }
+}

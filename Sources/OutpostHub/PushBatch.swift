@@ -1,0 +1,70 @@
+import OutpostCore
+import OutpostProtocol
+
+/// A push as the hub reads it off the wire: the envelope decoded, each row's columns kept as the
+/// JSON text the node sent.
+///
+/// Rows reach the database as that text, so the hub never builds a tree of values for a row only
+/// to encode it again. The few changes that need values (partial rows merged into the hub's row)
+/// parse their text when the plan needs it (``RowData/value()``).
+package struct PushBatch: Sendable {
+    var batchID: String
+    var changes: [PushedChange]
+    var schemas: [String: [String]]
+
+    init(batchID: String, changes: [PushedChange], schemas: [String: [String]] = [:]) {
+        self.batchID = batchID
+        self.changes = changes
+        self.schemas = schemas
+    }
+
+    /// The batch a node would send as `request` (its rows encoded as text).
+    init(_ request: PushRequest) {
+        self.init(batchID: request.batchID, changes: request.changes.map(PushedChange.init), schemas: request.schemas)
+    }
+}
+
+/// One change of a ``PushBatch``: a ``Change`` whose columns are still the text sent.
+package struct PushedChange: Sendable, Equatable {
+    var id: String
+    var table: String
+    var key: String
+    var operation: ChangeOperation
+    var baseVersion: Int64
+    var data: RowData?
+    var partial: Bool
+    var hlc: Int64
+
+    init(
+        id: String,
+        table: String,
+        key: String,
+        operation: ChangeOperation,
+        baseVersion: Int64,
+        data: RowData?,
+        partial: Bool,
+        hlc: Int64
+    ) {
+        self.id = id
+        self.table = table
+        self.key = key
+        self.operation = operation
+        self.baseVersion = baseVersion
+        self.data = data
+        self.partial = partial
+        self.hlc = hlc
+    }
+
+    init(_ change: Change) {
+        self.init(
+            id: change.id,
+            table: change.table,
+            key: change.key,
+            operation: change.operation,
+            baseVersion: change.baseVersion,
+            data: change.data.map(RowData.init(value:)),
+            partial: change.partial,
+            hlc: change.hlc
+        )
+    }
+}
