@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import OutpostCore
 import OutpostHub
+import ServiceLifecycle
 
 /// A hub in this process on 127.0.0.1 for the benchmarks: over `database`, migrated, with rate
 /// limits out of the way, stopped when `body` returns.
@@ -26,14 +27,27 @@ enum BenchHub {
             logger: logger,
             onServerRunning: { port in portSink.yield(port) }
         )
+        // Stopped by a graceful shutdown, not by cancellation, which the server logs as an error.
+        let serviceGroup = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger)
+        )
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
-            try await HubDatabase.ping(storage, within: .seconds(10))
-            try await storage.migrate()
-            var portIterator = ports.makeAsyncIterator()
-            guard let port = await portIterator.next() else { throw OutpostError(.storage, "The hub did not start.") }
-            return try await body(storage, port)
+            group.addTask { try await serviceGroup.run() }
+            do {
+                try await HubDatabase.ping(storage, within: .seconds(10))
+                try await storage.migrate()
+                var portIterator = ports.makeAsyncIterator()
+                guard let port = await portIterator.next() else {
+                    throw OutpostError(.storage, "The hub did not start.")
+                }
+                let result = try await body(storage, port)
+                await serviceGroup.triggerGracefulShutdown()
+                try await group.waitForAll()
+                return result
+            } catch {
+                await serviceGroup.triggerGracefulShutdown()
+                throw error
+            }
         }
     }
 }

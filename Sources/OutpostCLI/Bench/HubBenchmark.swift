@@ -94,6 +94,7 @@ struct HubBenchmark {
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let url = "http://127.0.0.1:\(port)/v1/push"
         do {
+            try await checkpoint(storage: storage, progress: progress)
             let start = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 var next = 0
@@ -114,6 +115,7 @@ struct HubBenchmark {
             let repushChanged = try await storage.lastSequence(tenantID: tenant.id) - before
 
             let directTenant = "bench-direct-" + ids.next()
+            try await checkpoint(storage: storage, progress: progress)
             let directSeconds = try await direct(rows: rows, tenant: directTenant, storage: storage)
             progress("direct: \(changes) rows upserted in \(String(format: "%.2f", directSeconds)) s")
             try await cleanUp(tenantIDs: [tenant.id, directTenant], storage: storage)
@@ -206,11 +208,28 @@ struct HubBenchmark {
         return Self.seconds(ContinuousClock.now - start)
     }
 
+    /// Starts a timed phase right after a checkpoint, so that neither phase pays for one the
+    /// other's writes made due (each phase writes about a third of `max_wal_size` by default).
+    private func checkpoint(storage: any HubStorage, progress: (String) -> Void) async throws {
+        guard case .postgres = database, let client = (storage as? PostgresHubStorage)?.client else { return }
+        do {
+            try await client.query("CHECKPOINT")
+        } catch {
+            progress("note: CHECKPOINT before the phase was refused (it needs superuser or pg_checkpoint): \(error)")
+        }
+    }
+
     private func cleanUp(tenantIDs: [String], storage: any HubStorage) async throws {
         switch database {
         case .postgres:
             guard let client = (storage as? PostgresHubStorage)?.client else { return }
             try await client.query("DELETE FROM outpost_records WHERE tenant_id = ANY(\(tenantIDs)::text[])")
+            try await client.query("DELETE FROM outpost_batches WHERE tenant_id = ANY(\(tenantIDs)::text[])")
+            try await client.query("DELETE FROM outpost_columns WHERE tenant_id = ANY(\(tenantIDs)::text[])")
+            try await client.query("DELETE FROM outpost_nodes WHERE tenant_id = ANY(\(tenantIDs)::text[])")
+            try await client.query("DELETE FROM outpost_tenants WHERE id = ANY(\(tenantIDs)::text[])")
+            // Leave no dead rows behind for autovacuum to clean up during the next run's timing.
+            try await client.query("VACUUM outpost_records")
         case .sqlite:
             break
         }
