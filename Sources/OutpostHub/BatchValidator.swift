@@ -42,11 +42,12 @@ package struct BatchValidator: Sendable {
                 schemas[table, default: []].formUnion(new)
             }
         }
-        var seenKeys = Set<String>()
-        var seenIDs = Set<String>()
+        var seenKeys = Set<RowKey>(minimumCapacity: request.changes.count)
+        var seenIDs = Set<String>(minimumCapacity: request.changes.count)
         for (index, change) in request.changes.enumerated() {
-            let place = "changes[\(index)]"
-            guard !change.id.isEmpty, change.id.count <= 128 else {
+            // Built only for a refusal: formatting it for every change cost more than the checks.
+            var place: String { "changes[\(index)]" }
+            guard !change.id.isEmpty, Self.hasAtMost(128, characters: change.id) else {
                 throw .invalid("invalid_change_id", "\(place).id must be 1 to 128 characters.")
             }
             guard !change.id.utf8.contains(0), !change.key.utf8.contains(0) else {
@@ -59,10 +60,10 @@ package struct BatchValidator: Sendable {
                 throw .invalid("duplicate_change_id", "\(place).id '\(change.id)' appears twice in the batch.")
             }
             try Self.checkIdentifier(change.table, what: "\(place).table")
-            guard !change.key.isEmpty, change.key.count <= limits.maximumKeyLength else {
+            guard !change.key.isEmpty, Self.hasAtMost(limits.maximumKeyLength, characters: change.key) else {
                 throw .invalid("invalid_key", "\(place).key must be 1 to \(limits.maximumKeyLength) characters.")
             }
-            guard seenKeys.insert(change.table + "\u{0}" + change.key).inserted else {
+            guard seenKeys.insert(RowKey(table: change.table, key: change.key)).inserted else {
                 throw .invalid(
                     "duplicate_key",
                     "\(place) changes \(change.table)/\(change.key), which an earlier change in the batch also changes; "
@@ -135,13 +136,14 @@ package struct BatchValidator: Sendable {
 
     /// Refuses names that are not SQL-style identifiers of at most 63 characters.
     static func checkIdentifier(_ name: String, what: String) throws(HubError) {
-        func isLetter(_ scalar: Unicode.Scalar) -> Bool {
-            scalar == "_" || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+        func isLetter(_ byte: UInt8) -> Bool {
+            byte == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
         }
-        let scalars = Array(name.unicodeScalars)
+        let bytes = name.utf8
         let valid =
-            (1...63).contains(scalars.count) && isLetter(scalars[0])
-            && scalars.allSatisfy { isLetter($0) || ("0"..."9").contains($0) }
+            (1...63).contains(bytes.count) && isLetter(bytes.first!)
+            && bytes.allSatisfy { isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
         guard valid else {
             throw .invalid(
                 "invalid_name",
@@ -149,5 +151,11 @@ package struct BatchValidator: Sendable {
                     + "letter or '_', at most 63 characters."
             )
         }
+    }
+
+    /// Whether `text` has at most `limit` characters, without counting them when its UTF-8 length
+    /// already says so (counting characters walks grapheme boundaries).
+    static func hasAtMost(_ limit: Int, characters text: String) -> Bool {
+        text.utf8.count <= limit || text.count <= limit
     }
 }

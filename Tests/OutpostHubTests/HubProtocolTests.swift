@@ -304,6 +304,21 @@ struct HubProtocolTests {
                     .badRequest, "invalid_text"
                 ),
                 ("U+0000 in a key", batch(upsert("a\u{0}11", ["name": "J"])), .badRequest, "invalid_text"),
+                ("empty key", batch(upsert("", ["name": "K"])), .badRequest, "invalid_key"),
+                (
+                    "key over the limit", batch(upsert(String(repeating: "k", count: 513), ["name": "L"])), .badRequest,
+                    "invalid_key"
+                ),
+                (
+                    "change id twice",
+                    batch(upsert("a12", ["name": "M"], id: "same"), upsert("a13", ["name": "N"], id: "same")),
+                    .badRequest, "duplicate_change_id"
+                ),
+                (
+                    "change id over the limit",
+                    batch(upsert("a14", ["name": "O"], id: String(repeating: "i", count: 129))),
+                    .badRequest, "invalid_change_id"
+                ),
             ]
             for (name, request, status, code) in batches {
                 let response = try await node.send(request)
@@ -313,6 +328,22 @@ struct HubProtocolTests {
             let bad = try await node.raw("/v1/pull?limit=0", method: .get)
             #expect(bad.status == .badRequest && errorCode(bad) == "invalid_parameter")
             #expect(try await node.pullAll().rows == before.rows)
+        }
+    }
+
+    @Test("key and id limits count characters, not bytes", arguments: HubBackend.allCases)
+    func limitsCountCharacters(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage)
+            let node = HubClient(client: client, token: tenant.token)
+            let longest = String(repeating: "é", count: 512)
+            let accepted = try await node.send(
+                batch(upsert(longest, ["name": "A"], id: String(repeating: "ü", count: 128)))
+            )
+            #expect(accepted.status == .ok, "\(String(buffer: accepted.body))")
+            let refused = try await node.send(batch(upsert(longest + "é", ["name": "B"])))
+            #expect(refused.status == .badRequest && errorCode(refused) == "invalid_key")
+            #expect(try await node.pullAll().rows.map(\.key) == [longest])
         }
     }
 
