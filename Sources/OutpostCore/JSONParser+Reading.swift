@@ -3,11 +3,16 @@ package enum JSONKind: Sendable, Equatable {
     case object, array, string, number, bool, null
 }
 
-/// Where a value lies in the input, validated but not built, and whether any of its strings
-/// holds U+0000 (which PostgreSQL text cannot store).
+/// Where a value lies in the input, validated but not built, with what a store may need to know
+/// about it before keeping its text.
 package struct JSONSpan: Sendable, Equatable {
     package var range: Range<Int>
-    package var containsNullCharacter: Bool
+    /// Whether a string in the value holds U+0000 (which PostgreSQL text cannot store).
+    package var containsNullCharacter = false
+    /// Whether a number in the value is written with an exponent: its text may stand for a value
+    /// no `Double` holds (`1e-400`), which PostgreSQL's `numeric` may refuse or spell out in
+    /// thousands of digits.
+    package var containsExponent = false
 }
 
 /// Reading a document piece by piece: a caller that knows the shape it expects walks objects and
@@ -102,9 +107,10 @@ extension JSONParser {
     /// duplicate names, nesting) without building it.
     package mutating func skipValue(depth: Int = 0) throws(OutpostError) -> JSONSpan {
         skipWhitespace()
-        let start = index
-        let containsNull = try skip(depth: depth)
-        return JSONSpan(range: start..<index, containsNullCharacter: containsNull)
+        var span = JSONSpan(range: index..<index)
+        try skip(depth: depth, into: &span)
+        span.range = span.range.lowerBound..<index
+        return span
     }
 
     /// Refuses anything but whitespace after the document.
@@ -113,20 +119,19 @@ extension JSONParser {
         guard index == bytes.count else { throw failure("unexpected text after the JSON value") }
     }
 
-    /// Skips one value; returns whether a string in it holds U+0000.
-    private mutating func skip(depth: Int) throws(OutpostError) -> Bool {
+    /// Skips one value, noting in `span` what ``JSONSpan`` reports.
+    private mutating func skip(depth: Int, into span: inout JSONSpan) throws(OutpostError) {
         guard depth < Self.maximumDepth else { throw failure("nesting deeper than \(Self.maximumDepth) levels") }
         switch try peekKind() {
         case .string:
-            return try skipString()
+            if try skipString() { span.containsNullCharacter = true }
         case .object:
             beginObject()
             var first = true
-            var containsNull = false
             var names = MemberNames()
             while true {
                 let before = index
-                guard let name = try nextMember(first: &first) else { return containsNull }
+                guard let name = try nextMember(first: &first) else { return }
                 guard names.insert(name) else {
                     index = before
                     skipWhitespace()
@@ -134,22 +139,19 @@ extension JSONParser {
                     skipWhitespace()
                     throw failure("duplicate member name \"\(name)\"")
                 }
-                containsNull = try skip(depth: depth + 1) || name.utf8.contains(0) || containsNull
+                if name.utf8.contains(0) { span.containsNullCharacter = true }
+                try skip(depth: depth + 1, into: &span)
             }
         case .array:
             beginArray()
             var first = true
-            var containsNull = false
             while try nextElement(first: &first) {
-                containsNull = try skip(depth: depth + 1) || containsNull
+                try skip(depth: depth + 1, into: &span)
             }
-            return containsNull
         case .number:
-            try skipNumber()
-            return false
+            if try skipNumber() { span.containsExponent = true }
         case .bool, .null:
             _ = try parseValue(depth: depth)
-            return false
         }
     }
 
@@ -172,8 +174,9 @@ extension JSONParser {
         throw failure("unterminated string")
     }
 
-    /// Skips a number, refusing what ``parseDocument()`` refuses (leading zeros, out of range).
-    private mutating func skipNumber() throws(OutpostError) {
+    /// Skips a number, refusing what ``parseDocument()`` refuses (leading zeros, out of range);
+    /// returns whether it has an exponent.
+    private mutating func skipNumber() throws(OutpostError) -> Bool {
         let start = index
         let negative = bytes[index] == UInt8(ascii: "-")
         let digitsStart = negative ? index + 1 : index
@@ -186,10 +189,11 @@ extension JSONParser {
         if plainInteger {
             // Up to 18 digits always fits Int64: no need to convert it.
             index = end
-            return
+            return false
         }
         index = start
         _ = try parseNumber()
+        return bytes[start..<index].contains { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
     }
 
     private static func isNumberContinuation(_ byte: UInt8) -> Bool {

@@ -109,8 +109,10 @@ extension PushBatch {
             var reader = ObjectReader(path: "")
             try reader.begin(&parser)
             var columns: [RowData.Column] = []
+            var containsExponent = false
             while let name = try reader.next(&parser) {
                 let span = try parser.skipValue(depth: 4)
+                containsExponent = containsExponent || span.containsExponent
                 columns.append(
                     RowData.Column(
                         name: name,
@@ -119,7 +121,13 @@ extension PushBatch {
                     )
                 )
             }
-            return RowData(text: parser.text(start..<parser.offset), columns: columns)
+            var text = parser.text(start..<parser.offset)
+            if containsExponent {
+                // PostgreSQL's numeric refuses 1e-20000 (valid JSON): a row with an exponent is
+                // stored as its values encode, doubles whose range PostgreSQL holds.
+                text = try JSONValue(parsing: text).encoded()
+            }
+            return RowData(text: text, columns: columns)
         default:
             let span = try parser.skipValue(depth: 3)
             return RowData(text: parser.text(span.range), columns: nil)

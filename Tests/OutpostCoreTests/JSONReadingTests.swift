@@ -43,6 +43,13 @@ struct JSONReadingTests {
         #expect(Self.skip(#"{"a": "\\u0000"}"#)?.containsNullCharacter == false)
     }
 
+    @Test("reports numbers written with an exponent")
+    func findsExponents() {
+        #expect(Self.skip(#"{"a": [1, 2.5, -0.75, 123456789012345678901]}"#)?.containsExponent == false)
+        #expect(Self.skip(#"{"a": {"b": 1e-20000}}"#)?.containsExponent == true)
+        #expect(Self.skip("2E5")?.containsExponent == true)
+    }
+
     @Test("walks an object member by member, keeping each value's exact text")
     func walksMembers() throws {
         let text = #" { "name" : "Cam \"1\"" , "config": {"fps": 30, "zones": ["a"]}, "on": true } "#
