@@ -9,10 +9,10 @@ package struct JSONSpan: Sendable, Equatable {
     package var range: Range<Int>
     /// Whether a string in the value holds U+0000 (which PostgreSQL text cannot store).
     package var containsNullCharacter = false
-    /// Whether a number in the value is written with an exponent: its text may stand for a value
-    /// no `Double` holds (`1e-400`), which PostgreSQL's `numeric` may refuse or spell out in
-    /// thousands of digits.
-    package var containsExponent = false
+    /// Whether a number in the value has an exponent or more than 32 characters: its text may
+    /// stand for a value no `Double` holds (`1e-400`, 17,000 decimals), which PostgreSQL's
+    /// `numeric` refuses.
+    package var containsUnusualNumber = false
 }
 
 /// Reading a document piece by piece: a caller that knows the shape it expects walks objects and
@@ -149,7 +149,7 @@ extension JSONParser {
                 try skip(depth: depth + 1, into: &span)
             }
         case .number:
-            if try skipNumber() { span.containsExponent = true }
+            if try skipNumber() { span.containsUnusualNumber = true }
         case .bool, .null:
             _ = try parseValue(depth: depth)
         }
@@ -175,7 +175,7 @@ extension JSONParser {
     }
 
     /// Skips a number, refusing what ``parseDocument()`` refuses (leading zeros, out of range);
-    /// returns whether it has an exponent.
+    /// returns whether it is unusual (see ``JSONSpan/containsUnusualNumber``).
     private mutating func skipNumber() throws(OutpostError) -> Bool {
         let start = index
         let negative = bytes[index] == UInt8(ascii: "-")
@@ -193,7 +193,8 @@ extension JSONParser {
         }
         index = start
         _ = try parseNumber()
-        return bytes[start..<index].contains { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
+        return index - start > 32
+            || bytes[start..<index].contains { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
     }
 
     private static func isNumberContinuation(_ byte: UInt8) -> Bool {

@@ -109,10 +109,10 @@ extension PushBatch {
             var reader = ObjectReader(path: "")
             try reader.begin(&parser)
             var columns: [RowData.Column] = []
-            var containsExponent = false
+            var containsUnusualNumber = false
             while let name = try reader.next(&parser) {
                 let span = try parser.skipValue(depth: 4)
-                containsExponent = containsExponent || span.containsExponent
+                containsUnusualNumber = containsUnusualNumber || span.containsUnusualNumber
                 columns.append(
                     RowData.Column(
                         name: name,
@@ -122,9 +122,9 @@ extension PushBatch {
                 )
             }
             var text = parser.text(start..<parser.offset)
-            if containsExponent {
-                // PostgreSQL's numeric refuses 1e-20000 (valid JSON): a row with an exponent is
-                // stored as its values encode, doubles whose range PostgreSQL holds.
+            if containsUnusualNumber {
+                // PostgreSQL's numeric refuses 1e-20000 and 17,000 decimals (valid JSON): such a row
+                // is stored as its values encode, doubles whose range PostgreSQL holds.
                 text = try JSONValue(parsing: text).encoded()
             }
             return RowData(text: text, columns: columns)

@@ -43,11 +43,13 @@ struct JSONReadingTests {
         #expect(Self.skip(#"{"a": "\\u0000"}"#)?.containsNullCharacter == false)
     }
 
-    @Test("reports numbers written with an exponent")
-    func findsExponents() {
-        #expect(Self.skip(#"{"a": [1, 2.5, -0.75, 123456789012345678901]}"#)?.containsExponent == false)
-        #expect(Self.skip(#"{"a": {"b": 1e-20000}}"#)?.containsExponent == true)
-        #expect(Self.skip("2E5")?.containsExponent == true)
+    @Test("reports numbers written with an exponent or more than 32 characters")
+    func findsUnusualNumbers() {
+        #expect(Self.skip(#"{"a": [1, 2.5, -0.75, 123456789012345678901]}"#)?.containsUnusualNumber == false)
+        #expect(Self.skip(#"{"a": {"b": 1e-20000}}"#)?.containsUnusualNumber == true)
+        #expect(Self.skip("2E5")?.containsUnusualNumber == true)
+        #expect(Self.skip("0." + String(repeating: "1", count: 30))?.containsUnusualNumber == false)
+        #expect(Self.skip("0." + String(repeating: "1", count: 31))?.containsUnusualNumber == true)
     }
 
     @Test("walks an object member by member, keeping each value's exact text")

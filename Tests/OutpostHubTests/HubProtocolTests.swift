@@ -356,7 +356,7 @@ struct HubProtocolTests {
             let tenant = try await TestTenant.make(in: storage)
             let node = HubClient(client: client, token: tenant.token)
             let body =
-                #"{"batch_id": "b1", "changes": [{"id": "c1", "table": "agents", "key": "a1", "op": "upsert", "base_version": 0, "hlc": 1, "data": {"tiny": 1e-20000, "small": 2.5E-7, "big": 123456789012345678901234}}]}"#
+                #"{"batch_id": "b1", "changes": [{"id": "c1", "table": "agents", "key": "a1", "op": "upsert", "base_version": 0, "hlc": 1, "data": {"tiny": 1e-20000, "small": 2.5E-7, "big": 123456789012345678901234, "long": 0.\#(String(repeating: "1", count: 17_000))}}]}"#
             let response = try await node.raw("/v1/push", method: .post, body: ByteBuffer(string: body))
             #expect(response.status == .ok, "\(String(buffer: response.body))")
             let rows = try await node.pullAll().rows
@@ -365,6 +365,7 @@ struct HubProtocolTests {
             #expect([.double(0), .integer(0)].contains(rows.first?.data?["tiny"]))
             #expect(rows.first?.data?["small"] == .double(2.5e-7))
             #expect(rows.first?.data?["big"] == .double(123456789012345678901234))
+            #expect(rows.first?.data?["long"] == .double(1.0 / 9.0))
         }
     }
 
