@@ -38,21 +38,11 @@ extension Store {
     /// Executions, newest first; optionally of one workflow or with one status.
     public func executions(workflowID: String? = nil, status: String? = nil) throws(OutpostError) -> [Execution] {
         try read { db in
-            var conditions: [String] = []
-            var arguments: [String] = []
-            if let workflowID {
-                conditions.append("workflow_id = ?")
-                arguments.append(workflowID)
-            }
-            if let status {
-                conditions.append("status = ?")
-                arguments.append(status)
-            }
-            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-            return try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM executions\(filter) ORDER BY coalesce(started_at, '') DESC, id DESC",
-                arguments: StatementArguments(arguments)
+            try Self.rows(
+                of: "executions",
+                where: [("workflow_id", workflowID), ("status", status)],
+                orderBy: "coalesce(started_at, '') DESC, id DESC",
+                in: db
             ).map(Self.execution(from:))
         }
     }

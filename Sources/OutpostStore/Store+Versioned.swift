@@ -18,6 +18,23 @@ extension Store {
         case missing
     }
 
+    /// The rows of `table` that match every filter given a value, in `order`: the list queries
+    /// of workflows and executions. The names come from Outpost's code, never from input.
+    static func rows(
+        of table: StaticString,
+        where filters: [(column: StaticString, value: String?)],
+        orderBy order: StaticString,
+        in db: Database
+    ) throws -> [Row] {
+        let given = filters.compactMap { filter in filter.value.map { ("\(filter.column) = ?", $0) } }
+        let clause = given.isEmpty ? "" : " WHERE " + given.map(\.0).joined(separator: " AND ")
+        return try Row.fetchAll(
+            db,
+            sql: "SELECT * FROM \(table)\(clause) ORDER BY \(order)",
+            arguments: StatementArguments(given.map(\.1))
+        )
+    }
+
     /// Applies `assignments` to row `id` of `table` if its version is `expectedVersion` (or
     /// always, when that is nil), bumping `version`. On a mismatch it records a conflict in
     /// `conflict_resolution` (in the same transaction) and changes nothing else.

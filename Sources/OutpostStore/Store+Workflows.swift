@@ -50,21 +50,11 @@ extension Store {
     /// Workflows, most recently updated first; optionally only those of one agent or status.
     public func workflows(agentID: String? = nil, status: String? = nil) throws(OutpostError) -> [Workflow] {
         try read { db in
-            var conditions: [String] = []
-            var arguments: [String] = []
-            if let agentID {
-                conditions.append("agent_id = ?")
-                arguments.append(agentID)
-            }
-            if let status {
-                conditions.append("status = ?")
-                arguments.append(status)
-            }
-            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-            return try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM workflows\(filter) ORDER BY updated_at DESC, id",
-                arguments: StatementArguments(arguments)
+            try Self.rows(
+                of: "workflows",
+                where: [("agent_id", agentID), ("status", status)],
+                orderBy: "updated_at DESC, id",
+                in: db
             ).map(Self.workflow(from:))
         }
     }

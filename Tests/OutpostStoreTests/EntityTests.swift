@@ -54,6 +54,24 @@ struct EntityTests {
         #expect(try fixture.store.workflows(agentID: "a1").count == 1)
     }
 
+    @Test("lists filter by owner and status, each or both")
+    func listFilters() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.folder.remove() }
+        _ = try fixture.store.addAgent(id: "a1", name: "A", type: "t")
+        let first = try fixture.store.addWorkflow(id: "w1", name: "W1", agentID: "a1")
+        _ = try fixture.store.addWorkflow(id: "w2", name: "W2", status: "paused", agentID: "a1")
+        _ = try fixture.store.addWorkflow(id: "w3", name: "W3", status: "paused")
+        #expect(Set(try fixture.store.workflows(status: "paused").map(\.id)) == ["w2", "w3"])
+        #expect(try fixture.store.workflows(agentID: "a1", status: "paused").map(\.id) == ["w2"])
+        #expect(try fixture.store.workflows().count == 3)
+        try fixture.store.recordExecution(Execution(id: "e1", workflowID: first.id, status: "completed"))
+        try fixture.store.recordExecution(Execution(id: "e2", workflowID: first.id, status: "failed"))
+        try fixture.store.recordExecution(Execution(id: "e3", workflowID: "w2", status: "failed"))
+        #expect(Set(try fixture.store.executions(status: "failed").map(\.id)) == ["e2", "e3"])
+        #expect(try fixture.store.executions(workflowID: first.id, status: "failed").map(\.id) == ["e2"])
+    }
+
     @Test(
         "bad input is refused with a clear error and nothing is written",
         arguments: [
