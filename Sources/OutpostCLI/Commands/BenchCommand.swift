@@ -58,6 +58,10 @@ struct BenchCommand: AsyncParsableCommand {
                 (targets on PostgreSQL: ≥ 20,000 changes/s and ≤ 2.0), and checks that re-pushing an \
                 acknowledged batch changes nothing.
 
+                On PostgreSQL each timed phase starts right after a CHECKPOINT (superuser or the \
+                pg_checkpoint role; without it the run says so and goes on), and the run deletes the \
+                tenants and rows it wrote and VACUUMs outpost_records, so the next run starts clean.
+
                 Example:
                   outpost bench hub
                   outpost bench hub --changes 100000 --database postgres://postgres@127.0.0.1:5432/outpost
