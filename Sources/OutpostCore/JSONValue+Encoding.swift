@@ -107,6 +107,11 @@ extension JSONValue {
         return "\(value)"
     }
 
+    /// Appends `string` as a JSON string literal, for writers that splice JSON text together.
+    package static func appendQuoted(_ string: String, to output: inout [UInt8]) {
+        writeString(string, to: &output)
+    }
+
     /// Quotes `value`, escaping what JSON requires; other UTF-8 bytes pass through as they are.
     private static func writeString(_ value: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))

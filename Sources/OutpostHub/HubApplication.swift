@@ -135,7 +135,7 @@ struct HubRoutes: Sendable {
                 }
             }
         }
-        return try codec.response(body: response.json.encoded(), for: request)
+        return try codec.response(body: response.body, for: request)
     }
 
     private func integer(_ request: Request, _ name: String, default value: Int64, in range: ClosedRange<Int64>)

@@ -36,7 +36,7 @@ package protocol HubStorage: Sendable {
     /// Rows changed after `cursor`, and records that the node holds everything up to `cursor`.
     ///
     /// - Throws: ``HubError`` `resync_required` when tombstones after `cursor` were collected.
-    func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int) async throws -> PullResponse
+    func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int) async throws -> PullPage
 
     /// The tenant's newest sequence number (for long polls).
     func lastSequence(tenantID: String) async throws -> Int64

@@ -462,7 +462,7 @@ package final class PostgresHubStorage: HubStorage {
         }
     }
 
-    package func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int) async throws -> PullResponse {
+    package func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int) async throws -> PullPage {
         var floor: Int64 = 0
         for try await value in try await client.query(
             "SELECT tombstone_floor FROM outpost_tenants WHERE id = \(node.tenantID)",
@@ -471,21 +471,32 @@ package final class PostgresHubStorage: HubStorage {
             floor = value
         }
         if cursor > 0, cursor < floor { throw PullRules.resyncRequired(cursor: cursor, floor: floor) }
-        var rows: [StoredRow] = []
+        var rows: [PullPage.Row] = []
         for try await row in try await client.query(
             """
-            SELECT table_name, record_id, version, data::text, deleted, hlc, origin_node, change_id, seq
+            SELECT table_name, record_id, version, data::text, deleted, hlc, origin_node, seq
             FROM outpost_records WHERE tenant_id = \(node.tenantID) AND seq > \(cursor) ORDER BY seq LIMIT \(limit + 1)
             """,
             logger: logger
-        ).decode(RowColumns.self) {
-            rows.append(try Self.storedRow(row))
+        ).decode((String, String, Int64, String?, Bool, Int64, String, Int64).self) {
+            rows.append(
+                PullPage.Row(
+                    table: row.0,
+                    key: row.1,
+                    version: row.2,
+                    data: row.3,
+                    deleted: row.4,
+                    hlc: row.5,
+                    origin: row.6,
+                    sequence: row.7
+                )
+            )
         }
         try await client.query(
             "UPDATE outpost_nodes SET cursor = greatest(cursor, \(cursor)), last_seen_at = now() WHERE id = \(node.id)",
             logger: logger
         )
-        return PullRules.response(rows: rows, after: cursor, limit: limit)
+        return PullRules.page(rows: rows, after: cursor, limit: limit)
     }
 
     package func lastSequence(tenantID: String) async throws -> Int64 {

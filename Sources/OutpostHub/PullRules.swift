@@ -5,13 +5,9 @@ import OutpostProtocol
 /// The parts of a pull every backend shares: paging and the resync answer.
 enum PullRules {
     /// `rows` holds up to `limit + 1` rows after `after`; the extra one only says "more".
-    static func response(rows: [StoredRow], after: Int64, limit: Int) -> PullResponse {
+    static func page(rows: [PullPage.Row], after: Int64, limit: Int) -> PullPage {
         let page = rows.prefix(limit)
-        return PullResponse(
-            rows: page.map(\.hubRow),
-            cursor: page.last?.sequence ?? after,
-            more: rows.count > limit
-        )
+        return PullPage(rows: Array(page), cursor: page.last?.sequence ?? after, more: rows.count > limit)
     }
 
     static func resyncRequired(cursor: Int64, floor: Int64) -> HubError {

@@ -323,7 +323,7 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
-    package func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int) async throws -> PullResponse {
+    package func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int) async throws -> PullPage {
         try await pool.write { db in
             let floor =
                 try Int64.fetchOne(
@@ -335,16 +335,27 @@ package final class SQLiteHubStorage: HubStorage {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq
+                    SELECT table_name, record_id, version, data, deleted, hlc, origin_node, seq
                     FROM outpost_records WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?
                     """,
                 arguments: [node.tenantID, cursor, limit + 1]
-            ).map(Self.storedRow)
+            ).map { row in
+                PullPage.Row(
+                    table: row[0],
+                    key: row[1],
+                    version: row[2],
+                    data: row[3],
+                    deleted: row[4],
+                    hlc: row[5],
+                    origin: row[6],
+                    sequence: row[7]
+                )
+            }
             try db.execute(
                 sql: "UPDATE outpost_nodes SET cursor = max(cursor, ?), last_seen_at = CURRENT_TIMESTAMP WHERE id = ?",
                 arguments: [cursor, node.id]
             )
-            return PullRules.response(rows: rows, after: cursor, limit: limit)
+            return PullRules.page(rows: rows, after: cursor, limit: limit)
         }
     }
 

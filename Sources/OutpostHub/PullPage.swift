@@ -1,0 +1,48 @@
+import OutpostCore
+import OutpostProtocol
+
+/// One page of a pull as the hub answers it: a ``PullResponse`` whose rows keep their columns
+/// as the JSON text the database returned.
+///
+/// The text goes into the response as it is, so a pull never builds a tree of values for each
+/// row only to encode it again (the same saving as ``PushBatch`` on the way in). Every stored
+/// text is valid JSON: pushes are checked before they are stored, and PostgreSQL writes `jsonb`
+/// out as JSON.
+package struct PullPage: Sendable {
+    /// A row of the page: ``HubRow`` with its columns as JSON text (`nil` for a tombstone).
+    package struct Row: Sendable, Equatable {
+        var table: String
+        var key: String
+        var version: Int64
+        var data: String?
+        var deleted: Bool
+        var hlc: Int64
+        var origin: String
+        var sequence: Int64
+    }
+
+    var rows: [Row]
+    var cursor: Int64
+    var more: Bool
+
+    /// The response body: a ``PullResponse`` as JSON, the rows' columns spliced in.
+    var body: String {
+        var output: [UInt8] = []
+        output.reserveCapacity(64 + rows.reduce(0) { $0 + 160 + ($1.data?.utf8.count ?? 4) })
+        output.append(contentsOf: #"{"rows":["#.utf8)
+        for (index, row) in rows.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            output.append(contentsOf: #"{"table":"#.utf8)
+            JSONValue.appendQuoted(row.table, to: &output)
+            output.append(contentsOf: #","key":"#.utf8)
+            JSONValue.appendQuoted(row.key, to: &output)
+            output.append(contentsOf: #","version":\#(row.version),"data":"#.utf8)
+            output.append(contentsOf: (row.data ?? "null").utf8)
+            output.append(contentsOf: #","deleted":\#(row.deleted),"hlc":\#(row.hlc),"origin":"#.utf8)
+            JSONValue.appendQuoted(row.origin, to: &output)
+            output.append(contentsOf: #","sequence":\#(row.sequence)}"#.utf8)
+        }
+        output.append(contentsOf: #"],"cursor":\#(cursor),"more":\#(more)}"#.utf8)
+        return String(decoding: output, as: UTF8.self)
+    }
+}
