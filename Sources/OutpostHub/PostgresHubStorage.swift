@@ -387,7 +387,7 @@ package final class PostgresHubStorage: HubStorage {
                 """,
                 logger: logger
             ).decode(RowColumns.self) {
-                current[RowKey(table: row.0, key: row.1)] = try Self.storedRow(row)
+                current[RowKey(table: row.0, key: row.1)] = Self.storedRow(row)
             }
         }
         let plan = try PushPlan(
@@ -437,12 +437,12 @@ package final class PostgresHubStorage: HubStorage {
     /// The columns every row query selects, in order.
     private typealias RowColumns = (String, String, Int64, String?, Bool, Int64, String, String, Int64)
 
-    private static func storedRow(_ row: RowColumns) throws -> StoredRow {
+    private static func storedRow(_ row: RowColumns) -> StoredRow {
         StoredRow(
             table: row.0,
             key: row.1,
             version: row.2,
-            data: try row.3.map { text throws(OutpostError) in try JSONValue(parsing: text) },
+            data: row.3,
             deleted: row.4,
             hlc: row.5,
             origin: row.6,
@@ -471,26 +471,15 @@ package final class PostgresHubStorage: HubStorage {
             floor = value
         }
         if cursor > 0, cursor < floor { throw PullRules.resyncRequired(cursor: cursor, floor: floor) }
-        var rows: [PullPage.Row] = []
+        var rows: [StoredRow] = []
         for try await row in try await client.query(
             """
-            SELECT table_name, record_id, version, data::text, deleted, hlc, origin_node, seq
+            SELECT table_name, record_id, version, data::text, deleted, hlc, origin_node, change_id, seq
             FROM outpost_records WHERE tenant_id = \(node.tenantID) AND seq > \(cursor) ORDER BY seq LIMIT \(limit + 1)
             """,
             logger: logger
-        ).decode((String, String, Int64, String?, Bool, Int64, String, Int64).self) {
-            rows.append(
-                PullPage.Row(
-                    table: row.0,
-                    key: row.1,
-                    version: row.2,
-                    data: row.3,
-                    deleted: row.4,
-                    hlc: row.5,
-                    origin: row.6,
-                    sequence: row.7
-                )
-            )
+        ).decode(RowColumns.self) {
+            rows.append(Self.storedRow(row))
         }
         try await client.query(
             "UPDATE outpost_nodes SET cursor = greatest(cursor, \(cursor)), last_seen_at = now() WHERE id = \(node.id)",

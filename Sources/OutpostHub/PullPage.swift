@@ -2,26 +2,14 @@ import OutpostCore
 import OutpostProtocol
 
 /// One page of a pull as the hub answers it: a ``PullResponse`` whose rows keep their columns
-/// as the JSON text the database returned.
+/// as the JSON text the database returned (see ``StoredRow``).
 ///
 /// The text goes into the response as it is, so a pull never builds a tree of values for each
 /// row only to encode it again (the same saving as ``PushBatch`` on the way in). Every stored
 /// text is valid JSON: pushes are checked before they are stored, and PostgreSQL writes `jsonb`
 /// out as JSON.
 package struct PullPage: Sendable {
-    /// A row of the page: ``HubRow`` with its columns as JSON text (`nil` for a tombstone).
-    package struct Row: Sendable, Equatable {
-        var table: String
-        var key: String
-        var version: Int64
-        var data: String?
-        var deleted: Bool
-        var hlc: Int64
-        var origin: String
-        var sequence: Int64
-    }
-
-    var rows: [Row]
+    var rows: [StoredRow]
     var cursor: Int64
     var more: Bool
 

@@ -5,7 +5,7 @@ import OutpostProtocol
 /// The parts of a pull every backend shares: paging and the resync answer.
 enum PullRules {
     /// `rows` holds up to `limit + 1` rows after `after`; the extra one only says "more".
-    static func page(rows: [PullPage.Row], after: Int64, limit: Int) -> PullPage {
+    static func page(rows: [StoredRow], after: Int64, limit: Int) -> PullPage {
         let page = rows.prefix(limit)
         return PullPage(rows: Array(page), cursor: page.last?.sequence ?? after, more: rows.count > limit)
     }

@@ -14,21 +14,7 @@ import OutpostProtocol
 /// it sent them (an agent before its workflows), and a change that is not written leaves a gap,
 /// which cursors do not mind (they need numbers that grow in commit order, not contiguous ones).
 struct PushPlan: Sendable, Equatable {
-    /// A row version to write: ``StoredRow`` with its columns as JSON text.
-    struct Write: Sendable, Equatable {
-        var table: String
-        var key: String
-        var version: Int64
-        /// The row's columns as JSON object text; `nil` for a tombstone.
-        var data: String?
-        var deleted: Bool
-        var hlc: Int64
-        var origin: String
-        var changeID: String
-        var sequence: Int64
-    }
-
-    var writes: [Write]
+    var writes: [StoredRow]
     var results: [ChangeResult]
     /// - Parameters:
     ///   - changes: a validated batch (one change per row), or part of one.
@@ -42,7 +28,7 @@ struct PushPlan: Sendable, Equatable {
         node: String
     ) throws(HubError) {
         precondition(sequences.count == changes.count, "one sequence number per change")
-        var writes: [Write] = []
+        var writes: [StoredRow] = []
         var results: [ChangeResult] = []
         writes.reserveCapacity(changes.count)
         results.reserveCapacity(changes.count)
@@ -75,7 +61,7 @@ struct PushPlan: Sendable, Equatable {
                         changeID: change.id,
                         status: .conflict,
                         version: currentVersion,
-                        current: existing.hubRow
+                        current: try existing.hubRow()
                     )
                 )
                 continue
@@ -87,7 +73,7 @@ struct PushPlan: Sendable, Equatable {
             }
             var data = change.operation == .delete ? nil : change.data?.text
             if change.partial, let fields = try Self.columns(of: change) {
-                guard let existing, !existing.deleted, case .object(var merged)? = existing.data else {
+                guard let existing, !existing.deleted, case .object(var merged)? = try existing.value() else {
                     throw HubError(
                         .conflict,
                         code: "invalid_partial",
@@ -99,7 +85,7 @@ struct PushPlan: Sendable, Equatable {
                 data = JSONValue.object(merged).encoded()
             }
             let sequence = sequences[index]
-            let row = Write(
+            let row = StoredRow(
                 table: change.table,
                 key: change.key,
                 version: currentVersion + 1,

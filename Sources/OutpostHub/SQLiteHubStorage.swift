@@ -278,7 +278,7 @@ package final class SQLiteHubStorage: HubStorage {
             )
             for change in request.changes {
                 if let row = try Row.fetchOne(lookup, arguments: [node.tenantID, change.table, change.key]) {
-                    current[RowKey(table: change.table, key: change.key)] = try Self.storedRow(row)
+                    current[RowKey(table: change.table, key: change.key)] = Self.storedRow(row)
                 }
             }
             let sequences = PushPlan.sequences(after: lastSequence, count: request.changes.count)
@@ -335,22 +335,11 @@ package final class SQLiteHubStorage: HubStorage {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT table_name, record_id, version, data, deleted, hlc, origin_node, seq
+                    SELECT table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq
                     FROM outpost_records WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?
                     """,
                 arguments: [node.tenantID, cursor, limit + 1]
-            ).map { row in
-                PullPage.Row(
-                    table: row[0],
-                    key: row[1],
-                    version: row[2],
-                    data: row[3],
-                    deleted: row[4],
-                    hlc: row[5],
-                    origin: row[6],
-                    sequence: row[7]
-                )
-            }
+            ).map(Self.storedRow)
             try db.execute(
                 sql: "UPDATE outpost_nodes SET cursor = max(cursor, ?), last_seen_at = CURRENT_TIMESTAMP WHERE id = ?",
                 arguments: [cursor, node.id]
@@ -421,13 +410,12 @@ package final class SQLiteHubStorage: HubStorage {
         return schemas
     }
 
-    private static func storedRow(_ row: Row) throws -> StoredRow {
-        let data: String? = row["data"]
-        return StoredRow(
+    private static func storedRow(_ row: Row) -> StoredRow {
+        StoredRow(
             table: row["table_name"],
             key: row["record_id"],
             version: row["version"],
-            data: try data.map { text throws(OutpostError) in try JSONValue(parsing: text) },
+            data: row["data"],
             deleted: row["deleted"],
             hlc: row["hlc"],
             origin: row["origin_node"],

@@ -1,24 +1,46 @@
+import HTTPTypes
 import OutpostCore
 import OutpostProtocol
 
 /// A row as a storage backend holds it, with the id of the change that made this version.
+///
+/// Its columns stay the JSON text the database holds (checked JSON from pushes on SQLite,
+/// `jsonb`'s output on PostgreSQL): pulls and writes pass the text on as it is, and only a
+/// merge or a conflict answer parses it.
 struct StoredRow: Sendable, Equatable {
     var table: String
     var key: String
     var version: Int64
-    var data: JSONValue?
+    /// The row's columns as JSON object text; `nil` for a tombstone.
+    var data: String?
     var deleted: Bool
     var hlc: Int64
     var origin: String
     var changeID: String
     var sequence: Int64
 
-    var hubRow: HubRow {
+    /// The columns as values.
+    func value() throws(HubError) -> JSONValue? {
+        guard let data else { return nil }
+        do {
+            return try JSONValue(parsing: data)
+        } catch {
+            // Only the hub writes this text, so a failure here is a damaged database, not input.
+            throw HubError(
+                .internalServerError,
+                code: "stored_row_unreadable",
+                "The hub's copy of \(table)/\(key) is not valid JSON: \(error.message)"
+            )
+        }
+    }
+
+    /// The row as the wire shows it.
+    func hubRow() throws(HubError) -> HubRow {
         HubRow(
             table: table,
             key: key,
             version: version,
-            data: data,
+            data: try value(),
             deleted: deleted,
             hlc: hlc,
             origin: origin,

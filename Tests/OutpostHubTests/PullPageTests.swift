@@ -10,7 +10,7 @@ struct PullPageTests {
     func bodyDecodes() throws {
         let page = PullPage(
             rows: [
-                PullPage.Row(
+                StoredRow(
                     table: "agents",
                     key: "a \"quoted\" key\n\u{1}é",
                     version: 3,
@@ -18,9 +18,10 @@ struct PullPageTests {
                     deleted: false,
                     hlc: 117_676_184_251_465_729,
                     origin: "node\\1",
+                    changeID: "c1",
                     sequence: 41
                 ),
-                PullPage.Row(
+                StoredRow(
                     table: "agents",
                     key: "gone",
                     version: 4,
@@ -28,6 +29,7 @@ struct PullPageTests {
                     deleted: true,
                     hlc: 2,
                     origin: "n",
+                    changeID: "c2",
                     sequence: 42
                 ),
             ],

@@ -11,7 +11,7 @@ struct PushPlanTests {
             table: "agents",
             key: key,
             version: version,
-            data: deleted ? nil : ["name": "hub", "fps": 1],
+            data: deleted ? nil : #"{"name": "hub", "fps": 1}"#,
             deleted: deleted,
             hlc: 1,
             origin: "other",
