@@ -193,10 +193,24 @@ enum CaptureTriggers {
 
 /// `"name"` with embedded quotes doubled: safe to splice as an SQL identifier.
 package func quoteIdentifier(_ name: String) -> String {
-    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    quote(name, with: UInt8(ascii: "\""))
 }
 
 /// `'text'` with embedded quotes doubled: safe to splice as an SQL string literal.
 package func quoteLiteral(_ text: String) -> String {
-    "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    quote(text, with: UInt8(ascii: "'"))
+}
+
+/// `text` between two `mark`s, each `mark` inside doubled. The sync engine quotes names for
+/// every row it writes, so this works on UTF-8 bytes: Foundation's `replacingOccurrences` was
+/// 2.5 % of a pull's CPU.
+private func quote(_ text: String, with mark: UInt8) -> String {
+    var bytes: [UInt8] = [mark]
+    bytes.reserveCapacity(text.utf8.count + 2)
+    for byte in text.utf8 {
+        bytes.append(byte)
+        if byte == mark { bytes.append(mark) }
+    }
+    bytes.append(mark)
+    return String(decoding: bytes, as: UTF8.self)
 }

@@ -142,4 +142,26 @@ struct CaptureTests {
         }
         #expect(try fixture.store.requireAgent(id: "a1").updatedAt != "2000-01-01 00:00:00")
     }
+
+    @Test("names and literals are quoted with their own quote marks doubled, other text untouched")
+    func quoting() throws {
+        #expect(quoteIdentifier("agents") == #""agents""#)
+        #expect(quoteIdentifier(#"we"ird "name"#) == #""we""ird ""name""#)
+        #expect(quoteLiteral("it's 'é'") == "'it''s ''é'''")
+        #expect(quoteLiteral(#"say "hi""#) == #"'say "hi"'"#)
+        #expect(quoteIdentifier("") == #""""#)
+        // A quoted name works as one in SQLite, whatever it holds.
+        let fixture = try StoreFixture()
+        defer { fixture.folder.remove() }
+        let name = #"t"; DROP TABLE agents; --"#
+        try fixture.store.write { db in
+            try db.execute(sql: "CREATE TABLE \(quoteIdentifier(name)) (v TEXT)")
+            try db.execute(sql: "INSERT INTO \(quoteIdentifier(name)) VALUES (\(quoteLiteral("a'b")))")
+        }
+        let value = try fixture.store.read { db in
+            try String.fetchOne(db, sql: "SELECT v FROM \(quoteIdentifier(name))")
+        }
+        #expect(value == "a'b")
+        #expect(try fixture.store.read { db in try db.tableExists("agents") })
+    }
 }
