@@ -10,14 +10,10 @@ import OutpostProtocol
 package struct PushBatch: Sendable {
     var batchID: String
     var changes: [PushedChange]
-    var schemas: [String: [String]]
+    var schemas: [String: [String]] = [:]
+}
 
-    init(batchID: String, changes: [PushedChange], schemas: [String: [String]] = [:]) {
-        self.batchID = batchID
-        self.changes = changes
-        self.schemas = schemas
-    }
-
+extension PushBatch {
     /// The batch a node would send as `request` (its rows encoded as text).
     init(_ request: PushRequest) {
         self.init(batchID: request.batchID, changes: request.changes.map(PushedChange.init), schemas: request.schemas)
@@ -34,27 +30,9 @@ package struct PushedChange: Sendable, Equatable {
     var data: RowData?
     var partial: Bool
     var hlc: Int64
+}
 
-    init(
-        id: String,
-        table: String,
-        key: String,
-        operation: ChangeOperation,
-        baseVersion: Int64,
-        data: RowData?,
-        partial: Bool,
-        hlc: Int64
-    ) {
-        self.id = id
-        self.table = table
-        self.key = key
-        self.operation = operation
-        self.baseVersion = baseVersion
-        self.data = data
-        self.partial = partial
-        self.hlc = hlc
-    }
-
+extension PushedChange {
     init(_ change: Change) {
         self.init(
             id: change.id,

@@ -16,11 +16,13 @@ package struct RowData: Sendable, Equatable {
     /// The object's columns in the order sent; `nil` when the value is not an object.
     var columns: [Column]?
 
-    init(text: String, columns: [Column]?) {
-        self.text = text
-        self.columns = columns
+    /// The value, parsed from the text (which the hub has already checked to be valid JSON).
+    func value() throws(OutpostError) -> JSONValue {
+        try JSONValue(parsing: text)
     }
+}
 
+extension RowData {
     /// The text a node would send for `value`, compact.
     init(value: JSONValue) {
         text = value.encoded()
@@ -35,11 +37,6 @@ package struct RowData: Sendable, Equatable {
         } else {
             columns = nil
         }
-    }
-
-    /// The value, parsed from the text (which the hub has already checked to be valid JSON).
-    func value() throws(OutpostError) -> JSONValue {
-        try JSONValue(parsing: text)
     }
 }
 
