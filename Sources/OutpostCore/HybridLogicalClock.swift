@@ -16,7 +16,10 @@ public struct HybridLogicalClock: Sendable {
     /// How far ahead of local wall time a remote stamp is believed. Defaults to one hour.
     public var maximumDrift: UInt64
 
-    public init(node: String, last: Int64 = 0, maximumDrift: UInt64 = 3_600_000) {
+    /// One hour, in milliseconds: the default ``maximumDrift``.
+    public static let defaultMaximumDrift: UInt64 = 3_600_000
+
+    public init(node: String, last: Int64 = 0, maximumDrift: UInt64 = defaultMaximumDrift) {
         self.node = node
         self.last = last
         self.maximumDrift = maximumDrift
@@ -32,13 +35,21 @@ public struct HybridLogicalClock: Sendable {
     ///
     /// A remote reading more than ``maximumDrift`` ahead of `now` counts as `now + maximumDrift`.
     public mutating func receive(_ remote: HybridTimestamp, now: UInt64) -> HybridTimestamp {
-        let ceiling = Self.pack(now + maximumDrift)
-        let trusted = min(remote.packed, ceiling)
+        let trusted = Self.trusted(remote.packed, now: now, maximumDrift: maximumDrift)
         last = max(Self.pack(now), last + 1, trusted + 1)
         return HybridTimestamp(packed: last, node: node)
     }
 
-    private static func pack(_ milliseconds: UInt64) -> Int64 {
+    /// The part of a remote packed reading a node believes: at most `maximumDrift` past `now`.
+    ///
+    /// The one place the drift rule lives; a node's SQL clock floor applies it through here.
+    public static func trusted(_ remotePacked: Int64, now: UInt64, maximumDrift: UInt64 = defaultMaximumDrift) -> Int64
+    {
+        min(remotePacked, pack(now + maximumDrift))
+    }
+
+    /// A wall-clock reading in milliseconds as a packed stamp with a zero counter.
+    public static func pack(_ milliseconds: UInt64) -> Int64 {
         Int64(bitPattern: milliseconds << UInt64(HybridTimestamp.counterBits))
     }
 }

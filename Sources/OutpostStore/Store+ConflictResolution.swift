@@ -64,13 +64,12 @@ extension Store {
                     details: ["conflict_id": "\(id)"]
                 )
             }
-            let schema = try TableSchema.require(record.table, in: db)
-            let key = try Self.keyValues(record.key, of: schema)
-            if let chosen = try Self.chosenRow(record, choice, schema: schema, key: key, in: db) {
-                try Self.writeRow(chosen, into: schema, key: key, bumpingVersion: record.kind == .version, in: db)
+            let address = try RowAddress(TableSchema.require(record.table, in: db), key: record.key)
+            if let chosen = try Self.chosenRow(record, choice, address: address, in: db) {
+                try Self.writeRow(chosen, at: address, bumpingVersion: record.kind == .version, in: db)
             }
-            try Self.settleQueue(table: schema.name, key: record.key, in: db)
-            let written = try Self.currentRow(of: schema, key: key, in: db) ?? .null
+            try Outbox(db).releaseHeld(table: address.schema.name, key: record.key)
+            let written = try address.read(in: db) ?? .null
             try db.execute(
                 sql: """
                     UPDATE conflict_resolution
@@ -90,8 +89,7 @@ extension Store {
     private static func chosenRow(
         _ record: ConflictRecord,
         _ choice: ConflictChoice,
-        schema: TableSchema,
-        key: [DatabaseValue],
+        address: RowAddress,
         in db: Database
     ) throws -> JSONValue? {
         switch (record.kind, choice) {
@@ -112,7 +110,7 @@ extension Store {
         case (.version, .remote):
             return nil
         case (_, .local):
-            return try currentRow(of: schema, key: key, in: db) ?? .null
+            return try address.read(in: db) ?? .null
         case (_, .remote):
             return record.remote ?? .null
         case (_, .merged):
@@ -144,19 +142,17 @@ extension Store {
         }
     }
 
-    /// Writes `value`'s members into the row with `key`: an update when the row exists, else an
-    /// insert; `null` deletes it. Column names are the schema's, never the input's.
+    /// Writes `value`'s members into the row at `address`: an update when the row exists, else
+    /// an insert; `null` deletes it. Column names are the schema's, never the input's.
     private static func writeRow(
         _ value: JSONValue,
-        into schema: TableSchema,
-        key: [DatabaseValue],
+        at address: RowAddress,
         bumpingVersion: Bool,
         in db: Database
     ) throws {
-        let table = quoteIdentifier(schema.name)
-        let keyClause = schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
+        let schema = address.schema
         guard case .object(let members) = value else {
-            try db.execute(sql: "DELETE FROM \(table) WHERE \(keyClause)", arguments: StatementArguments(key))
+            try address.delete(in: db)
             return
         }
         var columns: [String] = []
@@ -170,7 +166,7 @@ extension Store {
                 )
             }
             if let index = schema.primaryKey.firstIndex(of: column) {
-                guard keyText(member.databaseValue) == keyText(key[index]) else {
+                guard keyText(member.databaseValue) == keyText(address.keyValues[index]) else {
                     throw OutpostError(
                         .invalidInput,
                         "The data sets key column '\(column)' to a different value than the conflicting row's; "
@@ -183,124 +179,17 @@ extension Store {
             columns.append(column)
             values.append(member.databaseValue)
         }
-        let exists =
-            try Bool.fetchOne(
-                db,
-                sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE \(keyClause))",
-                arguments: StatementArguments(key)
-            ) ?? false
-        if exists {
-            var assignments = columns.map { "\(quoteIdentifier($0)) = ?" }
-            if bumpingVersion, schema.columns.contains("version"), !columns.contains("version") {
-                assignments.append("\"version\" = \"version\" + 1")
-            }
-            if schema.columns.contains("sync_status"), !columns.contains("sync_status") {
-                assignments.append("\"sync_status\" = 'pending'")
-            }
-            guard !assignments.isEmpty else { return }
-            try db.execute(
-                sql: "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE \(keyClause)",
-                arguments: StatementArguments(values + key)
-            )
-        } else {
-            let all = schema.primaryKey + columns
-            try db.execute(
-                sql: """
-                    INSERT INTO \(table) (\(all.map(quoteIdentifier).joined(separator: ", ")))
-                    VALUES (\(all.map { _ in "?" }.joined(separator: ", ")))
-                    """,
-                arguments: StatementArguments(key + values)
-            )
+        var extra: [String] = []
+        if bumpingVersion, schema.columns.contains("version"), !columns.contains("version") {
+            extra.append("\"version\" = \"version\" + 1")
         }
-    }
-
-    // MARK: The queue
-
-    /// Leaves the row with exactly one `pending` queue entry when it had held (`conflict`)
-    /// entries: they are folded, oldest first, into the entry the write just captured (or, when
-    /// the write captured nothing, into a fresh one), with the trigger's coalescing rules.
-    private static func settleQueue(table: String, key: String, in db: Database) throws {
-        let entries = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT id, operation, priority, hlc, status FROM sync_queue
-                WHERE table_name = ? AND record_id = ? AND status IN ('conflict', 'pending')
-                ORDER BY status = 'pending', id
-                """,
-            arguments: [table, key]
-        )
-        guard entries.contains(where: { $0["status"] as String == "conflict" }), let last = entries.last else { return }
-        let pending = last["status"] as String == "pending"
-        var operation: String = entries[0]["operation"]
-        for entry in entries.dropFirst() {
-            operation = coalesced(operation, then: entry["operation"])
+        if schema.columns.contains("sync_status"), !columns.contains("sync_status") {
+            extra.append("\"sync_status\" = 'pending'")
         }
-        let heldStamp = entries.filter { $0["status"] as String == "conflict" }.map { $0["hlc"] as Int64 }.max() ?? 0
-        let stamp = pending ? last["hlc"] as Int64 : try freshStamp(in: db)
-        try db.execute(
-            sql: "DELETE FROM sync_queue WHERE table_name = ? AND record_id = ? AND status = 'conflict' AND id != ?",
-            arguments: [table, key, last["id"] as Int64]
-        )
-        try db.execute(
-            sql: """
-                UPDATE sync_queue
-                SET status = 'pending', operation = ?, priority = ?, hlc = ?, change_id = NULL, attempts = 0,
-                    error_message = NULL
-                WHERE id = ?
-                """,
-            arguments: [
-                operation, entries.map { $0["priority"] as Int }.max() ?? 5, max(stamp, heldStamp + 1),
-                last["id"] as Int64,
-            ]
-        )
+        try address.write(columns, values, updating: extra, in: db)
     }
 
-    /// The operation of two successive captured changes of one row, as the capture trigger
-    /// coalesces them.
-    private static func coalesced(_ earlier: String, then later: String) -> String {
-        if later == "DELETE" { return "DELETE" }
-        if earlier == "DELETE" { return "UPDATE" }
-        if earlier == "INSERT" { return "INSERT" }
-        return later
-    }
-
-    /// A stamp as a capture trigger makes one now: `max(wall clock, floor + 1)`, packed.
-    package static func freshStamp(in db: Database) throws -> Int64 {
-        try Int64.fetchOne(
-            db,
-            sql: """
-                SELECT max(CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) * 65536,
-                           (SELECT hlc FROM outpost_clock WHERE id = 1) + 1)
-                """
-        ) ?? 0
-    }
-
-    // MARK: Keys and rows
-
-    /// The primary-key values a conflict's key names: the key itself for a one-column key, the
-    /// elements of its JSON array for a multi-column one.
-    package static func keyValues(_ key: String, of schema: TableSchema) throws(OutpostError) -> [DatabaseValue] {
-        switch schema.primaryKey.count {
-        case 0:
-            throw OutpostError(
-                .failedPrecondition,
-                "Table '\(schema.name)' has no primary key any more, so the conflicting row cannot be found. "
-                    + "Give it its key back, then resolve the conflict."
-            )
-        case 1:
-            return [key.databaseValue]
-        default:
-            guard case .array(let parts)? = try? JSONValue(parsing: key), parts.count == schema.primaryKey.count else {
-                throw OutpostError(
-                    .invalidInput,
-                    "The conflict's key is not a JSON array of \(schema.primaryKey.count) values, as the key of "
-                        + "'\(schema.name)' (\(schema.primaryKey.joined(separator: ", "))) needs.",
-                    details: ["table": schema.name]
-                )
-            }
-            return parts.map(\.databaseValue)
-        }
-    }
+    // MARK: Keys
 
     /// A key value as text, so `5` and `"5"` name the same row as SQLite's affinity makes them.
     private static func keyText(_ value: DatabaseValue) -> String {
@@ -311,15 +200,5 @@ extension Store {
         case .string(let string): string
         case .blob(let data): data.base64EncodedString()
         }
-    }
-
-    /// The row with `key` as JSON, or `nil` when there is none.
-    package static func currentRow(of schema: TableSchema, key: [DatabaseValue], in db: Database) throws -> JSONValue? {
-        let keyClause = schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
-        // Cached: the sync engine reads a row this way for every change it pushes or merges.
-        return try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM \(quoteIdentifier(schema.name)) WHERE \(keyClause)"),
-            arguments: StatementArguments(key)
-        ).map(JSONValue.init)
     }
 }

@@ -43,13 +43,7 @@ extension Store {
             throw OutpostError(.invalidInput, "A conflict needs the row's key; the key given is empty.")
         }
         let id = try upsertPendingConflict(conflict, resolution: resolution, table: schema.name, kind: .sync, in: db)
-        try db.execute(
-            sql: """
-                UPDATE sync_queue SET status = 'conflict'
-                WHERE table_name = ? AND record_id = ? AND status IN ('pending', 'processing')
-                """,
-            arguments: [schema.name, conflict.key]
-        )
+        try Outbox(db).hold(table: schema.name, key: conflict.key)
         return id
     }
 

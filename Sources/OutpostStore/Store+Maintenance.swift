@@ -14,15 +14,7 @@ extension Store {
     {
         let sizeBefore = try databaseSizeBytes()
         var report = try write { db in
-            try db.execute(
-                sql: """
-                    DELETE FROM sync_queue
-                    WHERE status = 'completed'
-                      AND coalesce(last_attempt, created_at) < datetime('now', '-' || ? || ' days')
-                    """,
-                arguments: [policy.completedQueueRetentionDays]
-            )
-            let queue = db.changesCount
+            let queue = try Outbox(db).purgeCompleted(olderThanDays: policy.completedQueueRetentionDays)
             try db.execute(
                 sql: """
                     DELETE FROM conflict_resolution

@@ -22,10 +22,8 @@ extension Store {
                 totalAgents: try count("agents"),
                 totalWorkflows: try count("workflows"),
                 totalExecutions: try count("executions"),
-                syncQueue: try grouped("SELECT status, count(*) FROM sync_queue GROUP BY status"),
-                pendingByPriority: try grouped(
-                    "SELECT CAST(priority AS TEXT), count(*) FROM sync_queue WHERE status = 'pending' GROUP BY priority"
-                ),
+                syncQueue: try Outbox(db).countsByStatus(),
+                pendingByPriority: try Outbox(db).countsByPriority(of: [.pending]),
                 conflicts: try grouped("SELECT status, count(*) FROM conflict_resolution GROUP BY status"),
                 trackedTables: try String.fetchAll(
                     db,

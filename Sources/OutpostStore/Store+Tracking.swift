@@ -61,13 +61,8 @@ extension Store {
             else {
                 throw OutpostError(.notFound, "Table '\(schema.name)' is not tracked, so there is nothing to untrack.")
             }
-            let pending =
-                try Int.fetchOne(
-                    db,
-                    sql:
-                        "SELECT count(*) FROM sync_queue WHERE table_name = ? AND status IN ('pending', 'processing', 'conflict')",
-                    arguments: [schema.name]
-                ) ?? 0
+            let outbox = Outbox(db)
+            let pending = try outbox.unconfirmedCount(table: schema.name)
             if pending > 0, !discardingPending {
                 throw OutpostError(
                     .failedPrecondition,
@@ -77,11 +72,7 @@ extension Store {
             }
             try CaptureTriggers.dropTriggers(table: schema.name, in: db)
             try db.execute(sql: "DELETE FROM outpost_tracked_tables WHERE table_name = ?", arguments: [schema.name])
-            try db.execute(
-                sql: "DELETE FROM sync_queue WHERE table_name = ? AND status IN ('pending', 'processing', 'conflict')",
-                arguments: [schema.name]
-            )
-            return pending
+            return try outbox.discardUnconfirmed(table: schema.name)
         }
     }
 

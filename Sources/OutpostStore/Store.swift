@@ -53,7 +53,7 @@ public final class Store: Sendable {
             pool = try DatabasePool(path: path, configuration: Self.makeConfiguration())
             try pool.writeWithoutTransaction { db in try Self.enableIncrementalVacuumIfEmpty(db) }
             try StoreSchema.migrator.migrate(pool)
-            try pool.write { db in try Self.raiseClockFloor(db) }
+            try pool.write { db in try ClockFloor(db).raisePastQueue() }
             nodeID =
                 try pool.read { db in
                     try String.fetchOne(db, sql: "SELECT value FROM outpost_settings WHERE key = 'node_id'")
@@ -101,14 +101,6 @@ public final class Store: Sendable {
             )
         }
         return configuration
-    }
-
-    /// Raises the clock floor past every stamp in the queue, so that a wall clock set back while
-    /// the node was down cannot give new changes older stamps than earlier ones.
-    private static func raiseClockFloor(_ db: Database) throws {
-        try db.execute(
-            sql: "UPDATE outpost_clock SET hlc = max(hlc, (SELECT coalesce(max(hlc), 0) FROM sync_queue)) WHERE id = 1"
-        )
     }
 
     /// `auto_vacuum` only takes effect on a database with no tables yet (or after `VACUUM`), so

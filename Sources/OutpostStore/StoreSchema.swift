@@ -15,7 +15,8 @@ import OutpostCore
 ///   `outpost_applying` (the capture guard; see ``CaptureTriggers``);
 /// - from v2, what the manual conflict queue needs in `conflict_resolution` (see
 ///   ``conflictQueue``);
-/// - from v4, the git workspace's index (see ``workspaceIndex``).
+/// - from v4, the git workspace's index (see ``workspaceIndex``);
+/// - from v6, capture triggers regenerated from the outbox's Swift rules.
 enum StoreSchema {
     /// The tables Outpost itself syncs from the start.
     static let coreTables: [(name: String, priority: Int, localColumns: [String])] = [
@@ -65,9 +66,20 @@ enum StoreSchema {
                 table: fileIndexTable,
                 priority: 5,
                 localColumns: ["sync_status", "compressed", "encrypted", "content"],
-                priorityColumn: "priority",
                 in: db
             )
+        }
+        migrator.registerMigration("v6: capture triggers generated from the outbox's rules") { db in
+            // Every tracked table's triggers are installed again, so stores made by earlier
+            // versions run the SQL that ``Outbox``, ``CapturePriority`` and ``ClockFloor`` generate.
+            for tracked in try Store.trackedTables(in: db) {
+                try CaptureTriggers.track(
+                    table: tracked.name,
+                    priority: tracked.priority,
+                    localColumns: tracked.localColumns,
+                    in: db
+                )
+            }
         }
         return migrator
     }

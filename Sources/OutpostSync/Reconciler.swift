@@ -25,62 +25,67 @@ struct Reconciler: Sendable {
         case parked
     }
 
-    /// Takes `remote` into the node. `epoch` marks the row as seen by the current re-sync.
-    func take(_ remote: HubRow, table: SyncedTable, epoch: Int64, in db: Database) throws -> Outcome {
-        let base = try RowWriter.base(table: table.name, key: remote.key, in: db)
-        if let base, remote.version <= base.version {
-            if epoch > 0 {
-                try db.run(
-                    sql: "UPDATE outpost_sync_rows SET seen_epoch = ? WHERE table_name = ? AND record_id = ?",
-                    arguments: [epoch, table.name, remote.key]
-                )
-            }
-            return .unchanged
-        }
-        let remoteValue = remote.deleted ? nil : remote.data.map(table.syncedValue(of:))
-        guard try RowWriter.isDirty(table: table.name, key: remote.key, in: db) else {
-            try RowWriter.write(remoteValue, into: table, key: remote.key, in: db)
-            try RowWriter.setBase(from: remote, epoch: epoch, in: db)
-            try RowWriter.markSynced(table: table, key: remote.key, in: db)
-            return .applied
-        }
-        let local = try RowWriter.localValue(of: table, key: remote.key, in: db)
-        let heldForPerson = try Store.hasPendingSyncConflict(table: table.name, key: remote.key, in: db)
-        if local == remoteValue, !heldForPerson {
-            try RowWriter.setBase(from: remote, epoch: epoch, in: db)
-            try completeQueued(table: table.name, key: remote.key, in: db)
-            try RowWriter.markSynced(table: table, key: remote.key, in: db)
-            return .unchanged
-        }
+    /// The node's side of a row when a hub version of it arrives.
+    enum LocalState: Sendable, Equatable {
+        /// No local work on the row: nothing queued, in flight, held or parked.
+        case clean
+        /// Local work the hub does not have: the row as it is now (`nil`: deleted), whether a
+        /// person holds it (a pending conflict), and the stamp of its newest change.
+        case dirty(value: JSONValue?, held: Bool, stamp: Int64)
+    }
+
+    /// What to do with a hub row, decided from the row's states alone.
+    enum Action: Sendable, Equatable {
+        /// The node already knows this version or a newer one.
+        case skip
+        /// No local work: write the hub's row as it is.
+        case apply
+        /// The local row already equals the hub's: record the base, complete the queued change.
+        case settle
+        /// Two contents of one file: keep both, the loser under a conflict copy's name.
+        case keepBoth(FileConflict)
+        /// The merge took the hub's row whole.
+        case takeRemote
+        /// The merge made a row of its own (`nil`: deleted), to write and push.
+        case pushMerged(JSONValue?)
+        /// A person must decide (or the row is already held for one).
+        case park(Conflict, Resolution)
+    }
+
+    /// Whether the node already knows `remote`'s version of the row, or a newer one.
+    static func isKnown(_ remote: HubRow, base: BaseRow?) -> Bool {
+        guard let base else { return false }
+        return remote.version <= base.version
+    }
+
+    /// The decision for `remote` (its synced columns `remoteValue`, `nil` for a tombstone) given
+    /// the node's base and local state: a pure function of its inputs, so every node decides
+    /// the same way for the same states.
+    func decide(
+        _ remote: HubRow,
+        remoteValue: JSONValue?,
+        base: BaseRow?,
+        local state: LocalState,
+        table: SyncedTable
+    ) -> Action {
+        if Self.isKnown(remote, base: base) { return .skip }
+        guard case .dirty(let local, let held, let queuedStamp) = state else { return .apply }
+        if local == remoteValue, !held { return .settle }
         let lifted = JSONTextColumns(local: local, remote: remoteValue, base: base?.data)
-        let queuedStamp =
-            try Int64.fetchOne(
-                cached: db,
-                sql:
-                    """
-                    SELECT max(coalesce((SELECT max(hlc) FROM sync_queue
-                                         WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending'), 0),
-                               coalesce((SELECT max(hlc) FROM sync_queue
-                                         WHERE table_name = ?1 AND record_id = ?2
-                                           AND status IN ('processing', 'conflict')), 0))
-                    """,
-                arguments: [table.name, remote.key]
-            ) ?? 0
-        let localStamp = queuedStamp > 0 ? queuedStamp : base?.hlc ?? 0
         let conflict = Conflict(
             entityType: table.name,
             key: remote.key,
             local: lifted.local,
             remote: lifted.remote,
             base: lifted.base,
-            localStamp: HybridTimestamp(packed: localStamp, node: nodeID),
+            localStamp: HybridTimestamp(packed: queuedStamp > 0 ? queuedStamp : base?.hlc ?? 0, node: nodeID),
             remoteStamp: HybridTimestamp(packed: remote.hlc, node: remote.origin),
             localVersion: base?.version ?? 0,
             remoteVersion: remote.version,
             priority: table.priority
         )
-        if table.name == SyncEngine.fileTable, !heldForPerson,
-            resolver.configuration.rules(for: table.name).strategy != .manual,
+        let manual = resolver.configuration.rules(for: table.name).strategy == .manual
+        if table.name == SyncEngine.fileTable, !held, !manual,
             let clash = FileConflict.decide(
                 name: remote.key,
                 local: local,
@@ -90,35 +95,73 @@ struct Reconciler: Sendable {
                 remoteStamp: conflict.remoteStamp
             )
         {
-            return try keepBoth(clash, remote: remote, remoteValue: remoteValue, table: table, epoch: epoch, in: db)
+            return .keepBoth(clash)
         }
         let resolution = resolver.resolve(conflict)
-        try RowWriter.setBase(from: remote, epoch: epoch, in: db)
         let settled: JSONValue??
-        if let deletion = Self.settleDeletion(local: local, remote: remoteValue, base: base?.data),
-            resolver.configuration.rules(for: table.name).strategy != .manual
-        {
+        if let deletion = Self.settleDeletion(local: local, remote: remoteValue, base: base?.data), !manual {
             settled = .some(deletion)
         } else if let value = resolution.value, !resolution.needsApproval {
             settled = .some(lifted.lower(value))
         } else {
             settled = nil
         }
-        guard !heldForPerson, let merged = settled else {
+        guard !held, let merged = settled else { return .park(conflict, resolution) }
+        return merged == remoteValue ? .takeRemote : .pushMerged(merged)
+    }
+
+    /// Takes `remote` into the node: reads the row's states, decides, and carries the decision
+    /// out. `epoch` marks the row as seen by the current re-sync.
+    func take(_ remote: HubRow, table: SyncedTable, epoch: Int64, in db: Database) throws -> Outcome {
+        let bases = BaseRows(db)
+        let base = try bases.base(table: table.name, key: remote.key)
+        if Self.isKnown(remote, base: base) {
+            if epoch > 0 { try bases.markSeen(table: table.name, key: remote.key, epoch: epoch) }
+            return .unchanged
+        }
+        let outbox = Outbox(db)
+        let state: LocalState =
+            try outbox.isDirty(table: table.name, key: remote.key)
+            ? .dirty(
+                value: try RowWriter.localValue(of: table, key: remote.key, in: db),
+                held: try Store.hasPendingSyncConflict(table: table.name, key: remote.key, in: db),
+                stamp: try outbox.newestUnconfirmedStamp(table: table.name, key: remote.key)
+            ) : .clean
+        let remoteValue = remote.deleted ? nil : remote.data.map(table.syncedValue(of:))
+        let action = decide(remote, remoteValue: remoteValue, base: base, local: state, table: table)
+        switch action {
+        case .skip:
+            return .unchanged
+        case .apply:
+            try RowWriter.write(remoteValue, into: table, key: remote.key, in: db)
+            try RowWriter.setBase(from: remote, epoch: epoch, in: db)
+            try RowWriter.markSynced(table: table, key: remote.key, in: db)
+            return .applied
+        case .settle:
+            try RowWriter.setBase(from: remote, epoch: epoch, in: db)
+            try completeQueued(table: table.name, key: remote.key, in: db)
+            try RowWriter.markSynced(table: table, key: remote.key, in: db)
+            return .unchanged
+        case .keepBoth(let clash):
+            return try keepBoth(clash, remote: remote, remoteValue: remoteValue, table: table, epoch: epoch, in: db)
+        case .park(let conflict, let resolution):
+            try RowWriter.setBase(from: remote, epoch: epoch, in: db)
             _ = try Store.recordConflict(conflict, resolution: resolution, in: db)
             return .parked
-        }
-        if merged == remoteValue {
+        case .takeRemote:
+            try RowWriter.setBase(from: remote, epoch: epoch, in: db)
             try RowWriter.write(remoteValue, into: table, key: remote.key, in: db)
             try completeQueued(table: table.name, key: remote.key, in: db)
             try RowWriter.markSynced(table: table, key: remote.key, in: db)
             return .tookRemote
+        case .pushMerged(let merged):
+            try RowWriter.setBase(from: remote, epoch: epoch, in: db)
+            if case .dirty(let local, _, _) = state, merged != local {
+                try RowWriter.write(merged, into: table, key: remote.key, in: db)
+            }
+            try RowWriter.enqueue(table: table, key: remote.key, deleted: merged == nil, in: db)
+            return .merged
         }
-        if merged != local {
-            try RowWriter.write(merged, into: table, key: remote.key, in: db)
-        }
-        try RowWriter.enqueue(table: table, key: remote.key, deleted: merged == nil, in: db)
-        return .merged
     }
 
     /// A delete against a concurrent edit, settled the same way on every node: an edit made
@@ -166,13 +209,7 @@ struct Reconciler: Sendable {
 
     /// The row's queued change is moot: the node holds what the hub holds.
     private func completeQueued(table: String, key: String, in db: Database) throws {
-        try db.run(
-            sql: """
-                UPDATE sync_queue SET status = 'completed', error_message = 'already on the hub'
-                WHERE table_name = ? AND record_id = ? AND status = 'pending'
-                """,
-            arguments: [table, key]
-        )
+        try Outbox(db).completePending(table: table, key: key, note: "already on the hub")
     }
 }
 

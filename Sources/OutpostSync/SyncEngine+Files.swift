@@ -25,7 +25,7 @@ extension SyncEngine {
         let previous = try guarded {
             try store.read { db in
                 try names.map { name in
-                    let text = try RowWriter.base(table: Self.fileTable, key: name, in: db)?.data?["chunks"]?
+                    let text = try BaseRows(db).base(table: Self.fileTable, key: name)?.data?["chunks"]?
                         .stringValue
                     return (name: name, previous: text.map(FileStore.hashes(inChunkList:)) ?? [])
                 }

@@ -100,8 +100,8 @@ public final class SyncEngine: Sendable {
             let size = pacing.withLock { $0.sizer.size }
             let batch = try guarded {
                 try store.write { db in
-                    try Outbox.inFlight(tables: tables, in: db)
-                        ?? Outbox.next(limit: size, minimumPriority: minimumPriority, tables: tables, in: db)
+                    try BatchPlanner.inFlight(tables: tables, in: db)
+                        ?? BatchPlanner.next(limit: size, minimumPriority: minimumPriority, tables: tables, in: db)
                 }
             }
             guard let batch else { break }
@@ -129,7 +129,7 @@ public final class SyncEngine: Sendable {
                 let half = batch.entries.count / 2
                 for part in [Array(batch.entries[..<half]), Array(batch.entries[half...])] {
                     let rebatched = try guarded {
-                        try store.write { db in try Outbox.rebatch(part, tables: tables, in: db) }
+                        try store.write { db in try BatchPlanner.rebatch(part, tables: tables, in: db) }
                     }
                     try await deliver(rebatched, tables: tables, report: &report)
                 }
@@ -141,13 +141,10 @@ public final class SyncEngine: Sendable {
                         if code == "future_base_version" {
                             // The node's record of the hub is wrong: forget it and let the next
                             // push meet the hub's row as a conflict, which merges.
-                            try db.execute(
-                                sql: "DELETE FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?",
-                                arguments: [entry.change.table, entry.change.key]
-                            )
-                            try Outbox.requeue(entry.queueID, table: entry.change.table, key: entry.change.key, in: db)
+                            try BaseRows(db).forget(table: entry.change.table, key: entry.change.key)
+                            try Outbox(db).requeue(entry.queueID, table: entry.change.table, key: entry.change.key)
                         } else {
-                            try Outbox.fail(
+                            try BatchPlanner.fail(
                                 queueID: entry.queueID,
                                 reason: "hub refused (\(status) \(code)): \(message)",
                                 in: db
@@ -160,7 +157,11 @@ public final class SyncEngine: Sendable {
             case .hubFailed(let status, let code, let message):
                 try guarded {
                     try store.write { db in
-                        try Outbox.countAttempt(of: batch, reason: "hub failed (\(status) \(code)): \(message)", in: db)
+                        try BatchPlanner.countAttempt(
+                            of: batch,
+                            reason: "hub failed (\(status) \(code)): \(message)",
+                            in: db
+                        )
                     }
                 }
                 throw error
@@ -183,7 +184,7 @@ public final class SyncEngine: Sendable {
         let (batchSize, latency) = pacing.withLock { ($0.sizer.size, $0.link.latency ?? exchange.elapsed) }
         let tally = try guarded {
             try store.writeApplyingRemote { db in
-                let tally = try Outbox.record(
+                let tally = try BatchPlanner.record(
                     exchange.value,
                     for: batch,
                     tables: tables,
@@ -267,7 +268,7 @@ public final class SyncEngine: Sendable {
                         case .unchanged: break
                         }
                     }
-                    try Self.raiseClockFloor(past: newestStamp, in: db)
+                    try ClockFloor(db).observe(remote: newestStamp)
                     try SyncState.set(.cursor, to: page.cursor, in: db)
                     try SyncState.add(Int64(tally.applied + tally.merged), to: .rowsPulled, in: db)
                     try SyncState.add(Int64(tally.merged), to: .conflictsMerged, in: db)
@@ -299,20 +300,11 @@ public final class SyncEngine: Sendable {
     /// hub while the node was away (its tombstone is gone). It is deleted here too, unless the
     /// node has unsynced work on it, which is pushed as usual.
     private static func finishResync(epoch: Int64, tables: [String: SyncedTable], in db: Database) throws {
-        let missing = try Row.fetchAll(
-            db,
-            sql: "SELECT table_name, record_id FROM outpost_sync_rows WHERE seen_epoch < ?",
-            arguments: [epoch]
-        )
-        for row in missing {
-            let name: String = row["table_name"]
-            let key: String = row["record_id"]
-            guard let table = tables[name], try !RowWriter.isDirty(table: name, key: key, in: db) else { continue }
+        let bases = BaseRows(db)
+        for (name, key) in try bases.unseen(before: epoch) {
+            guard let table = tables[name], try !Outbox(db).isDirty(table: name, key: key) else { continue }
             try RowWriter.write(nil, into: table, key: key, in: db)
-            try db.execute(
-                sql: "DELETE FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?",
-                arguments: [name, key]
-            )
+            try bases.forget(table: name, key: key)
         }
         try SyncState.set(.resyncing, to: 0, in: db)
     }
@@ -341,18 +333,7 @@ public final class SyncEngine: Sendable {
     /// Whether anything waits to be pushed (one index probe).
     public func hasPendingChanges() throws(SyncFailure) -> Bool {
         try guarded {
-            try store.read { db in
-                // One arm per partial index (pending, in flight); `status IN (…)` over both would
-                // scan the completed entries, every 10 ms in `outpost run`.
-                try Bool.fetchOne(
-                    db,
-                    sql: """
-                        SELECT EXISTS (SELECT 1 FROM sync_queue WHERE status = 'pending')
-                            OR EXISTS (SELECT 1 FROM sync_queue
-                                       WHERE status = 'processing')
-                        """
-                ) ?? false
-            }
+            try store.read { db in try Outbox(db).hasUnsent() }
         }
     }
 
@@ -403,24 +384,7 @@ public final class SyncEngine: Sendable {
     }
 
     static func pendingCount(in db: Database) throws -> Int {
-        try Int.fetchOne(
-            db,
-            sql: """
-                SELECT (SELECT count(*) FROM sync_queue WHERE status = 'pending')
-                     + (SELECT count(*) FROM sync_queue WHERE status = 'processing')
-                """
-        ) ?? 0
-    }
-
-    /// Remote stamps move the node's clock floor forward (capped an hour past the wall clock,
-    /// so one node's runaway clock cannot drag every other node's into the future).
-    private static func raiseClockFloor(past stamp: Int64, in db: Database) throws {
-        guard stamp > 0 else { return }
-        let ceiling = Int64(WallClock.milliseconds() + 3_600_000) << 16
-        try db.execute(
-            sql: "UPDATE outpost_clock SET hlc = max(hlc, ?) WHERE id = 1",
-            arguments: [min(stamp, ceiling)]
-        )
+        try Outbox(db).unsentCount()
     }
 
     /// Today as YYYYMMDD in UTC, the daily quota's day.

@@ -1,4 +1,5 @@
 import GRDB
+import OutpostStore
 
 /// The engine's own numbers in `outpost_sync_state`: the pull cursor, the re-sync epoch and the
 /// counters `outpost status` shows. Each is written in the transaction of the work it counts.

@@ -62,15 +62,9 @@ public struct SyncStatistics: Sendable, Equatable, Codable {
         return try store.read { db in
             let counters = try SyncState.all(in: db)
             func counter(_ key: SyncState.Key) -> Int64 { counters[key.rawValue] ?? 0 }
-            var byPriority: [String: Int] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT priority, count(*) AS n FROM sync_queue WHERE status IN ('pending', 'processing') GROUP BY priority"
-            ) {
-                byPriority["\(row["priority"] as Int)"] = row["n"]
-            }
-            let failed = try Int.fetchOne(db, sql: "SELECT count(*) FROM sync_queue WHERE status = 'failed'") ?? 0
+            let outbox = Outbox(db)
+            let byPriority = try outbox.countsByPriority(of: [.pending, .processing])
+            let failed = try outbox.failedCount()
             let today = counter(.day) == SyncEngine.today() ? counter(.bytesToday) : 0
             return SyncStatistics(
                 remote: remote?.url,

@@ -16,6 +16,8 @@ struct SyncedTable: Sendable {
     var rank: Int
 
     var name: String { schema.name }
+    /// The priority its changes are queued at, by the capture triggers' rule.
+    var capturePriority: CapturePriority { CapturePriority(schema: schema, priority: priority) }
     /// Whether the table keeps the seed's local `sync_status` bookkeeping column.
     var hasSyncStatus: Bool { schema.columns.contains("sync_status") && !syncedColumns.contains("sync_status") }
 

@@ -156,7 +156,7 @@ struct ConvergenceTests {
         let report = try await a.sync()
         #expect(report.pushed == 20)
         #expect(report.failed == 1)
-        let failed = try a.store.queueEntries(status: "failed")
+        let failed = try a.store.queueEntries(status: .failed)
         #expect(failed.map(\.key) == ["huge"])
         #expect(failed.first?.error?.contains("field_too_large") == true)
         try await b.sync()

@@ -138,7 +138,7 @@ struct CaptureBenchmark {
         _ payloads: [String]
     ) throws -> Double {
         try store.write { db in
-            try db.execute(sql: "DELETE FROM sync_queue")
+            try Outbox(db).removeAll()
             try db.execute(sql: "DROP TABLE IF EXISTS \(table)")
             try db.execute(
                 sql: "CREATE TABLE \(table) (id TEXT PRIMARY KEY, payload TEXT NOT NULL, status TEXT NOT NULL)"

@@ -1,6 +1,9 @@
-import ArgumentParser
+public import ArgumentParser
 import OutpostCore
+public import OutpostStore
 import OutpostSync
+
+extension QueueStatus: ExpressibleByArgument {}
 
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,15 +26,11 @@ struct QueueCommand: ParsableCommand {
         )
         @OptionGroup var node: NodeOptions
         @Option(help: "Only entries with this status (pending, processing, conflict, failed, completed).")
-        var status: String?
+        var status: QueueStatus?
         @Option(help: "At most this many entries.") var limit = 100
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            let known = ["pending", "processing", "conflict", "failed", "completed"]
-            if let status, !known.contains(status) {
-                throw ValidationError("--status must be one of \(known.joined(separator: ", ")).")
-            }
             guard limit > 0 else { throw ValidationError("--limit must be more than 0.") }
         }
 
@@ -45,7 +44,8 @@ struct QueueCommand: ParsableCommand {
                 headers: ["ID", "TABLE", "KEY", "OP", "PRIORITY", "STATUS", "ATTEMPTS", "ERROR"],
                 rows: entries.map {
                     [
-                        "\($0.id)", $0.table, $0.key, $0.operation, "\($0.priority)", $0.status, "\($0.attempts)",
+                        "\($0.id)", $0.table, $0.key, $0.operation.rawValue, "\($0.priority)", $0.status.rawValue,
+                        "\($0.attempts)",
                         $0.error ?? "",
                     ]
                 }

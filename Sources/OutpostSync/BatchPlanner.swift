@@ -23,36 +23,20 @@ struct OutgoingBatch: Sendable {
     var isCritical: Bool { entries.contains { $0.priority >= 10 } }
 }
 
-/// The push side of the queue: which entries go next, what each sends, and how the hub's
-/// answers are written back. Every function runs inside the caller's write transaction.
-enum Outbox {
+/// The push side of the outbox's policy: which entries go next, in what order, what each sends,
+/// and how the hub's answers are written back. The queue itself is ``Outbox``'s; every function
+/// runs inside the caller's write transaction.
+enum BatchPlanner {
     /// The batch sent last whose answer never came (a crash, a cut connection), to send again
     /// exactly as before: same batch id, same changes, same order.
     static func inFlight(tables: [String: SyncedTable], in db: Database) throws -> OutgoingBatch? {
-        guard
-            let batchID = try String.fetchOne(
-                cached: db,
-                sql:
-                    """
-                    SELECT batch_id FROM sync_queue
-                    WHERE status = 'processing' AND batch_id IS NOT NULL
-                    LIMIT 1
-                    """
+        guard let (batchID, sent) = try Outbox(db).inFlightBatch() else { return nil }
+        let entries = try sent.map { entry in
+            OutgoingBatch.Entry(
+                queueID: entry.id,
+                change: try Change(json: JSONValue(parsing: entry.sentJSON)),
+                priority: entry.priority
             )
-        else { return nil }
-        var entries: [OutgoingBatch.Entry] = []
-        for row in try Row.fetchAll(
-            cached: db,
-            sql:
-                """
-                SELECT id, priority, data FROM sync_queue
-                WHERE status = 'processing' AND batch_id = ?
-                ORDER BY batch_position
-                """,
-            arguments: [batchID]
-        ) {
-            let change = try Change(json: JSONValue(parsing: row["data"] as String? ?? ""))
-            entries.append(.init(queueID: row["id"], change: change, priority: row["priority"]))
         }
         return OutgoingBatch(id: batchID, entries: entries, schemas: schemas(of: entries, tables: tables))
     }
@@ -77,27 +61,16 @@ enum Outbox {
             /// The row, once read for its parents, so it is not read twice.
             var row: JSONValue?? = nil
         }
-        let selected = try Row.fetchAll(
-            cached: db,
-            sql: """
-                SELECT q.id, q.table_name, q.record_id, q.priority, q.hlc FROM sync_queue q
-                WHERE q.status = 'pending' AND q.priority >= ?
-                  AND NOT EXISTS (SELECT 1 FROM conflict_resolution c
-                                  WHERE c.table_name = q.table_name AND c.record_id = q.record_id
-                                    AND c.status = 'pending' AND c.kind = 'sync')
-                ORDER BY q.priority DESC, q.hlc
-                LIMIT ?
-                """,
-            arguments: [minimumPriority, limit]
-        )
+        let outbox = Outbox(db)
+        let selected = try outbox.pending(minimumPriority: minimumPriority, limit: limit)
         guard !selected.isEmpty else { return nil }
-        var candidates: [Candidate] = selected.enumerated().map { index, row in
+        var candidates: [Candidate] = selected.enumerated().map { index, entry in
             Candidate(
-                queueID: row["id"],
-                table: row["table_name"],
-                key: row["record_id"],
-                priority: row["priority"],
-                hlc: row["hlc"],
+                queueID: entry.id,
+                table: entry.table,
+                key: entry.key,
+                priority: entry.priority,
+                hlc: entry.hlc,
                 order: index
             )
         }
@@ -115,20 +88,15 @@ enum Outbox {
             for parent in table.parents {
                 guard let parentKey = try Self.recordID(of: parent.columns, in: row, db: db),
                     included.insert("\(parent.table)\u{0}\(parentKey)").inserted,
-                    let queued = try Row.fetchOne(
-                        cached: db,
-                        sql:
-                            "SELECT id, priority, hlc FROM sync_queue WHERE table_name = ? AND record_id = ? AND status = 'pending'",
-                        arguments: [parent.table, parentKey]
-                    )
+                    let queued = try outbox.pendingEntry(table: parent.table, key: parentKey)
                 else { continue }
                 candidates.append(
                     Candidate(
-                        queueID: queued["id"],
+                        queueID: queued.id,
                         table: parent.table,
                         key: parentKey,
-                        priority: queued["priority"],
-                        hlc: queued["hlc"],
+                        priority: queued.priority,
+                        hlc: queued.hlc,
                         order: candidate.order
                     )
                 )
@@ -160,23 +128,17 @@ enum Outbox {
                     in: db
                 )
             else {
-                try db.run(
-                    sql: "UPDATE sync_queue SET status = 'completed', error_message = 'nothing to send' WHERE id = ?",
-                    arguments: [candidate.queueID]
-                )
+                try outbox.complete(candidate.queueID, note: "nothing to send")
                 try RowWriter.markSynced(table: table, key: candidate.key, in: db)
                 continue
             }
-            try db.run(
-                sql: """
-                    UPDATE sync_queue
-                    SET status = 'processing', change_id = ?, batch_id = ?, batch_position = ?, base_version = ?,
-                        data = ?, last_attempt = CURRENT_TIMESTAMP
-                    WHERE id = ?
-                    """,
-                arguments: [
-                    change.id, batchID, entries.count, change.baseVersion, change.json.encoded(), candidate.queueID,
-                ]
+            try outbox.send(
+                candidate.queueID,
+                changeID: change.id,
+                batchID: batchID,
+                position: entries.count,
+                baseVersion: change.baseVersion,
+                changeJSON: change.json.encoded()
             )
             entries.append(.init(queueID: candidate.queueID, change: change, priority: candidate.priority))
         }
@@ -197,7 +159,7 @@ enum Outbox {
         ids: inout UUIDv7,
         in db: Database
     ) throws -> Change? {
-        let base = try RowWriter.base(table: table.name, key: key, in: db)
+        let base = try BaseRows(db).base(table: table.name, key: key)
         guard let row = try known ?? RowWriter.localValue(of: table, key: key, in: db) else {
             guard let base, base.data != nil else { return nil }
             return Change(
@@ -245,36 +207,33 @@ enum Outbox {
         in db: Database
     ) throws -> PushTally {
         var tally = PushTally()
+        // The row's next change must outrank this one even within the same millisecond: the
+        // triggers read the floor without raising it, so a confirmed stamp raises it here.
+        try ClockFloor(db).confirm(own: batch.entries.map(\.change.hlc).max() ?? 0)
         for (entry, result) in zip(batch.entries, response.results) {
             let change = entry.change
             guard let table = tables[change.table] else { continue }
             switch result.status {
             case .applied:
-                try db.run(
-                    sql: "UPDATE sync_queue SET status = 'completed', error_message = NULL WHERE id = ?",
-                    arguments: [entry.queueID]
-                )
+                try Outbox(db).complete(entry.queueID)
+                let bases = BaseRows(db)
                 var data: JSONValue? = nil
                 if change.operation == .upsert {
                     data = change.data
                     if change.partial,
-                        case .object(var members)? = try RowWriter.base(
-                            table: change.table,
-                            key: change.key,
-                            in: db
-                        )?.data, case .object(let changed)? = change.data
+                        case .object(var members)? = try bases.base(table: change.table, key: change.key)?.data,
+                        case .object(let changed)? = change.data
                     {
                         members.merge(changed) { _, new in new }
                         data = .object(members)
                     }
                 }
                 if result.version > 0 {
-                    try RowWriter.setBase(
-                        .init(version: result.version, data: data, hlc: change.hlc, origin: nodeID),
+                    try bases.record(
+                        BaseRow(version: result.version, data: data, hlc: change.hlc, origin: nodeID),
                         table: change.table,
                         key: change.key,
-                        epoch: 0,
-                        in: db
+                        epoch: 0
                     )
                 }
                 try RowWriter.markSynced(table: table, key: change.key, in: db)
@@ -283,7 +242,7 @@ enum Outbox {
                 // The pushed change is not on the hub: it goes back to being the row's pending
                 // work (folded into a newer pending entry if one was captured meanwhile), then
                 // the row is merged with the hub's.
-                try requeue(entry.queueID, table: change.table, key: change.key, in: db)
+                try Outbox(db).requeue(entry.queueID, table: change.table, key: change.key)
                 guard let current = result.current else { continue }
                 switch try reconciler.take(current, table: table, epoch: 0, in: db) {
                 case .parked: tally.parked += 1
@@ -295,68 +254,25 @@ enum Outbox {
         return tally
     }
 
-    /// Puts an in-flight entry back in the queue as pending work.
-    static func requeue(_ queueID: Int64, table: String, key: String, in db: Database) throws {
-        let newerPending =
-            try Bool.fetchOne(
-                cached: db,
-                sql:
-                    "SELECT EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ? AND record_id = ? AND status = 'pending')",
-                arguments: [table, key]
-            ) ?? false
-        if newerPending {
-            try db.run(sql: "DELETE FROM sync_queue WHERE id = ?", arguments: [queueID])
-        } else {
-            try db.run(
-                sql: """
-                    UPDATE sync_queue SET status = 'pending', change_id = NULL, batch_id = NULL, batch_position = NULL,
-                        base_version = NULL, data = NULL
-                    WHERE id = ?
-                    """,
-                arguments: [queueID]
-            )
-        }
-    }
-
     /// Parks an entry as failed (the dead letter): kept, shown by `outpost queue list`, sent
     /// again only after `outpost queue retry`.
     static func fail(queueID: Int64, reason: String, in db: Database) throws {
-        try db.run(
-            sql: """
-                UPDATE sync_queue SET status = 'failed', error_message = ?, batch_id = NULL, batch_position = NULL,
-                    change_id = NULL, data = NULL
-                WHERE id = ?
-                """,
-            arguments: [reason, queueID]
-        )
+        try Outbox(db).fail(queueID, reason: reason)
         try SyncState.add(1, to: .changesFailed, in: db)
     }
 
     /// A batch the hub failed on (5xx) counts an attempt for each of its entries; an entry out
     /// of attempts becomes failed, the rest are sent again later as the same batch.
     static func countAttempt(of batch: OutgoingBatch, reason: String, in db: Database) throws {
-        for entry in batch.entries {
-            try db.run(
-                sql: "UPDATE sync_queue SET attempts = attempts + 1, error_message = ? WHERE id = ?",
-                arguments: [reason, entry.queueID]
-            )
-        }
-        let exhausted = try Int64.fetchAll(
-            db,
-            sql: """
-                SELECT id FROM sync_queue
-                WHERE status = 'processing' AND batch_id = ?
-                  AND attempts >= max_attempts
-                """,
-            arguments: [batch.id]
-        )
+        let outbox = Outbox(db)
+        let exhausted = try outbox.countAttempt(batch.entries.map(\.queueID), batchID: batch.id, reason: reason)
         for id in exhausted {
             try fail(queueID: id, reason: "gave up after the maximum attempts: \(reason)", in: db)
         }
         if !exhausted.isEmpty {
             // The survivors can no longer be sent as the old batch (its length changed).
             for entry in batch.entries where !exhausted.contains(entry.queueID) {
-                try requeue(entry.queueID, table: entry.change.table, key: entry.change.key, in: db)
+                try outbox.requeue(entry.queueID, table: entry.change.table, key: entry.change.key)
             }
         }
     }
@@ -367,12 +283,7 @@ enum Outbox {
     {
         var ids = UUIDv7()
         let batchID = ids.next()
-        for (position, entry) in entries.enumerated() {
-            try db.run(
-                sql: "UPDATE sync_queue SET batch_id = ?, batch_position = ? WHERE id = ?",
-                arguments: [batchID, position, entry.queueID]
-            )
-        }
+        try Outbox(db).assign(entries.map(\.queueID), toBatch: batchID)
         return OutgoingBatch(id: batchID, entries: entries, schemas: schemas(of: entries, tables: tables))
     }
 
@@ -385,7 +296,6 @@ enum Outbox {
         return schemas
     }
 
-    /// A key value as `sync_queue.record_id` holds it.
     /// The record id that `columns` of `row` name, as the capture trigger writes it: the value
     /// for one column, SQLite's `json_array(…)` of the values for several; `nil` when a value is
     /// missing or null (the row references no parent).

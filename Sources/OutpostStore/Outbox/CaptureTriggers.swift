@@ -9,12 +9,11 @@ import OutpostCore
 /// costs little more than the write it records. Repeated edits of one row coalesce into its
 /// single pending entry (an upsert on the partial unique index `idx_sync_queue_pending_row`).
 ///
-/// The stamp is computed in SQL, so triggers need no custom SQL function and keep working in any
-/// SQLite client: `max(wall clock, floor + 1)`, where the floor (`outpost_clock`) is raised past
-/// every stamp the node has seen (at open, and by the sync engine for remote stamps), and a
-/// coalesced entry's stamp is also raised past its previous one. So a row's stamps only grow,
-/// a local edit of a row always outranks the remote version it was based on, and stamps never go
-/// back across restarts. Reading the floor instead of updating it in every trigger is 8% cheaper. Rows the sync engine
+/// The SQL is generated from the outbox's Swift rules: the upsert and its coalescing from
+/// ``Outbox`` and ``QueueOperation/then(_:)``, the priority from ``CapturePriority``, the stamp
+/// from ``ClockFloor``. It needs no custom SQL function, so triggers keep working in any SQLite
+/// client. A local edit of a row always outranks the remote version it was based on, and stamps
+/// never go back across restarts (see ``ClockFloor``). Rows the sync engine
 /// applies from the hub are not echoed back: the engine inserts a row into `outpost_applying`
 /// at the start of its transaction and deletes it before commit, so no other connection ever
 /// sees it and their writes are captured as usual.
@@ -29,13 +28,11 @@ enum CaptureTriggers {
     /// Installs (or reinstalls) capture on `table` and records it in `outpost_tracked_tables`.
     ///
     /// `table` must already be the name as the schema spells it (see ``TableSchema``).
-    /// - Parameter priorityColumn: a column whose value (1…10) is each row's priority, for
-    ///   built-in tables that carry one (`files.priority`); else the table's `priority`.
+    /// Each change's priority follows ``CapturePriority``.
     static func track(
         table: String,
         priority: Int,
         localColumns: [String],
-        priorityColumn: String? = nil,
         in db: Database
     ) throws {
         let schema = try TableSchema.require(table, in: db)
@@ -72,12 +69,7 @@ enum CaptureTriggers {
             )
         }
         try dropTriggers(table: table, in: db)
-        let statements = triggerStatements(
-            schema: schema,
-            priority: priority,
-            localColumns: local,
-            priorityColumn: priorityColumn
-        )
+        let statements = triggerStatements(schema: schema, priority: priority, localColumns: local)
         for statement in statements {
             try db.execute(sql: statement)
         }
@@ -108,43 +100,25 @@ enum CaptureTriggers {
         quoteIdentifier("outpost_capture_\(table)_\(suffix)")
     }
 
-    private static func triggerStatements(
-        schema: TableSchema,
-        priority: Int,
-        localColumns: [String],
-        priorityColumn: String?
-    ) -> [String] {
+    private static func triggerStatements(schema: TableSchema, priority: Int, localColumns: [String]) -> [String] {
         let table = quoteIdentifier(schema.name)
         let tableLiteral = quoteLiteral(schema.name)
         let guardClause = "WHEN NOT EXISTS (SELECT 1 FROM outpost_applying)"
-        let hasStatus = schema.columns.contains { $0.lowercased() == "status" }
 
         func key(_ row: String) -> String {
             if schema.primaryKey.count == 1 { return "\(row).\(quoteIdentifier(schema.primaryKey[0]))" }
             return "json_array(" + schema.primaryKey.map { "\(row).\(quoteIdentifier($0))" }.joined(separator: ", ")
                 + ")"
         }
-        func priorityExpression(_ row: String) -> String {
-            let base =
-                priorityColumn.map { "max(1, min(10, coalesce(\(row).\(quoteIdentifier($0)), \(priority))))" }
-                ?? "\(priority)"
-            return hasStatus ? "CASE WHEN \(row).\"status\" = 'critical' THEN 10 ELSE \(base) END" : base
-        }
-        func capture(_ operation: String, _ row: String) -> String {
-            """
-            INSERT INTO sync_queue (table_name, record_id, operation, priority, hlc)
-                VALUES (\(tableLiteral), \(key(row)), '\(operation)', \(priorityExpression(row)),
-                        max(CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) * 65536, (SELECT hlc FROM outpost_clock WHERE id = 1) + 1))
-                ON CONFLICT (table_name, record_id) WHERE status = 'pending' DO UPDATE SET
-                    operation = CASE
-                        WHEN excluded.operation = 'DELETE' THEN 'DELETE'
-                        WHEN sync_queue.operation = 'DELETE' THEN 'UPDATE'
-                        WHEN sync_queue.operation = 'INSERT' THEN 'INSERT'
-                        ELSE excluded.operation
-                    END,
-                    priority = max(sync_queue.priority, excluded.priority),
-                    hlc = max(excluded.hlc, sync_queue.hlc + 1);
-            """
+        let rule = CapturePriority(schema: schema, priority: priority)
+        func capture(_ operation: QueueOperation, _ row: String) -> String {
+            Outbox.captureSQL(
+                table: tableLiteral,
+                key: key(row),
+                operation: "'\(operation.rawValue)'",
+                priority: rule.sql(row: row),
+                stamp: ClockFloor.freshStampSQL
+            )
         }
 
         // Without local-only columns the update trigger watches every column, including ones a
@@ -162,14 +136,14 @@ enum CaptureTriggers {
             CREATE TRIGGER \(triggerName(schema.name, "insert")) AFTER INSERT ON \(table)
             \(guardClause)
             BEGIN
-            \(capture("INSERT", "NEW"))
+            \(capture(.insert, "NEW"))
             END
             """,
             """
             CREATE TRIGGER \(triggerName(schema.name, "update")) AFTER UPDATE\(updateOf) ON \(table)
             \(guardClause)
             BEGIN
-            \(capture("UPDATE", "NEW"))
+            \(capture(.update, "NEW"))
             END
             """,
             // A changed key is a delete of the old key plus a write of the new one.
@@ -177,14 +151,14 @@ enum CaptureTriggers {
             CREATE TRIGGER \(triggerName(schema.name, "rekey")) AFTER UPDATE OF \(keyColumns) ON \(table)
             WHEN (\(keyChanged)) AND NOT EXISTS (SELECT 1 FROM outpost_applying)
             BEGIN
-            \(capture("DELETE", "OLD"))
+            \(capture(.delete, "OLD"))
             END
             """,
             """
             CREATE TRIGGER \(triggerName(schema.name, "delete")) AFTER DELETE ON \(table)
             \(guardClause)
             BEGIN
-            \(capture("DELETE", "OLD"))
+            \(capture(.delete, "OLD"))
             END
             """,
         ]

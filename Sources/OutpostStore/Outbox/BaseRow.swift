@@ -1,0 +1,89 @@
+package import GRDB
+package import OutpostCore
+
+/// The node's copy of the last hub state of one row (`outpost_sync_rows`): the base of every
+/// three-way merge and of "send only the changed fields".
+package struct BaseRow: Sendable, Equatable {
+    /// The hub's version of the row.
+    package var version: Int64
+    /// The synced columns; `nil` for a tombstone.
+    package var data: JSONValue?
+    /// The stamp of the change that made this version.
+    package var hlc: Int64
+    /// The node that made it.
+    package var origin: String
+
+    package init(version: Int64, data: JSONValue?, hlc: Int64, origin: String) {
+        self.version = version
+        self.data = data
+        self.hlc = hlc
+        self.origin = origin
+    }
+}
+
+/// The base rows of a node, read and written inside the caller's transaction.
+///
+/// `seen_epoch` marks the rows a full re-sync saw, so the rows it did not see can be found.
+package struct BaseRows {
+    package let db: Database
+
+    package init(_ db: Database) { self.db = db }
+
+    /// The base of `table`/`key`, or `nil` when the node never saw the row on the hub.
+    package func base(table: String, key: String) throws -> BaseRow? {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql:
+                        "SELECT version, data, hlc, origin FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?"
+                ),
+                arguments: [table, key]
+            )
+        else { return nil }
+        let text: String? = row["data"]
+        return BaseRow(
+            version: row["version"],
+            data: try text.map { try JSONValue(parsing: $0) },
+            hlc: row["hlc"],
+            origin: row["origin"] ?? ""
+        )
+    }
+
+    /// Records `base` as the hub's state of the row, unless the node already knows a newer one.
+    package func record(_ base: BaseRow, table: String, key: String, epoch: Int64) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO outpost_sync_rows (table_name, record_id, version, data, hlc, origin, seen_epoch)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (table_name, record_id) DO UPDATE SET
+                    version = excluded.version, data = excluded.data, hlc = excluded.hlc,
+                    origin = excluded.origin, seen_epoch = max(seen_epoch, excluded.seen_epoch)
+                WHERE excluded.version >= outpost_sync_rows.version
+                """
+        ).execute(arguments: [table, key, base.version, base.data?.encoded(), base.hlc, base.origin, epoch])
+    }
+
+    /// Forgets the base of a row: the node no longer knows the hub's state of it.
+    package func forget(table: String, key: String) throws {
+        try db.execute(
+            sql: "DELETE FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?",
+            arguments: [table, key]
+        )
+    }
+
+    /// Marks the row as seen by the re-sync of `epoch`.
+    package func markSeen(table: String, key: String, epoch: Int64) throws {
+        try db.cachedStatement(
+            sql: "UPDATE outpost_sync_rows SET seen_epoch = ? WHERE table_name = ? AND record_id = ?"
+        ).execute(arguments: [epoch, table, key])
+    }
+
+    /// The rows a re-sync of `epoch` did not see: (table, key) pairs.
+    package func unseen(before epoch: Int64) throws -> [(table: String, key: String)] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT table_name, record_id FROM outpost_sync_rows WHERE seen_epoch < ?",
+            arguments: [epoch]
+        ).map { ($0["table_name"], $0["record_id"]) }
+    }
+}

@@ -1,0 +1,46 @@
+package import OutpostCore
+
+/// The push priority of a captured change, 1 (background) … 10 (critical): the one rule, which
+/// the capture trigger's SQL (``sql(row:)``) and changes the engine queues itself
+/// (``value(of:)``) both follow.
+///
+/// A row whose `status` is `critical` goes at 10 (the seed's rule); a built-in table that keeps
+/// each row's own priority in a column (`files.priority`) uses it, clamped to 1…10; every other
+/// row goes at its table's priority.
+package struct CapturePriority: Sendable, Equatable {
+    /// The priority of the seed's critical rows.
+    package static let critical = 10
+    /// The table's priority (`outpost track --priority`).
+    package var tablePriority: Int
+    /// The column holding each row's own priority, for tables that have one.
+    package var priorityColumn: String?
+    /// Whether the table has a `status` column, whose `critical` value raises the priority.
+    package var hasStatus: Bool
+
+    /// The rule for `schema` tracked at `priority`.
+    package init(schema: TableSchema, priority: Int) {
+        tablePriority = priority
+        priorityColumn = Self.priorityColumns[schema.name]
+        hasStatus = schema.columns.contains { $0.lowercased() == "status" }
+    }
+
+    /// Built-in tables whose rows carry their own priority, and the column that holds it.
+    private static let priorityColumns = [StoreSchema.fileIndexTable: "priority"]
+
+    /// The priority of `row` (its columns as JSON; `nil` for a deleted row).
+    package func value(of row: JSONValue?) -> Int {
+        if hasStatus, row?["status"]?.stringValue == "critical" { return Self.critical }
+        if let priorityColumn, case .integer(let own)? = row?[priorityColumn] {
+            return Int(min(10, max(1, own)))
+        }
+        return tablePriority
+    }
+
+    /// The same rule as an SQL expression over the trigger's row (`NEW` or `OLD`).
+    func sql(row: String) -> String {
+        let own =
+            priorityColumn.map { "max(1, min(10, coalesce(\(row).\(quoteIdentifier($0)), \(tablePriority))))" }
+            ?? "\(tablePriority)"
+        return hasStatus ? "CASE WHEN \(row).\"status\" = 'critical' THEN \(Self.critical) ELSE \(own) END" : own
+    }
+}

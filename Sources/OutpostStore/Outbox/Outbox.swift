@@ -1,0 +1,388 @@
+package import GRDB
+import OutpostCore
+
+/// The outbox (`sync_queue`): every change of a synced table waits here until the hub confirms
+/// it. This type owns it: the capture triggers (``CaptureTriggers``), the engine, conflict
+/// resolution, statistics and maintenance all go through it, and no other code names the table.
+///
+/// An entry's life is a ``QueueStatus``; a row has at most one `pending` entry, into which its
+/// repeated changes coalesce (``QueueOperation/then(_:)``). Every method runs inside the
+/// caller's transaction:
+///
+/// ```swift
+/// try store.write { db in
+///     let outbox = Outbox(db)
+///     if try outbox.isDirty(table: "readings", key: "r1") { … }
+/// }
+/// ```
+package struct Outbox {
+    package let db: Database
+
+    package init(_ db: Database) { self.db = db }
+
+    // MARK: Capture
+
+    /// The upsert a capture trigger runs for a change of its row: one pending entry per row,
+    /// the highest priority seen, a stamp newer than the entry's last one.
+    static func captureSQL(table: String, key: String, operation: String, priority: String, stamp: String)
+        -> String
+    {
+        """
+        INSERT INTO sync_queue (table_name, record_id, operation, priority, hlc)
+            VALUES (\(table), \(key), \(operation), \(priority), \(stamp))
+            ON CONFLICT (table_name, record_id) WHERE status = 'pending' DO UPDATE SET
+                operation = \(QueueOperation.coalescingSQL(earlier: "sync_queue.operation", later: "excluded.operation")),
+                priority = max(sync_queue.priority, excluded.priority),
+                hlc = max(excluded.hlc, sync_queue.hlc + 1);
+        """
+    }
+
+    /// Queues a change of a row as a capture trigger would, for rows the engine writes itself
+    /// (merge results), whose writes the triggers do not see.
+    package func enqueue(table: String, key: String, operation: QueueOperation, priority: Int) throws {
+        try db.run(
+            sql: Self.captureSQL(table: "?", key: "?", operation: "?", priority: "?", stamp: "?"),
+            arguments: [table, key, operation, priority, try ClockFloor(db).freshStamp()]
+        )
+    }
+
+    // MARK: Rows
+
+    /// Whether the row has local work the hub does not have: a queued, in-flight or held change,
+    /// or a conflict waiting for a person.
+    package func isDirty(table: String, key: String) throws -> Bool {
+        try Bool.fetchOne(
+            cached: db,
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending')
+                    OR EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2
+                               AND status IN ('processing', 'conflict'))
+                    OR EXISTS (SELECT 1 FROM conflict_resolution WHERE table_name = ?1 AND record_id = ?2
+                               AND status = 'pending' AND kind = 'sync')
+                """,
+            arguments: [table, key]
+        ) ?? false
+    }
+
+    /// The newest stamp of the row's unconfirmed entries; 0 when it has none.
+    package func newestUnconfirmedStamp(table: String, key: String) throws -> Int64 {
+        // One arm per partial index (pending; in flight or held).
+        try Int64.fetchOne(
+            cached: db,
+            sql: """
+                SELECT max(coalesce((SELECT max(hlc) FROM sync_queue
+                                     WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending'), 0),
+                           coalesce((SELECT max(hlc) FROM sync_queue
+                                     WHERE table_name = ?1 AND record_id = ?2
+                                       AND status IN ('processing', 'conflict')), 0))
+                """,
+            arguments: [table, key]
+        ) ?? 0
+    }
+
+    /// Completes the row's pending entry: the node holds what the hub holds, so it is moot.
+    package func completePending(table: String, key: String, note: String) throws {
+        try db.run(
+            sql: """
+                UPDATE sync_queue SET status = 'completed', error_message = ?
+                WHERE table_name = ? AND record_id = ? AND status = 'pending'
+                """,
+            arguments: [note, table, key]
+        )
+    }
+
+    /// Holds the row's pending and in-flight entries while a person resolves its conflict.
+    package func hold(table: String, key: String) throws {
+        try db.execute(
+            sql: """
+                UPDATE sync_queue SET status = 'conflict'
+                WHERE table_name = ? AND record_id = ? AND status IN ('pending', 'processing')
+                """,
+            arguments: [table, key]
+        )
+    }
+
+    /// Leaves the row with exactly one `pending` entry when it had held (`conflict`) entries:
+    /// they are folded, oldest first, into the entry a resolution's write just captured (or,
+    /// when the write captured nothing, into the newest held one) by the coalescing rule.
+    package func releaseHeld(table: String, key: String) throws {
+        let entries = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, operation, priority, hlc, status FROM sync_queue
+                WHERE table_name = ? AND record_id = ? AND status IN ('conflict', 'pending')
+                ORDER BY status = 'pending', id
+                """,
+            arguments: [table, key]
+        )
+        let held = entries.filter { $0["status"] as QueueStatus == .conflict }
+        guard !held.isEmpty, let last = entries.last else { return }
+        let pending = last["status"] as QueueStatus == .pending
+        let operation = entries.dropFirst().reduce(entries[0]["operation"] as QueueOperation) {
+            $0.then($1["operation"])
+        }
+        let heldStamp = held.map { $0["hlc"] as Int64 }.max() ?? 0
+        let stamp = pending ? last["hlc"] as Int64 : try ClockFloor(db).freshStamp()
+        try db.execute(
+            sql: "DELETE FROM sync_queue WHERE table_name = ? AND record_id = ? AND status = 'conflict' AND id != ?",
+            arguments: [table, key, last["id"] as Int64]
+        )
+        try db.execute(
+            sql: """
+                UPDATE sync_queue
+                SET status = 'pending', operation = ?, priority = ?, hlc = ?, change_id = NULL, attempts = 0,
+                    error_message = NULL
+                WHERE id = ?
+                """,
+            arguments: [
+                operation, entries.map { $0["priority"] as Int }.max() ?? 5, max(stamp, heldStamp + 1),
+                last["id"] as Int64,
+            ]
+        )
+    }
+
+    // MARK: Push
+
+    /// The batch sent last whose answer never came (a crash, a cut connection), to send again
+    /// exactly as before: its id and its entries in their places.
+    package func inFlightBatch() throws -> (id: String, entries: [InFlightEntry])? {
+        guard
+            let batchID = try String.fetchOne(
+                cached: db,
+                sql: "SELECT batch_id FROM sync_queue WHERE status = 'processing' AND batch_id IS NOT NULL LIMIT 1"
+            )
+        else { return nil }
+        let entries = try Row.fetchAll(
+            cached: db,
+            sql: """
+                SELECT id, priority, data FROM sync_queue
+                WHERE status = 'processing' AND batch_id = ?
+                ORDER BY batch_position
+                """,
+            arguments: [batchID]
+        ).map { InFlightEntry(id: $0["id"], priority: $0["priority"], sentJSON: $0["data"] ?? "") }
+        return (batchID, entries)
+    }
+
+    /// Up to `limit` pending entries of at least `minimumPriority`, highest priority first, then
+    /// oldest stamp. Rows held for a person are skipped.
+    package func pending(minimumPriority: Int, limit: Int) throws -> [QueuedChange] {
+        try Row.fetchAll(
+            cached: db,
+            sql: """
+                SELECT q.id, q.table_name, q.record_id, q.priority, q.hlc FROM sync_queue q
+                WHERE q.status = 'pending' AND q.priority >= ?
+                  AND NOT EXISTS (SELECT 1 FROM conflict_resolution c
+                                  WHERE c.table_name = q.table_name AND c.record_id = q.record_id
+                                    AND c.status = 'pending' AND c.kind = 'sync')
+                ORDER BY q.priority DESC, q.hlc
+                LIMIT ?
+                """,
+            arguments: [minimumPriority, limit]
+        ).map(Self.queuedChange)
+    }
+
+    /// The row's pending entry, if it has one.
+    package func pendingEntry(table: String, key: String) throws -> QueuedChange? {
+        try Row.fetchOne(
+            cached: db,
+            sql: """
+                SELECT id, table_name, record_id, priority, hlc FROM sync_queue
+                WHERE table_name = ? AND record_id = ? AND status = 'pending'
+                """,
+            arguments: [table, key]
+        ).map(Self.queuedChange)
+    }
+
+    /// Marks an entry in flight as `changeJSON`, at `position` of batch `batchID`.
+    package func send(
+        _ id: Int64,
+        changeID: String,
+        batchID: String,
+        position: Int,
+        baseVersion: Int64,
+        changeJSON: String
+    ) throws {
+        try db.run(
+            sql: """
+                UPDATE sync_queue
+                SET status = 'processing', change_id = ?, batch_id = ?, batch_position = ?, base_version = ?,
+                    data = ?, last_attempt = CURRENT_TIMESTAMP
+                WHERE id = ?
+                """,
+            arguments: [changeID, batchID, position, baseVersion, changeJSON, id]
+        )
+    }
+
+    /// Moves in-flight entries to batch `batchID`, in the order given.
+    package func assign(_ ids: [Int64], toBatch batchID: String) throws {
+        for (position, id) in ids.enumerated() {
+            try db.run(
+                sql: "UPDATE sync_queue SET batch_id = ?, batch_position = ? WHERE id = ?",
+                arguments: [batchID, position, id]
+            )
+        }
+    }
+
+    /// Completes an entry: the hub confirmed it (`note` nil), or there was nothing to send.
+    package func complete(_ id: Int64, note: String? = nil) throws {
+        try db.run(
+            sql: "UPDATE sync_queue SET status = 'completed', error_message = ? WHERE id = ?",
+            arguments: [note, id]
+        )
+    }
+
+    /// Puts an in-flight or failed entry back as the row's pending work, folded into a newer
+    /// pending entry when one was captured meanwhile.
+    package func requeue(_ id: Int64, table: String, key: String) throws {
+        if try pendingEntry(table: table, key: key) != nil {
+            try db.run(sql: "DELETE FROM sync_queue WHERE id = ?", arguments: [id])
+        } else {
+            try db.run(
+                sql: """
+                    UPDATE sync_queue SET status = 'pending', change_id = NULL, batch_id = NULL, batch_position = NULL,
+                        base_version = NULL, data = NULL
+                    WHERE id = ?
+                    """,
+                arguments: [id]
+            )
+        }
+    }
+
+    /// Parks an entry as failed (the dead letter): kept, shown by `outpost queue list`, sent
+    /// again only after `outpost queue retry`.
+    package func fail(_ id: Int64, reason: String) throws {
+        try db.run(
+            sql: """
+                UPDATE sync_queue SET status = 'failed', error_message = ?, batch_id = NULL, batch_position = NULL,
+                    change_id = NULL, data = NULL
+                WHERE id = ?
+                """,
+            arguments: [reason, id]
+        )
+    }
+
+    /// Counts a failed attempt for each of `ids`; returns those of batch `batchID` that have now
+    /// used up their attempts.
+    package func countAttempt(_ ids: [Int64], batchID: String, reason: String) throws -> [Int64] {
+        for id in ids {
+            try db.run(
+                sql: "UPDATE sync_queue SET attempts = attempts + 1, error_message = ? WHERE id = ?",
+                arguments: [reason, id]
+            )
+        }
+        return try Int64.fetchAll(
+            db,
+            sql: """
+                SELECT id FROM sync_queue
+                WHERE status = 'processing' AND batch_id = ? AND attempts >= max_attempts
+                """,
+            arguments: [batchID]
+        )
+    }
+
+    // MARK: Counts
+
+    /// Entries not yet sent or not yet answered (`pending` and `processing`).
+    package func unsentCount() throws -> Int {
+        try Int.fetchOne(
+            db,
+            sql: """
+                SELECT (SELECT count(*) FROM sync_queue WHERE status = 'pending')
+                     + (SELECT count(*) FROM sync_queue WHERE status = 'processing')
+                """
+        ) ?? 0
+    }
+
+    /// Whether anything waits to be pushed (one probe per partial index; `status IN (…)` over
+    /// both would scan the completed entries, every 10 ms in `outpost run`).
+    package func hasUnsent() throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM sync_queue WHERE status = 'pending')
+                    OR EXISTS (SELECT 1 FROM sync_queue WHERE status = 'processing')
+                """
+        ) ?? false
+    }
+
+    /// Entries of `table` the hub has not confirmed (pending, in flight, held).
+    package func unconfirmedCount(table: String) throws -> Int {
+        try Int.fetchOne(
+            db,
+            sql:
+                "SELECT count(*) FROM sync_queue WHERE table_name = ? AND status IN ('pending', 'processing', 'conflict')",
+            arguments: [table]
+        ) ?? 0
+    }
+
+    /// Entry counts by status.
+    package func countsByStatus() throws -> [String: Int] {
+        try grouped("SELECT status, count(*) FROM sync_queue GROUP BY status")
+    }
+
+    /// Entry counts by priority (as text keys, "10" … "1"), of entries with one of `statuses`.
+    package func countsByPriority(of statuses: [QueueStatus]) throws -> [String: Int] {
+        let list = statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return try grouped(
+            "SELECT CAST(priority AS TEXT), count(*) FROM sync_queue WHERE status IN (\(list)) GROUP BY priority"
+        )
+    }
+
+    /// How many entries are failed.
+    package func failedCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM sync_queue WHERE status = 'failed'") ?? 0
+    }
+
+    /// The newest stamp of any entry; 0 for an empty queue.
+    package func newestStamp() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT coalesce(max(hlc), 0) FROM sync_queue") ?? 0
+    }
+
+    private func grouped(_ sql: String) throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: sql) {
+            result[(row[0] as String?) ?? "unknown"] = row[1]
+        }
+        return result
+    }
+
+    // MARK: Clean-up
+
+    /// Drops the unconfirmed entries of `table` (untracking it); returns how many.
+    package func discardUnconfirmed(table: String) throws -> Int {
+        try db.execute(
+            sql: "DELETE FROM sync_queue WHERE table_name = ? AND status IN ('pending', 'processing', 'conflict')",
+            arguments: [table]
+        )
+        return db.changesCount
+    }
+
+    /// Deletes completed entries confirmed more than `days` days ago; returns how many.
+    package func purgeCompleted(olderThanDays days: Int) throws -> Int {
+        try db.execute(
+            sql: """
+                DELETE FROM sync_queue
+                WHERE status = 'completed'
+                  AND coalesce(last_attempt, created_at) < datetime('now', '-' || ? || ' days')
+                """,
+            arguments: [days]
+        )
+        return db.changesCount
+    }
+
+    /// Empties the queue, for benchmarks that time capture alone.
+    package func removeAll() throws {
+        try db.execute(sql: "DELETE FROM sync_queue")
+    }
+
+    private static func queuedChange(_ row: Row) -> QueuedChange {
+        QueuedChange(
+            id: row["id"],
+            table: row["table_name"],
+            key: row["record_id"],
+            priority: row["priority"],
+            hlc: row["hlc"]
+        )
+    }
+}
