@@ -2,9 +2,11 @@ package import GRDB
 public import OutpostCore
 
 extension Store {
-    /// Makes `table` synced: every insert, update and delete is captured in `sync_queue`.
+    /// Makes `table` synced: every insert, update and delete is captured in `sync_queue`, and
+    /// the rows it already holds are queued (``TrackedTable/queuedRows``), so they sync too.
     ///
-    /// Safe to call again: it reinstalls the triggers with the new priority and local columns.
+    /// Safe to call again: it reinstalls the triggers with the new priority and local columns
+    /// (and queues nothing more).
     ///
     /// ```swift
     /// try store.track("readings", priority: 3, localColumns: ["cached_at"])
@@ -30,8 +32,15 @@ extension Store {
                     "'\(schema.name)' is one of Outpost's core tables; it is always synced with fixed settings."
                 )
             }
-            try CaptureTriggers.track(table: schema.name, priority: priority, localColumns: localColumns, in: db)
-            return try Self.trackedTables(in: db).first { $0.name == schema.name }!
+            let queued = try CaptureTriggers.track(
+                table: schema.name,
+                priority: priority,
+                localColumns: localColumns,
+                in: db
+            )
+            var tracked = try Self.trackedTables(in: db).first { $0.name == schema.name }!
+            tracked.queuedRows = queued
+            return tracked
         }
     }
 

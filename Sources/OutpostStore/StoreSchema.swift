@@ -42,7 +42,7 @@ enum StoreSchema {
                 arguments: [ids.next(), "\(WallClock.milliseconds())"]
             )
             for table in coreTables {
-                try CaptureTriggers.track(
+                _ = try CaptureTriggers.track(
                     table: table.name,
                     priority: table.priority,
                     localColumns: table.localColumns,
@@ -62,18 +62,20 @@ enum StoreSchema {
         }
         migrator.registerMigration("v5: file index and chunks") { db in
             try db.execute(sql: fileIndex)
-            try CaptureTriggers.track(
+            _ = try CaptureTriggers.track(
                 table: fileIndexTable,
                 priority: 5,
                 localColumns: ["sync_status", "compressed", "encrypted", "content"],
                 in: db
             )
         }
-        migrator.registerMigration("v6: capture triggers generated from the outbox's rules") { db in
+        migrator.registerMigration("v6: capture triggers generated from the outbox's rules; failed is local work") {
+            db in
+            try db.execute(sql: failedIsLocalWork)
             // Every tracked table's triggers are installed again, so stores made by earlier
             // versions run the SQL that ``Outbox``, ``CapturePriority`` and ``ClockFloor`` generate.
             for tracked in try Store.trackedTables(in: db) {
-                try CaptureTriggers.track(
+                _ = try CaptureTriggers.track(
                     table: tracked.name,
                     priority: tracked.priority,
                     localColumns: tracked.localColumns,
@@ -83,6 +85,14 @@ enum StoreSchema {
         }
         return migrator
     }
+
+    /// A failed entry is local work a pull must not overwrite, so "is this row held?" (asked
+    /// for every pulled row) finds failed entries through the same partial index.
+    static let failedIsLocalWork = """
+        DROP INDEX idx_sync_queue_held_row;
+        CREATE INDEX idx_sync_queue_held_row ON sync_queue(table_name, record_id)
+            WHERE status IN ('processing', 'conflict', 'failed');
+        """
 
     /// The manual conflict queue's columns in `conflict_resolution` (the seed's columns keep their
     /// names and meaning):

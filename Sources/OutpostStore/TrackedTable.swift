@@ -9,4 +9,7 @@ public struct TrackedTable: Sendable, Equatable, Codable {
     public var localColumns: [String]
     /// Whether Outpost itself created the table (agents, workflows, executions).
     public var isBuiltIn: Bool
+    /// Rows that existed when the table was tracked and were queued then; only in the answer
+    /// of ``Store/track(_:priority:localColumns:)``.
+    public var queuedRows: Int?
 }

@@ -56,6 +56,9 @@ struct TrackCommand: ParsableCommand {
             print(
                 "Tracking \(tracked.name) (key \(tracked.keyColumns.joined(separator: ", ")), priority \(tracked.priority))"
             )
+            if let queued = tracked.queuedRows, queued > 0 {
+                print("Queued its \(queued) existing row(s); the next sync sends them.")
+            }
         }
     }
 }

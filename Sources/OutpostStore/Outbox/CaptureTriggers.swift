@@ -26,15 +26,17 @@ enum CaptureTriggers {
     }
 
     /// Installs (or reinstalls) capture on `table` and records it in `outpost_tracked_tables`.
+    /// When the table was not tracked before, its existing rows are queued too.
     ///
     /// `table` must already be the name as the schema spells it (see ``TableSchema``).
+    /// - Returns: how many existing rows were queued (0 when capture was already installed).
     /// Each change's priority follows ``CapturePriority``.
     static func track(
         table: String,
         priority: Int,
         localColumns: [String],
         in db: Database
-    ) throws {
+    ) throws -> Int {
         let schema = try TableSchema.require(table, in: db)
         guard !schema.primaryKey.isEmpty else {
             throw OutpostError(
@@ -68,6 +70,14 @@ enum CaptureTriggers {
                 "Priority \(priority) is out of range; use 1 (background) to 10 (critical)."
             )
         }
+        // Capturing already (the insert trigger is there): its rows are queued as they change.
+        // A table dropped and made again lost its triggers with it, so its rows are queued.
+        let wasTracked =
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?)",
+                arguments: ["outpost_capture_\(schema.name)_insert"]
+            ) ?? false
         try dropTriggers(table: table, in: db)
         let statements = triggerStatements(schema: schema, priority: priority, localColumns: local)
         for statement in statements {
@@ -88,6 +98,34 @@ enum CaptureTriggers {
                 JSONValue.array(local.map { .string($0) }).encoded(),
             ]
         )
+        return wasTracked ? 0 : try queueExistingRows(schema, priority: priority, in: db)
+    }
+
+    /// The row's key as `sync_queue.record_id` holds it, as SQL over `row` (`NEW`, `OLD` or the
+    /// table): the value for a one-column key, `json_array(…)` of the values for a composite one.
+    private static func keyExpression(_ schema: TableSchema, row: String) -> String {
+        if schema.primaryKey.count == 1 { return "\(row).\(quoteIdentifier(schema.primaryKey[0]))" }
+        return "json_array(" + schema.primaryKey.map { "\(row).\(quoteIdentifier($0))" }.joined(separator: ", ") + ")"
+    }
+
+    /// Queues every row of a table that was not tracked until now, as if each had just been
+    /// written: rows written before `track` (or while the table was untracked) sync too. One
+    /// statement, so a million rows take seconds; a row whose base equals it sends nothing.
+    ///
+    /// - Returns: how many rows were queued (rows that already had a pending entry keep it).
+    private static func queueExistingRows(_ schema: TableSchema, priority: Int, in db: Database) throws -> Int {
+        let table = quoteIdentifier(schema.name)
+        let rule = CapturePriority(schema: schema, priority: priority)
+        try db.execute(
+            sql: """
+                INSERT INTO sync_queue (table_name, record_id, operation, priority, hlc)
+                SELECT \(quoteLiteral(schema.name)), \(keyExpression(schema, row: table)), 'INSERT',
+                       \(rule.sql(row: table)), \(ClockFloor.freshStampSQL)
+                FROM \(table) WHERE true
+                ON CONFLICT (table_name, record_id) WHERE status = 'pending' DO NOTHING
+                """
+        )
+        return db.changesCount
     }
 
     static func dropTriggers(table: String, in db: Database) throws {
@@ -105,11 +143,7 @@ enum CaptureTriggers {
         let tableLiteral = quoteLiteral(schema.name)
         let guardClause = "WHEN NOT EXISTS (SELECT 1 FROM outpost_applying)"
 
-        func key(_ row: String) -> String {
-            if schema.primaryKey.count == 1 { return "\(row).\(quoteIdentifier(schema.primaryKey[0]))" }
-            return "json_array(" + schema.primaryKey.map { "\(row).\(quoteIdentifier($0))" }.joined(separator: ", ")
-                + ")"
-        }
+        func key(_ row: String) -> String { keyExpression(schema, row: row) }
         let rule = CapturePriority(schema: schema, priority: priority)
         func capture(_ operation: QueueOperation, _ row: String) -> String {
             Outbox.captureSQL(

@@ -48,15 +48,16 @@ package struct Outbox {
 
     // MARK: Rows
 
-    /// Whether the row has local work the hub does not have: a queued, in-flight or held change,
-    /// or a conflict waiting for a person.
+    /// Whether the row has local work the hub does not have: a queued, in-flight, held or failed
+    /// change, or a conflict waiting for a person. A failed change is local work too: a pull
+    /// merges with it instead of overwriting it, and `outpost queue retry` can still send it.
     package func isDirty(table: String, key: String) throws -> Bool {
         try Bool.fetchOne(
             cached: db,
             sql: """
                 SELECT EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending')
                     OR EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2
-                               AND status IN ('processing', 'conflict'))
+                               AND status IN \(Self.heldStatuses))
                     OR EXISTS (SELECT 1 FROM conflict_resolution WHERE table_name = ?1 AND record_id = ?2
                                AND status = 'pending' AND kind = 'sync')
                 """,
@@ -64,9 +65,14 @@ package struct Outbox {
         ) ?? false
     }
 
-    /// The newest stamp of the row's unconfirmed entries; 0 when it has none.
+    /// The statuses of entries that are local work but not pending, as the partial index
+    /// `idx_sync_queue_held_row` lists them (a query must name the same list to use it).
+    static let heldStatuses = "('processing', 'conflict', 'failed')"
+
+    /// The newest stamp of the row's local work (pending, in flight, held or failed entries);
+    /// 0 when it has none.
     package func newestUnconfirmedStamp(table: String, key: String) throws -> Int64 {
-        // One arm per partial index (pending; in flight or held).
+        // One arm per partial index (pending; in flight, held or failed).
         try Int64.fetchOne(
             cached: db,
             sql: """
@@ -74,7 +80,7 @@ package struct Outbox {
                                      WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending'), 0),
                            coalesce((SELECT max(hlc) FROM sync_queue
                                      WHERE table_name = ?1 AND record_id = ?2
-                                       AND status IN ('processing', 'conflict')), 0))
+                                       AND status IN \(Self.heldStatuses)), 0))
                 """,
             arguments: [table, key]
         ) ?? 0

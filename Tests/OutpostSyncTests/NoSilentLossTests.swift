@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+import OutpostCore
+import OutpostStore
+import OutpostSync
+import Testing
+
+/// Writes that vanished silently on an earlier main (issue 14), each on both hub backends.
+@Suite("No silent loss")
+struct NoSilentLossTests {
+    @Test(
+        "a pull does not overwrite a local edit whose change the hub refused; it merges and stays retryable",
+        arguments: SyncBackend.allCases
+    )
+    func failedChangeIsLocalWork(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        try a.execute("INSERT INTO agents (id, name, type) VALUES ('x', 'first', 'sensor')")
+        try await a.sync()
+        try await b.sync()
+
+        // A's edit is refused (a field over the hub's 1 MiB limit) and parked as failed.
+        try a.execute(
+            "UPDATE agents SET name = 'local', config = ? WHERE id = 'x'",
+            [String(repeating: "x", count: 1_100_000)]
+        )
+        #expect(try await a.sync().failed == 1)
+        // Meanwhile B edits another column of the row.
+        try b.execute("UPDATE agents SET type = 'camera' WHERE id = 'x'")
+        try await b.sync()
+
+        try await a.sync()
+        let row = try a.store.read { db in
+            try Row.fetchOne(db, sql: "SELECT name, type, length(config) AS size FROM agents WHERE id = 'x'")
+                .map { [$0["name"] as String?, $0["type"] as String?, "\($0["size"] as Int? ?? 0)"] }
+        }
+        #expect(row?[0] == "local", "A's refused edit is still A's row")
+        #expect(row?[1] == "camera", "B's edit merged in")
+        #expect(row?[2] == "1100000")
+        #expect(try a.store.queueEntries(status: .failed).map(\.key).contains("x"))
+
+        // Fixed and retried, the edit reaches B.
+        try a.execute("UPDATE agents SET config = '{}' WHERE id = 'x'")
+        #expect(try a.store.retryFailed(ids: nil) >= 1)
+        try await a.sync()
+        try await b.sync()
+        #expect(try b.syncedContents() == a.syncedContents())
+        #expect(
+            try b.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM agents WHERE id = 'x'") } == "local"
+        )
+    }
+}
+
+extension NoSilentLossTests {
+    @Test("rows a table holds before it is tracked sync to the hub and to other nodes", arguments: SyncBackend.allCases)
+    func rowsBeforeTrackSync(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        for node in [a, b] {
+            try node.execute("CREATE TABLE readings (id TEXT PRIMARY KEY, value REAL)")
+        }
+        try a.execute("INSERT INTO readings VALUES ('before-1', 1.5), ('before-2', 2.5)")
+        let tracked = try a.store.track("readings")
+        #expect(tracked.queuedRows == 2)
+        try b.store.track("readings")
+        try a.execute("INSERT INTO readings VALUES ('after', 3.5)")
+        #expect(try await a.sync().pushed == 3)
+        try await b.sync()
+        let keys = try b.store.read { db in try String.fetchAll(db, sql: "SELECT id FROM readings ORDER BY id") }
+        #expect(keys == ["after", "before-1", "before-2"])
+
+        // Tracking again changes settings only: nothing is queued twice.
+        #expect(try a.store.track("readings", priority: 2).queuedRows == 0)
+        #expect(try a.store.queueEntries(status: .pending).isEmpty)
+    }
+}
