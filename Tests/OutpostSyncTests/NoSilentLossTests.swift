@@ -74,3 +74,58 @@ extension NoSilentLossTests {
         #expect(try a.store.queueEntries(status: .pending).isEmpty)
     }
 }
+
+extension NoSilentLossTests {
+    /// Every storage class, with edge values, as (column, SQL literal).
+    static let exactValues: [(column: String, literal: String)] = [
+        ("bin", "X'00FF10'"), ("empty_bin", "X''"), ("real_one", "1.0"), ("untyped_real", "1.0"),
+        ("untyped_int", "7"), ("big", "9223372036854775807"), ("small", "-9223372036854775808"),
+        ("huge_real", "1e300"), ("unicode", "'zażółć 🧭 \u{202E}'"), ("empty_text", "''"), ("absent", "NULL"),
+        ("json_text", "'{\"$blob\": \"AA==\"}'"),
+    ]
+
+    @Test(
+        "every SQLite storage class arrives as it was written, through the hub and an edit on the other node",
+        arguments: SyncBackend.allCases
+    )
+    func valuesAreExact(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        for node in [a, b] {
+            try node.execute(
+                """
+                CREATE TABLE t (id TEXT PRIMARY KEY, bin BLOB, empty_bin BLOB, real_one REAL, untyped_real,
+                                untyped_int, big INTEGER, small INTEGER, huge_real REAL, unicode TEXT,
+                                empty_text TEXT, absent TEXT, json_text TEXT, note TEXT)
+                """
+            )
+            try node.store.track("t")
+        }
+        let columns = Self.exactValues.map(\.column).joined(separator: ", ")
+        try a.execute(
+            "INSERT INTO t (id, \(columns)) VALUES ('r', \(Self.exactValues.map(\.literal).joined(separator: ", ")))"
+        )
+        func typed(_ node: TestNode) throws -> [String] {
+            try node.store.read { db in
+                try Self.exactValues.map { column, _ in
+                    try String.fetchOne(
+                        db,
+                        sql: "SELECT typeof(\(column)) || ':' || quote(\(column)) FROM t WHERE id = 'r'"
+                    ) ?? "missing"
+                }
+            }
+        }
+        let written = try typed(a)
+        #expect(written.first == "blob:X'00FF10'")
+        try await a.sync()
+        try await b.sync()
+        #expect(try typed(b) == written)
+
+        // B edits another column; the values come back to A unchanged.
+        try b.execute("UPDATE t SET note = 'seen' WHERE id = 'r'")
+        try await b.sync()
+        try await a.sync()
+        #expect(try typed(a) == written)
+        #expect(try a.store.read { db in try String.fetchOne(db, sql: "SELECT note FROM t") } == "seen")
+    }
+}
