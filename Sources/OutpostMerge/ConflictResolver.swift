@@ -143,7 +143,12 @@ public struct ConflictResolver: Sendable {
         var merge = ThreeWayMerge(conflict: conflict, rules: rules, fieldHandlers: fieldHandlers)
         let value = merge.run()
         let confidence = merge.confidence
-        let needsApproval = confidence < strategy.approvalThreshold
+        // The approval threshold is for the heuristic merge: collisions the user's own rules
+        // settled are decided, however low the confidence (a two-way merge, say).
+        let settledByRules =
+            merge.actions.contains(where: \.isCollision)
+            && merge.actions.allSatisfy { !$0.isCollision || $0.settledByRule }
+        let needsApproval = !settledByRules && confidence < strategy.approvalThreshold
         let collisions = merge.actions.count(where: \.isCollision)
         var summary =
             "Merged \(merge.actions.count) changed field\(merge.actions.count == 1 ? "" : "s") "

@@ -24,13 +24,24 @@ public struct FieldAction: Hashable, Sendable, CustomStringConvertible {
     public var confidence: Double
     /// Whether both sides changed this field differently (a collision a rule or the clock settled).
     public var isCollision: Bool
+    /// Whether a rule the user wrote (`local`, `remote`, `newest`, a custom handler) settled the
+    /// collision: then no person needs to approve it, whatever its confidence.
+    public var settledByRule: Bool
 
-    public init(path: String, action: Kind, reason: String, confidence: Double, isCollision: Bool) {
+    public init(
+        path: String,
+        action: Kind,
+        reason: String,
+        confidence: Double,
+        isCollision: Bool,
+        settledByRule: Bool = false
+    ) {
         self.path = path
         self.action = action
         self.reason = reason
         self.confidence = confidence
         self.isCollision = isCollision
+        self.settledByRule = settledByRule
     }
 
     /// `config.retries: remote (changed on remote only)`.

@@ -83,13 +83,13 @@ struct ThreeWayMerge {
         }
         switch rule.action {
         case .local:
-            record(.local, "both changed; rule \(rule)", Self.ruleConfidence, collision: true)
+            record(.local, "both changed; rule \(rule)", Self.ruleConfidence, collision: true, byRule: true)
             return local
         case .remote:
-            record(.remote, "both changed; rule \(rule)", Self.ruleConfidence, collision: true)
+            record(.remote, "both changed; rule \(rule)", Self.ruleConfidence, collision: true, byRule: true)
             return remote
         case .newest:
-            return newest(local, remote, "both changed; rule \(rule)", Self.ruleNewestConfidence)
+            return newest(local, remote, "both changed; rule \(rule)", Self.ruleNewestConfidence, byRule: true)
         case .merge:
             return mergeInside(base: base, local: local, remote: remote, because: rule)
         case .custom(let name):
@@ -111,7 +111,7 @@ struct ThreeWayMerge {
                 localStamp: conflict.localStamp,
                 remoteStamp: conflict.remoteStamp
             )
-            record(.custom, "both changed; rule \(rule)", Self.ruleConfidence, collision: true)
+            record(.custom, "both changed; rule \(rule)", Self.ruleConfidence, collision: true, byRule: true)
             return handler(field)
         }
     }
@@ -166,16 +166,21 @@ struct ThreeWayMerge {
     }
 
     /// Gives the field to the newer write.
-    mutating func newest(_ local: JSONValue?, _ remote: JSONValue?, _ why: String, _ confidence: Double)
-        -> JSONValue?
-    {
+    mutating func newest(
+        _ local: JSONValue?,
+        _ remote: JSONValue?,
+        _ why: String,
+        _ confidence: Double,
+        byRule: Bool = false
+    ) -> JSONValue? {
         let stamp = remoteIsNewer ? conflict.remoteStamp : conflict.localStamp
         let side = remoteIsNewer ? "remote" : "local"
         record(
             remoteIsNewer ? .remote : .local,
             "\(why); kept the newer write (\(side), \(stamp))",
             confidence,
-            collision: true
+            collision: true,
+            byRule: byRule
         )
         return remoteIsNewer ? remote : local
     }
@@ -186,7 +191,8 @@ struct ThreeWayMerge {
         _ action: FieldAction.Kind,
         _ reason: String,
         _ confidence: Double? = nil,
-        collision: Bool = false
+        collision: Bool = false,
+        byRule: Bool = false
     ) {
         let confidence = confidence ?? (isTwoWay ? Self.unanchoredConfidence : Self.oneSidedConfidence)
         actions.append(
@@ -195,7 +201,8 @@ struct ThreeWayMerge {
                 action: action,
                 reason: reason,
                 confidence: confidence,
-                isCollision: collision
+                isCollision: collision,
+                settledByRule: byRule
             )
         )
     }

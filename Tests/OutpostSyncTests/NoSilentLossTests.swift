@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutpostCore
+import OutpostMerge
 import OutpostStore
 import OutpostSync
 import Testing
@@ -127,5 +128,33 @@ extension NoSilentLossTests {
         try await a.sync()
         #expect(try typed(a) == written)
         #expect(try a.store.read { db in try String.fetchOne(db, sql: "SELECT note FROM t") } == "seen")
+    }
+}
+
+extension NoSilentLossTests {
+    @Test(
+        "a collision settled by the user's own rule needs no person: both nodes converge",
+        arguments: SyncBackend.allCases
+    )
+    func explicitRulesDoNotPark(backend: SyncBackend) async throws {
+        var rules = RulesConfiguration.defaults
+        rules.entities["items"] = EntityRules(strategy: .auto, rules: [Rule(field: "*", action: .newest)])
+        let cluster = try SyncCluster(backend, nodes: 2, rules: rules)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        for node in [a, b] {
+            try node.execute("CREATE TABLE items (id TEXT PRIMARY KEY, name TEXT, size INTEGER)")
+            try node.store.track("items")
+        }
+        // Both insert the same key while apart: a two-way merge (no base).
+        try a.execute("INSERT INTO items VALUES ('same', 'from a', 1)")
+        try b.execute("INSERT INTO items VALUES ('same', 'from b', 2)")
+        try await a.sync()
+        let report = try await b.sync()
+        #expect(report.parked == 0)
+        try await a.sync()
+        #expect(try a.store.conflicts(status: .pending).isEmpty && b.store.conflicts(status: .pending).isEmpty)
+        #expect(try a.syncedContents() == b.syncedContents())
+        // The newer write (B's) won every field.
+        #expect(try a.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM items") } == "from b")
     }
 }
