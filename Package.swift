@@ -117,10 +117,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Benchmarks (`outpost bench`); internal to the package, not a product
+        .target(
+            name: "OutpostBench",
+            dependencies: ["OutpostCore", "OutpostMerge"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The `outpost` executable (thin: parse, call a library, map errors)
         .executableTarget(
             name: "OutpostCLI",
             dependencies: [
+                "OutpostBench",
                 "OutpostCore",
                 "OutpostMerge",
                 "OutpostStore",
@@ -167,6 +175,11 @@ let package = Package(
                 "OutpostMerge",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OutpostBenchTests",
+            dependencies: ["OutpostBench", "OutpostMerge"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import OutpostBench
 import OutpostCore
 import OutpostMerge
 import Testing
