@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutpostBench
 import OutpostBlobs
 import OutpostCore
 import OutpostHub

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import OutpostBlobs
 import OutpostCore
-import OutpostHub
+package import OutpostHub
 import OutpostMerge
 import OutpostStore
 import OutpostSync
@@ -19,10 +19,16 @@ import OutpostSync
 ///
 /// Bytes are counted on the wire by a relay in front of the hub (HTTP included, both ways);
 /// rsync's are its own `Total bytes sent` plus `received` for `rsync --no-whole-file`.
-struct FilesBenchmark {
+package struct FilesBenchmark {
     let database: HubDatabase
     let folder: String
     let averageChunkSize: Int
+
+    package init(database: HubDatabase, folder: String, averageChunkSize: Int) {
+        self.database = database
+        self.folder = folder
+        self.averageChunkSize = averageChunkSize
+    }
 
     struct Case: Encodable {
         var fileBytes: Int
@@ -31,7 +37,7 @@ struct FilesBenchmark {
         var chunksSent: Int
     }
 
-    struct Result: Encodable {
+    package struct Result: Encodable {
         var machine: String
         var averageChunkSize: Int
         var chunkingMegabytesPerSecond: Double
@@ -41,7 +47,7 @@ struct FilesBenchmark {
         var duplicateChunksSent: Int
         var duplicateBytes: Int
 
-        var report: String {
+        package var report: String {
             func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
             func line(_ name: String, _ c: Case, target: String) -> String {
                 let share = 100 * Double(c.outpostBytes) / Double(c.fileBytes)
@@ -61,7 +67,7 @@ struct FilesBenchmark {
         }
     }
 
-    func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+    package func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
         progress("machine: \(MachineDescription.current)")
         let (chunking, hashing) = measureChunking()
         progress("chunking + hashing \(Int(chunking)) MB/s, SHA-256 alone \(Int(hashing)) MB/s")

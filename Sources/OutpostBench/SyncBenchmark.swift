@@ -3,7 +3,7 @@ import GRDB
 import Hummingbird
 import Logging
 import OutpostCore
-import OutpostHub
+package import OutpostHub
 import OutpostMerge
 import OutpostProtocol
 import OutpostStore
@@ -18,13 +18,20 @@ import OutpostSync
 ///   is the memory figure) pulls the N rows, against pulling and decoding the same pages without storing them;
 /// - bytes per two-field update (batches of ≥ 100), against the row as full JSON;
 /// - A→B latency with `outpost run` on both nodes, against the hub's own push round trip.
-struct SyncBenchmark {
+package struct SyncBenchmark {
     let rows: Int
     let latencySamples: Int
     let database: HubDatabase
     let folder: String
 
-    struct Result: Encodable {
+    package init(rows: Int, latencySamples: Int, database: HubDatabase, folder: String) {
+        self.rows = rows
+        self.latencySamples = latencySamples
+        self.database = database
+        self.folder = folder
+    }
+
+    package struct Result: Encodable {
         var machine: String
         var database: String
         var rows: Int
@@ -53,7 +60,7 @@ struct SyncBenchmark {
             case roundTripP50Milliseconds = "round_trip_p50_ms"
         }
 
-        var report: String {
+        package var report: String {
             func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
             return """
                 push      \(f(pushRowsPerSecond)) rows/s   (transport alone \(f(rawPushRowsPerSecond)) rows/s, ratio \(f(rawPushRowsPerSecond / pushRowsPerSecond, 2)); target ≥ 10,000)
@@ -70,7 +77,7 @@ struct SyncBenchmark {
                                status TEXT, note TEXT, seen_at TEXT)
         """
 
-    func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+    package func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
         // Stopping the hub cancels the nodes' long polls, which it would log as failures.
         try await BenchHub.with(database: database, logLevel: .critical) { storage, port in
             progress("machine: \(MachineDescription.current); database \(database)")
