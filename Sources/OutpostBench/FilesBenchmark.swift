@@ -21,13 +21,18 @@ import OutpostSync
 /// rsync's are its own `Total bytes sent` plus `received` for `rsync --no-whole-file`.
 package struct FilesBenchmark {
     let database: HubDatabase
+    /// This run's folder: a fresh one under the temporary directory, removed when a run ends.
     let folder: String
     let averageChunkSize: Int
 
-    package init(database: HubDatabase, folder: String, averageChunkSize: Int) {
-        self.database = database
-        self.folder = folder
-        self.averageChunkSize = averageChunkSize
+    /// - Parameters:
+    ///   - database: the hub's; `nil` for a SQLite file in the run's temporary folder.
+    ///   - averageChunkSize: a power of two; `nil` for the file store's default.
+    package init(database: HubDatabase?, averageChunkSize: Int?) {
+        folder =
+            FileManager.default.temporaryDirectory.appendingPathComponent("outpost-bench-\(UUID().uuidString)").path
+        self.database = database ?? .sqlite(path: folder + "/hub.sqlite")
+        self.averageChunkSize = averageChunkSize ?? FileStoreConfiguration().averageChunkSize
     }
 
     struct Case: Encodable {
@@ -68,6 +73,8 @@ package struct FilesBenchmark {
     }
 
     package func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         progress("machine: \(MachineDescription.current)")
         let (chunking, hashing) = measureChunking()
         progress("chunking + hashing \(Int(chunking)) MB/s, SHA-256 alone \(Int(hashing)) MB/s")

@@ -23,12 +23,18 @@ package struct HubBenchmark {
     let batchSize: Int
     let concurrency: Int
     let database: HubDatabase
+    /// The folder of the default database: a fresh one under the temporary directory, removed
+    /// when a run ends.
+    private let folder: String
 
-    package init(changes: Int, batchSize: Int, concurrency: Int, database: HubDatabase) {
+    /// - Parameter database: the hub's; `nil` for a SQLite file in a temporary folder.
+    package init(changes: Int, batchSize: Int, concurrency: Int, database: HubDatabase?) {
         self.changes = changes
         self.batchSize = batchSize
         self.concurrency = concurrency
-        self.database = database
+        folder =
+            FileManager.default.temporaryDirectory.appendingPathComponent("outpost-bench-\(UUID().uuidString)").path
+        self.database = database ?? .sqlite(path: folder + "/hub.sqlite")
     }
 
     package struct Result: Encodable {
@@ -64,7 +70,8 @@ package struct HubBenchmark {
     }
 
     package func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
-        try await BenchHub.with(database: database) { storage, port in
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        return try await BenchHub.with(database: database) { storage, port in
             progress("machine: \(MachineDescription.current); database \(database)")
             progress("\(changes) changes of ~300 B in batches of \(batchSize), \(concurrency) request(s) in flight")
             return try await measure(storage: storage, port: port, progress: progress)

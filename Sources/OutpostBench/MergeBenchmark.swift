@@ -1,4 +1,5 @@
-import OutpostCore
+import Foundation
+package import OutpostCore
 package import OutpostMerge
 
 /// Measures how fast conflicts resolve, for `outpost bench merge`.
@@ -24,12 +25,42 @@ package struct MergeBenchmark: Sendable {
         /// How many fields, over all conflicts, both sides changed.
         package var collisions: Int
 
+        /// Time spent resolving, in seconds.
+        package var seconds: Double {
+            Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        }
+
         /// Resolutions per second.
         package var conflictsPerSecond: Double {
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            return seconds > 0 ? Double(conflicts) / seconds : 0
+            seconds > 0 ? Double(conflicts) / seconds : 0
+        }
+
+        /// Whether the rate reaches `MergeBenchmark.target`.
+        package var meetsTarget: Bool { conflictsPerSecond >= MergeBenchmark.target }
+
+        /// The figures for a person, one per line.
+        package var report: String {
+            """
+            \(conflicts) conflicts in \(String(format: "%.3f", seconds)) s, one thread
+            \(String(format: "%.0f", conflictsPerSecond)) conflicts/s  (target ≥ \(String(format: "%.0f", MergeBenchmark.target))/s on one core: \(meetsTarget ? "met" : "NOT met"))
+            needing approval: \(needingApproval); colliding fields: \(collisions)
+            """
+        }
+
+        /// The figures for scripts, with the machine they were measured on.
+        package func json(machine: String) -> JSONValue {
+            [
+                "machine": .string(machine), "conflicts": .integer(Int64(conflicts)), "seconds": .double(seconds),
+                "conflicts_per_second": .double(conflictsPerSecond),
+                "needing_approval": .integer(Int64(needingApproval)),
+                "collisions": .integer(Int64(collisions)), "target_per_second": .double(MergeBenchmark.target),
+                "meets_target": .bool(meetsTarget),
+            ]
         }
     }
+
+    /// The rate the issue asks for, on one core.
+    package static let target = 20_000.0
 
     /// How many conflicts to build and resolve.
     package var conflicts: Int

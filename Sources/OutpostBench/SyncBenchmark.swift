@@ -22,13 +22,16 @@ package struct SyncBenchmark {
     let rows: Int
     let latencySamples: Int
     let database: HubDatabase
+    /// This run's folder: a fresh one under the temporary directory, removed when a run ends.
     let folder: String
 
-    package init(rows: Int, latencySamples: Int, database: HubDatabase, folder: String) {
+    /// - Parameter database: the hub's; `nil` for a SQLite file in the run's temporary folder.
+    package init(rows: Int, latencySamples: Int, database: HubDatabase?) {
         self.rows = rows
         self.latencySamples = latencySamples
-        self.database = database
-        self.folder = folder
+        folder =
+            FileManager.default.temporaryDirectory.appendingPathComponent("outpost-bench-\(UUID().uuidString)").path
+        self.database = database ?? .sqlite(path: folder + "/hub.sqlite")
     }
 
     package struct Result: Encodable {
@@ -78,8 +81,10 @@ package struct SyncBenchmark {
         """
 
     package func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         // Stopping the hub cancels the nodes' long polls, which it would log as failures.
-        try await BenchHub.with(database: database, logLevel: .critical) { storage, port in
+        return try await BenchHub.with(database: database, logLevel: .critical) { storage, port in
             progress("machine: \(MachineDescription.current); database \(database)")
             return try await measure(storage: storage, url: "http://127.0.0.1:\(port)", progress: progress)
         }
