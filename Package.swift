@@ -117,26 +117,41 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Benchmarks (`outpost bench`); internal to the package, not a product
+        .target(
+            name: "OutpostBench",
+            dependencies: [
+                "OutpostCore", "OutpostMerge", "OutpostStore", "OutpostProtocol", "OutpostHub", "OutpostSync",
+                "OutpostBlobs", "OutpostWorkspace",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: The `outpost` executable (thin: parse, call a library, map errors)
         .executableTarget(
             name: "OutpostCLI",
             dependencies: [
+                "OutpostBench",
                 "OutpostCore",
                 "OutpostMerge",
                 "OutpostStore",
                 "OutpostHub",
-                "OutpostProtocol",
                 "OutpostSync",
                 "OutpostBlobs",
                 "OutpostWorkspace",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -167,6 +182,11 @@ let package = Package(
                 "OutpostMerge",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OutpostBenchTests",
+            dependencies: ["OutpostBench", "OutpostMerge"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,7 +1,5 @@
 import ArgumentParser
-import Foundation
-import OutpostCore
-import OutpostMerge
+import OutpostBench
 
 extension BenchCommand {
     struct Merge: ParsableCommand {
@@ -19,9 +17,6 @@ extension BenchCommand {
                 """
         )
 
-        /// The rate the issue asks for, on one core.
-        static let target = 20_000.0
-
         @Option(help: "How many conflicts to resolve.") var conflicts = 100_000
         @OptionGroup var output: OutputOptions
 
@@ -35,25 +30,7 @@ extension BenchCommand {
             let machine = MachineDescription.current
             if !output.json { print("machine: \(machine)") }
             let result = MergeBenchmark(conflicts: conflicts).run()
-            let seconds =
-                Double(result.elapsed.components.seconds) + Double(result.elapsed.components.attoseconds) * 1e-18
-            let meets = result.conflictsPerSecond >= Self.target
-            if output.json {
-                Output.json([
-                    "machine": .string(machine), "conflicts": .integer(Int64(result.conflicts)),
-                    "seconds": .double(seconds), "conflicts_per_second": .double(result.conflictsPerSecond),
-                    "needing_approval": .integer(Int64(result.needingApproval)),
-                    "collisions": .integer(Int64(result.collisions)), "target_per_second": .double(Self.target),
-                    "meets_target": .bool(meets),
-                ])
-                return
-            }
-            print("\(result.conflicts) conflicts in \(String(format: "%.3f", seconds)) s, one thread")
-            print(
-                "\(String(format: "%.0f", result.conflictsPerSecond)) conflicts/s  "
-                    + "(target ≥ \(String(format: "%.0f", Self.target))/s on one core: \(meets ? "met" : "NOT met"))"
-            )
-            print("needing approval: \(result.needingApproval); colliding fields: \(result.collisions)")
+            if output.json { Output.json(result.json(machine: machine)) } else { print(result.report) }
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutpostBench
 import OutpostCore
 
 extension BenchCommand {
@@ -29,7 +30,8 @@ extension BenchCommand {
 
         func run() throws {
             let json = output.json
-            let result = try WorkspaceBenchmark(definitions: definitions).run { line in if !json { print(line) } }
+            let result = try WorkspaceBenchmark(definitions: definitions, executablePath: NodeOptions.executablePath)
+                .run { line in if !json { print(line) } }
             if json { Output.json(result) } else { print(result.report) }
         }
     }

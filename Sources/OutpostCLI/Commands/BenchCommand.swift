@@ -1,7 +1,6 @@
 import ArgumentParser
-import Foundation
+import OutpostBench
 import OutpostBlobs
-import OutpostCore
 import OutpostHub
 
 struct BenchCommand: AsyncParsableCommand {
@@ -83,17 +82,12 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "outpost-bench-\(UUID().uuidString)"
-            )
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let target = try database.map { try HubDatabase(parsing: $0) } ?? .sqlite(path: folder.path + "/hub.sqlite")
             let json = output.json
             let result = try await HubBenchmark(
                 changes: changes,
                 batchSize: batch,
                 concurrency: concurrency,
-                database: target
+                database: try database.map { try HubDatabase(parsing: $0) }
             )
             .run { line in if !json { print(line) } }
             if json { Output.json(result) } else { print(result.report) }
@@ -129,18 +123,11 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "outpost-bench-\(UUID().uuidString)"
-            )
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let target = try database.map { try HubDatabase(parsing: $0) } ?? .sqlite(path: folder.path + "/hub.sqlite")
             let json = output.json
             let result = try await SyncBenchmark(
                 rows: rows,
                 latencySamples: samples,
-                database: target,
-                folder: folder.path
+                database: try database.map { try HubDatabase(parsing: $0) }
             )
             .run { line in if !json { print(line) } }
             if json { Output.json(result) } else { print(result.report) }
@@ -177,17 +164,10 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "outpost-bench-\(UUID().uuidString)"
-            )
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let target = try database.map { try HubDatabase(parsing: $0) } ?? .sqlite(path: folder.path + "/hub.sqlite")
             let json = output.json
             let result = try await FilesBenchmark(
-                database: target,
-                folder: folder.path,
-                averageChunkSize: chunkSize.map { Int($0.bytes) } ?? FileStoreConfiguration().averageChunkSize
+                database: try database.map { try HubDatabase(parsing: $0) },
+                averageChunkSize: chunkSize.map { Int($0.bytes) }
             )
             .run { line in if !json { print(line) } }
             if json { Output.json(result) } else { print(result.report) }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// One line naming the machine a benchmark ran on, as every recorded figure must.
-enum MachineDescription {
-    static var current: String {
+package enum MachineDescription {
+    package static var current: String {
         let cpuInfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model =
             cpuInfo.split(separator: "\n")

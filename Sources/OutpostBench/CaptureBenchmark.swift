@@ -8,11 +8,16 @@ import OutpostStore
 /// Both tables have the same shape and get the same rows (time-ordered ids, ~300-byte rows) in
 /// a fresh store under the same pragmas; runs alternate between them and the best of each kind
 /// is kept, so background noise hits both sides alike.
-struct CaptureBenchmark {
+package struct CaptureBenchmark {
     let rows: Int
     let rounds: Int
 
-    struct Result: Encodable {
+    package init(rows: Int, rounds: Int) {
+        self.rows = rows
+        self.rounds = rounds
+    }
+
+    package struct Result: Encodable {
         var machine: String
         var sqliteVersion: String
         var rows: Int
@@ -39,7 +44,7 @@ struct CaptureBenchmark {
             case multiRowCaptureRatio = "multi_row_capture_ratio"
         }
 
-        var report: String {
+        package var report: String {
             func rate(_ seconds: Double) -> String { String(format: "%.0f rows/s", Double(rows) / seconds) }
             return """
                 plain insert           \(rate(plainSeconds))  (\(String(format: "%.3f", plainSeconds)) s)
@@ -53,7 +58,7 @@ struct CaptureBenchmark {
         }
     }
 
-    func run(progress: (String) -> Void) throws -> Result {
+    package func run(progress: (String) -> Void) throws -> Result {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -3,7 +3,7 @@ import GRDB
 import Hummingbird
 import Logging
 import OutpostCore
-import OutpostHub
+package import OutpostHub
 import OutpostMerge
 import OutpostProtocol
 import OutpostStore
@@ -18,13 +18,23 @@ import OutpostSync
 ///   is the memory figure) pulls the N rows, against pulling and decoding the same pages without storing them;
 /// - bytes per two-field update (batches of ≥ 100), against the row as full JSON;
 /// - A→B latency with `outpost run` on both nodes, against the hub's own push round trip.
-struct SyncBenchmark {
+package struct SyncBenchmark {
     let rows: Int
     let latencySamples: Int
     let database: HubDatabase
+    /// This run's folder: a fresh one under the temporary directory, removed when a run ends.
     let folder: String
 
-    struct Result: Encodable {
+    /// - Parameter database: the hub's; `nil` for a SQLite file in the run's temporary folder.
+    package init(rows: Int, latencySamples: Int, database: HubDatabase?) {
+        self.rows = rows
+        self.latencySamples = latencySamples
+        folder =
+            FileManager.default.temporaryDirectory.appendingPathComponent("outpost-bench-\(UUID().uuidString)").path
+        self.database = database ?? .sqlite(path: folder + "/hub.sqlite")
+    }
+
+    package struct Result: Encodable {
         var machine: String
         var database: String
         var rows: Int
@@ -53,7 +63,7 @@ struct SyncBenchmark {
             case roundTripP50Milliseconds = "round_trip_p50_ms"
         }
 
-        var report: String {
+        package var report: String {
             func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
             return """
                 push      \(f(pushRowsPerSecond)) rows/s   (transport alone \(f(rawPushRowsPerSecond)) rows/s, ratio \(f(rawPushRowsPerSecond / pushRowsPerSecond, 2)); target ≥ 10,000)
@@ -70,9 +80,11 @@ struct SyncBenchmark {
                                status TEXT, note TEXT, seen_at TEXT)
         """
 
-    func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+    package func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         // Stopping the hub cancels the nodes' long polls, which it would log as failures.
-        try await BenchHub.with(database: database, logLevel: .critical) { storage, port in
+        return try await BenchHub.with(database: database, logLevel: .critical) { storage, port in
             progress("machine: \(MachineDescription.current); database \(database)")
             return try await measure(storage: storage, url: "http://127.0.0.1:\(port)", progress: progress)
         }

@@ -11,10 +11,17 @@ import OutpostWorkspace
 /// a fresh store before timing. Outpost's time covers reading the store, writing the canonical
 /// files, indexing them and committing; git's covers staging and committing files already on
 /// disk, which is the floor Outpost's commit stands on.
-struct WorkspaceBenchmark {
+package struct WorkspaceBenchmark {
     let definitions: Int
+    /// The `outpost` executable the workspace names as its git merge driver.
+    let executablePath: String
 
-    struct Result: Encodable {
+    package init(definitions: Int, executablePath: String) {
+        self.definitions = definitions
+        self.executablePath = executablePath
+    }
+
+    package struct Result: Encodable {
         var machine: String
         var gitVersion: String
         var definitions: Int
@@ -32,7 +39,7 @@ struct WorkspaceBenchmark {
             case gitSeconds = "git_seconds"
         }
 
-        var report: String {
+        package var report: String {
             """
             outpost export + commit  \(format(outpostSeconds)) s  (export \(format(exportSeconds)) s)
             git add -A && git commit \(format(gitSeconds)) s
@@ -43,7 +50,7 @@ struct WorkspaceBenchmark {
         private func format(_ seconds: Double) -> String { String(format: "%.3f", seconds) }
     }
 
-    func run(progress: (String) -> Void) throws -> Result {
+    package func run(progress: (String) -> Void) throws -> Result {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -70,7 +77,7 @@ struct WorkspaceBenchmark {
             store: store,
             directory: folder.appendingPathComponent("workspace").path,
             remote: nil,
-            mergeDriver: [NodeOptions.executablePath, "workspace", "merge-driver", "--home", folder.path]
+            mergeDriver: [executablePath, "workspace", "merge-driver", "--home", folder.path]
         )
         let start = ContinuousClock.now
         try workspace.export(by: "bench")

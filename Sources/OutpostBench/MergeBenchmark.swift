@@ -1,4 +1,6 @@
-import OutpostCore
+import Foundation
+package import OutpostCore
+package import OutpostMerge
 
 /// Measures how fast conflicts resolve, for `outpost bench merge`.
 ///
@@ -11,42 +13,72 @@ import OutpostCore
 /// let result = MergeBenchmark(conflicts: 50_000).run()
 /// print(result.conflictsPerSecond)
 /// ```
-public struct MergeBenchmark: Sendable {
+package struct MergeBenchmark: Sendable {
     /// What a run measured.
-    public struct Result: Hashable, Sendable {
+    package struct Result: Hashable, Sendable {
         /// How many conflicts were resolved.
-        public var conflicts: Int
+        package var conflicts: Int
         /// Time spent resolving them (building the inputs excluded).
-        public var elapsed: Duration
+        package var elapsed: Duration
         /// How many resolutions need a person's approval.
-        public var needingApproval: Int
+        package var needingApproval: Int
         /// How many fields, over all conflicts, both sides changed.
-        public var collisions: Int
+        package var collisions: Int
+
+        /// Time spent resolving, in seconds.
+        package var seconds: Double {
+            Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        }
 
         /// Resolutions per second.
-        public var conflictsPerSecond: Double {
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            return seconds > 0 ? Double(conflicts) / seconds : 0
+        package var conflictsPerSecond: Double {
+            seconds > 0 ? Double(conflicts) / seconds : 0
+        }
+
+        /// Whether the rate reaches `MergeBenchmark.target`.
+        package var meetsTarget: Bool { conflictsPerSecond >= MergeBenchmark.target }
+
+        /// The figures for a person, one per line.
+        package var report: String {
+            """
+            \(conflicts) conflicts in \(String(format: "%.3f", seconds)) s, one thread
+            \(String(format: "%.0f", conflictsPerSecond)) conflicts/s  (target ≥ \(String(format: "%.0f", MergeBenchmark.target))/s on one core: \(meetsTarget ? "met" : "NOT met"))
+            needing approval: \(needingApproval); colliding fields: \(collisions)
+            """
+        }
+
+        /// The figures for scripts, with the machine they were measured on.
+        package func json(machine: String) -> JSONValue {
+            [
+                "machine": .string(machine), "conflicts": .integer(Int64(conflicts)), "seconds": .double(seconds),
+                "conflicts_per_second": .double(conflictsPerSecond),
+                "needing_approval": .integer(Int64(needingApproval)),
+                "collisions": .integer(Int64(collisions)), "target_per_second": .double(MergeBenchmark.target),
+                "meets_target": .bool(meetsTarget),
+            ]
         }
     }
 
+    /// The rate the issue asks for, on one core.
+    package static let target = 20_000.0
+
     /// How many conflicts to build and resolve.
-    public var conflicts: Int
+    package var conflicts: Int
     /// The seed of the input generator.
-    public var seed: UInt64
+    package var seed: UInt64
 
     /// Creates a benchmark.
     ///
     /// - Parameters:
     ///   - conflicts: Defaults to 20,000.
     ///   - seed: Defaults to 1.
-    public init(conflicts: Int = 20_000, seed: UInt64 = 1) {
+    package init(conflicts: Int = 20_000, seed: UInt64 = 1) {
         self.conflicts = conflicts
         self.seed = seed
     }
 
     /// Builds the conflicts (half agents, half workflows), the same ones for the same seed.
-    public func makeConflicts() -> [Conflict] {
+    package func makeConflicts() -> [Conflict] {
         var random = SplitMix64(seed: seed)
         return (0..<conflicts).map { number in
             number % 2 == 0 ? agentConflict(number, &random) : workflowConflict(number, &random)
@@ -57,8 +89,8 @@ public struct MergeBenchmark: Sendable {
     ///
     /// - Parameters:
     ///   - resolver: Defaults to a resolver with the shipped rules.
-    ///   - clock: Defaults to `ContinuousClock`; the only clock the library reads.
-    public func run(
+    ///   - clock: Defaults to `ContinuousClock`; the only clock the benchmark reads.
+    package func run(
         resolver: ConflictResolver = ConflictResolver(),
         clock: some Clock<Duration> = ContinuousClock()
     ) -> Result {

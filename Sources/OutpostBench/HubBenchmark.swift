@@ -6,7 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import OutpostCore
-import OutpostHub
+package import OutpostHub
 import OutpostProtocol
 import PostgresNIO
 
@@ -18,13 +18,26 @@ import PostgresNIO
 /// includes HTTP, decoding, validation, the tenant lock, the version check, the upsert and the
 /// stored batch answer. The baseline is the same bulk upsert into `outpost_records` under
 /// another tenant id, without HTTP, JSON or checks.
-struct HubBenchmark {
+package struct HubBenchmark {
     let changes: Int
     let batchSize: Int
     let concurrency: Int
     let database: HubDatabase
+    /// The folder of the default database: a fresh one under the temporary directory, removed
+    /// when a run ends.
+    private let folder: String
 
-    struct Result: Encodable {
+    /// - Parameter database: the hub's; `nil` for a SQLite file in a temporary folder.
+    package init(changes: Int, batchSize: Int, concurrency: Int, database: HubDatabase?) {
+        self.changes = changes
+        self.batchSize = batchSize
+        self.concurrency = concurrency
+        folder =
+            FileManager.default.temporaryDirectory.appendingPathComponent("outpost-bench-\(UUID().uuidString)").path
+        self.database = database ?? .sqlite(path: folder + "/hub.sqlite")
+    }
+
+    package struct Result: Encodable {
         var machine: String
         var database: String
         var changes: Int
@@ -46,7 +59,7 @@ struct HubBenchmark {
             case repushChangedRows = "repush_changed_rows"
         }
 
-        var report: String {
+        package var report: String {
             """
             through the hub        \(Int(hubChangesPerSecond)) changes/s  (\(String(format: "%.2f", hubSeconds)) s)
             direct upsert          \(Int(directChangesPerSecond)) changes/s  (\(String(format: "%.2f", directSeconds)) s)
@@ -56,8 +69,9 @@ struct HubBenchmark {
         }
     }
 
-    func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
-        try await BenchHub.with(database: database) { storage, port in
+    package func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        return try await BenchHub.with(database: database) { storage, port in
             progress("machine: \(MachineDescription.current); database \(database)")
             progress("\(changes) changes of ~300 B in batches of \(batchSize), \(concurrency) request(s) in flight")
             return try await measure(storage: storage, port: port, progress: progress)

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import OutpostBlobs
 import OutpostCore
-import OutpostHub
+package import OutpostHub
 import OutpostMerge
 import OutpostStore
 import OutpostSync
@@ -19,10 +19,21 @@ import OutpostSync
 ///
 /// Bytes are counted on the wire by a relay in front of the hub (HTTP included, both ways);
 /// rsync's are its own `Total bytes sent` plus `received` for `rsync --no-whole-file`.
-struct FilesBenchmark {
+package struct FilesBenchmark {
     let database: HubDatabase
+    /// This run's folder: a fresh one under the temporary directory, removed when a run ends.
     let folder: String
     let averageChunkSize: Int
+
+    /// - Parameters:
+    ///   - database: the hub's; `nil` for a SQLite file in the run's temporary folder.
+    ///   - averageChunkSize: a power of two; `nil` for the file store's default.
+    package init(database: HubDatabase?, averageChunkSize: Int?) {
+        folder =
+            FileManager.default.temporaryDirectory.appendingPathComponent("outpost-bench-\(UUID().uuidString)").path
+        self.database = database ?? .sqlite(path: folder + "/hub.sqlite")
+        self.averageChunkSize = averageChunkSize ?? FileStoreConfiguration().averageChunkSize
+    }
 
     struct Case: Encodable {
         var fileBytes: Int
@@ -31,7 +42,7 @@ struct FilesBenchmark {
         var chunksSent: Int
     }
 
-    struct Result: Encodable {
+    package struct Result: Encodable {
         var machine: String
         var averageChunkSize: Int
         var chunkingMegabytesPerSecond: Double
@@ -41,7 +52,7 @@ struct FilesBenchmark {
         var duplicateChunksSent: Int
         var duplicateBytes: Int
 
-        var report: String {
+        package var report: String {
             func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
             func line(_ name: String, _ c: Case, target: String) -> String {
                 let share = 100 * Double(c.outpostBytes) / Double(c.fileBytes)
@@ -61,7 +72,9 @@ struct FilesBenchmark {
         }
     }
 
-    func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+    package func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         progress("machine: \(MachineDescription.current)")
         let (chunking, hashing) = measureChunking()
         progress("chunking + hashing \(Int(chunking)) MB/s, SHA-256 alone \(Int(hashing)) MB/s")
