@@ -370,7 +370,7 @@ public final class FileStore: Sendable {
             try Row.fetchAll(
                 db,
                 sql: "SELECT * FROM files \(includingTrash ? "" : "WHERE trashed_at IS NULL") ORDER BY name"
-            ).map(Self.storedFile)
+            ).map { try Self.storedFile($0, in: db) }
         }
     }
 
@@ -382,15 +382,18 @@ public final class FileStore: Sendable {
                 db,
                 sql: "SELECT * FROM files WHERE sync_status = 'pending' ORDER BY priority DESC, modified DESC LIMIT ?",
                 arguments: [limit]
-            ).map(Self.storedFile)
+            ).map { try Self.storedFile($0, in: db) }
         }
     }
 
     package static func file(named name: String, in db: Database) throws -> StoredFile? {
-        try Row.fetchOne(db, sql: "SELECT * FROM files WHERE name = ?", arguments: [name]).map(storedFile)
+        try Row.fetchOne(db, sql: "SELECT * FROM files WHERE name = ?", arguments: [name]).map {
+            try storedFile($0, in: db)
+        }
     }
 
-    static func storedFile(_ row: Row) -> StoredFile {
+    /// A file as read: its `sync_status` as the outbox says it is.
+    static func storedFile(_ row: Row, in db: Database) throws -> StoredFile {
         StoredFile(
             name: row["name"],
             size: row["size"],
@@ -398,7 +401,8 @@ public final class FileStore: Sendable {
             modified: row["modified"],
             priority: row["priority"],
             trashedAt: row["trashed_at"],
-            syncStatus: row["sync_status"],
+            syncStatus: try Outbox(db).syncStatus(table: "files", key: row["name"], stored: row["sync_status"])
+                ?? "pending",
             compressed: row["compressed"],
             encrypted: row["encrypted"],
             content: row["content"]

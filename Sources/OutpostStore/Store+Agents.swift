@@ -64,7 +64,7 @@ extension Store {
             if status != nil { sql += " WHERE status = ?" }
             sql += order.map { " ORDER BY \(quoteIdentifier($0)), id" } ?? " ORDER BY updated_at DESC, id"
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments([status].compactMap { $0 }))
-                .map(Self.agent(from:))
+                .map { try Self.agent(from: $0, in: db) }
         }
     }
 
@@ -134,10 +134,13 @@ extension Store {
     }
 
     static func fetchAgent(id: String, in db: Database) throws -> Agent? {
-        try Row.fetchOne(db, sql: "SELECT * FROM agents WHERE id = ?", arguments: [id]).map(agent(from:))
+        try Row.fetchOne(db, sql: "SELECT * FROM agents WHERE id = ?", arguments: [id]).map {
+            try agent(from: $0, in: db)
+        }
     }
 
-    static func agent(from row: Row) -> Agent {
+    /// An agent as read: its `sync_status` as the outbox says it is (``Outbox/syncStatus(table:key:stored:)``).
+    static func agent(from row: Row, in db: Database) throws -> Agent {
         Agent(
             id: row["id"],
             name: row["name"],
@@ -147,7 +150,7 @@ extension Store {
             createdAt: row["created_at"],
             updatedAt: row["updated_at"],
             lastSync: row["last_sync"],
-            syncStatus: row["sync_status"],
+            syncStatus: try Outbox(db).syncStatus(table: "agents", key: row["id"], stored: row["sync_status"]),
             version: row["version"] ?? 1
         )
     }

@@ -43,7 +43,7 @@ extension Store {
                 where: [("workflow_id", workflowID), ("status", status)],
                 orderBy: "coalesce(started_at, '') DESC, id DESC",
                 in: db
-            ).map(Self.execution(from:))
+            ).map { try Self.execution(from: $0, in: db) }
         }
     }
 
@@ -52,9 +52,9 @@ extension Store {
     /// - Throws: ``OutpostError`` `.notFound` when there is none.
     public func requireExecution(id: String) throws(OutpostError) -> Execution {
         let found = try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE id = ?", arguments: [id]).map(
-                Self.execution(from:)
-            )
+            try Row.fetchOne(db, sql: "SELECT * FROM executions WHERE id = ?", arguments: [id]).map {
+                try Self.execution(from: $0, in: db)
+            }
         }
         guard let found else {
             throw OutpostError(.notFound, "No execution with id '\(id)'. List them with `outpost execution list`.")
@@ -62,7 +62,8 @@ extension Store {
         return found
     }
 
-    static func execution(from row: Row) -> Execution {
+    /// An execution as read: its `sync_status` as the outbox says it is.
+    static func execution(from row: Row, in db: Database) throws -> Execution {
         Execution(
             id: row["id"],
             workflowID: row["workflow_id"],
@@ -74,7 +75,7 @@ extension Store {
             completedAt: row["completed_at"],
             durationMilliseconds: row["duration_ms"],
             resourceUsage: JSONValue.column(row["resource_usage"]),
-            syncStatus: row["sync_status"]
+            syncStatus: try Outbox(db).syncStatus(table: "executions", key: row["id"], stored: row["sync_status"])
         )
     }
 }

@@ -55,7 +55,7 @@ extension Store {
                 where: [("agent_id", agentID), ("status", status)],
                 orderBy: "updated_at DESC, id",
                 in: db
-            ).map(Self.workflow(from:))
+            ).map { try Self.workflow(from: $0, in: db) }
         }
     }
 
@@ -128,10 +128,13 @@ extension Store {
     }
 
     static func fetchWorkflow(id: String, in db: Database) throws -> Workflow? {
-        try Row.fetchOne(db, sql: "SELECT * FROM workflows WHERE id = ?", arguments: [id]).map(workflow(from:))
+        try Row.fetchOne(db, sql: "SELECT * FROM workflows WHERE id = ?", arguments: [id]).map {
+            try workflow(from: $0, in: db)
+        }
     }
 
-    static func workflow(from row: Row) -> Workflow {
+    /// A workflow as read: its `sync_status` as the outbox says it is.
+    static func workflow(from row: Row, in db: Database) throws -> Workflow {
         Workflow(
             id: row["id"],
             name: row["name"],
@@ -142,7 +145,7 @@ extension Store {
             updatedAt: row["updated_at"],
             lastExecution: row["last_execution"],
             executionCount: row["execution_count"] ?? 0,
-            syncStatus: row["sync_status"],
+            syncStatus: try Outbox(db).syncStatus(table: "workflows", key: row["id"], stored: row["sync_status"]),
             version: row["version"] ?? 1
         )
     }

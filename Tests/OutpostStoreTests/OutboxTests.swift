@@ -192,6 +192,43 @@ struct OutboxTests {
         }
     }
 
+    @Test("sync_status says what the outbox knows, whoever wrote the row (issue 14 case 10)")
+    func truthfulSyncStatus() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.folder.remove() }
+        let store = fixture.store
+        _ = try store.addAgent(id: "a1", name: "A", type: "t")
+        _ = try store.addWorkflow(id: "w1", name: "W", agentID: "a1")
+        #expect(try store.requireAgent(id: "a1").syncStatus == "pending")
+        // The hub confirms both: entries completed, the local column set as the engine sets it.
+        try store.write { db in
+            try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
+            try db.execute(sql: "UPDATE agents SET sync_status = 'synced'")
+            try db.execute(sql: "UPDATE workflows SET sync_status = 'synced'")
+        }
+        #expect(try store.requireAgent(id: "a1").syncStatus == "synced")
+
+        // Edited by a plain SQLite client: the column still says synced, the change waits.
+        let plain = try DatabaseQueue(path: fixture.path)
+        try plain.write { db in
+            try db.execute(sql: "UPDATE agents SET name = 'edited' WHERE id = 'a1'")
+            try db.execute(sql: "UPDATE workflows SET name = 'edited' WHERE id = 'w1'")
+        }
+        try plain.close()
+        #expect(try store.requireAgent(id: "a1").syncStatus == "pending")
+        #expect(try store.agents().map(\.syncStatus) == ["pending"])
+        #expect(try store.workflows().map(\.syncStatus) == ["pending"])
+
+        try store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'failed' WHERE record_id = 'a1'") }
+        #expect(try store.requireAgent(id: "a1").syncStatus == "error")
+        try store.write { db in
+            try db.execute(
+                sql: "UPDATE sync_queue SET status = 'conflict' WHERE record_id = 'a1' AND status = 'failed'"
+            )
+        }
+        #expect(try store.requireAgent(id: "a1").syncStatus == "conflict")
+    }
+
     @Test("no source file outside OutpostStore/Outbox and the schema migrations queries the outbox's tables")
     func outboxHasOneOwner() throws {
         let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

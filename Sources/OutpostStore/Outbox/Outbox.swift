@@ -65,6 +65,37 @@ package struct Outbox {
         ) ?? false
     }
 
+    /// What the seed's `sync_status` should say of a row, from its queue: `error` when its change
+    /// failed, `conflict` while it is held for a person, `pending` while a change waits or is in
+    /// flight; otherwise the column's own value (`stored`, `synced` once the hub confirmed it).
+    ///
+    /// Derived when read rather than kept up to date by the capture triggers, so it is true
+    /// whoever wrote the row (`sqlite3` too) and capture costs nothing more.
+    package func syncStatus(table: String, key: String, stored: String?) throws -> String? {
+        guard
+            let row = try Row.fetchOne(
+                cached: db,
+                sql: """
+                    SELECT
+                        EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2
+                                AND status IN \(Self.heldStatuses) AND status = 'failed') AS failed,
+                        EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2
+                                AND status IN \(Self.heldStatuses) AND status = 'conflict')
+                            OR EXISTS (SELECT 1 FROM conflict_resolution WHERE table_name = ?1 AND record_id = ?2
+                                       AND status = 'pending' AND kind = 'sync') AS held,
+                        EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending')
+                            OR EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2
+                                       AND status IN \(Self.heldStatuses) AND status = 'processing') AS waiting
+                    """,
+                arguments: [table, key]
+            )
+        else { return stored }
+        if row["failed"] as Bool { return "error" }
+        if row["held"] as Bool { return "conflict" }
+        if row["waiting"] as Bool { return "pending" }
+        return stored
+    }
+
     /// The statuses of entries that are local work but not pending, as the partial index
     /// `idx_sync_queue_held_row` lists them (a query must name the same list to use it).
     static let heldStatuses = "('processing', 'conflict', 'failed')"
