@@ -304,10 +304,11 @@ package final class PostgresHubStorage: HubStorage {
         // One round trip: lock the tenant's counter row, look for a stored answer to this batch,
         // and read the tenant's known columns.
         var lastSequence: Int64 = 0
+        var tombstoneFloor: Int64 = 0
         var known: [String: Set<String>] = [:]
-        for try await (sequence, storedNode, storedResponse, columns) in try await connection.query(
+        for try await (sequence, floor, storedNode, storedResponse, columns) in try await connection.query(
             """
-            SELECT t.last_seq,
+            SELECT t.last_seq, t.tombstone_floor,
                    (SELECT b.node_id FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
                    (SELECT b.response FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
                    coalesce((SELECT array_agg(c.table_name || '.' || c.column_name) FROM outpost_columns c
@@ -315,11 +316,12 @@ package final class PostgresHubStorage: HubStorage {
             FROM outpost_tenants t WHERE t.id = \(node.tenantID) FOR UPDATE OF t
             """,
             logger: logger
-        ).decode((Int64, String?, String?, [String]).self) {
+        ).decode((Int64, Int64, String?, String?, [String]).self) {
             if let storedNode, let storedResponse {
                 return try PushOutcome.replay(storedResponse, storedNode: storedNode, node: node, request: request)
             }
             lastSequence = sequence
+            tombstoneFloor = floor
             for qualified in columns {
                 let parts = qualified.split(separator: ".", maxSplits: 1).map(String.init)
                 if parts.count == 2 { known[parts[0], default: []].insert(parts[1]) }
@@ -338,13 +340,14 @@ package final class PostgresHubStorage: HubStorage {
             return change.operation == .upsert && change.baseVersion == 0 && !change.partial
         }
         var results = [ChangeResult?](repeating: nil, count: request.changes.count)
+        let firstVersion = PushPlan.firstVersion(tombstoneFloor: tombstoneFloor)
         if !fresh.isEmpty {
             let changes = fresh.map { request.changes[$0] }
             for try await sequence in try await connection.query(
                 """
                 INSERT INTO outpost_records
                     (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq)
-                SELECT \(node.tenantID), t, k, 1, d::jsonb, false, h, \(node.id), c, s
+                SELECT \(node.tenantID), t, k, \(firstVersion), d::jsonb, false, h, \(node.id), c, s
                 FROM unnest(
                     \(changes.map(\.table))::text[], \(changes.map(\.key))::text[],
                     \(changes.map { $0.data?.text ?? "{}" })::text[], \(changes.map(\.hlc))::int8[],
@@ -361,7 +364,7 @@ package final class PostgresHubStorage: HubStorage {
                 results[index] = ChangeResult(
                     changeID: request.changes[index].id,
                     status: .applied,
-                    version: 1,
+                    version: firstVersion,
                     sequence: sequence
                 )
             }
@@ -394,7 +397,8 @@ package final class PostgresHubStorage: HubStorage {
             changes: rest.map { request.changes[$0] },
             sequences: rest.map { sequences[$0] },
             current: current,
-            node: node.id
+            node: node.id,
+            firstVersion: firstVersion
         )
         for (index, result) in zip(rest, plan.results) { results[index] = result }
         // One statement writes the rows, the new columns, the stored answer and the counter.

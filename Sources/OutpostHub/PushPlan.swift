@@ -9,6 +9,10 @@ import OutpostProtocol
 /// sequence number; base version older → conflict, answer with the hub's row; base version newer
 /// than anything the hub has → the whole batch is refused (the node cannot have seen it).
 ///
+/// A row the hub does not hold starts at ``firstVersion(tombstoneFloor:)``, not always at 1: a
+/// row deleted, its tombstone collected, and written again must get a version above every
+/// version any node saw of it, or nodes whose base is the old tombstone would skip it.
+///
 /// Every change of a batch is given a sequence number by its place in the batch
 /// (`last + 1 + index`), whether or not it is written: pulls then see a batch's rows in the order
 /// it sent them (an agent before its workflows), and a change that is not written leaves a gap,
@@ -21,11 +25,13 @@ struct PushPlan: Sendable, Equatable {
     ///   - sequences: each change's sequence number (see ``sequences(after:count:)``).
     ///   - current: the rows the changes touch, as the hub holds them now.
     ///   - node: the pushing node's hub id.
+    ///   - firstVersion: the version of a row the hub does not hold (see ``firstVersion(tombstoneFloor:)``).
     init(
         changes: [PushedChange],
         sequences: [Int64],
         current: [RowKey: StoredRow],
-        node: String
+        node: String,
+        firstVersion: Int64 = 1
     ) throws(HubError) {
         precondition(sequences.count == changes.count, "one sequence number per change")
         var writes: [StoredRow] = []
@@ -88,7 +94,7 @@ struct PushPlan: Sendable, Equatable {
             let row = StoredRow(
                 table: change.table,
                 key: change.key,
-                version: currentVersion + 1,
+                version: existing == nil ? firstVersion : currentVersion + 1,
                 data: data,
                 deleted: change.operation == .delete,
                 hlc: change.hlc,
@@ -103,6 +109,14 @@ struct PushPlan: Sendable, Equatable {
         }
         self.writes = writes
         self.results = results
+    }
+
+    /// The version a row the hub does not hold starts at: above every version of a collected
+    /// tombstone. A version never exceeds the sequence number of the change that made it (each
+    /// change of a row adds 1 to its version and takes at least one sequence number), so the
+    /// tenant's `tombstone_floor` (the highest sequence number collected) bounds them all.
+    static func firstVersion(tombstoneFloor: Int64) -> Int64 {
+        tombstoneFloor + 1
     }
 
     /// A partial change's columns as values, to merge into the hub's row.

@@ -262,13 +262,12 @@ package final class SQLiteHubStorage: HubStorage {
             }
             let known = try Self.schemas(db, tenantID: node.tenantID)
             let additions = try validator.validate(request, knownSchemas: known)
-            let lastSequence =
-                try Int64.fetchOne(
-                    db,
-                    sql: "SELECT last_seq FROM outpost_tenants WHERE id = ?",
-                    arguments: [node.tenantID]
-                )
-                ?? 0
+            let counters = try Row.fetchOne(
+                db,
+                sql: "SELECT last_seq, tombstone_floor FROM outpost_tenants WHERE id = ?",
+                arguments: [node.tenantID]
+            )
+            let lastSequence: Int64 = counters?["last_seq"] ?? 0
             var current: [RowKey: StoredRow] = [:]
             let lookup = try db.cachedStatement(
                 sql: """
@@ -283,7 +282,13 @@ package final class SQLiteHubStorage: HubStorage {
             }
             let sequences = PushPlan.sequences(after: lastSequence, count: request.changes.count)
             let newLastSequence = sequences.last ?? lastSequence
-            let plan = try PushPlan(changes: request.changes, sequences: sequences, current: current, node: node.id)
+            let plan = try PushPlan(
+                changes: request.changes,
+                sequences: sequences,
+                current: current,
+                node: node.id,
+                firstVersion: PushPlan.firstVersion(tombstoneFloor: counters?["tombstone_floor"] ?? 0)
+            )
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO outpost_records

@@ -45,6 +45,19 @@ struct PushPlanTests {
         #expect(plan.writes.map(\.sequence) == [41, 42])
     }
 
+    @Test("after tombstones were collected, a row the hub does not hold starts above every collected version")
+    func firstVersionAfterCollection() throws {
+        let plan = try PushPlan(
+            changes: [upsert("gone", ["name": "again"], id: "c1"), upsert("a", ["name": "x"], base: 2, id: "c2")]
+                .map(PushedChange.init),
+            sequences: PushPlan.sequences(after: 90, count: 2),
+            current: Self.current(Self.stored("a", version: 2)),
+            node: "me",
+            firstVersion: PushPlan.firstVersion(tombstoneFloor: 57)
+        )
+        #expect(plan.results.map(\.version) == [58, 3], "a new row above the floor; an existing row counts on")
+    }
+
     @Test("a change already applied (same change id) is answered as before and written again never")
     func replayedChange() throws {
         let plan = try PushPlan(
