@@ -22,6 +22,12 @@ public struct ConflictRecord: Hashable, Sendable {
         /// branch's, `base` their common ancestor's; the file stays conflicted until resolved
         /// (see docs/workspace.md). Resolving writes the file, not a table.
         case workspace
+        /// A row from the hub that this node could not apply: a local constraint (`UNIQUE`,
+        /// `NOT NULL`, `CHECK`) refused it. `remote` is the hub's row, `local` the node's row
+        /// with the same key (if any); the summary carries SQLite's reason. The rest of the pull
+        /// went on. Resolving with `--keep remote` writes the hub's row (fix what blocks it
+        /// first); `--keep local` keeps the node's.
+        case constraint
     }
 
     /// Whether a person has decided yet.

@@ -47,6 +47,59 @@ extension Store {
         return id
     }
 
+    /// Parks a row from the hub that a local constraint refused (kind `constraint`), with
+    /// SQLite's reason, inside the caller's transaction. The row's queue entries are not held:
+    /// the node's own work on other rows, and on this one, goes on.
+    ///
+    /// - Returns: the conflict's id.
+    package static func recordConstraintConflict(_ conflict: Conflict, reason: String, in db: Database) throws
+        -> Int64
+    {
+        let resolution = Resolution(
+            entityType: conflict.entityType,
+            key: conflict.key,
+            strategy: .manual,
+            value: nil,
+            fieldActions: [],
+            confidence: 0,
+            needsApproval: true,
+            usedTwoWay: conflict.base == nil,
+            suggestions: [],
+            summary: "The hub's row could not be applied on this node: \(reason). Change the local row that "
+                + "blocks it, then keep the hub's row (--keep remote), or keep this node's (--keep local)."
+        )
+        return try upsertPendingConflict(
+            conflict,
+            resolution: resolution,
+            table: conflict.entityType,
+            kind: .constraint,
+            in: db
+        )
+    }
+
+    /// Whether any hub row waits parked because a constraint refused it; asked once per pulled
+    /// page, so rows are checked one by one only while some do.
+    package static func hasPendingConstraintConflicts(in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM conflict_resolution WHERE status = 'pending' AND kind = 'constraint')"
+        ) ?? false
+    }
+
+    /// Marks the row's parked `constraint` conflict resolved once a later version of the hub's
+    /// row applied after all (the local row that blocked it changed).
+    package static func settleConstraintConflict(table: String, key: String, in db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE conflict_resolution
+                SET status = 'resolved', resolved_by = 'outpost sync', resolved_at = CURRENT_TIMESTAMP,
+                    resolution_strategy = 'applied'
+                WHERE table_name = ? AND record_id = ? AND status = 'pending' AND kind = 'constraint'
+                """,
+            arguments: [table, key]
+        )
+    }
+
     /// Records `conflict` as a pending record of `kind` for the row `table`/`conflict.key`, or
     /// updates the pending one of that kind the row already has; returns its id.
     static func upsertPendingConflict(

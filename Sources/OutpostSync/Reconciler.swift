@@ -164,6 +164,27 @@ struct Reconciler: Sendable {
         }
     }
 
+    /// Parks a hub row a local constraint refused (``take(_:table:epoch:in:)`` threw
+    /// `SQLITE_CONSTRAINT` and was rolled back): recorded with SQLite's reason as a `constraint`
+    /// conflict, so the rest of the page applies and the cursor moves on. The base is left as it
+    /// was: the node does not hold the hub's row.
+    func park(_ remote: HubRow, table: SyncedTable, reason: String, in db: Database) throws {
+        let base = try BaseRows(db).base(table: table.name, key: remote.key)
+        let conflict = Conflict(
+            entityType: table.name,
+            key: remote.key,
+            local: try RowWriter.localValue(of: table, key: remote.key, in: db) ?? .null,
+            remote: remote.deleted ? .null : remote.data.map(table.syncedValue(of:)) ?? .null,
+            base: base?.data,
+            localStamp: HybridTimestamp(packed: base?.hlc ?? 0, node: nodeID),
+            remoteStamp: HybridTimestamp(packed: remote.hlc, node: remote.origin),
+            localVersion: base?.version ?? 0,
+            remoteVersion: remote.version,
+            priority: table.priority
+        )
+        _ = try Store.recordConstraintConflict(conflict, reason: reason, in: db)
+    }
+
     /// A delete against a concurrent edit, settled the same way on every node: an edit made
     /// since the base beats the delete (the row lives on, as edited); a side left as the base
     /// was loses to the other side's delete. `nil` when neither side deleted the row (the

@@ -256,19 +256,12 @@ public final class SyncEngine: Sendable {
             let page = exchange.value
             let tally = try guarded {
                 try store.writeApplyingRemote { db in
-                    var tally = PullTally()
-                    var newestStamp: Int64 = 0
-                    for row in page.rows {
-                        newestStamp = max(newestStamp, row.hlc)
-                        guard let table = tables[row.table] else { continue }
-                        switch try reconciler.take(row, table: table, epoch: resyncing ? epoch : 0, in: db) {
-                        case .applied: tally.applied += 1
-                        case .merged, .tookRemote: tally.merged += 1
-                        case .parked: tally.parked += 1
-                        case .unchanged: break
-                        }
-                    }
-                    try ClockFloor(db).observe(remote: newestStamp)
+                    let seenEpoch = resyncing ? epoch : 0
+                    // Row by row in savepoints only when a row of the page breaks a constraint.
+                    let tally =
+                        try apply(page.rows, tables: tables, epoch: seenEpoch, rowByRow: false, in: db)
+                        ?? apply(page.rows, tables: tables, epoch: seenEpoch, rowByRow: true, in: db)!
+                    try ClockFloor(db).observe(remote: page.rows.map(\.hlc).max() ?? 0)
                     try SyncState.set(.cursor, to: page.cursor, in: db)
                     try SyncState.add(Int64(tally.applied + tally.merged), to: .rowsPulled, in: db)
                     try SyncState.add(Int64(tally.merged), to: .conflictsMerged, in: db)
@@ -294,6 +287,64 @@ public final class SyncEngine: Sendable {
             if !page.more { break }
         }
         return report
+    }
+
+    /// Takes a page's rows into the node, inside the page's transaction.
+    ///
+    /// A row a local constraint refuses (`UNIQUE`, `NOT NULL`, `CHECK`) must not stop the page,
+    /// or every later pull would fail on it again. The page is first applied in one savepoint;
+    /// if a constraint refuses a row, that savepoint is rolled back and `nil` returned, and the
+    /// caller applies the page again `rowByRow`: each row in its own savepoint, a refused row
+    /// parked as a `constraint` conflict with SQLite's reason, the others applied.
+    private func apply(
+        _ rows: [HubRow],
+        tables: [String: SyncedTable],
+        epoch: Int64,
+        rowByRow: Bool,
+        in db: Database
+    ) throws -> PullTally? {
+        var tally = PullTally()
+        let settlesParked = try Store.hasPendingConstraintConflicts(in: db)
+        func take(_ row: HubRow, _ table: SyncedTable) throws {
+            switch try reconciler.take(row, table: table, epoch: epoch, in: db) {
+            case .applied: tally.applied += 1
+            case .merged, .tookRemote: tally.merged += 1
+            case .parked: tally.parked += 1
+            case .unchanged: break
+            }
+            if settlesParked { try Store.settleConstraintConflict(table: table.name, key: row.key, in: db) }
+        }
+        guard rowByRow else {
+            do {
+                try db.inSavepoint {
+                    for row in rows {
+                        guard let table = tables[row.table] else { continue }
+                        try take(row, table)
+                    }
+                    return .commit
+                }
+                return tally
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                return nil
+            }
+        }
+        for row in rows {
+            guard let table = tables[row.table] else { continue }
+            do {
+                try db.inSavepoint {
+                    try take(row, table)
+                    return .commit
+                }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                try reconciler.park(row, table: table, reason: error.message ?? "a constraint failed", in: db)
+                tally.parked += 1
+                logger.warning(
+                    "A pulled row breaks a local constraint; parked it",
+                    metadata: ["sync.table": "\(row.table)", "sync.reason": "\(error.message ?? "")"]
+                )
+            }
+        }
+        return tally
     }
 
     /// After a full re-sync: a synced row the hub's snapshot did not contain was deleted on the

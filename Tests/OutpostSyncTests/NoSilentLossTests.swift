@@ -194,3 +194,49 @@ extension NoSilentLossTests {
         #expect(try b.syncedContents() == a.syncedContents())
     }
 }
+
+extension NoSilentLossTests {
+    @Test(
+        "a pulled row that breaks a local constraint is parked with its reason; the rest of the pull goes on",
+        arguments: SyncBackend.allCases
+    )
+    func constraintViolationIsParked(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        for node in [a, b] {
+            try node.execute("CREATE TABLE badges (id TEXT PRIMARY KEY, code TEXT UNIQUE, holder TEXT)")
+            try node.store.track("badges")
+        }
+        // Apart, both give out code 7, under different keys; A also writes rows that are fine.
+        try a.execute("INSERT INTO badges VALUES ('a-badge', '7', 'ann'), ('a-other', '8', 'al')")
+        try b.execute("INSERT INTO badges VALUES ('b-badge', '7', 'bob')")
+        try await a.sync()
+        let report = try await b.sync()
+        #expect(report.parked == 1)
+        #expect(
+            try b.store.read { db in try String.fetchOne(db, sql: "SELECT holder FROM badges WHERE id = 'a-other'") }
+                == "al"
+        )
+        let parked = try b.store.conflicts(status: .pending)
+        #expect(parked.map(\.kind) == [.constraint])
+        #expect(parked.first?.key == "a-badge")
+        #expect(parked.first?.summary?.contains("UNIQUE constraint failed: badges.code") == true)
+        // Later pulls are not stuck on it.
+        try a.execute("INSERT INTO badges VALUES ('a-third', '9', 'amy')")
+        try await a.sync()
+        try await b.sync()
+        #expect(try b.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM badges") } == 3)
+
+        // B renumbers its own badge, then takes the hub's row: both converge.
+        try b.execute("UPDATE badges SET code = '70' WHERE id = 'b-badge'")
+        try b.store.resolveConflict(id: parked[0].id, choosing: .remote)
+        try await b.sync()
+        try await a.sync()
+        try await b.sync()
+        #expect(try a.syncedContents() == b.syncedContents())
+        #expect(try b.store.conflicts(status: .pending).isEmpty)
+        // A had parked B's first badge too; its renumbered version applied and settled that.
+        #expect(try a.store.conflicts(status: .pending).isEmpty)
+        #expect(try a.store.conflicts(status: .resolved).map(\.kind) == [.constraint])
+    }
+}

@@ -171,6 +171,7 @@ struct ConflictsCommand: ParsableCommand {
         case .sync: "sync (held: not pushed until resolved)"
         case .version: "version (--expected-version)"
         case .workspace: "workspace (a file left conflicted by a git merge)"
+        case .constraint: "constraint (the hub's row breaks a constraint here; the rest of the pull went on)"
         }
     }
 
