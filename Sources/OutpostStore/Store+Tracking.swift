@@ -104,6 +104,24 @@ extension Store {
         .sorted { ($0.isBuiltIn ? 0 : 1, $0.name) < ($1.isBuiltIn ? 0 : 1, $1.name) }
     }
 
+    /// The table's synced columns as the sync engine last recorded them; `nil` before its first
+    /// sync.
+    package static func knownColumns(of table: String, in db: Database) throws -> [String]? {
+        try String.fetchOne(
+            db,
+            sql: "SELECT known_columns FROM outpost_tracked_tables WHERE table_name = ?",
+            arguments: [table]
+        ).map(stringArray)
+    }
+
+    /// Records the table's synced columns as the sync engine has now seen them.
+    package static func recordKnownColumns(_ columns: [String], of table: String, in db: Database) throws {
+        try db.execute(
+            sql: "UPDATE outpost_tracked_tables SET known_columns = ? WHERE table_name = ?",
+            arguments: [JSONValue.array(columns.map { .string($0) }).encoded(), table]
+        )
+    }
+
     private static func stringArray(_ text: String) -> [String] {
         guard case .array(let values)? = try? JSONValue(parsing: text) else { return [] }
         return values.compactMap(\.stringValue)

@@ -88,7 +88,11 @@ enum StoreSchema {
 
     /// A failed entry is local work a pull must not overwrite, so "is this row held?" (asked
     /// for every pulled row) finds failed entries through the same partial index.
+    /// `outpost_tracked_tables.known_columns`: the table's synced columns when the engine last
+    /// synced it (`NULL` until then), so a column added later is noticed and filled from the
+    /// hub's values the node kept (see OutpostSync's `SchemaGrowth`).
     static let failedIsLocalWork = """
+        ALTER TABLE outpost_tracked_tables ADD COLUMN known_columns TEXT;
         DROP INDEX idx_sync_queue_held_row;
         CREATE INDEX idx_sync_queue_held_row ON sync_queue(table_name, record_id)
             WHERE status IN ('processing', 'conflict', 'failed');

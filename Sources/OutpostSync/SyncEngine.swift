@@ -390,8 +390,21 @@ public final class SyncEngine: Sendable {
 
     // MARK: Helpers
 
+    /// The tracked tables, after filling columns a table gained since the last sync from the
+    /// base rows (``SchemaGrowth``); a read unless some table's columns changed.
     private func loadTables() throws(SyncFailure) -> [String: SyncedTable] {
-        try guarded { try store.read { db in try SyncedTable.load(in: db) } }
+        let (tables, grown) = try guarded {
+            try store.read { db in
+                let tables = try SyncedTable.load(in: db)
+                return (tables, try SchemaGrowth.changed(tables, in: db))
+            }
+        }
+        guard !grown.isEmpty else { return tables }
+        let filled = try guarded { try store.writeApplyingRemote { db in try SchemaGrowth.adopt(grown, in: db) } }
+        if filled > 0 {
+            logger.info("Filled columns a table gained from the hub's values", metadata: ["sync.rows": "\(filled)"])
+        }
+        return tables
     }
 
     func quotaReached() throws(SyncFailure) -> Bool {

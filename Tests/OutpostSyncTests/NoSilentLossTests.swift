@@ -240,3 +240,47 @@ extension NoSilentLossTests {
         #expect(try a.store.conflicts(status: .resolved).map(\.kind) == [.constraint])
     }
 }
+
+extension NoSilentLossTests {
+    @Test(
+        "a node that gains a column late never overwrites the hub's values for it, and is filled in",
+        arguments: SyncBackend.allCases
+    )
+    func olderSchemaKeepsNewerColumns(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        for node in [a, b] {
+            try node.execute("CREATE TABLE t (id TEXT PRIMARY KEY, name TEXT)")
+            try node.store.track("t")
+        }
+        try a.execute("INSERT INTO t VALUES ('r', 'first'), ('s', 'other')")
+        try await a.sync()
+        try await b.sync()
+        try a.execute("ALTER TABLE t ADD COLUMN extra TEXT")
+        try a.execute("ALTER TABLE t ADD COLUMN level INTEGER DEFAULT 3")
+        try a.execute("UPDATE t SET extra = 'hello', level = 9 WHERE id = 'r'")
+        try await a.sync()
+        try await b.sync()  // B has no such columns yet
+
+        try b.execute("ALTER TABLE t ADD COLUMN extra TEXT")
+        try b.execute("ALTER TABLE t ADD COLUMN level INTEGER DEFAULT 3")
+        try b.execute("UPDATE t SET name = 'edited on b' WHERE id = 'r'")
+        try b.execute("UPDATE t SET extra = 'b wrote this' WHERE id = 's'")
+        try await b.sync()
+        try await a.sync()
+        func row(_ node: TestNode, _ id: String) throws -> [String] {
+            try node.store.read { db in
+                try Row.fetchOne(db, sql: "SELECT name, extra, level FROM t WHERE id = ?", arguments: [id]).map {
+                    [
+                        "\($0["name"] as String? ?? "nil")", "\($0["extra"] as String? ?? "nil")",
+                        "\($0["level"] as Int? ?? -1)",
+                    ]
+                } ?? []
+            }
+        }
+        #expect(try row(a, "r") == ["edited on b", "hello", "9"], "A's values survive B's edit")
+        #expect(try row(b, "r") == ["edited on b", "hello", "9"], "B took the values it had been missing")
+        #expect(try row(a, "s") == ["other", "b wrote this", "3"], "a value B wrote after adding the column goes up")
+        #expect(try a.syncedContents() == b.syncedContents())
+    }
+}

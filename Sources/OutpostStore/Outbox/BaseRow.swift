@@ -78,6 +78,18 @@ package struct BaseRows {
         ).execute(arguments: [epoch, table, key])
     }
 
+    /// The keys and columns of every base of `table` that holds a row (tombstones left out).
+    package func rows(of table: String) throws -> [(key: String, data: JSONValue)] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT record_id, data FROM outpost_sync_rows WHERE table_name = ? AND data IS NOT NULL",
+            arguments: [table]
+        ).compactMap { row in
+            guard let data = try? JSONValue(parsing: row["data"] as String) else { return nil }
+            return (row["record_id"], data)
+        }
+    }
+
     /// The rows a re-sync of `epoch` did not see: (table, key) pairs.
     package func unseen(before epoch: Int64) throws -> [(table: String, key: String)] {
         try Row.fetchAll(
