@@ -60,8 +60,15 @@ final class ByteCountingRelay: Sendable {
             Glibc.close(upstream)
             return
         }
-        Thread.detachNewThread { self.pump(from: client, to: upstream) }
+        let otherWay = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            self.pump(from: client, to: upstream)
+            otherWay.signal()
+        }
         pump(from: upstream, to: client)
+        otherWay.wait()
+        Glibc.close(client)
+        Glibc.close(upstream)
     }
 
     private func pump(from source: Int32, to destination: Int32) {
@@ -77,10 +84,12 @@ final class ByteCountingRelay: Sendable {
                 sent += written
             }
         }
+        // Shut both down so the other direction's pump stops too; `serve` closes the two
+        // descriptors once both pumps are done. Closing them here as well closed each twice,
+        // and the second close could hit a descriptor number the process had reused meanwhile
+        // (seen as EBADF in an unrelated file write of a test).
         shutdown(source, Int32(SHUT_RDWR))
         shutdown(destination, Int32(SHUT_RDWR))
-        Glibc.close(source)
-        Glibc.close(destination)
     }
 
     private static func loopback(port: Int) -> sockaddr_in {

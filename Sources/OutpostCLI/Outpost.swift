@@ -31,6 +31,7 @@ struct Outpost: AsyncParsableCommand {
             RulesCommand.self,
             RemoteCommand.self,
             SyncCommand.self,
+            ResyncCommand.self,
             RunCommand.self,
             QueueCommand.self,
             FilesCommand.self,

@@ -116,7 +116,8 @@ struct HubRoutes: Sendable {
         let after = try integer(request, "after", default: 0, in: 0...Int64.max)
         let limit = Int(try integer(request, "limit", default: 1000, in: 1...Int64(limits.maximumPullLimit)))
         let wait = try integer(request, "wait_ms", default: 0, in: 0...Int64(limits.maximumWaitMilliseconds))
-        var response = try await storage.pull(for: node, after: after, limit: limit)
+        let table = try tableFilter(request)
+        var response = try await storage.pull(for: node, after: after, limit: limit, table: table)
         if response.rows.isEmpty, wait > 0 {
             metrics.pullWaiters.add(1, ordering: .relaxed)
             defer { metrics.pullWaiters.subtract(1, ordering: .relaxed) }
@@ -130,12 +131,25 @@ struct HubRoutes: Sendable {
                     timeout: min(remaining, configuration.crossProcessPollInterval)
                 )
                 if try await storage.lastSequence(tenantID: node.tenantID) > after {
-                    response = try await storage.pull(for: node, after: after, limit: limit)
+                    response = try await storage.pull(for: node, after: after, limit: limit, table: table)
                     if !response.rows.isEmpty { break }
                 }
             }
         }
         return try codec.response(body: response.body, for: request)
+    }
+
+    /// The optional `table` query parameter: a table name as a push would accept it.
+    private func tableFilter(_ request: Request) throws -> String? {
+        guard let text = request.uri.queryParameters["table"] else { return nil }
+        let name = String(text)
+        guard !name.isEmpty, name.utf8.count <= 128, !name.utf8.contains(0) else {
+            throw HubError.invalid(
+                "invalid_parameter",
+                "Query parameter 'table' must be a table name of 1 to 128 bytes without U+0000."
+            )
+        }
+        return name
     }
 
     private func integer(_ request: Request, _ name: String, default value: Int64, in range: ClosedRange<Int64>)

@@ -35,8 +35,11 @@ package protocol HubStorage: Sendable {
 
     /// Rows changed after `cursor`, and records that the node holds everything up to `cursor`.
     ///
+    /// With `table`, only that table's rows, and nothing is recorded: a node fills a table it
+    /// tracked late this way, beside its own cursor, which still counts for the lease.
+    ///
     /// - Throws: ``HubError`` `resync_required` when tombstones after `cursor` were collected.
-    func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int) async throws -> PullPage
+    func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int, table: String?) async throws -> PullPage
 
     /// The tenant's newest sequence number (for long polls).
     func lastSequence(tenantID: String) async throws -> Int64

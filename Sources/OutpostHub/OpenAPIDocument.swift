@@ -78,7 +78,8 @@ enum OpenAPIDocument {
               "parameters": [
                 {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5000}},
-                {"name": "wait_ms", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 30000}}],
+                {"name": "wait_ms", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 30000}},
+                {"name": "table", "in": "query", "description": "Only this table's rows; the node's cursor is not recorded.", "schema": {"type": "string", "minLength": 1, "maxLength": 128}}],
               "responses": {
                 "200": {"description": "A page of rows.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PullResponse"}}}},
                 "400": {"description": "Bad parameter.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},

@@ -466,7 +466,9 @@ package final class PostgresHubStorage: HubStorage {
         }
     }
 
-    package func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int) async throws -> PullPage {
+    package func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int, table: String?) async throws
+        -> PullPage
+    {
         var floor: Int64 = 0
         for try await value in try await client.query(
             "SELECT tombstone_floor FROM outpost_tenants WHERE id = \(node.tenantID)",
@@ -476,17 +478,23 @@ package final class PostgresHubStorage: HubStorage {
         }
         if cursor > 0, cursor < floor { throw PullRules.resyncRequired(cursor: cursor, floor: floor) }
         var rows: [StoredRow] = []
+        // A NULL table matches every table; the planner decides per execution, so both forms
+        // use the (tenant_id, seq) index.
         for try await row in try await client.query(
             """
             SELECT table_name, record_id, version, data::text, deleted, hlc, origin_node, change_id, seq
-            FROM outpost_records WHERE tenant_id = \(node.tenantID) AND seq > \(cursor) ORDER BY seq LIMIT \(limit + 1)
+            FROM outpost_records WHERE tenant_id = \(node.tenantID) AND seq > \(cursor)
+              AND (\(table)::text IS NULL OR table_name = \(table)::text)
+            ORDER BY seq LIMIT \(limit + 1)
             """,
             logger: logger
         ).decode(RowColumns.self) {
             rows.append(Self.storedRow(row))
         }
+        // A table-filtered pull says nothing about the node's cursor.
+        let recorded = table == nil ? cursor : 0
         try await client.query(
-            "UPDATE outpost_nodes SET cursor = greatest(cursor, \(cursor)), last_seen_at = now() WHERE id = \(node.id)",
+            "UPDATE outpost_nodes SET cursor = greatest(cursor, \(recorded)), last_seen_at = now() WHERE id = \(node.id)",
             logger: logger
         )
         return PullRules.page(rows: rows, after: cursor, limit: limit)

@@ -328,7 +328,9 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
-    package func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int) async throws -> PullPage {
+    package func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int, table: String?) async throws
+        -> PullPage
+    {
         try await pool.write { db in
             let floor =
                 try Int64.fetchOne(
@@ -341,13 +343,17 @@ package final class SQLiteHubStorage: HubStorage {
                 db,
                 sql: """
                     SELECT table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq
-                    FROM outpost_records WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?
+                    FROM outpost_records WHERE tenant_id = ? AND seq > ? \(table == nil ? "" : "AND table_name = ?")
+                    ORDER BY seq LIMIT ?
                     """,
-                arguments: [node.tenantID, cursor, limit + 1]
+                arguments: StatementArguments([node.tenantID, cursor] + (table.map { [$0] } ?? []) + [limit + 1])
             ).map(Self.storedRow)
+            // A table-filtered pull says nothing about the node's cursor.
             try db.execute(
-                sql: "UPDATE outpost_nodes SET cursor = max(cursor, ?), last_seen_at = CURRENT_TIMESTAMP WHERE id = ?",
-                arguments: [cursor, node.id]
+                sql: """
+                    UPDATE outpost_nodes SET cursor = max(cursor, ?), last_seen_at = CURRENT_TIMESTAMP WHERE id = ?
+                    """,
+                arguments: [table == nil ? cursor : 0, node.id]
             )
             return PullRules.page(rows: rows, after: cursor, limit: limit)
         }

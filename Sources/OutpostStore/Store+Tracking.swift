@@ -122,6 +122,52 @@ extension Store {
         )
     }
 
+    /// Tables whose rows the engine is to fetch from the hub from the start, with the
+    /// table-filtered cursor reached so far.
+    package static func tablesToFill(in db: Database) throws -> [(table: String, cursor: Int64)] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT table_name, hub_fill_cursor FROM outpost_tracked_tables WHERE hub_fill_cursor IS NOT NULL"
+        ).map { ($0["table_name"], $0["hub_fill_cursor"]) }
+    }
+
+    /// Sets (or, with `nil`, ends) a table's fill from the hub.
+    package static func setFillCursor(_ cursor: Int64?, of table: String, in db: Database) throws {
+        try db.execute(
+            sql: "UPDATE outpost_tracked_tables SET hub_fill_cursor = ? WHERE table_name = ?",
+            arguments: [cursor, table]
+        )
+    }
+
+    /// Asks the next sync to fetch the hub's rows of `tables` (every tracked table when `nil`)
+    /// from the start and repair rows that differ from the hub's with no local change waiting.
+    ///
+    /// - Returns: the tables that will be fetched.
+    /// - Throws: ``OutpostError`` `.notFound` for a table that is not tracked; nothing is changed.
+    @discardableResult
+    public func requestResync(tables: [String]?) throws(OutpostError) -> [String] {
+        try write { db in
+            let tracked = try Self.trackedTables(in: db).map(\.name)
+            var chosen = tracked
+            if let tables {
+                chosen = []
+                for name in tables {
+                    guard let match = tracked.first(where: { $0.lowercased() == name.lowercased() }) else {
+                        throw OutpostError(
+                            .notFound,
+                            "Table '\(name)' is not tracked, so there is nothing to resync. Tracked: "
+                                + "\(tracked.joined(separator: ", ")).",
+                            details: ["table": name]
+                        )
+                    }
+                    chosen.append(match)
+                }
+            }
+            for name in chosen { try Self.setFillCursor(0, of: name, in: db) }
+            return chosen
+        }
+    }
+
     private static func stringArray(_ text: String) -> [String] {
         guard case .array(let values)? = try? JSONValue(parsing: text) else { return [] }
         return values.compactMap(\.stringValue)

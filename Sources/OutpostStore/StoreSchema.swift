@@ -73,14 +73,20 @@ enum StoreSchema {
             db in
             try db.execute(sql: failedIsLocalWork)
             // Every tracked table's triggers are installed again, so stores made by earlier
-            // versions run the SQL that ``Outbox``, ``CapturePriority`` and ``ClockFloor`` generate.
+            // versions run the SQL that ``Outbox``, ``CapturePriority`` and ``ClockFloor`` generate,
+            // and its columns are recorded as the engine has seen them (these tables synced
+            // before; only tables tracked from now on are filled from the hub). A tracked table
+            // that was dropped keeps its record and gets its triggers when it is tracked again.
             for tracked in try Store.trackedTables(in: db) {
+                guard let schema = try? TableSchema.require(tracked.name, in: db) else { continue }
                 _ = try CaptureTriggers.track(
                     table: tracked.name,
                     priority: tracked.priority,
                     localColumns: tracked.localColumns,
                     in: db
                 )
+                let local = Set(tracked.localColumns)
+                try Store.recordKnownColumns(schema.columns.filter { !local.contains($0) }, of: schema.name, in: db)
             }
         }
         return migrator
@@ -91,8 +97,11 @@ enum StoreSchema {
     /// `outpost_tracked_tables.known_columns`: the table's synced columns when the engine last
     /// synced it (`NULL` until then), so a column added later is noticed and filled from the
     /// hub's values the node kept (see OutpostSync's `SchemaGrowth`).
+    /// `outpost_tracked_tables.hub_fill_cursor`: while not `NULL`, the engine pulls the table's
+    /// rows from the hub from the start (a table tracked late, or `outpost resync`), resumably.
     static let failedIsLocalWork = """
         ALTER TABLE outpost_tracked_tables ADD COLUMN known_columns TEXT;
+        ALTER TABLE outpost_tracked_tables ADD COLUMN hub_fill_cursor INTEGER;
         DROP INDEX idx_sync_queue_held_row;
         CREATE INDEX idx_sync_queue_held_row ON sync_queue(table_name, record_id)
             WHERE status IN ('processing', 'conflict', 'failed');

@@ -57,11 +57,18 @@ public struct HubClient: Sendable {
     }
 
     /// `GET /v1/pull`: rows after `cursor`, waiting up to `waitMilliseconds` when there are none.
-    public func pull(after cursor: Int64, limit: Int, waitMilliseconds: Int = 0) async throws(SyncFailure)
-        -> Exchange<PullResponse>
+    ///
+    /// With `table`, only that table's rows (a node filling a table it tracked late); the hub
+    /// then does not record `cursor` as the node's.
+    public func pull(after cursor: Int64, limit: Int, waitMilliseconds: Int = 0, table: String? = nil)
+        async throws(SyncFailure) -> Exchange<PullResponse>
     {
+        var path = "/v1/pull?after=\(cursor)&limit=\(limit)&wait_ms=\(waitMilliseconds)"
+        if let table {
+            path += "&table=" + (table.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? table)
+        }
         let answer = try await send(
-            path: "/v1/pull?after=\(cursor)&limit=\(limit)&wait_ms=\(waitMilliseconds)",
+            path: path,
             body: nil,
             timeout: .milliseconds(Int64(waitMilliseconds) + 60_000)
         )

@@ -112,14 +112,26 @@ struct Reconciler: Sendable {
 
     /// Takes `remote` into the node: reads the row's states, decides, and carries the decision
     /// out. `epoch` marks the row as seen by the current re-sync.
-    func take(_ remote: HubRow, table: SyncedTable, epoch: Int64, in db: Database) throws -> Outcome {
+    ///
+    /// - Parameter repair: also for a version the node already has: a row with no local work
+    ///   whose synced columns differ from the hub's (written behind capture's back, say) takes
+    ///   the hub's value (`outpost resync`).
+    func take(_ remote: HubRow, table: SyncedTable, epoch: Int64, repair: Bool = false, in db: Database) throws
+        -> Outcome
+    {
         let bases = BaseRows(db)
         let base = try bases.base(table: table.name, key: remote.key)
+        let outbox = Outbox(db)
         if Self.isKnown(remote, base: base) {
             if epoch > 0 { try bases.markSeen(table: table.name, key: remote.key, epoch: epoch) }
-            return .unchanged
+            guard repair, remote.version == base?.version, try !outbox.isDirty(table: table.name, key: remote.key)
+            else { return .unchanged }
+            let remoteValue = remote.deleted ? nil : remote.data.map(table.syncedValue(of:))
+            guard try RowWriter.localValue(of: table, key: remote.key, in: db) != remoteValue else { return .unchanged }
+            try RowWriter.write(remoteValue, into: table, key: remote.key, in: db)
+            try RowWriter.markSynced(table: table, key: remote.key, in: db)
+            return .applied
         }
-        let outbox = Outbox(db)
         let state: LocalState =
             try outbox.isDirty(table: table.name, key: remote.key)
             ? .dirty(

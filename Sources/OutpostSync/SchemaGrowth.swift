@@ -18,10 +18,13 @@ enum SchemaGrowth {
     }
 
     /// Fills the new columns of `tables` from the base rows and records their columns as known.
-    /// Runs inside the caller's transaction, with capture off.
+    /// A table the engine had never synced (no columns recorded) is tracked late: unless the
+    /// node has not pulled at all yet (`cursor` 0), its rows are to be fetched from the hub from
+    /// the start, since the node's cursor has passed them. Runs inside the caller's transaction,
+    /// with capture off.
     ///
     /// - Returns: how many local rows took values they had been missing.
-    static func adopt(_ tables: [SyncedTable], in db: Database) throws -> Int {
+    static func adopt(_ tables: [SyncedTable], cursor: Int64, in db: Database) throws -> Int {
         var filled = 0
         for table in tables {
             if let known = try Store.knownColumns(of: table.name, in: db) {
@@ -30,6 +33,8 @@ enum SchemaGrowth {
                 if !added.isEmpty {
                     filled += try fill(added, of: table, in: db)
                 }
+            } else if cursor > 0 {
+                try Store.setFillCursor(0, of: table.name, in: db)
             }
             try Store.recordKnownColumns(table.syncedColumns, of: table.name, in: db)
         }

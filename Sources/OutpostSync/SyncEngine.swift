@@ -221,8 +221,8 @@ public final class SyncEngine: Sendable {
     public func pull(waitMilliseconds: Int = 0, progress: @Sendable (SyncProgress) -> Void = { _ in })
         async throws(SyncFailure) -> SyncReport
     {
-        var report = SyncReport()
         let tables = try loadTables()
+        var report = try await fill(tables, progress: progress)
         var wait = waitMilliseconds
         while true {
             let (cursor, resyncing, epoch) = try guarded {
@@ -289,6 +289,68 @@ public final class SyncEngine: Sendable {
         return report
     }
 
+    /// Fetches from the hub, from the start, the rows of every table marked for it: a table
+    /// tracked late (the node's cursor has passed its rows) or named by `outpost resync`.
+    /// Rows merge by the usual rules; a row with no local work that differs from the hub's is
+    /// repaired. Each page commits with its table's fill cursor, so a cut fill resumes.
+    private func fill(_ tables: [String: SyncedTable], progress: @Sendable (SyncProgress) -> Void)
+        async throws(SyncFailure) -> SyncReport
+    {
+        var report = SyncReport()
+        let pending = try guarded { try store.read { db in try Store.tablesToFill(in: db) } }
+        for (name, start) in pending {
+            guard let table = tables[name] else {
+                try guarded { try store.write { db in try Store.setFillCursor(nil, of: name, in: db) } }
+                continue
+            }
+            var cursor = start
+            while true {
+                let exchange: HubClient.Exchange<PullResponse>
+                do {
+                    exchange = try await client.pull(after: cursor, limit: configuration.pullLimit, table: name)
+                } catch SyncFailure.resyncRequired {
+                    cursor = 0
+                    continue
+                } catch {
+                    try noteFailure(error)
+                    throw error
+                }
+                let page = exchange.value
+                let rows = page.rows.filter { $0.table == name }
+                let tally = try guarded {
+                    try store.writeApplyingRemote { db in
+                        let only = [name: table]
+                        let tally =
+                            try apply(rows, tables: only, epoch: 0, repair: true, rowByRow: false, in: db)
+                            ?? apply(rows, tables: only, epoch: 0, repair: true, rowByRow: true, in: db)!
+                        try ClockFloor(db).observe(remote: rows.map(\.hlc).max() ?? 0)
+                        try Store.setFillCursor(page.more ? page.cursor : nil, of: name, in: db)
+                        try SyncState.add(Int64(tally.applied + tally.merged), to: .rowsPulled, in: db)
+                        try SyncState.add(Int64(tally.merged), to: .conflictsMerged, in: db)
+                        try SyncState.add(Int64(tally.parked), to: .conflictsParked, in: db)
+                        try SyncState.addTraffic(
+                            sent: exchange.bytesSent,
+                            received: exchange.bytesReceived,
+                            today: Self.today(),
+                            in: db
+                        )
+                        return tally
+                    }
+                }
+                report.pulled += tally.applied + tally.merged
+                report.merged += tally.merged
+                report.parked += tally.parked
+                report.bytesSent += exchange.bytesSent
+                report.bytesReceived += exchange.bytesReceived
+                progress(SyncProgress(phase: .pull, done: report.pulled, total: nil))
+                cursor = page.cursor
+                if !page.more { break }
+            }
+            logger.info("Filled a table from the hub", metadata: ["sync.table": "\(name)"])
+        }
+        return report
+    }
+
     /// Takes a page's rows into the node, inside the page's transaction.
     ///
     /// A row a local constraint refuses (`UNIQUE`, `NOT NULL`, `CHECK`) must not stop the page,
@@ -300,13 +362,14 @@ public final class SyncEngine: Sendable {
         _ rows: [HubRow],
         tables: [String: SyncedTable],
         epoch: Int64,
+        repair: Bool = false,
         rowByRow: Bool,
         in db: Database
     ) throws -> PullTally? {
         var tally = PullTally()
         let settlesParked = try Store.hasPendingConstraintConflicts(in: db)
         func take(_ row: HubRow, _ table: SyncedTable) throws {
-            switch try reconciler.take(row, table: table, epoch: epoch, in: db) {
+            switch try reconciler.take(row, table: table, epoch: epoch, repair: repair, in: db) {
             case .applied: tally.applied += 1
             case .merged, .tookRemote: tally.merged += 1
             case .parked: tally.parked += 1
@@ -400,7 +463,11 @@ public final class SyncEngine: Sendable {
             }
         }
         guard !grown.isEmpty else { return tables }
-        let filled = try guarded { try store.writeApplyingRemote { db in try SchemaGrowth.adopt(grown, in: db) } }
+        let filled = try guarded {
+            try store.writeApplyingRemote { db in
+                try SchemaGrowth.adopt(grown, cursor: try SyncState.value(.cursor, in: db), in: db)
+            }
+        }
         if filled > 0 {
             logger.info("Filled columns a table gained from the hub's values", metadata: ["sync.rows": "\(filled)"])
         }

@@ -74,7 +74,16 @@ final class LoopbackProxy: Sendable {
             Glibc.close(upstream)
             return
         }
-        Thread.detachNewThread { Self.pump(from: client, to: upstream, cut: nil) }
+        let otherWay = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            Self.pump(from: client, to: upstream, cut: nil)
+            otherWay.signal()
+        }
+        defer {
+            otherWay.wait()
+            Glibc.close(client)
+            Glibc.close(upstream)
+        }
         Self.pump(from: upstream, to: client) { [self] count in
             let cutByBytes = bytesToPass.withLock { remaining -> Bool in
                 guard let left = remaining else { return false }
@@ -117,10 +126,12 @@ final class LoopbackProxy: Sendable {
                 sent += written
             }
         }
+        // Shut both down so the other direction's pump stops too; `serve` closes the two
+        // descriptors once both pumps are done. Closing them here as well closed each twice,
+        // and the second close could hit a descriptor number the process had reused meanwhile
+        // (seen as EBADF in an unrelated file write of a test).
         shutdown(source, Int32(SHUT_RDWR))
         shutdown(destination, Int32(SHUT_RDWR))
-        Glibc.close(source)
-        Glibc.close(destination)
     }
 
     private static func loopback(port: Int) -> sockaddr_in {

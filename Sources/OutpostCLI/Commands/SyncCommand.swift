@@ -24,6 +24,11 @@ struct SyncCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
+        try await Self.perform(node: node, sync: sync, output: output)
+    }
+
+    /// One sync with its report printed; `outpost resync` runs it too.
+    static func perform(node: NodeOptions, sync: SyncOptions, output: OutputOptions) async throws {
         let lock = try SyncLock(home: node.homePath)
         let engine = try sync.engine(for: node)
         let bar = ProgressBar(enabled: !output.json)
