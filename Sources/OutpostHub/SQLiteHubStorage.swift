@@ -18,8 +18,11 @@ package final class SQLiteHubStorage: HubStorage {
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        // FULL: a push the hub acknowledged survives a power cut. With NORMAL (WAL), the last
+        // commits can roll back, and the hub would then hold fewer changes than it confirmed
+        // while nodes believe them stored. The cost is one fsync per commit (BENCHMARKS.md).
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
     }

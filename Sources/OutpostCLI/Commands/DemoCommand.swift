@@ -42,7 +42,7 @@ struct DemoCommand: AsyncParsableCommand {
             storage in
             _ = try await storage.addTenant(name: "demo")
             var tokens: [String] = []
-            for name in ["shop-floor", "warehouse"] {
+            for name in ["shop-floor", "warehouse", "observer"] {
                 let token = NodeToken.generate()
                 _ = try await storage.addNode(tenant: "demo", name: name, tokenHash: NodeToken.hash(token))
                 tokens.append(token)
@@ -121,16 +121,20 @@ struct DemoCommand: AsyncParsableCommand {
         for node in [b, a, b, a] { try await node.sync() }
 
         step("6. Everyone holds the same data")
+        // A third node with its own identity syncs first, then tracks prices late: its cursor
+        // has passed the prices rows, so the engine fetches that table from the hub.
         let observer = try DemoNode(
             name: "observer",
             home: folder + "/observer",
             hub: hub.url,
-            token: tokens[0],
+            token: tokens[2],
             rules: rules
         )
+        try await observer.sync()
         try observer.execute("CREATE TABLE prices (sku TEXT PRIMARY KEY, price REAL, currency TEXT)")
         _ = try observer.store.track("prices")
-        try await observer.sync()
+        let filled = try await observer.sync()
+        say("observer tracked prices after its first sync; \(filled.pulled) row(s) fetched from the hub")
         let contents = [try a.syncedContents(), try b.syncedContents(), try observer.syncedContents()]
         say("camera on both: \(try a.describe("SELECT name || ', ' || status || ', config ' || config FROM agents"))")
         say("price on both:  \(try a.describe("SELECT sku || ' ' || price || ' ' || currency FROM prices"))")
