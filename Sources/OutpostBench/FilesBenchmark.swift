@@ -207,15 +207,11 @@ package struct FilesBenchmark {
         }
         try Data(new).write(to: URL(fileURLWithPath: source + "/" + name))
         try Data(old).write(to: URL(fileURLWithPath: target + "/" + name))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = ["--no-whole-file", "--ignore-times", "--stats", source + "/" + name, target + "/" + name]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let rsync = try ChildProcess(
+            program,
+            ["--no-whole-file", "--ignore-times", "--stats", source + "/" + name, target + "/" + name]
+        ).run()
+        let output = String(decoding: rsync.stdout, as: UTF8.self)
         func total(_ label: String) -> Int? {
             output.split(separator: "\n").first { $0.hasPrefix(label) }
                 .flatMap { Int($0.dropFirst(label.count).filter(\.isNumber)) }
