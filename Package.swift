@@ -122,7 +122,7 @@ let package = Package(
             name: "OutpostBench",
             dependencies: [
                 "OutpostCore", "OutpostMerge", "OutpostStore", "OutpostProtocol", "OutpostHub", "OutpostSync",
-                "OutpostBlobs", "OutpostWorkspace",
+                "OutpostBlobs", "OutpostWorkspace", "OutpostTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -7,6 +7,7 @@ package import OutpostHub
 import OutpostMerge
 import OutpostStore
 import OutpostSync
+import OutpostTesting
 
 /// `outpost bench files`: what file sync sends for an edit, against rsync on the same change in
 /// the same run, and how fast files are cut and hashed, against hashing alone.
@@ -79,7 +80,7 @@ package struct FilesBenchmark {
         let (chunking, hashing) = measureChunking()
         progress("chunking + hashing \(Int(chunking)) MB/s, SHA-256 alone \(Int(hashing)) MB/s")
         return try await BenchHub.with(database: database, logLevel: .critical) { storage, port in
-            let relay = try ByteCountingRelay(upstreamPort: port)
+            let relay = try TCPRelay(upstreamPort: port)
             defer { relay.close() }
             let url = "http://127.0.0.1:\(relay.port)"
             var ids = UUIDv7()
@@ -109,9 +110,9 @@ package struct FilesBenchmark {
                 try a.put(old, as: name)
                 _ = try await engineA.push()
                 try a.put(new, as: name)
-                let before = relay.bytes
+                let before = relay.bytesRelayed
                 let report = try await engineA.push()
-                let sent = relay.bytes - before
+                let sent = relay.bytesRelayed - before
                 return Case(
                     fileBytes: new.count,
                     outpostBytes: sent,
@@ -141,7 +142,7 @@ package struct FilesBenchmark {
             progress("pages: \(pagesCase.outpostBytes) B sent, rsync \(pagesCase.rsyncBytes.map(String.init) ?? "-") B")
 
             try b.put(original, as: "copy-of-insert.bin")
-            let before = relay.bytes
+            let before = relay.bytesRelayed
             let duplicate = try await engineB.push()
             return Result(
                 machine: MachineDescription.current,
@@ -151,7 +152,7 @@ package struct FilesBenchmark {
                 insertion: insertion,
                 pages: pagesCase,
                 duplicateChunksSent: duplicate.chunksSent,
-                duplicateBytes: relay.bytes - before
+                duplicateBytes: relay.bytesRelayed - before
             )
         }
     }
