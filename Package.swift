@@ -41,6 +41,9 @@ let package = Package(
         .target(name: "OutpostCore", swiftSettings: swiftSettings),
         .target(name: "OutpostMerge", dependencies: ["OutpostCore"], swiftSettings: swiftSettings),
 
+        // MARK: Processes and sockets the executable, the workspace and the tests share
+        .target(name: "OutpostSystem", dependencies: ["OutpostCore"], swiftSettings: swiftSettings),
+
         // MARK: Edge node
         .target(
             name: "OutpostStore",
@@ -81,7 +84,7 @@ let package = Package(
         .target(
             name: "OutpostWorkspace",
             dependencies: [
-                "OutpostCore", "OutpostMerge", "OutpostStore",
+                "OutpostCore", "OutpostMerge", "OutpostStore", "OutpostSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,7 +125,7 @@ let package = Package(
             name: "OutpostBench",
             dependencies: [
                 "OutpostCore", "OutpostMerge", "OutpostStore", "OutpostProtocol", "OutpostHub", "OutpostSync",
-                "OutpostBlobs", "OutpostWorkspace",
+                "OutpostBlobs", "OutpostWorkspace", "OutpostSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -142,6 +145,7 @@ let package = Package(
             dependencies: [
                 "OutpostBench",
                 "OutpostCore",
+                "OutpostSystem",
                 "OutpostMerge",
                 "OutpostStore",
                 "OutpostHub",
@@ -162,7 +166,7 @@ let package = Package(
         .target(
             name: "OutpostTesting",
             dependencies: [
-                "OutpostCore", "OutpostStore", "OutpostProtocol", "OutpostHub",
+                "OutpostCore", "OutpostStore", "OutpostProtocol", "OutpostHub", "OutpostSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -171,6 +175,11 @@ let package = Package(
         ),
 
         // MARK: Tests, one target per library target
+        .testTarget(
+            name: "OutpostSystemTests",
+            dependencies: ["OutpostSystem", "OutpostCore"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OutpostCoreTests",
             dependencies: ["OutpostCore"],

@@ -7,6 +7,8 @@ package import OutpostHub
 import OutpostMerge
 import OutpostStore
 import OutpostSync
+import OutpostSystem
+import OutpostTesting
 
 /// `outpost bench files`: what file sync sends for an edit, against rsync on the same change in
 /// the same run, and how fast files are cut and hashed, against hashing alone.
@@ -79,7 +81,7 @@ package struct FilesBenchmark {
         let (chunking, hashing) = measureChunking()
         progress("chunking + hashing \(Int(chunking)) MB/s, SHA-256 alone \(Int(hashing)) MB/s")
         return try await BenchHub.with(database: database, logLevel: .critical) { storage, port in
-            let relay = try ByteCountingRelay(upstreamPort: port)
+            let relay = try TCPRelay(upstreamPort: port)
             defer { relay.close() }
             let url = "http://127.0.0.1:\(relay.port)"
             var ids = UUIDv7()
@@ -109,9 +111,9 @@ package struct FilesBenchmark {
                 try a.put(old, as: name)
                 _ = try await engineA.push()
                 try a.put(new, as: name)
-                let before = relay.bytes
+                let before = relay.bytesRelayed
                 let report = try await engineA.push()
-                let sent = relay.bytes - before
+                let sent = relay.bytesRelayed - before
                 return Case(
                     fileBytes: new.count,
                     outpostBytes: sent,
@@ -141,7 +143,7 @@ package struct FilesBenchmark {
             progress("pages: \(pagesCase.outpostBytes) B sent, rsync \(pagesCase.rsyncBytes.map(String.init) ?? "-") B")
 
             try b.put(original, as: "copy-of-insert.bin")
-            let before = relay.bytes
+            let before = relay.bytesRelayed
             let duplicate = try await engineB.push()
             return Result(
                 machine: MachineDescription.current,
@@ -151,7 +153,7 @@ package struct FilesBenchmark {
                 insertion: insertion,
                 pages: pagesCase,
                 duplicateChunksSent: duplicate.chunksSent,
-                duplicateBytes: relay.bytes - before
+                duplicateBytes: relay.bytesRelayed - before
             )
         }
     }
@@ -207,15 +209,11 @@ package struct FilesBenchmark {
         }
         try Data(new).write(to: URL(fileURLWithPath: source + "/" + name))
         try Data(old).write(to: URL(fileURLWithPath: target + "/" + name))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = ["--no-whole-file", "--ignore-times", "--stats", source + "/" + name, target + "/" + name]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let rsync = try ChildProcess(
+            program,
+            ["--no-whole-file", "--ignore-times", "--stats", source + "/" + name, target + "/" + name]
+        ).run()
+        let output = String(decoding: rsync.stdout, as: UTF8.self)
         func total(_ label: String) -> Int? {
             output.split(separator: "\n").first { $0.hasPrefix(label) }
                 .flatMap { Int($0.dropFirst(label.count).filter(\.isNumber)) }

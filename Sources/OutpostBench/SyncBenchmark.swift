@@ -8,6 +8,7 @@ import OutpostMerge
 import OutpostProtocol
 import OutpostStore
 import OutpostSync
+import OutpostSystem
 
 /// `outpost bench sync`: the engine end to end against a hub in this process on 127.0.0.1.
 ///
@@ -230,9 +231,9 @@ package struct SyncBenchmark {
         let runA = try startChild(["run", "--home", a.store.path.replacingOccurrences(of: "/store.sqlite", with: "")])
         let runB = try startChild(["run", "--home", bHome])
         defer {
-            for process in [runA, runB] {
-                process.terminate()
-                process.waitUntilExit()
+            for child in [runA, runB] {
+                child.terminate()
+                child.wait()
             }
         }
         var configuration = Configuration()
@@ -319,32 +320,17 @@ package struct SyncBenchmark {
         )
     }
 
-    private func startChild(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    private func startChild(_ arguments: [String]) throws -> ChildProcess.Running {
+        try ChildProcess("/proc/self/exe", arguments).start()
     }
 
     /// Runs `outpost ARGUMENTS` to the end; its standard output, or on failure what it printed
     /// on standard error too.
     private func runChild(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        process.arguments = arguments
-        let pipe = Pipe()
-        let errors = folder + "/child-stderr.txt"
-        _ = FileManager.default.createFile(atPath: errors, contents: nil)
-        process.standardOutput = pipe
-        process.standardError = FileHandle(forWritingAtPath: errors)
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            return (process.terminationStatus, output + ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""))
+        let child = try ChildProcess("/proc/self/exe", arguments).run()
+        let output = String(decoding: child.stdout, as: UTF8.self)
+        guard child.status == 0 else {
+            return (child.status, output + String(decoding: child.stderr, as: UTF8.self))
         }
         return (0, output)
     }

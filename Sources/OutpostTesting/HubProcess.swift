@@ -1,5 +1,6 @@
 import Foundation
-import Synchronization
+import OutpostCore
+import OutpostSystem
 
 /// `outpost hub serve` (or another serving `outpost` command) running as a real process on
 /// 127.0.0.1, on a port it picks.
@@ -12,19 +13,12 @@ import Synchronization
 public final class HubProcess: Sendable {
     public let url: String
     public let port: Int
-    private let process: Process
-    private let output: OutputBuffer
+    private let child: ChildProcess.Running
 
-    /// What the process printed, appended from the pipe's reader thread.
-    private final class OutputBuffer: Sendable {
-        let text = Mutex("")
-    }
-
-    private init(process: Process, port: Int, output: OutputBuffer) {
-        self.process = process
+    private init(child: ChildProcess.Running, port: Int) {
+        self.child = child
         self.port = port
         self.url = "http://127.0.0.1:\(port)"
-        self.output = output
     }
 
     /// Starts the hub with `arguments` (plus `--port 0`) and waits until it listens.
@@ -43,58 +37,35 @@ public final class HubProcess: Sendable {
     public static func launch(_ arguments: [String], readyMarker: String, timeout: Duration = .seconds(30)) throws
         -> HubProcess
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: OutpostExecutable.path)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        let output = OutputBuffer()
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-            }
+        let child = try ChildProcess(OutpostExecutable.path, arguments).start(capturing: .everything)
+        let port = child.waitForOutput(timeout: timeout) { text -> Int? in
+            guard let marker = text.range(of: readyMarker) else { return nil }
+            let rest = text[marker.upperBound...]
+            let digits = rest.prefix { $0.isNumber }
+            // Only once the port is whole: something follows its last digit.
+            return digits.count < rest.count ? Int(digits) : nil
         }
-        try process.run()
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let text = output.text.withLock { $0 }
-            if let range = text.range(of: readyMarker) {
-                let digits = text[range.upperBound...].prefix { $0.isNumber }
-                if let port = Int(digits) { return HubProcess(process: process, port: port, output: output) }
-            }
-            if !process.isRunning { break }
-            Thread.sleep(forTimeInterval: 0.02)
+        guard let port else {
+            child.terminate()
+            throw HubProcessError(message: "outpost \(arguments.joined(separator: " ")) did not start: \(child.output)")
         }
-        process.terminate()
-        throw HubProcessError(
-            message: "outpost \(arguments.joined(separator: " ")) did not start: \(output.text.withLock { $0 })"
-        )
+        return HubProcess(child: child, port: port)
     }
 
     /// What the process printed so far.
-    public var log: String { output.text.withLock { $0 } }
+    public var log: String { child.output }
 
     /// Sends SIGTERM and waits for the exit; returns the exit status.
     @discardableResult
     public func stop() -> Int32 {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        return process.terminationStatus
+        child.terminate()
+        return child.wait().status
     }
 
     /// Kills the process at once (SIGKILL).
     public func kill() {
-        if process.isRunning {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        child.kill()
+        child.wait()
     }
 }
 

@@ -20,8 +20,13 @@ public enum OutpostExecutable {
         return "outpost"
     }
 
-    /// Runs `outpost ARGUMENTS` with `--home` set to `home` (when given).
-    public static func run(_ arguments: [String], home: String? = nil) throws -> CommandResult {
-        try runProgram(path, arguments + (home.map { ["--home", $0] } ?? []))
+    /// Runs `outpost ARGUMENTS` with `--home` set to `home` (when given), and `environment` on
+    /// top of this process's.
+    public static func run(
+        _ arguments: [String],
+        home: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> CommandResult {
+        try runProgram(path, arguments + (home.map { ["--home", $0] } ?? []), environment: environment)
     }
 }

@@ -1,8 +1,9 @@
 public import Foundation
 public import OutpostCore
+import OutpostSystem
 
 /// Runs the real `git` program in one repository, as SwiftPM does: an argument array handed to
-/// `Process` (never a shell string), output captured, failures turned into ``OutpostError``s.
+/// ``ChildProcess`` (never a shell string), output captured, failures turned into ``OutpostError``s.
 ///
 /// ```swift
 /// let git = try Git(directory: "/var/lib/outpost/workspace")
@@ -120,38 +121,28 @@ public struct Git: Sendable {
     }
 
     private func run(_ arguments: [String], in folder: String?, input: Data? = nil) throws(OutpostError) -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
-        process.environment = environment
-        let stdout = Pipe()
-        let stderr = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        let child = ChildProcess(
+            executable,
+            arguments,
+            environment: environment,
+            workingDirectory: folder,
+            input: input
+        )
+        let output: ChildProcess.Output
         do {
-            try process.run()
+            output = try child.run()
         } catch {
             throw OutpostError(
                 .failedPrecondition,
-                "Cannot run \(executable): \((error as NSError).localizedDescription). Install git 2.20 or later."
+                error.message + " Install git 2.20 or later.",
+                details: error.details
             )
         }
-        if let input {
-            // Written from another thread: git may fill its output pipe before reading all input.
-            let writer = stdin.fileHandleForWriting
-            Thread.detachNewThread {
-                writer.write(input)
-                try? writer.close()
-            }
-        }
-        // Standard error is drained on another thread so neither pipe can fill and block git.
-        let errors = ErrorCollector(stderr.fileHandleForReading)
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: out, stderr: errors.text())
+        return Output(
+            status: output.status,
+            stdout: output.stdout,
+            stderr: String(decoding: output.stderr, as: UTF8.self)
+        )
     }
 
     /// The environment of every git run: the caller's, made non-interactive, with the identity.
@@ -190,24 +181,5 @@ public struct Git: Sendable {
         guard let word = text.split(separator: " ").first(where: { $0.first?.isNumber == true }) else { return nil }
         let numbers = word.split(separator: ".").prefix(3).compactMap { Int($0.prefix { $0.isNumber }) }
         return numbers.count >= 2 ? numbers : nil
-    }
-}
-
-/// Reads a pipe to its end on a thread of its own.
-private final class ErrorCollector: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    /// Waits for the end of the pipe and returns what it carried.
-    func text() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import OutpostCore
 import OutpostProtocol
+import OutpostTesting
 import Testing
 
 @testable import OutpostHub
@@ -415,7 +416,10 @@ struct HubProtocolTests {
             let a = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[0]]!)
             let b = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[1]]!)
             async let waited = b.pull(after: 0, waitMilliseconds: 10_000)
-            try await Task.sleep(for: .milliseconds(200))
+            try await eventually("the pull waits on the hub") {
+                let metrics = try await client.executeRequest(uri: "/metrics", method: .get, headers: [:], body: nil)
+                return String(buffer: metrics.body).contains("\noutpost_hub_pull_waiters 1\n")
+            }
             let pushed = ContinuousClock.now
             _ = try await a.push(batch(upsert("a1", ["name": "A"])))
             let rows = try await waited.rows

@@ -90,7 +90,10 @@ struct LiveHubTests {
         // A change pushed through A reaches a pull waiting on B (B polls the database).
         let waiting = HubHTTPClient(baseURL: hubB.url, token: reader.token)
         async let waited = waiting.pull(after: 0, waitMilliseconds: 10_000)
-        try await Task.sleep(for: .milliseconds(200))
+        let metricsB = HubHTTPClient(baseURL: hubB.url, token: "")
+        try await eventually("the pull waits on hub B") {
+            try await metricsB.send("/metrics", method: "GET").body.contains("\noutpost_hub_pull_waiters 1\n")
+        }
         _ = try await HubHTTPClient(baseURL: hubA.url, token: writer.token).push(
             PushRequest(
                 batchID: UUID().uuidString,

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import OutpostCore
 import OutpostStore
+import OutpostSystem
 import OutpostTesting
 import Testing
 
@@ -16,36 +17,33 @@ struct DaemonTests {
         let cluster = try SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let daemons = try [a, b].map { node in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: OutpostExecutable.path)
-            process.arguments = ["run", "--home", node.home]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
+            try ChildProcess(OutpostExecutable.path, ["run", "--home", node.home]).start()
         }
-        defer { for daemon in daemons where daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        defer { for daemon in daemons { daemon.kill() } }
 
-        // A second engine on the same node is refused while the daemon holds the lock.
-        try await Task.sleep(for: .milliseconds(500))
+        // A second engine on the same node is refused while the daemon holds the lock; the
+        // holder writes its pid into the lock file once it has the lock.
+        try await eventually("A's daemon holds the sync lock") {
+            FileManager.default.contents(atPath: a.home + "/sync.lock")
+                == Data("\(daemons[0].processIdentifier)\n".utf8)
+        }
         let refused = try runProgram(OutpostExecutable.path, ["sync", "--home", a.home])
         #expect(refused.status != 0 && refused.stderr.contains("is syncing this node"))
 
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('live', 'Live camera', 'vision')")
-        let deadline = ContinuousClock.now + .seconds(10)
-        var arrived = false
-        while ContinuousClock.now < deadline, !arrived {
-            arrived = try b.store.read { db in
+        try await eventually(
+            "the change reaches B through both daemons",
+            timeout: .seconds(10),
+            every: .milliseconds(20)
+        ) {
+            try b.store.read { db in
                 try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM agents WHERE id = 'live')") ?? false
             }
-            try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(arrived, "the change should reach B through both daemons")
 
         for daemon in daemons {
             daemon.terminate()
-            daemon.waitUntilExit()
-            #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0)
+            #expect(daemon.wait() == .exited(0))
         }
         #expect(try a.queueCount(status: "pending") + a.queueCount(status: "processing") == 0)
     }
@@ -70,22 +68,25 @@ struct DaemonTests {
                 .flatMap { Double($0.split(separator: " ")[1]) }
         }
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('before', 'n', 'x')")
-        try await waitUntil("the first change is pushed") { try await sample("changes_pushed_total") == 1 }
+        try await eventually("the first change is pushed") { try await sample("changes_pushed_total") == 1 }
         #expect(try await sample("link_up") == 1)
 
         cluster.stopHub()
         for index in 0..<20 {
             try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'offline', 'x')", ["o\(index)"])
         }
-        try await waitUntil("the daemon sees the hub gone") { try await sample("link_up") == 0 }
+        try await eventually("the daemon sees the hub gone") { try await sample("link_up") == 0 }
         let probing = try #require(try await sample("probe_interval_seconds"))
         #expect(probing < 10, "probing faster than the online interval while the hub is away")
-        try await Task.sleep(for: .seconds(2))
+        // Three failed probes stretch the probe interval to a second: the daemon has kept trying.
+        try await eventually("the daemon has probed the missing hub three times") {
+            try await sample("probe_interval_seconds") ?? 0 >= 1
+        }
         #expect(try a.queueCount(status: "failed") == 0, "an outage must not use up attempts")
 
         try cluster.startHub(port: hubPort)
         let back = ContinuousClock.now
-        try await waitUntil("the queue drains", timeout: .seconds(10)) {
+        try await eventually("the queue drains", timeout: .seconds(10)) {
             try a.queueCount(status: "pending") + a.queueCount(status: "processing") == 0
         }
         let resumedAfter = ContinuousClock.now - back
@@ -96,20 +97,5 @@ struct DaemonTests {
         try await b.sync()
         #expect(try b.syncedContents() == a.syncedContents())
         #expect(daemon.stop() == 0, "SIGTERM ends the daemon and its metrics server cleanly")
-    }
-
-    /// Polls `condition` every 50 ms until it holds; fails the test after `timeout`.
-    private func waitUntil(
-        _ what: String,
-        timeout: Duration = .seconds(20),
-        _ condition: () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("timed out waiting until \(what)")
-        throw CancellationError()
     }
 }

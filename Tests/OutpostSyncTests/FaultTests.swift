@@ -4,6 +4,7 @@ import OutpostCore
 import OutpostProtocol
 import OutpostStore
 import OutpostSync
+import OutpostSystem
 import OutpostTesting
 import Testing
 
@@ -57,23 +58,15 @@ struct FaultTests {
                 )
             }
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: OutpostExecutable.path)
-        process.arguments = ["sync", "--home", a.home]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let sync = try ChildProcess(OutpostExecutable.path, ["sync", "--home", a.home]).start()
         // Kill it once some, not all, of the queue is confirmed.
-        let deadline = ContinuousClock.now + .seconds(60)
         var confirmed = 0
-        while ContinuousClock.now < deadline, process.isRunning {
+        try await eventually("part of the queue is confirmed", timeout: .seconds(60), every: .milliseconds(2)) {
             confirmed = try a.queueCount(status: "completed")
-            if confirmed > 0 { break }
-            try await Task.sleep(for: .milliseconds(2))
+            return confirmed > 0 || !sync.isRunning
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal, "the sync should still have been running")
+        sync.kill()
+        #expect(sync.wait() == .signalled(SIGKILL), "the sync should still have been running")
         #expect(confirmed > 0 && confirmed < count)
 
         let report = try await a.sync()

@@ -44,10 +44,7 @@ struct AutoCommitTests {
         )
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            let deadline = ContinuousClock.now + .seconds(20)
-            while try workspace.history().count < 2, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await eventually("the service commits the hand edit") { try workspace.history().count >= 2 }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

@@ -32,9 +32,14 @@ struct WorkspaceNode {
         try succeed(arguments: arguments, sourceLocation: sourceLocation)
     }
 
+    /// Runs the command, with `environment` on top of this process's, and requires it to succeed.
     @discardableResult
-    func succeed(arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
-        let result = try OutpostExecutable.run(arguments, home: home)
+    func succeed(
+        arguments: [String],
+        environment: [String: String] = [:],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> CommandResult {
+        let result = try OutpostExecutable.run(arguments, home: home, environment: environment)
         try #require(result.status == 0, "\(arguments) failed: \(result)", sourceLocation: sourceLocation)
         return result
     }

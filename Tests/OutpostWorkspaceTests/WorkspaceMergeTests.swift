@@ -35,11 +35,13 @@ struct WorkspaceMergeTests {
             try #require(pulled["applied"]?["added"] == 1, "B applies A's agent: \(pulled)")
         }
 
-        /// Edits a1 on `node` through the store, exports and commits.
-        func edit(_ node: WorkspaceNode, _ arguments: String..., message: String) throws {
+        /// Edits a1 on `node` through the store, exports and commits (at `date`, seconds since
+        /// 1970, when given: git's commit times are what "newest" rules compare).
+        func edit(_ node: WorkspaceNode, _ arguments: String..., message: String, at date: Int? = nil) throws {
             try node.succeed(arguments: ["agent", "update", "a1"] + arguments)
             try node.succeed("workspace", "export")
-            try node.succeed("workspace", "commit", "-m", message)
+            let dated = date.map { ["GIT_AUTHOR_DATE": "\($0) +0000", "GIT_COMMITTER_DATE": "\($0) +0000"] }
+            try node.succeed(arguments: ["workspace", "commit", "-m", message], environment: dated ?? [:])
         }
     }
 
@@ -71,9 +73,9 @@ struct WorkspaceMergeTests {
         let pair = try Pair()
         defer { pair.folder.remove() }
         // B's edit is older than A's; B merges. "name → newest" must give A's name, not B's own.
-        try pair.edit(pair.b, "--name", "Scout B", message: "Rename on B")
-        Thread.sleep(forTimeInterval: 1.1)
-        try pair.edit(pair.a, "--name", "Scout A", message: "Rename on A")
+        let now = Int(Date().timeIntervalSince1970)
+        try pair.edit(pair.b, "--name", "Scout B", message: "Rename on B", at: now)
+        try pair.edit(pair.a, "--name", "Scout A", message: "Rename on A", at: now + 2)
         try pair.a.succeed("workspace", "sync")
         try pair.b.succeed("workspace", "sync", "--apply")
         try pair.a.succeed("workspace", "sync", "--apply")

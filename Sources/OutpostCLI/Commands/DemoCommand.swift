@@ -8,6 +8,7 @@ import OutpostHub
 import OutpostMerge
 import OutpostStore
 import OutpostSync
+import OutpostSystem
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -184,39 +185,31 @@ private struct DemoNode {
 
 /// The demo's hub: this same executable running `hub serve` on a free port.
 private final class DemoHub {
-    let process: Process
+    let child: ChildProcess.Running
     let url: String
 
-    private init(process: Process, url: String) {
-        self.process = process
+    private init(child: ChildProcess.Running, url: String) {
+        self.child = child
         self.url = url
     }
 
     static func start(home: String) throws -> DemoHub {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        process.arguments = ["hub", "serve", "--port", "0", "--home", home]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let handle = pipe.fileHandleForReading
-        var text = ""
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let data = handle.availableData
-            if data.isEmpty { break }
-            text += String(decoding: data, as: UTF8.self)
-            if let range = text.range(of: "listening on "), let end = text[range.upperBound...].firstIndex(of: " ") {
-                return DemoHub(process: process, url: String(text[range.upperBound..<end]))
+        let child = try ChildProcess("/proc/self/exe", ["hub", "serve", "--port", "0", "--home", home])
+            .start(capturing: .standardOutput)
+        let url = child.waitForOutput(timeout: .seconds(30)) { text in
+            text.range(of: "listening on ").flatMap { marker in
+                text[marker.upperBound...].firstIndex(of: " ").map { String(text[marker.upperBound..<$0]) }
             }
         }
-        process.terminate()
-        throw OutpostError(.failedPrecondition, "The demo hub did not start: \(text)")
+        guard let url else {
+            child.terminate()
+            throw OutpostError(.failedPrecondition, "The demo hub did not start: \(child.output)")
+        }
+        return DemoHub(child: child, url: url)
     }
 
     func stop() {
-        process.terminate()
-        process.waitUntilExit()
+        child.terminate()
+        child.wait()
     }
 }

@@ -1,0 +1,125 @@
+package import Foundation
+package import OutpostCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension ChildProcess {
+    /// Which of a started child's outputs ``Running/output`` collects; the others go to
+    /// `/dev/null`.
+    package enum Capture: Sendable {
+        case nothing
+        case standardOutput
+        /// Standard output and standard error, interleaved as the child wrote them.
+        case everything
+    }
+
+    /// Starts the program and returns at once, for a child that runs until it is stopped.
+    ///
+    /// - Parameter capturing: what ``Running/output`` collects, drained by a thread of its own
+    ///   so the child never blocks on a full pipe; nothing by default.
+    /// - Throws: ``OutpostError`` `.notFound` when the program cannot be started.
+    package func start(capturing: Capture = .nothing) throws(OutpostError) -> Running {
+        let pipe = capturing == .nothing ? nil : Pipe()
+        let collector = OutputCollector()
+        let discarded = FileHandle.nullDevice
+        let process = try launch(
+            standardOutput: pipe ?? discarded,
+            standardError: capturing == .everything ? pipe ?? discarded : discarded
+        ) {}
+        if let pipe {
+            let handle = pipe.fileHandleForReading
+            Thread.detachNewThread { collector.collect(from: handle.fileDescriptor, keeping: handle) }
+        } else {
+            collector.finish()
+        }
+        return Running(process: process, collector: collector)
+    }
+
+    /// A started child: watch what it prints, stop it, wait for its end.
+    package final class Running: Sendable {
+        private let process: Process
+        private let collector: OutputCollector
+
+        fileprivate init(process: Process, collector: OutputCollector) {
+            self.process = process
+            self.collector = collector
+        }
+
+        package var processIdentifier: Int32 { process.processIdentifier }
+        package var isRunning: Bool { process.isRunning }
+
+        /// What the child printed so far (what ``start(capturing:)`` asked for).
+        package var output: String { collector.text { $0 } }
+
+        /// Waits until `match` finds something in the output, and returns it; `nil` when the
+        /// output ends (the child closed it or exited) or `timeout` passes first.
+        package func waitForOutput<Found>(timeout: Duration, _ match: (String) -> Found?) -> Found? {
+            collector.wait(until: Date().addingTimeInterval(timeout.timeInterval), match)
+        }
+
+        /// Sends SIGTERM, when the child still runs.
+        package func terminate() {
+            if process.isRunning { process.terminate() }
+        }
+
+        /// Sends SIGKILL, when the child still runs.
+        package func kill() {
+            if process.isRunning { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
+        }
+
+        /// Waits for the child to end.
+        @discardableResult
+        package func wait() -> Termination {
+            process.waitUntilExit()
+            return ChildProcess.termination(of: process)
+        }
+    }
+}
+
+/// A started child's output, appended by a reader thread and waited on by others.
+private final class OutputCollector: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var data = Data()
+    private var ended = false
+
+    /// Reads `descriptor` to its end; `handle` owns it and is kept open until then.
+    func collect(from descriptor: Int32, keeping handle: FileHandle) {
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            condition.lock()
+            data.append(contentsOf: buffer[..<count])
+            condition.broadcast()
+            condition.unlock()
+        }
+        withExtendedLifetime(handle) { finish() }
+    }
+
+    func finish() {
+        condition.lock()
+        ended = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func text<Result>(_ body: (String) -> Result) -> Result {
+        condition.lock()
+        defer { condition.unlock() }
+        return body(String(decoding: data, as: UTF8.self))
+    }
+
+    func wait<Found>(until deadline: Date, _ match: (String) -> Found?) -> Found? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let found = match(String(decoding: data, as: UTF8.self)) { return found }
+            if ended || !condition.wait(until: deadline) { return nil }
+        }
+    }
+}
