@@ -11,7 +11,4 @@ public enum QueueStatus: String, Sendable, Codable, CaseIterable, DatabaseValueC
     case completed
     case failed
     case conflict
-
-    /// Statuses whose change the hub has not confirmed: never deleted, never overwritten by a pull.
-    public static let unconfirmed: [QueueStatus] = [.pending, .processing, .conflict]
 }
