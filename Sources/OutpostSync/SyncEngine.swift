@@ -256,33 +256,22 @@ public final class SyncEngine: Sendable {
             let page = exchange.value
             let tally = try guarded {
                 try store.writeApplyingRemote { db in
-                    let seenEpoch = resyncing ? epoch : 0
-                    // Row by row in savepoints only when a row of the page breaks a constraint.
-                    let tally =
-                        try apply(page.rows, tables: tables, epoch: seenEpoch, rowByRow: false, in: db)
-                        ?? apply(page.rows, tables: tables, epoch: seenEpoch, rowByRow: true, in: db)!
-                    try ClockFloor(db).observe(remote: page.rows.map(\.hlc).max() ?? 0)
-                    try SyncState.set(.cursor, to: page.cursor, in: db)
-                    try SyncState.add(Int64(tally.applied + tally.merged), to: .rowsPulled, in: db)
-                    try SyncState.add(Int64(tally.merged), to: .conflictsMerged, in: db)
-                    try SyncState.add(Int64(tally.parked), to: .conflictsParked, in: db)
-                    try SyncState.addTraffic(
-                        sent: exchange.bytesSent,
-                        received: exchange.bytesReceived,
-                        today: Self.today(),
+                    let tally = try take(
+                        page.rows,
+                        tables: tables,
+                        epoch: resyncing ? epoch : 0,
+                        repair: false,
+                        from: exchange,
                         in: db
                     )
+                    try SyncState.set(.cursor, to: page.cursor, in: db)
                     if !page.more, resyncing {
                         try Self.finishResync(epoch: epoch, tables: tables, in: db)
                     }
                     return tally
                 }
             }
-            report.pulled += tally.applied + tally.merged
-            report.merged += tally.merged
-            report.parked += tally.parked
-            report.bytesSent += exchange.bytesSent
-            report.bytesReceived += exchange.bytesReceived
+            report.absorb(tally, from: exchange)
             progress(SyncProgress(phase: .pull, done: report.pulled, total: nil))
             if !page.more { break }
         }
@@ -319,29 +308,19 @@ public final class SyncEngine: Sendable {
                 let rows = page.rows.filter { $0.table == name }
                 let tally = try guarded {
                     try store.writeApplyingRemote { db in
-                        let only = [name: table]
-                        let tally =
-                            try apply(rows, tables: only, epoch: 0, repair: true, rowByRow: false, in: db)
-                            ?? apply(rows, tables: only, epoch: 0, repair: true, rowByRow: true, in: db)!
-                        try ClockFloor(db).observe(remote: rows.map(\.hlc).max() ?? 0)
-                        try Store.setFillCursor(page.more ? page.cursor : nil, of: name, in: db)
-                        try SyncState.add(Int64(tally.applied + tally.merged), to: .rowsPulled, in: db)
-                        try SyncState.add(Int64(tally.merged), to: .conflictsMerged, in: db)
-                        try SyncState.add(Int64(tally.parked), to: .conflictsParked, in: db)
-                        try SyncState.addTraffic(
-                            sent: exchange.bytesSent,
-                            received: exchange.bytesReceived,
-                            today: Self.today(),
+                        let tally = try take(
+                            rows,
+                            tables: [name: table],
+                            epoch: 0,
+                            repair: true,
+                            from: exchange,
                             in: db
                         )
+                        try Store.setFillCursor(page.more ? page.cursor : nil, of: name, in: db)
                         return tally
                     }
                 }
-                report.pulled += tally.applied + tally.merged
-                report.merged += tally.merged
-                report.parked += tally.parked
-                report.bytesSent += exchange.bytesSent
-                report.bytesReceived += exchange.bytesReceived
+                report.absorb(tally, from: exchange)
                 progress(SyncProgress(phase: .pull, done: report.pulled, total: nil))
                 cursor = page.cursor
                 if !page.more { break }
@@ -349,6 +328,34 @@ public final class SyncEngine: Sendable {
             logger.info("Filled a table from the hub", metadata: ["sync.table": "\(name)"])
         }
         return report
+    }
+
+    /// Takes a pulled page's rows into the node inside the page's transaction (see
+    /// ``apply(_:tables:epoch:repair:rowByRow:in:)``), raises the clock floor past their stamps,
+    /// and counts the rows and the traffic.
+    private func take(
+        _ rows: [HubRow],
+        tables: [String: SyncedTable],
+        epoch: Int64,
+        repair: Bool,
+        from exchange: HubClient.Exchange<PullResponse>,
+        in db: Database
+    ) throws -> PullTally {
+        // Row by row in savepoints only when a row of the page breaks a constraint.
+        let tally =
+            try apply(rows, tables: tables, epoch: epoch, repair: repair, rowByRow: false, in: db)
+            ?? apply(rows, tables: tables, epoch: epoch, repair: repair, rowByRow: true, in: db)!
+        try ClockFloor(db).observe(remote: rows.map(\.hlc).max() ?? 0)
+        try SyncState.add(Int64(tally.applied + tally.merged), to: .rowsPulled, in: db)
+        try SyncState.add(Int64(tally.merged), to: .conflictsMerged, in: db)
+        try SyncState.add(Int64(tally.parked), to: .conflictsParked, in: db)
+        try SyncState.addTraffic(
+            sent: exchange.bytesSent,
+            received: exchange.bytesReceived,
+            today: Self.today(),
+            in: db
+        )
+        return tally
     }
 
     /// Takes a page's rows into the node, inside the page's transaction.
@@ -535,6 +542,15 @@ struct PullTally {
 }
 
 extension SyncReport {
+    /// Adds what one pulled page did.
+    mutating func absorb(_ tally: PullTally, from exchange: HubClient.Exchange<PullResponse>) {
+        pulled += tally.applied + tally.merged
+        merged += tally.merged
+        parked += tally.parked
+        bytesSent += exchange.bytesSent
+        bytesReceived += exchange.bytesReceived
+    }
+
     mutating func absorb(_ other: SyncReport) {
         pushed += other.pushed
         pulled += other.pulled
