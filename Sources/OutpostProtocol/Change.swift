@@ -10,7 +10,8 @@ public struct Change: Codable, Sendable, Equatable {
     /// The change's idempotency key: never reused by the node, even across power cuts.
     public var id: String
     public var table: String
-    /// The row's primary key as the node records it (`sync_queue.record_id`).
+    /// The row's primary key as the node's outbox records it: the value of a one-column key, a
+    /// JSON array of the values of a composite one.
     public var key: String
     public var operation: ChangeOperation
     /// The hub version the node last saw for this row; 0 when it has never seen the row.

@@ -1,6 +1,6 @@
 /// What ``Store/runMaintenance(policy:)`` did.
 public struct MaintenanceReport: Sendable, Equatable, Codable {
-    /// Completed `sync_queue` entries deleted (older than the policy's queue retention).
+    /// Completed outbox entries deleted (older than the policy's queue retention).
     public var deletedQueueEntries: Int
     /// Resolved conflicts deleted (older than the policy's conflict retention).
     public var deletedConflicts: Int

@@ -4,9 +4,9 @@ public struct StoreStatistics: Sendable, Equatable, Codable {
     public var totalAgents: Int
     public var totalWorkflows: Int
     public var totalExecutions: Int
-    /// `sync_queue` entries by status (`pending`, `processing`, `completed`, `failed`).
+    /// Outbox entries by status (`pending`, `processing`, `completed`, `failed`, `conflict`).
     public var syncQueue: [String: Int]
-    /// Pending `sync_queue` entries by priority (as text keys, "10" … "1").
+    /// Pending outbox entries by priority (as text keys, "10" … "1").
     public var pendingByPriority: [String: Int]
     /// `conflict_resolution` rows by status.
     public var conflicts: [String: Int]
@@ -18,6 +18,7 @@ public struct StoreStatistics: Sendable, Equatable, Codable {
         case totalAgents = "total_agents"
         case totalWorkflows = "total_workflows"
         case totalExecutions = "total_executions"
+        // The seed's name for the queue, kept as the key of `outpost status --json`.
         case syncQueue = "sync_queue"
         case pendingByPriority = "pending_by_priority"
         case conflicts

@@ -3,7 +3,7 @@ public struct TrackedTable: Sendable, Equatable, Codable {
     public var name: String
     /// The priority a change gets unless its row's `status` is `critical` (then 10).
     public var priority: Int
-    /// Primary-key columns; a multi-column key is recorded in `sync_queue` as a JSON array.
+    /// Primary-key columns; the outbox records a multi-column key as a JSON array.
     public var keyColumns: [String]
     /// Columns kept on this node only (never pushed, and not watched by capture).
     public var localColumns: [String]

@@ -229,6 +229,47 @@ struct OutboxTests {
         #expect(try store.requireAgent(id: "a1").syncStatus == "conflict")
     }
 
+    @Test("a tracked table dropped and made again queues the rows it holds when it is tracked again")
+    func droppedAndRecreatedTable() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.folder.remove() }
+        try fixture.store.write { db in try db.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)") }
+        #expect(try fixture.store.track("t").queuedRows == 0)
+        try fixture.store.write { db in
+            try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
+            try db.execute(sql: "DROP TABLE t")
+            try db.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)")
+            // No triggers now: these writes are not captured.
+            try db.execute(sql: "INSERT INTO t VALUES ('a', 1), ('b', 2)")
+        }
+        #expect(try fixture.queue().filter { $0.status == "pending" }.isEmpty)
+        #expect(try fixture.store.track("t").queuedRows == 2)
+        #expect(try fixture.queue().filter { $0.status == "pending" }.map(\.record).sorted() == ["a", "b"])
+    }
+
+    @Test("migration v6 opens a store whose tracked table was dropped, and records the others' columns")
+    func migrationSixWithDroppedTable() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.appending("store.sqlite")
+        let pool = try DatabasePool(path: path)
+        try StoreSchema.migrator.migrate(pool, upTo: "v5: file index and chunks")
+        try pool.write { db in
+            for name in ["kept", "gone"] {
+                try db.execute(sql: "CREATE TABLE \(name) (id TEXT PRIMARY KEY, n INTEGER, note TEXT)")
+                _ = try CaptureTriggers.track(table: name, priority: 5, localColumns: ["note"], in: db)
+            }
+            try db.execute(sql: "DROP TABLE gone")
+        }
+        try pool.close()
+        let store = try Store(path: path)
+        let known = try store.read { db in
+            [try Store.knownColumns(of: "kept", in: db), try Store.knownColumns(of: "gone", in: db)]
+        }
+        #expect(known[0] == ["id", "n"])
+        #expect(known[1] == nil)
+    }
+
     @Test("no source file outside OutpostStore/Outbox and the schema migrations queries the outbox's tables")
     func outboxHasOneOwner() throws {
         let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
