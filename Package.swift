@@ -235,6 +235,7 @@ let package = Package(
             name: "OutpostSyncTests",
             dependencies: [
                 "OutpostSync", "OutpostStore", "OutpostMerge", "OutpostProtocol", "OutpostTesting", "OutpostBlobs",
+                "OutpostSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -8,7 +8,6 @@ import OutpostMerge
 import OutpostStore
 import OutpostSync
 import OutpostSystem
-import OutpostTesting
 
 /// `outpost bench files`: what file sync sends for an edit, against rsync on the same change in
 /// the same run, and how fast files are cut and hashed, against hashing alone.
