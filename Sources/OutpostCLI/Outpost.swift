@@ -32,6 +32,7 @@ struct Outpost: AsyncParsableCommand {
             RemoteCommand.self,
             SyncCommand.self,
             ResyncCommand.self,
+            VerifyCommand.self,
             RunCommand.self,
             QueueCommand.self,
             FilesCommand.self,

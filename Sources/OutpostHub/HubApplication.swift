@@ -82,6 +82,7 @@ struct HubRoutes: Sendable {
         v1.post("push") { request, context in try await push(request, context: context) }
         v1.get("pull") { request, context in try await pull(request, context: context) }
         registerChunkRoutes(on: v1)
+        registerDigestRoute(on: v1)
     }
 
     private func health(_ request: Request) async throws -> Response {

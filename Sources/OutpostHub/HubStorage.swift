@@ -41,6 +41,10 @@ package protocol HubStorage: Sendable {
     /// - Throws: ``HubError`` `resync_required` when tombstones after `cursor` were collected.
     func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int, table: String?) async throws -> PullPage
 
+    /// The digest of one table's rows for `outpost verify` (see ``DigestAccumulator``): one scan
+    /// of the table's rows, parsing only those in the asked range.
+    func digest(_ request: DigestRequest, tenantID: String) async throws -> DigestAnswer
+
     /// The tenant's newest sequence number (for long polls).
     func lastSequence(tenantID: String) async throws -> Int64
 

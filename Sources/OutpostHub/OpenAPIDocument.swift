@@ -44,6 +44,17 @@ enum OpenAPIDocument {
               "PullResponse": {"type": "object", "required": ["rows", "cursor", "more"], "properties": {
                 "rows": {"type": "array", "items": {"$ref": "#/components/schemas/HubRow"}},
                 "cursor": {"type": "integer"}, "more": {"type": "boolean"}}},
+              "DigestRequest": {"type": "object", "required": ["table", "columns"], "properties": {
+                "table": {"type": "string"}, "columns": {"type": "array", "maxItems": 2000, "items": {"type": "string"}},
+                "from": {"type": "string", "pattern": "^[0-9a-f]{16}$"}, "to": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+                "buckets": {"type": "integer", "minimum": 1, "maximum": 4096},
+                "rows_up_to": {"type": "integer", "minimum": 0, "maximum": 1000}}},
+              "DigestAnswer": {"type": "object", "required": ["sequence"], "properties": {
+                "sequence": {"type": "integer"},
+                "buckets": {"type": "array", "description": "Per bucket: [live rows, hex wrapping sum of their row hashes].",
+                  "items": {"type": "array", "minItems": 2, "maxItems": 2}},
+                "rows": {"type": "array", "description": "Per row: [key, hex row hash or null for a tombstone, version, sequence].",
+                  "items": {"type": "array", "minItems": 4, "maxItems": 4}}}},
               "ChunkHashes": {"type": "object", "required": ["hashes"], "properties": {
                 "hashes": {"type": "array", "maxItems": 10000, "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}}},
               "MissingChunks": {"type": "object", "required": ["missing"], "properties": {
@@ -85,6 +96,15 @@ enum OpenAPIDocument {
                 "400": {"description": "Bad parameter.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "410": {"description": "resync_required: history after the cursor was collected.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/v1/digest": {"post": {"summary": "Digest of one table's rows in a key-hash range, for verify.",
+              "security": [{"nodeToken": []}],
+              "description": "Lists the range's rows when there are at most rows_up_to, else answers one count and hash sum per bucket. One scan of the table.",
+              "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DigestRequest"}}}},
+              "responses": {
+                "200": {"description": "Buckets or rows.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DigestAnswer"}}}},
+                "400": {"description": "Malformed request.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
             "/v1/chunks/missing": {"post": {"summary": "Which of these file chunks the tenant lacks.",
               "security": [{"nodeToken": []}],

@@ -500,6 +500,23 @@ package final class PostgresHubStorage: HubStorage {
         return PullRules.page(rows: rows, after: cursor, limit: limit)
     }
 
+    package func digest(_ request: DigestRequest, tenantID: String) async throws -> DigestAnswer {
+        let sequence = try await lastSequence(tenantID: tenantID)
+        var digest = DigestAccumulator(request, sequence: sequence)
+        for try await (key, version, rowSequence, deleted, data) in try await client.query(
+            """
+            SELECT record_id, version, seq, deleted, data::text FROM outpost_records
+            WHERE tenant_id = \(tenantID) AND table_name = \(request.table)
+            """,
+            logger: logger
+        ).decode((String, Int64, Int64, Bool, String?).self) {
+            try digest.add(key: key, version: version, sequence: rowSequence, deleted: deleted) {
+                try StoredRow.parse(data, table: request.table, key: key)
+            }
+        }
+        return digest.answer
+    }
+
     package func lastSequence(tenantID: String) async throws -> Int64 {
         for try await value in try await client.query(
             "SELECT last_seq FROM outpost_tenants WHERE id = \(tenantID)",

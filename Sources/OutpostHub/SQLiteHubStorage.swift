@@ -362,6 +362,30 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
+    package func digest(_ request: DigestRequest, tenantID: String) async throws -> DigestAnswer {
+        try await pool.read { db in
+            let sequence =
+                try Int64.fetchOne(db, sql: "SELECT last_seq FROM outpost_tenants WHERE id = ?", arguments: [tenantID])
+                ?? 0
+            var digest = DigestAccumulator(request, sequence: sequence)
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT record_id, version, seq, deleted, data FROM outpost_records
+                    WHERE tenant_id = ? AND table_name = ?
+                    """,
+                arguments: [tenantID, request.table]
+            )
+            while let row = try rows.next() {
+                let key: String = row[0]
+                try digest.add(key: key, version: row[1], sequence: row[2], deleted: row[3]) {
+                    try StoredRow.parse(row[4], table: request.table, key: key)
+                }
+            }
+            return digest.answer
+        }
+    }
+
     package func lastSequence(tenantID: String) async throws -> Int64 {
         try await pool.read { db in
             try Int64.fetchOne(db, sql: "SELECT last_seq FROM outpost_tenants WHERE id = ?", arguments: [tenantID]) ?? 0

@@ -21,6 +21,11 @@ struct StoredRow: Sendable, Equatable {
 
     /// The columns as values.
     func value() throws(HubError) -> JSONValue? {
+        try Self.parse(data, table: table, key: key)
+    }
+
+    /// Stored column text as values.
+    static func parse(_ data: String?, table: String, key: String) throws(HubError) -> JSONValue? {
         guard let data else { return nil }
         do {
             return try JSONValue(parsing: data)

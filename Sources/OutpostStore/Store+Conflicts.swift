@@ -196,6 +196,19 @@ extension Store {
         ) ?? false
     }
 
+    /// The kind of each row's pending conflict record, by table and key.
+    package static func pendingConflictKinds(in db: Database) throws -> [String: [String: ConflictRecord.Kind]] {
+        var kinds: [String: [String: ConflictRecord.Kind]] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT table_name, record_id, kind FROM conflict_resolution WHERE status = 'pending'"
+        ) {
+            guard let kind = ConflictRecord.Kind(rawValue: row["kind"]) else { continue }
+            kinds[row["table_name"], default: [:]][row["record_id"]] = kind
+        }
+        return kinds
+    }
+
     static func fetchConflict(id: Int64, in db: Database) throws -> ConflictRecord? {
         try Row.fetchOne(db, sql: "SELECT * FROM conflict_resolution WHERE id = ?", arguments: [id])
             .map(ConflictRecord.init(row:))

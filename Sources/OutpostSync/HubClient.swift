@@ -90,6 +90,16 @@ public struct HubClient: Sendable {
         try await send(path: "/health", body: nil, timeout: timeout).elapsed
     }
 
+    /// `POST /v1/digest`: the hub's digest of one table's rows in a key-hash range (verify).
+    public func digest(_ request: DigestRequest) async throws(SyncFailure) -> Exchange<DigestAnswer> {
+        let answer = try await send(path: "/v1/digest", json: request.json.encoded(), timeout: .seconds(120))
+        do {
+            return answer.exchange(try DigestAnswer(json: JSONValue(parsing: answer.text)))
+        } catch {
+            throw .badAnswer("digest answer: \(error)")
+        }
+    }
+
     // MARK: File chunks
 
     /// `POST /v1/chunks/missing`: which of `hashes` the hub does not hold for the tenant.

@@ -462,7 +462,7 @@ public final class SyncEngine: Sendable {
 
     /// The tracked tables, after filling columns a table gained since the last sync from the
     /// base rows (``SchemaGrowth``); a read unless some table's columns changed.
-    private func loadTables() throws(SyncFailure) -> [String: SyncedTable] {
+    func loadTables() throws(SyncFailure) -> [String: SyncedTable] {
         let (tables, grown) = try guarded {
             try store.read { db in
                 let tables = try SyncedTable.load(in: db)

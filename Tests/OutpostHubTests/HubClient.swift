@@ -19,6 +19,13 @@ struct HubClient: Sendable {
         return try PushResponse(json: JSONValue(parsing: String(buffer: response.body)), changes: request.changes)
     }
 
+    /// POSTs `json` to `uri` and returns the answer, which must be 200.
+    func post(_ uri: String, _ json: JSONValue) async throws -> JSONValue {
+        let response = try await raw(uri, method: .post, body: ByteBuffer(string: json.encoded()))
+        try #require(response.status == .ok, "\(uri): \(response.status) \(String(buffer: response.body))")
+        return try JSONValue(parsing: String(buffer: response.body))
+    }
+
     func send(_ request: PushRequest, headers extra: HTTPFields = [:]) async throws -> TestResponse {
         try await raw(
             "/v1/push",

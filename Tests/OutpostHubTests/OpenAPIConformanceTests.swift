@@ -129,6 +129,14 @@ struct OpenAPIConformanceTests {
             try check(try await a.raw("/v1/chunks", method: .post, body: bad), "/v1/chunks", "post")
             let malformed = ByteBuffer(string: #"{"hashes": ["x"]}"#)
             try check(try await a.raw("/v1/chunks/fetch", method: .post, body: malformed), "/v1/chunks/fetch", "post")
+
+            let digest = { (request: DigestRequest) in ByteBuffer(string: request.json.encoded()) }
+            let listed = digest(DigestRequest(table: "agents", columns: ["name"]))
+            try check(try await a.raw("/v1/digest", method: .post, body: listed), "/v1/digest", "post")
+            let bucketed = digest(DigestRequest(table: "agents", columns: ["name"], buckets: 4, rowsUpTo: 0))
+            try check(try await a.raw("/v1/digest", method: .post, body: bucketed), "/v1/digest", "post")
+            let refused = ByteBuffer(string: #"{"table": "agents", "columns": ["name"], "buckets": 0}"#)
+            try check(try await a.raw("/v1/digest", method: .post, body: refused), "/v1/digest", "post")
         }
     }
 }

@@ -174,15 +174,21 @@ final class SyncCluster: @unchecked Sendable {
             "UPDATE outpost_nodes SET last_seen_at = \(ago), created_at = \(ago) WHERE id = '\(node.hubID)'"
         }
         switch backend {
+        case .sqlite: try executeOnHub(sql("datetime('now', '-\(days) days')"))
+        case .postgres: try executeOnHub(sql("now() - interval '\(days) days'"))
+        }
+    }
+
+    /// Runs SQL in the hub's database beside the running hub, as an operator (or a broken
+    /// restore) would: the hub is not told.
+    func executeOnHub(_ sql: String) throws {
+        switch backend {
         case .sqlite:
             let hub = try DatabaseQueue(path: folder.appending("hub") + "/hub.sqlite")
-            try hub.write { db in try db.execute(sql: sql("datetime('now', '-\(days) days')")) }
+            try hub.write { db in try db.execute(sql: sql) }
         case .postgres:
             let url = try #require(hubArguments.last)
-            let result = try runProgram(
-                "/usr/bin/psql",
-                [url, "-v", "ON_ERROR_STOP=1", "-c", sql("now() - interval '\(days) days'")]
-            )
+            let result = try runProgram("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-c", sql])
             try #require(result.status == 0, "psql: \(result)")
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import OutpostCore
 import OutpostStore
+import OutpostSync
 
 struct ResyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,23 +16,44 @@ struct ResyncCommand: AsyncParsableCommand {
             resync carries on at the next sync. A table tracked after the node's cursor passed
             its rows is fetched this way by itself.
 
-            Not yet: rows the node holds that the hub has never had, with no change queued, are
-            left as they are (they are not found by fetching the hub's rows).
+            With --push-local, the node's copy wins instead: every row `outpost verify` finds
+            differing with nothing to explain it (a table written with capture off, rows the
+            hub never had) is queued as an edit of all its columns and pushed over the hub's
+            copy. Without it, rows only this node holds and nothing explains are left as they
+            are (verify keeps reporting them).
 
             Examples:
               outpost resync --table readings
+              outpost resync --table readings --push-local
               outpost resync --json
             """
     )
     @OptionGroup var node: NodeOptions
     @Option(name: .customLong("table"), help: "A tracked table to fetch again (repeat for more); default all.")
     var tables: [String] = []
+    @Flag(
+        name: .customLong("push-local"),
+        help: "Push this node's unexplained differences instead of taking the hub's."
+    )
+    var pushLocal = false
     @OptionGroup var sync: SyncOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let chosen = try node.openStore().requestResync(tables: tables.isEmpty ? nil : tables)
-        if !output.json { print("fetching again from the hub: \(chosen.joined(separator: ", "))") }
+        let chosen = tables.isEmpty ? nil : tables
+        if pushLocal {
+            let engine = try sync.engine(for: node)
+            let queued: Int
+            do {
+                queued = try await engine.resync(tables: chosen, pushLocal: true)
+            } catch {
+                throw OutpostError(.failedPrecondition, error.description)
+            }
+            if !output.json { print("queued \(queued) row(s) of this node to push over the hub's copies") }
+        } else {
+            let fetched = try node.openStore().requestResync(tables: chosen)
+            if !output.json { print("fetching again from the hub: \(fetched.joined(separator: ", "))") }
+        }
         try await SyncCommand.perform(node: node, sync: sync, output: output)
     }
 }

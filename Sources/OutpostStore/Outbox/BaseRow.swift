@@ -63,6 +63,16 @@ package struct BaseRows {
         ).execute(arguments: [table, key, base.version, base.data?.encoded(), base.hlc, base.origin, epoch])
     }
 
+    /// Keeps the row's hub version but forgets what the hub holds in it, so the next push sends
+    /// every column (over the hub's copy, which is known to differ) instead of only those that
+    /// changed since the base.
+    package func forgetContent(table: String, key: String) throws {
+        try db.execute(
+            sql: "UPDATE outpost_sync_rows SET data = '{}' WHERE table_name = ? AND record_id = ? AND data IS NOT NULL",
+            arguments: [table, key]
+        )
+    }
+
     /// Forgets the base of a row: the node no longer knows the hub's state of it.
     package func forget(table: String, key: String) throws {
         try db.execute(

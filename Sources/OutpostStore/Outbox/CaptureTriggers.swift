@@ -17,7 +17,7 @@ import OutpostCore
 /// applies from the hub are not echoed back: the engine inserts a row into `outpost_applying`
 /// at the start of its transaction and deletes it before commit, so no other connection ever
 /// sees it and their writes are captured as usual.
-enum CaptureTriggers {
+package enum CaptureTriggers {
     /// Tables Outpost keeps for itself; they are never synced as user data.
     static func isInternal(_ table: String) -> Bool {
         let lowered = table.lowercased()
@@ -103,7 +103,7 @@ enum CaptureTriggers {
 
     /// The row's key as `sync_queue.record_id` holds it, as SQL over `row` (`NEW`, `OLD` or the
     /// table): the value for a one-column key, `json_array(…)` of the values for a composite one.
-    private static func keyExpression(_ schema: TableSchema, row: String) -> String {
+    package static func keyExpression(_ schema: TableSchema, row: String) -> String {
         if schema.primaryKey.count == 1 { return "\(row).\(quoteIdentifier(schema.primaryKey[0]))" }
         return "json_array(" + schema.primaryKey.map { "\(row).\(quoteIdentifier($0))" }.joined(separator: ", ") + ")"
     }

@@ -354,6 +354,22 @@ package struct Outbox {
     }
 
     /// Entry counts by status.
+    /// Each row of `table` with an unconfirmed change, and the status that matters most for it:
+    /// a held or failed entry over a pending one (what `outpost verify` explains a difference by).
+    package func unconfirmedStatuses(table: String) throws -> [String: QueueStatus] {
+        var statuses: [String: QueueStatus] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT record_id, status FROM sync_queue WHERE table_name = ? AND status != 'completed'",
+            arguments: [table]
+        ) {
+            guard let status = QueueStatus(rawValue: row["status"]) else { continue }
+            let key: String = row["record_id"]
+            if statuses[key] == nil || status != .pending { statuses[key] = status }
+        }
+        return statuses
+    }
+
     package func countsByStatus() throws -> [String: Int] {
         try grouped("SELECT status, count(*) FROM sync_queue GROUP BY status")
     }
