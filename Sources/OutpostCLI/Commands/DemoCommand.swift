@@ -18,7 +18,8 @@ struct DemoCommand: AsyncParsableCommand {
             Starts a hub on 127.0.0.1 (embedded SQLite) and two nodes, all in a temporary
             folder; both nodes edit while offline (one conflict merges by the rules, one waits
             for a person), sync, the person decides, and the demo shows that both nodes and the
-            hub hold the same data. Exits non-zero if they do not.
+            hub hold the same data, and ends with `outpost verify` on every node. Exits non-zero
+            if they do not converge or any node differs from the hub unexplained.
 
             Example:
               outpost demo
@@ -143,6 +144,25 @@ struct DemoCommand: AsyncParsableCommand {
             throw OutpostError(.failedPrecondition, "The nodes did not converge; this is a bug. Folder: \(folder)")
         }
         say("shop-floor, warehouse and the hub hold identical agents, workflows, executions, files and prices ✔")
+
+        step("7. Each node verifies against the hub (as `outpost verify`)")
+        for (name, node) in [("shop-floor", a), ("warehouse", b), ("observer", observer)] {
+            let report = try await node.engine.verify()
+            let rows = report.tables.reduce(0) { $0 + $1.rows }
+            let differences = report.tables.reduce(0) { $0 + $1.differences.count }
+            say(
+                "\(name): \(report.tables.count) tables, \(rows) rows, \(differences) difference(s), "
+                    + "\(report.unexplained) unexplained, \(report.bytesReceived) B received"
+            )
+            guard report.unexplained == 0 else {
+                throw OutpostError(
+                    .failedPrecondition,
+                    "\(name) differs from the hub with nothing to explain it; this is a bug. Folder: \(folder)\n"
+                        + VerifyCommand.describe(report)
+                )
+            }
+        }
+        say("no unexplained difference on any node ✔")
     }
 
     private func step(_ title: String) { print("\n== \(title)") }
