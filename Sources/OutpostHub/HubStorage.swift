@@ -25,6 +25,12 @@ package protocol HubStorage: Sendable {
     func nodes(tenant: String?) async throws -> [NodeInfo]
     func revokeNode(id: String) async throws
 
+    /// Gives `tenant` (every tenant when `nil`) a new epoch, after its data was restored from a
+    /// backup: nodes that see it re-sync and push again what the hub lost.
+    ///
+    /// - Returns: how many tenants got one.
+    func renewEpoch(tenant: String?) async throws -> Int
+
     /// The node a token hash belongs to, or nil when it is unknown or revoked.
     func authenticate(tokenHash: String) async throws -> AuthenticatedNode?
 

@@ -43,7 +43,9 @@ enum OpenAPIDocument {
                 "sequence": {"type": "integer"}}},
               "PullResponse": {"type": "object", "required": ["rows", "cursor", "more"], "properties": {
                 "rows": {"type": "array", "items": {"$ref": "#/components/schemas/HubRow"}},
-                "cursor": {"type": "integer"}, "more": {"type": "boolean"}}},
+                "cursor": {"type": "integer"}, "more": {"type": "boolean"},
+                "epoch": {"type": "integer", "description": "The tenant's history; changes when the hub is restored from a backup."},
+                "head": {"type": "integer", "description": "The tenant's newest sequence number."}}},
               "DigestRequest": {"type": "object", "required": ["table", "columns"], "properties": {
                 "table": {"type": "string"}, "columns": {"type": "array", "maxItems": 2000, "items": {"type": "string"}},
                 "from": {"type": "string", "pattern": "^[0-9a-f]{16}$"}, "to": {"type": "string", "pattern": "^[0-9a-f]{16}$"},

@@ -118,6 +118,9 @@ package final class PostgresHubStorage: HubStorage {
             PRIMARY KEY (tenant_id, table_name, column_name)
         )
         """,
+        "ALTER TABLE outpost_tenants ADD COLUMN IF NOT EXISTS epoch BIGINT NOT NULL DEFAULT 0",
+        // Random and never 0: a restored hub must not hand out an epoch a node has seen.
+        "UPDATE outpost_tenants SET epoch = 1 + floor(random() * 9.2e18)::bigint WHERE epoch = 0",
     ]
 
     package func ping() async throws {
@@ -133,7 +136,7 @@ package final class PostgresHubStorage: HubStorage {
         do {
             let rows = try await client.query(
                 """
-                INSERT INTO outpost_tenants (id, name) VALUES (\(id), \(name))
+                INSERT INTO outpost_tenants (id, name, epoch) VALUES (\(id), \(name), \(PullRules.newEpoch()))
                 RETURNING to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
                 """,
                 logger: logger
@@ -217,6 +220,22 @@ package final class PostgresHubStorage: HubStorage {
             )
         }
         return nodes
+    }
+
+    package func renewEpoch(tenant: String?) async throws -> Int {
+        var renewed = 0
+        for try await id in try await client.query(
+            "SELECT id FROM outpost_tenants WHERE \(tenant)::text IS NULL OR name = \(tenant)::text",
+            logger: logger
+        ).decode(String.self) {
+            try await client.query(
+                "UPDATE outpost_tenants SET epoch = \(PullRules.newEpoch()) WHERE id = \(id)",
+                logger: logger
+            )
+            renewed += 1
+        }
+        if let tenant, renewed == 0 { throw HubAdminError.unknownTenant(tenant) }
+        return renewed
     }
 
     package func revokeNode(id: String) async throws {
@@ -469,12 +488,12 @@ package final class PostgresHubStorage: HubStorage {
     package func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int, table: String?) async throws
         -> PullPage
     {
-        var floor: Int64 = 0
+        var (floor, head, epoch): (Int64, Int64, Int64) = (0, 0, 0)
         for try await value in try await client.query(
-            "SELECT tombstone_floor FROM outpost_tenants WHERE id = \(node.tenantID)",
+            "SELECT tombstone_floor, last_seq, epoch FROM outpost_tenants WHERE id = \(node.tenantID)",
             logger: logger
-        ).decode(Int64.self) {
-            floor = value
+        ).decode((Int64, Int64, Int64).self) {
+            (floor, head, epoch) = value
         }
         if cursor > 0, cursor < floor { throw PullRules.resyncRequired(cursor: cursor, floor: floor) }
         var rows: [StoredRow] = []
@@ -497,7 +516,7 @@ package final class PostgresHubStorage: HubStorage {
             "UPDATE outpost_nodes SET cursor = greatest(cursor, \(recorded)), last_seen_at = now() WHERE id = \(node.id)",
             logger: logger
         )
-        return PullRules.page(rows: rows, after: cursor, limit: limit)
+        return PullRules.page(rows: rows, after: cursor, limit: limit, epoch: epoch, head: head)
     }
 
     package func digest(_ request: DigestRequest, tenantID: String) async throws -> DigestAnswer {

@@ -12,6 +12,9 @@ package struct PullPage: Sendable {
     var rows: [StoredRow]
     var cursor: Int64
     var more: Bool
+    /// The tenant's epoch and newest sequence number (see ``PullResponse``).
+    var epoch: Int64 = 0
+    var head: Int64 = 0
 
     /// The response body: a ``PullResponse`` as JSON, the rows' columns spliced in.
     var body: String {
@@ -30,7 +33,9 @@ package struct PullPage: Sendable {
             JSONValue.appendQuoted(row.origin, to: &output)
             output.append(contentsOf: #","sequence":\#(row.sequence)}"#.utf8)
         }
-        output.append(contentsOf: #"],"cursor":\#(cursor),"more":\#(more)}"#.utf8)
+        output.append(
+            contentsOf: #"],"cursor":\#(cursor),"more":\#(more),"epoch":\#(epoch),"head":\#(head)}"#.utf8
+        )
         return String(decoding: output, as: UTF8.self)
     }
 }

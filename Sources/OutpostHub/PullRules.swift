@@ -5,10 +5,19 @@ import OutpostProtocol
 /// The parts of a pull every backend shares: paging and the resync answer.
 enum PullRules {
     /// `rows` holds up to `limit + 1` rows after `after`; the extra one only says "more".
-    static func page(rows: [StoredRow], after: Int64, limit: Int) -> PullPage {
+    static func page(rows: [StoredRow], after: Int64, limit: Int, epoch: Int64, head: Int64) -> PullPage {
         let page = rows.prefix(limit)
-        return PullPage(rows: Array(page), cursor: page.last?.sequence ?? after, more: rows.count > limit)
+        return PullPage(
+            rows: Array(page),
+            cursor: page.last?.sequence ?? after,
+            more: rows.count > limit,
+            epoch: epoch,
+            head: head
+        )
     }
+
+    /// A new epoch for a tenant: random, so a restored hub cannot hand out one a node saw.
+    static func newEpoch() -> Int64 { Int64.random(in: 1...Int64.max) }
 
     static func resyncRequired(cursor: Int64, floor: Int64) -> HubError {
         HubError(

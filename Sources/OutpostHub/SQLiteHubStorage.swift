@@ -95,6 +95,15 @@ package final class SQLiteHubStorage: HubStorage {
                     """
             )
         }
+        migrator.registerMigration("v3: tenant epochs") { db in
+            try db.execute(sql: "ALTER TABLE outpost_tenants ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0")
+            for id in try String.fetchAll(db, sql: "SELECT id FROM outpost_tenants") {
+                try db.execute(
+                    sql: "UPDATE outpost_tenants SET epoch = ? WHERE id = ?",
+                    arguments: [PullRules.newEpoch(), id]
+                )
+            }
+        }
         try migrator.migrate(pool)
     }
 
@@ -153,7 +162,10 @@ package final class SQLiteHubStorage: HubStorage {
             if try Int.fetchOne(db, sql: "SELECT 1 FROM outpost_tenants WHERE name = ?", arguments: [name]) != nil {
                 throw HubAdminError.duplicateTenant(name)
             }
-            try db.execute(sql: "INSERT INTO outpost_tenants (id, name) VALUES (?, ?)", arguments: [id, name])
+            try db.execute(
+                sql: "INSERT INTO outpost_tenants (id, name, epoch) VALUES (?, ?, ?)",
+                arguments: [id, name, PullRules.newEpoch()]
+            )
             let created = try String.fetchOne(
                 db,
                 sql: "SELECT created_at FROM outpost_tenants WHERE id = ?",
@@ -222,6 +234,24 @@ package final class SQLiteHubStorage: HubStorage {
                 lastSeenAt: $0["last_seen_at"],
                 cursor: $0["cursor"]
             )
+        }
+    }
+
+    package func renewEpoch(tenant: String?) async throws -> Int {
+        try await pool.write { db in
+            let ids = try String.fetchAll(
+                db,
+                sql: "SELECT id FROM outpost_tenants WHERE ?1 IS NULL OR name = ?1",
+                arguments: [tenant]
+            )
+            if let tenant, ids.isEmpty { throw HubAdminError.unknownTenant(tenant) }
+            for id in ids {
+                try db.execute(
+                    sql: "UPDATE outpost_tenants SET epoch = ? WHERE id = ?",
+                    arguments: [PullRules.newEpoch(), id]
+                )
+            }
+            return ids.count
         }
     }
 
@@ -335,12 +365,12 @@ package final class SQLiteHubStorage: HubStorage {
         -> PullPage
     {
         try await pool.write { db in
-            let floor =
-                try Int64.fetchOne(
-                    db,
-                    sql: "SELECT tombstone_floor FROM outpost_tenants WHERE id = ?",
-                    arguments: [node.tenantID]
-                ) ?? 0
+            let tenant = try Row.fetchOne(
+                db,
+                sql: "SELECT tombstone_floor, last_seq, epoch FROM outpost_tenants WHERE id = ?",
+                arguments: [node.tenantID]
+            )
+            let floor: Int64 = tenant?["tombstone_floor"] ?? 0
             if cursor > 0, cursor < floor { throw PullRules.resyncRequired(cursor: cursor, floor: floor) }
             let rows = try Row.fetchAll(
                 db,
@@ -358,7 +388,13 @@ package final class SQLiteHubStorage: HubStorage {
                     """,
                 arguments: [table == nil ? cursor : 0, node.id]
             )
-            return PullRules.page(rows: rows, after: cursor, limit: limit)
+            return PullRules.page(
+                rows: rows,
+                after: cursor,
+                limit: limit,
+                epoch: tenant?["epoch"] ?? 0,
+                head: tenant?["last_seq"] ?? 0
+            )
         }
     }
 

@@ -6,10 +6,18 @@ public struct PullResponse: Codable, Sendable, Equatable {
     public var cursor: Int64
     /// Whether more rows are waiting past ``cursor``.
     public var more: Bool
+    /// The tenant's history on the hub: it changes when the hub's data is restored from a
+    /// backup (`outpost hub new-epoch`). `nil` from a hub that does not send it.
+    public var epoch: Int64?
+    /// The tenant's newest sequence number. Below a node's cursor, the hub has lost changes the
+    /// node saw. `nil` from a hub that does not send it.
+    public var head: Int64?
 
-    public init(rows: [HubRow], cursor: Int64, more: Bool) {
+    public init(rows: [HubRow], cursor: Int64, more: Bool, epoch: Int64? = nil, head: Int64? = nil) {
         self.rows = rows
         self.cursor = cursor
         self.more = more
+        self.epoch = epoch
+        self.head = head
     }
 }

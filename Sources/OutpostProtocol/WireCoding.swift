@@ -156,10 +156,21 @@ extension PullResponse {
         for (index, row) in try reader.array("rows").enumerated() {
             rows.append(try HubRow(json: row, path: "rows[\(index)]"))
         }
-        self.init(rows: rows, cursor: try reader.integer("cursor"), more: try reader.bool("more"))
+        self.init(
+            rows: rows,
+            cursor: try reader.integer("cursor"),
+            more: try reader.bool("more"),
+            epoch: try reader.optionalInteger("epoch"),
+            head: try reader.optionalInteger("head")
+        )
     }
 
     public var json: JSONValue {
-        ["rows": .array(rows.map(\.json)), "cursor": .integer(cursor), "more": .bool(more)]
+        var members: [String: JSONValue] = [
+            "rows": .array(rows.map(\.json)), "cursor": .integer(cursor), "more": .bool(more),
+        ]
+        if let epoch { members["epoch"] = .integer(epoch) }
+        if let head { members["head"] = .integer(head) }
+        return .object(members)
     }
 }

@@ -116,12 +116,25 @@ struct Reconciler: Sendable {
     /// - Parameter repair: also for a version the node already has: a row with no local work
     ///   whose synced columns differ from the hub's (written behind capture's back, say) takes
     ///   the hub's value (`outpost resync`).
-    func take(_ remote: HubRow, table: SyncedTable, epoch: Int64, repair: Bool = false, in db: Database) throws
-        -> Outcome
-    {
+    func take(
+        _ remote: HubRow,
+        table: SyncedTable,
+        epoch: Int64,
+        repair: Bool = false,
+        restoring: Bool = false,
+        in db: Database
+    ) throws -> Outcome {
         let bases = BaseRows(db)
-        let base = try bases.base(table: table.name, key: remote.key)
+        var base = try bases.base(table: table.name, key: remote.key)
         let outbox = Outbox(db)
+        // The hub went back in time and holds an older version than this node saw: what it
+        // lost is pushed again, unless the hub's copy was written after the node's (a change
+        // made since the restore), which then merges as a row the node has no base for.
+        if restoring, let known = base, remote.version < known.version {
+            if remote.hlc <= known.hlc { return try pushAgain(remote, table: table, epoch: epoch, in: db) }
+            try bases.forget(table: table.name, key: remote.key)
+            base = nil
+        }
         if Self.isKnown(remote, base: base) {
             if epoch > 0 { try bases.markSeen(table: table.name, key: remote.key, epoch: epoch) }
             guard repair, remote.version == base?.version, try !outbox.isDirty(table: table.name, key: remote.key)
@@ -174,6 +187,15 @@ struct Reconciler: Sendable {
             try RowWriter.enqueue(table: table, key: remote.key, deleted: merged == nil, in: db)
             return .merged
         }
+    }
+
+    /// Makes the hub's (older) row the base and queues the node's copy over it, when they differ.
+    private func pushAgain(_ remote: HubRow, table: SyncedTable, epoch: Int64, in db: Database) throws -> Outcome {
+        try RowWriter.setBase(from: remote, epoch: epoch, evenIfOlder: true, in: db)
+        let local = try RowWriter.localValue(of: table, key: remote.key, in: db)
+        guard local != (remote.deleted ? nil : remote.data.map(table.syncedValue(of:))) else { return .unchanged }
+        try RowWriter.enqueue(table: table, key: remote.key, deleted: local == nil, in: db)
+        return .merged
     }
 
     /// Parks a hub row a local constraint refused (``take(_:table:epoch:in:)`` threw

@@ -10,12 +10,13 @@ import OutpostStore
 /// a row that must still go to the hub (a merge result) is queued with ``enqueue(table:key:deleted:in:)``.
 enum RowWriter {
     /// Records `row` as the hub's state of its row, unless the node already knows a newer one.
-    static func setBase(from row: HubRow, epoch: Int64, in db: Database) throws {
+    static func setBase(from row: HubRow, epoch: Int64, evenIfOlder: Bool = false, in db: Database) throws {
         try BaseRows(db).record(
             BaseRow(version: row.version, data: row.deleted ? nil : row.data, hlc: row.hlc, origin: row.origin),
             table: row.table,
             key: row.key,
-            epoch: epoch
+            epoch: epoch,
+            evenIfOlder: evenIfOlder
         )
     }
 

@@ -225,11 +225,12 @@ public final class SyncEngine: Sendable {
         var report = try await fill(tables, progress: progress)
         var wait = waitMilliseconds
         while true {
-            let (cursor, resyncing, epoch) = try guarded {
+            let (cursor, resyncing, epoch, restoring, hubEpoch) = try guarded {
                 try store.read { db in
                     (
                         try SyncState.value(.cursor, in: db), try SyncState.value(.resyncing, in: db) == 1,
-                        try SyncState.value(.epoch, in: db)
+                        try SyncState.value(.epoch, in: db), try SyncState.value(.restoring, in: db) == 1,
+                        try SyncState.value(.hubEpoch, in: db)
                     )
                 }
             }
@@ -254,19 +255,43 @@ public final class SyncEngine: Sendable {
             pacing.withLock { $0.link.succeeded(elapsed: wait > 0 ? nil : exchange.elapsed) }
             wait = 0
             let page = exchange.value
+            if let rewound = HubRewind(page: page, cursor: cursor, knownEpoch: hubEpoch) {
+                logger.warning(
+                    "The hub went back in time; pulling every row again and pushing what it lost",
+                    metadata: ["sync.reason": "\(rewound.reason)"]
+                )
+                try guarded {
+                    try store.write { db in
+                        try SyncState.set(.hubEpoch, to: page.epoch ?? hubEpoch, in: db)
+                        try SyncState.set(.epoch, to: epoch + 1, in: db)
+                        try SyncState.set(.resyncing, to: 1, in: db)
+                        try SyncState.set(.restoring, to: 1, in: db)
+                        try SyncState.set(.cursor, to: 0, in: db)
+                    }
+                }
+                report.resynced = true
+                continue
+            }
             let tally = try guarded {
                 try store.writeApplyingRemote { db in
-                    let tally = try take(
+                    var tally = try take(
                         page.rows,
                         tables: tables,
                         epoch: resyncing ? epoch : 0,
                         repair: false,
+                        restoring: restoring,
                         from: exchange,
                         in: db
                     )
                     try SyncState.set(.cursor, to: page.cursor, in: db)
+                    if let hubEpoch = page.epoch { try SyncState.set(.hubEpoch, to: hubEpoch, in: db) }
                     if !page.more, resyncing {
-                        try Self.finishResync(epoch: epoch, tables: tables, in: db)
+                        tally.merged += try Self.finishResync(
+                            epoch: epoch,
+                            restoring: restoring,
+                            tables: tables,
+                            in: db
+                        )
                     }
                     return tally
                 }
@@ -313,6 +338,7 @@ public final class SyncEngine: Sendable {
                             tables: [name: table],
                             epoch: 0,
                             repair: true,
+                            restoring: false,
                             from: exchange,
                             in: db
                         )
@@ -338,13 +364,15 @@ public final class SyncEngine: Sendable {
         tables: [String: SyncedTable],
         epoch: Int64,
         repair: Bool,
+        restoring: Bool,
         from exchange: HubClient.Exchange<PullResponse>,
         in db: Database
     ) throws -> PullTally {
+        let mode = (epoch: epoch, repair: repair, restoring: restoring)
         // Row by row in savepoints only when a row of the page breaks a constraint.
         let tally =
-            try apply(rows, tables: tables, epoch: epoch, repair: repair, rowByRow: false, in: db)
-            ?? apply(rows, tables: tables, epoch: epoch, repair: repair, rowByRow: true, in: db)!
+            try apply(rows, tables: tables, mode: mode, rowByRow: false, in: db)
+            ?? apply(rows, tables: tables, mode: mode, rowByRow: true, in: db)!
         try ClockFloor(db).observe(remote: rows.map(\.hlc).max() ?? 0)
         try SyncState.add(Int64(tally.applied + tally.merged), to: .rowsPulled, in: db)
         try SyncState.add(Int64(tally.merged), to: .conflictsMerged, in: db)
@@ -368,15 +396,21 @@ public final class SyncEngine: Sendable {
     private func apply(
         _ rows: [HubRow],
         tables: [String: SyncedTable],
-        epoch: Int64,
-        repair: Bool = false,
+        mode: (epoch: Int64, repair: Bool, restoring: Bool),
         rowByRow: Bool,
         in db: Database
     ) throws -> PullTally? {
         var tally = PullTally()
         let settlesParked = try Store.hasPendingConstraintConflicts(in: db)
         func take(_ row: HubRow, _ table: SyncedTable) throws {
-            switch try reconciler.take(row, table: table, epoch: epoch, repair: repair, in: db) {
+            switch try reconciler.take(
+                row,
+                table: table,
+                epoch: mode.epoch,
+                repair: mode.repair,
+                restoring: mode.restoring,
+                in: db
+            ) {
             case .applied: tally.applied += 1
             case .merged, .tookRemote: tally.merged += 1
             case .parked: tally.parked += 1
@@ -419,15 +453,35 @@ public final class SyncEngine: Sendable {
 
     /// After a full re-sync: a synced row the hub's snapshot did not contain was deleted on the
     /// hub while the node was away (its tombstone is gone). It is deleted here too, unless the
-    /// node has unsynced work on it, which is pushed as usual.
-    private static func finishResync(epoch: Int64, tables: [String: SyncedTable], in db: Database) throws {
+    /// node has unsynced work on it, which is pushed as usual. After the hub went back in time
+    /// (`restoring`), such a row is one the hub lost instead: the node pushes its copy again.
+    ///
+    /// - Returns: how many rows were queued to push again.
+    private static func finishResync(
+        epoch: Int64,
+        restoring: Bool,
+        tables: [String: SyncedTable],
+        in db: Database
+    ) throws -> Int {
         let bases = BaseRows(db)
+        var queued = 0
         for (name, key) in try bases.unseen(before: epoch) {
-            guard let table = tables[name], try !Outbox(db).isDirty(table: name, key: key) else { continue }
+            guard let table = tables[name] else { continue }
+            if restoring {
+                try bases.forget(table: name, key: key)
+                if try RowWriter.localValue(of: table, key: key, in: db) != nil {
+                    try RowWriter.enqueue(table: table, key: key, deleted: false, in: db)
+                    queued += 1
+                }
+                continue
+            }
+            guard try !Outbox(db).isDirty(table: name, key: key) else { continue }
             try RowWriter.write(nil, into: table, key: key, in: db)
             try bases.forget(table: name, key: key)
         }
         try SyncState.set(.resyncing, to: 0, in: db)
+        try SyncState.set(.restoring, to: 0, in: db)
+        return queued
     }
 
     // MARK: Link

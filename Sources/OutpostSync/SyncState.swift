@@ -11,6 +11,11 @@ enum SyncState {
         case epoch
         /// 1 while a full re-sync is under way.
         case resyncing
+        /// 1 while the re-sync is one after the hub went back in time (restored from a backup):
+        /// rows the hub lost, or holds in an older state than this node saw, are pushed again.
+        case restoring
+        /// The hub's epoch for this node's tenant when it last pulled (0 before the first pull).
+        case hubEpoch = "hub_epoch"
         case changesPushed = "changes_pushed"
         case rowsPulled = "rows_pulled"
         case conflictsMerged = "conflicts_merged"

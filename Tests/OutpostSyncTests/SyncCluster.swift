@@ -179,6 +179,38 @@ final class SyncCluster: @unchecked Sendable {
         }
     }
 
+    /// Keeps a copy of the tenant's rows, batch answers and counter in the hub's database: a
+    /// backup as an operator would take one, for ``restoreHubBackup()``.
+    func backUpHub() throws {
+        let tenantID = "(SELECT id FROM outpost_tenants WHERE name = '\(tenant)')"
+        for table in ["outpost_records", "outpost_batches"] {
+            try executeOnHub(
+                "DROP TABLE IF EXISTS \(table)_\(tenant); "
+                    + "CREATE TABLE \(table)_\(tenant) AS SELECT * FROM \(table) WHERE tenant_id = \(tenantID)"
+            )
+        }
+        try executeOnHub(
+            "DROP TABLE IF EXISTS outpost_tenants_\(tenant); "
+                + "CREATE TABLE outpost_tenants_\(tenant) AS SELECT * FROM outpost_tenants WHERE name = '\(tenant)'"
+        )
+    }
+
+    /// Puts the tenant's data back as ``backUpHub()`` found it, beside the running hub: the hub
+    /// forgets every push it acknowledged since, and will hand out their sequence numbers again.
+    func restoreHubBackup() throws {
+        let tenantID = "(SELECT id FROM outpost_tenants WHERE name = '\(tenant)')"
+        for table in ["outpost_records", "outpost_batches"] {
+            try executeOnHub(
+                "DELETE FROM \(table) WHERE tenant_id = \(tenantID); "
+                    + "INSERT INTO \(table) SELECT * FROM \(table)_\(tenant)"
+            )
+        }
+        try executeOnHub(
+            "UPDATE outpost_tenants SET last_seq = (SELECT last_seq FROM outpost_tenants_\(tenant)), "
+                + "tombstone_floor = (SELECT tombstone_floor FROM outpost_tenants_\(tenant)) WHERE name = '\(tenant)'"
+        )
+    }
+
     /// Runs SQL in the hub's database beside the running hub, as an operator (or a broken
     /// restore) would: the hub is not told.
     func executeOnHub(_ sql: String) throws {

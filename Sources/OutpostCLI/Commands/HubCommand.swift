@@ -18,7 +18,7 @@ struct HubCommand: AsyncParsableCommand {
               outpost hub node add --tenant acme --name line-1      # prints the node's token once
               outpost hub serve --port 8080
             """,
-        subcommands: [Serve.self, TenantCommand.self, NodeCommand.self, CollectGarbage.self]
+        subcommands: [Serve.self, TenantCommand.self, NodeCommand.self, CollectGarbage.self, NewEpoch.self]
     )
 
     struct CollectGarbage: AsyncParsableCommand {

@@ -49,8 +49,11 @@ package struct BaseRows {
         )
     }
 
-    /// Records `base` as the hub's state of the row, unless the node already knows a newer one.
-    package func record(_ base: BaseRow, table: String, key: String, epoch: Int64) throws {
+    /// Records `base` as the hub's state of the row, unless the node already knows a newer one
+    /// (or, with `evenIfOlder`, in any case: the hub went back in time and this is its state now).
+    package func record(_ base: BaseRow, table: String, key: String, epoch: Int64, evenIfOlder: Bool = false)
+        throws
+    {
         try db.cachedStatement(
             sql: """
                 INSERT INTO outpost_sync_rows (table_name, record_id, version, data, hlc, origin, seen_epoch)
@@ -58,9 +61,11 @@ package struct BaseRows {
                 ON CONFLICT (table_name, record_id) DO UPDATE SET
                     version = excluded.version, data = excluded.data, hlc = excluded.hlc,
                     origin = excluded.origin, seen_epoch = max(seen_epoch, excluded.seen_epoch)
-                WHERE excluded.version >= outpost_sync_rows.version
+                WHERE excluded.version >= outpost_sync_rows.version OR ?
                 """
-        ).execute(arguments: [table, key, base.version, base.data?.encoded(), base.hlc, base.origin, epoch])
+        ).execute(arguments: [
+            table, key, base.version, base.data?.encoded(), base.hlc, base.origin, epoch, evenIfOlder,
+        ])
     }
 
     /// Keeps the row's hub version but forgets what the hub holds in it, so the next push sends
