@@ -62,6 +62,26 @@ package struct RowAddress: Sendable {
         ).map(JSONValue.init)
     }
 
+    /// The columns of `columns` whose value is TEXT holding U+0000.
+    ///
+    /// GRDB reads and binds text only up to its first U+0000, so such a value (written by
+    /// another SQLite client) would travel cut short; the engine asks here and refuses to send
+    /// it instead (PostgreSQL text could not hold it either).
+    package func columnsHoldingNUL(_ columns: [String], in db: Database) throws -> [String] {
+        guard !columns.isEmpty else { return [] }
+        let checks = columns.map { column in
+            let name = quoteIdentifier(column)
+            return "(typeof(\(name)) = 'text' AND instr(CAST(\(name) AS BLOB), x'00') > 0)"
+        }
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(checks.joined(separator: ", ")) FROM \(table) WHERE \(keyClause)"),
+                arguments: StatementArguments(keyValues)
+            )
+        else { return [] }
+        return columns.indices.filter { (row[$0] as Bool?) == true }.map { columns[$0] }
+    }
+
     /// Whether the row exists.
     package func exists(in db: Database) throws -> Bool {
         try Bool.fetchOne(

@@ -45,10 +45,14 @@ enum BatchPlanner {
     /// queued parents they reference, orders them parents first, and marks them in flight.
     /// Entries with nothing to send (a row created and deleted between pushes, an edit undone)
     /// are completed on the way. Rows held for a person are skipped.
+    ///
+    /// - Parameter refused: counts entries parked as failed on the way, without being sent
+    ///   (a table no longer tracked, a value that cannot travel).
     static func next(
         limit: Int,
         minimumPriority: Int,
         tables: [String: SyncedTable],
+        refused: inout Int,
         in db: Database
     ) throws -> OutgoingBatch? {
         struct Candidate {
@@ -116,10 +120,12 @@ enum BatchPlanner {
                     reason: "table '\(candidate.table)' is no longer tracked or no longer exists",
                     in: db
                 )
+                refused += 1
                 continue
             }
-            guard
-                let change = try change(
+            let planned: Change?
+            do {
+                planned = try change(
                     for: candidate.key,
                     of: table,
                     row: candidate.row,
@@ -127,7 +133,12 @@ enum BatchPlanner {
                     ids: &ids,
                     in: db
                 )
-            else {
+            } catch let refusal as UnsendableRow {
+                try fail(queueID: candidate.queueID, reason: refusal.reason, in: db)
+                refused += 1
+                continue
+            }
+            guard let change = planned else {
                 try outbox.complete(candidate.queueID, note: "nothing to send")
                 try RowWriter.markSynced(table: table, key: candidate.key, in: db)
                 continue
@@ -143,7 +154,13 @@ enum BatchPlanner {
             entries.append(.init(queueID: candidate.queueID, change: change, priority: candidate.priority))
         }
         guard !entries.isEmpty else {
-            return try next(limit: limit, minimumPriority: minimumPriority, tables: tables, in: db)
+            return try next(
+                limit: limit,
+                minimumPriority: minimumPriority,
+                tables: tables,
+                refused: &refused,
+                in: db
+            )
         }
         return OutgoingBatch(id: batchID, entries: entries, schemas: schemas(of: entries, tables: tables))
     }
@@ -169,6 +186,14 @@ enum BatchPlanner {
                 operation: .delete,
                 baseVersion: base.version,
                 hlc: hlc
+            )
+        }
+        let cut = try RowAddress(table.schema, key: key).columnsHoldingNUL(table.syncedColumns, in: db)
+        guard cut.isEmpty else {
+            throw UnsendableRow(
+                reason: "column(s) \(cut.joined(separator: ", ")) hold the character U+0000 in their text, which "
+                    + "would arrive cut short and which the hub cannot store; change the value (a BLOB can hold "
+                    + "any bytes) and run `outpost queue retry`"
             )
         }
         if let base, case .object(let known)? = base.data, case .object(let current) = row {
@@ -329,4 +354,9 @@ struct PushTally: Sendable {
     var applied = 0
     var merged = 0
     var parked = 0
+}
+
+/// A row the engine must not send as it is; its change is parked as failed with `reason`.
+struct UnsendableRow: Error {
+    var reason: String
 }

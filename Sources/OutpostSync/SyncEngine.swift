@@ -98,12 +98,22 @@ public final class SyncEngine: Sendable {
         while true {
             let minimumPriority = try quotaReached() ? 10 : 1
             let size = pacing.withLock { $0.sizer.size }
-            let batch = try guarded {
+            let (batch, refused) = try guarded {
                 try store.write { db in
-                    try BatchPlanner.inFlight(tables: tables, in: db)
-                        ?? BatchPlanner.next(limit: size, minimumPriority: minimumPriority, tables: tables, in: db)
+                    var refused = 0
+                    let batch =
+                        try BatchPlanner.inFlight(tables: tables, in: db)
+                        ?? BatchPlanner.next(
+                            limit: size,
+                            minimumPriority: minimumPriority,
+                            tables: tables,
+                            refused: &refused,
+                            in: db
+                        )
+                    return (batch, refused)
                 }
             }
+            report.failed += refused
             guard let batch else { break }
             try await deliver(batch, tables: tables, report: &report)
             progress(SyncProgress(phase: .push, done: report.pushed + report.failed, total: total))

@@ -34,7 +34,9 @@ struct PullPageTests {
                 ),
             ],
             cursor: 42,
-            more: true
+            more: true,
+            epoch: 9_000_000_000_000_000_001,
+            head: 57
         )
         let decoded = try PullResponse(json: JSONValue(parsing: page.body))
         #expect(
@@ -63,12 +65,15 @@ struct PullPageTests {
                         ),
                     ],
                     cursor: 42,
-                    more: true
+                    more: true,
+                    epoch: 9_000_000_000_000_000_001,
+                    head: 57
                 )
         )
-        let empty = PullPage(rows: [], cursor: 7, more: false)
+        let empty = PullPage(rows: [], cursor: 7, more: false, epoch: 1, head: 7)
         #expect(
-            try PullResponse(json: JSONValue(parsing: empty.body)) == PullResponse(rows: [], cursor: 7, more: false)
+            try PullResponse(json: JSONValue(parsing: empty.body))
+                == PullResponse(rows: [], cursor: 7, more: false, epoch: 1, head: 7)
         )
     }
 }

@@ -377,3 +377,41 @@ extension NoSilentLossTests {
         }
     }
 }
+
+extension NoSilentLossTests {
+    @Test(
+        "TEXT holding U+0000 is never cut short: its change is refused visibly, and a BLOB carries the bytes",
+        arguments: SyncBackend.allCases
+    )
+    func textWithNULIsRefusedVisibly(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        for node in [a, b] {
+            try node.execute("CREATE TABLE notes (id TEXT PRIMARY KEY, body)")
+            try node.store.track("notes")
+        }
+        // As another SQLite client would write it.
+        try a.execute("INSERT INTO notes VALUES ('cut', 'ab' || char(0) || 'cd'), ('plain', 'fine')")
+        let report = try await a.sync()
+        #expect(report.failed == 1)
+        let failed = try a.store.queueEntries(status: .failed)
+        #expect(failed.map(\.key) == ["cut"])
+        #expect(failed.first?.error?.contains("U+0000") == true, "\(failed)")
+        try await b.sync()
+        let onB = try b.store.read { db in try String.fetchAll(db, sql: "SELECT id FROM notes ORDER BY id") }
+        #expect(onB == ["plain"], "the value must not arrive cut short as 'ab'")
+        #expect(try await a.engine.verify(tables: ["notes"]).tables.first?.differences.map(\.reason) == [.failed])
+
+        // Stored as a BLOB, the same bytes travel exactly.
+        try a.execute("UPDATE notes SET body = CAST(body AS BLOB) WHERE id = 'cut'")
+        #expect(try a.store.retryFailed(ids: nil) == 1)
+        try await a.sync()
+        try await b.sync()
+        let bytes = try b.store.read { db in
+            try Row.fetchOne(db, sql: "SELECT typeof(body) AS type, hex(body) AS bytes FROM notes WHERE id = 'cut'")
+                .map { "\($0["type"] as String) \($0["bytes"] as String)" }
+        }
+        #expect(bytes == "blob 6162006364")
+        #expect(try await a.engine.verify(tables: ["notes"]).unexplained == 0)
+    }
+}
