@@ -197,7 +197,8 @@ enum BatchPlanner {
             )
         }
         if let base, case .object(let known)? = base.data, case .object(let current) = row {
-            let changed = current.filter { known[$0.key] != $0.value }
+            // A column the base lacks held nothing when the hub last wrote the row.
+            let changed = current.filter { (known[$0.key] ?? .null) != $0.value }
             guard !changed.isEmpty else { return nil }
             return Change(
                 id: ids.next(),

@@ -71,7 +71,8 @@ struct Reconciler: Sendable {
         if Self.isKnown(remote, base: base) { return .skip }
         guard case .dirty(let local, let held, let queuedStamp) = state else { return .apply }
         if local == remoteValue, !held { return .settle }
-        let lifted = JSONTextColumns(local: local, remote: remoteValue, base: base?.data)
+        let baseValue = table.completed(base?.data)
+        let lifted = JSONTextColumns(local: local, remote: remoteValue, base: baseValue)
         let conflict = Conflict(
             entityType: table.name,
             key: remote.key,
@@ -90,7 +91,7 @@ struct Reconciler: Sendable {
                 name: remote.key,
                 local: local,
                 remote: remoteValue,
-                base: base?.data,
+                base: baseValue,
                 localStamp: conflict.localStamp,
                 remoteStamp: conflict.remoteStamp
             )
@@ -99,7 +100,7 @@ struct Reconciler: Sendable {
         }
         let resolution = resolver.resolve(conflict)
         let settled: JSONValue??
-        if let deletion = Self.settleDeletion(local: local, remote: remoteValue, base: base?.data), !manual {
+        if let deletion = Self.settleDeletion(local: local, remote: remoteValue, base: baseValue), !manual {
             settled = .some(deletion)
         } else if let value = resolution.value, !resolution.needsApproval {
             settled = .some(lifted.lower(value))
@@ -139,7 +140,7 @@ struct Reconciler: Sendable {
             if epoch > 0 { try bases.markSeen(table: table.name, key: remote.key, epoch: epoch) }
             guard repair, remote.version == base?.version, try !outbox.isDirty(table: table.name, key: remote.key)
             else { return .unchanged }
-            let remoteValue = remote.deleted ? nil : remote.data.map(table.syncedValue(of:))
+            let remoteValue = table.value(of: remote)
             guard try RowWriter.localValue(of: table, key: remote.key, in: db) != remoteValue else { return .unchanged }
             try RowWriter.write(remoteValue, into: table, key: remote.key, in: db)
             try RowWriter.markSynced(table: table, key: remote.key, in: db)
@@ -152,7 +153,7 @@ struct Reconciler: Sendable {
                 held: try Store.hasPendingSyncConflict(table: table.name, key: remote.key, in: db),
                 stamp: try outbox.newestUnconfirmedStamp(table: table.name, key: remote.key)
             ) : .clean
-        let remoteValue = remote.deleted ? nil : remote.data.map(table.syncedValue(of:))
+        let remoteValue = table.value(of: remote)
         let action = decide(remote, remoteValue: remoteValue, base: base, local: state, table: table)
         switch action {
         case .skip:
@@ -193,7 +194,7 @@ struct Reconciler: Sendable {
     private func pushAgain(_ remote: HubRow, table: SyncedTable, epoch: Int64, in db: Database) throws -> Outcome {
         try RowWriter.setBase(from: remote, epoch: epoch, evenIfOlder: true, in: db)
         let local = try RowWriter.localValue(of: table, key: remote.key, in: db)
-        guard local != (remote.deleted ? nil : remote.data.map(table.syncedValue(of:))) else { return .unchanged }
+        guard local != table.value(of: remote) else { return .unchanged }
         try RowWriter.enqueue(table: table, key: remote.key, deleted: local == nil, in: db)
         return .merged
     }

@@ -1,5 +1,6 @@
 import GRDB
 import OutpostCore
+import OutpostProtocol
 import OutpostStore
 
 /// A tracked table as the engine needs it: its columns, which of them sync, and the tracked
@@ -66,6 +67,23 @@ struct SyncedTable: Sendable {
         }
         for name in tables.keys { tables[name]!.rank = depth(name, []) }
         return tables
+    }
+
+    /// A row as the hub or the base holds it, with `null` for each synced column it lacks.
+    ///
+    /// A column that did not exist (on any node that wrote the row) when the hub last wrote it
+    /// holds nothing there. Compared as absent, a local NULL would look like a change competing
+    /// with another node's value in a merge, and a hub row lacking the column would look
+    /// different from the same local row holding NULL; both lost values.
+    func completed(_ row: JSONValue?) -> JSONValue? {
+        guard case .object(var members)? = row else { return row }
+        for column in syncedColumns where members[column] == nil { members[column] = .null }
+        return .object(members)
+    }
+
+    /// A pulled row's synced columns, completed (``completed(_:)``); `nil` for a tombstone.
+    func value(of remote: HubRow) -> JSONValue? {
+        remote.deleted ? nil : completed(remote.data.map(syncedValue(of:)))
     }
 
     /// The row's synced columns as a JSON object.

@@ -180,7 +180,8 @@ extension NoSilentLossTests {
         try await a.sync()
         try await b.sync()
         let collected = try JSONValue(parsing: SyncCluster.outpost(["hub", "gc", "--json"] + cluster.hubArguments))
-        #expect(collected["tombstones"] == 1)
+        // At least this one: `hub gc` collects every tenant's, and other tests' tenants share the database.
+        #expect(collected["tombstones"].flatMap { if case .integer(let n) = $0 { n } else { nil } } ?? 0 >= 1)
 
         // Written again on A: B's base is the old tombstone (version 3).
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('x', 'again', 'sensor')")

@@ -34,7 +34,11 @@ struct ResyncTests {
         // Forty days later the hub collects the tombstone B never saw.
         try cluster.age(b, days: 40)
         let collected = try SyncCluster.outpost(["hub", "gc", "--json"] + cluster.hubArguments)
-        #expect(try JSONValue(parsing: collected)["tombstones"] == .integer(1))
+        // At least B's: `hub gc` collects every tenant's, and other tests' tenants share the database.
+        #expect(
+            try JSONValue(parsing: collected)["tombstones"].flatMap { if case .integer(let n) = $0 { n } else { nil } }
+                ?? 0 >= 1
+        )
 
         let report = try await b.sync()
         #expect(report.resynced, "the hub must ask B for a full re-sync")
