@@ -71,8 +71,9 @@ struct VerifyCommand: AsyncParsableCommand {
                     case .nodeOnly: " [only on this node]"
                     case .hubOnly: " [only on the hub]"
                     }
-                text +=
-                    "  \(difference.key)\(place): \(difference.reason.rawValue): \(difference.reason.explanation)\n"
+                let explanation = difference.reason.explanation
+                    .replacingOccurrences(of: "--table T", with: "--table \(table.table)")
+                text += "  \(difference.key)\(place): \(difference.reason.rawValue): \(explanation)\n"
             }
         }
         text += "sent \(report.bytesSent) B, received \(report.bytesReceived) B\n"
