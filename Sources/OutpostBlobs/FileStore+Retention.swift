@@ -48,8 +48,8 @@ extension FileStore {
     public func collectGarbage(trashOlderThanDays days: Int, now: Date = Date()) throws(OutpostError)
         -> FileGarbageReport
     {
-        guard days >= 0 else {
-            throw OutpostError(.invalidInput, "--older-than must be 0 or more days; \(days) was given.")
+        guard (0...36_500).contains(days) else {
+            throw OutpostError(.invalidInput, "--older-than must be from 0 to 36500 days; \(days) was given.")
         }
         var report = FileGarbageReport()
         let cutoff = Int64(now.timeIntervalSince1970 * 1000) - Int64(days) * 86_400_000

@@ -116,3 +116,29 @@ struct ScratchMount {
         folder.remove()
     }
 }
+
+extension BadInputTests {
+    @Test(
+        "numbers out of range are refused with a message naming the option, never a crash",
+        arguments: [
+            (["sync", "--bandwidth", "inf"], "--bandwidth"),
+            (["sync", "--bandwidth", "nan"], "--bandwidth"),
+            (["sync", "--daily-quota", "1e30"], "--daily-quota"),
+            (["files", "put", "/etc/hostname", "--max-size", "1e30"], "--max-size"),
+            (["run", "--workspace-commit-every", "1e300"], "--workspace-commit-every"),
+            (["hub", "gc", "--lease-days", "999999999999999"], "--lease-days"),
+            (["hub", "serve", "--lease-days", "999999999999999"], "--lease-days"),
+            (["hub", "serve", "--max-body-mib", "99999999999999999"], "--max-body-mib"),
+            (["hub", "serve", "--rate-limit", "inf"], "--rate-limit"),
+            (["files", "gc", "--older-than", "999999999999999"], "--older-than"),
+        ]
+    )
+    func numbersOutOfRange(arguments: [String], option: String) throws {
+        let node = try NodeHome()
+        defer { node.folder.remove() }
+        let home = arguments.first == "hub" ? ["--home", node.folder.appending("hub")] : []
+        let result = try node.outpost(arguments: arguments + home)
+        #expect(result.status == 64, "a usage error, not a crash (SIGILL): \(result)")
+        #expect(result.stderr.contains(option), "\(result)")
+    }
+}

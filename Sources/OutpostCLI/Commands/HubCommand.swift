@@ -21,6 +21,9 @@ struct HubCommand: AsyncParsableCommand {
         subcommands: [Serve.self, TenantCommand.self, NodeCommand.self, CollectGarbage.self, NewEpoch.self]
     )
 
+    /// A century: longer leases only overflow the arithmetic on them.
+    static let maximumLeaseDays = 36_500
+
     struct CollectGarbage: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "gc",
@@ -40,7 +43,9 @@ struct HubCommand: AsyncParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            guard leaseDays >= 1 else { throw ValidationError("--lease-days must be at least 1.") }
+            guard (1...HubCommand.maximumLeaseDays).contains(leaseDays) else {
+                throw ValidationError("--lease-days must be from 1 to \(HubCommand.maximumLeaseDays).")
+            }
         }
 
         func run() async throws {
@@ -74,9 +79,15 @@ struct HubCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
-            guard leaseDays >= 1 else { throw ValidationError("--lease-days must be at least 1.") }
-            guard rateLimit > 0 else { throw ValidationError("--rate-limit must be more than 0.") }
-            guard maxBodyMib >= 1 else { throw ValidationError("--max-body-mib must be at least 1.") }
+            guard (1...HubCommand.maximumLeaseDays).contains(leaseDays) else {
+                throw ValidationError("--lease-days must be from 1 to \(HubCommand.maximumLeaseDays).")
+            }
+            guard rateLimit > 0, rateLimit <= 1_000_000 else {
+                throw ValidationError("--rate-limit must be more than 0 and at most 1000000.")
+            }
+            guard (1...4096).contains(maxBodyMib) else {
+                throw ValidationError("--max-body-mib must be from 1 to 4096.")
+            }
         }
 
         func run() async throws {

@@ -2,15 +2,18 @@ import ArgumentParser
 import Foundation
 
 /// A time interval on the command line: a plain number of minutes, or a number with `s`, `m`
-/// or `h`.
+/// or `h`; at most a year.
 struct Interval: ExpressibleByArgument {
     var duration: Duration
+
+    static let maximumSeconds: Double = 366 * 24 * 3600
 
     init?(argument: String) {
         let text = argument.lowercased().trimmingCharacters(in: .whitespaces)
         let units: [(String, Double)] = [("s", 1), ("m", 60), ("h", 3600)]
         let unit = units.first { suffix, _ in text.hasSuffix(suffix) }
-        guard let number = Double(unit.map { _ in String(text.dropLast()) } ?? text), number >= 0, number.isFinite
+        guard let number = Double(unit.map { _ in String(text.dropLast()) } ?? text), number >= 0, number.isFinite,
+            number * (unit?.1 ?? 60) <= Self.maximumSeconds
         else {
             return nil
         }

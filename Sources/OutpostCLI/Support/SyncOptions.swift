@@ -47,9 +47,12 @@ struct SyncOptions: ParsableArguments {
     }
 }
 
-/// A byte count with an optional k/m/g suffix (powers of 1024).
+/// A byte count with an optional k/m/g suffix (powers of 1024), from 1 byte to 1 PiB.
 struct ByteCount: ExpressibleByArgument {
     var bytes: Int64
+
+    /// The largest count accepted: beyond any disk or link, and far from `Int64`'s limit.
+    static let maximum = Double(1 << 50)
 
     init?(argument: String) {
         let text = argument.lowercased().trimmingCharacters(in: .whitespaces)
@@ -61,7 +64,8 @@ struct ByteCount: ExpressibleByArgument {
             multiplier = value
             break
         }
-        guard let value = Double(number), value > 0 else { return nil }
-        bytes = Int64(value * Double(multiplier))
+        guard let value = Double(number), value.isFinite, value > 0, value * Double(multiplier) <= Self.maximum
+        else { return nil }
+        bytes = max(1, Int64(value * Double(multiplier)))
     }
 }
