@@ -29,10 +29,21 @@ public enum FileStoreKey {
         let path = path(home: home)
         if try load(home: home) != nil { return false }
         let key = SymmetricKey(size: .bits256)
-        let bytes = key.withUnsafeBytes { Data($0) }
-        guard FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o600])
-        else {
-            throw OutpostError(.storage, "Cannot write \(path). Check the home's permissions and free space.")
+        // Created exclusively with mode 0600: never readable by others, not even for a moment,
+        // and never written through a symlink or over a key made meanwhile.
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw OutpostError(
+                .storage,
+                "Cannot create \(path): \(String(cString: strerror(errno))). Check the home's permissions."
+            )
+        }
+        let written = key.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == 32, synced else {
+            unlink(path)
+            throw OutpostError(.storage, "Cannot write \(path). Check the free space.")
         }
         return true
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `outpost` command: every part of Outpost, one executable.
 @main
@@ -42,4 +43,21 @@ struct Outpost: AsyncParsableCommand {
             BenchCommand.self,
         ]
     )
+
+    /// Runs the command with umask 077: every home, store, hub database, chunk and key file the
+    /// process creates is readable by its owner only (they hold every tenant's rows, or keys).
+    static func main() async {
+        umask(0o077)
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
 }
