@@ -65,7 +65,8 @@ enum FileSystem {
     /// The file's bytes, or `nil` when it cannot be read. Read with one `read` call into a buffer
     /// of the file's size: the workspace reads every definition on each status and commit.
     static func read(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // Never through a link: a linked definition could copy a private file into the store.
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var info = stat()

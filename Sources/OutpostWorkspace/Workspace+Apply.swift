@@ -19,6 +19,7 @@ extension Workspace {
     @discardableResult
     public func apply(by person: String) throws(OutpostError) -> Report {
         try requireNoMerge(doing: "apply")
+        try requireRealFolders()
         let files = scanFiles()
         var definitions: [Definition] = []
         for (path, bytes) in files.sorted(by: { $0.key < $1.key }) {

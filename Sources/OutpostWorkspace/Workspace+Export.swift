@@ -35,6 +35,7 @@ extension Workspace {
     @discardableResult
     public func export(by person: String) throws(OutpostError) -> Report {
         try requireNoMerge(doing: "export")
+        try requireRealFolders()
         let definitions =
             try store.agents().map(Definition.init(agent:)) + store.workflows().map(Definition.init(workflow:))
         for definition in definitions where !ItemKind.isValidName(definition.name) {

@@ -111,6 +111,7 @@ extension Workspace {
     ) {
         try requireNoMerge(doing: "check out")
         let commit = try resolve(revision)
+        try refuseLinks(in: commit, doing: "check out")
         try refreshIndex(by: person)
         let dirty = try git.run(["status", "--porcelain", "--", "agents", "workflows", "configs"]).text
         if !force, !dirty.isEmpty {

@@ -57,6 +57,7 @@ extension Workspace {
     /// Outpost last looked become `pending`. Returns how many changed.
     @discardableResult
     public func refreshIndex(by person: String) throws(OutpostError) -> Int {
+        try requireRealFolders()
         let files = scanFiles()
         return try store.write { db in
             let known = try Self.indexedContents(in: db)

@@ -59,6 +59,7 @@ extension Workspace {
         var merged = false
         var changed: [String] = []
         if try git.attempt(["rev-parse", "-q", "--verify", tracking]).status == 0 {
+            try refuseLinks(in: tracking, doing: "merge")
             // Workspaces made apart start from their own first commits: their histories are unrelated.
             let merge = try git.attempt(["merge", "--no-edit", "-q", "--allow-unrelated-histories", tracking])
             let unmerged = try unmergedPaths()
