@@ -26,27 +26,33 @@ extension ChildProcess {
         let pipe = capturing == .nothing ? nil : Pipe()
         let collector = OutputCollector()
         let discarded = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
         let process = try launch(
             standardOutput: pipe ?? discarded,
             standardError: capturing == .everything ? pipe ?? discarded : discarded
-        ) {}
+        ) { exited.signal() }
         if let pipe {
             let handle = pipe.fileHandleForReading
             Thread.detachNewThread { collector.collect(from: handle.fileDescriptor, keeping: handle) }
         } else {
             collector.finish()
         }
-        return Running(process: process, collector: collector)
+        return Running(process: process, collector: collector, exited: exited)
     }
 
     /// A started child: watch what it prints, stop it, wait for its end.
     package final class Running: Sendable {
         private let process: Process
         private let collector: OutputCollector
+        /// Signalled once, when the child ends. Waiting on it sleeps; Foundation's
+        /// `waitUntilExit()` spins a run loop at full CPU on a thread that has none, which on a
+        /// two-core machine starves the very processes being waited for.
+        private let exited: DispatchSemaphore
 
-        fileprivate init(process: Process, collector: OutputCollector) {
+        fileprivate init(process: Process, collector: OutputCollector, exited: DispatchSemaphore) {
             self.process = process
             self.collector = collector
+            self.exited = exited
         }
 
         package var processIdentifier: Int32 { process.processIdentifier }
@@ -74,8 +80,28 @@ extension ChildProcess {
         /// Waits for the child to end.
         @discardableResult
         package func wait() -> Termination {
+            exited.wait()
+            exited.signal()
             process.waitUntilExit()
             return ChildProcess.termination(of: process)
+        }
+
+        /// Waits up to `timeout` for the child to end; `nil` when it still runs.
+        package func wait(timeout: Duration) -> Termination? {
+            guard exited.wait(timeout: .now() + timeout.timeInterval) == .success else { return nil }
+            exited.signal()
+            process.waitUntilExit()
+            return ChildProcess.termination(of: process)
+        }
+
+        /// Asks the child to stop (SIGTERM) and waits up to `grace` for it, then kills it
+        /// (SIGKILL): a child that ignores SIGTERM cannot hold its parent forever.
+        @discardableResult
+        package func stop(grace: Duration = .seconds(15)) -> Termination {
+            terminate()
+            if let termination = wait(timeout: grace) { return termination }
+            kill()
+            return wait()
         }
     }
 }

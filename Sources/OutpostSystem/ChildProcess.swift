@@ -88,11 +88,15 @@ package struct ChildProcess: Sendable {
             until: deadline
         )
         var timedOut = !drained
+        var ended = false
         if !timedOut, let deadline {
             let left = max(.zero, deadline - ContinuousClock.now)
-            timedOut = exited.wait(timeout: .now() + left.timeInterval) == .timedOut
+            ended = exited.wait(timeout: .now() + left.timeInterval) == .success
+            timedOut = !ended
         }
         if timedOut { Foundation.kill(process.processIdentifier, SIGKILL) }
+        // Sleeps until the child has ended; `waitUntilExit()` alone would spin a run loop.
+        if !ended { exited.wait() }
         process.waitUntilExit()
         return Output(
             termination: Self.termination(of: process),

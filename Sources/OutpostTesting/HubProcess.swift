@@ -55,11 +55,11 @@ public final class HubProcess: Sendable {
     /// What the process printed so far.
     public var log: String { child.output }
 
-    /// Sends SIGTERM and waits for the exit; returns the exit status.
+    /// Sends SIGTERM and waits for the exit (killing the hub when it has not ended within 15
+    /// seconds); returns the exit status.
     @discardableResult
     public func stop() -> Int32 {
-        child.terminate()
-        return child.wait().status
+        child.stop().status
     }
 
     /// Kills the process at once (SIGKILL).
