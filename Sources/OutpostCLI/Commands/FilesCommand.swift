@@ -198,10 +198,6 @@ struct FilesGarbageCollect: ParsableCommand {
     var days = 30
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
-        guard (0...36_500).contains(days) else { throw ValidationError("--older-than must be from 0 to 36500 days.") }
-    }
-
     func run() throws {
         let files = try FileStore(store: node.openStore(), home: node.homePath)
         let report = try files.collectGarbage(trashOlderThanDays: days)
