@@ -18,12 +18,17 @@ extension Store {
     ///     Defaults to 5.
     ///   - localColumns: columns that stay on this node. After `ALTER TABLE … ADD COLUMN`, call
     ///     `track` again when you use local columns, so capture watches the new column.
+    ///   - progress: called with (rows queued, rows in the table) while a table's existing
+    ///     rows are queued (every 100,000 rows of a large table).
     /// - Throws: ``OutpostError`` `.notFound` for an unknown table, `.invalidInput` for a table
     ///   without a primary key, an unknown column or a priority out of range.
     @discardableResult
-    public func track(_ table: String, priority: Int = 5, localColumns: [String] = []) throws(OutpostError)
-        -> TrackedTable
-    {
+    public func track(
+        _ table: String,
+        priority: Int = 5,
+        localColumns: [String] = [],
+        progress: (_ queued: Int, _ total: Int) -> Void = { _, _ in }
+    ) throws(OutpostError) -> TrackedTable {
         try write { db in
             let schema = try TableSchema.require(table, in: db)
             if StoreSchema.builtInTables.contains(schema.name) {
@@ -36,6 +41,7 @@ extension Store {
                 table: schema.name,
                 priority: priority,
                 localColumns: localColumns,
+                progress: progress,
                 in: db
             )
             var tracked = try Self.trackedTables(in: db).first { $0.name == schema.name }!

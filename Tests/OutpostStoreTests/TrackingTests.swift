@@ -101,3 +101,33 @@ struct TrackingTests {
         #expect(try fixture.queue().map(\.record) == ["x'y"])
     }
 }
+
+extension TrackingTests {
+    @Test("tracking a large table queues every existing row in chunks, reporting progress")
+    func largeTableQueuesWithProgress() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.folder.remove() }
+        let rows = 2 * CaptureTriggers.queueChunk + 17
+        _ = try fixture.store.execute(
+            sql: """
+                CREATE TABLE readings (id INTEGER PRIMARY KEY, value REAL);
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(rows))
+                INSERT INTO readings SELECT i * 3, i / 2.0 FROM n;
+                CREATE TABLE tags (name TEXT PRIMARY KEY, kind TEXT) WITHOUT ROWID;
+                INSERT INTO tags VALUES ('a', 'x'), ('b', 'y');
+                """
+        )
+        var reports: [[Int]] = []
+        let tracked = try fixture.store.track("readings") { queued, total in reports.append([queued, total]) }
+        #expect(tracked.queuedRows == rows)
+        #expect(reports == [[100_000, rows], [200_000, rows], [rows, rows]])
+        let queued = try fixture.store.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(DISTINCT record_id) FROM sync_queue WHERE table_name = 'readings'")
+        }
+        #expect(queued == rows)
+
+        var small: [[Int]] = []
+        #expect(try fixture.store.track("tags") { small.append([$0, $1]) }.queuedRows == 2)
+        #expect(small == [[2, 2]])
+    }
+}

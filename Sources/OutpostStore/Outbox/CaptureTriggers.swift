@@ -31,10 +31,14 @@ package enum CaptureTriggers {
     /// `table` must already be the name as the schema spells it (see ``TableSchema``).
     /// - Returns: how many existing rows were queued (0 when capture was already installed).
     /// Each change's priority follows ``CapturePriority``.
+    ///
+    /// - Parameter progress: called with (rows queued, rows in the table) while existing rows
+    ///   are queued, after every ``queueChunk`` rows of a large table.
     static func track(
         table: String,
         priority: Int,
         localColumns: [String],
+        progress: (Int, Int) -> Void = { _, _ in },
         in db: Database
     ) throws -> Int {
         let schema = try TableSchema.require(table, in: db)
@@ -98,7 +102,7 @@ package enum CaptureTriggers {
                 JSONValue.array(local.map { .string($0) }).encoded(),
             ]
         )
-        return wasTracked ? 0 : try queueExistingRows(schema, priority: priority, in: db)
+        return wasTracked ? 0 : try queueExistingRows(schema, priority: priority, progress: progress, in: db)
     }
 
     /// The row's key as `sync_queue.record_id` holds it, as SQL over `row` (`NEW`, `OLD` or the
@@ -108,24 +112,63 @@ package enum CaptureTriggers {
         return "json_array(" + schema.primaryKey.map { "\(row).\(quoteIdentifier($0))" }.joined(separator: ", ") + ")"
     }
 
+    /// Rows queued per statement when existing rows are queued with progress.
+    static let queueChunk = 100_000
+
     /// Queues every row of a table that was not tracked until now, as if each had just been
-    /// written: rows written before `track` (or while the table was untracked) sync too. One
-    /// statement, so a million rows take seconds; a row whose base equals it sends nothing.
+    /// written: rows written before `track` (or while the table was untracked) sync too. A row
+    /// whose base equals it sends nothing. A million rows take seconds: one statement per
+    /// ``queueChunk`` rows in rowid order (one for the whole of a `WITHOUT ROWID` table),
+    /// reporting progress between them, all in the caller's transaction.
     ///
     /// - Returns: how many rows were queued (rows that already had a pending entry keep it).
-    private static func queueExistingRows(_ schema: TableSchema, priority: Int, in db: Database) throws -> Int {
+    private static func queueExistingRows(
+        _ schema: TableSchema,
+        priority: Int,
+        progress: (Int, Int) -> Void,
+        in db: Database
+    ) throws -> Int {
         let table = quoteIdentifier(schema.name)
         let rule = CapturePriority(schema: schema, priority: priority)
-        try db.execute(
-            sql: """
-                INSERT INTO sync_queue (table_name, record_id, operation, priority, hlc)
-                SELECT \(quoteLiteral(schema.name)), \(keyExpression(schema, row: table)), 'INSERT',
-                       \(rule.sql(row: table)), \(ClockFloor.freshStampSQL)
-                FROM \(table) WHERE true
-                ON CONFLICT (table_name, record_id) WHERE status = 'pending' DO NOTHING
-                """
-        )
-        return db.changesCount
+        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0
+        let hasRowID =
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT NOT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?",
+                arguments: [schema.name]
+            ) ?? false
+        func queue(_ selection: String, _ arguments: StatementArguments = []) throws -> Int {
+            try db.execute(
+                sql: """
+                    INSERT INTO sync_queue (table_name, record_id, operation, priority, hlc)
+                    SELECT \(quoteLiteral(schema.name)), \(keyExpression(schema, row: table)), 'INSERT',
+                           \(rule.sql(row: table)), \(ClockFloor.freshStampSQL)
+                    FROM \(table) \(selection)
+                    ON CONFLICT (table_name, record_id) WHERE status = 'pending' DO NOTHING
+                    """,
+                arguments: arguments
+            )
+            return db.changesCount
+        }
+        guard hasRowID, total > queueChunk else {
+            let queued = try queue("WHERE true")
+            progress(total, total)
+            return queued
+        }
+        var queued = 0
+        var seen = 0
+        var last = Int64.min
+        while let upper = try Int64.fetchOne(
+            db,
+            sql: "SELECT max(rowid) FROM (SELECT rowid FROM \(table) WHERE rowid > ? ORDER BY rowid LIMIT ?)",
+            arguments: [last, queueChunk]
+        ) {
+            queued += try queue("WHERE rowid > ? AND rowid <= ?", [last, upper])
+            seen = min(total, seen + queueChunk)
+            progress(seen, total)
+            last = upper
+        }
+        return queued
     }
 
     static func dropTriggers(table: String, in db: Database) throws {
