@@ -5,10 +5,28 @@ import PostgresNIO
 /// Table declarations on PostgreSQL: declared types and the order columns were learned in
 /// `outpost_columns`, primary keys in `outpost_tables`.
 extension PostgresHubStorage {
-    /// Idempotent, like the rest of the schema: run at every start.
+    /// Idempotent, like the rest of the schema, and run both before it and after it at every
+    /// start. The columns are added only when missing: even `ADD COLUMN IF NOT EXISTS` takes an
+    /// exclusive lock on `outpost_columns`, which deadlocks with a push of another hub process
+    /// (it reads `outpost_columns`, then writes `outpost_records`, on which the schema's
+    /// `CREATE INDEX IF NOT EXISTS` holds a share lock). Before the schema, an existing database is
+    /// upgraded while the migration holds no other lock; after it, a new database gets them.
     static let declarationsSchema = [
-        "ALTER TABLE outpost_columns ADD COLUMN IF NOT EXISTS declared_type TEXT",
-        "ALTER TABLE outpost_columns ADD COLUMN IF NOT EXISTS ordinal BIGINT",
+        """
+        DO $$
+        BEGIN
+            IF to_regclass('outpost_columns') IS NOT NULL AND (
+                SELECT count(*) FROM pg_attribute
+                WHERE attrelid = to_regclass('outpost_columns') AND attname IN ('declared_type', 'ordinal')
+                    AND NOT attisdropped
+            ) < 2 THEN
+                ALTER TABLE outpost_columns
+                    ADD COLUMN IF NOT EXISTS declared_type TEXT,
+                    ADD COLUMN IF NOT EXISTS ordinal BIGINT;
+            END IF;
+        END
+        $$
+        """,
         """
         CREATE TABLE IF NOT EXISTS outpost_tables (
             tenant_id TEXT NOT NULL,

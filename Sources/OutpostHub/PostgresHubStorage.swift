@@ -38,7 +38,7 @@ package final class PostgresHubStorage: HubStorage {
         try await client.withTransaction(logger: logger) { connection in
             // Two hub processes starting together must not both create the tables.
             try await connection.query("SELECT pg_advisory_xact_lock(727166001)", logger: logger)
-            for statement in Self.schema + Self.declarationsSchema {
+            for statement in Self.declarationsSchema + Self.schema + Self.declarationsSchema {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
         }
