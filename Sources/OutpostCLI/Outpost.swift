@@ -34,6 +34,7 @@ struct Outpost: AsyncParsableCommand {
             SyncCommand.self,
             ResyncCommand.self,
             VerifyCommand.self,
+            SchemaCommand.self,
             RunCommand.self,
             QueueCommand.self,
             FilesCommand.self,

@@ -30,9 +30,12 @@ package struct BatchValidator: Sendable {
                     + "Split it into smaller batches."
             )
         }
+        try Self.check(request.declarations)
         var schemas = knownSchemas
         var additions: [String: Set<String>] = [:]
-        for (table, columns) in request.schemas {
+        // A declaration's columns are declared like those of `schemas`.
+        let declared = request.schemas.merging(request.declarations.mapValues { $0.columns.map(\.name) }) { $0 + $1 }
+        for (table, columns) in declared {
             try Self.checkIdentifier(table, what: "table")
             for column in columns { try Self.checkIdentifier(column, what: "column") }
             let declared = Set(columns)

@@ -83,6 +83,7 @@ struct HubRoutes: Sendable {
         v1.get("pull") { request, context in try await pull(request, context: context) }
         registerChunkRoutes(on: v1)
         registerDigestRoute(on: v1)
+        registerTableRoutes(on: v1)
     }
 
     private func health(_ request: Request) async throws -> Response {

@@ -1,4 +1,5 @@
 public import Foundation
+package import OutpostCore
 public import OutpostProtocol
 
 /// Where a hub keeps tenants, nodes and rows: embedded SQLite or PostgreSQL.
@@ -53,6 +54,11 @@ package protocol HubStorage: Sendable {
 
     /// The tenant's newest sequence number (for long polls).
     func lastSequence(tenantID: String) async throws -> Int64
+
+    /// The tenant's table declarations: every column the hub knows, with the first declared
+    /// type it was given (`nil` when no node has declared one), and the first primary key
+    /// declared (empty when none was).
+    func declarations(tenantID: String) async throws -> [String: TableDeclaration]
 
     /// Removes tombstones every live node has passed, or older than the lease, and old batch
     /// answers. A node is live while it has been seen within the lease.

@@ -24,7 +24,16 @@ enum OpenAPIDocument {
               "PushRequest": {"type": "object", "required": ["batch_id", "changes"], "properties": {
                 "batch_id": {"type": "string"},
                 "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},
-                "schemas": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}},
+                "schemas": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+                "declarations": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/TableDeclaration"}}}},
+              "TableDeclaration": {"type": "object", "required": ["columns", "primary_key"], "properties": {
+                "columns": {"type": "array", "items": {"type": "object", "required": ["name", "type"], "properties": {
+                  "name": {"type": "string"},
+                  "type": {"type": "string", "nullable": true, "maxLength": 64,
+                           "description": "The declared SQLite type; empty for none; null (in answers only) when no node has declared it."}}}},
+                "primary_key": {"type": "array", "items": {"type": "string"}}}},
+              "Tables": {"type": "object", "required": ["tables"], "properties": {
+                "tables": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/TableDeclaration"}}}},
               "HubRow": {"type": "object", "required": ["table", "key", "version", "deleted", "hlc", "origin", "sequence"],
                 "properties": {
                   "table": {"type": "string"}, "key": {"type": "string"}, "version": {"type": "integer"},
@@ -84,7 +93,7 @@ enum OpenAPIDocument {
                 "409": {"description": "Base version newer than the hub's, or batch id taken.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "413": {"description": "Body or field too large.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "415": {"description": "Unsupported Content-Encoding.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "422": {"description": "Unknown column.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "422": {"description": "Unknown column, or an invalid declaration.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
             "/v1/pull": {"get": {"summary": "Rows changed after a cursor, oldest change first.",
               "security": [{"nodeToken": []}],
@@ -106,6 +115,12 @@ enum OpenAPIDocument {
               "responses": {
                 "200": {"description": "Buckets or rows.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DigestAnswer"}}}},
                 "400": {"description": "Malformed request.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/v1/tables": {"get": {"summary": "The tenant's table declarations: columns, declared types, primary keys.",
+              "security": [{"nodeToken": []}],
+              "responses": {
+                "200": {"description": "Every table the tenant's nodes have pushed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Tables"}}}},
                 "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
             "/v1/chunks/missing": {"post": {"summary": "Which of these file chunks the tenant lacks.",

@@ -23,7 +23,7 @@ import Synchronization
 package final class PostgresHubStorage: HubStorage {
     package let backendName = "postgresql"
     package let client: PostgresClient
-    private let logger: Logger
+    let logger: Logger
     /// Rows written since statistics were last refreshed, the table's size then, and whether a
     /// refresh is running.
     private let statistics = Mutex<(writtenSinceAnalyze: Int, rowsAtAnalyze: Int, analyzing: Bool)>((0, 0, false))
@@ -38,7 +38,7 @@ package final class PostgresHubStorage: HubStorage {
         try await client.withTransaction(logger: logger) { connection in
             // Two hub processes starting together must not both create the tables.
             try await connection.query("SELECT pg_advisory_xact_lock(727166001)", logger: logger)
-            for statement in Self.schema {
+            for statement in Self.declarationsSchema + Self.schema + Self.declarationsSchema {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
         }
@@ -424,6 +424,7 @@ package final class PostgresHubStorage: HubStorage {
         let outcome = PushOutcome(PushResponse(results: results.compactMap { $0 }, sequence: newLastSequence))
         let writes = plan.writes
         let newColumns = additions.flatMap { table, columns in columns.map { (table, $0) } }
+        try await record(request.declarations, tenantID: node.tenantID, on: connection, logger: logger)
         try await connection.query(
             """
             WITH written AS (

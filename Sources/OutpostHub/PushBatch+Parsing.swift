@@ -26,6 +26,7 @@ extension PushBatch {
         var batchID: String?
         var changes: [PushedChange]?
         var schemas: [String: [String]] = [:]
+        var declarations: [String: TableDeclaration] = [:]
         var reader = ObjectReader(path: "")
         try reader.begin(&parser)
         while let name = try reader.next(&parser) {
@@ -33,12 +34,13 @@ extension PushBatch {
             case "batch_id": batchID = try reader.string(&parser, name)
             case "changes": changes = try readChanges(&parser)
             case "schemas": schemas = try readSchemas(&parser)
+            case "declarations": declarations = try readDeclarations(&parser)
             default: _ = try parser.skipValue(depth: 1)
             }
         }
         guard let changes else { throw WireError(path: "changes", expected: "an array") }
         guard let batchID else { throw WireError(path: "batch_id", expected: "a string") }
-        return PushBatch(batchID: batchID, changes: changes, schemas: schemas)
+        return PushBatch(batchID: batchID, changes: changes, schemas: schemas, declarations: declarations)
     }
 
     private static func readChanges(_ parser: inout JSONParser) throws -> [PushedChange] {

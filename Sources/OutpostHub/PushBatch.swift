@@ -11,12 +11,19 @@ package struct PushBatch: Sendable {
     var batchID: String
     var changes: [PushedChange]
     var schemas: [String: [String]] = [:]
+    /// Declared types and primary keys of the batch's tables (see ``TableDeclaration``).
+    var declarations: [String: TableDeclaration] = [:]
 }
 
 extension PushBatch {
     /// The batch a node would send as `request` (its rows encoded as text).
     init(_ request: PushRequest) {
-        self.init(batchID: request.batchID, changes: request.changes.map(PushedChange.init), schemas: request.schemas)
+        self.init(
+            batchID: request.batchID,
+            changes: request.changes.map(PushedChange.init),
+            schemas: request.schemas,
+            declarations: request.declarations
+        )
     }
 }
 

@@ -11,7 +11,7 @@ package import OutpostProtocol
 /// PostgreSQL.
 package final class SQLiteHubStorage: HubStorage {
     package let backendName = "sqlite"
-    private let pool: DatabasePool
+    let pool: DatabasePool
     private let path: String
 
     package init(path: String) throws {
@@ -103,6 +103,9 @@ package final class SQLiteHubStorage: HubStorage {
                     arguments: [PullRules.newEpoch(), id]
                 )
             }
+        }
+        migrator.registerMigration("v4: table declarations") { db in
+            try db.execute(sql: Self.declarationsSchema)
         }
         try migrator.migrate(pool)
     }
@@ -343,6 +346,7 @@ package final class SQLiteHubStorage: HubStorage {
                 sql: "UPDATE outpost_tenants SET last_seq = ? WHERE id = ?",
                 arguments: [newLastSequence, node.tenantID]
             )
+            try Self.record(request.declarations, tenantID: node.tenantID, in: db)
             for (table, columns) in additions {
                 for column in columns {
                     try db.execute(

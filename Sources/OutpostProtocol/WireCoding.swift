@@ -56,13 +56,21 @@ extension PushRequest {
                 }
             }
         }
-        self.init(batchID: try reader.string("batch_id"), changes: decoded, schemas: schemas)
+        self.init(
+            batchID: try reader.string("batch_id"),
+            changes: decoded,
+            schemas: schemas,
+            declarations: try TableDeclaration.tables(json: reader.members["declarations"], path: "declarations")
+        )
     }
 
     public var json: JSONValue {
         var members: [String: JSONValue] = ["batch_id": .string(batchID), "changes": .array(changes.map(\.json))]
         if !schemas.isEmpty {
             members["schemas"] = .object(schemas.mapValues { .array($0.map { .string($0) }) })
+        }
+        if !declarations.isEmpty {
+            members["declarations"] = .object(declarations.mapValues(\.json))
         }
         return .object(members)
     }

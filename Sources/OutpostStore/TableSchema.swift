@@ -10,6 +10,9 @@ public struct TableSchema: Sendable, Equatable {
     public var columns: [String]
     /// Primary-key columns in key order; empty when the table has none (only a rowid).
     public var primaryKey: [String]
+    /// Each column's declared type, in the order of ``columns`` (empty text for none), which
+    /// nodes send the hub so that other nodes can add the column or create the table.
+    public var declaredTypes: [String] = []
 
     /// The schema of the table named `name` (case-insensitive, as SQLite compares names).
     ///
@@ -45,7 +48,7 @@ public struct TableSchema: Sendable, Equatable {
         }
         let info = try Row.fetchAll(
             db,
-            sql: "SELECT name, pk FROM pragma_table_info(?) ORDER BY cid",
+            sql: "SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid",
             arguments: [canonical]
         )
         let columns = info.map { $0["name"] as String }
@@ -54,7 +57,12 @@ public struct TableSchema: Sendable, Equatable {
             .filter { ($0["pk"] as Int) > 0 }
             .sorted { ($0["pk"] as Int) < ($1["pk"] as Int) }
             .map { $0["name"] as String }
-        return TableSchema(name: canonical, columns: columns, primaryKey: primaryKey)
+        return TableSchema(
+            name: canonical,
+            columns: columns,
+            primaryKey: primaryKey,
+            declaredTypes: info.map { $0["type"] as String? ?? "" }
+        )
     }
 
     /// The column of this table named `column` (case-insensitive), as the schema spells it.
@@ -69,6 +77,11 @@ public struct TableSchema: Sendable, Equatable {
             )
         }
         return match
+    }
+
+    /// The declared type of `column` (named as the schema spells it); empty when it has none.
+    public func declaredType(of column: String) -> String {
+        columns.firstIndex(of: column).flatMap { declaredTypes.indices.contains($0) ? declaredTypes[$0] : nil } ?? ""
     }
 
     /// The user's own tables (not Outpost's bookkeeping), sorted by name.

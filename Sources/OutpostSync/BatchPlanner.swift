@@ -14,9 +14,25 @@ struct OutgoingBatch: Sendable {
     var id: String
     var entries: [Entry]
     var schemas: [String: [String]]
+    var declarations: [String: TableDeclaration]
+
+    /// A batch of `entries`, declaring the columns (and their types and key) of their tables.
+    init(id: String, entries: [Entry], tables: [String: SyncedTable]) {
+        self.id = id
+        self.entries = entries
+        var schemas: [String: [String]] = [:]
+        var declarations: [String: TableDeclaration] = [:]
+        for entry in entries where schemas[entry.change.table] == nil {
+            guard let table = tables[entry.change.table] else { continue }
+            schemas[table.name] = table.syncedColumns
+            declarations[table.name] = table.declaration
+        }
+        self.schemas = schemas
+        self.declarations = declarations
+    }
 
     var request: PushRequest {
-        PushRequest(batchID: id, changes: entries.map(\.change), schemas: schemas)
+        PushRequest(batchID: id, changes: entries.map(\.change), schemas: schemas, declarations: declarations)
     }
 
     /// Whether the batch carries a critical change, which may use the bandwidth reserve.
@@ -38,7 +54,7 @@ enum BatchPlanner {
                 priority: entry.priority
             )
         }
-        return OutgoingBatch(id: batchID, entries: entries, schemas: schemas(of: entries, tables: tables))
+        return OutgoingBatch(id: batchID, entries: entries, tables: tables)
     }
 
     /// Takes up to `limit` pending entries (highest priority first, then oldest stamp), adds the
@@ -162,7 +178,7 @@ enum BatchPlanner {
                 in: db
             )
         }
-        return OutgoingBatch(id: batchID, entries: entries, schemas: schemas(of: entries, tables: tables))
+        return OutgoingBatch(id: batchID, entries: entries, tables: tables)
     }
 
     /// What the row's pending entry sends: the row as it is now, only the columns changed since
@@ -310,16 +326,7 @@ enum BatchPlanner {
         var ids = UUIDv7()
         let batchID = ids.next()
         try Outbox(db).assign(entries.map(\.queueID), toBatch: batchID)
-        return OutgoingBatch(id: batchID, entries: entries, schemas: schemas(of: entries, tables: tables))
-    }
-
-    private static func schemas(of entries: [OutgoingBatch.Entry], tables: [String: SyncedTable]) -> [String: [String]]
-    {
-        var schemas: [String: [String]] = [:]
-        for entry in entries where schemas[entry.change.table] == nil {
-            schemas[entry.change.table] = tables[entry.change.table]?.syncedColumns
-        }
-        return schemas
+        return OutgoingBatch(id: batchID, entries: entries, tables: tables)
     }
 
     /// The record id that `columns` of `row` name, as the capture trigger writes it: the value

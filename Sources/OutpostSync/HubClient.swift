@@ -3,7 +3,7 @@ import CompressNIO
 import Foundation
 import NIOCore
 import NIOHTTP1
-import OutpostCore
+public import OutpostCore
 public import OutpostProtocol
 
 /// The node's side of the hub protocol (docs/sync-protocol.md) over HTTP.
@@ -82,6 +82,16 @@ public struct HubClient: Sendable {
             )
         } catch {
             throw .badAnswer("pull answer: \(error)")
+        }
+    }
+
+    /// `GET /v1/tables`: the tenant's table declarations (columns, declared types, keys).
+    public func tables() async throws(SyncFailure) -> Exchange<[String: TableDeclaration]> {
+        let answer = try await send(path: "/v1/tables", body: nil, timeout: .seconds(60))
+        do {
+            return answer.exchange(try TableDeclaration.tablesAnswer(json: JSONValue(parsing: answer.text)))
+        } catch {
+            throw .badAnswer("tables answer: \(error)")
         }
     }
 

@@ -234,6 +234,7 @@ public final class SyncEngine: Sendable {
         let tables = try loadTables()
         var report = try await fill(tables, progress: progress)
         var wait = waitMilliseconds
+        var newColumns = false
         while true {
             let (cursor, resyncing, epoch, restoring, hubEpoch) = try guarded {
                 try store.read { db in
@@ -282,6 +283,7 @@ public final class SyncEngine: Sendable {
                 report.resynced = true
                 continue
             }
+            newColumns = newColumns || Self.carriesNewColumns(page.rows, tables: tables)
             let tally = try guarded {
                 try store.writeApplyingRemote { db in
                     var tally = try take(
@@ -310,6 +312,7 @@ public final class SyncEngine: Sendable {
             progress(SyncProgress(phase: .pull, done: report.pulled, total: nil))
             if !page.more { break }
         }
+        report.columnsAdded += try await addHubColumns(requested: newColumns)
         return report
     }
 
@@ -628,5 +631,6 @@ extension SyncReport {
         chunksSent += other.chunksSent
         chunksFetched += other.chunksFetched
         filesFetched += other.filesFetched
+        columnsAdded += other.columnsAdded
     }
 }

@@ -23,6 +23,8 @@ public struct SyncReport: Sendable, Equatable, Codable {
     public var chunksFetched = 0
     /// Files whose content became complete here.
     public var filesFetched = 0
+    /// Columns added to tracked tables from the hub's declarations, as `table.column`.
+    public var columnsAdded: [String] = []
 
     public init() {}
 
@@ -31,6 +33,7 @@ public struct SyncReport: Sendable, Equatable, Codable {
         case chunksSent = "chunks_sent"
         case chunksFetched = "chunks_fetched"
         case filesFetched = "files_fetched"
+        case columnsAdded = "columns_added"
         case bytesSent = "bytes_sent"
         case bytesReceived = "bytes_received"
     }

@@ -22,6 +22,19 @@ struct SyncedTable: Sendable {
     /// Whether the table keeps the seed's local `sync_status` bookkeeping column.
     var hasSyncStatus: Bool { schema.columns.contains("sync_status") && !syncedColumns.contains("sync_status") }
 
+    /// The table as a push declares it: its synced columns with their declared types, and its
+    /// key. `nil` when a type is not one the hub accepts (``TableDeclaration/isPlainType(_:)``):
+    /// the hub then learns the columns from `schemas` alone, and the push still goes.
+    var declaration: TableDeclaration? {
+        var columns: [TableDeclaration.Column] = []
+        for column in syncedColumns {
+            let type = schema.declaredType(of: column)
+            guard TableDeclaration.isPlainType(type) else { return nil }
+            columns.append(TableDeclaration.Column(name: column, type: type))
+        }
+        return TableDeclaration(columns: columns, primaryKey: schema.primaryKey)
+    }
+
     /// Every tracked table, by name, with ranks from its foreign keys.
     static func load(in db: Database) throws -> [String: SyncedTable] {
         var tables: [String: SyncedTable] = [:]

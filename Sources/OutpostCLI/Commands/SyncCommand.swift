@@ -60,6 +60,9 @@ struct SyncCommand: AsyncParsableCommand {
                     + "\(report.filesFetched) file(s) now complete here"
             )
         }
+        if !report.columnsAdded.isEmpty {
+            print("added the hub's columns: \(report.columnsAdded.joined(separator: ", ")) (outpost schema diff)")
+        }
         if report.resynced { print("the hub asked for a full re-sync; done") }
         if let peakMemory { print(String(format: "peak memory %.1f MB", Double(peakMemory) / 1_048_576)) }
     }

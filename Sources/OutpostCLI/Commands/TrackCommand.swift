@@ -1,8 +1,9 @@
 import ArgumentParser
 import OutpostCore
 import OutpostStore
+import OutpostSync
 
-struct TrackCommand: ParsableCommand {
+struct TrackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "track",
         abstract: "Sync one of your own tables: capture its every insert, update and delete.",
@@ -11,10 +12,16 @@ struct TrackCommand: ParsableCommand {
             API, or any SQLite client on HOME/store.sqlite. Run again to change the settings.
             With no TABLE, lists the synced tables.
 
-            Example:
+            With --from-hub, a table other nodes sync and this node does not have yet is created
+            from the hub's declaration (columns, declared types, primary key), tracked, and
+            filled with the hub's rows by a sync run at once (a cut fill carries on at the next
+            sync). Refused when the hub knows no such table or the store already has one.
+
+            Examples:
               outpost sql "CREATE TABLE readings (id TEXT PRIMARY KEY, sensor TEXT, value REAL)"
               outpost track readings --priority 3
               outpost track                     # list synced tables
+              outpost track readings --from-hub # adopt a table from the hub (outpost schema diff lists them)
             """
     )
 
@@ -28,9 +35,16 @@ struct TrackCommand: ParsableCommand {
         help: "Columns that stay on this node and are never synced."
     )
     var localColumns: [String] = []
+    @Flag(name: .customLong("from-hub"), help: "Create the table from the hub's declaration, then fetch its rows.")
+    var fromHub = false
+    @OptionGroup var sync: SyncOptions
     @OptionGroup var output: OutputOptions
 
-    func run() throws {
+    func run() async throws {
+        if fromHub {
+            try await adopt()
+            return
+        }
         let store = try node.openStore()
         guard let table else {
             let tables = try store.trackedTables()
@@ -60,6 +74,25 @@ struct TrackCommand: ParsableCommand {
                 print("Queued its \(queued) existing row(s); the next sync sends them.")
             }
         }
+    }
+
+    /// `--from-hub`: creates and tracks the table, then syncs, which fills it from the hub.
+    private func adopt() async throws {
+        guard let table else {
+            throw ValidationError("--from-hub needs the TABLE to create from the hub's declaration.")
+        }
+        let tracked = try await sync.engine(for: node).adoptTable(
+            table,
+            priority: priority,
+            localColumns: localColumns
+        )
+        if !output.json {
+            print(
+                "Created \(tracked.name) from the hub's declaration and tracking it (key "
+                    + "\(tracked.keyColumns.joined(separator: ", ")), priority \(tracked.priority)); fetching its rows"
+            )
+        }
+        try await SyncCommand.perform(node: node, sync: sync, output: output)
     }
 }
 
