@@ -108,8 +108,18 @@ package final class PostgresHubStorage: HubStorage {
             PRIMARY KEY (tenant_id, hash)
         )
         """,
-        // Chunks are compressed (or incompressible) already: keep TOAST from trying again.
-        "ALTER TABLE outpost_chunks ALTER COLUMN data SET STORAGE EXTERNAL",
+        // Chunks are compressed (or incompressible) already: keep TOAST from trying again. Only
+        // when not yet so: ALTER TABLE locks the table, and another hub process may be serving.
+        """
+        DO $$
+        BEGIN
+            IF (SELECT attstorage FROM pg_attribute
+                WHERE attrelid = to_regclass('outpost_chunks') AND attname = 'data') <> 'e' THEN
+                ALTER TABLE outpost_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+            END IF;
+        END
+        $$
+        """,
         """
         CREATE TABLE IF NOT EXISTS outpost_columns (
             tenant_id TEXT NOT NULL,
@@ -118,7 +128,19 @@ package final class PostgresHubStorage: HubStorage {
             PRIMARY KEY (tenant_id, table_name, column_name)
         )
         """,
-        "ALTER TABLE outpost_tenants ADD COLUMN IF NOT EXISTS epoch BIGINT NOT NULL DEFAULT 0",
+        // Only when missing: even a no-op ADD COLUMN IF NOT EXISTS locks the table, and deadlocked
+        // with a push through another hub process at each start.
+        """
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                           WHERE attrelid = to_regclass('outpost_tenants') AND attname = 'epoch'
+                             AND NOT attisdropped) THEN
+                ALTER TABLE outpost_tenants ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;
+            END IF;
+        END
+        $$
+        """,
         // Random and never 0: a restored hub must not hand out an epoch a node has seen.
         "UPDATE outpost_tenants SET epoch = 1 + floor(random() * 9.2e18)::bigint WHERE epoch = 0",
     ]

@@ -43,6 +43,8 @@ public struct SyncReport: Sendable, Equatable, Codable {
 public struct SyncProgress: Sendable {
     public enum Phase: String, Sendable {
         case push, pull, files
+        /// `outpost track` queuing a table's existing rows.
+        case queue
     }
 
     public var phase: Phase
@@ -50,4 +52,10 @@ public struct SyncProgress: Sendable {
     public var done: Int
     /// Changes to push when the phase began (`nil` for a pull, whose size the node cannot know).
     public var total: Int?
+
+    public init(phase: Phase, done: Int, total: Int?) {
+        self.phase = phase
+        self.done = done
+        self.total = total
+    }
 }

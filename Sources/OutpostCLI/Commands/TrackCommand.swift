@@ -63,7 +63,12 @@ struct TrackCommand: AsyncParsableCommand {
             }
             return
         }
-        let tracked = try store.track(table, priority: priority, localColumns: localColumns)
+        let bar = ProgressBar(enabled: !output.json)
+        let tracked = try store.track(table, priority: priority, localColumns: localColumns) { queued, total in
+            // Only worth a bar for a large table (queued in slices of 100,000 rows).
+            if total > 100_000 { bar.show(SyncProgress(phase: .queue, done: queued, total: total)) }
+        }
+        bar.finish()
         if output.json {
             Output.json(tracked)
         } else {
