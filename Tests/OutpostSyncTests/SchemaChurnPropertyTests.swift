@@ -28,11 +28,18 @@ struct SchemaChurnPropertyTests {
         }
     }
 
+    /// The columns `node`'s table has now.
+    static func columns(_ node: TestNode) throws -> Set<String> {
+        Set(try node.store.read { db in try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('items')") })
+    }
+
     @Test(
-        "columns added at random while three nodes write: no written value is lost",
-        arguments: SyncBackend.allCases.flatMap { backend in [UInt64(11), 12].map { (backend, $0) } }
+        "columns added at random while three nodes write: no written value is lost, with and without auto-add",
+        arguments: SyncBackend.allCases.flatMap { backend in
+            [(UInt64(11), false), (12, false), (13, true), (14, true)].map { (backend, $0.0, $0.1) }
+        }
     )
-    func noValueLost(backend: SyncBackend, seed: UInt64) async throws {
+    func noValueLost(backend: SyncBackend, seed: UInt64, autoAdd: Bool) async throws {
         var rules = RulesConfiguration.defaults
         rules.entities["items"] = EntityRules(strategy: .auto, rules: [Rule(field: "*", action: .newest)])
         let cluster = try SyncCluster(backend, nodes: 3, rules: rules)
@@ -40,26 +47,33 @@ struct SchemaChurnPropertyTests {
         for node in nodes {
             try node.execute("CREATE TABLE items (id TEXT PRIMARY KEY, c0 TEXT)")
             try node.store.track("items")
+            // Off: a node's table lacks columns until it adds them itself, and their values
+            // wait in its base rows. On: a pull may add them first.
+            try node.store.setAddsHubColumns(autoAdd)
         }
         for key in Self.keys { try nodes[0].execute("INSERT INTO items VALUES (?, 'initial')", [key]) }
         try await cluster.syncAll()
 
         var random = SplitMix64(seed: seed)
-        var columnCount = [0, 0, 0]
         /// Every value written to each cell, by which node, in order.
         var written: [String: [(node: Int, value: String)]] = [:]
-        func addColumn(_ index: Int) throws {
-            try nodes[index].execute("ALTER TABLE items ADD COLUMN \(Self.added[columnCount[index]]) TEXT")
-            columnCount[index] += 1
+        /// Adds the first column of ``added`` the node's table lacks; false when it has them all.
+        @discardableResult
+        func addColumn(_ index: Int) throws -> Bool {
+            let present = try Self.columns(nodes[index])
+            guard let column = Self.added.first(where: { !present.contains($0) }) else { return false }
+            try nodes[index].execute("ALTER TABLE items ADD COLUMN \(column) TEXT")
+            return true
         }
         for step in 0..<90 {
             let index = Int(random.next() % 3)
             let roll = random.next() % 10
             switch roll {
-            case 0...1 where columnCount[index] < Self.added.count:
+            case 0...1 where try Self.columns(nodes[index]).count < Self.added.count + 2:
                 try addColumn(index)
             case 0...6:
-                let columns = ["c0"] + Self.added.prefix(columnCount[index])
+                let present = try Self.columns(nodes[index])
+                let columns = ["c0"] + Self.added.filter(present.contains)
                 let column = columns[Int(random.next() % UInt64(columns.count))]
                 let key = Self.keys[Int(random.next() % UInt64(Self.keys.count))]
                 let value = "n\(index)s\(step)"
@@ -70,7 +84,7 @@ struct SchemaChurnPropertyTests {
             }
         }
         for index in nodes.indices {
-            while columnCount[index] < Self.added.count { try addColumn(index) }
+            while try addColumn(index) {}
         }
         for _ in 0..<2 { try await cluster.syncAll() }
 
@@ -81,17 +95,23 @@ struct SchemaChurnPropertyTests {
 
         let final = try Self.contents(nodes[0])
         for node in nodes + [fresh] {
-            #expect(try Self.contents(node) == final, "seed \(seed): every node holds the same rows")
+            #expect(
+                try Self.contents(node) == final,
+                "seed \(seed), auto-add \(autoAdd): every node holds the same rows"
+            )
         }
         for (cell, writes) in written {
             let parts = cell.split(separator: ".").map(String.init)
             let value = final[parts[0]]?[parts[1]] ?? nil
             #expect(
                 writes.contains { $0.value == value },
-                "seed \(seed): \(cell) holds \(value ?? "NULL"), not one of the values written to it: \(writes)"
+                "seed \(seed), auto-add \(autoAdd): \(cell) holds \(value ?? "NULL"), not one of the values written to it: \(writes)"
             )
             if Set(writes.map(\.node)).count == 1 {
-                #expect(value == writes.last?.value, "seed \(seed): \(cell) lost its only writer's last value")
+                #expect(
+                    value == writes.last?.value,
+                    "seed \(seed), auto-add \(autoAdd): \(cell) lost its only writer's last value"
+                )
             }
         }
         for node in nodes + [fresh] {
