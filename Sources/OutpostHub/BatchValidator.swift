@@ -50,8 +50,8 @@ package struct BatchValidator: Sendable {
         for (index, change) in request.changes.enumerated() {
             // Built only for a refusal: formatting it for every change cost more than the checks.
             var place: String { "changes[\(index)]" }
-            guard !change.id.isEmpty, Self.hasAtMost(128, characters: change.id) else {
-                throw .invalid("invalid_change_id", "\(place).id must be 1 to 128 characters.")
+            guard !change.id.isEmpty, change.id.utf8.count <= 128 else {
+                throw .invalid("invalid_change_id", "\(place).id must be 1 to 128 bytes (UTF-8).")
             }
             guard !change.id.utf8.contains(0), !change.key.utf8.contains(0) else {
                 throw .invalid(
@@ -63,8 +63,11 @@ package struct BatchValidator: Sendable {
                 throw .invalid("duplicate_change_id", "\(place).id '\(change.id)' appears twice in the batch.")
             }
             try Self.checkIdentifier(change.table, what: "\(place).table")
-            guard !change.key.isEmpty, Self.hasAtMost(limits.maximumKeyLength, characters: change.key) else {
-                throw .invalid("invalid_key", "\(place).key must be 1 to \(limits.maximumKeyLength) characters.")
+            guard !change.key.isEmpty, change.key.utf8.count <= limits.maximumKeyLength else {
+                throw .invalid(
+                    "invalid_key",
+                    "\(place).key must be 1 to \(limits.maximumKeyLength) bytes (UTF-8); it has \(change.key.utf8.count)."
+                )
             }
             guard seenKeys.insert(RowKey(table: change.table, key: change.key)).inserted else {
                 throw .invalid(
@@ -130,10 +133,11 @@ package struct BatchValidator: Sendable {
         return additions
     }
 
-    /// Refuses a batch id that is empty, longer than 128 characters, or holds U+0000.
+    /// Refuses a batch id that is empty, longer than 128 bytes, or holds U+0000. Limits count
+    /// bytes: counted in characters, one grapheme cluster can be any size.
     func checkBatchID(_ id: String) throws(HubError) {
-        guard !id.isEmpty, id.count <= 128, !id.utf8.contains(0) else {
-            throw .invalid("invalid_batch_id", "batch_id must be 1 to 128 characters, without U+0000.")
+        guard !id.isEmpty, id.utf8.count <= 128, !id.utf8.contains(0) else {
+            throw .invalid("invalid_batch_id", "batch_id must be 1 to 128 bytes (UTF-8), without U+0000.")
         }
     }
 
@@ -154,11 +158,5 @@ package struct BatchValidator: Sendable {
                     + "letter or '_', at most 63 characters."
             )
         }
-    }
-
-    /// Whether `text` has at most `limit` characters, without counting them when its UTF-8 length
-    /// already says so (counting characters walks grapheme boundaries).
-    static func hasAtMost(_ limit: Int, characters text: String) -> Bool {
-        text.utf8.count <= limit || text.count <= limit
     }
 }

@@ -6,7 +6,7 @@ public struct HubLimits: Sendable, Equatable {
     public var maximumChangesPerBatch: Int = 10_000
     /// Largest single column value, encoded as JSON, in bytes. Defaults to 1 MiB.
     public var maximumFieldBytes: Int = 1 << 20
-    /// Longest row key. Defaults to 512 characters.
+    /// Longest row key, in UTF-8 bytes. Defaults to 512.
     public var maximumKeyLength: Int = 512
     /// Most rows one pull returns. Defaults to 5,000.
     public var maximumPullLimit: Int = 5_000

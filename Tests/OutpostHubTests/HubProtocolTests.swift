@@ -332,18 +332,32 @@ struct HubProtocolTests {
         }
     }
 
-    @Test("key and id limits count characters, not bytes", arguments: HubBackend.allCases)
-    func limitsCountCharacters(backend: HubBackend) async throws {
+    @Test(
+        "key and id limits count bytes, so no text can slip past them (issue 15, item 8)",
+        arguments: HubBackend.allCases
+    )
+    func limitsCountBytes(backend: HubBackend) async throws {
         try await withHub(backend) { storage, client in
             let tenant = try await TestTenant.make(in: storage)
             let node = HubClient(client: client, token: tenant.token)
-            let longest = String(repeating: "é", count: 512)
+            let longest = String(repeating: "é", count: 256)  // 512 bytes
             let accepted = try await node.send(
-                batch(upsert(longest, ["name": "A"], id: String(repeating: "ü", count: 128)))
+                batch(upsert(longest, ["name": "A"], id: String(repeating: "ü", count: 64)))
             )
             #expect(accepted.status == .ok, "\(String(buffer: accepted.body))")
-            let refused = try await node.send(batch(upsert(longest + "é", ["name": "B"])))
+            let refused = try await node.send(batch(upsert(longest + "e", ["name": "B"])))
             #expect(refused.status == .badRequest && errorCode(refused) == "invalid_key")
+            // One character (a grapheme cluster) of 200,001 bytes: refused, never stored or a 500.
+            let cluster = "a" + String(repeating: "\u{301}", count: 100_000)
+            let huge = try await node.send(batch(upsert(cluster, ["name": "C"])))
+            #expect(huge.status == .badRequest && errorCode(huge) == "invalid_key", "\(huge.status)")
+            let hugeID = try await node.send(batch(upsert("k", ["name": "D"], id: cluster)))
+            #expect(hugeID.status == .badRequest && errorCode(hugeID) == "invalid_change_id", "\(hugeID.status)")
+            let hugeBatch = try await node.send(batch(upsert("k", ["name": "E"]), id: cluster))
+            #expect(
+                hugeBatch.status == .badRequest && errorCode(hugeBatch) == "invalid_batch_id",
+                "\(hugeBatch.status)"
+            )
             #expect(try await node.pullAll().rows.map(\.key) == [longest])
         }
     }
