@@ -132,7 +132,10 @@ struct HubRoutes: Sendable {
                     tenantID: node.tenantID,
                     timeout: min(remaining, configuration.crossProcessPollInterval)
                 )
-                if try await storage.lastSequence(tenantID: node.tenantID) > after {
+                let state = try await storage.waitState(of: node)
+                // A node revoked while it waits is told at once, not handed rows until the wait ends.
+                if state.revoked { throw HubError.revoked() }
+                if state.sequence > after {
                     response = try await storage.pull(for: node, after: after, limit: limit, table: table)
                     if !response.rows.isEmpty { break }
                 }

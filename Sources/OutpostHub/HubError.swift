@@ -32,4 +32,14 @@ public struct HubError: Error, HTTPResponseError, Sendable, CustomStringConverti
     static func invalid(_ code: String, _ message: String) -> HubError {
         HubError(.badRequest, code: code, message)
     }
+
+    /// 401 for a token that is unknown or was revoked (also mid-request, for a waiting pull).
+    static func revoked() -> HubError {
+        HubError(
+            .unauthorized,
+            code: "invalid_token",
+            "The token is unknown or was revoked. Ask the hub's operator for a new one.",
+            headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""]
+        )
+    }
 }

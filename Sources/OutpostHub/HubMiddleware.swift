@@ -94,12 +94,7 @@ struct NodeAuthMiddleware: RouterMiddleware {
         }
         let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         guard let node = try await storage.authenticate(tokenHash: NodeToken.hash(token)) else {
-            throw HubError(
-                .unauthorized,
-                code: "invalid_token",
-                "The token is unknown or was revoked. Ask the hub's operator for a new one.",
-                headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""]
-            )
+            throw HubError.revoked()
         }
         if let wait = limiter.acquire(node.id) {
             throw HubError(

@@ -52,8 +52,12 @@ package protocol HubStorage: Sendable {
     /// of the table's rows, parsing only those in the asked range.
     func digest(_ request: DigestRequest, tenantID: String) async throws -> DigestAnswer
 
-    /// The tenant's newest sequence number (for long polls).
+    /// The tenant's newest sequence number.
     func lastSequence(tenantID: String) async throws -> Int64
+
+    /// What a waiting pull checks at each poll, in one query: the tenant's newest sequence
+    /// number, and whether the node has been revoked since the poll began.
+    func waitState(of node: AuthenticatedNode) async throws -> (sequence: Int64, revoked: Bool)
 
     /// The tenant's table declarations: every column the hub knows, with the first declared
     /// type it was given (`nil` when no node has declared one), and the first primary key

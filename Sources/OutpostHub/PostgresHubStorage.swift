@@ -559,6 +559,19 @@ package final class PostgresHubStorage: HubStorage {
         return digest.answer
     }
 
+    package func waitState(of node: AuthenticatedNode) async throws -> (sequence: Int64, revoked: Bool) {
+        for try await state in try await client.query(
+            """
+            SELECT t.last_seq, n.revoked_at IS NOT NULL
+            FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id WHERE n.id = \(node.id)
+            """,
+            logger: logger
+        ).decode((Int64, Bool).self) {
+            return state
+        }
+        return (0, true)
+    }
+
     package func lastSequence(tenantID: String) async throws -> Int64 {
         for try await value in try await client.query(
             "SELECT last_seq FROM outpost_tenants WHERE id = \(tenantID)",

@@ -426,6 +426,20 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
+    package func waitState(of node: AuthenticatedNode) async throws -> (sequence: Int64, revoked: Bool) {
+        try await pool.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT t.last_seq, n.revoked_at IS NOT NULL AS revoked
+                    FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id WHERE n.id = ?
+                    """,
+                arguments: [node.id]
+            )
+            return (row?["last_seq"] ?? 0, row?["revoked"] ?? true)
+        }
+    }
+
     package func lastSequence(tenantID: String) async throws -> Int64 {
         try await pool.read { db in
             try Int64.fetchOne(db, sql: "SELECT last_seq FROM outpost_tenants WHERE id = ?", arguments: [tenantID]) ?? 0

@@ -423,6 +423,26 @@ struct HubProtocolTests {
         }
     }
 
+    @Test(
+        "a node revoked while its pull waits gets 401, not the tenant's rows (issue 15, item 9)",
+        arguments: HubBackend.allCases
+    )
+    func revokedWhileWaiting(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage)
+            let node = HubClient(client: client, token: tenant.token)
+            async let waited = node.raw("/v1/pull?after=0&wait_ms=20000", method: .get)
+            try await eventually("the pull waits on the hub") {
+                let metrics = try await client.executeRequest(uri: "/metrics", method: .get, headers: [:], body: nil)
+                return String(buffer: metrics.body).contains("\noutpost_hub_pull_waiters 1\n")
+            }
+            try await storage.revokeNode(id: tenant.nodeIDs[0])
+            let response = try await waited
+            #expect(response.status == .unauthorized)
+            #expect(errorCode(response) == "invalid_token")
+        }
+    }
+
     @Test("a waiting pull returns as soon as a change is pushed", arguments: HubBackend.allCases)
     func longPoll(backend: HubBackend) async throws {
         try await withHub(backend) { storage, client in
