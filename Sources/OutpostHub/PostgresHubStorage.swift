@@ -143,6 +143,18 @@ package final class PostgresHubStorage: HubStorage {
         """,
         // Random and never 0: a restored hub must not hand out an epoch a node has seen.
         "UPDATE outpost_tenants SET epoch = 1 + floor(random() * 9.2e18)::bigint WHERE epoch = 0",
+        // A digest of each stored batch, so a reused batch_id with other changes is refused.
+        """
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                           WHERE attrelid = to_regclass('outpost_batches') AND attname = 'digest'
+                             AND NOT attisdropped) THEN
+                ALTER TABLE outpost_batches ADD COLUMN digest TEXT;
+            END IF;
+        END
+        $$
+        """,
     ]
 
     package func ping() async throws {
@@ -347,19 +359,28 @@ package final class PostgresHubStorage: HubStorage {
         var lastSequence: Int64 = 0
         var tombstoneFloor: Int64 = 0
         var known: [String: Set<String>] = [:]
-        for try await (sequence, floor, storedNode, storedResponse, columns) in try await connection.query(
-            """
-            SELECT t.last_seq, t.tombstone_floor,
-                   (SELECT b.node_id FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
-                   (SELECT b.response FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
-                   coalesce((SELECT array_agg(c.table_name || '.' || c.column_name) FROM outpost_columns c
-                             WHERE c.tenant_id = t.id), '{}')
-            FROM outpost_tenants t WHERE t.id = \(node.tenantID) FOR UPDATE OF t
-            """,
-            logger: logger
-        ).decode((Int64, Int64, String?, String?, [String]).self) {
+        for try await (sequence, floor, storedNode, storedResponse, storedDigest, columns)
+            in try await connection.query(
+                """
+                SELECT t.last_seq, t.tombstone_floor,
+                       (SELECT b.node_id FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
+                       (SELECT b.response FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
+                       (SELECT b.digest FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
+                       coalesce((SELECT array_agg(c.table_name || '.' || c.column_name) FROM outpost_columns c
+                                 WHERE c.tenant_id = t.id), '{}')
+                FROM outpost_tenants t WHERE t.id = \(node.tenantID) FOR UPDATE OF t
+                """,
+                logger: logger
+            ).decode((Int64, Int64, String?, String?, String?, [String]).self)
+        {
             if let storedNode, let storedResponse {
-                return try PushOutcome.replay(storedResponse, storedNode: storedNode, node: node, request: request)
+                return try PushOutcome.replay(
+                    storedResponse,
+                    storedNode: storedNode,
+                    storedDigest: storedDigest,
+                    node: node,
+                    request: request
+                )
             }
             lastSequence = sequence
             tombstoneFloor = floor
@@ -470,8 +491,8 @@ package final class PostgresHubStorage: HubStorage {
                 ON CONFLICT DO NOTHING
             ),
             answer AS (
-                INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response)
-                VALUES (\(node.tenantID), \(request.batchID), \(node.id), \(outcome.body))
+                INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response, digest)
+                VALUES (\(node.tenantID), \(request.batchID), \(node.id), \(outcome.body), \(request.digest))
             )
             UPDATE outpost_tenants SET last_seq = \(newLastSequence) WHERE id = \(node.tenantID)
             """,

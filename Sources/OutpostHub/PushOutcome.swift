@@ -19,9 +19,13 @@ package struct PushOutcome: Sendable {
     ///
     /// - Throws: ``HubError`` 409 when another node used the batch id, or the batch id comes
     ///   back with a different number of changes (answers are positional).
+    ///
+    /// - Parameter storedDigest: the stored batch's ``PushBatch/digest``; `nil` for an answer
+    ///   stored before digests were kept, which is checked by its number of changes only.
     static func replay(
         _ stored: String,
         storedNode: String,
+        storedDigest: String?,
         node: AuthenticatedNode,
         request: PushBatch
     ) throws -> PushOutcome {
@@ -33,7 +37,8 @@ package struct PushOutcome: Sendable {
             )
         }
         guard case .array(let results)? = try JSONValue(parsing: stored)["results"],
-            results.count == request.changes.count
+            results.count == request.changes.count,
+            storedDigest.map({ $0 == request.digest }) ?? true
         else {
             throw HubError(
                 .conflict,

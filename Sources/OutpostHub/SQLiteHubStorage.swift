@@ -107,6 +107,9 @@ package final class SQLiteHubStorage: HubStorage {
         migrator.registerMigration("v4: table declarations") { db in
             try db.execute(sql: Self.declarationsSchema)
         }
+        migrator.registerMigration("v5: batch digests") { db in
+            try db.execute(sql: "ALTER TABLE outpost_batches ADD COLUMN digest TEXT")
+        }
         try migrator.migrate(pool)
     }
 
@@ -286,12 +289,13 @@ package final class SQLiteHubStorage: HubStorage {
         try await pool.write { db in
             if let stored = try Row.fetchOne(
                 db,
-                sql: "SELECT node_id, response FROM outpost_batches WHERE tenant_id = ? AND batch_id = ?",
+                sql: "SELECT node_id, response, digest FROM outpost_batches WHERE tenant_id = ? AND batch_id = ?",
                 arguments: [node.tenantID, request.batchID]
             ) {
                 return try PushOutcome.replay(
                     stored["response"],
                     storedNode: stored["node_id"],
+                    storedDigest: stored["digest"],
                     node: node,
                     request: request
                 )
@@ -358,8 +362,11 @@ package final class SQLiteHubStorage: HubStorage {
             }
             let outcome = PushOutcome(PushResponse(results: plan.results, sequence: newLastSequence))
             try db.execute(
-                sql: "INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response) VALUES (?, ?, ?, ?)",
-                arguments: [node.tenantID, request.batchID, node.id, outcome.body]
+                sql: """
+                    INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response, digest)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [node.tenantID, request.batchID, node.id, outcome.body, request.digest]
             )
             return outcome
         }

@@ -443,6 +443,28 @@ struct HubProtocolTests {
         }
     }
 
+    @Test(
+        "a batch_id reused for other changes is refused with 409, even with the same number of changes (issue 15, item 6)",
+        arguments: HubBackend.allCases
+    )
+    func reusedBatchID(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage)
+            let node = HubClient(client: client, token: tenant.token)
+            let first = batch(upsert("a1", ["name": "first"]), id: "reused")
+            #expect(try await node.send(first).status == .ok)
+            // The same batch again is a retry: the stored answer, nothing new written.
+            let retried = try await node.send(first)
+            #expect(retried.status == .ok)
+            // Other changes under the same id (one change, as before) must not be answered
+            // "applied" while nothing of them is written.
+            let other = try await node.send(batch(upsert("a2", ["name": "second"]), id: "reused"))
+            #expect(other.status == .conflict, "\(String(buffer: other.body))")
+            #expect(errorCode(other) == "batch_id_taken")
+            #expect(try await node.pullAll().rows.map(\.key) == ["a1"])
+        }
+    }
+
     @Test("a waiting pull returns as soon as a change is pushed", arguments: HubBackend.allCases)
     func longPoll(backend: HubBackend) async throws {
         try await withHub(backend) { storage, client in
