@@ -53,7 +53,7 @@ public struct RemoteConfiguration: Sendable, Equatable {
             throw OutpostError(
                 .failedPrecondition,
                 "The node's remote (\(urlFile), remote.token) cannot be read: \(error). "
-                    + "Set it again with `outpost remote set URL --token TOKEN`."
+                    + "Set it again with `outpost remote set URL --token-file FILE`."
             )
         }
         return try RemoteConfiguration(url: url, token: token)
@@ -64,7 +64,7 @@ public struct RemoteConfiguration: Sendable, Equatable {
         guard let remote = try load(home: home) else {
             throw OutpostError(
                 .failedPrecondition,
-                "This node has no hub set. Run `outpost remote set URL --token TOKEN` (the token comes from "
+                "This node has no hub set. Run `outpost remote set URL --token-file FILE` (the token comes from "
                     + "`outpost hub node add` on the hub)."
             )
         }

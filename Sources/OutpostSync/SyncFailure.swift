@@ -30,7 +30,7 @@ public enum SyncFailure: Error, Sendable, Equatable, CustomStringConvertible {
             "The hub failed (\(status) \(code): \(message)); nothing was applied, and it will be retried."
         case .unauthorized(let code, let message):
             "The hub refused this node's token (\(code): \(message)). Get a new one with "
-                + "`outpost hub node add` and set it with `outpost remote set URL --token TOKEN`."
+                + "`outpost hub node add` and set it with `outpost remote set URL --token-file FILE`."
         case .resyncRequired:
             "The hub no longer holds every change since this node's last pull; a full re-sync is needed."
         case .refused(let status, let code, let message):

@@ -149,3 +149,36 @@ struct NodeCommandTests {
         }
     }
 }
+
+/// The node's token need not be on the command line, where `ps` shows it (issue 15, item 17).
+@Suite("outpost remote set takes the token from a file or the environment")
+struct RemoteTokenTests {
+    @Test("a 0600 file or $OUTPOST_TOKEN sets it; a file others can read, or none, is refused")
+    func tokenSources() throws {
+        let node = try NodeHome()
+        defer { node.folder.remove() }
+        let file = node.folder.appending("node.token")
+        try Data("secret-from-file\n".utf8).write(to: URL(fileURLWithPath: file))
+        chmod(file, 0o600)
+        let fromFile = try node.outpost("remote", "set", "http://127.0.0.1:9", "--token-file", file)
+        #expect(fromFile.status == 0, "\(fromFile)")
+        let stored = try String(contentsOfFile: node.home + "/remote.token", encoding: .utf8)
+        #expect(stored.trimmingCharacters(in: .newlines) == "secret-from-file")
+
+        let fromEnvironment = try OutpostExecutable.run(
+            ["remote", "set", "http://127.0.0.1:9"],
+            home: node.home,
+            environment: ["OUTPOST_TOKEN": "secret-from-env"]
+        )
+        #expect(fromEnvironment.status == 0, "\(fromEnvironment)")
+        let replaced = try String(contentsOfFile: node.home + "/remote.token", encoding: .utf8)
+        #expect(replaced.trimmingCharacters(in: .newlines) == "secret-from-env")
+
+        chmod(file, 0o644)
+        expectOneLineFailure(
+            try node.outpost("remote", "set", "http://127.0.0.1:9", "--token-file", file),
+            mentioning: "chmod 600"
+        )
+        expectOneLineFailure(try node.outpost("remote", "set", "http://127.0.0.1:9"), mentioning: "No token")
+    }
+}

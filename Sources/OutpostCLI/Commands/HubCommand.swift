@@ -221,7 +221,9 @@ struct NodeCommand: AsyncParsableCommand {
             } else {
                 print("Added node \(node.id) to tenant \(node.tenant)")
                 print("token: \(token)")
-                print("Store it now: it is not shown again. On the node: outpost remote set URL --token TOKEN")
+                print(
+                    "Store it now: it is not shown again. On the node: save it in a file only you can read (chmod 600) and run outpost remote set URL --token-file FILE"
+                )
             }
         }
     }

@@ -16,17 +16,26 @@ struct RemoteCommand: ParsableCommand {
                 The URL goes to HOME/remote.json, the token to HOME/remote.token, readable by its
                 owner only. Get a token on the hub with `outpost hub node add --tenant NAME`.
 
-                Example:
-                  outpost remote set http://127.0.0.1:8080 --token "$TOKEN"
+                Give the token without putting it in the command line, where every local user
+                sees it (`ps`): from a file readable by its owner only (--token-file), from
+                standard input (--token -), or in $OUTPOST_TOKEN. A trailing newline is ignored.
+
+                Examples:
+                  outpost remote set http://127.0.0.1:8080 --token-file node.token
+                  printf '%s' "$TOKEN" | outpost remote set http://127.0.0.1:8080 --token -
+                  OUTPOST_TOKEN=… outpost remote set http://127.0.0.1:8080
                 """
         )
         @OptionGroup var node: NodeOptions
         @Argument(help: "The hub's URL, e.g. http://127.0.0.1:8080.") var url: String
-        @Option(help: "The node's bearer token, as `outpost hub node add` printed it.") var token: String
+        @Option(help: "The token itself (visible in `ps`; prefer --token-file), or - to read it from standard input.")
+        var token: String?
+        @Option(name: .customLong("token-file"), help: "A file holding the token, readable by its owner only.")
+        var tokenFile: String?
 
         func run() throws {
             _ = try node.openStore()
-            let remote = try RemoteConfiguration(url: url, token: token)
+            let remote = try RemoteConfiguration(url: url, token: try TokenSource.read(token: token, file: tokenFile))
             try remote.save(home: node.homePath)
             print("remote set: \(remote.url) (token in \(node.homePath)/remote.token, mode 0600)")
         }

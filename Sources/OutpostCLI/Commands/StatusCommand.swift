@@ -51,7 +51,7 @@ struct StatusCommand: ParsableCommand {
             ("conflicts", summary(statistics.conflicts)),
             ("synced tables", statistics.trackedTables.joined(separator: ", ")),
             ("store size", String(format: "%.2f MB", statistics.databaseSizeMB)),
-            ("hub", sync.remote ?? "none (outpost remote set URL --token T)"),
+            ("hub", sync.remote ?? "none (outpost remote set URL --token-file FILE)"),
             ("last sync", sync.lastSyncMilliseconds.map { Self.describe(milliseconds: $0) } ?? "never"),
             (
                 "synced",
