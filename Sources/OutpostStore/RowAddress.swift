@@ -1,7 +1,7 @@
 package import GRDB
 package import OutpostCore
 
-/// One row of a table, named by its key as the outbox records it (`sync_queue.record_id`): the
+/// One row of a table, named by its key as the outbox records it (``QueueEntry/key``): the
 /// value itself for a one-column key, a JSON array of the values for a composite one.
 ///
 /// The one place that turns such a key into a `WHERE` clause, and reads, writes or deletes the

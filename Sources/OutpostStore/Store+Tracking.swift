@@ -2,7 +2,7 @@ package import GRDB
 public import OutpostCore
 
 extension Store {
-    /// Makes `table` synced: every insert, update and delete is captured in `sync_queue`, and
+    /// Makes `table` synced: every insert, update and delete is captured in the outbox, and
     /// the rows it already holds are queued (``TrackedTable/queuedRows``), so they sync too.
     ///
     /// Safe to call again: it reinstalls the triggers with the new priority and local columns

@@ -17,7 +17,7 @@ public import OutpostCore
 ///
 /// Writes to synced tables are captured by triggers in the same transaction, so a write made
 /// with any SQLite client (this API, `outpost sql`, or `sqlite3` on the file) lands in
-/// `sync_queue`. The store uses one `DatabasePool` (WAL: readers never block the writer).
+/// the outbox (``Outbox``). The store uses one `DatabasePool` (WAL: readers never block the writer).
 public final class Store: Sendable {
     /// The SQLite file.
     public let path: String
