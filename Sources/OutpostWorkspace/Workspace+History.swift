@@ -26,6 +26,7 @@ extension Workspace {
         }
         var git = self.git
         if let author { git.identity = Git.Identity(parsing: author) }
+        try clearStaleIndexLock()
         try reconcileConflicts()
         try requireNoMerge(doing: "commit")
         try refreshIndex(by: git.identity.name)
@@ -109,6 +110,7 @@ extension Workspace {
     public func checkout(_ revision: String, force: Bool = false, by person: String) throws(OutpostError) -> (
         commit: String, report: Report
     ) {
+        try clearStaleIndexLock()
         try requireNoMerge(doing: "check out")
         let commit = try resolve(revision)
         try refuseLinks(in: commit, doing: "check out")

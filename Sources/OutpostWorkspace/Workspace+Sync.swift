@@ -30,6 +30,7 @@ extension Workspace {
                 "The workspace has no remote; set one with `outpost workspace init --remote URL`."
             )
         }
+        try clearStaleIndexLock()
         try reconcileConflicts()
         try requireNoMerge(doing: "sync")
         if let mergeDriver { try registerMergeDriver(mergeDriver) }
