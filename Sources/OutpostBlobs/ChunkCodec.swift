@@ -42,8 +42,25 @@ package enum ChunkCodec {
             let opened = try AES.GCM.open(AES.GCM.SealedBox(combined: body), using: key)
             return ChunkFrame(hash: hash, flags: flags & ~encryptedFlag, payload: Array(opened))
         } catch {
-            throw corrupt(hash, "it does not decrypt with the node's key")
+            throw OutpostError(
+                .storage,
+                "Chunk \(hash.prefix(12))… does not open with HOME/files.key: it is damaged. It was moved to "
+                    + "HOME/files/quarantine (never deleted: a key mix-up must not cost data); `outpost sync` "
+                    + "fetches it again.",
+                details: ["chunk": hash, "reason": sealedChunkDoesNotOpen]
+            )
         }
+    }
+
+    /// `details["reason"]` of the error for a sealed chunk that does not open with the key.
+    package static let sealedChunkDoesNotOpen = "does_not_open"
+
+    /// Whether `stored` is plain, or sealed and opens with `key`.
+    package static func opens(_ stored: [UInt8], with key: SymmetricKey) -> Bool {
+        guard let flags = stored.first else { return false }
+        guard flags & encryptedFlag != 0 else { return true }
+        guard let box = try? AES.GCM.SealedBox(combined: stored.dropFirst()) else { return false }
+        return (try? AES.GCM.open(box, using: key)) != nil
     }
 
     private static func corrupt(_ hash: String, _ why: String) -> OutpostError {

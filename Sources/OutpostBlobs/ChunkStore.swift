@@ -120,6 +120,45 @@ package struct ChunkStore: Sendable {
         unlink(path(of: hash))
     }
 
+    /// Moves the chunk `hash` to `DIR/quarantine`, out of use but kept: for a sealed chunk that
+    /// does not open, which only a person can tell apart from one sealed with a lost key.
+    package func quarantine(_ hash: String) throws(OutpostError) {
+        let folder = directory + "/quarantine"
+        if access(folder, F_OK) != 0, mkdir(folder, 0o700) != 0, errno != EEXIST {
+            throw failure("create \(folder)")
+        }
+        guard rename(path(of: hash), "\(folder)/\(hash)") == 0 || errno == ENOENT else {
+            throw failure("move chunk \(hash.prefix(12))… to \(folder)")
+        }
+    }
+
+    /// A held `flock` on `DIR/chunks.lock`, released by ``release()`` (or when the process ends).
+    package struct UseLock {
+        let descriptor: Int32
+
+        /// Lets go of the lock.
+        package func release() {
+            close(descriptor)
+        }
+    }
+
+    /// Takes the lock that keeps garbage collection away from chunks in use: a put holds it
+    /// shared from its first chunk until its index row commits (a chunk it reuses is referenced
+    /// by nothing until then), and collection holds it exclusively from reading the index until
+    /// its last unlink. It works across processes (`files put` beside `outpost run`'s gc).
+    package func lockUse(exclusive: Bool) throws(OutpostError) -> UseLock {
+        let descriptor = open(directory + "/chunks.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw failure("open \(directory)/chunks.lock") }
+        while flock(descriptor, exclusive ? LOCK_EX : LOCK_SH) != 0 {
+            guard errno == EINTR else {
+                let error = failure("lock \(directory)/chunks.lock")
+                close(descriptor)
+                throw error
+            }
+        }
+        return UseLock(descriptor: descriptor)
+    }
+
     /// Removes temporary files a crash left behind.
     package func removeLeftovers() {
         let folder = directory + "/tmp"

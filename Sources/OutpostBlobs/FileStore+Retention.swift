@@ -60,6 +60,8 @@ extension FileStore {
             )
             return db.changesCount
         }
+        let lock = try chunks.lockUse(exclusive: true)
+        defer { lock.release() }
         var referenced = Set<String>()
         for file in try list(includingTrash: true) {
             let hashes = try manifestHashes(of: file.name)

@@ -34,7 +34,8 @@ public final class FileStore: Sendable {
     /// Opens the file store of the node at `home`, with its key when `HOME/files.key` exists.
     ///
     /// - Throws: ``OutpostError`` `.invalidInput` for an average chunk size that is not a power of
-    ///   two from 256 B to 4 MiB; `.storage` when the folders cannot be made or the key is damaged.
+    ///   two from 256 B to 4 MiB; `.storage` when the folders cannot be made or the key is damaged;
+    ///   `.failedPrecondition` when the key is not the one this node's chunks are sealed with.
     public convenience init(
         store: Store,
         home: String,
@@ -66,6 +67,7 @@ public final class FileStore: Sendable {
         self.key = key
         chunker = ContentDefinedChunker(averageSize: configuration.averageChunkSize)
         chunks = try ChunkStore(directory: directory)
+        if let key { try requireSealingKey(key) }
     }
 
     /// Whether new chunks are encrypted at rest.
@@ -117,6 +119,8 @@ public final class FileStore: Sendable {
     private func put(from reader: inout BlockReader, source: String, as name: String, priority: Int)
         throws(OutpostError) -> StoredFile
     {
+        let lock = try chunks.lockUse(exclusive: false)
+        defer { lock.release() }
         var whole = SHA256()
         var entries: [FileManifest.Entry] = []
         var written = ChunkTally()
@@ -309,13 +313,18 @@ public final class FileStore: Sendable {
         return items.compactMap(\.stringValue).filter(ChunkHash.isWellFormed)
     }
 
-    /// A chunk's plain bytes, verified. A chunk that is gone or damaged is removed, the file is
-    /// marked as missing content (so the next sync fetches it again), and the error says so.
+    /// A chunk's plain bytes, verified. A chunk that is gone or damaged is removed (a sealed one
+    /// that does not open is moved to the quarantine instead), the file is marked as missing
+    /// content (so the next sync fetches it again), and the error says so.
     private func plainChunk(_ hash: String, of name: String) throws(OutpostError) -> [UInt8] {
         do {
             return try plainChunk(hash)
         } catch  where error.code == .storage || error.code == .notFound {
-            chunks.remove(hash)
+            if error.details["reason"] == ChunkCodec.sealedChunkDoesNotOpen {
+                try chunks.quarantine(hash)
+            } else {
+                chunks.remove(hash)
+            }
             try? store.write { db in
                 try db.execute(sql: "DELETE FROM outpost_chunks WHERE hash = ?", arguments: [hash])
                 try db.execute(sql: "UPDATE files SET content = 'missing' WHERE name = ?", arguments: [name])

@@ -23,6 +23,15 @@ public enum FileStoreKey {
         return SymmetricKey(data: data)
     }
 
+    /// A short public name for `key` (16 hex digits of a hash of it), to tell keys apart in
+    /// messages and to notice a wrong key without trying it on every chunk.
+    public static func fingerprint(of key: SymmetricKey) -> String {
+        var hash = SHA256()
+        hash.update(data: Array("outpost files.key fingerprint v1".utf8))
+        key.withUnsafeBytes { hash.update(bufferPointer: $0) }
+        return String(Hex.encode(hash.finalize()).prefix(16))
+    }
+
     /// Makes a key unless there is one. Returns whether it made one.
     @discardableResult
     public static func create(home: String) throws(OutpostError) -> Bool {

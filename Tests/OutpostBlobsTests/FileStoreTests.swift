@@ -90,12 +90,54 @@ struct FileStoreTests {
         #expect(try fixture.files.contents(of: "plan.txt") == secret)
         let keyless = try FileStore(store: fixture.store, directory: fixture.folder.appending("files"), key: nil)
         #expect(throws: OutpostError.self) { try keyless.plainChunk(try keyless.manifestHashes(of: "plan.txt")[0]) }
-        let wrong = try FileStore(
-            store: fixture.store,
-            directory: fixture.folder.appending("files"),
-            key: SymmetricKey(size: .bits256)
-        )
-        #expect(throws: OutpostError.self) { try wrong.plainChunk(try wrong.manifestHashes(of: "plan.txt")[0]) }
+        #expect {
+            try FileStore(
+                store: fixture.store,
+                directory: fixture.folder.appending("files"),
+                key: SymmetricKey(size: .bits256)
+            )
+        } throws: { error in
+            (error as? OutpostError)?.code == .failedPrecondition
+        }
+        #expect(try fixture.files.contents(of: "plan.txt") == secret)
+    }
+
+    @Test("a store from before key fingerprints learns the key that opens its chunks and refuses another")
+    func fingerprintLearnedFromChunks() throws {
+        let key = SymmetricKey(size: .bits256)
+        let fixture = try FileStoreFixture(key: key)
+        defer { fixture.folder.remove() }
+        let secret = FileStoreFixture.randomBytes(50_000, seed: 5)
+        try fixture.files.put(secret, as: "plan.bin")
+        try fixture.store.write { db in
+            try db.execute(sql: "DELETE FROM outpost_settings WHERE key = 'files_key_fingerprint'")
+        }
+        let directory = fixture.folder.appending("files")
+        #expect(throws: OutpostError.self) {
+            try FileStore(store: fixture.store, directory: directory, key: SymmetricKey(size: .bits256))
+        }
+        let reopened = try FileStore(store: fixture.store, directory: directory, key: key)
+        #expect(try reopened.contents(of: "plan.bin") == secret)
+        let recorded = try fixture.store.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM outpost_settings WHERE key = 'files_key_fingerprint'")
+        }
+        #expect(recorded == FileStoreKey.fingerprint(of: key))
+    }
+
+    @Test("a sealed chunk that does not open is moved to the quarantine, never deleted, and fetched again")
+    func damagedSealedChunkIsQuarantined() throws {
+        let fixture = try FileStoreFixture(key: SymmetricKey(size: .bits256))
+        defer { fixture.folder.remove() }
+        try fixture.files.put(FileStoreFixture.randomBytes(200_000, seed: 12), as: "camera.raw")
+        let entry = try fixture.files.manifest(of: "camera.raw").entries[1]
+        let path = fixture.files.chunks.path(of: entry.hash)
+        var raw = try #require(FileManager.default.contents(atPath: path))
+        raw[raw.count / 2] ^= 0xFF
+        try raw.write(to: URL(fileURLWithPath: path))
+        #expect(throws: OutpostError.self) { try fixture.files.contents(of: "camera.raw") }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(FileManager.default.fileExists(atPath: fixture.folder.appending("files/quarantine/\(entry.hash)")))
+        #expect(try fixture.files.chunksToFetch(forFile: "camera.raw") == [entry.hash])
     }
 
     @Test("the key file is made once, 32 bytes, readable by its owner only")
@@ -188,6 +230,26 @@ struct FileStoreTests {
         #expect(try fixture.queued().contains("drop.bin"), "the purge syncs as a delete")
         let again = try fixture.files.collectGarbage(trashOlderThanDays: 30)
         #expect(again.chunksDeleted == 0)
+    }
+
+    /// Issue 15, item 13: a put that reused chunks no file referenced printed "Stored" while a
+    /// collection running beside it deleted them, and the file could not be read.
+    @Test("gc beside a put that reuses unreferenced chunks never deletes what the put stores")
+    func garbageCollectionBesidePut() async throws {
+        var configuration = FileStoreConfiguration()
+        configuration.chunkGracePeriod = .zero
+        let fixture = try FileStoreFixture(configuration: configuration)
+        defer { fixture.folder.remove() }
+        let files = fixture.files
+        for round in 0..<8 {
+            let content = FileStoreFixture.randomBytes(3_000_000, seed: UInt64(100 + round))
+            try files.put(content, as: "old.bin")
+            try files.remove("old.bin")
+            let put = Task.detached { try files.put(content, as: "new-\(round).bin") }
+            let collect = Task.detached { try files.collectGarbage(trashOlderThanDays: 0) }
+            _ = try await (put.value, collect.value)
+            #expect(try files.contents(of: "new-\(round).bin") == content, "round \(round)")
+        }
     }
 
     @Test("a corrupted chunk is detected, never returned, and marked for fetching again")

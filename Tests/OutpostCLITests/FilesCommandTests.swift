@@ -88,6 +88,37 @@ struct FilesCommandTests {
         #expect(try node.json("files", "put", source)["encrypted"] == true)
         #expect(try node.outpost("files", "get", "secret.txt", "-o", "-").stdout == "secret")
     }
+
+    /// Issue 15, item 14: a wrong key was taken for damage and the chunks were deleted, so
+    /// restoring the right key did not bring the file back.
+    @Test("a wrong files.key is refused with both fingerprints and deletes nothing; the right key reads again")
+    func wrongKeyDeletesNothing() throws {
+        let node = try NodeHome()
+        defer { node.folder.remove() }
+        #expect(try node.outpost("files", "key", "--create").status == 0)
+        let source = node.folder.appending("plan.txt")
+        try String(repeating: "secret plan\n", count: 2_000).write(toFile: source, atomically: true, encoding: .utf8)
+        #expect(try node.json("files", "put", source)["encrypted"] == true)
+        let keyPath = node.home + "/files.key"
+        let rightKey = try #require(FileManager.default.contents(atPath: keyPath))
+        let chunkCount = {
+            ((try? FileManager.default.subpathsOfDirectory(atPath: node.home + "/files/chunks")) ?? []).count
+        }
+        let chunksBefore = chunkCount()
+
+        try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: keyPath))
+        expectOneLineFailure(try node.outpost("files", "get", "plan.txt", "-o", "-"), mentioning: "is not the key")
+        expectOneLineFailure(
+            try node.outpost("files", "put", source, "--as", "other.txt"),
+            mentioning: "is not the key"
+        )
+        #expect(chunkCount() == chunksBefore, "no chunk was removed or added")
+
+        try rightKey.write(to: URL(fileURLWithPath: keyPath))
+        let got = try node.outpost("files", "get", "plan.txt", "-o", "-")
+        #expect(got.status == 0, "\(got)")
+        #expect(got.stdout == String(repeating: "secret plan\n", count: 2_000))
+    }
 }
 
 extension JSONValue {
