@@ -76,6 +76,7 @@ package struct BatchValidator: Sendable {
                         + "send one change per row per batch."
                 )
             }
+            if change.table == Self.fileTable { try Self.checkFileName(change, place: place) }
             guard change.baseVersion >= 0 else {
                 throw .invalid("invalid_base_version", "\(place).base_version must be 0 or more.")
             }
@@ -131,6 +132,28 @@ package struct BatchValidator: Sendable {
             }
         }
         return additions
+    }
+
+    /// The nodes' file index, whose key is a file's name.
+    static let fileTable = "files"
+
+    /// Refuses a `files` change whose name (its key, and its `name` column when it sends one)
+    /// `files put --as` would refuse: the hub must not hand other nodes a name such as
+    /// `../../etc/cron.d/x` or one holding terminal escapes.
+    static func checkFileName(_ change: PushedChange, place: @autoclosure () -> String) throws(HubError) {
+        var names = [change.key]
+        if change.operation == .upsert, change.data?.columns?.contains(where: { $0.name == "name" }) == true,
+            case .string(let name)? = try? change.data?.value()["name"]
+        {
+            names.append(name)
+        }
+        for name in names {
+            do {
+                try FileName.validate(name)
+            } catch {
+                throw .invalid("invalid_file_name", "\(place()): \(error.message)")
+            }
+        }
     }
 
     /// Refuses a batch id that is empty, longer than 128 bytes, or holds U+0000. Limits count

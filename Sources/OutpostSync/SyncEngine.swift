@@ -416,6 +416,7 @@ public final class SyncEngine: Sendable {
         var tally = PullTally()
         let settlesParked = try Store.hasPendingConstraintConflicts(in: db)
         func take(_ row: HubRow, _ table: SyncedTable) throws {
+            if table.name == Self.fileTable, !row.deleted { try Self.requireSafeFileName(row) }
             switch try reconciler.take(
                 row,
                 table: table,
@@ -462,6 +463,20 @@ public final class SyncEngine: Sendable {
             }
         }
         return tally
+    }
+
+    /// Refuses a pulled `files` row whose name `files put --as` would refuse (`../../etc/x`, an
+    /// absolute path, terminal escapes): a hub that let it through, or a hostile peer behind
+    /// one, must not plant it here. It is refused as a constraint is, so it is parked as a
+    /// conflict with the reason and the rest of the page applies.
+    private static func requireSafeFileName(_ row: HubRow) throws {
+        for name in [row.key] + [row.data?["name"]?.stringValue].compactMap({ $0 }) {
+            do {
+                try FileName.validate(name)
+            } catch {
+                throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: error.message)
+            }
+        }
     }
 
     /// After a full re-sync: a synced row the hub's snapshot did not contain was deleted on the

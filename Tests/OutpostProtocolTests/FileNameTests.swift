@@ -1,7 +1,6 @@
 import OutpostCore
+import OutpostProtocol
 import Testing
-
-@testable import OutpostBlobs
 
 @Suite("File names")
 struct FileNameTests {
@@ -18,7 +17,9 @@ struct FileNameTests {
         arguments: [
             ("", "empty"), ("/etc/passwd", "absolute"), ("../secret", "'..'"), ("a/../../b", "'..'"),
             ("./a", "'.'"), ("a//b", "empty segment"), ("a/", "empty segment"), ("a\u{0}b", "NUL"),
-            ("a\nb", "control"), (String(repeating: "x", count: 256), "segment is longer"),
+            ("a\nb", "control"), ("a\u{1B}[2Jb", "control"), ("a\u{9B}31mb", "control"),
+            ("invoice\u{202E}fdp.exe", "bidirectional"), ("a\u{2066}b", "bidirectional"),
+            (String(repeating: "x", count: 256), "segment is longer"),
             (String(repeating: "abc/", count: 300) + "x", "longer than 1024"),
         ]
     )
@@ -29,6 +30,12 @@ struct FileNameTests {
             let error = error as! OutpostError
             return error.code == .invalidInput && error.message.contains(reason) && !error.message.contains("\u{0}")
         }
+    }
+
+    @Test("names are printed with control and bidirectional characters shown as '?'")
+    func printable() {
+        #expect(FileName.printable("a\u{1B}[2Jb\u{9B}c\u{202E}d") == "a?[2Jb?c?d")
+        #expect(FileName.printable("reports/été.csv") == "reports/été.csv")
     }
 
     @Test("a conflict copy keeps the folder and extension and names the losing content")

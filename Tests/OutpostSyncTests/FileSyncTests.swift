@@ -58,6 +58,40 @@ struct FileSyncTests {
         #expect(try a.syncedContents() == b.syncedContents())
     }
 
+    /// Issue 15, item 15: a name such as `../../etc/x` that reached the hub was taken into every
+    /// node's file index and shown by `files ls`.
+    @Test(
+        "a pulled file row with a name files put would refuse is parked, and the rest applies",
+        arguments: SyncBackend.allCases
+    )
+    func unsafeFileNameFromHubIsParked(backend: SyncBackend) async throws {
+        let cluster = try SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        try a.files.put(Array("fine".utf8), as: "good.txt")
+        try a.files.put(Array("evil".utf8), as: "evil.txt")
+        try await a.sync()
+        // A hub that let the name through (an older hub, or one restored from a tampered backup).
+        let evil = "../../etc/cron.d/evil.txt"
+        switch backend {
+        case .sqlite:
+            try cluster.executeOnHub(
+                "UPDATE outpost_records SET record_id = '\(evil)', data = json_set(data, '$.name', '\(evil)') "
+                    + "WHERE table_name = 'files' AND record_id = 'evil.txt'"
+            )
+        case .postgres:
+            try cluster.executeOnHub(
+                "UPDATE outpost_records SET record_id = '\(evil)', data = jsonb_set(data, '{name}', to_jsonb('\(evil)'::text)) "
+                    + "WHERE table_name = 'files' AND record_id = 'evil.txt'"
+            )
+        }
+        let report = try await b.sync()
+        #expect(report.parked == 1, "\(report)")
+        #expect(try b.files.list(includingTrash: true).map(\.name) == ["good.txt"])
+        #expect(try b.files.contents(of: "good.txt") == Array("fine".utf8))
+        let parked = try b.store.conflicts()
+        #expect(parked.count == 1 && parked.first?.summary?.contains("'..' segment") == true, "\(parked)")
+    }
+
     @Test("an upload cut after the hub stored part of it resumes without sending that part again")
     func interruptedUploadResumes() async throws {
         let cluster = try SyncCluster(.sqlite, nodes: 2)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OutpostBlobs
 import OutpostCore
+import OutpostProtocol
 import OutpostStore
 
 struct FilesCommand: ParsableCommand {
@@ -132,7 +133,7 @@ struct FilesList: ParsableCommand {
             headers: ["NAME", "SIZE", "PRIORITY", "SYNC", "CONTENT", "SHA256", "TRASHED"],
             rows: list.map { file in
                 [
-                    file.name, "\(file.size)", "\(file.priority)", file.syncStatus, file.content,
+                    FileName.printable(file.name), "\(file.size)", "\(file.priority)", file.syncStatus, file.content,
                     String(file.hash.prefix(12)), file.trashedAt == nil ? "" : "yes",
                 ]
             }
