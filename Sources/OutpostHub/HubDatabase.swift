@@ -57,6 +57,41 @@ package enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
         )
     }
 
+    /// The database with its PostgreSQL password from `passwordFile` (see ``SecretFile``) or, when
+    /// the URL carries none, `$PGPASSWORD` (libpq's variable): a password in `--database` shows
+    /// in `ps` to every local user.
+    ///
+    /// - Throws: ``OutpostError`` `.invalidInput` for a password file given with SQLite or beside
+    ///   a password in the URL, or one ``SecretFile`` refuses.
+    package func withPassword(fromFile passwordFile: String?, environment: [String: String]) throws(OutpostError)
+        -> HubDatabase
+    {
+        guard case .postgres(let host, let port, let user, let password, let database, let tls) = self else {
+            guard passwordFile == nil else {
+                throw OutpostError(.invalidInput, "--database-password-file is for a PostgreSQL --database only.")
+            }
+            return self
+        }
+        var chosen = password
+        if let passwordFile {
+            guard password == nil else {
+                throw OutpostError(
+                    .invalidInput,
+                    "The password is given twice, in --database and in --database-password-file; keep only the file."
+                )
+            }
+            chosen = try SecretFile.read(passwordFile, what: "password file")
+        } else if password == nil, let variable = environment["PGPASSWORD"], !variable.isEmpty {
+            chosen = variable
+        }
+        return .postgres(host: host, port: port, user: user, password: chosen, database: database, tls: tls)
+    }
+
+    /// Whether the URL itself carried a password (which `ps` shows).
+    package static func hasInlinePassword(_ text: String) -> Bool {
+        URLComponents(string: text)?.password.map { !$0.isEmpty } ?? false
+    }
+
     /// The text with any password hidden, safe to print and log.
     package var description: String {
         switch self {

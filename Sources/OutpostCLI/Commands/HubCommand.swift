@@ -67,7 +67,8 @@ struct HubCommand: AsyncParsableCommand {
 
                 Example:
                   outpost hub serve
-                  outpost hub serve --port 9000 --database postgres://outpost@127.0.0.1:5432/outpost
+                  outpost hub serve --port 9000 --database postgres://outpost@127.0.0.1:5432/outpost \\
+                    --database-password-file /etc/outpost/pg-password
                 """
         )
         @OptionGroup var hub: HubOptions
@@ -128,12 +129,39 @@ struct HubCommand: AsyncParsableCommand {
 struct HubOptions: ParsableArguments {
     @Option(help: "The hub's home folder. Defaults to $OUTPOST_HUB_HOME, else ./.outpost-hub.", completion: .directory)
     var home: String?
-    @Option(help: "sqlite:PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE. Defaults to sqlite:HOME/hub.sqlite.")
+    @Option(
+        help: """
+            sqlite:PATH or postgres://USER@HOST[:PORT]/DATABASE[?sslmode=…]. Defaults to $OUTPOST_HUB_DATABASE, \
+            else sqlite:HOME/hub.sqlite.
+            """
+    )
     var database: String?
+    @Option(
+        help: """
+            A file (mode 0600) holding the PostgreSQL password. Without it, $PGPASSWORD is used. A password \
+            inside --database shows in `ps` to every local user.
+            """,
+        completion: .file()
+    )
+    var databasePasswordFile: String?
 
     func resolvedDatabase() throws -> HubDatabase {
-        if let database { return try HubDatabase(parsing: database) }
-        let chosen = home ?? ProcessInfo.processInfo.environment["OUTPOST_HUB_HOME"] ?? ".outpost-hub"
+        let environment = ProcessInfo.processInfo.environment
+        if let text = database ?? environment["OUTPOST_HUB_DATABASE"] {
+            if database != nil, HubDatabase.hasInlinePassword(text) {
+                FileHandle.standardError.write(
+                    Data(
+                        ("warning: the password in --database is visible to every local user in `ps`; use "
+                            + "--database-password-file, $PGPASSWORD or $OUTPOST_HUB_DATABASE instead.\n").utf8
+                    )
+                )
+            }
+            return try HubDatabase(parsing: text).withPassword(fromFile: databasePasswordFile, environment: environment)
+        }
+        guard databasePasswordFile == nil else {
+            throw OutpostError(.invalidInput, "--database-password-file is for a PostgreSQL --database only.")
+        }
+        let chosen = home ?? environment["OUTPOST_HUB_HOME"] ?? ".outpost-hub"
         return .sqlite(path: URL(fileURLWithPath: chosen).standardizedFileURL.path + "/hub.sqlite")
     }
 

@@ -19,7 +19,7 @@ enum TokenSource {
         }
         let text: String
         if let file {
-            text = try readFile(file)
+            return try SecretFile.read(file, what: "token file")
         } else if token == "-" {
             text = String(decoding: FileHandle.standardInput.readDataToEndOfFile().prefix(4096), as: UTF8.self)
         } else if let token {
@@ -32,32 +32,6 @@ enum TokenSource {
                 "No token: give --token-file FILE, --token - (standard input) or $\(environmentVariable)."
             )
         }
-        let trimmed =
-            text.hasSuffix("\r\n") ? String(text.dropLast(2)) : text.hasSuffix("\n") ? String(text.dropLast()) : text
-        guard !trimmed.isEmpty, !trimmed.contains(where: \.isNewline) else {
-            throw OutpostError(.invalidInput, "The token is empty or spans several lines; give the token alone.")
-        }
-        return trimmed
-    }
-
-    private static func readFile(_ path: String) throws(OutpostError) -> String {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw OutpostError(
-                .invalidInput,
-                "Cannot read the token file \(path): \(String(cString: strerror(errno)))."
-            )
-        }
-        guard info.st_mode & 0o077 == 0 else {
-            throw OutpostError(
-                .invalidInput,
-                "The token file \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); "
-                    + "run `chmod 600 \(path)` first."
-            )
-        }
-        guard let data = FileManager.default.contents(atPath: path), data.count <= 4096 else {
-            throw OutpostError(.invalidInput, "Cannot read the token file \(path), or it is over 4 KiB.")
-        }
-        return String(decoding: data, as: UTF8.self)
+        return try SecretFile.trimmed(text, what: "token")
     }
 }
