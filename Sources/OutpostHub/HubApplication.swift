@@ -119,7 +119,13 @@ struct HubRoutes: Sendable {
         let limit = Int(try integer(request, "limit", default: 1000, in: 1...Int64(limits.maximumPullLimit)))
         let wait = try integer(request, "wait_ms", default: 0, in: 0...Int64(limits.maximumWaitMilliseconds))
         let table = try tableFilter(request)
-        var response = try await storage.pull(for: node, after: after, limit: limit, table: table)
+        var response = try await storage.pull(
+            for: node,
+            after: after,
+            limit: limit,
+            maximumBytes: limits.maximumPullBytes,
+            table: table
+        )
         if response.rows.isEmpty, wait > 0 {
             metrics.pullWaiters.add(1, ordering: .relaxed)
             defer { metrics.pullWaiters.subtract(1, ordering: .relaxed) }
@@ -136,7 +142,13 @@ struct HubRoutes: Sendable {
                 // A node revoked while it waits is told at once, not handed rows until the wait ends.
                 if state.revoked { throw HubError.revoked() }
                 if state.sequence > after {
-                    response = try await storage.pull(for: node, after: after, limit: limit, table: table)
+                    response = try await storage.pull(
+                        for: node,
+                        after: after,
+                        limit: limit,
+                        maximumBytes: limits.maximumPullBytes,
+                        table: table
+                    )
                     if !response.rows.isEmpty { break }
                 }
             }

@@ -10,6 +10,9 @@ public struct HubLimits: Sendable, Equatable {
     public var maximumKeyLength: Int = 512
     /// Most rows one pull returns. Defaults to 5,000.
     public var maximumPullLimit: Int = 5_000
+    /// Most bytes of row data in one pull page. Defaults to 8 MiB; a single larger row (up to
+    /// ``maximumBodyBytes``, as pushed) travels alone. Nodes accept pull answers of up to 256 MiB.
+    public var maximumPullBytes: Int = 8 << 20
     /// Longest a pull may wait for new changes. Defaults to 30 seconds.
     public var maximumWaitMilliseconds: Int = 30_000
     /// Largest file chunk, in plain bytes. Defaults to 1 MiB (nodes cut chunks of at most 8× a

@@ -45,8 +45,14 @@ package protocol HubStorage: Sendable {
     /// With `table`, only that table's rows, and nothing is recorded: a node fills a table it
     /// tracked late this way, beside its own cursor, which still counts for the lease.
     ///
+    /// A page holds at most `limit` rows and `maximumBytes` of row data (one larger row travels
+    /// alone), and the hub reads little more than that: a pull of large rows must not cost the
+    /// hub `limit` of them in memory. The tombstone floor and the rows come from one snapshot,
+    /// so a collection between them cannot hide deletions from a node.
+    ///
     /// - Throws: ``HubError`` `resync_required` when tombstones after `cursor` were collected.
-    func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int, table: String?) async throws -> PullPage
+    func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int, maximumBytes: Int, table: String?)
+        async throws -> PullPage
 
     /// The digest of one table's rows for `outpost verify` (see ``DigestAccumulator``): one scan
     /// of the table's rows, parsing only those in the asked range.

@@ -503,6 +503,11 @@ package final class PostgresHubStorage: HubStorage {
 
     /// The columns every row query selects, in order.
     private typealias RowColumns = (String, String, Int64, String?, Bool, Int64, String, String, Int64)
+    /// The tenant's floor, head and epoch, then a row of the page (all NULL when there is none)
+    /// and how many rows the page's query saw.
+    private typealias PagedRowColumns = (
+        Int64, Int64, Int64, String?, String?, Int64?, String?, Bool?, Int64?, String?, String?, Int64?, Int64?
+    )
 
     private static func storedRow(_ row: RowColumns) -> StoredRow {
         StoredRow(
@@ -529,38 +534,74 @@ package final class PostgresHubStorage: HubStorage {
         }
     }
 
-    package func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int, table: String?) async throws
-        -> PullPage
-    {
+    package func pull(
+        for node: AuthenticatedNode,
+        after cursor: Int64,
+        limit: Int,
+        maximumBytes: Int,
+        table: String?
+    ) async throws -> PullPage {
         var (floor, head, epoch): (Int64, Int64, Int64) = (0, 0, 0)
-        for try await value in try await client.query(
-            "SELECT tombstone_floor, last_seq, epoch FROM outpost_tenants WHERE id = \(node.tenantID)",
-            logger: logger
-        ).decode((Int64, Int64, Int64).self) {
-            (floor, head, epoch) = value
-        }
-        if cursor > 0, cursor < floor { throw PullRules.resyncRequired(cursor: cursor, floor: floor) }
         var rows: [StoredRow] = []
-        // A NULL table matches every table; the planner decides per execution, so both forms
-        // use the (tenant_id, seq) index.
-        for try await row in try await client.query(
+        var available = 0
+        // One statement, so one snapshot: the tombstone floor and the rows agree even when a
+        // collection commits meanwhile (read apart, a node could miss deletions without a 410).
+        // Rows after the byte budget stay in PostgreSQL: only the first row past it comes back,
+        // to say "more". A NULL table matches every table; the planner decides per execution,
+        // so both forms use the (tenant_id, seq) index.
+        for try await result in try await client.query(
             """
-            SELECT table_name, record_id, version, data::text, deleted, hlc, origin_node, change_id, seq
-            FROM outpost_records WHERE tenant_id = \(node.tenantID) AND seq > \(cursor)
-              AND (\(table)::text IS NULL OR table_name = \(table)::text)
-            ORDER BY seq LIMIT \(limit + 1)
+            SELECT t.tombstone_floor, t.last_seq, t.epoch, p.table_name, p.record_id, p.version, p.data,
+                   p.deleted, p.hlc, p.origin_node, p.change_id, p.seq, p.available
+            FROM outpost_tenants t
+            LEFT JOIN LATERAL (
+                SELECT w.* FROM (
+                    SELECT c.*, count(*) OVER () AS available,
+                           coalesce(sum(octet_length(c.data)) OVER (
+                               ORDER BY c.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+                    FROM (
+                        SELECT table_name, record_id, version, data::text AS data, deleted, hlc, origin_node,
+                               change_id, seq
+                        FROM outpost_records
+                        WHERE tenant_id = t.id AND seq > \(cursor)
+                          AND (\(table)::text IS NULL OR table_name = \(table)::text)
+                          AND NOT (\(cursor) > 0 AND \(cursor) < t.tombstone_floor)
+                        ORDER BY seq LIMIT \(limit + 1)
+                    ) c
+                ) w
+                WHERE w.before <= \(Int64(maximumBytes))
+            ) p ON true
+            WHERE t.id = \(node.tenantID)
+            ORDER BY p.seq
             """,
             logger: logger
-        ).decode(RowColumns.self) {
-            rows.append(Self.storedRow(row))
+        ).decode(PagedRowColumns.self) {
+            (floor, head, epoch) = (result.0, result.1, result.2)
+            if let table = result.3, let key = result.4, let version = result.5, let deleted = result.7,
+                let hlc = result.8, let origin = result.9, let changeID = result.10, let sequence = result.11
+            {
+                rows.append(
+                    Self.storedRow((table, key, version, result.6, deleted, hlc, origin, changeID, sequence))
+                )
+                available = Int(result.12 ?? 0)
+            }
         }
+        if cursor > 0, cursor < floor { throw PullRules.resyncRequired(cursor: cursor, floor: floor) }
         // A table-filtered pull says nothing about the node's cursor.
         let recorded = table == nil ? cursor : 0
         try await client.query(
             "UPDATE outpost_nodes SET cursor = greatest(cursor, \(recorded)), last_seen_at = now() WHERE id = \(node.id)",
             logger: logger
         )
-        return PullRules.page(rows: rows, after: cursor, limit: limit, epoch: epoch, head: head)
+        return PullRules.page(
+            rows: rows,
+            available: available,
+            after: cursor,
+            limit: limit,
+            maximumBytes: maximumBytes,
+            epoch: epoch,
+            head: head
+        )
     }
 
     package func digest(_ request: DigestRequest, tenantID: String) async throws -> DigestAnswer {

@@ -4,13 +4,32 @@ import OutpostProtocol
 
 /// The parts of a pull every backend shares: paging and the resync answer.
 enum PullRules {
-    /// `rows` holds up to `limit + 1` rows after `after`; the extra one only says "more".
-    static func page(rows: [StoredRow], after: Int64, limit: Int, epoch: Int64, head: Int64) -> PullPage {
-        let page = rows.prefix(limit)
+    /// The page of `rows` (the first of up to `limit + 1` rows after `after`; `available` says
+    /// how many there were in all, when the query cut some already) that holds at most `limit`
+    /// rows and `maximumBytes` of row data. A single row over the budget travels alone, so
+    /// every row can be pulled; rows left over say "more".
+    static func page(
+        rows: [StoredRow],
+        available: Int? = nil,
+        after: Int64,
+        limit: Int,
+        maximumBytes: Int,
+        epoch: Int64,
+        head: Int64
+    ) -> PullPage {
+        var kept = 0
+        var bytes = 0
+        for row in rows.prefix(limit) {
+            let size = row.data?.utf8.count ?? 0
+            if kept > 0, bytes + size > maximumBytes { break }
+            bytes += size
+            kept += 1
+        }
+        let page = rows.prefix(kept)
         return PullPage(
             rows: Array(page),
             cursor: page.last?.sequence ?? after,
-            more: rows.count > limit,
+            more: (available ?? rows.count) > kept,
             epoch: epoch,
             head: head
         )

@@ -372,9 +372,13 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
-    package func pull(for node: AuthenticatedNode, after cursor: Int64, limit: Int, table: String?) async throws
-        -> PullPage
-    {
+    package func pull(
+        for node: AuthenticatedNode,
+        after cursor: Int64,
+        limit: Int,
+        maximumBytes: Int,
+        table: String?
+    ) async throws -> PullPage {
         try await pool.write { db in
             let tenant = try Row.fetchOne(
                 db,
@@ -383,7 +387,8 @@ package final class SQLiteHubStorage: HubStorage {
             )
             let floor: Int64 = tenant?["tombstone_floor"] ?? 0
             if cursor > 0, cursor < floor { throw PullRules.resyncRequired(cursor: cursor, floor: floor) }
-            let rows = try Row.fetchAll(
+            // Read until the page is full by count or bytes, plus one row that says "more".
+            let cursorRows = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq
@@ -391,7 +396,16 @@ package final class SQLiteHubStorage: HubStorage {
                     ORDER BY seq LIMIT ?
                     """,
                 arguments: StatementArguments([node.tenantID, cursor] + (table.map { [$0] } ?? []) + [limit + 1])
-            ).map(Self.storedRow)
+            )
+            var rows: [StoredRow] = []
+            var bytes = 0
+            while let row = try cursorRows.next() {
+                let stored = Self.storedRow(row)
+                rows.append(stored)
+                // Past the budget already: this row only says "more" (or, first, travels alone).
+                if bytes > maximumBytes { break }
+                bytes += stored.data?.utf8.count ?? 0
+            }
             // A table-filtered pull says nothing about the node's cursor.
             try db.execute(
                 sql: """
@@ -403,6 +417,7 @@ package final class SQLiteHubStorage: HubStorage {
                 rows: rows,
                 after: cursor,
                 limit: limit,
+                maximumBytes: maximumBytes,
                 epoch: tenant?["epoch"] ?? 0,
                 head: tenant?["last_seq"] ?? 0
             )

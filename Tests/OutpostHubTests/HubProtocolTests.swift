@@ -167,6 +167,53 @@ struct HubProtocolTests {
         }
     }
 
+    /// Issue 15, item 2: 420 legal rows of 0.93 MB made one page larger than a node accepts, so
+    /// every pull failed, and one pull of 5,000 such rows cost the hub 1.15 GB.
+    @Test(
+        "a pull page stops at the hub's byte budget; following more brings every row once",
+        arguments: HubBackend.allCases
+    )
+    func pullByteBudget(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let tenant = try await TestTenant.make(in: storage)
+            let node = HubClient(client: client, token: tenant.token)
+            let large = String(repeating: "r", count: 400_000)
+            for part in 0..<4 {
+                let changes = (0..<10).map { upsert("big-\(part * 10 + $0)", ["name": .string(large)]) }
+                _ = try await node.push(PushRequest(batchID: UUID().uuidString, changes: changes, schemas: [:]))
+            }
+            let first = try await node.pull(after: 0, limit: 1000)
+            let bytes = first.rows.reduce(0) { $0 + ($1.data?.encoded().utf8.count ?? 0) }
+            #expect(first.more && first.rows.count < 40, "\(first.rows.count) rows in one page")
+            #expect(bytes <= HubLimits().maximumPullBytes, "\(bytes) bytes in one page")
+            let all = try await node.pullAll()
+            #expect(all.rows.map(\.key) == (0..<40).map { "big-\($0)" })
+        }
+    }
+
+    @Test("a row larger than the pull budget travels alone, so every row can be pulled", arguments: HubBackend.allCases)
+    func rowOverPullBudget(backend: HubBackend) async throws {
+        var configuration = HubConfiguration()
+        configuration.limits.maximumPullBytes = 100_000
+        try await withHub(backend, configuration: configuration) { storage, client in
+            let tenant = try await TestTenant.make(in: storage)
+            let node = HubClient(client: client, token: tenant.token)
+            _ = try await node.push(
+                batch(
+                    upsert("small-1", ["name": "s"]),
+                    upsert("huge", ["name": .string(String(repeating: "h", count: 300_000))]),
+                    upsert("small-2", ["name": "s"])
+                )
+            )
+            let first = try await node.pull(after: 0)
+            #expect(first.rows.map(\.key) == ["small-1"] && first.more)
+            let second = try await node.pull(after: first.cursor)
+            #expect(second.rows.map(\.key) == ["huge"] && second.more)
+            let third = try await node.pull(after: second.cursor)
+            #expect(third.rows.map(\.key) == ["small-2"] && !third.more)
+        }
+    }
+
     @Test("a node sees and changes only its own tenant's data", arguments: HubBackend.allCases)
     func tenantIsolation(backend: HubBackend) async throws {
         try await withHub(backend) { storage, client in
@@ -309,6 +356,23 @@ struct HubProtocolTests {
                 (
                     "key over the limit", batch(upsert(String(repeating: "k", count: 513), ["name": "L"])), .badRequest,
                     "invalid_key"
+                ),
+                (
+                    "file name climbing out",
+                    batch(upsert("../../etc/cron.d/x", ["name": "../../etc/cron.d/x"], table: "files")),
+                    .badRequest, "invalid_file_name"
+                ),
+                (
+                    "absolute file name", batch(upsert("/etc/passwd", ["size": 1], table: "files")), .badRequest,
+                    "invalid_file_name"
+                ),
+                (
+                    "file name with a terminal escape", batch(upsert("a\u{1B}[2Jb", ["size": 1], table: "files")),
+                    .badRequest, "invalid_file_name"
+                ),
+                (
+                    "file key fine, name column not", batch(upsert("ok.txt", ["name": "../x"], table: "files")),
+                    .badRequest, "invalid_file_name"
                 ),
                 (
                     "change id twice",
