@@ -1,3 +1,5 @@
+import OutpostProtocol
+
 /// Limits on what a client may send, so that no request can exhaust the hub.
 public struct HubLimits: Sendable, Equatable {
     /// Largest request body, after decompression, in bytes. Defaults to 16 MiB; larger gets 413.
@@ -21,6 +23,10 @@ public struct HubLimits: Sendable, Equatable {
     /// Most plain bytes one chunk upload may inflate to, so a body of tiny, highly compressed
     /// frames cannot keep the hub inflating. Defaults to 64 MiB.
     public var maximumUploadPlainBytes: Int = 64 << 20
+    /// Most distinct delta bases one chunk upload may name (their plain bytes count against
+    /// ``maximumUploadPlainBytes`` too). Defaults to ``ChunkFrame/deltaBasesPerUpload``, which
+    /// nodes keep to.
+    public var maximumDeltaBasesPerUpload: Int = ChunkFrame.deltaBasesPerUpload
 
     public init() {}
 }

@@ -34,16 +34,45 @@ extension HubRoutes {
         } catch {
             throw HubError.invalid("invalid_chunks", error.description)
         }
-        // Delta frames are rebuilt on their bases (chunks the tenant holds, or earlier in this
-        // upload) and stored whole; nothing is stored unless every frame checks out.
-        var bases: [String: [UInt8]] = [:]
-        let wanted = Set(frames.flatMap(\.deltaBases))
-        for frame in try await storage.chunks(tenantID: node.tenantID, hashes: Array(wanted), maximumBytes: .max) {
-            bases[frame.hash] = try? frame.plainBytes(maximumSize: limits.maximumChunkBytes)
+        guard !frames.isEmpty else {
+            throw HubError.invalid("invalid_chunks", "The body holds no chunk frame; send at least one.")
         }
+        // Delta frames are rebuilt on their bases (chunks the tenant holds, or earlier in this
+        // upload) and stored whole; nothing is stored unless every frame checks out. Bases are
+        // loaded frame by frame, counted against the upload's plain-byte budget and capped in
+        // number, so a small body naming many bases cannot make the hub hold them all.
+        let wanted = Set(frames.flatMap(\.deltaBases))
+        guard wanted.count <= limits.maximumDeltaBasesPerUpload else {
+            throw HubError(
+                .contentTooLarge,
+                code: "too_many_delta_bases",
+                "The upload's deltas name \(wanted.count) distinct base chunks; at most "
+                    + "\(limits.maximumDeltaBasesPerUpload) are allowed. Upload fewer deltas at a time."
+            )
+        }
+        var bases: [String: [UInt8]] = [:]
         var whole: [ChunkFrame] = []
         var plainBytes = 0
+        func checkBudget() throws(HubError) {
+            guard plainBytes <= limits.maximumUploadPlainBytes else {
+                throw HubError(
+                    .contentTooLarge,
+                    code: "upload_too_large",
+                    "The chunks and their delta bases inflate to more than \(limits.maximumUploadPlainBytes) bytes. "
+                        + "Upload fewer at a time."
+                )
+            }
+        }
         for (index, frame) in frames.enumerated() {
+            let absent = frame.deltaBases.filter { bases[$0] == nil }
+            if !absent.isEmpty {
+                for base in try await storage.chunks(tenantID: node.tenantID, hashes: absent, maximumBytes: .max) {
+                    guard let plain = try? base.plainBytes(maximumSize: limits.maximumChunkBytes) else { continue }
+                    plainBytes += plain.count
+                    try checkBudget()
+                    bases[base.hash] = plain
+                }
+            }
             if let missing = frame.deltaBases.first(where: { bases[$0] == nil }) {
                 throw HubError(
                     .unprocessableContent,
@@ -62,13 +91,7 @@ extension HubRoutes {
             } catch {
                 throw HubError.invalid("chunk_corrupt", "frame \(index): \(error.message)")
             }
-            guard plainBytes <= limits.maximumUploadPlainBytes else {
-                throw HubError(
-                    .contentTooLarge,
-                    code: "upload_too_large",
-                    "The chunks inflate to more than \(limits.maximumUploadPlainBytes) bytes. Upload fewer at a time."
-                )
-            }
+            try checkBudget()
         }
         let stored = try await storage.storeChunks(tenantID: node.tenantID, whole)
         metrics.chunksStored.add(stored, ordering: .relaxed)

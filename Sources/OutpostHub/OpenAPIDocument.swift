@@ -135,9 +135,10 @@ enum OpenAPIDocument {
               "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"$ref": "#/components/schemas/ChunkFrames"}}}},
               "responses": {
                 "200": {"description": "How many were new to the tenant.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChunkUpload"}}}},
-                "400": {"description": "invalid_chunks (malformed frames) or chunk_corrupt (a hash mismatch).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "400": {"description": "invalid_chunks (malformed frames, or none) or chunk_corrupt (a hash mismatch).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "413": {"description": "Body too large.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+                "413": {"description": "body_too_large; upload_too_large (the frames and their delta bases inflate past the upload budget, 64 MiB by default); too_many_delta_bases (deltas name more than 32 distinct base chunks by default).", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "422": {"description": "delta_base_missing: a delta names a base the tenant does not hold; send that chunk whole.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
             "/v1/chunks/fetch": {"post": {"summary": "The tenant's chunks among these hashes (absent ones are left out).",
               "security": [{"nodeToken": []}],
               "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChunkHashes"}}}},

@@ -24,6 +24,9 @@ public struct ChunkFrame: Sendable, Equatable {
     public static let deltaFlag: UInt8 = 2
     /// Bytes of framing around each payload.
     public static let overhead = 37
+    /// Most distinct delta bases a node names in one chunk upload, and the least a hub accepts:
+    /// the hub loads each base whole, so it caps them (``deltaBases``).
+    public static let deltaBasesPerUpload = 32
     /// Bytes a delta's header takes in its payload.
     static let deltaHeader = 72
 

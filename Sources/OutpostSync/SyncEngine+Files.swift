@@ -48,17 +48,27 @@ extension SyncEngine {
             try guarded { try files.markOnHub(slice.map(\.hash).filter { !missing.contains($0) }) }
             var group: [ChunkFrame] = []
             var groupBytes = 0
+            var groupBases = Set<String>()
             for chunk in slice where missing.contains(chunk.hash) {
                 guard let frame = try? files.frame(for: chunk) else {
                     logger.warning("A chunk to upload is gone from this node", metadata: ["chunk": "\(chunk.hash)"])
                     continue
                 }
+                // The hub loads every base an upload names: keep to its cap.
+                if !group.isEmpty, groupBases.union(frame.deltaBases).count > ChunkFrame.deltaBasesPerUpload {
+                    try await send(group, critical: batch.isCritical, report: &report)
+                    group = []
+                    groupBytes = 0
+                    groupBases = []
+                }
                 group.append(frame)
+                groupBases.formUnion(frame.deltaBases)
                 groupBytes += frame.payload.count + ChunkFrame.overhead
                 if groupBytes >= transferGroupBytes {
                     try await send(group, critical: batch.isCritical, report: &report)
                     group = []
                     groupBytes = 0
+                    groupBases = []
                 }
             }
             if !group.isEmpty { try await send(group, critical: batch.isCritical, report: &report) }
@@ -71,6 +81,14 @@ extension SyncEngine {
         let exchange: HubClient.Exchange<Int>
         do {
             exchange = try await client.upload(group)
+        } catch SyncFailure.refused(_, let code, _)
+            where group.count > 1 && (code == "too_many_delta_bases" || code == "upload_too_large")
+        {
+            // A hub with tighter limits than this node keeps to: send the group in halves.
+            let half = group.count / 2
+            try await send(Array(group[..<half]), critical: critical, report: &report)
+            try await send(Array(group[half...]), critical: critical, report: &report)
+            return
         } catch SyncFailure.refused(_, "delta_base_missing", _) where group.contains(where: { !$0.deltaBases.isEmpty })
         {
             // The hub no longer holds a base the node thought it had: send those chunks whole.

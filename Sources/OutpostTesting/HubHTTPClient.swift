@@ -45,12 +45,17 @@ public struct HubHTTPClient: Sendable {
 
     /// Sends `method` (`GET`, `POST`, …) to `path` with the node's token.
     public func send(_ path: String, method: String, body: String? = nil) async throws -> Answer {
+        try await send(path, method: method, bytes: body.map { Array($0.utf8) }, contentType: "application/json")
+    }
+
+    /// Sends `bytes` (chunk frames, say) as the body, with `contentType`.
+    public func send(_ path: String, method: String, bytes: [UInt8]?, contentType: String) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = HTTPMethod(rawValue: method)
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
+        if let bytes {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: bytes))
         }
         let response = try await client.execute(request, timeout: .seconds(60))
         let bytes = try await response.body.collect(upTo: 64 << 20)

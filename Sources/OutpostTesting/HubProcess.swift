@@ -52,6 +52,9 @@ public final class HubProcess: Sendable {
         return HubProcess(child: child, port: port)
     }
 
+    /// The hub's process id, to read its memory from `/proc`.
+    public var processIdentifier: Int32 { child.processIdentifier }
+
     /// What the process printed so far.
     public var log: String { child.output }
 

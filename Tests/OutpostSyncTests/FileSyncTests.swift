@@ -92,6 +92,22 @@ struct FileSyncTests {
         #expect(parked.count == 1 && parked.first?.summary?.contains("'..' segment") == true, "\(parked)")
     }
 
+    @Test("an edit in many places sends many deltas, split so no upload names more bases than the hub accepts")
+    func manyDeltasKeepToTheBaseCap() async throws {
+        let cluster = try SyncCluster(.sqlite, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        var bytes = Self.random(4 << 20, seed: 7)
+        try a.files.put(bytes, as: "model.bin")
+        try await a.sync()
+        for spot in stride(from: 50_000, to: bytes.count, by: 100_000) { bytes[spot] ^= 0xFF }
+        try a.files.put(bytes, as: "model.bin")
+        let edit = try await a.sync()
+        #expect(edit.chunksSent >= 40, "\(edit.chunksSent) chunks sent")
+        #expect(edit.bytesSent < bytes.count / 4, "deltas, not whole chunks: \(edit.bytesSent) bytes")
+        try await b.sync()
+        #expect(try b.files.contents(of: "model.bin") == bytes)
+    }
+
     @Test("an upload cut after the hub stored part of it resumes without sending that part again")
     func interruptedUploadResumes() async throws {
         let cluster = try SyncCluster(.sqlite, nodes: 2)
