@@ -35,14 +35,25 @@ package struct BatchValidator: Sendable {
         var additions: [String: Set<String>] = [:]
         // A declaration's columns are declared like those of `schemas`.
         let declared = request.schemas.merging(request.declarations.mapValues { $0.columns.map(\.name) }) { $0 + $1 }
+        // Each declared column is a row of the tenant's schema that every later push of the
+        // tenant reads: a push of 300,000 made them take seconds, and other tenants waited.
+        guard declared.count <= limits.maximumTablesPerPush else {
+            throw HubError(
+                .unprocessableContent,
+                code: "too_many_tables",
+                "The push declares \(declared.count) tables; at most \(limits.maximumTablesPerPush) are allowed in one push."
+            )
+        }
         for (table, columns) in declared {
             try Self.checkIdentifier(table, what: "table")
+            try checkColumnCount(columns.count, of: table)
             for column in columns { try Self.checkIdentifier(column, what: "column") }
             let declared = Set(columns)
             let new = declared.subtracting(schemas[table] ?? [])
             if !new.isEmpty {
                 additions[table, default: []].formUnion(new)
                 schemas[table, default: []].formUnion(new)
+                try checkColumnCount(schemas[table]!.count, of: table)
             }
         }
         var seenKeys = Set<RowKey>(minimumCapacity: request.changes.count)
@@ -98,6 +109,7 @@ package struct BatchValidator: Sendable {
                 if schemas[change.table] == nil {
                     // First sight of the table with no declaration: learn its columns from this row.
                     let names = Set(columns.map(\.name))
+                    try checkColumnCount(names.count, of: change.table)
                     additions[change.table] = names
                     schemas[change.table] = names
                 }
@@ -132,6 +144,18 @@ package struct BatchValidator: Sendable {
             }
         }
         return additions
+    }
+
+    /// Refuses a table that would have more than ``HubLimits/maximumColumnsPerTable`` columns.
+    private func checkColumnCount(_ count: Int, of table: String) throws(HubError) {
+        guard count <= limits.maximumColumnsPerTable else {
+            throw HubError(
+                .unprocessableContent,
+                code: "too_many_columns",
+                "Table '\(table)' would have \(count) columns; at most \(limits.maximumColumnsPerTable) are allowed "
+                    + "(SQLite's own default limit)."
+            )
+        }
     }
 
     /// The nodes' file index, whose key is a file's name.

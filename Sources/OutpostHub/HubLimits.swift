@@ -15,6 +15,11 @@ public struct HubLimits: Sendable, Equatable {
     /// Most bytes of row data in one pull page. Defaults to 8 MiB; a single larger row (up to
     /// ``maximumBodyBytes``, as pushed) travels alone. Nodes accept pull answers of up to 256 MiB.
     public var maximumPullBytes: Int = 8 << 20
+    /// Most columns a table of a tenant may have, counting those pushes declare. Defaults to
+    /// 2,000, SQLite's own default limit (a node could not hold more).
+    public var maximumColumnsPerTable: Int = 2_000
+    /// Most tables one push may declare (in `schemas` and `declarations`). Defaults to 500.
+    public var maximumTablesPerPush: Int = 500
     /// Longest a pull may wait for new changes. Defaults to 30 seconds.
     public var maximumWaitMilliseconds: Int = 30_000
     /// Largest file chunk, in plain bytes. Defaults to 1 MiB (nodes cut chunks of at most 8× a

@@ -214,6 +214,27 @@ struct HubProtocolTests {
         }
     }
 
+    /// Issue 15, item 4: one push declaring 300,000 columns slowed every later push of its
+    /// tenant, and other tenants' pushes waited behind it.
+    @Test("columns declared across pushes count toward the per-table limit", arguments: HubBackend.allCases)
+    func columnsAccumulate(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let node = HubClient(client: client, token: try await TestTenant.make(in: storage).token)
+            let first = try await node.send(
+                batch(upsert("a1", ["name": "A"]), schemas: ["grow": (0..<1_500).map { "a\($0)" }])
+            )
+            #expect(first.status == .ok)
+            let second = try await node.send(
+                batch(upsert("a2", ["name": "B"]), schemas: ["grow": (0..<600).map { "b\($0)" }])
+            )
+            #expect(second.status == .unprocessableContent && errorCode(second) == "too_many_columns")
+            let third = try await node.send(
+                batch(upsert("a3", ["name": "C"]), schemas: ["grow": (0..<400).map { "b\($0)" }])
+            )
+            #expect(third.status == .ok, "up to the limit is fine: \(String(buffer: third.body))")
+        }
+    }
+
     @Test("a node sees and changes only its own tenant's data", arguments: HubBackend.allCases)
     func tenantIsolation(backend: HubBackend) async throws {
         try await withHub(backend) { storage, client in
@@ -373,6 +394,32 @@ struct HubProtocolTests {
                 (
                     "file key fine, name column not", batch(upsert("ok.txt", ["name": "../x"], table: "files")),
                     .badRequest, "invalid_file_name"
+                ),
+                (
+                    "2,001 columns declared for a table",
+                    batch(upsert("a15", ["name": "P"]), schemas: ["wide": (0...2_000).map { "c\($0)" }]),
+                    .unprocessableContent, "too_many_columns"
+                ),
+                (
+                    "a new table's first row with 2,001 columns",
+                    batch(
+                        upsert(
+                            "w1",
+                            .object(
+                                Dictionary(uniqueKeysWithValues: (0...2_000).map { ("c\($0)", JSONValue.integer(1)) })
+                            ),
+                            table: "wide_row"
+                        )
+                    ),
+                    .unprocessableContent, "too_many_columns"
+                ),
+                (
+                    "501 tables declared in one push",
+                    batch(
+                        upsert("a16", ["name": "Q"]),
+                        schemas: Dictionary(uniqueKeysWithValues: (0...500).map { ("t\($0)", ["c"]) })
+                    ),
+                    .unprocessableContent, "too_many_tables"
                 ),
                 (
                     "change id twice",
