@@ -11,6 +11,8 @@ import Synchronization
 /// the client accepts it and it pays).
 struct BodyCodec: Sendable {
     let maximumBytes: Int
+    /// How long the whole body may take to arrive (a client trickling bytes holds a task).
+    var timeout: Duration = .seconds(60)
     let metrics: HubMetrics
 
     /// Collects, decompresses and parses the body, then converts it with `convert`.
@@ -37,13 +39,38 @@ struct BodyCodec: Sendable {
     ///
     /// - Throws: ``HubError`` 413 past the limit (before or after decompression), 415 for an
     ///   unknown encoding, 400 for corrupt compression.
-    func bytes(from request: Request) async throws -> ByteBuffer {
-        var body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: maximumBytes)
-        } catch {
-            throw tooLarge()
+    /// The raw body, within ``maximumBytes`` and ``timeout``.
+    private func collect(_ request: Request) async throws -> ByteBuffer {
+        let (limit, timeout) = (maximumBytes, self.timeout)
+        let collected = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask {
+                do {
+                    return try await request.body.collect(upTo: limit)
+                } catch is CancellationError {
+                    return nil
+                } catch {
+                    throw tooLarge()
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
         }
+        guard let collected else {
+            throw HubError(
+                .requestTimeout,
+                code: "body_timeout",
+                "The request body did not arrive within \(timeout.components.seconds) s. Send it again."
+            )
+        }
+        return collected
+    }
+
+    func bytes(from request: Request) async throws -> ByteBuffer {
+        var body = try await collect(request)
         metrics.bytesIn.add(body.readableBytes, ordering: .relaxed)
         let encoding =
             request.headers[.contentEncoding]?.lowercased().trimmingCharacters(in: .whitespaces) ?? "identity"

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 package import Hummingbird
+import HummingbirdCore
 package import Logging
 import NIOCore
 import OutpostCore
@@ -35,9 +36,11 @@ package func buildHubApplication(
     let housekeeping = HubHousekeeping(storage: storage, configuration: configuration, logger: logger)
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
-            serverName: "outpost-hub"
+            serverName: "outpost-hub",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)
         ),
         services: services + [housekeeping],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
@@ -52,7 +55,13 @@ struct HubRoutes: Sendable {
     let metrics: HubMetrics
     let notifier = SequenceNotifier()
 
-    var codec: BodyCodec { BodyCodec(maximumBytes: configuration.limits.maximumBodyBytes, metrics: metrics) }
+    var codec: BodyCodec {
+        BodyCodec(
+            maximumBytes: configuration.limits.maximumBodyBytes,
+            timeout: configuration.bodyTimeout,
+            metrics: metrics
+        )
+    }
 
     func register(on router: Router<HubRequestContext>) {
         router.get("/health") { request, _ in try await health(request) }
@@ -76,6 +85,10 @@ struct HubRoutes: Sendable {
                 limiter: RateLimiter(
                     requestsPerSecond: configuration.requestsPerSecond,
                     burst: configuration.requestBurst
+                ),
+                failures: RateLimiter(
+                    requestsPerSecond: configuration.unauthenticatedRequestsPerSecond,
+                    burst: configuration.unauthenticatedRequestsPerSecond * 4
                 )
             )
         )

@@ -13,6 +13,19 @@ public struct HubConfiguration: Sendable {
     public var requestsPerSecond: Double = 50
     /// Requests a node may make in a burst above the average. Defaults to 100.
     public var requestBurst: Double = 100
+    /// Requests per second, on average, that one client address may make without a valid token
+    /// (a missing, unknown or revoked one); past it such requests get 429 before any lookup.
+    /// Requests with a valid token are limited per node instead. Defaults to 5, bursts of 20.
+    public var unauthenticatedRequestsPerSecond: Double = 5
+    /// Most connections the hub holds open at once; past it, new ones wait in the kernel's
+    /// queue until one closes. Defaults to 1,000.
+    public var maximumConnections: Int = 1_000
+    /// How long a connection may stay open without a request (before its first request
+    /// header is whole, or between requests) before the hub closes it. Defaults to 30 s.
+    public var idleTimeout: Duration = .seconds(30)
+    /// How long a client may take to send a request body; past it the hub answers 408.
+    /// Defaults to 60 s.
+    public var bodyTimeout: Duration = .seconds(60)
     /// How often housekeeping collects garbage. Defaults to 10 minutes.
     public var housekeepingInterval: Duration = .seconds(600)
     /// How often a waiting pull checks the database for changes made by other hub processes.

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import OutpostCore
+import Synchronization
 
 /// Outermost middleware: counts every request, and turns any error into a JSON answer.
 ///
@@ -74,17 +75,56 @@ struct HubErrorMiddleware: RouterMiddleware {
 }
 
 /// `/v1` routes: a valid node token, then the node's rate limit.
+///
+/// Requests without a valid token are limited per client address (`failures`): once an address
+/// has spent its allowance, its next such requests get 429 before any hashing or lookup, so
+/// guessing tokens or flooding with bad ones costs the hub next to nothing.
 struct NodeAuthMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
     let storage: any HubStorage
     let limiter: RateLimiter
+    let failures: RateLimiter
+    /// Hashes of tokens that authenticated lately: a node sharing an address (a NAT) with a
+    /// client that sends bad tokens keeps working. Membership only skips the address limit;
+    /// every request is still checked against the database, so a revocation acts at once.
+    let recentTokens = RecentTokens()
+
+    /// A bounded set of token hashes, shared by the middleware's copies.
+    final class RecentTokens: Sendable {
+        private let hashes = Mutex<Set<String>>([])
+
+        func contains(_ hash: String) -> Bool { hashes.withLock { $0.contains(hash) } }
+
+        func insert(_ hash: String) {
+            hashes.withLock { hashes in
+                if hashes.count >= 10_000 { hashes.removeAll() }
+                hashes.insert(hash)
+            }
+        }
+    }
 
     func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
+        let header = request.headers[.authorization]
+        let tokenHash = header.flatMap { header in
+            header.hasPrefix("Bearer ") && header.count > 7
+                ? NodeToken.hash(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) : nil
+        }
+        if let wait = failures.waitTime(context.clientAddress),
+            !(tokenHash.map(recentTokens.contains) ?? false)
+        {
+            throw HubError(
+                .tooManyRequests,
+                code: "rate_limited",
+                "Too many requests without a valid token from this address; retry after \(wait) s.",
+                headers: [.retryAfter: "\(wait)"]
+            )
+        }
+        guard let tokenHash else {
+            _ = failures.acquire(context.clientAddress)
             throw HubError(
                 .unauthorized,
                 code: "unauthenticated",
@@ -92,10 +132,11 @@ struct NodeAuthMiddleware: RouterMiddleware {
                 headers: [.wwwAuthenticate: "Bearer"]
             )
         }
-        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        guard let node = try await storage.authenticate(tokenHash: NodeToken.hash(token)) else {
+        guard let node = try await storage.authenticate(tokenHash: tokenHash) else {
+            _ = failures.acquire(context.clientAddress)
             throw HubError.revoked()
         }
+        recentTokens.insert(tokenHash)
         if let wait = limiter.acquire(node.id) {
             throw HubError(
                 .tooManyRequests,

@@ -77,6 +77,13 @@ struct HubCommand: AsyncParsableCommand {
         @Option(help: "Days a node may stay offline before it must resync.") var leaseDays = 30
         @Option(help: "Requests per second per node, on average.") var rateLimit: Double = 50
         @Option(help: "Largest request body in MiB.") var maxBodyMib = 16
+        @Option(help: "Requests per second one address may make without a valid token (429 past it).")
+        var unauthenticatedRateLimit: Double = 5
+        @Option(help: "Most connections held open at once; more wait until one closes.") var maxConnections = 1000
+        @Option(help: "Close a connection that sends no request for this long (e.g. 30s).")
+        var idleTimeout = Interval(duration: .seconds(30))
+        @Option(help: "Answer 408 when a request body takes longer than this (e.g. 60s).")
+        var bodyTimeout = Interval(duration: .seconds(60))
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
@@ -89,6 +96,15 @@ struct HubCommand: AsyncParsableCommand {
             guard (1...4096).contains(maxBodyMib) else {
                 throw ValidationError("--max-body-mib must be from 1 to 4096.")
             }
+            guard unauthenticatedRateLimit > 0, unauthenticatedRateLimit <= 1_000_000 else {
+                throw ValidationError("--unauthenticated-rate-limit must be more than 0 and at most 1000000.")
+            }
+            guard (1...1_000_000).contains(maxConnections) else {
+                throw ValidationError("--max-connections must be from 1 to 1000000.")
+            }
+            guard idleTimeout.duration >= .seconds(1), bodyTimeout.duration >= .seconds(1) else {
+                throw ValidationError("--idle-timeout and --body-timeout must be at least 1s.")
+            }
         }
 
         func run() async throws {
@@ -100,6 +116,10 @@ struct HubCommand: AsyncParsableCommand {
             configuration.requestsPerSecond = rateLimit
             configuration.requestBurst = max(rateLimit * 2, 10)
             configuration.limits.maximumBodyBytes = maxBodyMib << 20
+            configuration.unauthenticatedRequestsPerSecond = unauthenticatedRateLimit
+            configuration.maximumConnections = maxConnections
+            configuration.idleTimeout = idleTimeout.duration
+            configuration.bodyTimeout = bodyTimeout.duration
             var logger = Logger(label: "outpost.hub")
             logger.logLevel =
                 ProcessInfo.processInfo.environment["OUTPOST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info

@@ -8,6 +8,12 @@ struct Interval: ExpressibleByArgument {
 
     static let maximumSeconds: Double = 366 * 24 * 3600
 
+    var defaultValueDescription: String { "\(duration.components.seconds)s" }
+
+    init(duration: Duration) {
+        self.duration = duration
+    }
+
     init?(argument: String) {
         let text = argument.lowercased().trimmingCharacters(in: .whitespaces)
         let units: [(String, Double)] = [("s", 1), ("m", 60), ("h", 3600)]
