@@ -10,6 +10,7 @@ enum BenchHub {
     static func with<T: Sendable>(
         database: HubDatabase,
         logLevel: Logger.Level = .error,
+        configure: (inout HubConfiguration) -> Void = { _ in },
         _ body: @Sendable (_ storage: any HubStorage, _ port: Int) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "outpost.bench")
@@ -20,6 +21,7 @@ enum BenchHub {
         configuration.port = 0
         configuration.requestsPerSecond = 1_000_000
         configuration.requestBurst = 1_000_000
+        configure(&configuration)
         let app = buildHubApplication(
             configuration: configuration,
             storage: storage,

@@ -32,8 +32,12 @@ package func buildHubApplication(
     let metrics = HubMetrics()
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: HubErrorMiddleware(metrics: metrics))
-    HubRoutes(configuration: configuration, storage: storage, metrics: metrics).register(on: router)
+    let routes = HubRoutes(configuration: configuration, storage: storage, metrics: metrics)
+    routes.register(on: router)
     let housekeeping = HubHousekeeping(storage: storage, configuration: configuration, logger: logger)
+    let follower: [any Service] =
+        configuration.crossProcessPollInterval == nil
+        ? [HubChangeFollower(storage: storage, notifier: routes.notifier, logger: logger)] : []
     return Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
@@ -42,7 +46,7 @@ package func buildHubApplication(
             serverName: "outpost-hub",
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)
         ),
-        services: services + [housekeeping],
+        services: services + [housekeeping] + follower,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
@@ -143,18 +147,25 @@ struct HubRoutes: Sendable {
             metrics.pullWaiters.add(1, ordering: .relaxed)
             defer { metrics.pullWaiters.subtract(1, ordering: .relaxed) }
             let deadline = ContinuousClock.now + .milliseconds(wait)
+            let recheck = configuration.crossProcessPollInterval ?? configuration.changeFeedRecheckInterval
+            // The newest sequence number already looked at: a conflict moves the tenant's
+            // sequence without a row to pull, and must not make every wake pull again.
+            var seen = max(after, response.head)
+            // The first check comes soon: a push that committed between the pull above and the
+            // wait's start notified no one.
+            var timeout = Duration.milliseconds(100)
             // A hub shutting down answers its long polls at once instead of holding them (and its
             // shutdown) for up to `wait_ms`.
             while ContinuousClock.now < deadline, !Task.isCancelled, !Task.isShuttingDownGracefully {
                 let remaining = deadline - ContinuousClock.now
-                await notifier.wait(
-                    tenantID: node.tenantID,
-                    timeout: min(remaining, configuration.crossProcessPollInterval)
-                )
+                await notifier.wait(tenantID: node.tenantID, timeout: min(remaining, timeout))
+                timeout = recheck
+                metrics.pullWaitChecks.add(1, ordering: .relaxed)
                 let state = try await storage.waitState(of: node)
                 // A node revoked while it waits is told at once, not handed rows until the wait ends.
                 if state.revoked { throw HubError.revoked() }
-                if state.sequence > after {
+                if state.sequence > seen {
+                    seen = state.sequence
                     response = try await storage.pull(
                         for: node,
                         after: after,

@@ -28,9 +28,16 @@ public struct HubConfiguration: Sendable {
     public var bodyTimeout: Duration = .seconds(60)
     /// How often housekeeping collects garbage. Defaults to 10 minutes.
     public var housekeepingInterval: Duration = .seconds(600)
-    /// How often a waiting pull checks the database for changes made by other hub processes.
-    /// Changes pushed through this process wake waiters at once. Defaults to 50 ms.
-    public var crossProcessPollInterval: Duration = .milliseconds(50)
+    /// How waiting pulls learn of changes made through other hub processes. `nil` (the default):
+    /// they follow the database's change feed (PostgreSQL `LISTEN`/`NOTIFY`; SQLite's
+    /// `data_version`, checked by one task) and do no work while nothing changes. An interval:
+    /// every waiting pull instead checks the database that often, for set-ups where `LISTEN`
+    /// does not work (PgBouncer in transaction mode). Pushes through this process wake waiters
+    /// at once either way.
+    public var crossProcessPollInterval: Duration? = nil
+    /// How often a waiting pull checks the database even when following the change feed, in
+    /// case a notification was lost. Defaults to 10 s.
+    public var changeFeedRecheckInterval: Duration = .seconds(10)
 
     public init() {}
 }

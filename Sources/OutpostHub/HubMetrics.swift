@@ -8,6 +8,7 @@ final class HubMetrics: Sendable {
     let bytesIn = Atomic<Int>(0)
     let bytesOut = Atomic<Int>(0)
     let pullWaiters = Atomic<Int>(0)
+    let pullWaitChecks = Atomic<Int>(0)
     let chunksStored = Atomic<Int>(0)
 
     func recordRequest(route: String, status: Int) {
@@ -64,6 +65,12 @@ final class HubMetrics: Sendable {
             "gauge",
             "Pulls waiting for new changes.",
             pullWaiters.load(ordering: .relaxed)
+        )
+        metric(
+            "outpost_hub_pull_wait_checks_total",
+            "counter",
+            "Database checks made by waiting pulls (a wake by a change, or the periodic recheck).",
+            pullWaitChecks.load(ordering: .relaxed)
         )
         return lines.joined(separator: "\n") + "\n"
     }

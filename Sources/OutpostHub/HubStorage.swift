@@ -58,6 +58,11 @@ package protocol HubStorage: Sendable {
     /// of the table's rows, parsing only those in the asked range.
     func digest(_ request: DigestRequest, tenantID: String) async throws -> DigestAnswer
 
+    /// Calls `changed` with a tenant's id whenever another connection (another hub process, an
+    /// admin command) commits a change to it, or with ``SequenceNotifier/everyTenant`` when it
+    /// cannot tell which tenant (a revocation); runs until cancelled or the connection fails.
+    func followChanges(_ changed: @escaping @Sendable (String) -> Void) async throws
+
     /// The tenant's newest sequence number.
     func lastSequence(tenantID: String) async throws -> Int64
 

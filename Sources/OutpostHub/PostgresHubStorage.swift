@@ -280,6 +280,22 @@ package final class PostgresHubStorage: HubStorage {
         var found = false
         for try await _ in rows.decode(String.self) { found = true }
         guard found else { throw HubAdminError.unknownNode(id) }
+        // Running hubs end the node's waiting pulls at once.
+        try await client.query(
+            "SELECT pg_notify(\(Self.changeChannel), \(SequenceNotifier.everyTenant))::text",
+            logger: logger
+        )
+    }
+
+    /// The `LISTEN`/`NOTIFY` channel of tenant changes; a notification's payload is a tenant id.
+    static let changeChannel = "outpost_changes"
+
+    package func followChanges(_ changed: @escaping @Sendable (String) -> Void) async throws {
+        try await client.withConnection { connection in
+            try await connection.listen(on: Self.changeChannel) { notifications in
+                for try await notification in notifications { changed(notification.payload) }
+            }
+        }
     }
 
     package func authenticate(tokenHash: String) async throws -> AuthenticatedNode? {
@@ -301,7 +317,21 @@ package final class PostgresHubStorage: HubStorage {
         let logger = self.logger
         let outcome = try await unwrappingTransactionErrors {
             try await self.client.withTransaction(logger: logger) { connection in
-                try await Self.push(request, from: node, validator: validator, on: connection, logger: logger)
+                let outcome = try await Self.push(
+                    request,
+                    from: node,
+                    validator: validator,
+                    on: connection,
+                    logger: logger
+                )
+                // Delivered at commit to every hub process listening (``followChanges(_:)``).
+                if outcome.applied > 0 {
+                    try await connection.query(
+                        "SELECT pg_notify(\(Self.changeChannel), \(node.tenantID))::text",
+                        logger: logger
+                    )
+                }
+                return outcome
             }
         }
         refreshStatisticsIfGrown(by: outcome.applied)

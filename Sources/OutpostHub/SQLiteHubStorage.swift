@@ -261,6 +261,38 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
+    /// SQLite has no notifications: one connection of its own checks `PRAGMA data_version`
+    /// (which moves when another connection commits) four times a second, and only then reads
+    /// the tenants' sequence numbers and the count of revoked nodes to say what changed.
+    package func followChanges(_ changed: @escaping @Sendable (String) -> Void) async throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let watcher = try DatabaseQueue(path: path, configuration: configuration)
+        func state() throws -> (version: Int, sequences: [String: Int64], revoked: Int) {
+            try watcher.inDatabase { db in
+                let version = try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+                let sequences = try Dictionary(
+                    uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, last_seq FROM outpost_tenants").map {
+                        (row: Row) -> (String, Int64) in (row[0], row[1])
+                    }
+                )
+                let revoked =
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM outpost_nodes WHERE revoked_at IS NOT NULL") ?? 0
+                return (version, sequences, revoked)
+            }
+        }
+        var last = try state()
+        while true {
+            try await Task.sleep(for: .milliseconds(250))
+            let version = try watcher.inDatabase { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+            guard version != last.version else { continue }
+            let now = try state()
+            if now.revoked != last.revoked { changed(SequenceNotifier.everyTenant) }
+            for (tenant, sequence) in now.sequences where last.sequences[tenant] != sequence { changed(tenant) }
+            last = now
+        }
+    }
+
     package func revokeNode(id: String) async throws {
         try await pool.write { db in
             try db.execute(

@@ -1,10 +1,11 @@
 import Synchronization
 
-/// Wakes pulls waiting on a tenant when a push through this process commits.
-///
-/// Waiters from other hub processes are not reached; a waiting pull also polls the database
-/// (``HubConfiguration/crossProcessPollInterval``) so it sees their pushes too.
+/// Wakes pulls waiting on a tenant when a push through this process commits, or when
+/// ``HubChangeFollower`` learns that another process changed it.
 final class SequenceNotifier: Sendable {
+    /// The tenant id a change feed reports when every tenant may have changed (a revocation).
+    static let everyTenant = "*"
+
     /// One wait: fired once, by a notification, the timeout or cancellation, whichever is first.
     private final class Slot: Sendable {
         private let state = Mutex<(continuation: CheckedContinuation<Void, Never>?, fired: Bool)>((nil, false))
@@ -34,6 +35,15 @@ final class SequenceNotifier: Sendable {
     func notify(tenantID: String) {
         let slots = waiters.withLock { $0.removeValue(forKey: tenantID) ?? [:] }
         for slot in slots.values { slot.fire() }
+    }
+
+    /// Wakes every waiter of every tenant.
+    func notifyAll() {
+        let slots = waiters.withLock { waiters in
+            defer { waiters.removeAll() }
+            return waiters.values.flatMap(\.values)
+        }
+        for slot in slots { slot.fire() }
     }
 
     /// Returns when `tenantID` is notified, `timeout` passes, or the task is cancelled.

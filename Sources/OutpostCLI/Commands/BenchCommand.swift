@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure Outpost against a baseline run on the same machine, in the same run.",
         discussion: "Figures are ratios against the baseline, so they travel between machines better than rates.",
-        subcommands: [Capture.self, Hub.self, Merge.self, Sync.self, Files.self, WorkspaceBench.self]
+        subcommands: [Capture.self, Hub.self, Polls.self, Merge.self, Sync.self, Files.self, WorkspaceBench.self]
     )
 
     struct Capture: ParsableCommand {
@@ -87,6 +87,46 @@ struct BenchCommand: AsyncParsableCommand {
                 changes: changes,
                 batchSize: batch,
                 concurrency: concurrency,
+                database: try database.map { try HubDatabase(parsing: $0) }
+            )
+            .run { line in if !json { print(line) } }
+            if json { Output.json(result) } else { print(result.report) }
+        }
+    }
+
+    struct Polls: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Idle long polls: the hub's CPU while N pulls wait and nothing changes.",
+            discussion: """
+                Starts a hub in this process on 127.0.0.1 over --database (default: a temporary SQLite \
+                file), pushes a row and a conflict on it, then keeps N pulls waiting (wait_ms=30000) \
+                and measures this process's CPU time over --seconds: first with every waiter checking \
+                the database every 50 ms (the baseline: `hub serve --cross-process-poll 50ms`), then \
+                with waiters following the change feed (the default). Prints both, the database checks \
+                the waiters made, and the ratio.
+
+                Example:
+                  outpost bench polls
+                  outpost bench polls --polls 500 --database postgres://postgres@127.0.0.1:5432/outpost
+                """
+        )
+
+        @Option(help: "Pulls kept waiting.") var polls = 100
+        @Option(help: "Seconds measured per mode.") var seconds = 10
+        @Option(help: "sqlite:PATH or postgres://USER@HOST:PORT/DB; default a temporary SQLite file.")
+        var database: String?
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard (1...5_000).contains(polls) else { throw ValidationError("--polls must be 1 to 5000.") }
+            guard (1...600).contains(seconds) else { throw ValidationError("--seconds must be 1 to 600.") }
+        }
+
+        func run() async throws {
+            let json = output.json
+            let result = try await PollBenchmark(
+                polls: polls,
+                seconds: seconds,
                 database: try database.map { try HubDatabase(parsing: $0) }
             )
             .run { line in if !json { print(line) } }

@@ -84,6 +84,13 @@ struct HubCommand: AsyncParsableCommand {
         var idleTimeout = Interval(duration: .seconds(30))
         @Option(help: "Answer 408 when a request body takes longer than this (e.g. 60s).")
         var bodyTimeout = Interval(duration: .seconds(60))
+        @Option(
+            help: """
+                Make waiting pulls check the database this often (e.g. 1s) instead of following its \
+                change feed; for PostgreSQL behind a pooler without LISTEN (PgBouncer in transaction mode).
+                """
+        )
+        var crossProcessPoll: Interval?
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
@@ -120,6 +127,12 @@ struct HubCommand: AsyncParsableCommand {
             configuration.maximumConnections = maxConnections
             configuration.idleTimeout = idleTimeout.duration
             configuration.bodyTimeout = bodyTimeout.duration
+            if let crossProcessPoll {
+                guard crossProcessPoll.duration >= .milliseconds(10) else {
+                    throw ValidationError("--cross-process-poll must be at least 10 ms (e.g. 1s).")
+                }
+                configuration.crossProcessPollInterval = crossProcessPoll.duration
+            }
             var logger = Logger(label: "outpost.hub")
             logger.logLevel =
                 ProcessInfo.processInfo.environment["OUTPOST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
