@@ -27,9 +27,26 @@ package func buildHubApplication(
     storage: any HubStorage,
     services: [any Service] = [],
     logger: Logger,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+    onMetricsRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let metrics = HubMetrics()
+    var services = services
+    if let listener = configuration.metricsListener {
+        let metricsRouter = Router(context: HubRequestContext.self)
+        HubRoutes.registerMetrics(metrics, on: metricsRouter)
+        services.append(
+            Application(
+                router: metricsRouter,
+                configuration: .init(
+                    address: .hostname(listener.host, port: listener.port),
+                    serverName: "outpost-hub-metrics"
+                ),
+                onServerRunning: { channel in await onMetricsRunning(channel.localAddress?.port ?? listener.port) },
+                logger: logger
+            )
+        )
+    }
     let router = Router(context: HubRequestContext.self)
     router.add(middleware: HubErrorMiddleware(metrics: metrics))
     let routes = HubRoutes(configuration: configuration, storage: storage, metrics: metrics)
@@ -69,13 +86,7 @@ struct HubRoutes: Sendable {
 
     func register(on router: Router<HubRequestContext>) {
         router.get("/health") { request, _ in try await health(request) }
-        router.get("/metrics") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(string: metrics.render()))
-            )
-        }
+        if configuration.metricsListener == nil { Self.registerMetrics(metrics, on: router) }
         router.get("/openapi.json") { _, _ in
             Response(
                 status: .ok,
@@ -101,6 +112,17 @@ struct HubRoutes: Sendable {
         registerChunkRoutes(on: v1)
         registerDigestRoute(on: v1)
         registerTableRoutes(on: v1)
+    }
+
+    /// `GET /metrics`, on the API's listener or on one of its own.
+    static func registerMetrics(_ metrics: HubMetrics, on router: Router<HubRequestContext>) {
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render()))
+            )
+        }
     }
 
     private func health(_ request: Request) async throws -> Response {

@@ -39,5 +39,21 @@ public struct HubConfiguration: Sendable {
     /// case a notification was lost. Defaults to 10 s.
     public var changeFeedRecheckInterval: Duration = .seconds(10)
 
+    /// Where `/metrics` is served: `nil` (the default, as before) on the API's own listener, to
+    /// anyone who reaches it; a listener of its own (bind it to loopback or a private network)
+    /// keeps the counters, which show activity across tenants, off the API's port.
+    public var metricsListener: Listener? = nil
+
+    /// A host and port to listen on.
+    public struct Listener: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
     public init() {}
 }

@@ -158,6 +158,28 @@ struct LiveHubTests {
         #expect(seen.count == expected)
     }
 
+    /// Issue 15, item 10: `/metrics` needed no token and showed activity across tenants.
+    @Test("--metrics-listen serves /metrics on a listener of its own and takes it off the API's port")
+    func separateMetricsListener() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let hub = try HubProcess.start(arguments: ["--home", folder.path, "--metrics-listen", "127.0.0.1:0"])
+        defer { hub.stop() }
+        let marker = "metrics on http://127.0.0.1:"
+        var port: Int?
+        try await eventually("the metrics listener is up") {
+            guard let range = hub.log.range(of: marker) else { return false }
+            port = Int(hub.log[range.upperBound...].prefix { $0.isNumber })
+            return port != nil
+        }
+        let api = HubHTTPClient(baseURL: hub.url, token: "")
+        #expect(try await api.send("/metrics", method: "GET").status == 404)
+        #expect(try await api.send("/health", method: "GET").status == 200)
+        let scraped = try await HubHTTPClient(baseURL: "http://127.0.0.1:\(try #require(port))", token: "")
+            .send("/metrics", method: "GET")
+        #expect(scraped.status == 200 && scraped.body.contains("outpost_hub_requests_total{route=\"/health\""))
+    }
+
     @Test("a bad --database is one clear line and a non-zero exit")
     func badDatabase() throws {
         let result = try runProgram(OutpostExecutable.path, ["hub", "serve", "--database", "mysql://x/y"])

@@ -91,6 +91,13 @@ struct HubCommand: AsyncParsableCommand {
                 """
         )
         var crossProcessPoll: Interval?
+        @Option(
+            help: """
+                Serve /metrics on this HOST:PORT of its own instead of the API's listener, where anyone \
+                who reaches the hub can read it (e.g. 127.0.0.1:9465; port 0 picks one).
+                """
+        )
+        var metricsListen: String?
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
@@ -127,6 +134,13 @@ struct HubCommand: AsyncParsableCommand {
             configuration.maximumConnections = maxConnections
             configuration.idleTimeout = idleTimeout.duration
             configuration.bodyTimeout = bodyTimeout.duration
+            if let metricsListen {
+                let parts = metricsListen.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (0...65535).contains(port) else {
+                    throw ValidationError("--metrics-listen must be HOST:PORT, e.g. 127.0.0.1:9465.")
+                }
+                configuration.metricsListener = .init(host: String(parts[0]), port: port)
+            }
             if let crossProcessPoll {
                 guard crossProcessPoll.duration >= .milliseconds(10) else {
                     throw ValidationError("--cross-process-poll must be at least 10 ms (e.g. 1s).")
@@ -138,6 +152,15 @@ struct HubCommand: AsyncParsableCommand {
                 ProcessInfo.processInfo.environment["OUTPOST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             let (storage, services) = try database.open(logger: logger)
             let host = self.host
+            let metricsHost = configuration.metricsListener?.host ?? host
+            if configuration.metricsListener == nil, !["127.0.0.1", "localhost", "::1"].contains(host) {
+                logger.warning(
+                    """
+                    /metrics is served to anyone who reaches \(host):\(port) and shows activity across tenants; \
+                    use --metrics-listen 127.0.0.1:9465 to serve it on a listener of its own
+                    """
+                )
+            }
             let app = buildHubApplication(
                 configuration: configuration,
                 storage: storage,
@@ -145,6 +168,10 @@ struct HubCommand: AsyncParsableCommand {
                 logger: logger,
                 onServerRunning: { port in
                     let line = "Outpost hub listening on http://\(host):\(port) (database \(database))\n"
+                    FileHandle.standardOutput.write(Data(line.utf8))
+                },
+                onMetricsRunning: { port in
+                    let line = "Outpost hub metrics on http://\(metricsHost):\(port)/metrics\n"
                     FileHandle.standardOutput.write(Data(line.utf8))
                 }
             )
