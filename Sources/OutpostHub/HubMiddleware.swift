@@ -28,6 +28,18 @@ struct HubErrorMiddleware: RouterMiddleware {
         } catch let error as HubError {
             metrics.recordRequest(route: route, status: Int(error.status.code))
             throw error
+        } catch let error as HTTPError
+            where error.status == .notFound && OpenAPIDocument.methods[request.uri.path] != nil
+        {
+            // A documented path asked with a method it does not have.
+            let allowed = OpenAPIDocument.methods[request.uri.path]!.joined(separator: ", ")
+            metrics.recordRequest(route: route, status: 405)
+            throw HubError(
+                .methodNotAllowed,
+                code: "method_not_allowed",
+                "\(request.method) is not allowed on \(request.uri.path); use \(allowed).",
+                headers: [.allow: allowed]
+            )
         } catch let error as HTTPError {
             metrics.recordRequest(route: route, status: Int(error.status.code))
             throw HubError(error.status, code: Self.code(for: error.status), error.body ?? error.status.reasonPhrase)

@@ -1,8 +1,18 @@
+import OutpostCore
+
 /// The hub's API as an OpenAPI 3.0 document, served at `/openapi.json`.
 ///
 /// The protocol tests decode real responses and check them against these schemas, so the
 /// document cannot drift from what the hub sends.
 enum OpenAPIDocument {
+    /// The methods the document gives each path, upper-case: what a 405's `Allow` lists.
+    static let methods: [String: [String]] = {
+        guard let paths = (try? JSONValue(parsing: json))?["paths"]?.objectValue else { return [:] }
+        return paths.mapValues { operations in
+            (operations.objectValue ?? [:]).keys.map { $0.uppercased() }.sorted()
+        }
+    }()
+
     static let json = #"""
         {
           "openapi": "3.0.3",
@@ -17,12 +27,14 @@ enum OpenAPIDocument {
               "Health": {"type": "object", "required": ["status", "database", "version"], "properties": {
                 "status": {"type": "string"}, "database": {"type": "string"}, "version": {"type": "string"}}},
               "Change": {"type": "object", "required": ["id", "table", "key", "op", "base_version", "hlc"], "properties": {
-                "id": {"type": "string"}, "table": {"type": "string"}, "key": {"type": "string"},
+                "id": {"type": "string", "minLength": 1, "maxLength": 128, "description": "At most 128 UTF-8 bytes."},
+                "table": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,62}$"},
+                "key": {"type": "string", "minLength": 1, "maxLength": 512, "description": "At most 512 UTF-8 bytes by default (HubLimits.maximumKeyLength); in table files, a file name as files put --as accepts it."},
                 "op": {"type": "string", "enum": ["upsert", "delete"]},
                 "base_version": {"type": "integer"}, "data": {"type": "object", "nullable": true},
                 "partial": {"type": "boolean"}, "hlc": {"type": "integer"}}},
               "PushRequest": {"type": "object", "required": ["batch_id", "changes"], "properties": {
-                "batch_id": {"type": "string"},
+                "batch_id": {"type": "string", "minLength": 1, "maxLength": 128, "description": "At most 128 UTF-8 bytes, without U+0000."},
                 "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},
                 "schemas": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
                 "declarations": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/TableDeclaration"}}}},

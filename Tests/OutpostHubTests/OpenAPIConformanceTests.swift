@@ -139,4 +139,74 @@ struct OpenAPIConformanceTests {
             try check(try await a.raw("/v1/digest", method: .post, body: refused), "/v1/digest", "post")
         }
     }
+
+    /// Issue 15, item 11: a method a documented path does not have was answered 404.
+    @Test("a documented path asked with another method answers 405 with Allow", arguments: HubBackend.allCases)
+    func methodNotAllowed(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let token = try await TestTenant.make(in: storage).token
+            let document = try JSONValue(parsing: OpenAPIDocument.json)
+            let paths = try #require(document["paths"]?.objectValue)
+            var checked = 0
+            for (path, operations) in paths {
+                let documented = Set((operations.objectValue ?? [:]).keys.map { $0.uppercased() })
+                for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch]
+                where !documented.contains(method.rawValue) {
+                    let response = try await client.executeRequest(
+                        uri: path,
+                        method: method,
+                        headers: [.authorization: "Bearer \(token)"],
+                        body: nil
+                    )
+                    #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                    #expect(
+                        response.headers[.allow] == documented.sorted().joined(separator: ", "),
+                        "\(method) \(path)"
+                    )
+                    #expect(errorCode(response) == "method_not_allowed")
+                    checked += 1
+                }
+            }
+            #expect(checked > 30)
+            let unknown = try await client.executeRequest(uri: "/v1/nothing", method: .get, headers: [:], body: nil)
+            #expect(unknown.status == .notFound)
+        }
+    }
+
+    @Test(
+        "query parameters out of the document's ranges are refused, inside them accepted",
+        arguments: HubBackend.allCases
+    )
+    func parameterRanges(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let node = HubClient(client: client, token: try await TestTenant.make(in: storage).token)
+            let document = try JSONValue(parsing: OpenAPIDocument.json)
+            guard case .array(let parameters)? = document["paths"]?["/v1/pull"]?["get"]?["parameters"] else {
+                Issue.record("GET /v1/pull documents no parameters")
+                return
+            }
+            func integer(_ value: JSONValue?) -> Int? {
+                if case .integer(let number)? = value { return Int(number) }
+                return nil
+            }
+            for parameter in parameters {
+                guard let name = parameter["name"]?.stringValue, let minimum = integer(parameter["schema"]?["minimum"])
+                else { continue }
+                let below = try await node.raw("/v1/pull?\(name)=\(minimum - 1)", method: .get)
+                #expect(below.status == .badRequest, "\(name)=\(minimum - 1)")
+                #expect(
+                    try await node.raw("/v1/pull?\(name)=\(minimum)", method: .get).status == .ok,
+                    "\(name)=\(minimum)"
+                )
+                if let maximum = integer(parameter["schema"]?["maximum"]) {
+                    let above = try await node.raw("/v1/pull?\(name)=\(maximum + 1)", method: .get)
+                    #expect(above.status == .badRequest, "\(name)=\(maximum + 1)")
+                }
+            }
+            let empty = try await node.send(PushRequest(batchID: "", changes: [], schemas: [:]))
+            #expect(empty.status == .badRequest && errorCode(empty) == "invalid_batch_id")
+            let emptyUpload = try await node.raw("/v1/chunks", method: .post, body: ByteBuffer())
+            #expect(emptyUpload.status == .badRequest && errorCode(emptyUpload) == "invalid_chunks")
+        }
+    }
 }
