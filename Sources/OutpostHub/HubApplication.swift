@@ -141,6 +141,9 @@ struct HubRoutes: Sendable {
         let node = try context.requireNode()
         let body = try await codec.bytes(from: request)
         let batch = try PushBatch(parsing: Array(body.readableBytesView))
+        // Declarations are checked before a stored answer is replayed, so a retried batch id
+        // cannot smuggle a malformed one past the checks.
+        try BatchValidator.check(batch.declarations)
         let validator = BatchValidator(limits: configuration.limits)
         // Before the storage looks the batch id up: PostgreSQL text cannot hold U+0000.
         try validator.checkBatchID(batch.batchID)
@@ -206,11 +209,11 @@ struct HubRoutes: Sendable {
     private func tableFilter(_ request: Request) throws -> String? {
         guard let text = request.uri.queryParameters["table"] else { return nil }
         let name = String(text)
-        guard !name.isEmpty, name.utf8.count <= 128, !name.utf8.contains(0) else {
-            throw HubError.invalid(
-                "invalid_parameter",
-                "Query parameter 'table' must be a table name of 1 to 128 bytes without U+0000."
-            )
+        // A name no push could create names no table: refused as a push refuses it.
+        do {
+            try BatchValidator.checkIdentifier(name, what: "Query parameter 'table'")
+        } catch {
+            throw HubError.invalid("invalid_parameter", error.message)
         }
         return name
     }

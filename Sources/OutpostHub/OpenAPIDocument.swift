@@ -36,11 +36,11 @@ enum OpenAPIDocument {
               "PushRequest": {"type": "object", "required": ["batch_id", "changes"], "properties": {
                 "batch_id": {"type": "string", "minLength": 1, "maxLength": 128, "description": "At most 128 UTF-8 bytes, without U+0000."},
                 "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},
-                "schemas": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-                "declarations": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/TableDeclaration"}}}},
+                "schemas": {"type": "object", "nullable": true, "description": "Keyed by table name (an identifier).", "additionalProperties": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,62}$"}}},
+                "declarations": {"type": "object", "nullable": true, "description": "Keyed by table name (an identifier); a column at most once, compared without case.", "additionalProperties": {"$ref": "#/components/schemas/TableDeclaration"}}}},
               "TableDeclaration": {"type": "object", "required": ["columns", "primary_key"], "properties": {
-                "columns": {"type": "array", "items": {"type": "object", "required": ["name", "type"], "properties": {
-                  "name": {"type": "string"},
+                "columns": {"type": "array", "minItems": 1, "maxItems": 2000, "items": {"type": "object", "required": ["name", "type"], "properties": {
+                  "name": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,62}$"},
                   "type": {"type": "string", "nullable": true, "maxLength": 64,
                            "description": "The declared SQLite type; empty for none; null (in answers only) when no node has declared it."}}}},
                 "primary_key": {"type": "array", "items": {"type": "string"}}}},
@@ -68,10 +68,11 @@ enum OpenAPIDocument {
                 "epoch": {"type": "integer", "description": "The tenant's history; changes when the hub is restored from a backup."},
                 "head": {"type": "integer", "description": "The tenant's newest sequence number."}}},
               "DigestRequest": {"type": "object", "required": ["table", "columns"], "properties": {
-                "table": {"type": "string"}, "columns": {"type": "array", "maxItems": 2000, "items": {"type": "string"}},
-                "from": {"type": "string", "pattern": "^[0-9a-f]{16}$"}, "to": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
-                "buckets": {"type": "integer", "minimum": 1, "maximum": 4096},
-                "rows_up_to": {"type": "integer", "minimum": 0, "maximum": 1000}}},
+                "table": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,62}$"}, "columns": {"type": "array", "maxItems": 2000, "items": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,62}$"}},
+                "from": {"type": "string", "nullable": true, "pattern": "^[0-9a-f]{16}$"},
+                "to": {"type": "string", "nullable": true, "pattern": "^[0-9a-f]{16}$", "description": "Not below from."},
+                "buckets": {"type": "integer", "nullable": true, "minimum": 1, "maximum": 4096},
+                "rows_up_to": {"type": "integer", "nullable": true, "minimum": 0, "maximum": 1000}}},
               "DigestAnswer": {"type": "object", "required": ["sequence"], "properties": {
                 "sequence": {"type": "integer"},
                 "buckets": {"type": "array", "description": "Per bucket: [live rows, hex wrapping sum of their row hashes].",
@@ -110,10 +111,10 @@ enum OpenAPIDocument {
             "/v1/pull": {"get": {"summary": "Rows changed after a cursor, oldest change first.",
               "security": [{"nodeToken": []}],
               "parameters": [
-                {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "after", "in": "query", "schema": {"type": "integer", "format": "int64", "minimum": 0, "maximum": 9223372036854775807}},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5000}},
                 {"name": "wait_ms", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 30000}},
-                {"name": "table", "in": "query", "description": "Only this table's rows; the node's cursor is not recorded.", "schema": {"type": "string", "minLength": 1, "maxLength": 128}}],
+                {"name": "table", "in": "query", "description": "Only this table's rows; the node's cursor is not recorded.", "schema": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,62}$"}}],
               "responses": {
                 "200": {"description": "A page of rows.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PullResponse"}}}},
                 "400": {"description": "Bad parameter.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
