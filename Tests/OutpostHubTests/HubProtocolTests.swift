@@ -167,6 +167,48 @@ struct HubProtocolTests {
         }
     }
 
+    /// Issue 15, item 7: on PostgreSQL a pull read the tombstone floor and then the rows in two
+    /// statements; a collection committing between them took the tombstones without raising the
+    /// floor the pull had read, so a node missed deletions without the 410 that says so. Here
+    /// the collection holds the rows table until it commits, so a pull that starts meanwhile
+    /// always meets it half-way.
+    @Test("on PostgreSQL a pull meeting a tombstone collection sees all of it: the 410, not a silent gap")
+    func pullAndCollectionShareASnapshot() async throws {
+        let url = try HubBackend.postgresURL()
+        try await withHub(.postgres) { storage, client in
+            let tenant = try await TestTenant.make(in: storage, nodes: 2)
+            let a = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[0]]!)
+            let b = HubClient(client: client, token: tenant.tokens[tenant.nodeIDs[1]]!)
+            _ = try await a.push(batch(upsert("a1", ["name": "A"]), upsert("a2", ["name": "B"])))
+            #expect(try await b.pull(after: 0).cursor == 2)
+            _ = try await a.push(batch(delete("a1", base: 1)))  // tombstone at sequence 3
+            let tenantID = "(SELECT id FROM outpost_tenants WHERE name = '\(tenant.name)')"
+            let collection = """
+                BEGIN; LOCK TABLE outpost_records IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(1.5);
+                DELETE FROM outpost_records WHERE tenant_id = \(tenantID) AND deleted;
+                UPDATE outpost_tenants SET tombstone_floor = 3 WHERE id = \(tenantID); COMMIT;
+                """
+            let collector = Task.detached {
+                try runProgram("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", collection])
+            }
+            try await eventually("the collection holds the rows table") {
+                let locks = try runProgram(
+                    "/usr/bin/psql",
+                    [
+                        url, "-tAc",
+                        "SELECT count(*) FROM pg_locks WHERE relation = 'outpost_records'::regclass "
+                            + "AND mode = 'AccessExclusiveLock' AND granted",
+                    ]
+                )
+                return locks.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+            }
+            let pulled = try await b.raw("/v1/pull?after=2", method: .get)
+            #expect(try await collector.value.status == 0)
+            #expect(pulled.status == .gone, "\(pulled.status) \(String(buffer: pulled.body).prefix(200))")
+            #expect(errorCode(pulled) == ProtocolErrorCode.resyncRequired)
+        }
+    }
+
     /// Issue 15, item 2: 420 legal rows of 0.93 MB made one page larger than a node accepts, so
     /// every pull failed, and one pull of 5,000 such rows cost the hub 1.15 GB.
     @Test(
