@@ -35,11 +35,9 @@ struct BodyCodec: Sendable {
         }
     }
 
-    /// Collects and decompresses the body.
-    ///
-    /// - Throws: ``HubError`` 413 past the limit (before or after decompression), 415 for an
-    ///   unknown encoding, 400 for corrupt compression.
     /// The raw body, within ``maximumBytes`` and ``timeout``.
+    ///
+    /// - Throws: ``HubError`` 413 past the limit, 408 `body_timeout` past the timeout.
     private func collect(_ request: Request) async throws -> ByteBuffer {
         let (limit, timeout) = (maximumBytes, self.timeout)
         let collected = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
@@ -69,6 +67,11 @@ struct BodyCodec: Sendable {
         return collected
     }
 
+    /// Collects and decompresses the body.
+    ///
+    /// - Throws: ``HubError`` 413 past the limit (before or after decompression), 408 when the
+    ///   body takes longer than ``timeout``, 415 for an unknown encoding, 400 for corrupt
+    ///   compression.
     func bytes(from request: Request) async throws -> ByteBuffer {
         var body = try await collect(request)
         metrics.bytesIn.add(body.readableBytes, ordering: .relaxed)
