@@ -1,7 +1,7 @@
-public import Crypto
+import Crypto
 import Foundation
 import GRDB
-public import OutpostCore
+import OutpostCore
 import OutpostStore
 
 /// A wrong `files.key` (a backup of another node's, a new key made after the old one was lost)
