@@ -64,5 +64,7 @@ final class RateLimiter: Sendable {
 
     private func prune(_ buckets: inout [String: Bucket], now: ContinuousClock.Instant) {
         buckets = buckets.filter { refilled($0.value, now: now).tokens < burst }
+        // Still over: every key is active. Start afresh rather than filter again on every request.
+        if buckets.count > Self.maximumBuckets { buckets.removeAll() }
     }
 }
