@@ -36,8 +36,6 @@ enum BenchHub {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await serviceGroup.run() }
             do {
-                try await HubDatabase.ping(storage, within: .seconds(10))
-                try await storage.migrate()
                 var portIterator = ports.makeAsyncIterator()
                 guard let port = await portIterator.next() else {
                     throw OutpostError(.storage, "The hub did not start.")

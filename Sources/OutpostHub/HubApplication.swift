@@ -9,11 +9,11 @@ import OutpostProtocol
 package import ServiceLifecycle
 import Synchronization
 
-/// Builds the hub: its routes, middleware and housekeeping, over `storage`.
+/// Builds the hub: its routes, middleware and housekeeping, over `storage`, which it migrates
+/// before the server accepts its first request.
 ///
 /// ```swift
 /// let storage = try SQLiteHubStorage(path: "hub.sqlite")
-/// try await storage.migrate()
 /// let app = buildHubApplication(configuration: HubConfiguration(), storage: storage, logger: logger)
 /// try await app.runService()
 /// ```
@@ -47,15 +47,13 @@ package func buildHubApplication(
             )
         )
     }
-    let router = Router(context: HubRequestContext.self)
-    router.add(middleware: HubErrorMiddleware(metrics: metrics))
     let routes = HubRoutes(configuration: configuration, storage: storage, metrics: metrics)
-    routes.register(on: router)
+    let router = routes.router()
     let housekeeping = HubHousekeeping(storage: storage, configuration: configuration, logger: logger)
     let follower: [any Service] =
         configuration.crossProcessPollInterval == nil
         ? [HubChangeFollower(storage: storage, notifier: routes.notifier, logger: logger)] : []
-    return Application(
+    var application = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
         configuration: .init(
@@ -67,6 +65,21 @@ package func buildHubApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
+    // Once the services run (the PostgreSQL client is one) and before the first request is
+    // accepted: a request never meets a half-migrated database.
+    application.beforeServerStarts {
+        try await HubDatabase.ping(storage, within: .seconds(10))
+        try await storage.migrate()
+    }
+    return application
+}
+
+/// The hub's routes and middleware over `storage`, without a server, housekeeping or a change
+/// feed: what ``buildHubApplication(configuration:storage:services:logger:onServerRunning:onMetricsRunning:)``
+/// serves, and what an in-process transport hands requests to (pushes wake the same router's
+/// waiting pulls; changes made by other processes are seen when a wait rechecks).
+package func buildHubRouter(configuration: HubConfiguration, storage: any HubStorage) -> Router<HubRequestContext> {
+    HubRoutes(configuration: configuration, storage: storage, metrics: HubMetrics()).router()
 }
 
 /// The hub's HTTP API (described in `docs/sync-protocol.md` and served at `/openapi.json`).
@@ -84,7 +97,15 @@ struct HubRoutes: Sendable {
         )
     }
 
-    func register(on router: Router<HubRequestContext>) {
+    /// A router with the error middleware and every route.
+    func router() -> Router<HubRequestContext> {
+        let router = Router(context: HubRequestContext.self)
+        router.add(middleware: HubErrorMiddleware(metrics: metrics))
+        register(on: router)
+        return router
+    }
+
+    private func register(on router: Router<HubRequestContext>) {
         router.get("/health") { request, _ in try await health(request) }
         if configuration.metricsListener == nil { Self.registerMetrics(metrics, on: router) }
         router.get("/openapi.json") { _, _ in

@@ -107,7 +107,8 @@ package enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
         return components.string ?? "***"
     }
 
-    /// Opens the storage and the services it needs running (the PostgreSQL client).
+    /// Opens the storage and the services it needs running (the PostgreSQL client and its
+    /// statistics refresher).
     package func open(logger: Logger) throws -> (storage: any HubStorage, services: [any Service]) {
         switch self {
         case .sqlite(let path):
@@ -134,7 +135,8 @@ package enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
             var background = logger
             background.logLevel = max(logger.logLevel, .error)
             let client = PostgresClient(configuration: configuration, backgroundLogger: background)
-            return (PostgresHubStorage(client: client, logger: logger), [client])
+            let storage = PostgresHubStorage(client: client, logger: logger)
+            return (storage, [client, storage.statisticsRefresher])
         }
     }
 

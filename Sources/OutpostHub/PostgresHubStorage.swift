@@ -24,14 +24,15 @@ package final class PostgresHubStorage: HubStorage {
     package let backendName = "postgresql"
     package let client: PostgresClient
     let logger: Logger
-    /// Rows written since statistics were last refreshed, the table's size then, and whether a
-    /// refresh is running.
-    private let statistics = Mutex<(writtenSinceAnalyze: Int, rowsAtAnalyze: Int, analyzing: Bool)>((0, 0, false))
+    /// Refreshes the planner's statistics as pushes grow the table; must run beside the client
+    /// (``HubDatabase/open(logger:)`` returns both as services).
+    package let statisticsRefresher: PostgresStatisticsRefresher
 
     /// - Parameter client: must be running (its `run()` is one of the application's services).
     package init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
+        statisticsRefresher = PostgresStatisticsRefresher(client: client, logger: logger)
     }
 
     package func migrate() async throws {
@@ -334,46 +335,8 @@ package final class PostgresHubStorage: HubStorage {
                 return outcome
             }
         }
-        refreshStatisticsIfGrown(by: outcome.applied)
+        statisticsRefresher.recordWritten(outcome.applied)
         return outcome
-    }
-
-    /// Refreshes the planner's statistics on `outpost_records` in the background once the rows
-    /// written since the last refresh reach the table's size then (at least 5,000): the table
-    /// doubled, before autovacuum's next pass has seen it.
-    ///
-    /// Without statistics the planner guesses a few hundred rows per tenant and reads a pull's
-    /// page by bitmap scan and sort, every row after the cursor (93 ms against 0.8 ms for 1,000
-    /// rows of 150,000 when measured). Stale statistics are harmless: the planner probes the index
-    /// for the real ends of the sequence range. Only the key columns are analysed (statistics on
-    /// the `jsonb` data cost more than the rest together, 160 ms against 65 ms at 100,000 rows),
-    /// and no push waits for it.
-    private func refreshStatisticsIfGrown(by written: Int) {
-        let due = statistics.withLock { state -> Bool in
-            state.writtenSinceAnalyze += written
-            guard !state.analyzing, state.writtenSinceAnalyze >= max(5_000, state.rowsAtAnalyze) else { return false }
-            state.writtenSinceAnalyze = 0
-            state.analyzing = true
-            return true
-        }
-        guard due else { return }
-        Task {
-            defer { statistics.withLock { $0.analyzing = false } }
-            do {
-                try await client.query(
-                    "ANALYZE outpost_records (tenant_id, table_name, record_id, seq)",
-                    logger: logger
-                )
-                for try await rows in try await client.query(
-                    "SELECT reltuples::bigint FROM pg_class WHERE relname = 'outpost_records'",
-                    logger: logger
-                ).decode(Int64.self) {
-                    statistics.withLock { $0.rowsAtAnalyze = Int(max(rows, 0)) }
-                }
-            } catch {
-                logger.debug("Refreshing statistics on outpost_records failed: \(error)")
-            }
-        }
     }
 
     /// The push transaction's body; see ``PushPlan`` for the decisions.

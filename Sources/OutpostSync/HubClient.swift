@@ -1,36 +1,23 @@
-public import AsyncHTTPClient
 import CompressNIO
 import Foundation
 import NIOCore
-import NIOHTTP1
 public import OutpostCore
 public import OutpostProtocol
 
-/// The node's side of the hub protocol (docs/sync-protocol.md) over HTTP.
+/// The node's side of the hub protocol (docs/sync-protocol.md), over a ``HubTransport``.
 ///
 /// Push bodies over 1 KiB are gzip-compressed, answers are accepted gzip-compressed, and every
 /// failure is sorted into a ``SyncFailure`` the engine knows what to do with.
 public struct HubClient: Sendable {
     public let remote: RemoteConfiguration
-    private let http: HTTPClient
+    private let transport: any HubTransport
 
-    public init(remote: RemoteConfiguration, http: HTTPClient = HubClient.sharedHTTPClient) {
+    /// A client for `remote`, over HTTP unless another `transport` is given (tests hand requests
+    /// to an in-process hub).
+    public init(remote: RemoteConfiguration, transport: (any HubTransport)? = nil) {
         self.remote = remote
-        self.http = http
+        self.transport = transport ?? HTTPHubTransport(baseURL: remote.url)
     }
-
-    /// The engine's HTTP client. Unlike `HTTPClient.shared` it fails a request at once when the
-    /// hub refuses the connection (the shared one retries until the request's deadline, so
-    /// `outpost sync` against a stopped hub would hang), and it leaves answers compressed, so
-    /// the engine counts the bytes that really crossed the link.
-    public static let sharedHTTPClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration(
-            timeout: .init(connect: .seconds(5)),
-            decompression: .disabled
-        )
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
 
     /// One answered request, with what it cost on the wire (bodies only, after compression).
     public struct Exchange<Value: Sendable>: Sendable {
@@ -178,36 +165,31 @@ public struct HubClient: Sendable {
         compress: Bool = true,
         timeout: Duration
     ) async throws(SyncFailure) -> Answer {
-        var request = HTTPClientRequest(url: remote.url + path)
-        request.headers.add(name: "Authorization", value: "Bearer \(remote.token)")
-        request.headers.add(name: "Accept-Encoding", value: "gzip")
+        var request = HubTransportRequest(
+            method: body == nil ? .get : .post,
+            path: path,
+            headers: [("Authorization", "Bearer \(remote.token)"), ("Accept-Encoding", "gzip")],
+            body: nil,
+            timeout: timeout
+        )
         var bytesSent = 0
         if var buffer = body {
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: contentType)
+            request.headers.append(("Content-Type", contentType))
             if compress, buffer.readableBytes > 1024, let compressed = try? buffer.compress(with: .gzip()) {
                 buffer = compressed
-                request.headers.add(name: "Content-Encoding", value: "gzip")
+                request.headers.append(("Content-Encoding", "gzip"))
             }
             bytesSent = buffer.readableBytes
-            request.body = .bytes(buffer)
+            request.body = buffer
         }
         let clock = ContinuousClock()
         let started = clock.now
-        let status: Int
-        let headers: HTTPHeaders
-        var received: ByteBuffer
-        do {
-            let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
-            status = Int(response.status.code)
-            headers = response.headers
-            received = try await response.body.collect(upTo: 256 << 20)
-        } catch {
-            throw .unreachable(Self.describe(error))
-        }
+        let answer = try await transport.send(request)
         let elapsed = clock.now - started
+        let status = answer.status
+        var received = answer.body
         let bytesReceived = received.readableBytes
-        if headers["Content-Encoding"].first?.lowercased() == "gzip" {
+        if answer.header("Content-Encoding")?.lowercased() == "gzip" {
             do {
                 received = try received.decompress(with: .gzip(), maxSize: 1 << 30)
             } catch {
@@ -223,24 +205,13 @@ public struct HubClient: Sendable {
             case 401, 403: throw .unauthorized(code: code, message: message)
             case 410 where code == ProtocolErrorCode.resyncRequired: throw .resyncRequired
             case 429:
-                let seconds = headers["Retry-After"].first.flatMap(Double.init) ?? 1
+                let seconds = answer.header("Retry-After").flatMap(Double.init) ?? 1
                 throw .rateLimited(retryAfter: seconds, message: message)
             case 500...: throw .hubFailed(status: status, code: code, message: message)
             default: throw .refused(status: status, code: code, message: message)
             }
         }
         return Answer(body: received, bytesSent: bytesSent, bytesReceived: bytesReceived, elapsed: elapsed)
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-                return "timed out"
-            }
-            if error == .remoteConnectionClosed { return "connection closed" }
-        }
-        let text = "\(error)"
-        return text.count > 160 ? String(text.prefix(160)) + "…" : text
     }
 }
 

@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 public import Logging
 import OutpostStore
@@ -34,17 +35,15 @@ public final class NodeDaemon: Service {
     }
 
     public func run() async throws {
-        // The long poll is not awaited at shutdown: an HTTP request in flight does not end on
-        // cancellation, and a pull interrupted by the exit is rolled back like any crash.
-        let puller = Task { await self.pullLoop() }
-        defer { puller.cancel() }
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await self.pushLoop() }
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.pullLoop() }
                 group.addTask { await self.monitorLoop() }
                 group.addTask { await self.maintenanceLoop() }
-                // The pusher ends only on shutdown, after its batch; then the rest are cancelled.
-                try await group.next()
+                // The pusher ends on shutdown, after its batch (or on cancellation); then the
+                // others are cancelled: a long poll in flight is abandoned, and a pull cut off
+                // before its rows are written is rolled back like any crash.
+                await self.pushLoop()
                 group.cancelAll()
             }
         } onGracefulShutdown: {
@@ -55,7 +54,7 @@ public final class NodeDaemon: Service {
     private func pushLoop() async {
         var backoff = Backoff()
         var random = SystemRandomNumberGenerator()
-        while !stopping.withLock({ $0 }) {
+        while !stopping.withLock({ $0 }), !Task.isCancelled {
             do {
                 if engine.link.isOnline, try engine.hasPendingChanges() {
                     let report = try await engine.push()
@@ -116,9 +115,9 @@ public final class NodeDaemon: Service {
     }
 
     private func maintenanceLoop() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: maintenanceInterval)
-            if Task.isCancelled { return }
+        for await _ in AsyncTimerSequence(interval: maintenanceInterval, clock: .continuous)
+            .cancelOnGracefulShutdown()
+        {
             do {
                 _ = try engine.store.runMaintenance(policy: MaintenancePolicy())
             } catch {

@@ -29,3 +29,16 @@ public func runProgram(
         stderr: String(decoding: output.stderr, as: UTF8.self)
     )
 }
+
+/// ``runProgram(_:_:environment:workingDirectory:)`` for async callers: the wait for the child
+/// holds a thread of its own, never one of the cooperative pool's.
+public func runProgram(
+    _ executable: String,
+    _ arguments: [String],
+    environment: [String: String] = [:],
+    workingDirectory: String? = nil
+) async throws -> CommandResult {
+    try await DedicatedThread.run {
+        try runProgram(executable, arguments, environment: environment, workingDirectory: workingDirectory)
+    }
+}

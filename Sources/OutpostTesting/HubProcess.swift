@@ -32,6 +32,12 @@ public final class HubProcess: Sendable {
         )
     }
 
+    /// ``start(arguments:timeout:)`` for async callers: the wait for the port holds a thread of
+    /// its own, never one of the cooperative pool's.
+    public static func start(arguments: [String], timeout: Duration = .seconds(30)) async throws -> HubProcess {
+        try await DedicatedThread.run { try start(arguments: arguments, timeout: timeout) }
+    }
+
     /// Starts any long-running `outpost` command (a node's `run --metrics 127.0.0.1:0` too) and
     /// waits until it prints `readyMarker` followed by the port it listens on.
     public static func launch(_ arguments: [String], readyMarker: String, timeout: Duration = .seconds(30)) throws

@@ -86,7 +86,7 @@ struct ConnectionLimitTests {
         let node = try LiveHubTests.registerNode(arguments)
         // A body gap longer than the idle timeout closes the connection too; a shorter body
         // timeout answers first.
-        let hub = try HubProcess.start(arguments: arguments + ["--idle-timeout", "3s", "--body-timeout", "1s"])
+        let hub = try await HubProcess.start(arguments: arguments + ["--idle-timeout", "3s", "--body-timeout", "1s"])
         defer { hub.stop() }
 
         let silent = try RawConnection(port: hub.port)
@@ -118,7 +118,7 @@ struct ConnectionLimitTests {
     func connectionCap() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let hub = try HubProcess.start(
+        let hub = try await HubProcess.start(
             arguments: ["--home", folder.path, "--max-connections", "8", "--idle-timeout", "2s"]
         )
         defer { hub.stop() }

@@ -27,7 +27,7 @@ struct DeltaBaseMemoryTests {
         defer { folder.remove() }
         let arguments = try LiveHubTests.databaseArguments(backend, folder: folder)
         let node = try LiveHubTests.registerNode(arguments)
-        let hub = try HubProcess.start(arguments: arguments)
+        let hub = try await HubProcess.start(arguments: arguments)
         defer { hub.stop() }
         let client = HubHTTPClient(baseURL: hub.url, token: node.token)
 

@@ -44,7 +44,7 @@ struct LiveHubTests {
         defer { folder.remove() }
         let arguments = try Self.databaseArguments(backend, folder: folder)
         let node = try Self.registerNode(arguments)
-        let hub = try HubProcess.start(arguments: arguments)
+        let hub = try await HubProcess.start(arguments: arguments)
         defer { hub.stop() }
         let client = HubHTTPClient(baseURL: hub.url, token: node.token)
 
@@ -69,7 +69,7 @@ struct LiveHubTests {
         #expect(pushed.results[0].status == .applied)
         #expect(try await client.pull(after: 0).rows.map(\.key) == ["a1"])
 
-        let revoked = try runProgram(OutpostExecutable.path, ["hub", "node", "revoke", node.id] + arguments)
+        let revoked = try await runProgram(OutpostExecutable.path, ["hub", "node", "revoke", node.id] + arguments)
         #expect(revoked.status == 0)
         #expect(try await client.send("/v1/pull", method: "GET").status == 401)
 
@@ -82,9 +82,9 @@ struct LiveHubTests {
         let writer = try Self.registerNode(arguments)
         let second = try Self.addNode(tenant: writer.tenant, arguments)
         let reader = try Self.addNode(tenant: writer.tenant, arguments)
-        let hubA = try HubProcess.start(arguments: arguments)
+        let hubA = try await HubProcess.start(arguments: arguments)
         defer { hubA.stop() }
-        let hubB = try HubProcess.start(arguments: arguments)
+        let hubB = try await HubProcess.start(arguments: arguments)
         defer { hubB.stop() }
 
         // A change pushed through A reaches a pull waiting on B (B polls the database).
@@ -163,7 +163,7 @@ struct LiveHubTests {
     func separateMetricsListener() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let hub = try HubProcess.start(arguments: ["--home", folder.path, "--metrics-listen", "127.0.0.1:0"])
+        let hub = try await HubProcess.start(arguments: ["--home", folder.path, "--metrics-listen", "127.0.0.1:0"])
         defer { hub.stop() }
         let marker = "metrics on http://127.0.0.1:"
         var port: Int?

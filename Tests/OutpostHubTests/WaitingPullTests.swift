@@ -45,9 +45,9 @@ struct WaitingPullTests {
         let arguments = try LiveHubTests.databaseArguments(backend, folder: folder)
         let writer = try LiveHubTests.registerNode(arguments)
         let reader = try LiveHubTests.addNode(tenant: writer.tenant, arguments)
-        let hubA = try HubProcess.start(arguments: arguments)
+        let hubA = try await HubProcess.start(arguments: arguments)
         defer { hubA.stop() }
-        let hubB = try HubProcess.start(arguments: arguments)
+        let hubB = try await HubProcess.start(arguments: arguments)
         defer { hubB.stop() }
         let pushing = HubHTTPClient(baseURL: hubA.url, token: writer.token)
         _ = try await pushing.push(Self.change("first"))

@@ -13,7 +13,7 @@ import Testing
 struct ConvergenceTests {
     @Test("a write on A reaches B; a delete reaches B too", arguments: SyncBackend.allCases)
     func writeAndDeletePropagate(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         try a.execute("INSERT INTO agents (id, name, type, config) VALUES ('a1', 'Camera', 'vision', '{\"fps\":5}')")
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('a2', 'Scale', 'sensor')")
@@ -38,7 +38,7 @@ struct ConvergenceTests {
 
     @Test("edits of different fields of one row on A and B both survive", arguments: SyncBackend.allCases)
     func differentFieldsMerge(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         try a.execute(
             "INSERT INTO agents (id, name, type, status, config) VALUES ('a1', 'Camera', 'vision', 'inactive', '{\"fps\":5,\"zoom\":1}')"
@@ -66,7 +66,7 @@ struct ConvergenceTests {
 
     @Test("the same field edited on A and B ends with one value on A, B and the hub", arguments: SyncBackend.allCases)
     func sameFieldConverges(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('a1', 'Camera', 'vision')")
         try await cluster.syncAll()
@@ -75,7 +75,7 @@ struct ConvergenceTests {
         try await cluster.syncAll()
         #expect(try a.syncedContents() == b.syncedContents())
         // A fresh node holds exactly what the hub holds.
-        let c = try cluster.addNode(name: "fresh")
+        let c = try await cluster.addNode(name: "fresh")
         try await c.sync()
         #expect(try c.syncedContents() == a.syncedContents())
         let name = try a.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM agents") }
@@ -86,7 +86,7 @@ struct ConvergenceTests {
     func manualConflict(backend: SyncBackend) async throws {
         var rules = RulesConfiguration.defaults
         rules.entities["prices"] = EntityRules(strategy: .manual)
-        let cluster = try SyncCluster(backend, nodes: 2, rules: rules)
+        let cluster = try await SyncCluster(backend, nodes: 2, rules: rules)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         for node in [a, b] {
             try node.execute("CREATE TABLE prices (sku TEXT PRIMARY KEY, price REAL, currency TEXT)")
@@ -117,7 +117,7 @@ struct ConvergenceTests {
         arguments: SyncBackend.allCases
     )
     func hubDownAndBack(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2, hub: .process)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         cluster.stopHub()
         for index in 0..<50 {
@@ -130,7 +130,7 @@ struct ConvergenceTests {
         #expect(try a.queueCount(status: "pending") + a.queueCount(status: "processing") == 50)
         #expect(try a.queueCount(status: "failed") == 0, "an unreachable hub must not use up attempts")
 
-        try cluster.startHub()
+        try await cluster.startHub()
         let report = try await a.sync()
         #expect(report.pushed == 50)
         try await b.sync()
@@ -143,7 +143,7 @@ struct ConvergenceTests {
         arguments: SyncBackend.allCases
     )
     func poisonChangeIsParked(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         for index in 0..<20 {
             try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'ok', 'sensor')", ["s\(index)"])
@@ -170,7 +170,7 @@ struct ConvergenceTests {
 
     @Test("parents go before the rows that reference them, whatever their priority", arguments: SyncBackend.allCases)
     func dependencyOrder(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 1)
+        let cluster = try await SyncCluster(backend, nodes: 1)
         let a = cluster.nodes[0]
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('ag', 'Agent', 'x')")
         try a.execute("INSERT INTO workflows (id, name, agent_id) VALUES ('wf', 'Flow', 'ag')")
@@ -186,7 +186,7 @@ struct ConvergenceTests {
 
     @Test("a composite foreign key pulls its parent into the batch, whatever the column order")
     func compositeForeignKeyOrder() async throws {
-        let cluster = try SyncCluster(.sqlite, nodes: 1)
+        let cluster = try await SyncCluster(.sqlite, nodes: 1)
         let a = cluster.nodes[0]
         try a.execute("CREATE TABLE bins (site TEXT, code INTEGER, label TEXT, PRIMARY KEY (site, code))")
         try a.execute(
@@ -202,7 +202,7 @@ struct ConvergenceTests {
         // One change per batch: the critical item is chosen first; its background parent must
         // come along, ahead of it.
         a.configuration.initialBatchSize = 1
-        try a.connect(to: try #require(cluster.hub).url)
+        try a.reconnect()
         let report = try await a.sync()
         #expect(report.pushed == 2 && report.batches == 1)
         let rows = try await a.engine.client.pull(after: 0, limit: 100).value.rows
@@ -212,7 +212,7 @@ struct ConvergenceTests {
 
     @Test("critical changes go first", arguments: SyncBackend.allCases)
     func criticalFirst(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 1)
+        let cluster = try await SyncCluster(backend, nodes: 1)
         let a = cluster.nodes[0]
         for index in 0..<300 {
             try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'n', 'x')", ["n\(index)"])

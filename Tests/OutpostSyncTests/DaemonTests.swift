@@ -14,7 +14,7 @@ struct DaemonTests {
         arguments: SyncBackend.allCases
     )
     func daemonsCarryChanges(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2, hub: .process)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let daemons = try [a, b].map { node in
             try ChildProcess(OutpostExecutable.path, ["run", "--home", node.home]).start()
@@ -27,7 +27,7 @@ struct DaemonTests {
             FileManager.default.contents(atPath: a.home + "/sync.lock")
                 == Data("\(daemons[0].processIdentifier)\n".utf8)
         }
-        let refused = try runProgram(OutpostExecutable.path, ["sync", "--home", a.home])
+        let refused = try await runProgram(OutpostExecutable.path, ["sync", "--home", a.home])
         #expect(refused.status != 0 && refused.stderr.contains("is syncing this node"))
 
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('live', 'Live camera', 'vision')")
@@ -53,7 +53,7 @@ struct DaemonTests {
         arguments: SyncBackend.allCases
     )
     func daemonRidesOutOutage(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2, hub: .process)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let hubPort = try #require(cluster.hub).port
         let daemon = try HubProcess.launch(
@@ -84,7 +84,7 @@ struct DaemonTests {
         }
         #expect(try a.queueCount(status: "failed") == 0, "an outage must not use up attempts")
 
-        try cluster.startHub(port: hubPort)
+        try await cluster.startHub(port: hubPort)
         let back = ContinuousClock.now
         try await eventually("the queue drains", timeout: .seconds(10)) {
             try a.queueCount(status: "pending") + a.queueCount(status: "processing") == 0

@@ -16,7 +16,7 @@ struct FaultTests {
         arguments: SyncBackend.allCases
     )
     func lostAnswerAppliesOnce(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2, hub: .process)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let proxy = try LoopbackProxy(upstreamPort: try #require(cluster.hub).port)
         defer { proxy.close() }
@@ -46,7 +46,7 @@ struct FaultTests {
 
     @Test("a node killed with SIGKILL mid-push loses nothing and duplicates nothing", arguments: SyncBackend.allCases)
     func killedMidPush(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2, hub: .process)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let count = 12_000
         try a.store.write { db in
@@ -88,11 +88,11 @@ struct FaultTests {
 
     @Test("outpost sync exits non-zero when the hub is away, and the queue stays", arguments: SyncBackend.allCases)
     func syncCommandWithoutHub(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 1)
+        let cluster = try await SyncCluster(backend, nodes: 1, hub: .process)
         let a = cluster.nodes[0]
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('a1', 'n', 'x')")
         cluster.stopHub()
-        let result = try runProgram(OutpostExecutable.path, ["sync", "--home", a.home])
+        let result = try await runProgram(OutpostExecutable.path, ["sync", "--home", a.home])
         #expect(result.status != 0)
         #expect(result.stderr.contains("could not be reached"))
         #expect(try a.queueCount(status: "pending") + a.queueCount(status: "processing") == 1)

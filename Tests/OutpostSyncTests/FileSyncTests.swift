@@ -22,7 +22,7 @@ struct FileSyncTests {
         arguments: SyncBackend.allCases
     )
     func fileReachesOtherNode(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let bytes = Self.random(2 << 20, seed: 1)
         try a.files.put(bytes, as: "models/vision.onnx", priority: 8)
@@ -65,7 +65,7 @@ struct FileSyncTests {
         arguments: SyncBackend.allCases
     )
     func unsafeFileNameFromHubIsParked(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         try a.files.put(Array("fine".utf8), as: "good.txt")
         try a.files.put(Array("evil".utf8), as: "evil.txt")
@@ -94,7 +94,7 @@ struct FileSyncTests {
 
     @Test("an edit in many places sends many deltas, split so no upload names more bases than the hub accepts")
     func manyDeltasKeepToTheBaseCap() async throws {
-        let cluster = try SyncCluster(.sqlite, nodes: 2)
+        let cluster = try await SyncCluster(.sqlite, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         var bytes = Self.random(4 << 20, seed: 7)
         try a.files.put(bytes, as: "model.bin")
@@ -110,7 +110,7 @@ struct FileSyncTests {
 
     @Test("an upload cut after the hub stored part of it resumes without sending that part again")
     func interruptedUploadResumes() async throws {
-        let cluster = try SyncCluster(.sqlite, nodes: 2)
+        let cluster = try await SyncCluster(.sqlite, nodes: 2, hub: .process)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let hub = try #require(cluster.hub)
         let proxy = try LoopbackProxy(upstreamPort: hub.port)
@@ -138,7 +138,7 @@ struct FileSyncTests {
 
     @Test("a fetch cut midway resumes: chunks that arrived are kept", arguments: [SyncBackend.sqlite])
     func interruptedFetchResumes(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2, hub: .process)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let bytes = Self.random(3 << 20, seed: 3)
         try a.files.put(bytes, as: "dataset.bin")
@@ -165,7 +165,7 @@ struct FileSyncTests {
         arguments: SyncBackend.allCases
     )
     func conflictCopy(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         try a.files.put(Array("first draft\n".utf8), as: "docs/plan.txt")
         try await a.sync()
@@ -190,7 +190,7 @@ struct FileSyncTests {
 
     @Test("a critical file goes before background rows queued earlier")
     func criticalFileFirst() async throws {
-        let cluster = try SyncCluster(.sqlite, nodes: 2)
+        let cluster = try await SyncCluster(.sqlite, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         try a.execute("CREATE TABLE readings (id TEXT PRIMARY KEY, value REAL)")
         try a.store.track("readings", priority: 1)
@@ -201,9 +201,9 @@ struct FileSyncTests {
         var configuration = a.configuration
         configuration.initialBatchSize = 50
         a.configuration = configuration
-        try a.connect(to: try #require(cluster.hub).url)
+        try a.reconnect()
         try await a.sync()
-        let order = try await HubRowOrder.tables(token: b.token, hubURL: try #require(cluster.hub).url)
+        let order = try await HubRowOrder.tables(client: b.engine.client)
         #expect(order.first == "files", "first on the hub: \(order.prefix(3))")
         try await b.sync()
         #expect(try b.files.file(named: "alarm.jpg")?.content == "local")
@@ -213,11 +213,11 @@ struct FileSyncTests {
 extension FileSyncTests {
     @Test("file chunks share the row sync's bandwidth cap and its byte count")
     func chunksRespectTheCap() async throws {
-        let cluster = try SyncCluster(.sqlite, nodes: 1)
+        let cluster = try await SyncCluster(.sqlite, nodes: 1)
         let a = cluster.nodes[0]
         let cap = 64_000.0
         a.configuration.bandwidthBytesPerSecond = cap
-        try a.connect(to: try #require(cluster.hub).url)
+        try a.reconnect()
         let bytes = Self.random(256_000, seed: 8)
         try a.files.put(bytes, as: "capture.raw")
         let start = ContinuousClock.now
@@ -234,8 +234,7 @@ extension FileSyncTests {
 
 /// The hub's rows in sequence order, as a node pulls them.
 enum HubRowOrder {
-    static func tables(token: String, hubURL: String) async throws -> [String] {
-        let client = HubClient(remote: try RemoteConfiguration(url: hubURL, token: token))
+    static func tables(client: HubClient) async throws -> [String] {
         var cursor: Int64 = 0
         var tables: [String] = []
         while true {

@@ -14,7 +14,7 @@ struct NoSilentLossTests {
         arguments: SyncBackend.allCases
     )
     func failedChangeIsLocalWork(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('x', 'first', 'sensor')")
         try await a.sync()
@@ -55,7 +55,7 @@ struct NoSilentLossTests {
 extension NoSilentLossTests {
     @Test("rows a table holds before it is tracked sync to the hub and to other nodes", arguments: SyncBackend.allCases)
     func rowsBeforeTrackSync(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         for node in [a, b] {
             try node.execute("CREATE TABLE readings (id TEXT PRIMARY KEY, value REAL)")
@@ -90,7 +90,7 @@ extension NoSilentLossTests {
         arguments: SyncBackend.allCases
     )
     func valuesAreExact(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         for node in [a, b] {
             try node.execute(
@@ -139,7 +139,7 @@ extension NoSilentLossTests {
     func explicitRulesDoNotPark(backend: SyncBackend) async throws {
         var rules = RulesConfiguration.defaults
         rules.entities["items"] = EntityRules(strategy: .auto, rules: [Rule(field: "*", action: .newest)])
-        let cluster = try SyncCluster(backend, nodes: 2, rules: rules)
+        let cluster = try await SyncCluster(backend, nodes: 2, rules: rules)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         for node in [a, b] {
             try node.execute("CREATE TABLE items (id TEXT PRIMARY KEY, name TEXT, size INTEGER)")
@@ -165,7 +165,7 @@ extension NoSilentLossTests {
         arguments: SyncBackend.allCases
     )
     func recreatedRowAfterCollection(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('x', 'first', 'sensor')")
         try a.execute("UPDATE agents SET name = 'second' WHERE id = 'x'")
@@ -179,7 +179,9 @@ extension NoSilentLossTests {
         // The hub learns a node has passed a change from the cursor of its next pull.
         try await a.sync()
         try await b.sync()
-        let collected = try JSONValue(parsing: SyncCluster.outpost(["hub", "gc", "--json"] + cluster.hubArguments))
+        let collected = try await JSONValue(
+            parsing: SyncCluster.outpost(["hub", "gc", "--json"] + cluster.hubArguments)
+        )
         // At least this one: `hub gc` collects every tenant's, and other tests' tenants share the database.
         #expect(collected["tombstones"].flatMap { if case .integer(let n) = $0 { n } else { nil } } ?? 0 >= 1)
 
@@ -202,7 +204,7 @@ extension NoSilentLossTests {
         arguments: SyncBackend.allCases
     )
     func constraintViolationIsParked(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         for node in [a, b] {
             try node.execute("CREATE TABLE badges (id TEXT PRIMARY KEY, code TEXT UNIQUE, holder TEXT)")
@@ -248,7 +250,7 @@ extension NoSilentLossTests {
         arguments: SyncBackend.allCases
     )
     func olderSchemaKeepsNewerColumns(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         for node in [a, b] {
             try node.execute("CREATE TABLE t (id TEXT PRIMARY KEY, name TEXT)")
@@ -295,7 +297,7 @@ extension NoSilentLossTests {
         arguments: SyncBackend.allCases
     )
     func tableTrackedLateIsFilled(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, c) = (cluster.nodes[0], cluster.nodes[1])
         try a.execute("CREATE TABLE t (id TEXT PRIMARY KEY, value INTEGER)")
         try a.store.track("t")
@@ -335,7 +337,7 @@ extension NoSilentLossTests {
         arguments: SyncBackend.allCases
     )
     func hubRestoredFromBackup(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 3)
+        let cluster = try await SyncCluster(backend, nodes: 3)
         let (a, b, c) = (cluster.nodes[0], cluster.nodes[1], cluster.nodes[2])
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('r1', 'one', 'x'), ('r2', 'two', 'x')")
         try await cluster.syncAll()
@@ -361,7 +363,7 @@ extension NoSilentLossTests {
             try c.execute("INSERT INTO agents (id, name, type) VALUES (?, 'from C', 'x')", ["c\(index)"])
         }
         try await c.sync()
-        try SyncCluster.outpost(["hub", "new-epoch", "--tenant", cluster.tenant] + cluster.hubArguments)
+        try await SyncCluster.outpost(["hub", "new-epoch", "--tenant", cluster.tenant] + cluster.hubArguments)
         #expect(try await a.sync().resynced, "A must see the new epoch")
         try await cluster.syncAll()
 
@@ -388,7 +390,7 @@ extension NoSilentLossTests {
         arguments: SyncBackend.allCases
     )
     func textWithNULIsRefusedVisibly(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         for node in [a, b] {
             try node.execute("CREATE TABLE notes (id TEXT PRIMARY KEY, body)")

@@ -99,10 +99,10 @@ struct PacingTests {
 
     @Test("under a cap, a critical change overtakes a backlog of ordinary ones", arguments: SyncBackend.allCases)
     func criticalOvertakesBacklog(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         a.configuration.bandwidthBytesPerSecond = 4_000
-        try a.connect(to: try #require(cluster.hub).url)
+        try a.reconnect()
         for index in 0..<600 {
             try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'ordinary', 'x')", ["n\(index)"])
         }

@@ -26,7 +26,7 @@ struct RandomConvergenceTests {
     )
     func randomWritesConverge(seed: UInt64) async throws {
         var random = SeededGenerator(state: seed)
-        let cluster = try SyncCluster(.sqlite, nodes: 3)
+        let cluster = try await SyncCluster(.sqlite, nodes: 3)
         for node in cluster.nodes {
             try node.execute("CREATE TABLE items (id TEXT PRIMARY KEY, count INTEGER, label TEXT, note TEXT)")
             try node.store.track("items")
@@ -82,7 +82,7 @@ struct RandomConvergenceTests {
             if decided == 0 { break }
         }
         // A node that only pulls holds exactly what the hub holds.
-        let observer = try cluster.addNode(name: "observer")
+        let observer = try await cluster.addNode(name: "observer")
         try await observer.sync()
         let reference = try observer.syncedContents()
         for node in cluster.nodes.dropLast() {

@@ -15,7 +15,7 @@ struct ResyncTests {
         arguments: SyncBackend.allCases
     )
     func resyncAfterLease(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         for key in ["r1", "r2", "r3"] {
             try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'shared', 'x')", [key])
@@ -33,7 +33,7 @@ struct ResyncTests {
 
         // Forty days later the hub collects the tombstone B never saw.
         try cluster.age(b, days: 40)
-        let collected = try SyncCluster.outpost(["hub", "gc", "--json"] + cluster.hubArguments)
+        let collected = try await SyncCluster.outpost(["hub", "gc", "--json"] + cluster.hubArguments)
         // At least B's: `hub gc` collects every tenant's, and other tests' tenants share the database.
         #expect(
             try JSONValue(parsing: collected)["tombstones"].flatMap { if case .integer(let n) = $0 { n } else { nil } }

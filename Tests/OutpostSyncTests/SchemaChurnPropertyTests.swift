@@ -42,7 +42,7 @@ struct SchemaChurnPropertyTests {
     func noValueLost(backend: SyncBackend, seed: UInt64, autoAdd: Bool) async throws {
         var rules = RulesConfiguration.defaults
         rules.entities["items"] = EntityRules(strategy: .auto, rules: [Rule(field: "*", action: .newest)])
-        let cluster = try SyncCluster(backend, nodes: 3, rules: rules)
+        let cluster = try await SyncCluster(backend, nodes: 3, rules: rules)
         let nodes = cluster.nodes
         for node in nodes {
             try node.execute("CREATE TABLE items (id TEXT PRIMARY KEY, c0 TEXT)")
@@ -88,7 +88,7 @@ struct SchemaChurnPropertyTests {
         }
         for _ in 0..<2 { try await cluster.syncAll() }
 
-        let fresh = try cluster.addNode(name: "fresh", rules: rules)
+        let fresh = try await cluster.addNode(name: "fresh", rules: rules)
         try fresh.execute("CREATE TABLE items (id TEXT PRIMARY KEY, c0 TEXT, c1 TEXT, c2 TEXT, c3 TEXT, c4 TEXT)")
         try fresh.store.track("items")
         try await fresh.sync()

@@ -35,7 +35,7 @@ struct SchemaEvolutionTests {
         arguments: SyncBackend.allCases
     )
     func hubColumnsAreAdded(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         try a.execute("CREATE TABLE t (id TEXT PRIMARY KEY, name TEXT)")
         try a.store.track("t")
@@ -77,7 +77,7 @@ struct SchemaEvolutionTests {
         arguments: SyncBackend.allCases
     )
     func autoAddOffKeepsTheTable(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         for node in [a, b] {
             try node.execute("CREATE TABLE t (id TEXT PRIMARY KEY, name TEXT)")
@@ -112,7 +112,7 @@ struct SchemaEvolutionTests {
         arguments: SyncBackend.allCases
     )
     func trackFromHub(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 1)
+        let cluster = try await SyncCluster(backend, nodes: 1, hub: .process)
         let a = cluster.nodes[0]
         try a.execute(
             """
@@ -129,9 +129,11 @@ struct SchemaEvolutionTests {
         }
         try await a.sync()
 
-        let c = try cluster.addNode(name: "fresh")
+        let c = try await cluster.addNode(name: "fresh")
         try await c.sync()
-        let adopted = try SyncCluster.outpost(["track", "READINGS", "--from-hub", "--priority", "4", "--home", c.home])
+        let adopted = try await SyncCluster.outpost([
+            "track", "READINGS", "--from-hub", "--priority", "4", "--home", c.home,
+        ])
         #expect(adopted.contains("Created readings from the hub's declaration"))
         #expect(adopted.contains("pulled 30"))
         let schema = try c.store.read { db in try TableSchema.require("readings", in: db) }
@@ -151,7 +153,10 @@ struct SchemaEvolutionTests {
         for (table, message) in [
             ("nope", "The hub knows no table 'nope'"), ("readings", "already has a table named 'readings'"),
         ] {
-            let refused = try runProgram(OutpostExecutable.path, ["track", table, "--from-hub", "--home", c.home])
+            let refused = try await runProgram(
+                OutpostExecutable.path,
+                ["track", table, "--from-hub", "--home", c.home]
+            )
             #expect(refused.status != 0)
             #expect(refused.stderr.contains(message), "\(refused)")
         }
@@ -162,7 +167,7 @@ struct SchemaEvolutionTests {
         arguments: SyncBackend.allCases
     )
     func schemaDiff(backend: SyncBackend) async throws {
-        let cluster = try SyncCluster(backend, nodes: 2)
+        let cluster = try await SyncCluster(backend, nodes: 2, hub: .process)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         try a.execute("CREATE TABLE t (id TEXT PRIMARY KEY, name TEXT, extra INTEGER)")
         try a.execute("CREATE TABLE other (id TEXT PRIMARY KEY)")
@@ -186,13 +191,13 @@ struct SchemaEvolutionTests {
         #expect(t.typeDifferences.map { [$0.column, $0.node, $0.hub] } == [["name", "VARCHAR(10)", "TEXT"]])
         #expect(try #require(diff.tables.first { $0.name == "agents" }).onHub == false, "no node pushed an agent")
 
-        let text = try SyncCluster.outpost(["schema", "diff", "--home", b.home])
+        let text = try await SyncCluster.outpost(["schema", "diff", "--home", b.home])
         #expect(text.contains("adding the hub's columns: off"))
         #expect(text.contains("hub has, this node lacks: extra INTEGER"))
         #expect(text.contains("this node has, hub lacks: note"))
         #expect(text.contains("declared type of name: VARCHAR(10) here, TEXT on the hub"))
         #expect(text.contains("hub tables not tracked here: other"))
-        let json = try JSONValue(parsing: SyncCluster.outpost(["schema", "diff", "--json", "--home", b.home]))
+        let json = try await JSONValue(parsing: SyncCluster.outpost(["schema", "diff", "--json", "--home", b.home]))
         #expect(json["auto_add"] == .bool(false))
         #expect(json["untracked"] == ["other"])
         #expect(
@@ -200,7 +205,7 @@ struct SchemaEvolutionTests {
                 ["name": "extra", "type": "INTEGER"]
             ]
         )
-        #expect(try SyncCluster.outpost(["schema", "auto-add", "on", "--home", b.home]) == "on\n")
+        #expect(try await SyncCluster.outpost(["schema", "auto-add", "on", "--home", b.home]) == "on\n")
 
         // Once B has synced (its push declares note; the pull adds extra) only the type differs.
         try b.execute("INSERT INTO t (id, name, note) VALUES ('b', 'from b', 'n')")

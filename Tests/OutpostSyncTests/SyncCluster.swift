@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import OutpostBlobs
 import OutpostCore
+import OutpostHub
 import OutpostMerge
 import OutpostStore
 import OutpostSync
@@ -29,9 +30,26 @@ enum SyncBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             return ["--database", url]
         }
     }
+
+    /// The same database, for a hub in the test's process.
+    func database(folder: TemporaryDirectory) throws -> HubDatabase {
+        switch self {
+        case .sqlite: .sqlite(path: folder.appending("hub") + "/hub.sqlite")
+        case .postgres: try HubDatabase(parsing: try #require(hubArguments(folder: folder).last))
+        }
+    }
 }
 
-/// A node in a test: a real store in its own home, and an engine talking to the live hub.
+/// Where a test's hub runs.
+enum HubPlacement: Sendable {
+    /// In the test's process, reached through ``InProcessHub``'s transport: no process, no socket.
+    case inProcess
+    /// A live `outpost hub serve` process on 127.0.0.1, for tests that cut, delay or restart
+    /// the hub, or run `outpost` daemons against it.
+    case process
+}
+
+/// A node in a test: a real store in its own home, and an engine talking to the test's hub.
 final class TestNode: @unchecked Sendable {
     let home: String
     let store: Store
@@ -43,11 +61,18 @@ final class TestNode: @unchecked Sendable {
     let rules: RulesConfiguration
     var configuration: SyncConfiguration
     private(set) var engine: SyncEngine
+    private var hubURL: String
+    /// Set when the hub is in process; HTTP to ``hubURL`` otherwise.
+    private var transport: (any HubTransport)?
 
-    init(home: String, token: String, hubURL: String, rules: RulesConfiguration) throws {
+    init(home: String, token: String, hubURL: String, transport: (any HubTransport)?, rules: RulesConfiguration)
+        throws
+    {
         self.home = home
         self.token = token
         self.rules = rules
+        self.hubURL = hubURL
+        self.transport = transport
         configuration = SyncConfiguration()
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         store = try Store(path: home + "/store.sqlite", createIfMissing: true)
@@ -56,21 +81,26 @@ final class TestNode: @unchecked Sendable {
             store: store,
             files: files,
             home: home,
-            token: token,
-            hubURL: hubURL,
+            client: HubClient(remote: try RemoteConfiguration(url: hubURL, token: token), transport: transport),
             rules: rules,
             configuration: configuration
         )
     }
 
-    /// Points the node at a hub URL (it changes when the hub restarts on a new port).
+    /// Points the node at a live hub's URL (it changes when the hub restarts on a new port).
     func connect(to hubURL: String) throws {
+        self.hubURL = hubURL
+        transport = nil
+        try reconnect()
+    }
+
+    /// Makes the engine again, on the same hub, so a changed ``configuration`` takes effect.
+    func reconnect() throws {
         engine = try Self.makeEngine(
             store: store,
             files: files,
             home: home,
-            token: token,
-            hubURL: hubURL,
+            client: HubClient(remote: try RemoteConfiguration(url: hubURL, token: token), transport: transport),
             rules: rules,
             configuration: configuration
         )
@@ -80,16 +110,14 @@ final class TestNode: @unchecked Sendable {
         store: Store,
         files: FileStore,
         home: String,
-        token: String,
-        hubURL: String,
+        client: HubClient,
         rules: RulesConfiguration,
         configuration: SyncConfiguration
     ) throws -> SyncEngine {
-        let remote = try RemoteConfiguration(url: hubURL, token: token)
-        try remote.save(home: home)
+        try client.remote.save(home: home)
         return SyncEngine(
             store: store,
-            client: HubClient(remote: remote),
+            client: client,
             resolver: ConflictResolver(configuration: rules),
             configuration: configuration,
             files: files
@@ -112,44 +140,70 @@ final class TestNode: @unchecked Sendable {
     }
 }
 
-/// A live hub process (SQLite or PostgreSQL) with a fresh tenant, and nodes registered on it.
+/// A hub (SQLite or PostgreSQL, in this process or a live process) with a fresh tenant, and
+/// nodes registered on it.
 final class SyncCluster: @unchecked Sendable {
     let folder: TemporaryDirectory
     let backend: SyncBackend
+    /// The arguments that point `outpost hub …` commands at the hub's database.
     let hubArguments: [String]
     let tenant: String
+    /// The live hub process, when ``HubPlacement/process``.
     private(set) var hub: HubProcess?
+    /// The hub in this process, when ``HubPlacement/inProcess``.
+    private let inProcessHub: InProcessHub?
     private(set) var nodes: [TestNode] = []
 
-    init(_ backend: SyncBackend, nodes count: Int, rules: RulesConfiguration = .defaults) throws {
+    init(
+        _ backend: SyncBackend,
+        nodes count: Int,
+        rules: RulesConfiguration = .defaults,
+        hub placement: HubPlacement = .inProcess
+    ) async throws {
         folder = try TemporaryDirectory(prefix: "outpost-sync")
         self.backend = backend
         hubArguments = try backend.hubArguments(folder: folder)
         var ids = UUIDv7()
         tenant = "sync" + ids.next().replacingOccurrences(of: "-", with: "")
-        try Self.outpost(["hub", "tenant", "add", tenant] + hubArguments)
-        let hub = try HubProcess.start(arguments: hubArguments)
-        self.hub = hub
+        switch placement {
+        case .inProcess:
+            let hub = try await InProcessHub(database: try backend.database(folder: folder))
+            try await hub.addTenant(tenant)
+            inProcessHub = hub
+        case .process:
+            inProcessHub = nil
+            try await Self.outpost(["hub", "tenant", "add", tenant] + hubArguments)
+            hub = try await HubProcess.start(arguments: hubArguments)
+        }
         for index in 0..<count {
-            try addNode(name: "node\(index)", rules: rules)
+            try await addNode(name: "node\(index)", rules: rules)
         }
     }
 
     /// Registers one more node on the hub and opens its store.
     @discardableResult
-    func addNode(name: String, rules: RulesConfiguration = .defaults) throws -> TestNode {
-        let added = try Self.outpost(
-            ["hub", "node", "add", "--tenant", tenant, "--name", name, "--json"] + hubArguments
-        )
-        let answer = try JSONValue(parsing: added)
-        let token = try #require(answer["token"]?.stringValue)
+    func addNode(name: String, rules: RulesConfiguration = .defaults) async throws -> TestNode {
+        let id: String
+        let token: String
+        if let inProcessHub {
+            (id, token) = try await inProcessHub.addNode(tenant: tenant, name: name)
+        } else {
+            let added = try await Self.outpost(
+                ["hub", "node", "add", "--tenant", tenant, "--name", name, "--json"] + hubArguments
+            )
+            let answer = try JSONValue(parsing: added)
+            token = try #require(answer["token"]?.stringValue)
+            id = try #require(answer["id"]?.stringValue)
+        }
         let node = try TestNode(
             home: folder.appending(name),
             token: token,
+            // A URL that answers nothing: an in-process hub is reached through its transport.
             hubURL: hub?.url ?? "http://127.0.0.1:9",
+            transport: inProcessHub?.transport,
             rules: rules
         )
-        node.hubID = try #require(answer["id"]?.stringValue)
+        node.hubID = id
         nodes.append(node)
         return node
     }
@@ -161,8 +215,8 @@ final class SyncCluster: @unchecked Sendable {
 
     /// Starts the hub again on the same data: on `port` (as a hub that comes back where it
     /// was), else on a new port, which every node is told.
-    func startHub(port: Int? = nil) throws {
-        let hub = try HubProcess.start(arguments: hubArguments + (port.map { ["--port", "\($0)"] } ?? []))
+    func startHub(port: Int? = nil) async throws {
+        let hub = try await HubProcess.start(arguments: hubArguments + (port.map { ["--port", "\($0)"] } ?? []))
         self.hub = hub
         for node in nodes { try node.connect(to: hub.url) }
     }
@@ -234,12 +288,13 @@ final class SyncCluster: @unchecked Sendable {
 
     deinit {
         _ = hub?.stop()
+        inProcessHub?.close()
         folder.remove()
     }
 
     @discardableResult
-    static func outpost(_ arguments: [String]) throws -> String {
-        let result = try runProgram(OutpostExecutable.path, arguments)
+    static func outpost(_ arguments: [String]) async throws -> String {
+        let result = try await runProgram(OutpostExecutable.path, arguments)
         try #require(result.status == 0, "outpost \(arguments.joined(separator: " ")): \(result)")
         return result.stdout
     }

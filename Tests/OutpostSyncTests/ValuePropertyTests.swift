@@ -62,7 +62,7 @@ struct ValuePropertyTests {
         // The newer write wins each collision, so the nodes converge without a person.
         var rules = RulesConfiguration.defaults
         rules.entities["wide"] = EntityRules(strategy: .auto, rules: [Rule(field: "*", action: .newest)])
-        let cluster = try SyncCluster(backend, nodes: 3, rules: rules)
+        let cluster = try await SyncCluster(backend, nodes: 3, rules: rules)
         let schema = "CREATE TABLE wide (id TEXT PRIMARY KEY, i INTEGER, r REAL, t TEXT, b BLOB, u1, u2)"
         for node in cluster.nodes {
             try node.execute(schema)
@@ -104,7 +104,7 @@ struct ValuePropertyTests {
             #expect(try node.store.conflicts(status: .pending).isEmpty)
         }
         // What the hub holds: a new node pulls it all.
-        let fresh = try cluster.addNode(name: "fresh", rules: rules)
+        let fresh = try await cluster.addNode(name: "fresh", rules: rules)
         try fresh.execute(schema)
         try fresh.store.track("wide")
         try await fresh.sync()

@@ -12,8 +12,10 @@ import Testing
 struct VerifyTests {
     /// Two nodes holding the same 300 readings (more than one digest lists, so the buckets are
     /// used), synced.
-    private func syncedPair(_ backend: SyncBackend) async throws -> (SyncCluster, TestNode, TestNode) {
-        let cluster = try SyncCluster(backend, nodes: 2)
+    private func syncedPair(_ backend: SyncBackend, hub placement: HubPlacement = .inProcess) async throws -> (
+        SyncCluster, TestNode, TestNode
+    ) {
+        let cluster = try await SyncCluster(backend, nodes: 2, hub: placement)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         for node in [a, b] {
             try node.execute("CREATE TABLE readings (id TEXT PRIMARY KEY, value REAL, raw BLOB, note TEXT)")
@@ -51,7 +53,7 @@ struct VerifyTests {
 
     @Test("verify explains each difference and reports the unexplained ones", arguments: SyncBackend.allCases)
     func differencesAreExplained(backend: SyncBackend) async throws {
-        let (cluster, a, b) = try await syncedPair(backend)
+        let (cluster, a, b) = try await syncedPair(backend, hub: .process)
         // On A, behind capture's back: one row changed, one row made.
         try a.store.writeApplyingRemote { db in
             try db.execute(sql: "UPDATE readings SET value = -1 WHERE id = 'r1'")
@@ -83,7 +85,7 @@ struct VerifyTests {
         #expect(report.unexplained == 3)
 
         // The command says the same and exits 1.
-        let result = try runProgram(
+        let result = try await runProgram(
             OutpostExecutable.path,
             ["verify", "--table", "readings", "--json", "--home", a.home]
         )

@@ -175,12 +175,7 @@ struct HubCommand: AsyncParsableCommand {
                     FileHandle.standardOutput.write(Data(line.utf8))
                 }
             )
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                // Migrate once the database client runs (it is one of the app's services).
-                group.addTask { try await app.runService() }
-                try await storage.migrate()
-                try await group.next()
-            }
+            try await app.runService()
         }
     }
 }

@@ -1,0 +1,60 @@
+public import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+
+/// The transport nodes use: HTTP(S) to the hub's URL through AsyncHTTPClient.
+public struct HTTPHubTransport: HubTransport {
+    /// The hub's base URL, without a trailing slash (`http://hub.example:8080`).
+    public let baseURL: String
+    private let http: HTTPClient
+
+    public init(baseURL: String, http: HTTPClient = HTTPHubTransport.sharedHTTPClient) {
+        self.baseURL = baseURL
+        self.http = http
+    }
+
+    /// The engine's HTTP client. Unlike `HTTPClient.shared` it fails a request at once when the
+    /// hub refuses the connection (the shared one retries until the request's deadline, so
+    /// `outpost sync` against a stopped hub would hang), and it leaves answers compressed, so
+    /// the engine counts the bytes that really crossed the link.
+    public static let sharedHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            timeout: .init(connect: .seconds(5)),
+            decompression: .disabled
+        )
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// The largest answer body accepted (compressed); a pull page is bounded far below it.
+    static let maximumAnswerBytes = 256 << 20
+
+    public func send(_ request: HubTransportRequest) async throws(SyncFailure) -> HubTransportAnswer {
+        var outgoing = HTTPClientRequest(url: baseURL + request.path)
+        outgoing.method = request.method == .post ? .POST : .GET
+        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
+        if let body = request.body { outgoing.body = .bytes(body) }
+        do {
+            let response = try await http.execute(outgoing, timeout: .nanoseconds(request.timeout.nanoseconds))
+            let body = try await response.body.collect(upTo: Self.maximumAnswerBytes)
+            return HubTransportAnswer(
+                status: Int(response.status.code),
+                headers: response.headers.map { ($0.name, $0.value) },
+                body: body
+            )
+        } catch {
+            throw .unreachable(Self.describe(error))
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+                return "timed out"
+            }
+            if error == .remoteConnectionClosed { return "connection closed" }
+        }
+        let text = "\(error)"
+        return text.count > 160 ? String(text.prefix(160)) + "…" : text
+    }
+}
