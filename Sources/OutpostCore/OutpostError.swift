@@ -37,11 +37,15 @@ public struct OutpostError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// Structured facts for scripts (`line`, `column`, `table`, …); never row contents.
     public var details: [String: String]
+    /// The lower-level error this one reports (a GRDB `DatabaseError`, a POSIX error), for logs
+    /// and for code that decides by type; ``message`` already says what it means.
+    public var cause: (any Error)?
 
-    public init(_ code: Code, _ message: String, details: [String: String] = [:]) {
+    public init(_ code: Code, _ message: String, details: [String: String] = [:], cause: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.details = details
+        self.cause = cause
     }
 
     public var description: String { message }

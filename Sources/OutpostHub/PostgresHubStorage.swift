@@ -1,3 +1,4 @@
+import Crypto
 package import Foundation
 import HTTPTypes
 import Logging
@@ -36,13 +37,48 @@ package final class PostgresHubStorage: HubStorage {
     }
 
     package func migrate() async throws {
+        // A database already at this schema is left alone, without the lock: a hub (or an admin
+        // command) starting beside busy ones never queues behind another's migration.
+        if try await schemaIsCurrent() { return }
         try await client.withTransaction(logger: logger) { connection in
             // Two hub processes starting together must not both create the tables.
             try await connection.query("SELECT pg_advisory_xact_lock(727166001)", logger: logger)
-            for statement in Self.declarationsSchema + Self.schema + Self.declarationsSchema {
+            for statement in Self.migration {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS outpost_hub_schema (fingerprint TEXT NOT NULL)",
+                logger: logger
+            )
+            try await connection.query("DELETE FROM outpost_hub_schema", logger: logger)
+            try await connection.query(
+                "INSERT INTO outpost_hub_schema (fingerprint) VALUES (\(Self.migrationFingerprint))",
+                logger: logger
+            )
         }
+    }
+
+    /// The statements ``migrate()`` runs, each idempotent.
+    private static let migration = declarationsSchema + schema + declarationsSchema
+
+    /// Names ``migration``'s text: any change to a statement makes the next start migrate again.
+    static let migrationFingerprint = Hex.encode(Array(SHA256.hash(data: Data(migration.joined(separator: ";").utf8))))
+
+    /// Whether the database was last migrated with exactly these statements.
+    private func schemaIsCurrent() async throws -> Bool {
+        for try await exists in try await client.query(
+            "SELECT to_regclass('outpost_hub_schema') IS NOT NULL",
+            logger: logger
+        ).decode(Bool.self) where !exists {
+            return false
+        }
+        for try await fingerprint in try await client.query(
+            "SELECT fingerprint FROM outpost_hub_schema",
+            logger: logger
+        ).decode(String.self) where fingerprint == Self.migrationFingerprint {
+            return true
+        }
+        return false
     }
 
     private static let schema = [

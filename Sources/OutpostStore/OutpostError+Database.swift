@@ -5,16 +5,18 @@ extension OutpostError {
     /// Turns an SQLite failure into one clear message: what failed, why, what to do.
     ///
     /// An ``OutpostError`` passes through unchanged. SQLite's own message is kept (it names
-    /// tables and columns, never values, since GRDB does not publish statement arguments).
+    /// tables and columns, never values, since GRDB does not publish statement arguments), and
+    /// the `DatabaseError` becomes the ``OutpostError/cause``.
     package init(database error: any Error, path: String) {
         if let error = error as? OutpostError {
             self = error
             return
         }
         guard let error = error as? DatabaseError else {
-            self.init(.storage, "The store at \(path) failed: \(error).")
+            self.init(.storage, "The store at \(path) failed: \(error).", cause: error)
             return
         }
+        defer { cause = error }
         let reason = error.message ?? "\(error.resultCode)"
         switch error.resultCode {
         case .SQLITE_READONLY:

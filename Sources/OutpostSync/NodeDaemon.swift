@@ -130,8 +130,8 @@ public final class NodeDaemon: Service {
     private func pause(after error: any Error, backoff: inout Backoff, random: inout SystemRandomNumberGenerator)
         -> Duration
     {
-        if case SyncFailure.rateLimited(let seconds, _) = error {
-            return .milliseconds(Int64(seconds * 1000))
+        if let failure = error as? SyncFailure, failure.code == .rateLimited {
+            return .milliseconds(Int64((failure.retryAfter ?? 1) * 1000))
         }
         let wait = backoff.next(using: &random)
         logger.warning(

@@ -81,15 +81,18 @@ extension SyncEngine {
         let exchange: HubClient.Exchange<Int>
         do {
             exchange = try await client.upload(group)
-        } catch SyncFailure.refused(_, let code, _)
-            where group.count > 1 && (code == "too_many_delta_bases" || code == "upload_too_large")
+        } catch
+            where error.code == .refused && group.count > 1
+            && (error.hubCode == "too_many_delta_bases" || error.hubCode == "upload_too_large")
         {
             // A hub with tighter limits than this node keeps to: send the group in halves.
             let half = group.count / 2
             try await send(Array(group[..<half]), critical: critical, report: &report)
             try await send(Array(group[half...]), critical: critical, report: &report)
             return
-        } catch SyncFailure.refused(_, "delta_base_missing", _) where group.contains(where: { !$0.deltaBases.isEmpty })
+        } catch
+            where error.code == .refused && error.hubCode == "delta_base_missing"
+            && group.contains(where: { !$0.deltaBases.isEmpty })
         {
             // The hub no longer holds a base the node thought it had: send those chunks whole.
             let whole = try guarded { try group.map { $0.deltaBases.isEmpty ? $0 : try files.frame(of: $0.hash) } }

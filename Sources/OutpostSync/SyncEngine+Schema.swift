@@ -47,8 +47,7 @@ extension SyncEngine {
         do {
             declarations = try await client.tables().value
         } catch {
-            var tooOld = false
-            if case .refused(404, _, _) = error { tooOld = true }
+            let tooOld = error.code == .refused && error.status == 404
             logger.warning(
                 "Could not fetch the hub's table declarations to add the columns it knows",
                 metadata: ["sync.reason": "\(error)", "sync.retry": "\(!tooOld)"]

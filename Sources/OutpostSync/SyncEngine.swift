@@ -133,9 +133,9 @@ public final class SyncEngine: Sendable {
             exchange = try await client.push(batch.request)
         } catch {
             try noteFailure(error)
-            switch error {
-            case .refused(_, let code, _) where batch.entries.count > 1:
-                logger.info("Hub refused a batch; splitting it", metadata: ["code": "\(code)"])
+            switch error.code {
+            case .refused where batch.entries.count > 1:
+                logger.info("Hub refused a batch; splitting it", metadata: ["code": "\(error.hubCode ?? "")"])
                 let half = batch.entries.count / 2
                 for part in [Array(batch.entries[..<half]), Array(batch.entries[half...])] {
                     let rebatched = try guarded {
@@ -144,8 +144,9 @@ public final class SyncEngine: Sendable {
                     try await deliver(rebatched, tables: tables, report: &report)
                 }
                 return
-            case .refused(let status, let code, let message):
+            case .refused:
                 let entry = batch.entries[0]
+                let code = error.hubCode ?? ""
                 try guarded {
                     try store.write { db in
                         if code == "future_base_version" {
@@ -156,7 +157,7 @@ public final class SyncEngine: Sendable {
                         } else {
                             try BatchPlanner.fail(
                                 queueID: entry.queueID,
-                                reason: "hub refused (\(status) \(code)): \(message)",
+                                reason: "hub refused (\(error.status ?? 0) \(code)): \(error.message)",
                                 in: db
                             )
                         }
@@ -164,12 +165,12 @@ public final class SyncEngine: Sendable {
                 }
                 if code != "future_base_version" { report.failed += 1 }
                 return
-            case .hubFailed(let status, let code, let message):
+            case .hubFailed:
                 try guarded {
                     try store.write { db in
                         try BatchPlanner.countAttempt(
                             of: batch,
-                            reason: "hub failed (\(status) \(code)): \(message)",
+                            reason: "hub failed (\(error.status ?? 0) \(error.hubCode ?? "")): \(error.message)",
                             in: db
                         )
                     }
@@ -248,7 +249,7 @@ public final class SyncEngine: Sendable {
             let exchange: HubClient.Exchange<PullResponse>
             do {
                 exchange = try await client.pull(after: cursor, limit: configuration.pullLimit, waitMilliseconds: wait)
-            } catch SyncFailure.resyncRequired {
+            } catch  where error.code == .resyncRequired {
                 logger.notice("The hub asks for a full re-sync; pulling every row again")
                 try guarded {
                     try store.write { db in
@@ -335,7 +336,7 @@ public final class SyncEngine: Sendable {
                 let exchange: HubClient.Exchange<PullResponse>
                 do {
                     exchange = try await client.pull(after: cursor, limit: configuration.pullLimit, table: name)
-                } catch SyncFailure.resyncRequired {
+                } catch  where error.code == .resyncRequired {
                     cursor = 0
                     continue
                 } catch {
@@ -587,19 +588,20 @@ public final class SyncEngine: Sendable {
     func noteFailure(_ failure: SyncFailure) throws(SyncFailure) {
         pacing.withLock { pacing in
             pacing.sizer.failed()
-            if case .unreachable = failure { pacing.link.failed() }
+            if failure.code == .unreachable { pacing.link.failed() }
         }
         try guarded { try store.write { db in try SyncState.add(1, to: .errors, in: db) } }
     }
 
-    /// Runs store work, reporting a store failure as ``SyncFailure/store(_:)``.
+    /// Runs store work, reporting a store failure as ``SyncFailure/store(_:)`` with the store's
+    /// error (and its code) as the cause.
     func guarded<T>(_ body: () throws -> T) throws(SyncFailure) -> T {
         do {
             return try body()
         } catch let error as OutpostError {
-            throw .store(error.message)
+            throw .store(error)
         } catch {
-            throw .store("The node's store failed: \(error).")
+            throw .store(OutpostError(.storage, "The node's store failed: \(error).", cause: error))
         }
     }
 
