@@ -89,17 +89,16 @@ package struct FilesBenchmark {
             func node(_ name: String) async throws -> (FileStore, SyncEngine) {
                 let token = NodeToken.generate()
                 _ = try await storage.addNode(tenant: tenant, name: name, tokenHash: NodeToken.hash(token))
-                let home = folder + "/" + name
-                try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-                let store = try Store(path: home + "/store.sqlite", createIfMissing: true)
+                let home = NodeHome(path: folder + "/" + name)
+                let store = try home.openStore(createIfMissing: true)
                 var configuration = FileStoreConfiguration()
                 configuration.averageChunkSize = averageChunkSize
-                let files = try FileStore(store: store, home: home, configuration: configuration)
-                let engine = SyncEngine(
+                let files = try home.files(store: store, configuration: configuration)
+                let engine = try home.engine(
                     store: store,
-                    client: HubClient(remote: try RemoteConfiguration(url: url, token: token)),
-                    resolver: ConflictResolver(),
-                    files: files
+                    files: files,
+                    rules: .defaults,
+                    remote: RemoteConfiguration(url: url, token: token)
                 )
                 return (files, engine)
             }

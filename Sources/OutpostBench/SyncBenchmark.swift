@@ -291,12 +291,12 @@ package struct SyncBenchmark {
     }
 
     private func node(home: String, url: String, token: String) throws -> (store: Store, client: HubClient) {
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        let store = try Store(path: home + "/store.sqlite", createIfMissing: true)
+        let home = NodeHome(path: home)
+        let store = try home.openStore(createIfMissing: true)
         try store.write { db in try db.execute(sql: Self.schema) }
         try store.track("readings")
         let remote = try RemoteConfiguration(url: url, token: token)
-        try remote.save(home: home)
+        try remote.save(home: home.path)
         return (store, HubClient(remote: remote))
     }
 

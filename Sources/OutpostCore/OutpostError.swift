@@ -39,13 +39,27 @@ public struct OutpostError: Error, Sendable, CustomStringConvertible {
     public var details: [String: String]
     /// The lower-level error this one reports (a GRDB `DatabaseError`, a POSIX error), for logs
     /// and for code that decides by type; ``message`` already says what it means.
-    public var cause: (any Error)?
+    public var cause: (any Error)? {
+        get { underlying?.error }
+        set { underlying = newValue.map(Underlying.init) }
+    }
+
+    /// Holds ``cause``. A stored `(any Error)?` crashes swift-testing's reflection of the error
+    /// (Swift 6.3), so the cause is kept in a box that reflects as its description.
+    private var underlying: Underlying?
 
     public init(_ code: Code, _ message: String, details: [String: String] = [:], cause: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.details = details
-        self.cause = cause
+        self.underlying = cause.map(Underlying.init)
+    }
+
+    private struct Underlying: Sendable, CustomReflectable, CustomStringConvertible {
+        let error: any Error
+
+        var description: String { String(describing: error) }
+        var customMirror: Mirror { Mirror(self, children: ["description": description]) }
     }
 
     public var description: String { message }

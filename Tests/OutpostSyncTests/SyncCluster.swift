@@ -74,14 +74,15 @@ final class TestNode: @unchecked Sendable {
         self.hubURL = hubURL
         self.transport = transport
         configuration = SyncConfiguration()
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        store = try Store(path: home + "/store.sqlite", createIfMissing: true)
-        files = try FileStore(store: store, home: home)
+        let nodeHome = NodeHome(path: home)
+        store = try nodeHome.openStore(createIfMissing: true)
+        files = try nodeHome.files(store: store)
         engine = try Self.makeEngine(
+            home: nodeHome,
             store: store,
             files: files,
-            home: home,
-            client: HubClient(remote: try RemoteConfiguration(url: hubURL, token: token), transport: transport),
+            remote: RemoteConfiguration(url: hubURL, token: token),
+            transport: transport,
             rules: rules,
             configuration: configuration
         )
@@ -97,30 +98,35 @@ final class TestNode: @unchecked Sendable {
     /// Makes the engine again, on the same hub, so a changed ``configuration`` takes effect.
     func reconnect() throws {
         engine = try Self.makeEngine(
+            home: NodeHome(path: home),
             store: store,
             files: files,
-            home: home,
-            client: HubClient(remote: try RemoteConfiguration(url: hubURL, token: token), transport: transport),
+            remote: RemoteConfiguration(url: hubURL, token: token),
+            transport: transport,
             rules: rules,
             configuration: configuration
         )
     }
 
+    /// Saves the remote in the home (as `outpost remote set` does, for commands run on the
+    /// node) and makes the engine.
     private static func makeEngine(
+        home: NodeHome,
         store: Store,
         files: FileStore,
-        home: String,
-        client: HubClient,
+        remote: RemoteConfiguration,
+        transport: (any HubTransport)?,
         rules: RulesConfiguration,
         configuration: SyncConfiguration
     ) throws -> SyncEngine {
-        try client.remote.save(home: home)
-        return SyncEngine(
+        try remote.save(home: home.path)
+        return try home.engine(
             store: store,
-            client: client,
-            resolver: ConflictResolver(configuration: rules),
+            files: files,
+            rules: rules,
+            remote: remote,
             configuration: configuration,
-            files: files
+            transport: transport
         )
     }
 

@@ -176,17 +176,12 @@ private struct DemoNode {
     let engine: SyncEngine
 
     init(name: String, home: String, hub: String, token: String, rules: RulesConfiguration) throws {
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        store = try Store(path: home + "/store.sqlite", createIfMissing: true)
+        let home = NodeHome(path: home)
+        store = try home.openStore(createIfMissing: true)
         let remote = try RemoteConfiguration(url: hub, token: token)
-        try remote.save(home: home)
-        files = try FileStore(store: store, home: home)
-        engine = SyncEngine(
-            store: store,
-            client: HubClient(remote: remote),
-            resolver: ConflictResolver(configuration: rules),
-            files: files
-        )
+        try remote.save(home: home.path)
+        files = try home.files(store: store)
+        engine = try home.engine(store: store, files: files, rules: rules, remote: remote)
     }
 
     @discardableResult

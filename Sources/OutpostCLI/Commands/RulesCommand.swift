@@ -1,6 +1,7 @@
 import ArgumentParser
 import OutpostCore
 import OutpostMerge
+import OutpostSync
 
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -47,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
     var workspaceCommitEvery: Interval?
 
     func run() async throws {
-        let lock = try SyncLock(home: node.homePath)
+        let lock = try node.nodeHome.lockForSync()
         var logger = Logger(label: "outpost.run")
         logger.logLevel = Logger.cli.logLevel
         let engine = try sync.engine(for: node, logger: logger)

@@ -29,7 +29,7 @@ struct SyncCommand: AsyncParsableCommand {
 
     /// One sync with its report printed; `outpost resync` runs it too.
     static func perform(node: NodeOptions, sync: SyncOptions, output: OutputOptions) async throws {
-        let lock = try SyncLock(home: node.homePath)
+        let lock = try node.nodeHome.lockForSync()
         let engine = try sync.engine(for: node)
         let bar = ProgressBar(enabled: !output.json)
         let report: SyncReport

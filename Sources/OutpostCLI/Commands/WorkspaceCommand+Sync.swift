@@ -3,6 +3,7 @@ import Foundation
 import OutpostCore
 import OutpostMerge
 import OutpostStore
+import OutpostSync
 import OutpostWorkspace
 
 extension WorkspaceCommand {

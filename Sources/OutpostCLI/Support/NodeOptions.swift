@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OutpostCore
 import OutpostStore
+import OutpostSync
 
 /// `--home`, shared by every command that works on a node.
 struct NodeOptions: ParsableArguments {
@@ -13,34 +14,22 @@ struct NodeOptions: ParsableArguments {
     )
     var home: String?
 
-    /// The home folder, resolved as documented: `--home`, `$OUTPOST_HOME`, `./.outpost`.
-    var homePath: String {
-        let chosen = home ?? ProcessInfo.processInfo.environment["OUTPOST_HOME"] ?? ".outpost"
-        return URL(fileURLWithPath: chosen).standardizedFileURL.path
-    }
+    /// The home, resolved as documented: `--home`, `$OUTPOST_HOME`, `./.outpost`.
+    var nodeHome: NodeHome { NodeHome.resolve(home) }
 
-    var storePath: String { homePath + "/store.sqlite" }
+    var homePath: String { nodeHome.path }
+
+    var storePath: String { nodeHome.storePath }
 
     /// Opens the node's store; a missing home is an error that says to run `outpost init`.
     func openStore() throws(OutpostError) -> Store {
-        try requireHome()
-        return try Store(path: storePath, logger: Logger.cli)
+        try nodeHome.openStore(logger: Logger.cli)
     }
 
     /// The node's rules file, `HOME/rules.json`; a missing home is an error, as for the store.
     func rulesFile() throws(OutpostError) -> RulesFile {
-        try requireHome()
-        return RulesFile(home: homePath)
-    }
-
-    private func requireHome() throws(OutpostError) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: homePath, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw OutpostError(
-                .failedPrecondition,
-                "No Outpost node at \(homePath). Run `outpost init --home \(homePath)` first, or pass the right --home."
-            )
-        }
+        try nodeHome.requireExisting()
+        return nodeHome.rulesFile
     }
 }
 

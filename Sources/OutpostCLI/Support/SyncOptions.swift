@@ -33,17 +33,7 @@ struct SyncOptions: ParsableArguments {
 
     /// The node's engine: its store, its remote, its rules.
     func engine(for node: NodeOptions, logger: Logger = .cli) throws(OutpostError) -> SyncEngine {
-        let store = try node.openStore()
-        let remote = try RemoteConfiguration.require(home: node.homePath)
-        let rules = try node.rulesFile().load().configuration
-        return SyncEngine(
-            store: store,
-            client: HubClient(remote: remote),
-            resolver: ConflictResolver(configuration: rules),
-            configuration: configuration,
-            files: try FileStore(store: store, home: node.homePath),
-            logger: logger
-        )
+        try node.nodeHome.engine(configuration: configuration, logger: logger)
     }
 }
 

@@ -1,26 +1,26 @@
 import Foundation
-import OutpostCore
-import OutpostMerge
+public import OutpostCore
+public import OutpostMerge
 
 /// The node's conflict rules, `HOME/rules.json` (the format of `RulesConfiguration`).
 ///
 /// With no file the shipped defaults are in force. A file is only ever replaced whole, after it
 /// has been validated: the new text goes to a temporary file in the same folder, is flushed to
 /// disk, then renamed over the old one, so a reader sees the old rules or the new, never half.
-struct RulesFile {
+public struct RulesFile: Sendable {
     /// Rules files larger than this are refused (1 MiB; a real one is a few kilobytes).
-    static let maximumSize = 1 << 20
+    public static let maximumSize = 1 << 20
 
     /// The rules in force and where they come from.
-    struct Loaded {
-        var configuration: RulesConfiguration
+    public struct Loaded: Sendable {
+        public var configuration: RulesConfiguration
         /// `false` when there is no rules file and the shipped defaults are in force.
-        var fromFile: Bool
+        public var fromFile: Bool
     }
 
-    let path: String
+    public let path: String
 
-    init(home: String) {
+    public init(home: String) {
         path = home + "/rules.json"
     }
 
@@ -28,7 +28,7 @@ struct RulesFile {
     ///
     /// - Throws: ``OutpostError`` naming the file, with the line and column (`invalid_json`) or
     ///   the path of the bad member (`invalid_input`), when the file is broken.
-    func load() throws(OutpostError) -> Loaded {
+    public func load() throws(OutpostError) -> Loaded {
         guard FileManager.default.fileExists(atPath: path) else {
             return Loaded(configuration: .defaults, fromFile: false)
         }
@@ -45,7 +45,7 @@ struct RulesFile {
     }
 
     /// Reads a rules file's text, refusing one that is too large or not UTF-8.
-    static func read(_ path: String) throws(OutpostError) -> String {
+    public static func read(_ path: String) throws(OutpostError) -> String {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         if let size = attributes?[.size] as? Int, size > maximumSize {
             throw OutpostError(
@@ -67,7 +67,7 @@ struct RulesFile {
     ///
     /// - Throws: ``OutpostError`` `.storage` when the folder cannot be written; the old file (or
     ///   the defaults) then stays in force.
-    func replace(with text: String) throws(OutpostError) {
+    public func replace(with text: String) throws(OutpostError) {
         let temporary = "\(path).\(ProcessInfo.processInfo.processIdentifier).tmp"
         do {
             guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
