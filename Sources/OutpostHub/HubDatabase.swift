@@ -1,24 +1,24 @@
 import Foundation
 import GRDB
 package import Logging
-package import OutpostCore
+public import OutpostCore
 import PostgresNIO
 package import ServiceLifecycle
 
 /// Where the hub's data lives, as given to `--database`: `sqlite:PATH` or
 /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]`.
-package enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
+public enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
     case postgres(host: String, port: Int, user: String, password: String?, database: String, tls: TLSMode)
 
-    package enum TLSMode: String, Sendable {
+    public enum TLSMode: String, Sendable {
         case disable, prefer, require
     }
 
     /// Parses a `--database` value.
     ///
     /// - Throws: ``OutpostError`` `.invalidInput` naming what is wrong with the text.
-    package init(parsing text: String) throws(OutpostError) {
+    public init(parsing text: String) throws(OutpostError) {
         if text.hasPrefix("sqlite:") {
             let path = String(text.dropFirst("sqlite:".count))
             guard !path.isEmpty else {
@@ -63,7 +63,7 @@ package enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
     ///
     /// - Throws: ``OutpostError`` `.invalidInput` for a password file given with SQLite or beside
     ///   a password in the URL, or one ``SecretFile`` refuses.
-    package func withPassword(fromFile passwordFile: String?, environment: [String: String]) throws(OutpostError)
+    public func withPassword(fromFile passwordFile: String?, environment: [String: String]) throws(OutpostError)
         -> HubDatabase
     {
         guard case .postgres(let host, let port, let user, let password, let database, let tls) = self else {
@@ -88,12 +88,12 @@ package enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether the URL itself carried a password (which `ps` shows).
-    package static func hasInlinePassword(_ text: String) -> Bool {
+    public static func hasInlinePassword(_ text: String) -> Bool {
         URLComponents(string: text)?.password.map { !$0.isEmpty } ?? false
     }
 
     /// The text with any password hidden, safe to print and log.
-    package var description: String {
+    public var description: String {
         switch self {
         case .sqlite(let path): "sqlite:\(path)"
         case .postgres(let host, let port, let user, _, let database, _):

@@ -4,6 +4,8 @@ import Hummingbird
 import Logging
 import OutpostCore
 import OutpostHub
+import ServiceLifecycle
+import UnixSignals
 
 struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -150,7 +152,6 @@ struct HubCommand: AsyncParsableCommand {
             var logger = Logger(label: "outpost.hub")
             logger.logLevel =
                 ProcessInfo.processInfo.environment["OUTPOST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-            let (storage, services) = try database.open(logger: logger)
             let host = self.host
             let metricsHost = configuration.metricsListener?.host ?? host
             if configuration.metricsListener == nil, !["127.0.0.1", "localhost", "::1"].contains(host) {
@@ -161,10 +162,9 @@ struct HubCommand: AsyncParsableCommand {
                     """
                 )
             }
-            let app = buildHubApplication(
+            let hub = HubServer(
+                database: database,
                 configuration: configuration,
-                storage: storage,
-                services: services,
                 logger: logger,
                 onServerRunning: { port in
                     let line = "Outpost hub listening on http://\(host):\(port) (database \(database))\n"
@@ -175,7 +175,9 @@ struct HubCommand: AsyncParsableCommand {
                     FileHandle.standardOutput.write(Data(line.utf8))
                 }
             )
-            try await app.runService()
+            try await ServiceGroup(
+                configuration: .init(services: [hub], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            ).run()
         }
     }
 }
