@@ -24,8 +24,9 @@ trap 'scripts/postgres.sh stop "$OUTPOST_TEST_POSTGRES_DIR"' EXIT
 echo "PostgreSQL at $OUTPOST_TEST_POSTGRES_URL"
 # The whole database schema first, so no test's hub ever waits for another's migration.
 "$(swift build --show-bin-path)/outpost" hub tenant list --database "$OUTPOST_TEST_POSTGRES_URL" > /dev/null
-# Suites run in parallel. Tests that measure this process's own memory run alone afterwards:
-# what other tests allocate meanwhile would count against them.
-ALONE='FileStoreMemoryTests'
+# Suites run in parallel. A few run alone afterwards, one at a time: those that measure this
+# process's own memory (what other tests allocate meanwhile would count against them) and those
+# that measure time windows (idle long polls, per-second rate limits) on a loaded machine.
+ALONE='FileStoreMemoryTests|WaitingPullTests|ConnectionLimitTests'
 swift test --skip-build --skip "$ALONE"
 swift test --skip-build --no-parallel --filter "$ALONE"

@@ -76,12 +76,12 @@ struct FileSyncTests {
         case .sqlite:
             try cluster.executeOnHub(
                 "UPDATE outpost_records SET record_id = '\(evil)', data = json_set(data, '$.name', '\(evil)') "
-                    + "WHERE table_name = 'files' AND record_id = 'evil.txt'"
+                    + "WHERE \(cluster.tenantCondition) AND table_name = 'files' AND record_id = 'evil.txt'"
             )
         case .postgres:
             try cluster.executeOnHub(
                 "UPDATE outpost_records SET record_id = '\(evil)', data = jsonb_set(data, '{name}', to_jsonb('\(evil)'::text)) "
-                    + "WHERE table_name = 'files' AND record_id = 'evil.txt'"
+                    + "WHERE \(cluster.tenantCondition) AND table_name = 'files' AND record_id = 'evil.txt'"
             )
         }
         let report = try await b.sync()

@@ -271,6 +271,12 @@ final class SyncCluster: @unchecked Sendable {
         )
     }
 
+    /// An SQL condition that limits a statement on the hub's tables to this cluster's tenant
+    /// (other tests' tenants share the PostgreSQL database).
+    var tenantCondition: String {
+        "tenant_id = (SELECT id FROM outpost_tenants WHERE name = '\(tenant)')"
+    }
+
     /// Runs SQL in the hub's database beside the running hub, as an operator (or a broken
     /// restore) would: the hub is not told.
     func executeOnHub(_ sql: String) throws {

@@ -65,7 +65,7 @@ struct VerifyTests {
         try cluster.executeOnHub(
             """
             UPDATE outpost_records SET data = '{"id": "r3", "value": 42.5, "raw": null, "note": "hub"}'
-            WHERE table_name = 'readings' AND record_id = 'r3'
+            WHERE \(cluster.tenantCondition) AND table_name = 'readings' AND record_id = 'r3'
             """
         )
         // B pushes an edit A has not pulled yet.
@@ -106,7 +106,7 @@ struct VerifyTests {
         try cluster.executeOnHub(
             """
             UPDATE outpost_records SET data = '{"id": "r3", "value": 42.5, "raw": null, "note": "hub"}'
-            WHERE table_name = 'readings' AND record_id = 'r3'
+            WHERE \(cluster.tenantCondition) AND table_name = 'readings' AND record_id = 'r3'
             """
         )
         #expect(try await a.engine.verify(tables: ["readings"]).unexplained == 2)
