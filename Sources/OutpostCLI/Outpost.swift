@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import OutpostCore
+import OutpostSync
 
 /// The `outpost` command: every part of Outpost, one executable.
 @main
@@ -47,6 +49,7 @@ struct Outpost: AsyncParsableCommand {
 
     /// Runs the command with umask 077: every home, store, hub database, chunk and key file the
     /// process creates is readable by its owner only (they hold every tenant's rows, or keys).
+    /// A failure exits with the status its kind documents (``ExitStatus``).
     static func main() async {
         umask(0o077)
         do {
@@ -57,7 +60,10 @@ struct Outpost: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            // Outpost's own errors: their message on one line, and a status by their code.
+            guard let status = ExitStatus.code(for: error) else { exit(withError: error) }
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            Foundation.exit(status)
         }
     }
 

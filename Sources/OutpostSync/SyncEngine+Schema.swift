@@ -115,7 +115,7 @@ extension SyncEngine {
         do {
             declarations = try await client.tables().value
         } catch {
-            throw OutpostError(.failedPrecondition, error.description)
+            throw OutpostError(.failedPrecondition, error.description, cause: error)
         }
         guard let (name, declaration) = declarations.first(where: { $0.key.lowercased() == table.lowercased() })
         else {

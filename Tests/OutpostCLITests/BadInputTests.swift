@@ -31,7 +31,7 @@ struct BadInputTests {
         ]
     )
     func refuses(arguments: [String], message: String) throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         _ = try node.outpost("agent", "add", "--name", "A", "--type", "t", "--id", "a1")
         _ = try node.outpost("sql", "CREATE TABLE nokey (a TEXT); CREATE TABLE keyed (id TEXT PRIMARY KEY)")
@@ -42,7 +42,7 @@ struct BadInputTests {
 
     @Test("a missing home is reported, and nothing is created")
     func missingHome() throws {
-        let node = try NodeHome(initialised: false)
+        let node = try CLINode(initialised: false)
         defer { node.folder.remove() }
         expectOneLineFailure(try node.outpost("status"), mentioning: "Run `outpost init")
         expectOneLineFailure(
@@ -134,12 +134,12 @@ extension BadInputTests {
         ]
     )
     func numbersOutOfRange(arguments: [String], option: String) throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         let home = arguments.first == "hub" ? ["--home", node.folder.appending("hub")] : []
         let result = try node.outpost(arguments: arguments + home)
-        // 64 for a usage error, 1 for a refusal by the command itself: never a signal (SIGILL).
-        #expect(result.status == 64 || result.status == 1, "refused, not a crash: \(result)")
+        // 64 for a usage error, 65 for bad input the command itself refuses: never a signal (SIGILL).
+        #expect(result.status == 64 || result.status == 65, "refused, not a crash: \(result)")
         #expect(result.stderr.contains(option), "\(result)")
     }
 }

@@ -4,7 +4,7 @@ import OutpostTesting
 import Testing
 
 /// A node home in a temporary folder, driven through the real `outpost` executable.
-struct NodeHome {
+struct CLINode {
     let folder: TemporaryDirectory
     var home: String { folder.appending("node") }
     var storePath: String { home + "/store.sqlite" }

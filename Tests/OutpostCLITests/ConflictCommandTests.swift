@@ -10,11 +10,11 @@ struct ConflictCommandTests {
     /// A node whose agent `a1` collides with the hub: renamed there, its status changed here.
     /// The conflict is parked as the sync engine will park it, through the Store API.
     struct ParkedNode {
-        let node: NodeHome
+        let node: CLINode
         let conflictID: Int64
 
         init() throws {
-            node = try NodeHome()
+            node = try CLINode()
             #expect(try node.outpost("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision").status == 0)
             let store = try Store(path: node.storePath)
             let base = try Self.row(store)
@@ -127,7 +127,7 @@ struct ConflictCommandTests {
 
     @Test("a version conflict from --expected-version, resolved by keeping the attempted change")
     func versionConflict() throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         _ = try node.outpost("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision")
         _ = try node.outpost("agent", "update", "a1", "--status", "active", "--expected-version", "1")
@@ -207,7 +207,7 @@ struct ConflictCommandTests {
     }
 }
 
-extension NodeHome {
+extension CLINode {
     /// Opens the store once, which raises its clock floor past the last captured stamp (as every
     /// open does), so that a snapshot taken next changes only if a command writes.
     func settleClock() throws {

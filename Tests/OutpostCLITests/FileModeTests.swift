@@ -13,7 +13,7 @@ struct FileModeTests {
 
     @Test("a node's home, store, key and chunks, and a hub's home and database")
     func ownerOnly() throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         let sample = node.folder.appending("sample.bin")
         try Data(repeating: 7, count: 200_000).write(to: URL(fileURLWithPath: sample))

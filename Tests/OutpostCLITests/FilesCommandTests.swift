@@ -7,7 +7,7 @@ import Testing
 struct FilesCommandTests {
     @Test("put, ls, get, rm, restore, gc and stats as a person uses them")
     func roundTrip() throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         let source = node.folder.appending("day-1.csv")
         let content = String(repeating: "t1,21.5,ok\n", count: 5_000)
@@ -64,7 +64,7 @@ struct FilesCommandTests {
         ]
     )
     func refuses(arguments: [String], message: String) throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         let source = node.folder.appending("source.bin")
         FileManager.default.createFile(atPath: source, contents: Data(repeating: 7, count: 4_000))
@@ -78,7 +78,7 @@ struct FilesCommandTests {
 
     @Test("files key --create makes a key once; files put after it are encrypted")
     func encryptionKey() throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         #expect(try node.outpost("files", "key").stdout.contains("No key"))
         #expect(try node.outpost("files", "key", "--create").stdout.contains("Made"))
@@ -93,7 +93,7 @@ struct FilesCommandTests {
     /// restoring the right key did not bring the file back.
     @Test("a wrong files.key is refused with both fingerprints and deletes nothing; the right key reads again")
     func wrongKeyDeletesNothing() throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         #expect(try node.outpost("files", "key", "--create").status == 0)
         let source = node.folder.appending("plan.txt")

@@ -7,7 +7,7 @@ import Testing
 struct NodeCommandTests {
     @Test("init creates a node, and running it again keeps its id")
     func initIsIdempotent() throws {
-        let node = try NodeHome(initialised: false)
+        let node = try CLINode(initialised: false)
         defer { node.folder.remove() }
         let first = try node.json("init")
         let second = try node.json("init")
@@ -31,7 +31,7 @@ struct NodeCommandTests {
 
     @Test("agents and workflows: add, list, show, update, remove, with JSON for scripts")
     func agentAndWorkflowLifecycle() throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         let agent = try node.json("agent", "add", "--name", "Camera", "--type", "vision", "--config", #"{"fps": 5}"#)
         let id = try #require(agent["id"]?.stringValue)
@@ -72,7 +72,7 @@ struct NodeCommandTests {
 
     @Test("writes through `outpost sql` and through the sqlite3 program are captured")
     func sqlAndForeignClientsAreCaptured() throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         #expect(try node.outpost("sql", "CREATE TABLE readings (id TEXT PRIMARY KEY, value REAL)").status == 0)
         #expect(try node.outpost("track", "readings", "--priority", "2").status == 0)
@@ -101,7 +101,7 @@ struct NodeCommandTests {
 
     @Test("status and maintenance report what they see and do")
     func statusAndMaintenance() throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         _ = try node.outpost("agent", "add", "--name", "A", "--type", "t", "--status", "critical")
         let status = try node.json("status")
@@ -155,7 +155,7 @@ struct NodeCommandTests {
 struct RemoteTokenTests {
     @Test("a 0600 file or $OUTPOST_TOKEN sets it; a file others can read, or none, is refused")
     func tokenSources() throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         let file = node.folder.appending("node.token")
         try Data("secret-from-file\n".utf8).write(to: URL(fileURLWithPath: file))

@@ -15,9 +15,9 @@ struct RulesCommandTests {
         }
         """
 
-    func rulesPath(_ node: NodeHome) -> String { node.home + "/rules.json" }
+    func rulesPath(_ node: CLINode) -> String { node.home + "/rules.json" }
 
-    func write(_ text: String, in node: NodeHome, as name: String) throws -> String {
+    func write(_ text: String, in node: CLINode, as name: String) throws -> String {
         let path = node.folder.appending(name)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -25,7 +25,7 @@ struct RulesCommandTests {
 
     @Test("with no rules file the shipped defaults are in force, and show says so")
     func defaults() throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         let shown = try node.outpost("rules", "show")
         #expect(shown.status == 0 && shown.stdout.contains("shipped defaults"))
@@ -37,7 +37,7 @@ struct RulesCommandTests {
 
     @Test("set --file validates, then replaces rules.json; show prints what is in force")
     func setFile() throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         let file = try write(Self.custom, in: node, as: "custom.json")
         let result = try node.outpost("rules", "set", "--file", file)
@@ -63,7 +63,7 @@ struct RulesCommandTests {
         ]
     )
     func refusesInvalidFile(text: String, message: String) throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         #expect(
             try node.outpost("rules", "set", "--file", try write(Self.custom, in: node, as: "good.json")).status == 0
@@ -78,7 +78,7 @@ struct RulesCommandTests {
 
     @Test("a hand-broken rules.json makes show fail with the line and reason; set --file repairs it")
     func brokenFile() throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         try "{\n  \"default_strategy\": \"auto\",\n  oops\n}".write(
             toFile: rulesPath(node),
@@ -97,7 +97,7 @@ struct RulesCommandTests {
 
     @Test("the inline form edits the rules in force and writes them back")
     func inlineEdits() throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         var result = try node.outpost("rules", "set", "workflows", "--field", "definition", "--action", "merge")
         #expect(result.status == 0, "\(result)")
@@ -134,7 +134,7 @@ struct RulesCommandTests {
         ]
     )
     func refusesBadEdit(arguments: [String], message: String) throws {
-        let node = try NodeHome()
+        let node = try CLINode()
         defer { node.folder.remove() }
         #expect(
             try node.outpost("rules", "set", "--file", try write(Self.custom, in: node, as: "good.json")).status == 0

@@ -43,12 +43,7 @@ struct ResyncCommand: AsyncParsableCommand {
         let chosen = tables.isEmpty ? nil : tables
         if pushLocal {
             let engine = try sync.engine(for: node)
-            let queued: Int
-            do {
-                queued = try await engine.resync(tables: chosen, pushLocal: true)
-            } catch {
-                throw OutpostError(.failedPrecondition, error.description)
-            }
+            let queued: Int = try await engine.resync(tables: chosen, pushLocal: true)
             if !output.json { print("queued \(queued) row(s) of this node to push over the hub's copies") }
         } else {
             let fetched = try node.openStore().requestResync(tables: chosen)

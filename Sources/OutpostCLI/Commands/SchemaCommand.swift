@@ -36,12 +36,7 @@ struct SchemaCommand: AsyncParsableCommand {
 
         func run() async throws {
             let engine = try SyncOptions.parse([]).engine(for: node)
-            let diff: SchemaDiff
-            do {
-                diff = try await engine.schemaDiff()
-            } catch {
-                throw OutpostError(.failedPrecondition, error.description)
-            }
+            let diff: SchemaDiff = try await engine.schemaDiff()
             if output.json {
                 Output.json(diff)
                 return

@@ -37,7 +37,7 @@ struct SyncCommand: AsyncParsableCommand {
             report = try await engine.sync { bar.show($0) }
         } catch {
             bar.finish()
-            throw OutpostError(.failedPrecondition, error.description)
+            throw error
         }
         bar.finish()
         withExtendedLifetime(lock) {}

@@ -38,13 +38,8 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let engine = try sync.engine(for: node)
         let quiet = output.json
-        let report: VerifyReport
-        do {
-            report = try await engine.verify(tables: tables.isEmpty ? nil : tables) { table in
-                if !quiet { FileHandle.standardError.write(Data("verifying \(table)…\n".utf8)) }
-            }
-        } catch {
-            throw OutpostError(.failedPrecondition, error.description)
+        let report: VerifyReport = try await engine.verify(tables: tables.isEmpty ? nil : tables) { table in
+            if !quiet { FileHandle.standardError.write(Data("verifying \(table)…\n".utf8)) }
         }
         if output.json {
             Output.json(report)
