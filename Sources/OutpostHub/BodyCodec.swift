@@ -5,6 +5,7 @@ import Hummingbird
 import NIOCore
 import OutpostCore
 import OutpostProtocol
+import Prometheus
 import Synchronization
 
 /// Reads request bodies (size-limited, gzip or deflate) and writes JSON responses (gzip when
@@ -74,7 +75,7 @@ struct BodyCodec: Sendable {
     ///   compression.
     func bytes(from request: Request) async throws -> ByteBuffer {
         var body = try await collect(request)
-        metrics.bytesIn.add(body.readableBytes, ordering: .relaxed)
+        metrics.bytesIn.increment(by: Int64(body.readableBytes))
         let encoding =
             request.headers[.contentEncoding]?.lowercased().trimmingCharacters(in: .whitespaces) ?? "identity"
         switch encoding {
@@ -99,7 +100,7 @@ struct BodyCodec: Sendable {
 
     /// Binary bytes as the response body (already compressed where it pays).
     func response(bytes: [UInt8]) -> Response {
-        metrics.bytesOut.add(bytes.count, ordering: .relaxed)
+        metrics.bytesOut.increment(by: Int64(bytes.count))
         return Response(
             status: .ok,
             headers: [.contentType: "application/octet-stream"],
@@ -116,7 +117,7 @@ struct BodyCodec: Sendable {
             buffer = try buffer.compress(with: .gzip())
             headers[.contentEncoding] = "gzip"
         }
-        metrics.bytesOut.add(buffer.readableBytes, ordering: .relaxed)
+        metrics.bytesOut.increment(by: Int64(buffer.readableBytes))
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
     }
 

@@ -6,6 +6,7 @@ package import Logging
 import NIOCore
 import OutpostCore
 import OutpostProtocol
+import Prometheus
 package import ServiceLifecycle
 import Synchronization
 
@@ -169,8 +170,8 @@ struct HubRoutes: Sendable {
         // Before the storage looks the batch id up: PostgreSQL text cannot hold U+0000.
         try validator.checkBatchID(batch.batchID)
         let outcome = try await storage.push(batch, from: node, validator: validator)
-        metrics.changesApplied.add(outcome.applied, ordering: .relaxed)
-        metrics.conflicts.add(outcome.conflicts, ordering: .relaxed)
+        metrics.changesApplied.increment(by: Int64(outcome.applied))
+        metrics.conflicts.increment(by: Int64(outcome.conflicts))
         if outcome.applied > 0 { notifier.notify(tenantID: node.tenantID) }
         return try codec.response(body: outcome.body, for: request)
     }
@@ -190,8 +191,8 @@ struct HubRoutes: Sendable {
             table: table
         )
         if response.rows.isEmpty, wait > 0 {
-            metrics.pullWaiters.add(1, ordering: .relaxed)
-            defer { metrics.pullWaiters.subtract(1, ordering: .relaxed) }
+            metrics.pullWaiters.increment()
+            defer { metrics.pullWaiters.decrement() }
             let deadline = ContinuousClock.now + .milliseconds(wait)
             let recheck = configuration.crossProcessPollInterval ?? configuration.changeFeedRecheckInterval
             // The newest sequence number already looked at: a conflict moves the tenant's
@@ -206,7 +207,7 @@ struct HubRoutes: Sendable {
                 let remaining = deadline - ContinuousClock.now
                 await notifier.wait(tenantID: node.tenantID, timeout: min(remaining, timeout))
                 timeout = recheck
-                metrics.pullWaitChecks.add(1, ordering: .relaxed)
+                metrics.pullWaitChecks.increment()
                 let state = try await storage.waitState(of: node)
                 // A node revoked while it waits is told at once, not handed rows until the wait ends.
                 if state.revoked { throw HubError.revoked() }

@@ -5,7 +5,7 @@ import Logging
 import OutpostCore
 import Synchronization
 
-/// Outermost middleware: counts every request, and turns any error into a JSON answer.
+/// Outermost middleware: counts and times every request, and turns any error into a JSON answer.
 ///
 /// A ``HubError`` passes through as it is. Hummingbird's own errors (an unknown route) get the
 /// same JSON shape. Anything else is the hub's fault or its database's, never the client's: it
@@ -21,12 +21,16 @@ struct HubErrorMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let route = Self.route(of: request)
+        let started = ContinuousClock.now
+        func record(_ status: Int) {
+            metrics.recordRequest(route: route, status: status, duration: ContinuousClock.now - started)
+        }
         do {
             let response = try await next(request, context)
-            metrics.recordRequest(route: route, status: Int(response.status.code))
+            record(Int(response.status.code))
             return response
         } catch let error as HubError {
-            metrics.recordRequest(route: route, status: Int(error.status.code))
+            record(Int(error.status.code))
             throw error
         } catch let error as HTTPError
             where error.status == .notFound
@@ -35,7 +39,7 @@ struct HubErrorMiddleware: RouterMiddleware {
             // A documented path asked with a method it does not have. (A documented method that
             // finds no route stays 404: `/metrics` moved to a listener of its own.)
             let allowed = OpenAPIDocument.methods[request.uri.path]!.joined(separator: ", ")
-            metrics.recordRequest(route: route, status: 405)
+            record(405)
             throw HubError(
                 .methodNotAllowed,
                 code: "method_not_allowed",
@@ -43,15 +47,15 @@ struct HubErrorMiddleware: RouterMiddleware {
                 headers: [.allow: allowed]
             )
         } catch let error as HTTPError {
-            metrics.recordRequest(route: route, status: Int(error.status.code))
+            record(Int(error.status.code))
             throw HubError(error.status, code: Self.code(for: error.status), error.body ?? error.status.reasonPhrase)
         } catch let error as OutpostError where error.code != .storage {
-            metrics.recordRequest(route: route, status: 400)
+            record(400)
             throw HubError.invalid(error.code.name, error.message)
         } catch {
             let unavailable = Self.isConnectionFailure(error)
             let status: HTTPResponse.Status = unavailable ? .serviceUnavailable : .internalServerError
-            metrics.recordRequest(route: route, status: Int(status.code))
+            record(Int(status.code))
             context.logger.error(
                 "Request failed",
                 metadata: ["hub.route": "\(route)", "hub.error": "\(String(reflecting: error))"]
@@ -68,7 +72,9 @@ struct HubErrorMiddleware: RouterMiddleware {
 
     private static func route(of request: Request) -> String {
         switch request.uri.path {
-        case "/v1/push", "/v1/pull", "/health", "/metrics", "/openapi.json": request.uri.path
+        case "/v1/push", "/v1/pull", "/v1/tables", "/v1/digest", "/v1/chunks", "/v1/chunks/missing",
+            "/v1/chunks/fetch", "/health", "/metrics", "/openapi.json":
+            request.uri.path
         default: "other"
         }
     }

@@ -1,6 +1,7 @@
 import Hummingbird
 import OutpostCore
 import OutpostProtocol
+import Prometheus
 import Synchronization
 
 /// File chunks: a node asks which chunks the hub lacks, uploads those, and fetches the ones it
@@ -94,7 +95,7 @@ extension HubRoutes {
             try checkBudget()
         }
         let stored = try await storage.storeChunks(tenantID: node.tenantID, whole)
-        metrics.chunksStored.add(stored, ordering: .relaxed)
+        metrics.chunksStored.increment(by: Int64(stored))
         let answer: JSONValue = ["stored": .integer(Int64(stored)), "received": .integer(Int64(frames.count))]
         return try codec.response(body: answer.encoded(), for: request)
     }

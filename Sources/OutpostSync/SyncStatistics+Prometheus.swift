@@ -1,57 +1,55 @@
+import Prometheus
+
 extension SyncStatistics {
-    /// The statistics in Prometheus text format (version 0.0.4), as `outpost run --metrics`
-    /// serves them at `/metrics`. Counters survive restarts (they live in the store).
+    /// The statistics in Prometheus text format, as `outpost run --metrics` serves them at
+    /// `/metrics` (through swift-prometheus). Counters survive restarts (they live in the store),
+    /// so each scrape renders the stored values afresh.
     public func prometheusText() -> String {
-        var lines: [String] = []
-        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
-            lines.append("# HELP outpost_node_\(name) \(help)")
-            lines.append("# TYPE outpost_node_\(name) \(type)")
-            for sample in samples {
-                lines.append("outpost_node_\(name)\(sample.labels) \(sample.value)")
-            }
+        let registry = PrometheusCollectorRegistry()
+        func counter(_ name: String, _ help: String, _ value: Int64) {
+            registry.makeCounter(name: "outpost_node_" + name, help: help).increment(by: value)
         }
-        func single(_ name: String, _ type: String, _ help: String, _ value: some Numeric) {
-            metric(name, type, help, [("", "\(value)")])
+        func gauge(_ name: String, _ help: String, _ value: Double, labels: [(String, String)] = []) {
+            registry.makeGauge(name: "outpost_node_" + name, labels: labels, help: help).set(value)
         }
-        single("changes_pushed_total", "counter", "Changes the hub applied.", changesPushed)
-        single("rows_pulled_total", "counter", "Rows taken from the hub.", rowsPulled)
-        single("conflicts_merged_total", "counter", "Conflicts merged by the rules.", conflictsMerged)
-        single("conflicts_parked_total", "counter", "Conflicts left for a person.", conflictsParked)
-        single("changes_failed_total", "counter", "Changes parked as failed.", changesFailed)
-        single("sync_errors_total", "counter", "Failed exchanges with the hub.", errors)
-        single("bytes_sent_total", "counter", "Bytes sent to the hub, as on the wire.", bytesSent)
-        single("bytes_received_total", "counter", "Bytes received from the hub, as on the wire.", bytesReceived)
-        single("bytes_today", "gauge", "Bytes sent and received on this UTC day.", bytesToday)
+        counter("changes_pushed_total", "Changes the hub applied.", changesPushed)
+        counter("rows_pulled_total", "Rows taken from the hub.", rowsPulled)
+        counter("conflicts_merged_total", "Conflicts merged by the rules.", conflictsMerged)
+        counter("conflicts_parked_total", "Conflicts left for a person.", conflictsParked)
+        counter("changes_failed_total", "Changes parked as failed.", changesFailed)
+        counter("sync_errors_total", "Failed exchanges with the hub.", errors)
+        counter("bytes_sent_total", "Bytes sent to the hub, as on the wire.", bytesSent)
+        counter("bytes_received_total", "Bytes received from the hub, as on the wire.", bytesReceived)
+        gauge("bytes_today", "Bytes sent and received on this UTC day.", Double(bytesToday))
         if let dailyQuotaBytes {
-            single("daily_quota_bytes", "gauge", "Bytes per UTC day before only critical changes go.", dailyQuotaBytes)
+            gauge("daily_quota_bytes", "Bytes per UTC day before only critical changes go.", Double(dailyQuotaBytes))
         }
-        metric(
-            "queue_pending",
-            "gauge",
-            "Changes waiting to be pushed, by priority (10 critical … 1 background).",
-            queueByPriority.sorted { Int($0.key) ?? 0 > Int($1.key) ?? 0 }.map {
-                ("{priority=\"\($0.key)\"}", "\($0.value)")
-            }
-        )
-        single("queue_failed", "gauge", "Changes parked as failed, waiting for `outpost queue retry`.", failedChanges)
-        single("critical_pending", "gauge", "Critical changes waiting to be pushed.", criticalPending)
-        single("sync_cursor", "gauge", "The hub sequence number the node holds every change up to.", cursor)
+        for (priority, count) in queueByPriority.sorted(by: { Int($0.key) ?? 0 > Int($1.key) ?? 0 }) {
+            gauge(
+                "queue_pending",
+                "Changes waiting to be pushed, by priority (10 critical … 1 background).",
+                Double(count),
+                labels: [("priority", priority)]
+            )
+        }
+        gauge("queue_failed", "Changes parked as failed, waiting for `outpost queue retry`.", Double(failedChanges))
+        gauge("critical_pending", "Critical changes waiting to be pushed.", Double(criticalPending))
+        gauge("sync_cursor", "The hub sequence number the node holds every change up to.", Double(cursor))
         if let lastSyncMilliseconds {
-            single(
+            gauge(
                 "last_sync_timestamp_seconds",
-                "gauge",
                 "When the last full sync finished.",
                 Double(lastSyncMilliseconds) / 1000
             )
         }
         if let latencyMilliseconds {
-            single("link_latency_seconds", "gauge", "Smoothed round-trip time to the hub.", latencyMilliseconds / 1000)
+            gauge("link_latency_seconds", "Smoothed round-trip time to the hub.", latencyMilliseconds / 1000)
         }
-        if let batchSize { single("batch_size", "gauge", "Changes the next push batch may carry.", batchSize) }
-        if let online { single("link_up", "gauge", "1 while the hub answers.", online ? 1 : 0) }
+        if let batchSize { gauge("batch_size", "Changes the next push batch may carry.", Double(batchSize)) }
+        if let online { gauge("link_up", "1 while the hub answers.", online ? 1 : 0) }
         if let probeIntervalSeconds {
-            single("probe_interval_seconds", "gauge", "How often the hub is probed now.", probeIntervalSeconds)
+            gauge("probe_interval_seconds", "How often the hub is probed now.", probeIntervalSeconds)
         }
-        return lines.joined(separator: "\n") + "\n"
+        return registry.emitToString()
     }
 }

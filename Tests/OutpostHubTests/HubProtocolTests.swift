@@ -188,11 +188,11 @@ struct HubProtocolTests {
                 DELETE FROM outpost_records WHERE tenant_id = \(tenantID) AND deleted;
                 UPDATE outpost_tenants SET tombstone_floor = 3 WHERE id = \(tenantID); COMMIT;
                 """
-            let collector = Task.detached {
-                try runProgram("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", collection])
+            let collector = Task {
+                try await runProgram("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-c", collection])
             }
             try await eventually("the collection holds the rows table") {
-                let locks = try runProgram(
+                let locks = try await runProgram(
                     "/usr/bin/psql",
                     [
                         url, "-tAc",
@@ -587,7 +587,7 @@ struct HubProtocolTests {
             async let waited = node.raw("/v1/pull?after=0&wait_ms=20000", method: .get)
             try await eventually("the pull waits on the hub") {
                 let metrics = try await client.executeRequest(uri: "/metrics", method: .get, headers: [:], body: nil)
-                return String(buffer: metrics.body).contains("\noutpost_hub_pull_waiters 1\n")
+                return String(buffer: metrics.body).contains("\noutpost_hub_pull_waiters 1.0\n")
             }
             try await storage.revokeNode(id: tenant.nodeIDs[0])
             let response = try await waited
@@ -627,7 +627,7 @@ struct HubProtocolTests {
             async let waited = b.pull(after: 0, waitMilliseconds: 10_000)
             try await eventually("the pull waits on the hub") {
                 let metrics = try await client.executeRequest(uri: "/metrics", method: .get, headers: [:], body: nil)
-                return String(buffer: metrics.body).contains("\noutpost_hub_pull_waiters 1\n")
+                return String(buffer: metrics.body).contains("\noutpost_hub_pull_waiters 1.0\n")
             }
             let pushed = ContinuousClock.now
             _ = try await a.push(batch(upsert("a1", ["name": "A"])))
@@ -692,7 +692,7 @@ struct HubProtocolTests {
             let text = String(buffer: metrics.body)
             #expect(text.contains("outpost_hub_changes_applied_total 1"))
             #expect(text.contains(#"outpost_hub_requests_total{route="/v1/push",status="200"} 1"#))
-            #expect(text.contains("outpost_hub_pull_waiters 0"))
+            #expect(text.contains("outpost_hub_pull_waiters 0.0"))
             let unknown = try await client.executeRequest(uri: "/nowhere", method: .get, headers: [:], body: nil)
             #expect(unknown.status == .notFound && errorCode(unknown) == "not_found")
         }

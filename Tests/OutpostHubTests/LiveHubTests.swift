@@ -92,7 +92,7 @@ struct LiveHubTests {
         async let waited = waiting.pull(after: 0, waitMilliseconds: 10_000)
         let metricsB = HubHTTPClient(baseURL: hubB.url, token: "")
         try await eventually("the pull waits on hub B") {
-            try await metricsB.send("/metrics", method: "GET").body.contains("\noutpost_hub_pull_waiters 1\n")
+            try await metricsB.send("/metrics", method: "GET").body.contains("\noutpost_hub_pull_waiters 1.0\n")
         }
         _ = try await HubHTTPClient(baseURL: hubA.url, token: writer.token).push(
             PushRequest(

@@ -63,7 +63,7 @@ struct WaitingPullTests {
         let polls = (0..<6).map { _ in Task { try await waiting.pull(after: cursor, waitMilliseconds: 8_000) } }
         try await eventually("the pulls wait on hub B") {
             try await HubHTTPClient(baseURL: hubB.url, token: "").send("/metrics", method: "GET").body
-                .contains("\noutpost_hub_pull_waiters 6\n")
+                .contains("\noutpost_hub_pull_waiters 6.0\n")
         }
         try await eventually("each pull made its first check") { try await Self.checks(hubB) >= 6 }
         // Hub B's SQLite watcher reports the conflict's sequence up to 250 ms late, waking the
