@@ -112,7 +112,7 @@ package struct SyncBenchmark {
 
         // Rows (not timed).
         let data = (0..<rows).map { Self.row($0) }
-        try a.store.write { db in
+        try await a.store.write { db in
             for (key, row) in data {
                 guard case .object(let members) = row else { continue }
                 let columns = members.keys.sorted()
@@ -187,7 +187,7 @@ package struct SyncBenchmark {
 
         // 3. Bytes per two-field update.
         let updates = min(rows, 1_000)
-        try a.store.write { db in
+        try await a.store.write { db in
             try db.execute(
                 sql:
                     "UPDATE readings SET value = value + 1, status = 'checked' WHERE rowid IN (SELECT rowid FROM readings LIMIT ?)",
@@ -245,7 +245,7 @@ package struct SyncBenchmark {
         for _ in 0..<latencySamples {
             let key = ids.next()
             let written = ContinuousClock.now
-            try a.store.write { db in
+            try await a.store.write { db in
                 try db.execute(
                     sql: "INSERT INTO readings (id, sensor, value) VALUES (?, 'latency', 1)",
                     arguments: [key]

@@ -198,18 +198,35 @@ extension Store {
     /// arrive before the agent it references; the set is consistent once every page is in.
     package func writeApplyingRemote<T: Sendable>(_ body: (Database) throws -> T) throws(OutpostError) -> T {
         do {
-            return try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA foreign_keys = OFF")
-                defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
-                var result: T?
-                try db.inTransaction {
-                    try db.execute(sql: "INSERT INTO outpost_applying (id) VALUES (1)")
-                    result = try body(db)
-                    try db.execute(sql: "DELETE FROM outpost_applying")
-                    return .commit
-                }
-                return result!
-            }
+            return try pool.writeWithoutTransaction { db in try Self.applyingRemote(db, body) }
+        } catch {
+            throw OutpostError(database: error, path: path)
+        }
+    }
+
+    /// One transaction with capture told to stand aside and foreign keys off, for both forms of
+    /// ``writeApplyingRemote(_:)``.
+    private static func applyingRemote<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
+        try db.execute(sql: "PRAGMA foreign_keys = OFF")
+        defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+        var result: T?
+        try db.inTransaction {
+            try db.execute(sql: "INSERT INTO outpost_applying (id) VALUES (1)")
+            result = try body(db)
+            try db.execute(sql: "DELETE FROM outpost_applying")
+            return .commit
+        }
+        return result!
+    }
+
+    /// ``writeApplyingRemote(_:)`` for async callers: runs on GRDB's writer queue while the
+    /// caller waits suspended.
+    package func writeApplyingRemote<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T)
+        async throws(OutpostError)
+        -> T
+    {
+        do {
+            return try await pool.writeWithoutTransaction { db in try Self.applyingRemote(db, body) }
         } catch {
             throw OutpostError(database: error, path: path)
         }

@@ -85,6 +85,27 @@ public final class Store: Sendable {
         }
     }
 
+    /// ``write(_:)`` for async callers: GRDB runs the transaction on its writer queue while the
+    /// caller's task waits suspended, so a long write never holds a thread of the cooperative
+    /// pool (which has one per core).
+    @discardableResult
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(OutpostError) -> T {
+        do {
+            return try await pool.write(body)
+        } catch {
+            throw OutpostError(database: error, path: path)
+        }
+    }
+
+    /// ``read(_:)`` for async callers, on GRDB's reader pool without holding a pool thread.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(OutpostError) -> T {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw OutpostError(database: error, path: path)
+        }
+    }
+
     /// The pragmas the seed sets, applied to every connection the pool opens.
     private static func makeConfiguration() -> Configuration {
         var configuration = Configuration()

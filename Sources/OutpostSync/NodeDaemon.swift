@@ -56,7 +56,7 @@ public final class NodeDaemon: Service {
         var random = SystemRandomNumberGenerator()
         while !stopping.withLock({ $0 }), !Task.isCancelled {
             do {
-                if engine.link.isOnline, try engine.hasPendingChanges() {
+                if engine.link.isOnline, try await engine.hasPendingChanges() {
                     let report = try await engine.push()
                     if report.pushed + report.failed > 0 {
                         logger.info("Pushed", metadata: ["changes": "\(report.pushed)", "failed": "\(report.failed)"])

@@ -22,8 +22,8 @@ extension SyncEngine {
             .map(\.change.key)
         guard !names.isEmpty else { return }
         // Each file's chunk list as the hub last confirmed it: the bases of deltas.
-        let previous = try guarded {
-            try store.read { db in
+        let previous = try await guarded {
+            try await store.read { db in
                 try names.map { name in
                     let text = try BaseRows(db).base(table: Self.fileTable, key: name)?.data?["chunks"]?
                         .stringValue
@@ -40,10 +40,10 @@ extension SyncEngine {
             do {
                 asked = try await client.missingChunks(slice.map(\.hash))
             } catch {
-                try noteFailure(error)
+                try await noteFailure(error)
                 throw error
             }
-            try account(asked, report: &report)
+            try await account(asked, report: &report)
             let missing = Set(asked.value)
             try guarded { try files.markOnHub(slice.map(\.hash).filter { !missing.contains($0) }) }
             var group: [ChunkFrame] = []
@@ -99,10 +99,10 @@ extension SyncEngine {
             try await send(whole, critical: critical, report: &report)
             return
         } catch {
-            try noteFailure(error)
+            try await noteFailure(error)
             throw error
         }
-        try account(exchange, report: &report)
+        try await account(exchange, report: &report)
         try guarded { try files.markOnHub(group.map(\.hash)) }
         report.chunksSent += exchange.value
     }
@@ -117,7 +117,7 @@ extension SyncEngine {
         guard let files else { return report }
         var stuck = Set<String>()
         while true {
-            let quota = try quotaReached()
+            let quota = try await quotaReached()
             let waiting = try guarded { try files.filesMissingContent(limit: 100) }
                 .filter { !stuck.contains($0.name) && (!quota || $0.priority >= 10) }
             guard !waiting.isEmpty else { break }
@@ -154,10 +154,10 @@ extension SyncEngine {
                 do {
                     exchange = try await client.fetch(group)
                 } catch {
-                    try noteFailure(error)
+                    try await noteFailure(error)
                     throw error
                 }
-                try account(exchange, report: &report)
+                try await account(exchange, report: &report)
                 let asked = Set(group)
                 let kept = try guarded { try files.keepFetched(exchange.value.filter { asked.contains($0.hash) }) }
                 report.chunksFetched += kept.count
@@ -181,15 +181,15 @@ extension SyncEngine {
 
     /// Spends an exchange's bytes from the bandwidth bucket and the daily count.
     private func account<Value>(_ exchange: HubClient.Exchange<Value>, report: inout SyncReport)
-        throws(SyncFailure)
+        async throws(SyncFailure)
     {
         let bytes = exchange.bytesSent + exchange.bytesReceived
         pacing.withLock { pacing in
             pacing.limiter?.spend(bytes, now: ContinuousClock.now)
             pacing.link.succeeded(elapsed: exchange.elapsed)
         }
-        try guarded {
-            try store.write { db in
+        try await guarded {
+            try await store.write { db in
                 try SyncState.addTraffic(
                     sent: exchange.bytesSent,
                     received: exchange.bytesReceived,

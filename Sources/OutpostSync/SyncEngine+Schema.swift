@@ -39,8 +39,8 @@ extension SyncEngine {
     ///
     /// - Returns: the columns added, as `table.column`.
     func addHubColumns(requested: Bool) async throws(SyncFailure) -> [String] {
-        let (enabled, owed) = try guarded {
-            try store.read { db in (try Store.addsHubColumns(in: db), try Store.columnCheckIsPending(in: db)) }
+        let (enabled, owed) = try await guarded {
+            try await store.read { db in (try Store.addsHubColumns(in: db), try Store.columnCheckIsPending(in: db)) }
         }
         guard enabled, requested || owed else { return [] }
         let declarations: [String: TableDeclaration]
@@ -52,13 +52,14 @@ extension SyncEngine {
                 "Could not fetch the hub's table declarations to add the columns it knows",
                 metadata: ["sync.reason": "\(error)", "sync.retry": "\(!tooOld)"]
             )
-            try guarded { try store.write { db in try Store.setColumnCheckPending(!tooOld, in: db) } }
+            try await guarded { try await store.write { db in try Store.setColumnCheckPending(!tooOld, in: db) } }
             return []
         }
-        var byName: [String: [TableDeclaration.Column]] = [:]
-        for (name, declaration) in declarations { byName[name.lowercased(), default: []] += declaration.columns }
-        let (added, filled) = try guarded {
-            try store.writeApplyingRemote { db in
+        let byName = declarations.reduce(into: [String: [TableDeclaration.Column]]()) { byName, entry in
+            byName[entry.key.lowercased(), default: []] += entry.value.columns
+        }
+        let (added, filled) = try await guarded {
+            try await store.writeApplyingRemote { db in
                 var added: [String] = []
                 for table in try SyncedTable.load(in: db).values.sorted(by: { $0.name < $1.name }) {
                     guard let columns = byName[table.name.lowercased()] else { continue }
@@ -89,8 +90,8 @@ extension SyncEngine {
     /// How this node's tracked tables differ from the hub's declarations.
     public func schemaDiff() async throws(SyncFailure) -> SchemaDiff {
         let hub = try await client.tables().value
-        return try guarded {
-            try store.read { db in
+        return try await guarded {
+            try await store.read { db in
                 var node: [(schema: TableSchema, localColumns: [String])] = []
                 for tracked in try Store.trackedTables(in: db) {
                     guard let schema = try? TableSchema.require(tracked.name, in: db) else { continue }

@@ -17,7 +17,7 @@ extension SyncEngine {
     public func verify(tables names: [String]? = nil, progress: @Sendable (String) -> Void = { _ in })
         async throws(SyncFailure) -> VerifyReport
     {
-        let snapshots = try guarded { try store.read { db in try Self.verifySnapshots(names, in: db) } }
+        let snapshots = try await guarded { try await store.read { db in try Self.verifySnapshots(names, in: db) } }
         var report = VerifyReport()
         for snapshot in snapshots {
             progress(snapshot.table)
@@ -193,9 +193,10 @@ extension SyncEngine {
         var queued = 0
         if pushLocal {
             let report = try await verify(tables: tables)
-            let synced = try loadTables()
-            try guarded {
-                try store.write { db in
+            let synced = try await loadTables()
+            queued = try await guarded {
+                try await store.write { db in
+                    var queued = 0
                     for table in report.tables {
                         guard let synced = synced[table.table] else { continue }
                         for difference in table.differences
@@ -205,6 +206,7 @@ extension SyncEngine {
                             queued += 1
                         }
                     }
+                    return queued
                 }
             }
         }

@@ -78,9 +78,9 @@ public final class SyncEngine: Sendable {
             report.absorb(try await push(progress: progress))
         }
         report.absorb(try await fetchContent(progress: progress))
-        report.pending = try guarded { try store.read { db in try Self.pendingCount(in: db) } }
-        try guarded {
-            try store.write { db in
+        report.pending = try await guarded { try await store.read { db in try Self.pendingCount(in: db) } }
+        try await guarded {
+            try await store.write { db in
                 try SyncState.set(.lastSyncMilliseconds, to: Int64(WallClock.milliseconds()), in: db)
             }
         }
@@ -92,14 +92,14 @@ public final class SyncEngine: Sendable {
     /// Pushes queued changes, batch by batch, until none is left that may go now.
     public func push(progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws(SyncFailure) -> SyncReport {
         var report = SyncReport()
-        let tables = try loadTables()
-        let total = try guarded { try store.read { db in try Self.pendingCount(in: db) } }
+        let tables = try await loadTables()
+        let total = try await guarded { try await store.read { db in try Self.pendingCount(in: db) } }
         progress(SyncProgress(phase: .push, done: 0, total: total))
         while true {
-            let minimumPriority = try quotaReached() ? 10 : 1
+            let minimumPriority = try await quotaReached() ? 10 : 1
             let size = pacing.withLock { $0.sizer.size }
-            let (batch, refused) = try guarded {
-                try store.write { db in
+            let (batch, refused) = try await guarded {
+                try await store.write { db in
                     var refused = 0
                     let batch =
                         try BatchPlanner.inFlight(tables: tables, in: db)
@@ -132,14 +132,14 @@ public final class SyncEngine: Sendable {
         do {
             exchange = try await client.push(batch.request)
         } catch {
-            try noteFailure(error)
+            try await noteFailure(error)
             switch error.code {
             case .refused where batch.entries.count > 1:
                 logger.info("Hub refused a batch; splitting it", metadata: ["code": "\(error.hubCode ?? "")"])
                 let half = batch.entries.count / 2
                 for part in [Array(batch.entries[..<half]), Array(batch.entries[half...])] {
-                    let rebatched = try guarded {
-                        try store.write { db in try BatchPlanner.rebatch(part, tables: tables, in: db) }
+                    let rebatched = try await guarded {
+                        try await store.write { db in try BatchPlanner.rebatch(part, tables: tables, in: db) }
                     }
                     try await deliver(rebatched, tables: tables, report: &report)
                 }
@@ -147,8 +147,8 @@ public final class SyncEngine: Sendable {
             case .refused:
                 let entry = batch.entries[0]
                 let code = error.hubCode ?? ""
-                try guarded {
-                    try store.write { db in
+                try await guarded {
+                    try await store.write { db in
                         if code == "future_base_version" {
                             // The node's record of the hub is wrong: forget it and let the next
                             // push meet the hub's row as a conflict, which merges.
@@ -166,8 +166,8 @@ public final class SyncEngine: Sendable {
                 if code != "future_base_version" { report.failed += 1 }
                 return
             case .hubFailed:
-                try guarded {
-                    try store.write { db in
+                try await guarded {
+                    try await store.write { db in
                         try BatchPlanner.countAttempt(
                             of: batch,
                             reason: "hub failed (\(error.status ?? 0) \(error.hubCode ?? "")): \(error.message)",
@@ -193,14 +193,14 @@ public final class SyncEngine: Sendable {
             pacing.link.succeeded(elapsed: exchange.elapsed)
         }
         let (batchSize, latency) = pacing.withLock { ($0.sizer.size, $0.link.latency ?? exchange.elapsed) }
-        let tally = try guarded {
-            try store.writeApplyingRemote { db in
+        let tally = try await guarded {
+            try await store.writeApplyingRemote { db in
                 let tally = try BatchPlanner.record(
                     exchange.value,
                     for: batch,
                     tables: tables,
-                    reconciler: reconciler,
-                    nodeID: store.nodeID,
+                    reconciler: self.reconciler,
+                    nodeID: self.store.nodeID,
                     in: db
                 )
                 try SyncState.add(Int64(tally.applied), to: .changesPushed, in: db)
@@ -232,13 +232,13 @@ public final class SyncEngine: Sendable {
     public func pull(waitMilliseconds: Int = 0, progress: @Sendable (SyncProgress) -> Void = { _ in })
         async throws(SyncFailure) -> SyncReport
     {
-        let tables = try loadTables()
+        let tables = try await loadTables()
         var report = try await fill(tables, progress: progress)
         var wait = waitMilliseconds
         var newColumns = false
         while true {
-            let (cursor, resyncing, epoch, restoring, hubEpoch) = try guarded {
-                try store.read { db in
+            let (cursor, resyncing, epoch, restoring, hubEpoch) = try await guarded {
+                try await store.read { db in
                     (
                         try SyncState.value(.cursor, in: db), try SyncState.value(.resyncing, in: db) == 1,
                         try SyncState.value(.epoch, in: db), try SyncState.value(.restoring, in: db) == 1,
@@ -251,8 +251,8 @@ public final class SyncEngine: Sendable {
                 exchange = try await client.pull(after: cursor, limit: configuration.pullLimit, waitMilliseconds: wait)
             } catch  where error.code == .resyncRequired {
                 logger.notice("The hub asks for a full re-sync; pulling every row again")
-                try guarded {
-                    try store.write { db in
+                try await guarded {
+                    try await store.write { db in
                         try SyncState.set(.epoch, to: epoch + 1, in: db)
                         try SyncState.set(.resyncing, to: 1, in: db)
                         try SyncState.set(.cursor, to: 0, in: db)
@@ -261,7 +261,7 @@ public final class SyncEngine: Sendable {
                 report.resynced = true
                 continue
             } catch {
-                try noteFailure(error)
+                try await noteFailure(error)
                 throw error
             }
             pacing.withLock { $0.link.succeeded(elapsed: wait > 0 ? nil : exchange.elapsed) }
@@ -272,8 +272,8 @@ public final class SyncEngine: Sendable {
                     "The hub went back in time; pulling every row again and pushing what it lost",
                     metadata: ["sync.reason": "\(rewound.reason)"]
                 )
-                try guarded {
-                    try store.write { db in
+                try await guarded {
+                    try await store.write { db in
                         try SyncState.set(.hubEpoch, to: page.epoch ?? hubEpoch, in: db)
                         try SyncState.set(.epoch, to: epoch + 1, in: db)
                         try SyncState.set(.resyncing, to: 1, in: db)
@@ -285,9 +285,9 @@ public final class SyncEngine: Sendable {
                 continue
             }
             newColumns = newColumns || Self.carriesNewColumns(page.rows, tables: tables)
-            let tally = try guarded {
-                try store.writeApplyingRemote { db in
-                    var tally = try take(
+            let tally = try await guarded {
+                try await store.writeApplyingRemote { db in
+                    var tally = try self.take(
                         page.rows,
                         tables: tables,
                         epoch: resyncing ? epoch : 0,
@@ -325,10 +325,10 @@ public final class SyncEngine: Sendable {
         async throws(SyncFailure) -> SyncReport
     {
         var report = SyncReport()
-        let pending = try guarded { try store.read { db in try Store.tablesToFill(in: db) } }
+        let pending = try await guarded { try await store.read { db in try Store.tablesToFill(in: db) } }
         for (name, start) in pending {
             guard let table = tables[name] else {
-                try guarded { try store.write { db in try Store.setFillCursor(nil, of: name, in: db) } }
+                try await guarded { try await store.write { db in try Store.setFillCursor(nil, of: name, in: db) } }
                 continue
             }
             var cursor = start
@@ -340,14 +340,14 @@ public final class SyncEngine: Sendable {
                     cursor = 0
                     continue
                 } catch {
-                    try noteFailure(error)
+                    try await noteFailure(error)
                     throw error
                 }
                 let page = exchange.value
                 let rows = page.rows.filter { $0.table == name }
-                let tally = try guarded {
-                    try store.writeApplyingRemote { db in
-                        let tally = try take(
+                let tally = try await guarded {
+                    try await store.writeApplyingRemote { db in
+                        let tally = try self.take(
                             rows,
                             tables: [name: table],
                             epoch: 0,
@@ -535,9 +535,9 @@ public final class SyncEngine: Sendable {
     public var batchSize: Int { pacing.withLock { $0.sizer.size } }
 
     /// Whether anything waits to be pushed (one index probe).
-    public func hasPendingChanges() throws(SyncFailure) -> Bool {
-        try guarded {
-            try store.read { db in try Outbox(db).hasUnsent() }
+    public func hasPendingChanges() async throws(SyncFailure) -> Bool {
+        try await guarded {
+            try await store.read { db in try Outbox(db).hasUnsent() }
         }
     }
 
@@ -545,16 +545,16 @@ public final class SyncEngine: Sendable {
 
     /// The tracked tables, after filling columns a table gained since the last sync from the
     /// base rows (``SchemaGrowth``); a read unless some table's columns changed.
-    func loadTables() throws(SyncFailure) -> [String: SyncedTable] {
-        let (tables, grown) = try guarded {
-            try store.read { db in
+    func loadTables() async throws(SyncFailure) -> [String: SyncedTable] {
+        let (tables, grown) = try await guarded {
+            try await store.read { db in
                 let tables = try SyncedTable.load(in: db)
                 return (tables, try SchemaGrowth.changed(tables, in: db))
             }
         }
         guard !grown.isEmpty else { return tables }
-        let filled = try guarded {
-            try store.writeApplyingRemote { db in
+        let filled = try await guarded {
+            try await store.writeApplyingRemote { db in
                 try SchemaGrowth.adopt(grown, cursor: try SyncState.value(.cursor, in: db), in: db)
             }
         }
@@ -564,10 +564,10 @@ public final class SyncEngine: Sendable {
         return tables
     }
 
-    func quotaReached() throws(SyncFailure) -> Bool {
+    func quotaReached() async throws(SyncFailure) -> Bool {
         guard let quota = configuration.dailyQuotaBytes else { return false }
-        return try guarded {
-            try store.read { db in
+        return try await guarded {
+            try await store.read { db in
                 try SyncState.value(.day, in: db) == Self.today() && SyncState.value(.bytesToday, in: db) >= quota
             }
         }
@@ -585,12 +585,12 @@ public final class SyncEngine: Sendable {
         }
     }
 
-    func noteFailure(_ failure: SyncFailure) throws(SyncFailure) {
+    func noteFailure(_ failure: SyncFailure) async throws(SyncFailure) {
         pacing.withLock { pacing in
             pacing.sizer.failed()
             if failure.code == .unreachable { pacing.link.failed() }
         }
-        try guarded { try store.write { db in try SyncState.add(1, to: .errors, in: db) } }
+        try await guarded { try await store.write { db in try SyncState.add(1, to: .errors, in: db) } }
     }
 
     /// Runs store work, reporting a store failure as ``SyncFailure/store(_:)`` with the store's
@@ -598,6 +598,18 @@ public final class SyncEngine: Sendable {
     func guarded<T>(_ body: () throws -> T) throws(SyncFailure) -> T {
         do {
             return try body()
+        } catch let error as OutpostError {
+            throw .store(error)
+        } catch {
+            throw .store(OutpostError(.storage, "The node's store failed: \(error).", cause: error))
+        }
+    }
+
+    /// ``guarded(_:)`` for async store work: the store's async `read`/`write` run on GRDB's
+    /// queues, so the engine never holds a thread of the cooperative pool while SQLite works.
+    func guarded<T>(_ body: () async throws -> T) async throws(SyncFailure) -> T {
+        do {
+            return try await body()
         } catch let error as OutpostError {
             throw .store(error)
         } catch {

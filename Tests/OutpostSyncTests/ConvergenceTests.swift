@@ -27,10 +27,10 @@ struct ConvergenceTests {
         try a.execute("DELETE FROM agents WHERE id = 'a2'")
         try await a.sync()
         try await b.sync()
-        let names = try b.store.read { db in try String.fetchAll(db, sql: "SELECT name FROM agents ORDER BY id") }
+        let names = try await b.store.read { db in try String.fetchAll(db, sql: "SELECT name FROM agents ORDER BY id") }
         #expect(names == ["Camera"])
         #expect(try b.syncedContents() == a.syncedContents())
-        let status = try a.store.read { db in
+        let status = try await a.store.read { db in
             try String.fetchOne(db, sql: "SELECT sync_status FROM agents WHERE id = 'a1'")
         }
         #expect(status == "synced")
@@ -52,7 +52,7 @@ struct ConvergenceTests {
         #expect(merged.merged == 1)
         try await a.sync()
         for node in [a, b] {
-            let row = try node.store.read { db in
+            let row = try await node.store.read { db in
                 try Row.fetchOne(db, sql: "SELECT status, name, config FROM agents WHERE id = 'a1'").map {
                     [$0["status"] as String, $0["name"] as String, $0["config"] as String]
                 }
@@ -78,7 +78,7 @@ struct ConvergenceTests {
         let c = try await cluster.addNode(name: "fresh")
         try await c.sync()
         #expect(try c.syncedContents() == a.syncedContents())
-        let name = try a.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM agents") }
+        let name = try await a.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM agents") }
         #expect(name == "Camera B", "the newer write wins the name (rule: name → newest)")
     }
 
@@ -103,12 +103,12 @@ struct ConvergenceTests {
         #expect(conflicts.count == 1 && conflicts[0].table == "prices" && conflicts[0].key == "p1")
         // While it waits, B keeps its value and pushes nothing of the row.
         try await b.sync()
-        #expect(try b.store.read { db in try Double.fetchOne(db, sql: "SELECT price FROM prices") } == 11.0)
+        #expect(try await b.store.read { db in try Double.fetchOne(db, sql: "SELECT price FROM prices") } == 11.0)
 
         _ = try b.store.resolveConflict(id: conflicts[0].id, choosing: .local, by: "tester")
         try await cluster.syncAll()
         #expect(try a.syncedContents() == b.syncedContents())
-        #expect(try a.store.read { db in try Double.fetchOne(db, sql: "SELECT price FROM prices") } == 11.0)
+        #expect(try await a.store.read { db in try Double.fetchOne(db, sql: "SELECT price FROM prices") } == 11.0)
         #expect(try b.store.conflicts().isEmpty)
     }
 
@@ -160,7 +160,7 @@ struct ConvergenceTests {
         #expect(failed.map(\.key) == ["huge"])
         #expect(failed.first?.error?.contains("field_too_large") == true)
         try await b.sync()
-        #expect(try b.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM agents") } == 20)
+        #expect(try await b.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM agents") } == 20)
 
         // Fixed and retried, it goes.
         try a.execute("UPDATE agents SET config = '{}' WHERE id = 'huge'")

@@ -49,7 +49,7 @@ struct FaultTests {
         let cluster = try await SyncCluster(backend, nodes: 2, hub: .process)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let count = 12_000
-        try a.store.write { db in
+        try await a.store.write { db in
             try db.execute(sql: "INSERT INTO workflows (id, name) VALUES ('wf', 'Flow')")
             for index in 0..<count {
                 try db.execute(
@@ -73,7 +73,7 @@ struct FaultTests {
         #expect(report.pushed + confirmed >= count)
         #expect(try a.queueCount(status: "pending") + a.queueCount(status: "processing") == 0)
         try await b.sync()
-        #expect(try b.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM executions") } == count)
+        #expect(try await b.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM executions") } == count)
         #expect(try b.syncedContents() == a.syncedContents())
         var cursor: Int64 = 0
         var versions: [Int64: Int] = [:]

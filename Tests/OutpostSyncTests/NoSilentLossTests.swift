@@ -31,7 +31,7 @@ struct NoSilentLossTests {
         try await b.sync()
 
         try await a.sync()
-        let row = try a.store.read { db in
+        let row = try await a.store.read { db in
             try Row.fetchOne(db, sql: "SELECT name, type, length(config) AS size FROM agents WHERE id = 'x'")
                 .map { [$0["name"] as String?, $0["type"] as String?, "\($0["size"] as Int? ?? 0)"] }
         }
@@ -47,7 +47,8 @@ struct NoSilentLossTests {
         try await b.sync()
         #expect(try b.syncedContents() == a.syncedContents())
         #expect(
-            try b.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM agents WHERE id = 'x'") } == "local"
+            await try b.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM agents WHERE id = 'x'") }
+                == "local"
         )
     }
 }
@@ -67,7 +68,7 @@ extension NoSilentLossTests {
         try a.execute("INSERT INTO readings VALUES ('after', 3.5)")
         #expect(try await a.sync().pushed == 3)
         try await b.sync()
-        let keys = try b.store.read { db in try String.fetchAll(db, sql: "SELECT id FROM readings ORDER BY id") }
+        let keys = try await b.store.read { db in try String.fetchAll(db, sql: "SELECT id FROM readings ORDER BY id") }
         #expect(keys == ["after", "before-1", "before-2"])
 
         // Tracking again changes settings only: nothing is queued twice.
@@ -127,7 +128,7 @@ extension NoSilentLossTests {
         try await b.sync()
         try await a.sync()
         #expect(try typed(a) == written)
-        #expect(try a.store.read { db in try String.fetchOne(db, sql: "SELECT note FROM t") } == "seen")
+        #expect(try await a.store.read { db in try String.fetchOne(db, sql: "SELECT note FROM t") } == "seen")
     }
 }
 
@@ -155,7 +156,7 @@ extension NoSilentLossTests {
         #expect(try a.store.conflicts(status: .pending).isEmpty && b.store.conflicts(status: .pending).isEmpty)
         #expect(try a.syncedContents() == b.syncedContents())
         // The newer write (B's) won every field.
-        #expect(try a.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM items") } == "from b")
+        #expect(try await a.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM items") } == "from b")
     }
 }
 
@@ -217,7 +218,9 @@ extension NoSilentLossTests {
         let report = try await b.sync()
         #expect(report.parked == 1)
         #expect(
-            try b.store.read { db in try String.fetchOne(db, sql: "SELECT holder FROM badges WHERE id = 'a-other'") }
+            await try b.store.read { db in
+                try String.fetchOne(db, sql: "SELECT holder FROM badges WHERE id = 'a-other'")
+            }
                 == "al"
         )
         let parked = try b.store.conflicts(status: .pending)
@@ -228,7 +231,7 @@ extension NoSilentLossTests {
         try a.execute("INSERT INTO badges VALUES ('a-third', '9', 'amy')")
         try await a.sync()
         try await b.sync()
-        #expect(try b.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM badges") } == 3)
+        #expect(try await b.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM badges") } == 3)
 
         // B renumbers its own badge, then takes the hub's row: both converge.
         try b.execute("UPDATE badges SET code = '70' WHERE id = 'b-badge'")
@@ -266,7 +269,7 @@ extension NoSilentLossTests {
         // B does not add the hub's columns by itself: its table keeps its columns.
         try b.store.setAddsHubColumns(false)
         try await b.sync()
-        #expect(try b.store.read { db in try TableSchema.require("t", in: db).columns } == ["id", "name"])
+        #expect(try await b.store.read { db in try TableSchema.require("t", in: db).columns } == ["id", "name"])
 
         try b.execute("ALTER TABLE t ADD COLUMN extra TEXT")
         try b.execute("ALTER TABLE t ADD COLUMN level INTEGER DEFAULT 3")
@@ -312,7 +315,7 @@ extension NoSilentLossTests {
         try c.execute("INSERT INTO t VALUES ('r3', 300), ('mine', 1)")
         try c.store.track("t")
         try await c.sync()
-        let keys = try c.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") }
+        let keys = try await c.store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") }
         #expect(keys == 26, "the hub's 25 rows and C's own")
         // C's own r3 collides with the hub's (no base, no rule): parked for a person, not lost.
         let parked = try c.store.conflicts(status: .pending)
@@ -326,7 +329,7 @@ extension NoSilentLossTests {
         try c.store.writeWithoutCapture { db in try db.execute(sql: "UPDATE t SET value = -1 WHERE id = 'r7'") }
         #expect(try c.store.requestResync(tables: ["T"]) == ["t"])
         try await c.sync()
-        #expect(try c.store.read { db in try Int.fetchOne(db, sql: "SELECT value FROM t WHERE id = 'r7'") } == 7)
+        #expect(try await c.store.read { db in try Int.fetchOne(db, sql: "SELECT value FROM t WHERE id = 'r7'") } == 7)
         #expect(try a.syncedContents() == c.syncedContents())
     }
 }
@@ -367,7 +370,7 @@ extension NoSilentLossTests {
         #expect(try await a.sync().resynced, "A must see the new epoch")
         try await cluster.syncAll()
 
-        let names = try c.store.read { db in
+        let names = try await c.store.read { db in
             try Row.fetchAll(db, sql: "SELECT id, name FROM agents ORDER BY id").map {
                 "\($0["id"] as String)=\($0["name"] as String)"
             }
@@ -404,7 +407,7 @@ extension NoSilentLossTests {
         #expect(failed.map(\.key) == ["cut"])
         #expect(failed.first?.error?.contains("U+0000") == true, "\(failed)")
         try await b.sync()
-        let onB = try b.store.read { db in try String.fetchAll(db, sql: "SELECT id FROM notes ORDER BY id") }
+        let onB = try await b.store.read { db in try String.fetchAll(db, sql: "SELECT id FROM notes ORDER BY id") }
         #expect(onB == ["plain"], "the value must not arrive cut short as 'ab'")
         #expect(try await a.engine.verify(tables: ["notes"]).tables.first?.differences.map(\.reason) == [.failed])
 
@@ -413,7 +416,7 @@ extension NoSilentLossTests {
         #expect(try a.store.retryFailed(ids: nil) == 1)
         try await a.sync()
         try await b.sync()
-        let bytes = try b.store.read { db in
+        let bytes = try await b.store.read { db in
             try Row.fetchOne(db, sql: "SELECT typeof(body) AS type, hex(body) AS bytes FROM notes WHERE id = 'cut'")
                 .map { "\($0["type"] as String) \($0["bytes"] as String)" }
         }

@@ -43,7 +43,7 @@ struct ResyncTests {
         let report = try await b.sync()
         #expect(report.resynced, "the hub must ask B for a full re-sync")
         #expect(report.pushed == 2, "B's offline edit and insert still go up")
-        let names = try b.store.read { db in
+        let names = try await b.store.read { db in
             try Dictionary(
                 uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, name FROM agents").map {
                     ($0["id"] as String, $0["name"] as String)

@@ -93,7 +93,7 @@ struct SchemaEvolutionTests {
         try await a.sync()
 
         #expect(try await b.sync().columnsAdded.isEmpty)
-        #expect(try b.store.read { db in try TableSchema.require("t", in: db).columns } == ["id", "name"])
+        #expect(try await b.store.read { db in try TableSchema.require("t", in: db).columns } == ["id", "name"])
         try b.execute("UPDATE t SET name = 'edited on b' WHERE id = 'r'")
         try await b.sync()
         try await a.sync()
@@ -136,7 +136,7 @@ struct SchemaEvolutionTests {
         ])
         #expect(adopted.contains("Created readings from the hub's declaration"))
         #expect(adopted.contains("pulled 30"))
-        let schema = try c.store.read { db in try TableSchema.require("readings", in: db) }
+        let schema = try await c.store.read { db in try TableSchema.require("readings", in: db) }
         #expect(schema.columns == ["site", "id", "value", "label", "n", "raw"])
         #expect(schema.declaredTypes == ["TEXT", "TEXT", "REAL", "VARCHAR(20)", "INTEGER", ""])
         #expect(schema.primaryKey == ["site", "id"])

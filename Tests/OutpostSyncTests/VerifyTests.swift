@@ -21,7 +21,7 @@ struct VerifyTests {
             try node.execute("CREATE TABLE readings (id TEXT PRIMARY KEY, value REAL, raw BLOB, note TEXT)")
             try node.store.track("readings")
         }
-        try a.store.write { db in
+        try await a.store.write { db in
             for index in 0..<300 {
                 try db.execute(
                     sql: "INSERT INTO readings VALUES (?, ?, ?, ?)",
@@ -55,7 +55,7 @@ struct VerifyTests {
     func differencesAreExplained(backend: SyncBackend) async throws {
         let (cluster, a, b) = try await syncedPair(backend, hub: .process)
         // On A, behind capture's back: one row changed, one row made.
-        try a.store.writeApplyingRemote { db in
+        try await a.store.writeApplyingRemote { db in
             try db.execute(sql: "UPDATE readings SET value = -1 WHERE id = 'r1'")
             try db.execute(sql: "INSERT INTO readings (id, value) VALUES ('ghost', 9)")
         }
@@ -100,7 +100,7 @@ struct VerifyTests {
     @Test("resync repairs unexplained differences; --push-local sends them instead", arguments: SyncBackend.allCases)
     func resyncRepairs(backend: SyncBackend) async throws {
         let (cluster, a, b) = try await syncedPair(backend)
-        try a.store.writeApplyingRemote { db in
+        try await a.store.writeApplyingRemote { db in
             try db.execute(sql: "UPDATE readings SET value = -1 WHERE id = 'r1'")
         }
         try cluster.executeOnHub(
@@ -115,7 +115,8 @@ struct VerifyTests {
         try a.store.requestResync(tables: ["readings"])
         try await a.sync()
         #expect(try await a.engine.verify(tables: ["readings"]).unexplained == 0)
-        let value = try a.store.read { db in try Double.fetchOne(db, sql: "SELECT value FROM readings WHERE id = 'r1'")
+        let value = try await a.store.read { db in
+            try Double.fetchOne(db, sql: "SELECT value FROM readings WHERE id = 'r1'")
         }
         #expect(value == 1.5)
 
