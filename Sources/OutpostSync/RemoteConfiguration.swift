@@ -75,35 +75,15 @@ public struct RemoteConfiguration: Sendable, Equatable {
     /// the token is written.
     public func save(home: String) throws(OutpostError) {
         do {
-            try Self.writeAtomically(
-                Data((JSONValue.object(["url": .string(url)]).encoded() + "\n").utf8),
+            try AtomicFile.write(
+                Array((JSONValue.object(["url": .string(url)]).encoded() + "\n").utf8),
                 to: Self.urlPath(home: home),
                 mode: 0o644
             )
-            try Self.writeAtomically(Data((token + "\n").utf8), to: Self.tokenPath(home: home), mode: 0o600)
+            try AtomicFile.write(Array((token + "\n").utf8), to: Self.tokenPath(home: home), mode: 0o600)
         } catch {
-            throw OutpostError(.storage, "The remote could not be saved in \(home): \(error).")
+            throw OutpostError(.storage, "The remote could not be saved in \(home): \(error.message)", cause: error)
         }
     }
 
-    private static func writeAtomically(_ data: Data, to path: String, mode: Int) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        guard
-            FileManager.default.createFile(
-                atPath: temporary,
-                contents: nil,
-                attributes: [.posixPermissions: mode]
-            )
-        else {
-            throw OutpostError(.storage, "cannot create \(temporary)")
-        }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-        try handle.write(contentsOf: data)
-        try handle.synchronize()
-        try handle.close()
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw OutpostError(.storage, "cannot replace \(path): \(String(cString: strerror(errno)))")
-        }
-    }
 }

@@ -62,29 +62,18 @@ public struct RulesFile: Sendable {
         return text
     }
 
-    /// Replaces the file with `text`, which the caller has validated: temporary file, flush,
-    /// rename.
+    /// Replaces the file with `text`, which the caller has validated (``AtomicFile``).
     ///
     /// - Throws: ``OutpostError`` `.storage` when the folder cannot be written; the old file (or
     ///   the defaults) then stays in force.
     public func replace(with text: String) throws(OutpostError) {
-        let temporary = "\(path).\(ProcessInfo.processInfo.processIdentifier).tmp"
         do {
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-                throw CocoaError(.fileWriteUnknown)
-            }
-            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: temporary))
-            try handle.synchronize()
-            try handle.close()
-            guard rename(temporary, path) == 0 else {
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-            }
+            try AtomicFile.write(Array(text.utf8), to: path)
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
             throw OutpostError(
                 .storage,
-                "Cannot write the rules file \(path) (\((error as NSError).localizedDescription)); "
-                    + "the previous rules stay in force. Check that the home folder is writable and not full."
+                "Cannot write the rules file \(path) (\(error.message)) The previous rules stay in force.",
+                cause: error
             )
         }
     }

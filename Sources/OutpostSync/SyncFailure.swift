@@ -99,8 +99,7 @@ public struct SyncFailure: Error, Sendable, CustomStringConvertible {
         case .hubFailed:
             return "The hub failed (\(hub): \(message)); nothing was applied, and it will be retried."
         case .unauthorized:
-            return "The hub refused this node's token (\(hubCode ?? "unauthorized"): \(message)). Get a new one with "
-                + "`outpost hub node add` and set it with `outpost remote set URL --token-file FILE`."
+            return "The hub refused this node's token (\(hubCode ?? "unauthorized"): \(message))."
         case .resyncRequired:
             return "The hub no longer holds every change since this node's last pull; a full re-sync is needed."
         case .refused:

@@ -14,17 +14,10 @@ enum FileSystem {
         }
     }
 
-    /// Writes `text` to `path` through a temporary file and a rename, so a reader (or a crash)
-    /// sees the old file or the new one, never half of one.
+    /// Writes `text` to `path` through ``AtomicFile``, so a reader (or a crash) sees the old file
+    /// or the new one, never half of one.
     static func write(_ text: String, to path: String) throws(OutpostError) {
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw OutpostError(
-                .storage,
-                "Cannot write \(path): \((error as NSError).localizedDescription). Check that the folder is writable and not full."
-            )
-        }
+        try AtomicFile.write(Array(text.utf8), to: path)
     }
 
     /// Writes a file that does not exist yet, in one system call and without a temporary file:

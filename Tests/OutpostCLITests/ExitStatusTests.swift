@@ -39,4 +39,21 @@ struct ExitStatusTests {
         #expect(sync.status == 69, "\(sync)")
         #expect(sync.stderr.contains("could not be reached"), "\(sync)")
     }
+
+    @Test("a token the hub refuses is 77, and the CLI says how to get a new one")
+    func refusedToken() throws {
+        let node = try CLINode()
+        defer { node.folder.remove() }
+        let hub = try HubProcess.start(arguments: ["--home", node.folder.appending("hub")])
+        defer { hub.stop() }
+        let token = node.folder.appending("token")
+        try "not-a-token-the-hub-issued".write(toFile: token, atomically: true, encoding: .utf8)
+        chmod(token, 0o600)
+        #expect(try node.outpost("remote", "set", hub.url, "--token-file", token).status == 0)
+        let sync = try node.outpost("sync")
+        #expect(sync.status == 77, "\(sync)")
+        #expect(sync.stderr.contains("refused this node's token"), "\(sync)")
+        #expect(sync.stderr.contains("`outpost hub node add`"), "the remedy names the command: \(sync)")
+        #expect(sync.stderr.split(separator: "\n").count == 1, "one line: \(sync)")
+    }
 }
