@@ -12,9 +12,46 @@ extension Store {
     public func runMaintenance(policy: MaintenancePolicy = MaintenancePolicy()) throws(OutpostError)
         -> MaintenanceReport
     {
-        let sizeBefore = try databaseSizeBytes()
-        var report = try write { db in
-            let queue = try Outbox(db).purgeCompleted(olderThanDays: policy.completedQueueRetentionDays)
+        let report: MaintenanceReport
+        do {
+            report = try pool.writeWithoutTransaction { db in try Self.maintain(db, policy: policy) }
+        } catch {
+            throw OutpostError(database: error, path: path)
+        }
+        log(report)
+        return report
+    }
+
+    /// ``runMaintenance(policy:)`` for async callers (the daemon): it runs on GRDB's writer
+    /// queue while the caller waits suspended.
+    public func runMaintenance(policy: MaintenancePolicy = MaintenancePolicy()) async throws(OutpostError)
+        -> MaintenanceReport
+    {
+        let report: MaintenanceReport
+        do {
+            report = try await pool.writeWithoutTransaction { db in try Self.maintain(db, policy: policy) }
+        } catch {
+            throw OutpostError(database: error, path: path)
+        }
+        log(report)
+        return report
+    }
+
+    /// The deletions and `ANALYZE` in one transaction, then the vacuum and a checkpoint, which
+    /// cannot run inside a transaction other statements opened.
+    private static func maintain(_ db: Database, policy: MaintenancePolicy) throws -> MaintenanceReport {
+        var report = MaintenanceReport(
+            deletedQueueEntries: 0,
+            deletedConflicts: 0,
+            reclaimedPages: 0,
+            analyzed: true,
+            sizeBeforeBytes: try sizeBytes(db),
+            sizeAfterBytes: 0
+        )
+        try db.inTransaction {
+            report.deletedQueueEntries = try Outbox(db).purgeCompleted(
+                olderThanDays: policy.completedQueueRetentionDays
+            )
             try db.execute(
                 sql: """
                     DELETE FROM conflict_resolution
@@ -22,30 +59,20 @@ extension Store {
                     """,
                 arguments: [policy.resolvedConflictRetentionDays]
             )
-            let conflicts = db.changesCount
+            report.deletedConflicts = db.changesCount
             try db.execute(sql: "ANALYZE")
-            return MaintenanceReport(
-                deletedQueueEntries: queue,
-                deletedConflicts: conflicts,
-                reclaimedPages: 0,
-                analyzed: true,
-                sizeBeforeBytes: sizeBefore,
-                sizeAfterBytes: 0
-            )
+            return .commit
         }
-        // incremental_vacuum cannot run inside a transaction that other statements opened.
-        do {
-            report.reclaimedPages = try pool.writeWithoutTransaction { db in
-                let freeBefore = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
-                try db.execute(sql: "PRAGMA incremental_vacuum(\(max(0, policy.vacuumPageLimit)))")
-                let freeAfter = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
-                try db.checkpoint(.truncate)
-                return freeBefore - freeAfter
-            }
-        } catch {
-            throw OutpostError(database: error, path: path)
-        }
-        report.sizeAfterBytes = try databaseSizeBytes()
+        let freeBefore = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+        try db.execute(sql: "PRAGMA incremental_vacuum(\(max(0, policy.vacuumPageLimit)))")
+        let freeAfter = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+        try db.checkpoint(.truncate)
+        report.reclaimedPages = freeBefore - freeAfter
+        report.sizeAfterBytes = try sizeBytes(db)
+        return report
+    }
+
+    private func log(_ report: MaintenanceReport) {
         logger.info(
             "Maintenance done",
             metadata: [
@@ -54,14 +81,11 @@ extension Store {
                 "store.maintenance.pages_reclaimed": "\(report.reclaimedPages)",
             ]
         )
-        return report
     }
 
-    func databaseSizeBytes() throws(OutpostError) -> Int {
-        try read { db in
-            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
-            return pages * pageSize
-        }
+    private static func sizeBytes(_ db: Database) throws -> Int {
+        let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+        let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+        return pages * pageSize
     }
 }

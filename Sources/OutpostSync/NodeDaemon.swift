@@ -119,7 +119,7 @@ public final class NodeDaemon: Service {
             .cancelOnGracefulShutdown()
         {
             do {
-                _ = try engine.store.runMaintenance(policy: MaintenancePolicy())
+                _ = try await engine.store.runMaintenance(policy: MaintenancePolicy())
             } catch {
                 logger.warning("Maintenance failed", metadata: ["reason": "\(error)"])
             }
