@@ -598,10 +598,8 @@ public final class SyncEngine: Sendable {
     func guarded<T>(_ body: () throws -> T) throws(SyncFailure) -> T {
         do {
             return try body()
-        } catch let error as OutpostError {
-            throw .store(error)
         } catch {
-            throw .store(OutpostError(.storage, "The node's store failed: \(error).", cause: error))
+            throw Self.storeFailure(error)
         }
     }
 
@@ -610,11 +608,14 @@ public final class SyncEngine: Sendable {
     func guarded<T>(_ body: () async throws -> T) async throws(SyncFailure) -> T {
         do {
             return try await body()
-        } catch let error as OutpostError {
-            throw .store(error)
         } catch {
-            throw .store(OutpostError(.storage, "The node's store failed: \(error).", cause: error))
+            throw Self.storeFailure(error)
         }
+    }
+
+    /// A store error as the engine reports it, keeping the store's code as the cause.
+    private static func storeFailure(_ error: any Error) -> SyncFailure {
+        .store(error as? OutpostError ?? OutpostError(.storage, "The node's store failed: \(error).", cause: error))
     }
 
     static func pendingCount(in db: Database) throws -> Int {

@@ -13,8 +13,7 @@ import ServiceLifecycle
 /// socket. Sync tests use it so they need no hub process; the tests that cut, delay or restart
 /// the hub still use ``HubProcess``.
 package final class InProcessHub: Sendable {
-    package let storage: any HubStorage
-    package let database: HubDatabase
+    private let storage: any HubStorage
     private let responder: RouterResponder<HubRequestContext>
     private let logger: Logger
     /// Runs the storage's services (the PostgreSQL client) until ``close()``.
@@ -26,7 +25,6 @@ package final class InProcessHub: Sendable {
         logger.logLevel = .warning
         let (storage, services) = try database.open(logger: logger)
         self.storage = storage
-        self.database = database
         self.logger = logger
         self.services =
             services.isEmpty
