@@ -45,9 +45,10 @@ package enum ChunkCodec {
             throw OutpostError(
                 .storage,
                 "Chunk \(hash.prefix(12))… does not open with HOME/files.key: it is damaged. It was moved to "
-                    + "HOME/files/quarantine (never deleted: a key mix-up must not cost data); `outpost sync` "
-                    + "fetches it again.",
-                details: ["chunk": hash, "reason": sealedChunkDoesNotOpen]
+                    + "HOME/files/quarantine (never deleted: a key mix-up must not cost data); a sync fetches it "
+                    + "again.",
+                details: ["chunk": hash, "reason": sealedChunkDoesNotOpen],
+                remedy: .syncWithHub
             )
         }
     }
@@ -66,8 +67,9 @@ package enum ChunkCodec {
     private static func corrupt(_ hash: String, _ why: String) -> OutpostError {
         OutpostError(
             .storage,
-            "Chunk \(hash.prefix(12))… is corrupt: \(why). It was not used; `outpost sync` fetches it again.",
-            details: ["chunk": hash]
+            "Chunk \(hash.prefix(12))… is corrupt: \(why). It was not used; a sync fetches it again.",
+            details: ["chunk": hash],
+            remedy: .syncWithHub
         )
     }
 }

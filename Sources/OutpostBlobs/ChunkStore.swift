@@ -170,9 +170,13 @@ package struct ChunkStore: Sendable {
     private func failure(_ action: String) -> OutpostError {
         let code = errno
         let reason = String(cString: strerror(code))
-        let hint =
-            code == ENOSPC ? " The disk is full: free space, or run `outpost files gc`." : " Check the home's disk."
-        return OutpostError(.storage, "Cannot \(action): \(reason).\(hint)", details: ["errno": "\(code)"])
+        let hint = code == ENOSPC ? " The disk is full." : " Check the home's disk."
+        return OutpostError(
+            .storage,
+            "Cannot \(action): \(reason).\(hint)",
+            details: ["errno": "\(code)"],
+            remedy: code == ENOSPC ? .freeDiskSpace : nil
+        )
     }
 
     private static func reason(_ error: any Error) -> String {

@@ -331,8 +331,9 @@ public final class FileStore: Sendable {
             }
             throw OutpostError(
                 .storage,
-                "'\(name)' cannot be read: \(error.message) It is marked for fetching; run `outpost sync`.",
-                details: ["name": name, "chunk": hash]
+                "'\(name)' cannot be read: \(error.message) It is marked for fetching again.",
+                details: ["name": name, "chunk": hash],
+                remedy: .syncWithHub
             )
         }
     }
@@ -360,7 +361,8 @@ public final class FileStore: Sendable {
         if file.content != "local" {
             throw OutpostError(
                 .failedPrecondition,
-                "The content of '\(name)' is not on this node yet. Run `outpost sync` to fetch it from the hub."
+                "The content of '\(name)' is not on this node yet.",
+                remedy: .syncWithHub
             )
         }
         return file
@@ -432,8 +434,9 @@ public final class FileStore: Sendable {
     func notFound(_ name: String) -> OutpostError {
         OutpostError(
             .notFound,
-            "No file named '\(FileName.printable(name))'. List files with `outpost files ls` (--trash for the trash).",
-            details: ["name": FileName.printable(name)]
+            "No file named '\(FileName.printable(name))'.",
+            details: ["name": FileName.printable(name)],
+            remedy: .list(.files)
         )
     }
 

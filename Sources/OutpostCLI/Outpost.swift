@@ -62,7 +62,7 @@ struct Outpost: AsyncParsableCommand {
         } catch {
             // Outpost's own errors: their message on one line, and a status by their code.
             guard let status = ExitStatus.code(for: error) else { exit(withError: error) }
-            let remedy = ExitStatus.remedy(for: error).map { " " + $0 } ?? ""
+            let remedy = OutpostError.Remedy.sentence(for: error).map { " " + $0 } ?? ""
             FileHandle.standardError.write(Data("Error: \(error)\(remedy)\n".utf8))
             Foundation.exit(status)
         }

@@ -1,11 +1,12 @@
 /// The error every Outpost library throws: a stable code and a message for a person.
 ///
-/// The message says what failed, why, and what to do about it. It never contains secrets or
-/// row contents, so it is safe to log and to show. Codes are an open set (new ones can be
+/// The message says what failed and why; ``remedy`` says what to do about it, as an action the
+/// program in front of the person words with its own commands. The message never contains
+/// secrets or row contents, so it is safe to log and to show. Codes are an open set (new ones can be
 /// added without breaking callers), in the manner of NIO's `FileSystemError.Code`.
 ///
 /// ```swift
-/// throw OutpostError(.notFound, "No agent with id 'a1'. List agents with `outpost agent list`.")
+/// throw OutpostError(.notFound, "No agent with id 'a1'.", remedy: .list(.agents))
 /// ```
 public struct OutpostError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is; scripts and the hub map codes to exit statuses and HTTP codes.
@@ -33,8 +34,10 @@ public struct OutpostError: Error, Sendable, CustomStringConvertible {
     }
 
     public var code: Code
-    /// What failed, why, and what to do.
+    /// What failed and why.
     public var message: String
+    /// What a person can do about it, when something can be done.
+    public var remedy: Remedy?
     /// Structured facts for scripts (`line`, `column`, `table`, …); never row contents.
     public var details: [String: String]
     /// The lower-level error this one reports (a GRDB `DatabaseError`, a POSIX error), for logs
@@ -48,10 +51,17 @@ public struct OutpostError: Error, Sendable, CustomStringConvertible {
     /// (Swift 6.3), so the cause is kept in a box that reflects as its description.
     private var underlying: Underlying?
 
-    public init(_ code: Code, _ message: String, details: [String: String] = [:], cause: (any Error)? = nil) {
+    public init(
+        _ code: Code,
+        _ message: String,
+        details: [String: String] = [:],
+        remedy: Remedy? = nil,
+        cause: (any Error)? = nil
+    ) {
         self.code = code
         self.message = message
         self.details = details
+        self.remedy = remedy
         self.underlying = cause.map(Underlying.init)
     }
 

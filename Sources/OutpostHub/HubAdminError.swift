@@ -3,7 +3,7 @@ import OutpostCore
 /// Messages for the administrative operations, shared by the backends.
 enum HubAdminError {
     static func unknownTenant(_ name: String) -> OutpostError {
-        OutpostError(.notFound, "No tenant named '\(name)'. Create it with `outpost hub tenant add \(name)`.")
+        OutpostError(.notFound, "No tenant named '\(name)'.", remedy: .createTenant(name: name))
     }
 
     static func duplicateTenant(_ name: String) -> OutpostError {
@@ -11,7 +11,7 @@ enum HubAdminError {
     }
 
     static func unknownNode(_ id: String) -> OutpostError {
-        OutpostError(.notFound, "No node with id '\(id)'. List nodes with `outpost hub node list`.")
+        OutpostError(.notFound, "No node with id '\(id)'.", remedy: .list(.hubNodes))
     }
 
     static func checkTenantName(_ name: String) throws(OutpostError) {

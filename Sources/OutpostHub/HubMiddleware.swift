@@ -148,7 +148,7 @@ struct NodeAuthMiddleware: RouterMiddleware {
             throw HubError(
                 .unauthorized,
                 code: "unauthenticated",
-                "Send the node's token as 'Authorization: Bearer TOKEN' (from `outpost hub node add`).",
+                "Send the node's token as 'Authorization: Bearer TOKEN': the token the hub gave when the node was registered.",
                 headers: [.wwwAuthenticate: "Bearer"]
             )
         }

@@ -38,8 +38,8 @@ extension OutpostError {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
             self.init(
                 .storage,
-                "The file \(path) is not a healthy SQLite store (\(reason)). Restore it from a backup "
-                    + "or move it away and run `outpost init`."
+                "The file \(path) is not a healthy SQLite store (\(reason)).",
+                remedy: .restoreOrRecreateStore
             )
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             self.init(

@@ -47,7 +47,7 @@ extension Store {
     /// - Throws: ``OutpostError`` `.notFound` when there is none.
     public func requireAgent(id: String) throws(OutpostError) -> Agent {
         guard let agent = try agent(id: id) else {
-            throw OutpostError(.notFound, "No agent with id '\(id)'. List them with `outpost agent list`.")
+            throw OutpostError(.notFound, "No agent with id '\(id)'.", remedy: .list(.agents))
         }
         return agent
     }
@@ -106,7 +106,7 @@ extension Store {
                 in: db
             )
         }
-        try check(outcome, entity: "agent", id: id, expectedVersion: expectedVersion)
+        try check(outcome, entity: "agent", listing: .agents, id: id, expectedVersion: expectedVersion)
         return try requireAgent(id: id)
     }
 
@@ -123,13 +123,14 @@ extension Store {
         } catch  where Self.isForeignKeyViolation(error) {
             throw OutpostError(
                 .failedPrecondition,
-                "Agent '\(id)' still has workflows; remove or reassign them first (`outpost workflow list --agent \(id)`)."
+                "Agent '\(id)' still has workflows; remove or reassign them first.",
+                remedy: .list(.workflows(agent: id))
             )
         } catch {
             throw OutpostError(database: error, path: path)
         }
         guard deleted > 0 else {
-            throw OutpostError(.notFound, "No agent with id '\(id)'. List them with `outpost agent list`.")
+            throw OutpostError(.notFound, "No agent with id '\(id)'.", remedy: .list(.agents))
         }
     }
 

@@ -51,17 +51,18 @@ extension Store {
                 throw OutpostError(
                     .failedPrecondition,
                     "Conflict \(id) was already resolved by \(record.resolvedBy ?? "someone") at "
-                        + "\(record.resolvedAt ?? "an unknown time"); nothing was changed. "
-                        + "See it with `outpost conflicts show \(id)`.",
-                    details: ["conflict_id": "\(id)"]
+                        + "\(record.resolvedAt ?? "an unknown time"); nothing was changed.",
+                    details: ["conflict_id": "\(id)"],
+                    remedy: .showConflict(id: id)
                 )
             }
             guard record.kind != .workspace else {
                 throw OutpostError(
                     .failedPrecondition,
-                    "Conflict \(id) is a definition file left conflicted by a git merge in the workspace; resolve it "
-                        + "with `outpost conflicts resolve` or `outpost workspace resolve`, which write the file.",
-                    details: ["conflict_id": "\(id)"]
+                    "Conflict \(id) is a definition file left conflicted by a git merge in the workspace; only a "
+                        + "resolution that writes the file can settle it.",
+                    details: ["conflict_id": "\(id)"],
+                    remedy: .resolveWorkspaceFile(id: id)
                 )
             }
             let address = try RowAddress(TableSchema.require(record.table, in: db), key: record.key)

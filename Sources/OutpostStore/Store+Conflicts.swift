@@ -217,8 +217,9 @@ extension Store {
     static func noConflict(_ id: Int64) -> OutpostError {
         OutpostError(
             .notFound,
-            "No conflict with id \(id). List them with `outpost conflicts list --status all`.",
-            details: ["conflict_id": "\(id)"]
+            "No conflict with id \(id).",
+            details: ["conflict_id": "\(id)"],
+            remedy: .list(.conflicts)
         )
     }
 }

@@ -57,7 +57,7 @@ extension Store {
             }
         }
         guard let found else {
-            throw OutpostError(.notFound, "No execution with id '\(id)'. List them with `outpost execution list`.")
+            throw OutpostError(.notFound, "No execution with id '\(id)'.", remedy: .list(.executions))
         }
         return found
     }

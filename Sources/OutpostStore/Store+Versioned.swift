@@ -84,6 +84,7 @@ extension Store {
     func check(
         _ outcome: VersionedUpdate,
         entity: String,
+        listing: OutpostError.Listing,
         id: String,
         expectedVersion: Int?
     ) throws(OutpostError) {
@@ -91,14 +92,14 @@ extension Store {
         case .updated:
             return
         case .missing:
-            throw OutpostError(.notFound, "No \(entity) with id '\(id)'. List them with `outpost \(entity) list`.")
+            throw OutpostError(.notFound, "No \(entity) with id '\(id)'.", remedy: .list(listing))
         case .conflict(let conflictID, let current):
             throw OutpostError(
                 .versionConflict,
                 "The \(entity) '\(id)' is at version \(current), not \(expectedVersion ?? 0) as expected: it changed "
-                    + "since you read it, so nothing was updated. Recorded as conflict \(conflictID) "
-                    + "(see `outpost conflicts list`); re-read it and retry with --expected-version \(current).",
-                details: ["conflict_id": "\(conflictID)", "current_version": "\(current)"]
+                    + "since you read it, so nothing was updated. Recorded as conflict \(conflictID).",
+                details: ["conflict_id": "\(conflictID)", "current_version": "\(current)"],
+                remedy: .retry(expectedVersion: current)
             )
         }
     }

@@ -42,7 +42,7 @@ extension Store {
     /// - Throws: ``OutpostError`` `.notFound` when there is none.
     public func requireWorkflow(id: String) throws(OutpostError) -> Workflow {
         guard let workflow = try workflow(id: id) else {
-            throw OutpostError(.notFound, "No workflow with id '\(id)'. List them with `outpost workflow list`.")
+            throw OutpostError(.notFound, "No workflow with id '\(id)'.", remedy: .list(.workflows(agent: nil)))
         }
         return workflow
     }
@@ -93,7 +93,13 @@ extension Store {
                 in: db
             )
         }
-        try check(outcome, entity: "workflow", id: id, expectedVersion: expectedVersion)
+        try check(
+            outcome,
+            entity: "workflow",
+            listing: .workflows(agent: nil),
+            id: id,
+            expectedVersion: expectedVersion
+        )
         return try requireWorkflow(id: id)
     }
 
@@ -116,14 +122,14 @@ extension Store {
             throw OutpostError(database: error, path: path)
         }
         guard deleted > 0 else {
-            throw OutpostError(.notFound, "No workflow with id '\(id)'. List them with `outpost workflow list`.")
+            throw OutpostError(.notFound, "No workflow with id '\(id)'.", remedy: .list(.workflows(agent: nil)))
         }
     }
 
     private static func requireAgentExists(_ agentID: String?, in db: Database) throws {
         guard let agentID else { return }
         guard try Int.fetchOne(db, sql: "SELECT 1 FROM agents WHERE id = ?", arguments: [agentID]) != nil else {
-            throw OutpostError(.notFound, "No agent with id '\(agentID)'. List them with `outpost agent list`.")
+            throw OutpostError(.notFound, "No agent with id '\(agentID)'.", remedy: .list(.agents))
         }
     }
 

@@ -34,9 +34,9 @@ extension Store {
         guard record.kind == .workspace else {
             throw OutpostError(
                 .failedPrecondition,
-                "Conflict \(id) is a \(record.kind.rawValue) conflict of \(record.table), not a workspace file; "
-                    + "resolve it with `outpost conflicts resolve \(id)`.",
-                details: ["conflict_id": "\(id)"]
+                "Conflict \(id) is a \(record.kind.rawValue) conflict of \(record.table), not a workspace file.",
+                details: ["conflict_id": "\(id)"],
+                remedy: .resolveConflict(id: id)
             )
         }
         guard record.status == .pending else {

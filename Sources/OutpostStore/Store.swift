@@ -44,7 +44,8 @@ public final class Store: Sendable {
         guard exists || createIfMissing else {
             throw OutpostError(
                 .failedPrecondition,
-                "No Outpost store at \(path). Run `outpost init` (with the same --home) to create one."
+                "No Outpost store at \(path).",
+                remedy: .createNode(home: URL(fileURLWithPath: path).deletingLastPathComponent().path)
             )
         }
         self.path = path

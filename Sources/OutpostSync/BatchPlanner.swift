@@ -209,7 +209,7 @@ enum BatchPlanner {
             throw UnsendableRow(
                 reason: "column(s) \(cut.joined(separator: ", ")) hold the character U+0000 in their text, which "
                     + "would arrive cut short and which the hub cannot store; change the value (a BLOB can hold "
-                    + "any bytes) and run `outpost queue retry`"
+                    + "any bytes), then retry the change"
             )
         }
         if let base, case .object(let known)? = base.data, case .object(let current) = row {

@@ -60,7 +60,8 @@ public struct NodeHome: Sendable, CustomStringConvertible {
         guard exists else {
             throw OutpostError(
                 .failedPrecondition,
-                "No Outpost node at \(path). Run `outpost init --home \(path)` first, or pass the right --home."
+                "No Outpost node at \(path).",
+                remedy: .createNode(home: path)
             )
         }
     }

@@ -27,7 +27,8 @@ public struct RemoteConfiguration: Sendable, Equatable {
         guard !cleanToken.isEmpty, !cleanToken.contains(where: \.isWhitespace) else {
             throw OutpostError(
                 .invalidInput,
-                "The token is empty or has spaces in it. Use the token `outpost hub node add` printed."
+                "The token is empty or has spaces in it; a node's token is one word, as the hub gave it.",
+                remedy: .registerNode
             )
         }
         self.url = trimmed
@@ -52,8 +53,8 @@ public struct RemoteConfiguration: Sendable, Equatable {
         } catch {
             throw OutpostError(
                 .failedPrecondition,
-                "The node's remote (\(urlFile), remote.token) cannot be read: \(error). "
-                    + "Set it again with `outpost remote set URL --token-file FILE`."
+                "The node's remote (\(urlFile), remote.token) cannot be read: \(error).",
+                remedy: .setRemote
             )
         }
         return try RemoteConfiguration(url: url, token: token)
@@ -64,8 +65,8 @@ public struct RemoteConfiguration: Sendable, Equatable {
         guard let remote = try load(home: home) else {
             throw OutpostError(
                 .failedPrecondition,
-                "This node has no hub set. Run `outpost remote set URL --token-file FILE` (the token comes from "
-                    + "`outpost hub node add` on the hub)."
+                "This node has no hub set.",
+                remedy: .setRemote
             )
         }
         return remote

@@ -38,8 +38,9 @@ public struct RulesFile: Sendable {
         } catch {
             throw OutpostError(
                 error.code,
-                "\(path): \(error.message) Or replace it with `outpost rules set --file FILE`.",
-                details: error.details
+                "\(path): \(error.message)",
+                details: error.details,
+                remedy: .replaceRules
             )
         }
     }

@@ -25,7 +25,7 @@ public final class SyncLock: Sendable {
             throw OutpostError(
                 .failedPrecondition,
                 "Another Outpost process (pid \(holder.isEmpty ? "unknown" : holder)) is syncing this node. "
-                    + "Wait for it, or stop `outpost run`, then try again."
+                    + "Wait for it to finish, or stop it, then try again."
             )
         }
         ftruncate(descriptor, 0)

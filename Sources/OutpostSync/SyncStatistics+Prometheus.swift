@@ -32,7 +32,11 @@ extension SyncStatistics {
                 labels: [("priority", priority)]
             )
         }
-        gauge("queue_failed", "Changes parked as failed, waiting for `outpost queue retry`.", Double(failedChanges))
+        gauge(
+            "queue_failed",
+            "Changes the hub refused, parked as failed until a person retries them.",
+            Double(failedChanges)
+        )
         gauge("critical_pending", "Critical changes waiting to be pushed.", Double(criticalPending))
         gauge("sync_cursor", "The hub sequence number the node holds every change up to.", Double(cursor))
         if let lastSyncMilliseconds {

@@ -88,8 +88,8 @@ extension Workspace {
             throw OutpostError(
                 .failedPrecondition,
                 "Cannot \(operation) while a merge leaves \(unmerged.count) file(s) conflicted "
-                    + "(\(unmerged.prefix(3).joined(separator: ", "))); resolve them first "
-                    + "(`outpost workspace status` lists them), then `outpost workspace commit`."
+                    + "(\(unmerged.prefix(3).joined(separator: ", "))).",
+                remedy: .finishWorkspaceMerge(thenSync: false)
             )
         }
     }

@@ -119,8 +119,8 @@ extension Workspace {
         if !force, !dirty.isEmpty {
             throw OutpostError(
                 .failedPrecondition,
-                "The workspace has uncommitted changes that checking out \(revision) would lose; commit them "
-                    + "(`outpost workspace commit -m …`) or pass --force."
+                "The workspace has uncommitted changes that checking out \(revision) would lose.",
+                remedy: .commitWorkspace(orForce: true)
             )
         }
         let folders = ItemKind.allCases.map(\.folder)
@@ -155,8 +155,9 @@ extension Workspace {
         guard output.status == 0 else {
             throw OutpostError(
                 .notFound,
-                "No commit '\(revision)' in the workspace; list them with `outpost workspace log`.",
-                details: ["revision": revision]
+                "No commit '\(revision)' in the workspace.",
+                details: ["revision": revision],
+                remedy: .list(.workspaceCommits)
             )
         }
         return output.text

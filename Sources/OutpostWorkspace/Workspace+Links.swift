@@ -35,8 +35,8 @@ extension Workspace {
             if info.st_mode & S_IFMT == S_IFLNK, path != directory {
                 throw OutpostError(
                     .failedPrecondition,
-                    "\(Self.printable(path)) is a symbolic link; the workspace never follows one. Replace it with "
-                        + "a real folder (`rm` the link, then `outpost workspace export`)."
+                    "\(Self.printable(path)) is a symbolic link; the workspace never follows one.",
+                    remedy: .replaceLinkWithExport
                 )
             }
         }

@@ -27,7 +27,8 @@ extension Workspace {
         guard let remote = try remoteURL() else {
             throw OutpostError(
                 .failedPrecondition,
-                "The workspace has no remote; set one with `outpost workspace init --remote URL`."
+                "The workspace has no remote to sync with.",
+                remedy: .setWorkspaceRemote
             )
         }
         try clearStaleIndexLock()
@@ -39,7 +40,8 @@ extension Workspace {
         guard dirty.isEmpty else {
             throw OutpostError(
                 .failedPrecondition,
-                "The workspace has uncommitted changes; commit them first (`outpost workspace commit -m …`), then sync."
+                "The workspace has uncommitted changes; nothing was synced.",
+                remedy: .commitWorkspace(orForce: false)
             )
         }
         let branch = try branch()
@@ -50,8 +52,9 @@ extension Workspace {
             throw OutpostError(
                 .failedPrecondition,
                 "Cannot reach the workspace remote \(remote) (\(fetch.reason)); local commits are kept (\(ahead) on "
-                    + "\(branch)). Check the URL and the network, then run `outpost workspace sync` again.",
-                details: ["remote": remote]
+                    + "\(branch)). Check the URL and the network.",
+                details: ["remote": remote],
+                remedy: .syncWorkspace
             )
         }
         log("fetch", status: "success")
@@ -74,10 +77,10 @@ extension Workspace {
                 log("merge", status: "conflict", error: "\(unmerged.count) file(s) need a person")
                 throw OutpostError(
                     .failedPrecondition,
-                    "Merged \(tracking) but \(unmerged.count) file(s) need a person (\(unmerged.prefix(3).joined(separator: ", "))): "
-                        + "see `outpost workspace status`, resolve each with `outpost conflicts resolve ID --keep …`, "
-                        + "then `outpost workspace commit -m …` and `outpost workspace sync`.",
-                    details: ["conflicts": "\(conflicts)", "unmerged": "\(unmerged.count)"]
+                    "Merged \(tracking) but \(unmerged.count) file(s) need a person "
+                        + "(\(unmerged.prefix(3).joined(separator: ", "))).",
+                    details: ["conflicts": "\(conflicts)", "unmerged": "\(unmerged.count)"],
+                    remedy: .finishWorkspaceMerge(thenSync: true)
                 )
             }
             guard merge.status == 0 else {
@@ -104,9 +107,9 @@ extension Workspace {
                     log("push", status: "error", error: push.reason)
                     throw OutpostError(
                         .failedPrecondition,
-                        "Cannot push to the workspace remote \(remote) (\(push.reason)); local commits are kept. "
-                            + "Run `outpost workspace sync` again.",
-                        details: ["remote": remote]
+                        "Cannot push to the workspace remote \(remote) (\(push.reason)); local commits are kept.",
+                        details: ["remote": remote],
+                        remedy: .syncWorkspace
                     )
                 }
                 log("push", status: "success", commit: head)

@@ -52,8 +52,8 @@ public final class Workspace: Sendable {
         guard let path, FileManager.default.fileExists(atPath: path + "/.git") else {
             throw OutpostError(
                 .failedPrecondition,
-                path.map { "The workspace at \($0) is gone (no .git there); run `outpost workspace init` again." }
-                    ?? "This node has no workspace yet; create one with `outpost workspace init [--dir DIR] [--remote URL]`."
+                path.map { "The workspace at \($0) is gone (no .git there)." } ?? "This node has no workspace yet.",
+                remedy: .createWorkspace
             )
         }
         return Workspace(

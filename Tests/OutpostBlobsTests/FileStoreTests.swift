@@ -267,7 +267,7 @@ struct FileStoreTests {
             try fixture.files.contents(of: "camera.raw")
         } throws: { error in
             let error = error as! OutpostError
-            return error.code == .storage && error.message.contains("corrupt") && error.message.contains("outpost sync")
+            return error.code == .storage && error.message.contains("corrupt") && error.remedy == .syncWithHub
         }
         #expect(!FileManager.default.fileExists(atPath: path), "the bad chunk is removed")
         #expect(try fixture.files.file(named: "camera.raw")?.content == "missing")

@@ -50,6 +50,12 @@ struct QueueCommand: ParsableCommand {
                     ]
                 }
             )
+            if entries.contains(where: { $0.status == .failed }) {
+                print(
+                    "\nFailed changes stay until a person acts: fix what ERROR names. "
+                        + OutpostError.Remedy.retryFailedChanges.sentence
+                )
+            }
         }
     }
 

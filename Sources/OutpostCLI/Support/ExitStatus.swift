@@ -44,23 +44,6 @@ enum ExitStatus {
         }
     }
 
-    /// What to do about `error`, naming the commands and flags to use: libraries state what
-    /// failed; the executable knows its own commands.
-    static func remedy(for error: any Error) -> String? {
-        guard let failure = (error as? SyncFailure) ?? ((error as? OutpostError)?.cause as? SyncFailure) else {
-            return nil
-        }
-        switch failure.code {
-        case .unauthorized:
-            return "Get a new token with `outpost hub node add` on the hub and set it with "
-                + "`outpost remote set URL --token-file FILE`."
-        case .badAnswer:
-            return "Check the hub's URL with `outpost remote show`."
-        default:
-            return nil
-        }
-    }
-
     private static func code(for code: OutpostError.Code) -> Int32 {
         switch code {
         case .invalidInput, .invalidJSON: dataError

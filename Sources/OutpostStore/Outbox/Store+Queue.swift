@@ -57,8 +57,8 @@ extension Outbox {
             if let missing = chosen.subtracting(known).sorted().first {
                 throw OutpostError(
                     .notFound,
-                    "Queue entry \(missing) is not a failed change; nothing was retried. "
-                        + "See `outpost queue list --status failed`."
+                    "Queue entry \(missing) is not a failed change; nothing was retried.",
+                    remedy: .list(.failedChanges)
                 )
             }
         }
