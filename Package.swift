@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "OutpostSync", targets: ["OutpostSync"]),
         .library(name: "OutpostBlobs", targets: ["OutpostBlobs"]),
         .library(name: "OutpostWorkspace", targets: ["OutpostWorkspace"]),
+        .library(name: "OutpostRunner", targets: ["OutpostRunner"]),
         .library(name: "OutpostTesting", targets: ["OutpostTesting"]),
     ],
     dependencies: [
@@ -85,10 +86,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: The processing layer: workflows that run on the node
+        .target(
+            name: "OutpostRunner",
+            dependencies: [
+                "OutpostCore", "OutpostStore", "OutpostBlobs", "OutpostSystem",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         .target(
             name: "OutpostWorkspace",
             dependencies: [
-                "OutpostCore", "OutpostMerge", "OutpostStore", "OutpostSystem",
+                "OutpostCore", "OutpostMerge", "OutpostStore", "OutpostSystem", "OutpostRunner",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -158,6 +172,7 @@ let package = Package(
                 "OutpostSync",
                 "OutpostBlobs",
                 "OutpostWorkspace",
+                "OutpostRunner",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -251,6 +266,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OutpostRunnerTests",
+            dependencies: [
+                "OutpostRunner", "OutpostStore", "OutpostBlobs", "OutpostCore", "OutpostTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

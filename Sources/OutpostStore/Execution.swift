@@ -1,6 +1,10 @@
 public import OutpostCore
 
 /// One run of a workflow, as stored in the seed's `executions` table.
+///
+/// `status` goes queued → running → completed | failed | cancelled | interrupted (see
+/// ``ExecutionStatus``); `stepResults` holds each step's outcome as the run goes, and
+/// `nodeID` the node that ran it.
 public struct Execution: Sendable, Equatable, Codable {
     public var id: String
     public var workflowID: String
@@ -12,6 +16,10 @@ public struct Execution: Sendable, Equatable, Codable {
     public var completedAt: String?
     public var durationMilliseconds: Int?
     public var resourceUsage: JSONValue?
+    /// The node that ran it.
+    public var nodeID: String?
+    /// Each step's status, attempts, times, output and error, in order.
+    public var stepResults: JSONValue?
     public var syncStatus: String?
 
     public init(
@@ -25,6 +33,8 @@ public struct Execution: Sendable, Equatable, Codable {
         completedAt: String? = nil,
         durationMilliseconds: Int? = nil,
         resourceUsage: JSONValue? = nil,
+        nodeID: String? = nil,
+        stepResults: JSONValue? = nil,
         syncStatus: String? = nil
     ) {
         self.id = id
@@ -37,6 +47,8 @@ public struct Execution: Sendable, Equatable, Codable {
         self.completedAt = completedAt
         self.durationMilliseconds = durationMilliseconds
         self.resourceUsage = resourceUsage
+        self.nodeID = nodeID
+        self.stepResults = stepResults
         self.syncStatus = syncStatus
     }
 
@@ -50,6 +62,8 @@ public struct Execution: Sendable, Equatable, Codable {
         case completedAt = "completed_at"
         case durationMilliseconds = "duration_ms"
         case resourceUsage = "resource_usage"
+        case nodeID = "node_id"
+        case stepResults = "step_results"
         case syncStatus = "sync_status"
     }
 }

@@ -18,13 +18,14 @@ extension Store {
                 try db.execute(
                     sql: """
                         INSERT INTO executions (id, workflow_id, status, input_data, output_data, error_message,
-                            started_at, completed_at, duration_ms, resource_usage)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            started_at, completed_at, duration_ms, resource_usage, node_id, step_results)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         execution.id, execution.workflowID, execution.status, execution.inputData?.encoded(),
                         execution.outputData?.encoded(), execution.errorMessage, execution.startedAt,
                         execution.completedAt, execution.durationMilliseconds, execution.resourceUsage?.encoded(),
+                        execution.nodeID, execution.stepResults?.encoded(),
                     ]
                 )
             }
@@ -35,12 +36,42 @@ extension Store {
         }
     }
 
-    /// Executions, newest first; optionally of one workflow or with one status.
-    public func executions(workflowID: String? = nil, status: String? = nil) throws(OutpostError) -> [Execution] {
+    /// Writes a recorded execution's progress: its status, outputs, times and step results
+    /// (its id, workflow and input stay as recorded). Each call is one transaction, so a crash
+    /// leaves the run as it was after its last finished step.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` when no execution has that id.
+    public func updateExecution(_ execution: Execution) async throws(OutpostError) {
+        let changed = try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE executions SET status = ?, output_data = ?, error_message = ?, started_at = ?,
+                        completed_at = ?, duration_ms = ?, resource_usage = ?, node_id = ?, step_results = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    execution.status, execution.outputData?.encoded(), execution.errorMessage, execution.startedAt,
+                    execution.completedAt, execution.durationMilliseconds, execution.resourceUsage?.encoded(),
+                    execution.nodeID, execution.stepResults?.encoded(), execution.id,
+                ]
+            )
+            return db.changesCount
+        }
+        guard changed > 0 else {
+            throw OutpostError(.notFound, "No execution with id '\(execution.id)'.", remedy: .list(.executions))
+        }
+    }
+
+    /// Executions, newest first; optionally of one workflow, with one status, or run by one node.
+    public func executions(
+        workflowID: String? = nil,
+        status: String? = nil,
+        nodeID: String? = nil
+    ) throws(OutpostError) -> [Execution] {
         try read { db in
             try Self.rows(
                 of: "executions",
-                where: [("workflow_id", workflowID), ("status", status)],
+                where: [("workflow_id", workflowID), ("status", status), ("node_id", nodeID)],
                 orderBy: "coalesce(started_at, '') DESC, id DESC",
                 in: db
             ).map { try Self.execution(from: $0, in: db) }
@@ -75,6 +106,8 @@ extension Store {
             completedAt: row["completed_at"],
             durationMilliseconds: row["duration_ms"],
             resourceUsage: JSONValue.column(row["resource_usage"]),
+            nodeID: row["node_id"],
+            stepResults: JSONValue.column(row["step_results"]),
             syncStatus: try Outbox(db).syncStatus(table: "executions", key: row["id"], stored: row["sync_status"])
         )
     }

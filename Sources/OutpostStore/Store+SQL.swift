@@ -38,6 +38,39 @@ extension Store {
         }
     }
 
+    /// Runs one statement with bound parameters: a JSON array binds `?` in order, a JSON object
+    /// binds `:name` (a BLOB is given as `{"$blob": "BASE64"}`). Values are never spliced into
+    /// the text, so a workflow's `sql` step can pass what an earlier step produced.
+    ///
+    /// - Throws: ``OutpostError`` `.invalidInput` for a bad statement or wrong parameters.
+    public func execute(statement sql: String, arguments: JSONValue?) async throws(OutpostError) -> SQLResult {
+        let bound: StatementArguments
+        switch arguments {
+        case nil, .null?: bound = StatementArguments()
+        case .array(let values)?: bound = StatementArguments(values.map(\.databaseValue))
+        case .object(let members)?: bound = StatementArguments(members.mapValues(\.databaseValue))
+        case let other?:
+            throw OutpostError(
+                .invalidInput,
+                "The statement's parameters are a \(other.typeName); give an array (for ?) or an object (for :name)."
+            )
+        }
+        return try await write { db in
+            let statement = try db.makeStatement(sql: sql)
+            try statement.setArguments(bound)
+            var result = SQLResult(columns: statement.columnNames, rows: [], changedRows: 0, returnedRows: false)
+            if statement.columnCount > 0 {
+                result.rows = try Row.fetchAll(statement).map { row in row.databaseValues.map(JSONValue.init) }
+                result.returnedRows = true
+            } else {
+                try statement.execute()
+                result.changedRows = db.changesCount
+                result.changedData = Self.isDataChange(sql)
+            }
+            return result
+        }
+    }
+
     private static func isDataChange(_ sql: String) -> Bool {
         let keyword = sql.drop { $0.isWhitespace }.prefix { $0.isLetter }.uppercased()
         return ["INSERT", "UPDATE", "DELETE", "REPLACE", "WITH"].contains(keyword)

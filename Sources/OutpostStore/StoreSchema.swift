@@ -89,7 +89,68 @@ enum StoreSchema {
                 try Store.recordKnownColumns(schema.columns.filter { !local.contains($0) }, of: schema.name, in: db)
             }
         }
+        migrator.registerMigration("v7: executions the runner writes") { db in
+            try db.execute(sql: runnerExecutions)
+            // The executions table's capture lists its synced columns, so it is installed again
+            // to watch the new ones (and to raise failed runs to critical priority); they held
+            // nothing before, so they are known columns from the start.
+            let executions = try TableSchema.require("executions", in: db)
+            let tracked = try Store.trackedTables(in: db).first { $0.name == executions.name }
+            let localColumns = tracked?.localColumns ?? ["sync_status"]
+            _ = try CaptureTriggers.track(
+                table: executions.name,
+                priority: tracked?.priority ?? 5,
+                localColumns: localColumns,
+                in: db
+            )
+            if try Store.knownColumns(of: executions.name, in: db) != nil {
+                let local = Set(localColumns)
+                try Store.recordKnownColumns(
+                    executions.columns.filter { !local.contains($0) },
+                    of: executions.name,
+                    in: db
+                )
+            }
+        }
         return migrator
+    }
+
+    /// `executions.node_id`: the node that ran it; `executions.step_results`: each step's status,
+    /// attempts, times, output and error (JSON), written as the run goes. Both sync.
+    /// `workflows.execution_count` and `last_execution` stay local-only and are derived from
+    /// the executions the node holds (its own and those pulled), by these triggers: a synced
+    /// counter that every running node bumps would conflict on every run, and the executions
+    /// already carry the truth.
+    static let runnerExecutions = """
+        ALTER TABLE executions ADD COLUMN node_id TEXT;
+        ALTER TABLE executions ADD COLUMN step_results TEXT;
+        CREATE INDEX idx_executions_workflow ON executions(workflow_id, started_at);
+        CREATE INDEX idx_executions_node_status ON executions(node_id, status);
+        CREATE TRIGGER outpost_count_executions_insert AFTER INSERT ON executions
+        BEGIN
+            \(countExecutions("NEW"))
+        END;
+        CREATE TRIGGER outpost_count_executions_update AFTER UPDATE OF workflow_id, started_at ON executions
+        BEGIN
+            \(countExecutions("OLD"))
+            \(countExecutions("NEW"))
+        END;
+        CREATE TRIGGER outpost_count_executions_delete AFTER DELETE ON executions
+        BEGIN
+            \(countExecutions("OLD"))
+        END;
+        UPDATE workflows SET
+            execution_count = (SELECT count(*) FROM executions WHERE workflow_id = workflows.id),
+            last_execution = (SELECT max(started_at) FROM executions WHERE workflow_id = workflows.id);
+        """
+
+    private static func countExecutions(_ row: String) -> String {
+        """
+        UPDATE workflows SET
+                execution_count = (SELECT count(*) FROM executions WHERE workflow_id = \(row).workflow_id),
+                last_execution = (SELECT max(started_at) FROM executions WHERE workflow_id = \(row).workflow_id)
+            WHERE id = \(row).workflow_id;
+        """
     }
 
     /// A failed entry is local work a pull must not overwrite, so "is this row held?" (asked

@@ -1,0 +1,329 @@
+public import AsyncHTTPClient
+import Foundation
+public import Logging
+public import OutpostBlobs
+public import OutpostCore
+public import OutpostStore
+
+/// Runs workflows on the node, with no network needed: the Workflow Processor.
+///
+/// Every run is an `executions` row, written as it goes (queued → running → completed |
+/// failed | interrupted) with each step's result, so it syncs like any row and a failed run
+/// reaches the hub first (failed runs are captured at critical priority). A run belongs to
+/// the process that runs it through a ``RunLock``; ``recoverInterrupted()`` finds the runs
+/// whose process died and marks them `interrupted`, retrying those stopped at a step the
+/// definition calls `repeatable`.
+///
+/// ```swift
+/// let runner = WorkflowRunner(store: store, files: files, runsDirectory: home + "/runs")
+/// let execution = try await runner.run(workflowID: "wf-1", input: ["site": "berlin"])
+/// print(execution.status, execution.outputData ?? .null)
+/// ```
+public final class WorkflowRunner: Sendable {
+    public let store: Store
+    public let files: FileStore?
+    public let executors: StepExecutors
+    let runsDirectory: String
+    let logger: Logger
+    let httpClient: HTTPClient
+    /// Waits between tries of a step; tests pass one that records the delays instead.
+    let sleep: @Sendable (Duration) async throws -> Void
+
+    /// How deep `workflow` steps may nest (a workflow that runs itself stops here).
+    public static let maximumDepth = 8
+    /// Extra time an in-process step gets past its timeout before its try is abandoned (a
+    /// `command` step ends its own process group at the timeout).
+    static let timeoutGrace = Duration.seconds(2)
+
+    /// - Parameters:
+    ///   - runsDirectory: where run locks live (`HOME/runs`).
+    ///   - sleep: waits between tries; `Task.sleep` by default.
+    public init(
+        store: Store,
+        files: FileStore?,
+        runsDirectory: String,
+        executors: StepExecutors = .builtIn,
+        httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "outpost.runner"),
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
+        self.store = store
+        self.files = files
+        self.runsDirectory = runsDirectory
+        self.executors = executors
+        self.httpClient = httpClient
+        self.logger = logger
+        self.sleep = sleep
+    }
+
+    /// Records a queued run of the workflow on this node; ``run(executionID:)`` runs it.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown workflow.
+    public func enqueue(workflowID: String, input: JSONValue? = nil) throws(OutpostError) -> Execution {
+        _ = try store.requireWorkflow(id: workflowID)
+        var ids = UUIDv7()
+        let execution = Execution(
+            id: ids.next(),
+            workflowID: workflowID,
+            status: ExecutionStatus.queued.rawValue,
+            inputData: input,
+            nodeID: store.nodeID
+        )
+        try store.recordExecution(execution)
+        return execution
+    }
+
+    /// Records and runs a workflow now, in this process, and returns the finished execution
+    /// (a failed run is returned, not thrown: its row says why).
+    public func run(workflowID: String, input: JSONValue? = nil) async throws(OutpostError) -> Execution {
+        let execution = try enqueue(workflowID: workflowID, input: input)
+        return try await run(executionID: execution.id)
+    }
+
+    /// Runs a queued execution to its end.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown execution, `.failedPrecondition`
+    ///   when it is not queued or another process runs it.
+    public func run(executionID: String) async throws(OutpostError) -> Execution {
+        return try await run(executionID: executionID, depth: 0)
+    }
+
+    private func run(executionID: String, depth: Int) async throws(OutpostError) -> Execution {
+        guard let lock = try RunLock.take(executionID, in: runsDirectory) else {
+            throw OutpostError(
+                .failedPrecondition,
+                "Execution \(executionID) is being run by another process.",
+                details: ["execution_id": executionID]
+            )
+        }
+        defer { lock.release() }
+        let execution = try store.requireExecution(id: executionID)
+        guard execution.status == ExecutionStatus.queued.rawValue else {
+            throw OutpostError(
+                .failedPrecondition,
+                "Execution \(executionID) is \(execution.status), not queued; only a queued run can start.",
+                details: ["execution_id": executionID]
+            )
+        }
+        return try await perform(execution, depth: depth)
+    }
+
+    /// Runs the steps, writing the row after each.
+    private func perform(_ queued: Execution, depth: Int) async throws(OutpostError) -> Execution {
+        var execution = queued
+        let started = ContinuousClock.now
+        execution.status = ExecutionStatus.running.rawValue
+        execution.startedAt = Self.timestamp()
+        execution.nodeID = store.nodeID
+        try await store.updateExecution(execution)
+        logger.info(
+            "Run started",
+            metadata: ["runner.execution": "\(execution.id)", "runner.workflow": "\(execution.workflowID)"]
+        )
+
+        func finish(_ status: ExecutionStatus, error: String?) async throws(OutpostError) -> Execution {
+            execution.status = status.rawValue
+            execution.errorMessage = error
+            execution.completedAt = Self.timestamp()
+            execution.durationMilliseconds = Int((ContinuousClock.now - started).milliseconds)
+            try await store.updateExecution(execution)
+            logger.log(
+                level: status == .completed ? .info : .warning,
+                "Run ended",
+                metadata: [
+                    "runner.execution": "\(execution.id)", "runner.status": "\(status.rawValue)",
+                    "runner.error": "\(error ?? "")",
+                ]
+            )
+            return execution
+        }
+
+        let workflow: Workflow
+        let definition: WorkflowDefinition
+        do {
+            workflow = try store.requireWorkflow(id: execution.workflowID)
+            guard let value = workflow.definition else {
+                return try await finish(.failed, error: "Workflow \(workflow.id) has no definition to run.")
+            }
+            definition = try WorkflowDefinition(parsing: value, executors: executors)
+        } catch {
+            return try await finish(.failed, error: error.message)
+        }
+        let agentConfig = try workflow.agentID.flatMap { id throws(OutpostError) in try store.agent(id: id)?.config }
+
+        var scope: [String: JSONValue] = [
+            "input": execution.inputData ?? .object([:]),
+            "execution": ["id": .string(execution.id), "workflow_id": .string(workflow.id)],
+            "node": ["id": .string(store.nodeID)],
+            "steps": .object([:]),
+        ]
+        var results: [JSONValue] = []
+        var failure: String?
+        var lastOutput: JSONValue = .null
+
+        func record(_ result: StepOutcome) async throws(OutpostError) {
+            results.append(result.json)
+            if case .object(var steps)? = scope["steps"] {
+                steps[result.id] = ["output": result.output ?? .null, "status": .string(result.status.rawValue)]
+                scope["steps"] = .object(steps)
+            }
+            execution.stepResults = .array(results)
+            try await store.updateExecution(execution)
+        }
+
+        for step in definition.steps {
+            let outcome = await attempt(
+                step,
+                scope: scope,
+                execution: execution,
+                agentConfig: agentConfig,
+                depth: depth
+            )
+            try await record(outcome)
+            guard outcome.status == .failed else {
+                lastOutput = outcome.output ?? .null
+                continue
+            }
+            switch step.onFailure {
+            case .continue:
+                continue
+            case .stop:
+                failure = "Step \(step.id) failed: \(outcome.error ?? "")"
+            case .compensate(let compensationID):
+                failure = "Step \(step.id) failed: \(outcome.error ?? "")"
+                if let compensation = definition.compensations.first(where: { $0.id == compensationID }) {
+                    let compensated = await attempt(
+                        compensation,
+                        scope: scope,
+                        execution: execution,
+                        agentConfig: agentConfig,
+                        depth: depth
+                    )
+                    try await record(compensated)
+                    if compensated.status == .failed {
+                        failure! += "; its compensation \(compensation.id) failed too: \(compensated.error ?? "")"
+                    }
+                }
+            }
+            break
+        }
+        if let failure { return try await finish(.failed, error: failure) }
+        if let template = definition.output {
+            do {
+                lastOutput = try Template(scope: scope).resolve(template)
+            } catch {
+                return try await finish(.failed, error: "The definition's output: \(error.message)")
+            }
+        }
+        execution.outputData = lastOutput
+        return try await finish(.completed, error: nil)
+    }
+
+    /// One step with its tries: references filled in, each try bounded by the timeout, waits
+    /// between tries growing by the retry policy.
+    private func attempt(
+        _ step: StepDefinition,
+        scope: [String: JSONValue],
+        execution: Execution,
+        agentConfig: JSONValue?,
+        depth: Int
+    ) async -> StepOutcome {
+        var outcome = StepOutcome(id: step.id, type: step.type, startedAt: Self.timestamp())
+        let started = ContinuousClock.now
+        defer { _ = started }
+        let fields: [String: JSONValue]
+        do {
+            guard case .object(let resolved) = try Template(scope: scope).resolve(.object(step.fields)) else {
+                preconditionFailure("an object resolves to an object")
+            }
+            fields = resolved
+        } catch {
+            outcome.fail(error.message, after: started)
+            return outcome
+        }
+        guard let executor = executors[step.type] else {
+            outcome.fail("no executor for step type '\(step.type)'", after: started)
+            return outcome
+        }
+        let context = StepContext(
+            store: store,
+            files: files,
+            executionID: execution.id,
+            stepID: step.id,
+            timeout: step.timeout,
+            agentConfig: agentConfig,
+            logger: logger,
+            runWorkflow: { [self] workflowID, input in
+                guard depth + 1 < Self.maximumDepth else {
+                    throw StepFailure("workflows nest more than \(Self.maximumDepth) deep; does one run itself?")
+                }
+                let nested = try enqueue(workflowID: workflowID, input: input)
+                return try await run(executionID: nested.id, depth: depth + 1)
+            },
+            httpClient: httpClient
+        )
+        for attempt in 1...(step.retry.retries + 1) {
+            outcome.attempts = attempt
+            if attempt > 1 {
+                do {
+                    try await sleep(step.retry.delay(beforeAttempt: attempt))
+                } catch {
+                    outcome.fail("cancelled while waiting to try again", after: started)
+                    return outcome
+                }
+            }
+            do {
+                outcome.output = try await Self.withTimeout(step.timeout + Self.timeoutGrace, step: step.id) {
+                    try await executor.run(fields, context: context)
+                }
+                outcome.error = nil
+                outcome.status = .completed
+                break
+            } catch let failure as StepFailure {
+                outcome.fail(failure.reason, output: failure.output, after: started)
+            } catch let error as OutpostError {
+                outcome.fail(error.message, after: started)
+            } catch {
+                outcome.fail("\(error)", after: started)
+            }
+            logger.info(
+                "Step try failed",
+                metadata: [
+                    "runner.execution": "\(execution.id)", "runner.step": "\(step.id)",
+                    "runner.attempt": "\(attempt)", "runner.error": "\(outcome.error ?? "")",
+                ]
+            )
+        }
+        outcome.durationMilliseconds = (ContinuousClock.now - started).milliseconds
+        return outcome
+    }
+
+    /// Runs `body`, giving up with a ``StepFailure`` once `limit` has passed.
+    static func withTimeout(
+        _ limit: Duration,
+        step: String,
+        _ body: @escaping @Sendable () async throws -> JSONValue
+    ) async throws -> JSONValue {
+        try await withThrowingTaskGroup(of: JSONValue?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw StepFailure("step \(step) did not finish within \(limit - timeoutGrace)")
+            }
+            return value
+        }
+    }
+
+    /// The time as the store keeps run times: UTC, SQLite's format, with milliseconds.
+    static func timestamp(_ date: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,221 @@
+package import Foundation
+package import OutpostCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension ChildProcess {
+    /// Runs the program in a process group of its own and ends the whole group when the
+    /// program exits or the timeout passes, so nothing it started outlives it.
+    ///
+    /// The child starts with default signal handling and an empty signal mask (a service that
+    /// ignores SIGTERM for its own shutdown must not pass that on), standard input from
+    /// ``input`` or `/dev/null`, and ``workingDirectory``. Each output keeps its first
+    /// `outputLimit` bytes; the rest is read and dropped, so a chatty child never blocks.
+    /// A program named without a `/` is looked up in the child's `PATH`.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` when the program cannot be started.
+    package func runAsGroup(timeout: Duration, outputLimit: Int) throws(OutpostError) -> GroupOutput {
+        let environment = self.environment ?? ProcessInfo.processInfo.environment
+        let program = try Self.locate(executable, path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        var stdoutPipe: [Int32] = [-1, -1]
+        var stderrPipe: [Int32] = [-1, -1]
+        var stdinPipe: [Int32] = [-1, -1]
+        guard Self.makePipe(&stdoutPipe), Self.makePipe(&stderrPipe), input == nil || Self.makePipe(&stdinPipe) else {
+            throw OutpostError(.storage, "Cannot make pipes for \(executable): \(String(cString: strerror(errno))).")
+        }
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        if input != nil {
+            posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        if let workingDirectory {
+            guard let addChangeDirectory = Self.addChangeDirectory else {
+                throw OutpostError(.failedPrecondition, "This C library cannot start a program in another folder (cwd).")
+            }
+            _ = addChangeDirectory(&actions, workingDirectory)
+        }
+        var allSignals = sigset_t()
+        var noSignals = sigset_t()
+        sigfillset(&allSignals)
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes,
+            Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+        )
+
+        let argv = ([program] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
+        close(stdoutPipe[1])
+        close(stderrPipe[1])
+        if input != nil { close(stdinPipe[0]) }
+        guard spawned == 0 else {
+            close(stdoutPipe[0])
+            close(stderrPipe[0])
+            if input != nil { close(stdinPipe[1]) }
+            throw OutpostError(
+                .notFound,
+                "Cannot run \(program): \(String(cString: strerror(spawned))).",
+                details: ["program": program]
+            )
+        }
+        if let input {
+            let writer = stdinPipe[1]
+            Thread.detachNewThread {
+                input.withUnsafeBytes { bytes in
+                    var offset = 0
+                    while offset < bytes.count {
+                        let written = write(writer, bytes.baseAddress! + offset, bytes.count - offset)
+                        if written < 0, errno == EINTR { continue }
+                        guard written > 0 else { break }
+                        offset += written
+                    }
+                }
+                close(writer)
+            }
+        }
+        let deadline = ContinuousClock.now + timeout
+        var collected = GroupCollector(limit: outputLimit)
+        var status: Int32 = 0
+        var exited = false
+        let descriptors = [stdoutPipe[0], stderrPipe[0]]
+        var open = [true, true]
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while !exited {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { break }
+            var waiting = descriptors.indices.filter { open[$0] }.map {
+                pollfd(fd: descriptors[$0], events: Int16(POLLIN), revents: 0)
+            }
+            // Wake at least every 50 ms to notice an exit while a descendant holds a pipe open.
+            let milliseconds = Int32(min(50, max(1, left.milliseconds)))
+            if waiting.isEmpty {
+                usleep(useconds_t(milliseconds) * 1000)
+            } else if poll(&waiting, nfds_t(waiting.count), milliseconds) > 0 {
+                for entry in waiting where entry.revents != 0 {
+                    let slot = descriptors.firstIndex(of: entry.fd)!
+                    let count = read(entry.fd, &buffer, buffer.count)
+                    if count > 0 {
+                        collected.append(buffer[..<count], to: slot)
+                    } else if count == 0 || errno != EINTR {
+                        open[slot] = false
+                    }
+                }
+            }
+            if waitpid(pid, &status, WNOHANG) == pid { exited = true }
+        }
+        // Whatever the program left in the pipes when it ended is still its output.
+        for slot in descriptors.indices where open[slot] {
+            let flags = fcntl(descriptors[slot], F_GETFL)
+            _ = fcntl(descriptors[slot], F_SETFL, flags | O_NONBLOCK)
+            while true {
+                let count = read(descriptors[slot], &buffer, buffer.count)
+                guard count > 0 else { break }
+                collected.append(buffer[..<count], to: slot)
+            }
+        }
+        // The group goes: on a timeout with the program, after an exit whatever it left running.
+        killpg(pid, SIGKILL)
+        if !exited {
+            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        }
+        descriptors.forEach { close($0) }
+        let signal = status & 0x7f
+        return GroupOutput(
+            termination: signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal),
+            stdout: collected.outputs[0],
+            stderr: collected.outputs[1],
+            truncated: collected.truncated,
+            timedOut: !exited
+        )
+    }
+
+    /// What ``runAsGroup(timeout:outputLimit:)`` collected.
+    package struct GroupOutput: Sendable {
+        package var termination: Termination
+        package var stdout: Data
+        package var stderr: Data
+        /// Whether either output was longer than the limit (and was cut).
+        package var truncated: Bool
+        /// The timeout passed and the group was killed.
+        package var timedOut: Bool
+    }
+
+    /// A pipe whose ends close on exec (the child gets its own copies as 0, 1 and 2).
+    private static func makePipe(_ ends: inout [Int32]) -> Bool {
+        guard pipe(&ends) == 0 else { return false }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        return true
+    }
+
+    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29 and later), looked up at run time:
+    /// Swift's Glibc module does not declare the GNU extensions.
+    private static let addChangeDirectory:
+        (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32)? = {
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np")
+            else { return nil }
+            return unsafeBitCast(
+                symbol,
+                to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32)
+                    .self
+            )
+        }()
+
+    /// The absolute path of `name`: itself when it has a `/`, else the first match in `path`.
+    static func locate(_ name: String, path: String) throws(OutpostError) -> String {
+        if name.contains("/") { return name }
+        for folder in path.split(separator: ":") where !folder.isEmpty {
+            let candidate = "\(folder)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        throw OutpostError(
+            .notFound,
+            "Cannot run \(name): no program of that name in PATH (\(path)).",
+            details: ["program": name]
+        )
+    }
+}
+
+/// Both outputs of a child, each kept up to a limit.
+private struct GroupCollector {
+    let limit: Int
+    var outputs = [Data(), Data()]
+    var truncated = false
+
+    init(limit: Int) { self.limit = limit }
+
+    mutating func append(_ bytes: ArraySlice<UInt8>, to slot: Int) {
+        let room = limit - outputs[slot].count
+        if bytes.count > room { truncated = true }
+        if room > 0 { outputs[slot].append(contentsOf: bytes.prefix(room)) }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    fileprivate var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
