@@ -95,6 +95,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -292,7 +293,7 @@ let package = Package(
         .testTarget(
             name: "OutpostCLITests",
             dependencies: [
-                "OutpostCLI", "OutpostMerge", "OutpostStore", "OutpostTesting",
+                "OutpostCLI", "OutpostMerge", "OutpostStore", "OutpostTesting", "OutpostSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings

@@ -128,7 +128,7 @@ public final class WorkflowRunner: Sendable {
             execution.durationMilliseconds = Int((ContinuousClock.now - started).milliseconds)
             try await store.updateExecution(execution)
             logger.log(
-                level: status == .completed ? .info : .warning,
+                level: status == .completed ? .info : .notice,
                 "Run ended",
                 metadata: [
                     "runner.execution": "\(execution.id)", "runner.status": "\(status.rawValue)",

@@ -44,7 +44,10 @@ extension ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
         if let workingDirectory {
             guard let addChangeDirectory = Self.addChangeDirectory else {
-                throw OutpostError(.failedPrecondition, "This C library cannot start a program in another folder (cwd).")
+                throw OutpostError(
+                    .failedPrecondition,
+                    "This C library cannot start a program in another folder (cwd)."
+                )
             }
             _ = addChangeDirectory(&actions, workingDirectory)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import OutpostCore
+import OutpostRunner
 import OutpostStore
 
 /// `outpost workspace apply`: the files loaded into the store, all or nothing.
@@ -27,6 +28,19 @@ extension Workspace {
         }
         let agents = definitions.filter { $0.kind == .agent }
         let workflows = definitions.filter { $0.kind == .workflow }
+        for workflow in workflows {
+            guard let definition = workflow.value["definition"], definition != .null else { continue }
+            do {
+                _ = try WorkflowDefinition(parsing: definition)
+            } catch {
+                let line = Definition.line(of: "definition", in: files[workflow.path] ?? [])
+                throw OutpostError(
+                    .invalidInput,
+                    "\(workflow.path):\(line): \(error.message) Nothing was applied.",
+                    details: ["path": workflow.path, "line": "\(line)", "field": error.details["field"] ?? ""]
+                )
+            }
+        }
         return try store.write { db in
             var report = Report()
             let known = try Self.indexedContents(in: db)

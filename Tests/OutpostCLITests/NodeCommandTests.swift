@@ -38,7 +38,9 @@ struct NodeCommandTests {
         #expect(agent["version"] == 1 && agent["config"] == ["fps": 5])
 
         let definitionFile = node.folder.appending("flow.json")
-        try Data(#"{"steps": [{"run": "count"}]}"#.utf8).write(to: URL(fileURLWithPath: definitionFile))
+        try Data(#"{"steps": [{"id": "count", "type": "sql", "sql": "SELECT count(*) FROM agents"}]}"#.utf8).write(
+            to: URL(fileURLWithPath: definitionFile)
+        )
         let workflow = try node.json(
             "workflow",
             "add",
@@ -49,7 +51,9 @@ struct NodeCommandTests {
             "--definition",
             "@" + definitionFile
         )
-        #expect(workflow["definition"] == ["steps": [["run": "count"]]])
+        #expect(
+            workflow["definition"] == ["steps": [["id": "count", "type": "sql", "sql": "SELECT count(*) FROM agents"]]]
+        )
 
         let updated = try node.json("agent", "update", id, "--status", "active", "--expected-version", "1")
         #expect(updated["version"] == 2 && updated["status"] == "active")

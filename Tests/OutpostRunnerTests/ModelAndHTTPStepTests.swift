@@ -1,8 +1,8 @@
 import Foundation
 import OutpostCore
-import OutpostTesting
 import OutpostRunner
 import OutpostStore
+import OutpostTesting
 import Testing
 
 @Suite("http and model steps against a real local server")

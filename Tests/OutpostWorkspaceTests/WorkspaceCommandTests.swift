@@ -40,7 +40,7 @@ struct WorkspaceCommandTests {
             "--agent",
             "a1",
             "--definition",
-            #"{"steps": []}"#
+            #"{"steps": [{"id": "count", "type": "sql", "sql": "SELECT count(*) FROM agents"}]}"#
         )
         let exported = try node.json("workspace", "export")
         #expect(exported["added"] == 2)
@@ -113,6 +113,11 @@ struct WorkspaceCommandTests {
             (
                 "workflows/w9.json", "{\n  \"id\": \"w9\",\n  \"name\": \"W\",\n  \"agent_id\": \"ghost\"\n}\n",
                 "workflows/w9.json:4: agent_id 'ghost'"
+            ),
+            (
+                "workflows/w8.json",
+                "{\n  \"id\": \"w8\",\n  \"name\": \"W\",\n  \"definition\": {\"steps\": [{\"id\": \"s\", \"type\": \"warp\"}]}\n}\n",
+                "workflows/w8.json:4: The workflow definition is not valid: steps[0].type: unknown step type 'warp'"
             ),
             ("configs/site.json", "[1, 2]", "configs/site.json:1: must be a JSON object"),
             ("agents/.hidden.json", "{}", "not a definition file name"),

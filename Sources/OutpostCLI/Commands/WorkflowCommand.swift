@@ -1,13 +1,25 @@
 import ArgumentParser
+import Foundation
 import OutpostCore
+import OutpostRunner
 import OutpostStore
+import OutpostSystem
 
 struct WorkflowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workflow",
-        abstract: "Add, list, show, update and remove workflows.",
-        subcommands: [Add.self, List.self, Show.self, Update.self, Remove.self]
+        abstract: "Add, list, show, update, remove and run workflows.",
+        discussion: "The definition format, step types and examples: docs/runner.md.",
+        subcommands: [Add.self, List.self, Show.self, Update.self, Remove.self, Run.self]
     )
+
+    /// The `--definition` text read and checked as a workflow definition (docs/runner.md).
+    static func definition(_ text: String?) throws(OutpostError) -> JSONValue? {
+        guard let text else { return nil }
+        let value = try JSONArgument.parseObject(text, option: "definition")
+        _ = try WorkflowDefinition(parsing: value)
+        return value
+    }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -15,7 +27,10 @@ struct WorkflowCommand: ParsableCommand {
             discussion: """
                 Example:
                   outpost workflow add --name "Count parts" --agent 0193a1c2-… --definition @count.json
-                  outpost workflow add --name Nightly --definition '{"steps": [{"run": "report"}]}'
+                  outpost workflow add --name Greet \\
+                    --definition '{"steps": [{"id": "greet", "type": "command", "argv": ["/bin/echo", "hello"]}]}'
+
+                The definition is checked before anything is written; docs/runner.md describes it.
                 """
         )
         @OptionGroup var node: NodeOptions
@@ -27,9 +42,7 @@ struct WorkflowCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let definition = try definition.map { text throws(OutpostError) in
-                try JSONArgument.parseObject(text, option: "definition")
-            }
+            let definition = try WorkflowCommand.definition(definition)
             let workflow = try node.openStore().addWorkflow(
                 id: id,
                 name: name,
@@ -114,9 +127,7 @@ struct WorkflowCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let definition = try definition.map { text throws(OutpostError) in
-                try JSONArgument.parseObject(text, option: "definition")
-            }
+            let definition = try WorkflowCommand.definition(definition)
             let changes = WorkflowChanges(name: name, definition: definition, status: status, agentID: agent)
             let workflow = try node.openStore().updateWorkflow(id: id, changes, expectedVersion: expectedVersion)
             if output.json {
@@ -139,6 +150,49 @@ struct WorkflowCommand: ParsableCommand {
         func run() throws {
             try node.openStore().removeWorkflow(id: id)
             print("Removed workflow \(id)")
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a workflow now, on this node, with no network needed.",
+            discussion: """
+                The run is an execution (`outpost execution show ID`) written as it goes; it syncs
+                like any row, a failed run first. Without --wait the run goes on in the background
+                and its id is printed at once; with --wait it runs here and prints the finished
+                execution, exiting 1 when the run did not complete. Runs a crash interrupted are
+                found first (marked interrupted; retried when their steps are repeatable).
+
+                Examples:
+                  outpost workflow run 0193a1c2-… --input '{"site": "berlin"}'
+                  outpost workflow run 0193a1c2-… --wait --json
+                """
+        )
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The workflow's id.") var id: String
+        @Option(help: "The run's input: a JSON object, or @FILE.") var input: String?
+        @Flag(help: "Run it here and wait for its end.") var wait = false
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let input = try input.map { text throws(OutpostError) in try JSONArgument.parseObject(text, option: "input")
+            }
+            let runner = try node.runner()
+            try await ExecutionCommand.recover(runner, home: node.homePath)
+            let queued = try runner.enqueue(workflowID: id, input: input)
+            guard wait else {
+                _ = try ChildProcess(
+                    NodeOptions.executablePath,
+                    ["execution", "run", queued.id, "--home", node.homePath]
+                ).start()
+                if output.json {
+                    Output.json(queued)
+                } else {
+                    print("Started execution \(queued.id); see it with `outpost execution show \(queued.id)`.")
+                }
+                return
+            }
+            try ExecutionCommand.report(try await runner.run(executionID: queued.id), json: output.json)
         }
     }
 }

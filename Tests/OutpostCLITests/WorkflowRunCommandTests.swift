@@ -1,0 +1,139 @@
+import Foundation
+import OutpostCore
+import OutpostStore
+import OutpostSystem
+import OutpostTesting
+import Testing
+
+/// `outpost workflow run` and `outpost execution …` as a user runs them.
+@Suite("Running workflows from the command line")
+struct WorkflowRunCommandTests {
+    static let minimal =
+        #"{"steps": [{"id": "greet", "type": "command", "argv": ["/bin/echo", "hello"], "timeout": "10s"}]}"#
+
+    @Test("the issue's minimal definition runs with --wait --json: the finished execution and its steps")
+    func minimalRun() throws {
+        let node = try CLINode()
+        defer { node.folder.remove() }
+        #expect(
+            try node.outpost("workflow", "add", "--id", "greet", "--name", "Greet", "--definition", Self.minimal).status
+                == 0
+        )
+        let result = try node.outpost("workflow", "run", "greet", "--wait", "--json")
+        #expect(result.status == 0, "\(result)")
+        let execution = try JSONValue(parsing: result.stdout)
+        #expect(execution["status"] == "completed")
+        #expect(execution["output_data"]?["stdout"] == "hello\n")
+        guard case .array(let steps)? = execution["step_results"] else {
+            Issue.record("no step results: \(execution)")
+            return
+        }
+        #expect(steps.map { $0["id"] } == ["greet"])
+        #expect(steps.first?["output"]?["stdout"] == "hello\n")
+        let listed = try node.json("execution", "list")
+        guard case .array(let executions) = listed else {
+            Issue.record("execution list --json is not an array: \(listed)")
+            return
+        }
+        #expect(executions.map { $0["id"] } == [execution["id"]])
+        #expect(try node.json("workflow", "show", "greet")["execution_count"] == 1)
+        let shown = try node.outpost("execution", "show", try #require(execution["id"]?.stringValue))
+        #expect(shown.stdout.contains("greet") && shown.stdout.contains("STEP"), "\(shown)")
+    }
+
+    @Test("a run that fails prints the execution and exits 1 with its reason")
+    func failedRun() throws {
+        let node = try CLINode()
+        defer { node.folder.remove() }
+        let definition = #"{"steps": [{"id": "no", "type": "command", "argv": ["/bin/false"]}]}"#
+        #expect(try node.outpost("workflow", "add", "--id", "f", "--name", "F", "--definition", definition).status == 0)
+        let result = try node.outpost("workflow", "run", "f", "--wait", "--json")
+        #expect(result.status == 1, "\(result)")
+        #expect(try JSONValue(parsing: result.stdout)["status"] == "failed")
+        #expect(result.stderr.contains("/bin/false exited with status 1"), "\(result)")
+    }
+
+    @Test("a definition that is not valid is refused with its field, and nothing is written")
+    func refusedDefinition() throws {
+        let node = try CLINode()
+        defer { node.folder.remove() }
+        let before = try node.snapshot()
+        let bad = #"{"steps": [{"id": "greet", "type": "command", "argv": ["/bin/echo"], "timeout": "soon"}]}"#
+        expectOneLineFailure(
+            try node.outpost("workflow", "add", "--name", "Bad", "--definition", bad),
+            mentioning: "steps[0].timeout"
+        )
+        #expect(try node.snapshot() == before)
+        #expect(
+            try node.outpost("workflow", "add", "--id", "w", "--name", "W", "--definition", Self.minimal).status == 0
+        )
+        let after = try node.snapshot()
+        expectOneLineFailure(
+            try node.outpost("workflow", "update", "w", "--definition", #"{"steps": [{"id": "x", "type": "shell"}]}"#),
+            mentioning: "unknown step type 'shell'"
+        )
+        #expect(try node.snapshot() == after)
+    }
+
+    @Test("without --wait the run goes on in the background and its id is printed at once")
+    func backgroundRun() async throws {
+        let node = try CLINode()
+        defer { node.folder.remove() }
+        #expect(
+            try node.outpost("workflow", "add", "--id", "greet", "--name", "Greet", "--definition", Self.minimal).status
+                == 0
+        )
+        let queued = try node.json("workflow", "run", "greet")
+        let id = try #require(queued["id"]?.stringValue)
+        try await eventually("the background run finished") {
+            try node.json("execution", "show", id)["status"] == "completed"
+        }
+    }
+
+    @Test("SIGKILL mid-run: the run is found interrupted; a repeatable one runs again, a plain one does not")
+    func killedMidRun() async throws {
+        let node = try CLINode()
+        defer { node.folder.remove() }
+        var runs: [ChildProcess.Running] = []
+        for (id, repeatable) in [("plain", false), ("repeatable", true)] {
+            let marker = node.folder.appending("\(id).ran")
+            let definition = """
+                {"steps": [{"id": "work", "type": "command", "repeatable": \(repeatable), "timeout": "30s",
+                  "argv": ["/bin/sh", "-c", "if [ -e \(marker) ]; then echo second; else touch \(marker); sleep 3; fi"]}]}
+                """
+            #expect(
+                try node.outpost("workflow", "add", "--id", id, "--name", id, "--definition", definition).status == 0
+            )
+            runs.append(
+                try ChildProcess(OutpostExecutable.path, ["workflow", "run", id, "--wait", "--home", node.home]).start()
+            )
+        }
+        try await eventually("both runs started") {
+            ["plain", "repeatable"].allSatisfy {
+                FileManager.default.fileExists(atPath: node.folder.appending("\($0).ran"))
+            }
+        }
+        for run in runs {
+            run.kill()
+            run.wait()
+        }
+        let store = try Store(path: node.storePath)
+        #expect(Set(try store.executions().map(\.status)) == ["running"], "the killed runs still say running")
+
+        // The next run on the node finds them.
+        let next = try node.outpost("execution", "list")
+        #expect(next.status == 0)
+        let recovering = try node.outpost("workflow", "run", "plain", "--wait")
+        #expect(recovering.stderr.contains("Found interrupted execution"), "\(recovering)")
+        try await eventually("the repeatable run ran again") {
+            try store.executions(workflowID: "repeatable").map(\.status).sorted() == ["completed", "interrupted"]
+        }
+        let plain = try store.executions(workflowID: "plain").map(\.status).sorted()
+        #expect(
+            plain == ["completed", "interrupted"],
+            "the interrupted plain run stays interrupted; only the new run completed"
+        )
+        let retried = try #require(try store.executions(workflowID: "repeatable").first { $0.status == "completed" })
+        #expect(retried.outputData?["stdout"] == "second\n")
+    }
+}
