@@ -17,6 +17,10 @@ public struct WorkflowDefinition: Sendable, Equatable {
     public var compensations: [StepDefinition]
     /// The run's output, with references; `nil` means the last step's output.
     public var output: JSONValue?
+    /// When `outpost run` starts it by itself, if ever.
+    public var schedule: Schedule?
+    /// The table whose inserted rows start a run each, if any.
+    public var onInsert: InsertTrigger?
 
     /// The most steps a definition may have (each is a row update while it runs).
     public static let maximumSteps = 200
@@ -28,9 +32,12 @@ public struct WorkflowDefinition: Sendable, Equatable {
         guard case .object(let members) = value else {
             throw Self.invalid("definition", "must be a JSON object with a \"steps\" array")
         }
-        let known: Set = ["steps", "compensations", "output", "description"]
+        let known: Set = ["steps", "compensations", "output", "description", "schedule", "on_insert"]
         if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
-            throw Self.invalid(unknown, "unknown field; a definition has steps, compensations, output and description")
+            throw Self.invalid(
+                unknown,
+                "unknown field; a definition has steps, compensations, output, schedule, on_insert and description"
+            )
         }
         guard case .array(let stepValues)? = members["steps"], !stepValues.isEmpty else {
             throw Self.invalid("steps", "must be a non-empty array of steps")
@@ -78,6 +85,12 @@ public struct WorkflowDefinition: Sendable, Equatable {
         self.steps = steps
         self.compensations = compensations
         self.output = members["output"]
+        schedule = try members["schedule"].map { value throws(OutpostError) in
+            try Schedule.parse(value, field: "schedule")
+        }
+        onInsert = try members["on_insert"].map { value throws(OutpostError) in
+            try InsertTrigger.parse(value, field: "on_insert")
+        }
     }
 
     /// Reads a definition from JSON text; a syntax error gives its line and column.

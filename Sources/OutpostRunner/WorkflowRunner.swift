@@ -121,12 +121,16 @@ public final class WorkflowRunner: Sendable {
             metadata: ["runner.execution": "\(execution.id)", "runner.workflow": "\(execution.workflowID)"]
         )
 
+        let workflowAgent = try store.workflow(id: execution.workflowID)?.agentID
         func finish(_ status: ExecutionStatus, error: String?) async throws(OutpostError) -> Execution {
             execution.status = status.rawValue
             execution.errorMessage = error
             execution.completedAt = Self.timestamp()
             execution.durationMilliseconds = Int((ContinuousClock.now - started).milliseconds)
             try await store.updateExecution(execution)
+            if let agentID = workflowAgent {
+                AgentManager(store: store, logger: logger).recordRun(of: agentID, ended: execution)
+            }
             logger.log(
                 level: status == .completed ? .info : .notice,
                 "Run ended",

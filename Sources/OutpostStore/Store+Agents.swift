@@ -8,7 +8,9 @@ extension Store {
     /// let agent = try store.addAgent(name: "Counter", type: "vision", config: ["fps": 5])
     /// ```
     ///
-    /// - Parameter id: the agent's id; defaults to a new UUIDv7.
+    /// - Parameters:
+    ///   - id: the agent's id; defaults to a new UUIDv7.
+    ///   - nodeID: the node that runs its scheduled and triggered workflows; none by default.
     /// - Throws: ``OutpostError`` `.alreadyExists` when the id is taken, `.invalidInput` for an
     ///   empty or over-long name, type or status.
     public func addAgent(
@@ -16,17 +18,19 @@ extension Store {
         name: String,
         type: String,
         status: String = "inactive",
-        config: JSONValue? = nil
+        config: JSONValue? = nil,
+        nodeID: String? = nil
     ) throws(OutpostError) -> Agent {
         let id = try Self.validatedID(id)
         try Self.validateText(name, field: "name")
         try Self.validateText(type, field: "type", maximumLength: 100)
         try Self.validateText(status, field: "status", maximumLength: 100)
+        if let nodeID { try Self.validateText(nodeID, field: "node", maximumLength: 200) }
         do {
             return try pool.write { db in
                 try db.execute(
-                    sql: "INSERT INTO agents (id, name, type, status, config) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [id, name, type, status, config?.encoded()]
+                    sql: "INSERT INTO agents (id, name, type, status, config, node_id) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [id, name, type, status, config?.encoded(), nodeID]
                 )
                 return try Self.fetchAgent(id: id, in: db)!
             }
@@ -82,7 +86,7 @@ extension Store {
         guard !changes.isEmpty else {
             throw OutpostError(
                 .invalidInput,
-                "Nothing to update: give at least one of --name, --type, --status, --config."
+                "Nothing to update: give at least one of --name, --type, --status, --config, --node."
             )
         }
         if let name = changes.name { try Self.validateText(name, field: "name") }
@@ -97,6 +101,21 @@ extension Store {
         if let config = changes.config {
             assignments.append(Assignment(column: "config", value: config.encoded(), json: config))
         }
+        // An empty node or reason clears it.
+        func optionalText(_ column: StaticString, _ value: String?, field: String) throws(OutpostError) {
+            guard let value else { return }
+            if !value.isEmpty { try Self.validateText(value, field: field, maximumLength: 2_000) }
+            assignments.append(
+                Assignment(
+                    column: column,
+                    value: value.isEmpty ? nil : value,
+                    json: value.isEmpty ? .null : .string(value)
+                )
+            )
+        }
+        try optionalText("node_id", changes.nodeID, field: "node")
+        try optionalText("status_reason", changes.statusReason, field: "status reason")
+        try optionalText("last_active", changes.lastActive, field: "last active time")
         let outcome = try write { db in
             try updateVersioned(
                 table: "agents",
@@ -151,6 +170,9 @@ extension Store {
             createdAt: row["created_at"],
             updatedAt: row["updated_at"],
             lastSync: row["last_sync"],
+            nodeID: row["node_id"],
+            statusReason: row["status_reason"],
+            lastActive: row["last_active"],
             syncStatus: try Outbox(db).syncStatus(table: "agents", key: row["id"], stored: row["sync_status"]),
             version: row["version"] ?? 1
         )

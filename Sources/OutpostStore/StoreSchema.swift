@@ -89,27 +89,26 @@ enum StoreSchema {
                 try Store.recordKnownColumns(schema.columns.filter { !local.contains($0) }, of: schema.name, in: db)
             }
         }
-        migrator.registerMigration("v7: executions the runner writes") { db in
+        migrator.registerMigration("v7: the runner: executions it writes, agents it runs, trigger cursors") { db in
             try db.execute(sql: runnerExecutions)
-            // The executions table's capture lists its synced columns, so it is installed again
-            // to watch the new ones (and to raise failed runs to critical priority); they held
-            // nothing before, so they are known columns from the start.
-            let executions = try TableSchema.require("executions", in: db)
-            let tracked = try Store.trackedTables(in: db).first { $0.name == executions.name }
-            let localColumns = tracked?.localColumns ?? ["sync_status"]
-            _ = try CaptureTriggers.track(
-                table: executions.name,
-                priority: tracked?.priority ?? 5,
-                localColumns: localColumns,
-                in: db
-            )
-            if try Store.knownColumns(of: executions.name, in: db) != nil {
-                let local = Set(localColumns)
-                try Store.recordKnownColumns(
-                    executions.columns.filter { !local.contains($0) },
-                    of: executions.name,
+            try db.execute(sql: runnerAgents)
+            // These tables' capture lists their synced columns, so it is installed again to watch
+            // the new ones (and to raise failed runs to critical priority); they held nothing
+            // before, so they are known columns from the start.
+            for name in ["agents", "executions"] {
+                let schema = try TableSchema.require(name, in: db)
+                let tracked = try Store.trackedTables(in: db).first { $0.name == schema.name }
+                let localColumns = tracked?.localColumns ?? coreTables.first { $0.name == name }?.localColumns ?? []
+                _ = try CaptureTriggers.track(
+                    table: schema.name,
+                    priority: tracked?.priority ?? 5,
+                    localColumns: localColumns,
                     in: db
                 )
+                if try Store.knownColumns(of: schema.name, in: db) != nil {
+                    let local = Set(localColumns)
+                    try Store.recordKnownColumns(schema.columns.filter { !local.contains($0) }, of: schema.name, in: db)
+                }
             }
         }
         return migrator
@@ -142,6 +141,29 @@ enum StoreSchema {
         UPDATE workflows SET
             execution_count = (SELECT count(*) FROM executions WHERE workflow_id = workflows.id),
             last_execution = (SELECT max(started_at) FROM executions WHERE workflow_id = workflows.id);
+        """
+
+    /// `agents.node_id`: the node that runs the agent's scheduled and triggered workflows
+    /// (none: it runs nowhere); `status_reason`: why it is in its status (an `error` says which
+    /// runs failed); `last_active`: when it last finished a run. All three sync.
+    /// `outpost_runner_cursors`: per workflow with an insert trigger, the last rowid of its
+    /// table it has looked at, so an insert made while `outpost run` was down still fires.
+    static let runnerAgents = """
+        ALTER TABLE agents ADD COLUMN node_id TEXT;
+        ALTER TABLE agents ADD COLUMN status_reason TEXT;
+        ALTER TABLE agents ADD COLUMN last_active DATETIME;
+        DROP TRIGGER update_agents_timestamp;
+        CREATE TRIGGER update_agents_timestamp
+            AFTER UPDATE OF name, type, status, config, version, node_id, status_reason ON agents
+            WHEN NEW.updated_at IS OLD.updated_at AND NOT EXISTS (SELECT 1 FROM outpost_applying)
+        BEGIN
+            UPDATE agents SET updated_at = CURRENT_TIMESTAMP WHERE id = NEW.id;
+        END;
+        CREATE TABLE outpost_runner_cursors (
+            workflow_id TEXT PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            last_rowid INTEGER NOT NULL
+        );
         """
 
     private static func countExecutions(_ row: String) -> String {

@@ -137,3 +137,23 @@ struct WorkflowRunCommandTests {
         #expect(retried.outputData?["stdout"] == "second\n")
     }
 }
+
+@Suite("Agents: where they run and whether they run")
+struct AgentRunCommandTests {
+    @Test("agent add --node this, stop, pause and start set what the runner reads")
+    func agentLifecycle() throws {
+        let node = try CLINode()
+        defer { node.folder.remove() }
+        let nodeID = try #require(try node.json("status")["node_id"]?.stringValue)
+        let added = try node.json("agent", "add", "--id", "a", "--name", "A", "--type", "t", "--node", "this")
+        #expect(added["node_id"] == .string(nodeID))
+        let started = try node.outpost("agent", "start", "a")
+        #expect(started.stdout.contains("is active on this node"), "\(started)")
+        #expect(try node.json("agent", "pause", "a")["status"] == "paused")
+        #expect(try node.json("agent", "stop", "a")["status"] == "inactive")
+        let moved = try node.json("agent", "update", "a", "--node", "none")
+        #expect(moved["node_id"] == nil, "no node")
+        let unassigned = try node.outpost("agent", "start", "a")
+        #expect(unassigned.stdout.contains("runs on no node"), "\(unassigned)")
+    }
+}

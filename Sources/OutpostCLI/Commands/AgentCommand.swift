@@ -5,9 +5,23 @@ import OutpostStore
 struct AgentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
-        abstract: "Add, list, show, update and remove agents.",
-        subcommands: [Add.self, List.self, Show.self, Update.self, Remove.self]
+        abstract: "Add, list, show, update, remove, start, stop and pause agents.",
+        discussion: """
+            An agent's scheduled and triggered workflows run on the node it names (--node) while
+            it is active (`outpost agent start`), under `outpost run`; see docs/runner.md.
+            """,
+        subcommands: [Add.self, List.self, Show.self, Update.self, Remove.self, Start.self, Stop.self, Pause.self]
     )
+
+    /// The node an agent runs on, as `--node` gives it: a node id, `this` for this node, or
+    /// (when `clearing`) `none`, which an update stores as no node.
+    static func runsOn(_ text: String?, store: Store, clearing: Bool) -> String? {
+        switch text {
+        case "this"?: store.nodeID
+        case "none"? where clearing: ""
+        default: text
+        }
+    }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -24,6 +38,11 @@ struct AgentCommand: ParsableCommand {
         @Option(help: "The agent's id; defaults to a new time-ordered id (UUIDv7).") var id: String?
         @Option(help: "inactive (default), active, running, critical, …") var status = "inactive"
         @Option(help: "Configuration as a JSON object, or @FILE.") var config: String?
+        @Option(
+            name: .customLong("node"),
+            help: "The node that runs its scheduled and triggered workflows: a node id, or `this`."
+        )
+        var runsOn: String?
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -31,7 +50,14 @@ struct AgentCommand: ParsableCommand {
                 try JSONArgument.parseObject(text, option: "config")
             }
             let store = try node.openStore()
-            let agent = try store.addAgent(id: id, name: name, type: type, status: status, config: config)
+            let agent = try store.addAgent(
+                id: id,
+                name: name,
+                type: type,
+                status: status,
+                config: config,
+                nodeID: AgentCommand.runsOn(runsOn, store: store, clearing: false)
+            )
             if output.json { Output.json(agent) } else { print("Added agent \(agent.id)") }
         }
     }
@@ -100,6 +126,7 @@ struct AgentCommand: ParsableCommand {
 
                 Example:
                   outpost agent update 0193a1c2-… --status active --expected-version 3
+                  outpost agent update 0193a1c2-… --node this
                 """
         )
         @OptionGroup var node: NodeOptions
@@ -108,6 +135,8 @@ struct AgentCommand: ParsableCommand {
         @Option(help: "A new type.") var type: String?
         @Option(help: "A new status.") var status: String?
         @Option(help: "A new configuration (JSON object or @FILE); replaces the old one.") var config: String?
+        @Option(name: .customLong("node"), help: "Run it on this node: a node id, `this`, or `none`.")
+        var runsOn: String?
         @Option(help: "Fail with a recorded conflict unless the agent is at this version.")
         var expectedVersion: Int?
         @OptionGroup var output: OutputOptions
@@ -116,8 +145,15 @@ struct AgentCommand: ParsableCommand {
             let config = try config.map { text throws(OutpostError) in
                 try JSONArgument.parseObject(text, option: "config")
             }
-            let changes = AgentChanges(name: name, type: type, status: status, config: config)
-            let agent = try node.openStore().updateAgent(id: id, changes, expectedVersion: expectedVersion)
+            let store = try node.openStore()
+            let changes = AgentChanges(
+                name: name,
+                type: type,
+                status: status,
+                config: config,
+                nodeID: AgentCommand.runsOn(runsOn, store: store, clearing: true)
+            )
+            let agent = try store.updateAgent(id: id, changes, expectedVersion: expectedVersion)
             if output.json {
                 Output.json(agent)
             } else {
@@ -139,5 +175,57 @@ struct AgentCommand: ParsableCommand {
             try node.openStore().removeAgent(id: id)
             print("Removed agent \(id)")
         }
+    }
+
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make an agent active: its node runs its scheduled and triggered workflows.",
+            discussion: "Clears an error status and its reason.\n\nExample:\n  outpost agent start 0193a1c2-…"
+        )
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The agent's id.") var id: String
+        @OptionGroup var output: OutputOptions
+
+        func run() throws { try AgentCommand.setStatus("active", of: id, node: node, json: output.json) }
+    }
+
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make an agent inactive: nothing starts its workflows by schedule or trigger.",
+            discussion: "Runs in flight finish.\n\nExample:\n  outpost agent stop 0193a1c2-…"
+        )
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The agent's id.") var id: String
+        @OptionGroup var output: OutputOptions
+
+        func run() throws { try AgentCommand.setStatus("inactive", of: id, node: node, json: output.json) }
+    }
+
+    struct Pause: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pause an agent: like stop, but says it is meant to come back (`agent start`).",
+            discussion: "Example:\n  outpost agent pause 0193a1c2-…"
+        )
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The agent's id.") var id: String
+        @OptionGroup var output: OutputOptions
+
+        func run() throws { try AgentCommand.setStatus("paused", of: id, node: node, json: output.json) }
+    }
+
+    static func setStatus(_ status: String, of id: String, node: NodeOptions, json: Bool) throws {
+        let store = try node.openStore()
+        let agent = try store.updateAgent(id: id, AgentChanges(status: status, statusReason: ""))
+        if json {
+            Output.json(agent)
+            return
+        }
+        let place =
+            switch agent.nodeID {
+            case nil: "; it runs on no node until one is set with `outpost agent update \(id) --node NODE`"
+            case store.nodeID?: " on this node"
+            case let other?: " on node \(other)"
+            }
+        print("Agent \(id) is \(status)\(status == "active" ? place : "").")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import OutpostCore
+import OutpostRunner
 import OutpostStore
 import OutpostSync
 import OutpostWorkspace
@@ -18,6 +19,10 @@ struct RunCommand: AsyncParsableCommand {
             Set OUTPOST_LOG_LEVEL=info to see each push and pull. With --metrics it also serves
             the sync statistics for Prometheus at /metrics (port 0 picks a free port; the address
             is printed).
+
+            It also runs workflows (docs/runner.md): runs a crash interrupted are found at start,
+            and the workflows of active agents assigned to this node run by their schedule or
+            insert trigger, at most --max-runs at once.
 
             When the node has a workspace (`outpost workspace init`), it also commits the
             workspace's pending changes every --workspace-commit-every (default 10 minutes; a plain
@@ -46,12 +51,23 @@ struct RunCommand: AsyncParsableCommand {
     )
     var workspaceCommitEvery: Interval?
 
+    @Option(help: "Run at most this many workflows at once on this node.")
+    var maxRuns = 4
+
+    func validate() throws {
+        guard maxRuns > 0 else { throw ValidationError("--max-runs must be more than 0.") }
+    }
+
     func run() async throws {
         let lock = try node.nodeHome.lockForSync()
         var logger = Logger(label: "outpost.run")
         logger.logLevel = Logger.cli.logLevel
         let engine = try sync.engine(for: node, logger: logger)
-        var services: [any Service] = [NodeDaemon(engine: engine, logger: logger)]
+        let runner = try node.runner(store: engine.store, logger: logger)
+        var services: [any Service] = [
+            NodeDaemon(engine: engine, logger: logger),
+            WorkflowService(runner: runner, maximumConcurrentRuns: maxRuns),
+        ]
         if let metrics {
             services.append(
                 NodeMetricsServer.application(address: metrics, engine: engine, home: node.homePath, logger: logger)

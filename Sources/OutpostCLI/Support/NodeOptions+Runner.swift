@@ -2,11 +2,14 @@ import Logging
 import OutpostBlobs
 import OutpostCore
 import OutpostRunner
+import OutpostStore
 
 extension NodeOptions {
-    /// The node's workflow runner: its store and files, run locks in `HOME/runs`.
-    func runner(logger: Logger = .cli) throws(OutpostError) -> WorkflowRunner {
-        let store = try openStore()
+    /// The node's workflow runner over `store` (the node's own when `nil`) and its files, with
+    /// run locks in `HOME/runs`.
+    func runner(store given: Store? = nil, logger: Logger = .cli) throws(OutpostError) -> WorkflowRunner {
+        let store: Store
+        if let given { store = given } else { store = try openStore() }
         return WorkflowRunner(
             store: store,
             files: try FileStore(store: store, home: homePath),
