@@ -264,7 +264,7 @@ let package = Package(
             name: "OutpostSyncTests",
             dependencies: [
                 "OutpostSync", "OutpostStore", "OutpostMerge", "OutpostProtocol", "OutpostTesting", "OutpostBlobs",
-                "OutpostSystem",
+                "OutpostSystem", "OutpostRunner",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
