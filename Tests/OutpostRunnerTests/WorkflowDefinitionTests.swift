@@ -1,3 +1,4 @@
+import Foundation
 import OutpostCore
 import OutpostRunner
 import Testing
@@ -91,6 +92,33 @@ struct WorkflowDefinitionTests {
         } throws: { error in
             let error = error as! OutpostError
             return error.code == .invalidJSON && error.details["line"] == "2"
+        }
+    }
+}
+
+extension WorkflowDefinitionTests {
+    @Test("docs/workflow-definition.schema.json describes the step types the runner knows")
+    func schemaMatchesTheRunner() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/workflow-definition.schema.json").path
+        let schema = try JSONValue(parsing: try String(contentsOfFile: path, encoding: .utf8))
+        guard case .object(let definitions)? = schema["$defs"] else {
+            Issue.record("the schema has no $defs")
+            return
+        }
+        let documented = Set(definitions.keys.filter { $0.hasSuffix("Step") }.map { String($0.dropLast(4)) })
+        let builtIn: Set = ["command", "http", "sql", "file", "model", "workflow"]
+        #expect(documented == builtIn)
+        for type in builtIn {
+            let executor = try #require(StepExecutors.builtIn[type])
+            guard case .object(let properties)? = definitions[type + "Step"]?["properties"] else {
+                Issue.record("no properties for \(type)")
+                continue
+            }
+            let fields = Set(properties.keys).subtracting([
+                "id", "type", "timeout", "retries", "on_failure", "repeatable", "description",
+            ])
+            #expect(fields == executor.fields, "\(type): the schema and the executor list the same fields")
         }
     }
 }
