@@ -1,4 +1,4 @@
-import GRDB
+package import GRDB
 import Logging
 public import OutpostCore
 
@@ -60,6 +60,7 @@ extension Store {
                 arguments: [policy.resolvedConflictRetentionDays]
             )
             report.deletedConflicts = db.changesCount
+            report.prunedExecutions = try pruneExecutions(olderThanDays: policy.executionRetentionDays, in: db)
             try db.execute(sql: "ANALYZE")
             return .commit
         }
@@ -70,6 +71,47 @@ extension Store {
         report.reclaimedPages = freeBefore - freeAfter
         report.sizeAfterBytes = try sizeBytes(db)
         return report
+    }
+
+    /// Removes finished executions that ended more than `days` ago from this node only: the
+    /// deletes are not captured (the hub keeps the runs), each is recorded in
+    /// `outpost_pruned_rows` (so it still counts in `workflows.execution_count` and `outpost
+    /// verify` explains its absence), and an execution with local work not yet confirmed is kept.
+    private static func pruneExecutions(olderThanDays days: Int, in db: Database) throws -> Int {
+        let finished = ExecutionStatus.allCases.filter(\.isFinal).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let ids = try String.fetchAll(
+            db,
+            sql: """
+                SELECT id FROM executions
+                WHERE status IN (\(finished)) AND completed_at < datetime('now', '-' || ? || ' days')
+                """,
+            arguments: [days]
+        )
+        let outbox = Outbox(db)
+        var pruned = 0
+        try db.execute(sql: "INSERT INTO outpost_applying (id) VALUES (1)")
+        for id in ids where try !outbox.isDirty(table: "executions", key: id) {
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO outpost_pruned_rows (table_name, record_id) VALUES ('executions', ?)",
+                arguments: [id]
+            )
+            try db.execute(sql: "DELETE FROM executions WHERE id = ?", arguments: [id])
+            try BaseRows(db).forget(table: "executions", key: id)
+            pruned += 1
+        }
+        try db.execute(sql: "DELETE FROM outpost_applying")
+        return pruned
+    }
+
+    /// The keys of `table`'s rows that retention removed from this node.
+    package static func prunedKeys(of table: String, in db: Database) throws -> Set<String> {
+        Set(
+            try String.fetchAll(
+                db,
+                sql: "SELECT record_id FROM outpost_pruned_rows WHERE table_name = ?",
+                arguments: [table]
+            )
+        )
     }
 
     private func log(_ report: MaintenanceReport) {

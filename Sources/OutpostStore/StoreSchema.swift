@@ -116,27 +116,47 @@ enum StoreSchema {
 
     /// `executions.node_id`: the node that ran it; `executions.step_results`: each step's status,
     /// attempts, times, output and error (JSON), written as the run goes. Both sync.
-    /// `workflows.execution_count` and `last_execution` stay local-only and are derived from
-    /// the executions the node holds (its own and those pulled), by these triggers: a synced
+    /// `workflows.execution_count` and `last_execution` stay local-only and count the
+    /// executions that reached the node (its own and those pulled), by these triggers: a synced
     /// counter that every running node bumps would conflict on every run, and the executions
-    /// already carry the truth.
+    /// already carry the truth. `outpost_pruned_rows`: rows removed here by retention that the
+    /// hub keeps; a pruned execution still counts, and `outpost verify` explains its absence.
     static let runnerExecutions = """
         ALTER TABLE executions ADD COLUMN node_id TEXT;
         ALTER TABLE executions ADD COLUMN step_results TEXT;
         CREATE INDEX idx_executions_workflow ON executions(workflow_id, started_at);
         CREATE INDEX idx_executions_node_status ON executions(node_id, status);
+        CREATE TABLE outpost_pruned_rows (
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            pruned_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+            PRIMARY KEY (table_name, record_id)
+        );
         CREATE TRIGGER outpost_count_executions_insert AFTER INSERT ON executions
         BEGIN
-            \(countExecutions("NEW"))
+            UPDATE workflows SET
+                    execution_count = coalesce(execution_count, 0) + NOT EXISTS (
+                        SELECT 1 FROM outpost_pruned_rows WHERE table_name = 'executions' AND record_id = NEW.id),
+                    last_execution = \(latest("NEW"))
+                WHERE id = NEW.workflow_id;
+            DELETE FROM outpost_pruned_rows WHERE table_name = 'executions' AND record_id = NEW.id;
         END;
-        CREATE TRIGGER outpost_count_executions_update AFTER UPDATE OF workflow_id, started_at ON executions
+        CREATE TRIGGER outpost_count_executions_start AFTER UPDATE OF started_at ON executions
+            WHEN NEW.workflow_id IS OLD.workflow_id
         BEGIN
-            \(countExecutions("OLD"))
-            \(countExecutions("NEW"))
+            UPDATE workflows SET last_execution = \(latest("NEW")) WHERE id = NEW.workflow_id;
+        END;
+        CREATE TRIGGER outpost_count_executions_move AFTER UPDATE OF workflow_id ON executions
+            WHEN NEW.workflow_id IS NOT OLD.workflow_id
+        BEGIN
+            UPDATE workflows SET execution_count = max(0, coalesce(execution_count, 0) - 1) WHERE id = OLD.workflow_id;
+            UPDATE workflows SET execution_count = coalesce(execution_count, 0) + 1, last_execution = \(latest("NEW"))
+                WHERE id = NEW.workflow_id;
         END;
         CREATE TRIGGER outpost_count_executions_delete AFTER DELETE ON executions
+            WHEN NOT EXISTS (SELECT 1 FROM outpost_pruned_rows WHERE table_name = 'executions' AND record_id = OLD.id)
         BEGIN
-            \(countExecutions("OLD"))
+            UPDATE workflows SET execution_count = max(0, coalesce(execution_count, 0) - 1) WHERE id = OLD.workflow_id;
         END;
         UPDATE workflows SET
             execution_count = (SELECT count(*) FROM executions WHERE workflow_id = workflows.id),
@@ -166,13 +186,10 @@ enum StoreSchema {
         );
         """
 
-    private static func countExecutions(_ row: String) -> String {
-        """
-        UPDATE workflows SET
-                execution_count = (SELECT count(*) FROM executions WHERE workflow_id = \(row).workflow_id),
-                last_execution = (SELECT max(started_at) FROM executions WHERE workflow_id = \(row).workflow_id)
-            WHERE id = \(row).workflow_id;
-        """
+    /// The later of a workflow's `last_execution` and `row`'s start, as SQL.
+    private static func latest(_ row: String) -> String {
+        "CASE WHEN \(row).started_at IS NOT NULL AND (last_execution IS NULL OR \(row).started_at > last_execution) "
+            + "THEN \(row).started_at ELSE last_execution END"
     }
 
     /// A failed entry is local work a pull must not overwrite, so "is this row held?" (asked

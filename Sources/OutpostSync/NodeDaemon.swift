@@ -1,7 +1,7 @@
 import AsyncAlgorithms
 import Foundation
 public import Logging
-import OutpostStore
+public import OutpostStore
 public import ServiceLifecycle
 import Synchronization
 
@@ -19,17 +19,21 @@ import Synchronization
 public final class NodeDaemon: Service {
     public let engine: SyncEngine
     public let pollInterval: Duration
+    let maintenance: MaintenancePolicy
     public let longPoll: Duration = .seconds(25)
     public let maintenanceInterval: Duration = .seconds(300)
     let logger: Logger
     private let stopping = Mutex(false)
 
+    /// - Parameter maintenance: what the maintenance every five minutes deletes, and when.
     public init(
         engine: SyncEngine,
         pollInterval: Duration = .milliseconds(10),
+        maintenance: MaintenancePolicy = MaintenancePolicy(),
         logger: Logger = Logger(label: "outpost.run")
     ) {
         self.engine = engine
+        self.maintenance = maintenance
         self.pollInterval = pollInterval
         self.logger = logger
     }
@@ -119,7 +123,7 @@ public final class NodeDaemon: Service {
             .cancelOnGracefulShutdown()
         {
             do {
-                _ = try await engine.store.runMaintenance(policy: MaintenancePolicy())
+                _ = try await engine.store.runMaintenance(policy: maintenance)
             } catch {
                 logger.warning("Maintenance failed", metadata: ["reason": "\(error)"])
             }

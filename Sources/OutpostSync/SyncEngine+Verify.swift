@@ -114,6 +114,7 @@ extension SyncEngine {
                 rows: try localHashes(of: table, in: db),
                 statuses: try Outbox(db).unconfirmedStatuses(table: table.name),
                 conflicts: parked[table.name] ?? [:],
+                pruned: try Store.prunedKeys(of: table.name, in: db),
                 cursor: cursor,
                 filling: filling.contains(table.name)
             )
@@ -156,6 +157,8 @@ struct VerifySnapshot: Sendable {
     var statuses: [String: QueueStatus]
     /// Kind of the pending conflict record by key.
     var conflicts: [String: ConflictRecord.Kind]
+    /// Keys retention removed from this node (the hub keeps them).
+    var pruned: Set<String>
     var cursor: Int64
     var filling: Bool
 
@@ -172,6 +175,7 @@ struct VerifySnapshot: Sendable {
         case .completed?, nil: break
         }
         if let kind = conflicts[key] { return kind == .constraint ? .parked : .conflict }
+        if rows[key] == nil, pruned.contains(key) { return .pruned }
         if let hubSequence, hubSequence > cursor { return .notPulled }
         if filling { return .notFilled }
         return .unexplained

@@ -6,30 +6,20 @@ public struct VerifyReport: Sendable, Encodable {
         case pending
         /// A local change is held: the hub answered with a newer row, and the merge waits.
         case conflict
-        /// The hub refused the local change; `outpost queue retry` can send it again.
+        /// The hub refused the local change; it is parked as failed until it is retried.
         case failed
-        /// A pulled row could not be applied here (a constraint): `outpost conflicts list`.
+        /// A pulled row could not be applied here (a constraint); a conflict records it.
         case parked
         /// The hub changed the row after the node's last pull: the next sync brings it.
         case notPulled = "not_pulled"
         /// The table is being fetched from the hub from the start and is not done yet.
         case notFilled = "not_filled"
+        /// Retention removed the row from this node; the hub keeps it (finished executions).
+        case pruned
         /// Nothing on the node explains it: the copies diverged (a write with capture off, a
         /// restored backup, a change made in the hub's database).
         case unexplained
 
-        /// One line for a person: what it means and what to do.
-        public var explanation: String {
-            switch self {
-            case .pending: "a local change waits to be pushed (outpost sync)"
-            case .conflict: "a local change is held while it merges (outpost sync, outpost conflicts list)"
-            case .failed: "the hub refused the local change (outpost queue list --status failed; queue retry)"
-            case .parked: "the hub's row could not be applied here (outpost conflicts list)"
-            case .notPulled: "the hub changed it after the last pull (outpost sync)"
-            case .notFilled: "the table is still being fetched from the hub (outpost sync)"
-            case .unexplained: "nothing explains it (outpost resync --table T takes the hub's copy)"
-            }
-        }
     }
 
     /// Which side holds a live copy of the row.

@@ -69,4 +69,54 @@ struct ExecutionSyncTests {
         #expect(rows.prefix(5).contains { $0.table == "executions" && $0.key == failed.id })
         #expect(rows.count == 301)
     }
+
+    @Test(
+        "retention removes old runs from the node only: the hub and other nodes keep them, counts stay, verify explains",
+        arguments: SyncBackend.allCases
+    )
+    func retentionKeepsTheHubsCopy(backend: SyncBackend) async throws {
+        let cluster = try await SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        _ = try a.store.addWorkflow(
+            id: "tick",
+            name: "Tick",
+            definition: try JSONValue(parsing: #"{"steps": [{"id": "t", "type": "command", "argv": ["/bin/true"]}]}"#)
+        )
+        let runner = WorkflowRunner(store: a.store, files: a.files, runsDirectory: a.home + "/runs")
+        let old = try await runner.run(workflowID: "tick")
+        let recent = try await runner.run(workflowID: "tick")
+        try await a.sync()
+        // The first run ended 40 days ago (changed behind capture, as if it had).
+        try await a.store.write { db in
+            try db.execute(sql: "INSERT INTO outpost_applying (id) VALUES (1)")
+            try db.execute(
+                sql: "UPDATE executions SET completed_at = datetime('now', '-40 days') WHERE id = ?",
+                arguments: [old.id]
+            )
+            try db.execute(sql: "DELETE FROM outpost_applying")
+        }
+        let unsent = try await runner.run(workflowID: "tick")
+        try await a.store.write { db in
+            try db.execute(sql: "INSERT INTO outpost_applying (id) VALUES (1)")
+            try db.execute(
+                sql: "UPDATE executions SET completed_at = datetime('now', '-40 days') WHERE id = ?",
+                arguments: [unsent.id]
+            )
+            try db.execute(sql: "DELETE FROM outpost_applying")
+        }
+        let report = try await a.store.runMaintenance()
+        #expect(report.prunedExecutions == 1, "the unsent run stays until the hub has it")
+        #expect(try a.store.executions().map(\.id).sorted() == [recent.id, unsent.id].sorted())
+        #expect(try a.store.requireWorkflow(id: "tick").executionCount == 3, "a pruned run still counts")
+        #expect(
+            try a.store.queueEntries(status: .pending).allSatisfy { $0.operation != .delete },
+            "no delete is queued"
+        )
+        try await a.sync()
+        try await b.sync()
+        #expect(try b.store.executions().count == 3, "the hub and B keep every run")
+        let verify = try await a.engine.verify(tables: ["executions"])
+        #expect(verify.unexplained == 0)
+        #expect(verify.tables.flatMap(\.differences).map(\.reason) == [.pruned])
+    }
 }

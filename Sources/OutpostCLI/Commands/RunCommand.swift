@@ -54,8 +54,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Run at most this many workflows at once on this node.")
     var maxRuns = 4
 
+    @Option(help: "Keep finished executions on this node this many days (the hub keeps them).")
+    var executionDays = 30
+
     func validate() throws {
         guard maxRuns > 0 else { throw ValidationError("--max-runs must be more than 0.") }
+        guard executionDays >= 0 else { throw ValidationError("--execution-days must be 0 or more.") }
     }
 
     func run() async throws {
@@ -64,8 +68,10 @@ struct RunCommand: AsyncParsableCommand {
         logger.logLevel = Logger.cli.logLevel
         let engine = try sync.engine(for: node, logger: logger)
         let runner = try node.runner(store: engine.store, logger: logger)
+        var maintenance = MaintenancePolicy()
+        maintenance.executionRetentionDays = executionDays
         var services: [any Service] = [
-            NodeDaemon(engine: engine, logger: logger),
+            NodeDaemon(engine: engine, maintenance: maintenance, logger: logger),
             WorkflowService(runner: runner, maximumConcurrentRuns: maxRuns),
         ]
         if let metrics {

@@ -66,7 +66,7 @@ struct VerifyCommand: AsyncParsableCommand {
                     case .nodeOnly: " [only on this node]"
                     case .hubOnly: " [only on the hub]"
                     }
-                let explanation = difference.reason.explanation
+                let explanation = difference.reason.sentence
                     .replacingOccurrences(of: "--table T", with: "--table \(table.table)")
                 text += "  \(difference.key)\(place): \(difference.reason.rawValue): \(explanation)\n"
             }
@@ -77,5 +77,21 @@ struct VerifyCommand: AsyncParsableCommand {
             ? "verify: no unexplained difference\n"
             : "verify: \(report.unexplained) unexplained difference(s); outpost resync repairs them\n"
         return text
+    }
+}
+
+extension VerifyReport.Reason {
+    /// One line for a person: what it means and which command deals with it.
+    var sentence: String {
+        switch self {
+        case .pending: "a local change waits to be pushed (outpost sync)"
+        case .conflict: "a local change is held while it merges (outpost sync, outpost conflicts list)"
+        case .failed: "the hub refused the local change (outpost queue list --status failed; queue retry)"
+        case .parked: "the hub's row could not be applied here (outpost conflicts list)"
+        case .notPulled: "the hub changed it after the last pull (outpost sync)"
+        case .notFilled: "the table is still being fetched from the hub (outpost sync)"
+        case .pruned: "retention removed it here; the hub keeps it (outpost maintenance --execution-days)"
+        case .unexplained: "nothing explains it (outpost resync --table T takes the hub's copy)"
+        }
     }
 }
