@@ -28,6 +28,8 @@ public final class WorkflowRunner: Sendable {
     let httpClient: HTTPClient
     /// Waits between tries of a step; tests pass one that records the delays instead.
     let sleep: @Sendable (Duration) async throws -> Void
+    /// Where run durations are recorded, if anywhere.
+    let metrics: RunMetrics?
 
     /// How deep `workflow` steps may nest (a workflow that runs itself stops here).
     public static let maximumDepth = 8
@@ -45,8 +47,10 @@ public final class WorkflowRunner: Sendable {
         executors: StepExecutors = .builtIn,
         httpClient: HTTPClient = .shared,
         logger: Logger = Logger(label: "outpost.runner"),
+        metrics: RunMetrics? = nil,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
+        self.metrics = metrics
         self.store = store
         self.files = files
         self.runsDirectory = runsDirectory
@@ -128,6 +132,7 @@ public final class WorkflowRunner: Sendable {
             execution.completedAt = Self.timestamp()
             execution.durationMilliseconds = Int((ContinuousClock.now - started).milliseconds)
             try await store.updateExecution(execution)
+            metrics?.record(ContinuousClock.now - started)
             if let agentID = workflowAgent {
                 AgentManager(store: store, logger: logger).recordRun(of: agentID, ended: execution)
             }

@@ -159,3 +159,37 @@ struct WorkflowServiceTests {
         #expect(throws: OutpostError.self) { try CronExpression(parsing: "* * * *") }
     }
 }
+
+extension WorkflowServiceTests {
+    @Test("statistics: agents by status, this node's runs by status, the next scheduled runs; metrics record durations")
+    func statistics() async throws {
+        let (fixture, _) = try fixture(
+            definition:
+                #"{"schedule": {"cron": "0 * * * *"}, "steps": [{"id": "s", "type": "command", "argv": ["/bin/false"]}]}"#
+        )
+        defer { fixture.folder.remove() }
+        _ = try fixture.store.addAgent(id: "idle", name: "I", type: "t")
+        let metrics = RunMetrics()
+        let runner = WorkflowRunner(
+            store: fixture.store,
+            files: fixture.files,
+            runsDirectory: fixture.folder.appending("runs"),
+            metrics: metrics
+        )
+        _ = try await runner.run(workflowID: "wf")
+        let statistics = try RunnerStatistics.load(store: fixture.store, now: start)
+        #expect(statistics.agentsByStatus == ["active": 1, "inactive": 1])
+        #expect(statistics.agentsOnThisNode == 1)
+        #expect(statistics.runsByStatus == ["failed": 1])
+        #expect(statistics.upcoming.map(\.workflowID) == ["wf"])
+        #expect(
+            statistics.upcoming.first?.at
+                == start.addingTimeInterval(3_600 - start.timeIntervalSince1970.truncatingRemainder(dividingBy: 3_600))
+        )
+        let text = statistics.prometheusText() + metrics.prometheusText()
+        #expect(text.contains(#"outpost_node_runs{status="failed"} 1"#), "\(text)")
+        #expect(text.contains(#"outpost_node_agents{status="active"} 1"#))
+        #expect(text.contains("outpost_node_run_duration_seconds_count 1"), "\(text)")
+        #expect(text.contains(#"outpost_node_next_run_timestamp_seconds{workflow="wf"}"#))
+    }
+}

@@ -67,7 +67,8 @@ struct RunCommand: AsyncParsableCommand {
         var logger = Logger(label: "outpost.run")
         logger.logLevel = Logger.cli.logLevel
         let engine = try sync.engine(for: node, logger: logger)
-        let runner = try node.runner(store: engine.store, logger: logger)
+        let runMetrics = RunMetrics()
+        let runner = try node.runner(store: engine.store, logger: logger, metrics: runMetrics)
         var maintenance = MaintenancePolicy()
         maintenance.executionRetentionDays = executionDays
         var services: [any Service] = [
@@ -76,7 +77,13 @@ struct RunCommand: AsyncParsableCommand {
         ]
         if let metrics {
             services.append(
-                NodeMetricsServer.application(address: metrics, engine: engine, home: node.homePath, logger: logger)
+                NodeMetricsServer.application(
+                    address: metrics,
+                    engine: engine,
+                    runMetrics: runMetrics,
+                    home: node.homePath,
+                    logger: logger
+                )
             )
         }
         if let autoCommit = try workspaceAutoCommit(store: engine.store, logger: logger) {

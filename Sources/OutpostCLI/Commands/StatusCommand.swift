@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OutpostCore
+import OutpostRunner
 import OutpostStore
 import OutpostSync
 
@@ -9,7 +10,9 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Show the node: rows, the sync queue by status and priority, conflicts, store size.",
         discussion: """
-            The sync part is the seed's get_sync_statistics: changes pushed, rows pulled,
+            The runner part: agents by status (and how many this node runs), this node's runs
+            by status, and the next scheduled runs here. The sync part is the seed's
+            get_sync_statistics: changes pushed, rows pulled,
             conflicts merged and parked, failed changes, bytes (today and in total), pending
             changes by priority, the hub, when the node last synced, and the link's round trip
             and batch size as of the last push. A running `outpost run --metrics` serves the
@@ -29,8 +32,9 @@ struct StatusCommand: ParsableCommand {
         let store = try node.openStore()
         let statistics = try store.statistics()
         let sync = try SyncStatistics.load(store: store, home: node.homePath)
+        let runner = try RunnerStatistics.load(store: store)
         if output.json {
-            Output.json(StatusReport(store: statistics, sync: sync))
+            Output.json(StatusReport(store: statistics, sync: sync, runner: runner))
             return
         }
         func summary(_ counts: [String: Int]) -> String {
@@ -46,6 +50,17 @@ struct StatusCommand: ParsableCommand {
             ("agents", "\(statistics.totalAgents)"),
             ("workflows", "\(statistics.totalWorkflows)"),
             ("executions", "\(statistics.totalExecutions)"),
+            ("agents by status", summary(runner.agentsByStatus) + " (\(runner.agentsOnThisNode) on this node)"),
+            ("runs here", summary(runner.runsByStatus)),
+            (
+                "next runs",
+                runner.upcoming.isEmpty
+                    ? "none scheduled here"
+                    : runner.upcoming.prefix(5).map {
+                        "\($0.workflowID) at \(ISO8601DateFormatter().string(from: $0.at))"
+                    }
+                    .joined(separator: ", ")
+            ),
             ("sync queue", summary(statistics.syncQueue)),
             ("pending by priority", byPriority.isEmpty ? "none" : byPriority.joined(separator: ", ")),
             ("conflicts", summary(statistics.conflicts)),
@@ -84,11 +99,13 @@ struct StatusCommand: ParsableCommand {
 private struct StatusReport: Encodable {
     var store: StoreStatistics
     var sync: SyncStatistics
+    var runner: RunnerStatistics
 
     func encode(to encoder: any Encoder) throws {
         try store.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(sync, forKey: Key(stringValue: "sync")!)
+        try container.encode(runner, forKey: Key(stringValue: "runner")!)
     }
 
     private struct Key: CodingKey {

@@ -3,19 +3,26 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import OutpostRunner
 import OutpostSync
 
 /// `outpost run --metrics HOST:PORT`: the node's statistics for Prometheus at `/metrics`, and
 /// `/health`, served beside the daemon (the same service group, so SIGTERM stops both).
 enum NodeMetricsServer {
-    static func application(address: ListenAddress, engine: SyncEngine, home: String, logger: Logger)
-        -> some ApplicationProtocol
-    {
+    static func application(
+        address: ListenAddress,
+        engine: SyncEngine,
+        runMetrics: RunMetrics,
+        home: String,
+        logger: Logger
+    ) -> some ApplicationProtocol {
         let router = Router()
         router.get("/metrics") { _, _ in
             let text: String
             do {
-                text = try SyncStatistics.load(engine: engine, home: home).prometheusText()
+                text =
+                    try SyncStatistics.load(engine: engine, home: home).prometheusText()
+                    + RunnerStatistics.load(store: engine.store).prometheusText() + runMetrics.prometheusText()
             } catch {
                 return Response(
                     status: .serviceUnavailable,

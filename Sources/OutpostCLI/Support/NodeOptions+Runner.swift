@@ -7,14 +7,17 @@ import OutpostStore
 extension NodeOptions {
     /// The node's workflow runner over `store` (the node's own when `nil`) and its files, with
     /// run locks in `HOME/runs`.
-    func runner(store given: Store? = nil, logger: Logger = .cli) throws(OutpostError) -> WorkflowRunner {
+    func runner(store given: Store? = nil, logger: Logger = .cli, metrics: RunMetrics? = nil) throws(OutpostError)
+        -> WorkflowRunner
+    {
         let store: Store
         if let given { store = given } else { store = try openStore() }
         return WorkflowRunner(
             store: store,
             files: try FileStore(store: store, home: homePath),
             runsDirectory: homePath + "/runs",
-            logger: logger
+            logger: logger,
+            metrics: metrics
         )
     }
 }
