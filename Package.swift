@@ -149,7 +149,7 @@ let package = Package(
             name: "OutpostBench",
             dependencies: [
                 "OutpostCore", "OutpostMerge", "OutpostStore", "OutpostProtocol", "OutpostHub", "OutpostSync",
-                "OutpostBlobs", "OutpostWorkspace", "OutpostSystem",
+                "OutpostBlobs", "OutpostWorkspace", "OutpostSystem", "OutpostRunner",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

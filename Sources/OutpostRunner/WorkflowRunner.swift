@@ -39,6 +39,7 @@ public final class WorkflowRunner: Sendable {
 
     /// - Parameters:
     ///   - runsDirectory: where run locks live (`HOME/runs`).
+    ///   - logger: where runs are logged; nowhere by default.
     ///   - sleep: waits between tries; `Task.sleep` by default.
     public init(
         store: Store,
@@ -46,7 +47,7 @@ public final class WorkflowRunner: Sendable {
         runsDirectory: String,
         executors: StepExecutors = .builtIn,
         httpClient: HTTPClient = .shared,
-        logger: Logger = Logger(label: "outpost.runner"),
+        logger: Logger = Logger(label: "outpost.runner", factory: { _ in SwiftLogNoOpLogHandler() }),
         metrics: RunMetrics? = nil,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
@@ -78,10 +79,30 @@ public final class WorkflowRunner: Sendable {
     }
 
     /// Records and runs a workflow now, in this process, and returns the finished execution
-    /// (a failed run is returned, not thrown: its row says why).
+    /// (a failed run is returned, not thrown: its row says why). The run is recorded as
+    /// `running` from its first write.
     public func run(workflowID: String, input: JSONValue? = nil) async throws(OutpostError) -> Execution {
-        let execution = try enqueue(workflowID: workflowID, input: input)
-        return try await run(executionID: execution.id)
+        try await run(workflowID: workflowID, input: input, depth: 0)
+    }
+
+    private func run(workflowID: String, input: JSONValue?, depth: Int) async throws(OutpostError) -> Execution {
+        let workflow = try store.requireWorkflow(id: workflowID)
+        var ids = UUIDv7()
+        let id = ids.next()
+        guard let lock = try RunLock.take(id, in: runsDirectory) else {
+            throw OutpostError(.failedPrecondition, "Execution \(id) is being run by another process.")
+        }
+        defer { lock.release() }
+        let execution = Execution(
+            id: id,
+            workflowID: workflowID,
+            status: ExecutionStatus.running.rawValue,
+            inputData: input,
+            startedAt: Self.timestamp(),
+            nodeID: store.nodeID
+        )
+        try await store.recordExecution(execution)
+        return try await perform(execution, workflow: workflow, depth: depth)
     }
 
     /// Runs a queued execution to its end.
@@ -89,10 +110,6 @@ public final class WorkflowRunner: Sendable {
     /// - Throws: ``OutpostError`` `.notFound` for an unknown execution, `.failedPrecondition`
     ///   when it is not queued or another process runs it.
     public func run(executionID: String) async throws(OutpostError) -> Execution {
-        return try await run(executionID: executionID, depth: 0)
-    }
-
-    private func run(executionID: String, depth: Int) async throws(OutpostError) -> Execution {
         guard let lock = try RunLock.take(executionID, in: runsDirectory) else {
             throw OutpostError(
                 .failedPrecondition,
@@ -101,7 +118,7 @@ public final class WorkflowRunner: Sendable {
             )
         }
         defer { lock.release() }
-        let execution = try store.requireExecution(id: executionID)
+        var execution = try store.requireExecution(id: executionID)
         guard execution.status == ExecutionStatus.queued.rawValue else {
             throw OutpostError(
                 .failedPrecondition,
@@ -109,23 +126,26 @@ public final class WorkflowRunner: Sendable {
                 details: ["execution_id": executionID]
             )
         }
-        return try await perform(execution, depth: depth)
-    }
-
-    /// Runs the steps, writing the row after each.
-    private func perform(_ queued: Execution, depth: Int) async throws(OutpostError) -> Execution {
-        var execution = queued
-        let started = ContinuousClock.now
         execution.status = ExecutionStatus.running.rawValue
         execution.startedAt = Self.timestamp()
         execution.nodeID = store.nodeID
         try await store.updateExecution(execution)
+        return try await perform(execution, workflow: try store.workflow(id: execution.workflowID), depth: 0)
+    }
+
+    /// Runs the steps of a run already marked `running`, writing the row after each step
+    /// but the last (the end writes that one with the run's status), so a one-step run costs
+    /// two writes.
+    private func perform(_ running: Execution, workflow found: Workflow?, depth: Int) async throws(OutpostError)
+        -> Execution
+    {
+        var execution = running
+        let started = ContinuousClock.now
         logger.info(
             "Run started",
             metadata: ["runner.execution": "\(execution.id)", "runner.workflow": "\(execution.workflowID)"]
         )
 
-        let workflowAgent = try store.workflow(id: execution.workflowID)?.agentID
         func finish(_ status: ExecutionStatus, error: String?) async throws(OutpostError) -> Execution {
             execution.status = status.rawValue
             execution.errorMessage = error
@@ -133,7 +153,7 @@ public final class WorkflowRunner: Sendable {
             execution.durationMilliseconds = Int((ContinuousClock.now - started).milliseconds)
             try await store.updateExecution(execution)
             metrics?.record(ContinuousClock.now - started)
-            if let agentID = workflowAgent {
+            if let agentID = found?.agentID {
                 AgentManager(store: store, logger: logger).recordRun(of: agentID, ended: execution)
             }
             logger.log(
@@ -150,7 +170,10 @@ public final class WorkflowRunner: Sendable {
         let workflow: Workflow
         let definition: WorkflowDefinition
         do {
-            workflow = try store.requireWorkflow(id: execution.workflowID)
+            guard let found else {
+                return try await finish(.failed, error: "Workflow \(execution.workflowID) is gone.")
+            }
+            workflow = found
             guard let value = workflow.definition else {
                 return try await finish(.failed, error: "Workflow \(workflow.id) has no definition to run.")
             }
@@ -170,17 +193,17 @@ public final class WorkflowRunner: Sendable {
         var failure: String?
         var lastOutput: JSONValue = .null
 
-        func record(_ result: StepOutcome) async throws(OutpostError) {
+        func record(_ result: StepOutcome, last: Bool = false) async throws(OutpostError) {
             results.append(result.json)
             if case .object(var steps)? = scope["steps"] {
                 steps[result.id] = ["output": result.output ?? .null, "status": .string(result.status.rawValue)]
                 scope["steps"] = .object(steps)
             }
             execution.stepResults = .array(results)
-            try await store.updateExecution(execution)
+            if !last { try await store.updateExecution(execution) }
         }
 
-        for step in definition.steps {
+        for (index, step) in definition.steps.enumerated() {
             let outcome = await attempt(
                 step,
                 scope: scope,
@@ -188,7 +211,8 @@ public final class WorkflowRunner: Sendable {
                 agentConfig: agentConfig,
                 depth: depth
             )
-            try await record(outcome)
+            let compensates: Bool = if case .compensate = step.onFailure { outcome.status == .failed } else { false }
+            try await record(outcome, last: index == definition.steps.count - 1 && !compensates)
             guard outcome.status == .failed else {
                 lastOutput = outcome.output ?? .null
                 continue
@@ -208,7 +232,7 @@ public final class WorkflowRunner: Sendable {
                         agentConfig: agentConfig,
                         depth: depth
                     )
-                    try await record(compensated)
+                    try await record(compensated, last: true)
                     if compensated.status == .failed {
                         failure! += "; its compensation \(compensation.id) failed too: \(compensated.error ?? "")"
                     }
@@ -266,8 +290,7 @@ public final class WorkflowRunner: Sendable {
                 guard depth + 1 < Self.maximumDepth else {
                     throw StepFailure("workflows nest more than \(Self.maximumDepth) deep; does one run itself?")
                 }
-                let nested = try enqueue(workflowID: workflowID, input: input)
-                return try await run(executionID: nested.id, depth: depth + 1)
+                return try await run(workflowID: workflowID, input: input, depth: depth + 1)
             },
             httpClient: httpClient
         )
@@ -327,12 +350,19 @@ public final class WorkflowRunner: Sendable {
         }
     }
 
-    /// The time as the store keeps run times: UTC, SQLite's format, with milliseconds.
+    /// The time as the store keeps run times: UTC, SQLite's format, with milliseconds
+    /// (`2026-12-06 10:31:43.740`). Formatted by hand: a `DateFormatter` per call would cost more
+    /// than a no-op step.
     static func timestamp(_ date: Date = Date()) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
-        return formatter.string(from: date)
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(milliseconds / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2)) "
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds % 1000), 3))"
     }
 }

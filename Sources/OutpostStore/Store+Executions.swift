@@ -8,27 +8,7 @@ extension Store {
     public func recordExecution(_ execution: Execution) throws(OutpostError) {
         try Self.validateText(execution.id, field: "id", maximumLength: 200)
         do {
-            try pool.write { db in
-                guard
-                    try Int.fetchOne(db, sql: "SELECT 1 FROM workflows WHERE id = ?", arguments: [execution.workflowID])
-                        != nil
-                else {
-                    throw OutpostError(.notFound, "No workflow with id '\(execution.workflowID)'.")
-                }
-                try db.execute(
-                    sql: """
-                        INSERT INTO executions (id, workflow_id, status, input_data, output_data, error_message,
-                            started_at, completed_at, duration_ms, resource_usage, node_id, step_results)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        execution.id, execution.workflowID, execution.status, execution.inputData?.encoded(),
-                        execution.outputData?.encoded(), execution.errorMessage, execution.startedAt,
-                        execution.completedAt, execution.durationMilliseconds, execution.resourceUsage?.encoded(),
-                        execution.nodeID, execution.stepResults?.encoded(),
-                    ]
-                )
-            }
+            try pool.write { db in try Self.insert(execution, in: db) }
         } catch  where Self.isDuplicateKey(error) {
             throw OutpostError(.alreadyExists, "An execution with id '\(execution.id)' already exists.")
         } catch {
@@ -62,6 +42,19 @@ extension Store {
         }
     }
 
+    /// ``recordExecution(_:)`` for async callers (the runner): the write runs on GRDB's writer
+    /// queue while the caller waits suspended.
+    public func recordExecution(_ execution: Execution) async throws(OutpostError) {
+        try Self.validateText(execution.id, field: "id", maximumLength: 200)
+        do {
+            try await pool.write { db in try Self.insert(execution, in: db) }
+        } catch  where Self.isDuplicateKey(error) {
+            throw OutpostError(.alreadyExists, "An execution with id '\(execution.id)' already exists.")
+        } catch {
+            throw OutpostError(database: error, path: path)
+        }
+    }
+
     /// Executions, newest first; optionally of one workflow, with one status, or run by one node.
     public func executions(
         workflowID: String? = nil,
@@ -91,6 +84,32 @@ extension Store {
             throw OutpostError(.notFound, "No execution with id '\(id)'.", remedy: .list(.executions))
         }
         return found
+    }
+
+    /// Inserts a run, checking that its workflow exists.
+    private static func insert(_ execution: Execution, in db: Database) throws {
+        guard
+            try Int.fetchOne(db, sql: "SELECT 1 FROM workflows WHERE id = ?", arguments: [execution.workflowID]) != nil
+        else {
+            throw OutpostError(
+                .notFound,
+                "No workflow with id '\(execution.workflowID)'.",
+                remedy: .list(.workflows(agent: nil))
+            )
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO executions (id, workflow_id, status, input_data, output_data, error_message,
+                    started_at, completed_at, duration_ms, resource_usage, node_id, step_results)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                execution.id, execution.workflowID, execution.status, execution.inputData?.encoded(),
+                execution.outputData?.encoded(), execution.errorMessage, execution.startedAt,
+                execution.completedAt, execution.durationMilliseconds, execution.resourceUsage?.encoded(),
+                execution.nodeID, execution.stepResults?.encoded(),
+            ]
+        )
     }
 
     /// An execution as read: its `sync_status` as the outbox says it is.

@@ -112,10 +112,16 @@ extension ChildProcess {
             var waiting = descriptors.indices.filter { open[$0] }.map {
                 pollfd(fd: descriptors[$0], events: Int16(POLLIN), revents: 0)
             }
-            // Wake at least every 50 ms to notice an exit while a descendant holds a pipe open.
+            // Wake at least every 50 ms to notice an exit while a descendant holds a pipe open;
+            // once both pipes are closed the program has almost surely ended, so look often.
             let milliseconds = Int32(min(50, max(1, left.milliseconds)))
             if waiting.isEmpty {
-                usleep(useconds_t(milliseconds) * 1000)
+                if waitpid(pid, &status, WNOHANG) == pid {
+                    exited = true
+                    break
+                }
+                usleep(500)
+                continue
             } else if poll(&waiting, nfds_t(waiting.count), milliseconds) > 0 {
                 for entry in waiting where entry.revents != 0 {
                     let slot = descriptors.firstIndex(of: entry.fd)!

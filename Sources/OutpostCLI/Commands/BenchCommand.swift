@@ -8,7 +8,9 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure Outpost against a baseline run on the same machine, in the same run.",
         discussion: "Figures are ratios against the baseline, so they travel between machines better than rates.",
-        subcommands: [Capture.self, Hub.self, Polls.self, Merge.self, Sync.self, Files.self, WorkspaceBench.self]
+        subcommands: [
+            Capture.self, Hub.self, Polls.self, Merge.self, Sync.self, Files.self, WorkspaceBench.self, Runner.self,
+        ]
     )
 
     struct Capture: ParsableCommand {
