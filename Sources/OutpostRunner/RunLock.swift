@@ -16,13 +16,20 @@ final class RunLock: Sendable {
 
     /// Takes the lock of run `id`, or returns `nil` when a live process holds it.
     static func take(_ id: String, in directory: String) throws(OutpostError) -> RunLock? {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw OutpostError(.storage, "Cannot create the runs folder \(directory): \(error.localizedDescription).")
-        }
         let path = "\(directory)/\(id).lock"
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        var descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if descriptor < 0, errno == ENOENT {
+            // The first run in this home: make the folder, then try again.
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw OutpostError(
+                    .storage,
+                    "Cannot create the runs folder \(directory): \(error.localizedDescription)."
+                )
+            }
+            descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        }
         guard descriptor >= 0 else {
             throw OutpostError(.storage, "Cannot open \(path): \(String(cString: strerror(errno))).")
         }

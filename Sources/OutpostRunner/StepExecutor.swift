@@ -8,6 +8,10 @@ public protocol StepExecutor: Sendable {
     var type: String { get }
     /// The step fields this type reads, besides the ones every step has.
     var fields: Set<String> { get }
+    /// Whether ``run(_:context:)`` ends itself when ``StepContext/timeout`` passes (a
+    /// process group killed, a request cut); otherwise the runner abandons the try at the
+    /// timeout. `false` by default.
+    var enforcesTimeout: Bool { get }
     /// Checks the step's own fields when a definition is read, before any run; errors name
     /// the field as `\(field).name`.
     func validate(_ step: StepDefinition, field: String) throws(OutpostError)
@@ -17,6 +21,8 @@ public protocol StepExecutor: Sendable {
 }
 
 extension StepExecutor {
+    public var enforcesTimeout: Bool { false }
+
     /// A required text field, or an error naming it.
     func requireString(_ step: StepDefinition, _ name: String, field: String) throws(OutpostError) -> String {
         guard case .string(let value)? = step[name] else {

@@ -33,8 +33,8 @@ public final class WorkflowRunner: Sendable {
 
     /// How deep `workflow` steps may nest (a workflow that runs itself stops here).
     public static let maximumDepth = 8
-    /// Extra time an in-process step gets past its timeout before its try is abandoned (a
-    /// `command` step ends its own process group at the timeout).
+    /// Extra time a step that does not end itself at its timeout gets before its try is
+    /// abandoned (``StepExecutor/enforcesTimeout``).
     static let timeoutGrace = Duration.seconds(2)
 
     /// - Parameters:
@@ -305,9 +305,14 @@ public final class WorkflowRunner: Sendable {
                 }
             }
             do {
-                outcome.output = try await Self.withTimeout(step.timeout + Self.timeoutGrace, step: step.id) {
-                    try await executor.run(fields, context: context)
-                }
+                outcome.output =
+                    if executor.enforcesTimeout {
+                        try await executor.run(fields, context: context)
+                    } else {
+                        try await Self.withTimeout(step.timeout + Self.timeoutGrace, step: step.id) {
+                            try await executor.run(fields, context: context)
+                        }
+                    }
                 outcome.error = nil
                 outcome.status = .completed
                 break

@@ -11,6 +11,7 @@ import OutpostSystem
 /// Output: `exit_code`, `stdout`, `stderr`, `truncated`.
 public struct CommandStep: StepExecutor {
     public let type = "command"
+    public let enforcesTimeout = true
     public let fields: Set<String> = ["argv", "env", "cwd", "stdin", "max_output", "success_codes"]
     static let defaultOutputLimit = 64 << 10
 

@@ -12,6 +12,7 @@ public import OutpostCore
 /// the answer is JSON, else text).
 public struct HTTPStep: StepExecutor {
     public let type = "http"
+    public let enforcesTimeout = true
     public let fields: Set<String> = ["url", "method", "headers", "body", "expect_status", "max_response"]
     static let defaultResponseLimit = 1 << 20
     static let methods: Set = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

@@ -16,6 +16,7 @@ public import OutpostCore
 /// `total_tokens`).
 public struct ModelStep: StepExecutor {
     public let type = "model"
+    public let enforcesTimeout = true
     public let fields: Set<String> = ["prompt", "messages", "system", "model", "temperature", "max_tokens"]
     static let answerLimit = 8 << 20
 
