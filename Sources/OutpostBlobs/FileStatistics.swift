@@ -8,6 +8,12 @@ public struct FileStatistics: Sendable, Equatable, Codable {
     /// Files whose content is still to be fetched from the hub.
     public var missingFiles = 0
     public var trashedFiles = 0
+    /// Files whose content is kept on the hub only (evicted by the budget, or skipped).
+    public var remoteFiles = 0
+    /// Files whose content the budget never evicts.
+    public var pinnedFiles = 0
+    /// The budget for chunks on disk, if the node has one.
+    public var budgetBytes: Int64?
     public var compressedFiles = 0
     public var encryptedFiles = 0
     /// Distinct chunks kept on this node (data and chunk lists).
@@ -28,6 +34,9 @@ public struct FileStatistics: Sendable, Equatable, Codable {
         case pendingFiles = "pending_files"
         case missingFiles = "missing_files"
         case trashedFiles = "trashed_files"
+        case remoteFiles = "remote_files"
+        case pinnedFiles = "pinned_files"
+        case budgetBytes = "budget_bytes"
         case compressedFiles = "compressed_files"
         case encryptedFiles = "encrypted_files"
         case chunkBytes = "chunk_bytes"

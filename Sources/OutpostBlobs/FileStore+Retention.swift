@@ -96,6 +96,13 @@ extension FileStore {
 
     /// What the store holds (the seed's storage statistics, plus chunks and deduplication).
     public func statistics() throws(OutpostError) -> FileStatistics {
+        let budget = try cachePolicy().budgetBytes
+        var statistics = try counts()
+        statistics.budgetBytes = budget
+        return statistics
+    }
+
+    private func counts() throws(OutpostError) -> FileStatistics {
         try store.read { db in
             var statistics = FileStatistics()
             let row = try Row.fetchOne(
@@ -106,6 +113,8 @@ extension FileStore {
                            coalesce(sum(sync_status = 'pending'), 0) AS pending,
                            coalesce(sum(content = 'missing'), 0) AS missing,
                            coalesce(sum(trashed_at IS NOT NULL), 0) AS trashed,
+                           coalesce(sum(content = 'remote'), 0) AS remote,
+                           coalesce(sum(pinned), 0) AS pinned,
                            coalesce(sum(compressed), 0) AS compressed,
                            coalesce(sum(encrypted), 0) AS encrypted,
                            coalesce(sum(CASE WHEN content = 'local' THEN size ELSE 0 END), 0) AS local_size
@@ -118,6 +127,8 @@ extension FileStore {
             statistics.pendingFiles = row["pending"]
             statistics.missingFiles = row["missing"]
             statistics.trashedFiles = row["trashed"]
+            statistics.remoteFiles = row["remote"]
+            statistics.pinnedFiles = row["pinned"]
             statistics.compressedFiles = row["compressed"]
             statistics.encryptedFiles = row["encrypted"]
             let chunkRow = try Row.fetchOne(

@@ -233,7 +233,10 @@ public final class FileStore: Sendable {
     ///   is removed, so the next `outpost sync` fetches it again) or a disk failure.
     @discardableResult
     public func get(_ name: String, to path: String) throws(OutpostError) -> StoredFile {
+        let lock = try chunks.lockUse(exclusive: false)
+        defer { lock.release() }
         let file = try requireReadable(name)
+        defer { touch(name) }
         if path == "-" {
             try forEachChunk(of: file) { bytes throws(OutpostError) in
                 FileHandle.standardOutput.write(Data(bytes))
@@ -266,7 +269,10 @@ public final class FileStore: Sendable {
 
     /// The content of `name`, whole (for small files and tests; ``get(_:to:)`` streams).
     public func contents(of name: String) throws(OutpostError) -> [UInt8] {
+        let lock = try chunks.lockUse(exclusive: false)
+        defer { lock.release() }
         let file = try requireReadable(name)
+        defer { touch(name) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(file.size)
         try forEachChunk(of: file) { bytes.append(contentsOf: $0) }
@@ -353,9 +359,14 @@ public final class FileStore: Sendable {
     private func requireReadable(_ name: String) throws(OutpostError) -> StoredFile {
         guard let file = try file(named: name) else { throw notFound(name) }
         if file.trashedAt != nil {
+            throw OutpostError(.failedPrecondition, "'\(name)' is in the trash.", remedy: .restoreFile(name: name))
+        }
+        if file.content == FileContent.remote {
             throw OutpostError(
                 .failedPrecondition,
-                "'\(name)' is in the trash. Restore it first: outpost files restore \(name)"
+                "The content of '\(name)' is kept on the hub only (evicted by the cache budget, or not fetched here).",
+                details: ["name": name],
+                remedy: .fetchFile(name: name)
             )
         }
         if file.content != "local" {
@@ -416,7 +427,9 @@ public final class FileStore: Sendable {
                 ?? "pending",
             compressed: row["compressed"],
             encrypted: row["encrypted"],
-            content: row["content"]
+            content: row["content"],
+            pinned: row["pinned"] ?? false,
+            lastUsed: row["last_used"]
         )
     }
 

@@ -16,11 +16,18 @@ public struct StoredFile: Sendable, Equatable, Codable {
     public var compressed: Bool
     /// Whether its chunks are kept encrypted here.
     public var encrypted: Bool
-    /// `local`, or `missing` while chunks are still to be fetched from the hub.
+    /// `local`; `missing` while chunks are still to be fetched from the hub; `remote` when it
+    /// is kept on the hub only (evicted by the cache budget, or not fetched by choice) until
+    /// asked for.
     public var content: String
+    /// Never evicted by the cache budget.
+    public var pinned: Bool = false
+    /// When its content was last read here (ms since the epoch), if ever.
+    public var lastUsed: Int64?
 
     enum CodingKeys: String, CodingKey {
-        case name, size, hash, modified, priority, compressed, encrypted, content
+        case name, size, hash, modified, priority, compressed, encrypted, content, pinned
+        case lastUsed = "last_used"
         case trashedAt = "trashed_at"
         case syncStatus = "sync_status"
     }

@@ -31,6 +31,10 @@ extension OutpostError {
         case freeDiskSpace
         /// Sync with the hub, which fetches missing or damaged file content again.
         case syncWithHub
+        /// Fetch this file's content from the hub now (it is kept there only).
+        case fetchFile(name: String)
+        /// Take this file out of the trash first.
+        case restoreFile(name: String)
         /// Commit the workspace's changes first, or discard them deliberately.
         case commitWorkspace(orForce: Bool)
         /// Create the node's workspace.

@@ -17,6 +17,9 @@ public struct StepContext: Sendable {
     /// The config of the agent the workflow belongs to (`model` steps read their server there).
     public var agentConfig: JSONValue?
     public var logger: Logger
+    /// Fetches a file's content from the hub when it is not here (evicted, or never fetched);
+    /// `nil` where the node has no hub.
+    public var fetchFile: (@Sendable (_ name: String) async throws -> Void)?
     /// Runs another workflow as part of this run (`workflow` steps).
     public var runWorkflow: @Sendable (_ workflowID: String, _ input: JSONValue?) async throws -> Execution
     let httpClient: HTTPClient

@@ -30,6 +30,8 @@ public final class WorkflowRunner: Sendable {
     let sleep: @Sendable (Duration) async throws -> Void
     /// Where run durations are recorded, if anywhere.
     let metrics: RunMetrics?
+    /// Fetches a file's content from the hub for `file` steps, when the node has a hub.
+    let fetchFile: (@Sendable (String) async throws -> Void)?
 
     /// How deep `workflow` steps may nest (a workflow that runs itself stops here).
     public static let maximumDepth = 8
@@ -49,9 +51,11 @@ public final class WorkflowRunner: Sendable {
         httpClient: HTTPClient = .shared,
         logger: Logger = Logger(label: "outpost.runner", factory: { _ in SwiftLogNoOpLogHandler() }),
         metrics: RunMetrics? = nil,
+        fetchFile: (@Sendable (String) async throws -> Void)? = nil,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
         self.metrics = metrics
+        self.fetchFile = fetchFile
         self.store = store
         self.files = files
         self.runsDirectory = runsDirectory
@@ -286,6 +290,7 @@ public final class WorkflowRunner: Sendable {
             timeout: step.timeout,
             agentConfig: agentConfig,
             logger: logger,
+            fetchFile: fetchFile,
             runWorkflow: { [self] workflowID, input in
                 guard depth + 1 < Self.maximumDepth else {
                     throw StepFailure("workflows nest more than \(Self.maximumDepth) deep; does one run itself?")

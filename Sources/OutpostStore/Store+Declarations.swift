@@ -148,11 +148,13 @@ extension Store {
         }
     }
 
-    private static func setting(_ key: String, in db: Database) throws -> String? {
+    /// A node setting (`outpost_settings`), or `nil`.
+    package static func setting(_ key: String, in db: Database) throws -> String? {
         try String.fetchOne(db, sql: "SELECT value FROM outpost_settings WHERE key = ?", arguments: [key])
     }
 
-    private static func setSetting(_ key: String, to value: String, in db: Database) throws {
+    /// Sets a node setting (`outpost_settings`).
+    package static func setSetting(_ key: String, to value: String, in db: Database) throws {
         try db.execute(
             sql: """
                 INSERT INTO outpost_settings (key, value) VALUES (?, ?)

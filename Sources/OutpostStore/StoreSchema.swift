@@ -89,16 +89,18 @@ enum StoreSchema {
                 try Store.recordKnownColumns(schema.columns.filter { !local.contains($0) }, of: schema.name, in: db)
             }
         }
-        migrator.registerMigration("v7: the runner: executions it writes, agents it runs, trigger cursors") { db in
+        migrator.registerMigration("v7: the processing layer: runs, agents, trigger cursors, the file cache") { db in
             try db.execute(sql: runnerExecutions)
             try db.execute(sql: runnerAgents)
             // These tables' capture lists their synced columns, so it is installed again to watch
             // the new ones (and to raise failed runs to critical priority); they held nothing
             // before, so they are known columns from the start.
-            for name in ["agents", "executions"] {
+            try db.execute(sql: fileCache)
+            for name in ["agents", "executions", fileIndexTable] {
                 let schema = try TableSchema.require(name, in: db)
                 let tracked = try Store.trackedTables(in: db).first { $0.name == schema.name }
-                let localColumns = tracked?.localColumns ?? coreTables.first { $0.name == name }?.localColumns ?? []
+                var localColumns = tracked?.localColumns ?? coreTables.first { $0.name == name }?.localColumns ?? []
+                if name == fileIndexTable { localColumns += ["last_used", "pinned"] }
                 _ = try CaptureTriggers.track(
                     table: schema.name,
                     priority: tracked?.priority ?? 5,
@@ -161,6 +163,15 @@ enum StoreSchema {
         UPDATE workflows SET
             execution_count = (SELECT count(*) FROM executions WHERE workflow_id = workflows.id),
             last_execution = (SELECT max(started_at) FROM executions WHERE workflow_id = workflows.id);
+        """
+
+    /// `files.last_used`: when the content was last read here (ms), for least-recently-used
+    /// eviction; `files.pinned`: never evicted. Both stay on the node. A file's `content` may
+    /// now also be `remote`: kept on the hub only (evicted, or not fetched by choice) and
+    /// fetched when asked for.
+    static let fileCache = """
+        ALTER TABLE files ADD COLUMN last_used INTEGER;
+        ALTER TABLE files ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
         """
 
     /// `agents.node_id`: the node that runs the agent's scheduled and triggered workflows

@@ -115,7 +115,10 @@ extension SyncEngine {
     {
         var report = SyncReport()
         guard let files else { return report }
+        // Files the node's policy does not want wait on the hub until asked for.
+        _ = try guarded { try files.skipUnwanted(policy: try files.cachePolicy()) }
         var stuck = Set<String>()
+        defer { _ = try? files.enforceBudget() }
         while true {
             let quota = try await quotaReached()
             let waiting = try guarded { try files.filesMissingContent(limit: 100) }
@@ -131,6 +134,20 @@ extension SyncEngine {
             }
         }
         return report
+    }
+
+    /// Fetches one file's content now, even one the cache budget evicted or the fetch policy
+    /// skips, resuming from the chunks already here; then keeps the store within its budget
+    /// (the file just fetched stays: it is the most recently used).
+    ///
+    /// - Returns: whether its content is here now (false when the hub lacks some of its chunks).
+    public func fetchFile(named name: String) async throws(SyncFailure) -> Bool {
+        guard let files else { return false }
+        guard try guarded({ try files.want(name) }) else { return true }
+        var report = SyncReport()
+        let done = try await fetch(name, critical: true, report: &report)
+        _ = try? files.enforceBudget(sparing: [name])
+        return done
     }
 
     /// Fetches what `name` lacks; returns whether its content is now complete.

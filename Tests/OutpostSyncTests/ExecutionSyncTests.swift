@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
+import OutpostBlobs
 import OutpostCore
 import OutpostProtocol
 import OutpostRunner
 import OutpostStore
 import OutpostSync
+import OutpostTesting
 import Testing
 
 /// Runs made on one node, offline, reach the hub and the other nodes like any row; a failed
@@ -118,5 +120,54 @@ struct ExecutionSyncTests {
         let verify = try await a.engine.verify(tables: ["executions"])
         #expect(verify.unexplained == 0)
         #expect(verify.tables.flatMap(\.differences).map(\.reason) == [.pruned])
+    }
+}
+
+/// The cache budget with a real hub: evicted content comes back when asked for; skipped files
+/// wait on the hub.
+@Suite("File cache with a hub")
+struct FileCacheSyncTests {
+    @Test(
+        "evicted under a budget, then fetched again on demand (files get, the engine); skipped files wait until asked"
+    )
+    func evictAndFetchAgain() async throws {
+        let cluster = try await SyncCluster(.sqlite, nodes: 2, hub: .process)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        var random = SplitMix64(seed: 42)
+        let model = random.bytes(200_000)
+        try a.files.put(model, as: "models/vision.onnx")
+        try a.files.put(random.bytes(50_000), as: "reports/today.csv")
+        try await a.sync()
+        try await b.sync()
+        #expect(try b.files.contents(of: "models/vision.onnx") == model)
+
+        try b.files.setCachePolicy(FileCachePolicy(budgetBytes: 10_000))
+        let eviction = try b.files.enforceBudget()
+        #expect(Set(eviction.files) == ["models/vision.onnx", "reports/today.csv"])
+        #expect(try b.files.file(named: "models/vision.onnx")?.content == "remote")
+        try await b.sync()
+        #expect(try b.files.file(named: "models/vision.onnx")?.content == "remote", "a sync does not undo the eviction")
+
+        #expect(try await b.engine.fetchFile(named: "models/vision.onnx"))
+        #expect(try b.files.contents(of: "models/vision.onnx") == model)
+        #expect(try b.files.file(named: "reports/today.csv")?.content == "remote", "only what was asked for came")
+        let target = b.home + "/today.csv"
+        let get = try await runProgram(
+            OutpostExecutable.path,
+            ["files", "get", "reports/today.csv", "-o", target, "--home", b.home]
+        )
+        #expect(get.status == 0, "\(get)")
+        #expect(FileManager.default.contents(atPath: target)?.count == 50_000, "`files get` fetched it first")
+
+        try b.files.setCachePolicy(FileCachePolicy(skipPatterns: ["videos/**"]))
+        try a.files.put(Array(repeating: 1, count: 30_000), as: "videos/line-3/cam.mp4")
+        try await a.sync()
+        try await b.sync()
+        #expect(
+            try b.files.file(named: "videos/line-3/cam.mp4")?.content == "remote",
+            "skipped: its row came, not its content"
+        )
+        #expect(try await b.engine.fetchFile(named: "videos/line-3/cam.mp4"))
+        #expect(try b.files.contents(of: "videos/line-3/cam.mp4").count == 30_000)
     }
 }

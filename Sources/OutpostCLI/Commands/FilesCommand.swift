@@ -4,6 +4,7 @@ import OutpostBlobs
 import OutpostCore
 import OutpostProtocol
 import OutpostStore
+import OutpostSync
 
 struct FilesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,10 +21,15 @@ struct FilesCommand: ParsableCommand {
               outpost files ls
               outpost files get models/vision.onnx -o /tmp/vision.onnx
               outpost files rm models/vision.onnx && outpost files restore models/vision.onnx
+              outpost files budget 20g && outpost files pin models/vision.onnx
+
+            With a budget (`outpost files budget`), content beyond it is evicted, least recently
+            used first, once the hub holds it; `files get` fetches it again. See docs/files.md.
             """,
         subcommands: [
             FilesPut.self, FilesGet.self, FilesList.self, FilesRemove.self, FilesRestore.self,
-            FilesGarbageCollect.self, FilesStatistics.self, FilesKey.self,
+            FilesGarbageCollect.self, FilesStatistics.self, FilesKey.self, FilesFetch.self, FilesPin.self,
+            FilesUnpin.self, FilesBudget.self, FilesSkip.self,
         ]
     )
 }
@@ -73,6 +79,7 @@ struct FilesPut: ParsableCommand {
             as: name ?? URL(fileURLWithPath: path).lastPathComponent,
             priority: priority
         )
+        _ = try files.enforceBudget()
         if output.json {
             Output.json(stored)
         } else {
@@ -83,11 +90,14 @@ struct FilesPut: ParsableCommand {
     }
 }
 
-struct FilesGet: ParsableCommand {
+struct FilesGet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
-        abstract: "Write a stored file out, checked against its hash.",
+        abstract: "Write a stored file out, checked against its hash; fetch it first if it is on the hub only.",
         discussion: """
+            Content the cache budget evicted, or the fetch policy skipped, is fetched from the hub
+            first (resuming from the chunks already here) when the node has a hub.
+
             Example:
               outpost files get reports/day-1.csv -o /tmp/day-1.csv
               outpost files get reports/day-1.csv -o - | head
@@ -99,9 +109,14 @@ struct FilesGet: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write it (- for standard output). Defaults to its base name here.")
     var output: String?
 
-    func run() throws {
+    func run() async throws {
         let files = try FileStore(store: node.openStore(), home: node.homePath)
         let target = output ?? String(name.split(separator: "/").last ?? Substring(name))
+        if let file = try files.file(named: name), file.content != "local", file.trashedAt == nil,
+            try RemoteConfiguration.load(home: node.homePath) != nil
+        {
+            try await FilesFetch.fetch(name, node: node)
+        }
         let file = try files.get(name, to: target)
         if target != "-" { print("Wrote \(target) (\(file.size) bytes)") }
     }
@@ -239,6 +254,9 @@ struct FilesStatistics: ParsableCommand {
             ("Pending", "\(statistics.pendingFiles)"),
             ("Content to fetch", "\(statistics.missingFiles)"),
             ("In the trash", "\(statistics.trashedFiles)"),
+            ("On the hub only", "\(statistics.remoteFiles) (evicted or skipped; `files get` fetches them)"),
+            ("Pinned", "\(statistics.pinnedFiles)"),
+            ("Budget", statistics.budgetBytes.map { "\($0) bytes of chunks on disk" } ?? "none (everything is kept)"),
             ("Compressed", "\(statistics.compressedFiles)"),
             ("Encrypted", "\(statistics.encryptedFiles)"),
             ("Chunks", "\(statistics.chunks) (\(statistics.chunkBytes) bytes, \(statistics.storedBytes) on disk)"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import OutpostBlobs
 import OutpostCore
 import OutpostRunner
 import OutpostStore
@@ -57,6 +58,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Keep finished executions on this node this many days (the hub keeps them).")
     var executionDays = 30
 
+    @Option(help: "Set the node's file cache budget (e.g. 20g, or none) before starting; see `outpost files budget`.")
+    var filesBudget: String?
+
     func validate() throws {
         guard maxRuns > 0 else { throw ValidationError("--max-runs must be more than 0.") }
         guard executionDays >= 0 else { throw ValidationError("--execution-days must be 0 or more.") }
@@ -67,6 +71,7 @@ struct RunCommand: AsyncParsableCommand {
         var logger = Logger(label: "outpost.run")
         logger.logLevel = Logger.cli.logLevel
         let engine = try sync.engine(for: node, logger: logger)
+        if let filesBudget { try setFilesBudget(filesBudget, store: engine.store) }
         let runMetrics = RunMetrics()
         let runner = try node.runner(store: engine.store, logger: logger, metrics: runMetrics)
         var maintenance = MaintenancePolicy()
@@ -116,5 +121,19 @@ struct RunCommand: AsyncParsableCommand {
             mergeDriver: node.mergeDriverCommand,
             logger: logger
         )
+    }
+
+    /// Saves `--files-budget` as the node's budget, which the engine keeps after each sync.
+    private func setFilesBudget(_ text: String, store: Store) throws {
+        let files = try FileStore(store: store, home: node.homePath)
+        var policy = try files.cachePolicy()
+        if text == "none" {
+            policy.budgetBytes = nil
+        } else if let bytes = ByteCount(argument: text) {
+            policy.budgetBytes = bytes.bytes
+        } else {
+            throw ValidationError("--files-budget '\(text)' is not a size; write e.g. 500m or 20g, or none.")
+        }
+        try files.setCachePolicy(policy)
     }
 }

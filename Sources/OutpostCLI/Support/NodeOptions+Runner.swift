@@ -3,6 +3,7 @@ import OutpostBlobs
 import OutpostCore
 import OutpostRunner
 import OutpostStore
+import OutpostSync
 
 extension NodeOptions {
     /// The node's workflow runner over `store` (the node's own when `nil`) and its files, with
@@ -17,7 +18,13 @@ extension NodeOptions {
             files: try FileStore(store: store, home: homePath),
             runsDirectory: homePath + "/runs",
             logger: logger,
-            metrics: metrics
+            metrics: metrics,
+            fetchFile: { [self] name in
+                let engine = try nodeHome.engine(configuration: SyncConfiguration(), logger: logger)
+                guard try await engine.fetchFile(named: name) else {
+                    throw OutpostError(.failedPrecondition, "The hub does not hold all of '\(name)''s content yet.")
+                }
+            }
         )
     }
 }

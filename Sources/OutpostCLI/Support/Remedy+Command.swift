@@ -54,6 +54,10 @@ extension OutpostError.Remedy {
             "Free space, or remove file content nothing uses with `outpost files gc`."
         case .syncWithHub:
             "Run `outpost sync` to fetch it from the hub."
+        case .fetchFile(let name):
+            "Fetch it with `outpost files fetch \(name)` (the hub must be reachable); `outpost files get` does that by itself."
+        case .restoreFile(let name):
+            "Restore it first with `outpost files restore \(name)`."
         case .commitWorkspace(let orForce):
             "Commit them first with `outpost workspace commit -m MESSAGE`" + (orForce ? ", or pass --force." : ".")
         case .createWorkspace:

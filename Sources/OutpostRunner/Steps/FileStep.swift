@@ -6,7 +6,8 @@ import OutpostSystem
 ///
 /// Fields: `action` (`put` or `get`), `name` (the file's name in the store); for `put`, either
 /// `path` (a local file to store) or `content` (text to store), and `priority`; for `get`,
-/// `path` to write the content to, or none to return the content as text (up to 1 MiB).
+/// `path` to write the content to, or none to return the content as text (up to 1 MiB); a get
+/// of content kept on the hub only (evicted by the cache budget) fetches it first.
 /// Output: `name`, `size`, `hash`, and `content` for a `get` without `path`.
 public struct FileStep: StepExecutor {
     public let type = "file"
@@ -54,6 +55,12 @@ public struct FileStep: StepExecutor {
                 }
             }
             return ["name": .string(stored.name), "size": .integer(Int64(stored.size)), "hash": .string(stored.hash)]
+        }
+        // Content the budget evicted, or never fetched here, comes from the hub first.
+        if let fetchFile = context.fetchFile, let file = try files.file(named: name), file.content != "local",
+            file.trashedAt == nil
+        {
+            try await fetchFile(name)
         }
         if let path {
             let stored = try await DedicatedThread.run { try files.get(name, to: path) }
