@@ -42,6 +42,15 @@ extension ChildProcess {
         }
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        // Nothing else this process has open reaches the program: not the store's files, not
+        // sockets, and not a pipe a parent watches to learn when this process ends.
+        if let addCloseFrom = Self.addCloseFrom {
+            _ = addCloseFrom(&actions, 3)
+        } else {
+            for descriptor in Self.openDescriptors() where descriptor > 2 {
+                posix_spawn_file_actions_addclose(&actions, descriptor)
+            }
+        }
         if let workingDirectory {
             guard let addChangeDirectory = Self.addChangeDirectory else {
                 throw OutpostError(
@@ -191,6 +200,22 @@ extension ChildProcess {
                     .self
             )
         }()
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run time.
+    private static let addCloseFrom:
+        (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+            else { return nil }
+            return unsafeBitCast(
+                symbol,
+                to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self
+            )
+        }()
+
+    /// This process's open descriptors (from `/proc/self/fd`), where `closefrom` is missing.
+    private static func openDescriptors() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+    }
 
     /// The absolute path of `name`: itself when it has a `/`, else the first match in `path`.
     static func locate(_ name: String, path: String) throws(OutpostError) -> String {

@@ -94,36 +94,35 @@ struct WorkflowRunCommandTests {
     func killedMidRun() async throws {
         let node = try CLINode()
         defer { node.folder.remove() }
-        var runs: [ChildProcess.Running] = []
+        let store = try Store(path: node.storePath)
         for (id, repeatable) in [("plain", false), ("repeatable", true)] {
             let marker = node.folder.appending("\(id).ran")
             let definition = """
-                {"steps": [{"id": "work", "type": "command", "repeatable": \(repeatable), "timeout": "30s",
-                  "argv": ["/bin/sh", "-c", "if [ -e \(marker) ]; then echo second; else touch \(marker); sleep 3; fi"]}]}
+                {"steps": [{"id": "work", "type": "command", "repeatable": \(repeatable), "timeout": "120s",
+                  "argv": ["/bin/sh", "-c", "if [ -e \(marker) ]; then echo second; else echo $$ > \(marker); sleep 120; fi"]}]}
                 """
             #expect(
                 try node.outpost("workflow", "add", "--id", id, "--name", id, "--definition", definition).status == 0
             )
-            runs.append(
-                try ChildProcess(OutpostExecutable.path, ["workflow", "run", id, "--wait", "--home", node.home]).start()
+            // Each run is killed once its step has begun; the next command finds the one before.
+            let run = try ChildProcess(OutpostExecutable.path, ["workflow", "run", id, "--wait", "--home", node.home])
+                .start()
+            try await eventually("the \(id) run's step began") {
+                ((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").hasSuffix("\n")
+            }
+            kill(run.processIdentifier, SIGKILL)
+            run.wait()
+            // The step's process group outlives the killed runner; end it (the pid is the group's).
+            let text = try String(contentsOfFile: marker, encoding: .utf8)
+            if let group = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(-group, SIGKILL) }
+            #expect(
+                try store.executions(workflowID: id).map(\.status) == ["running"],
+                "the killed run still says running"
             )
         }
-        try await eventually("both runs started") {
-            ["plain", "repeatable"].allSatisfy {
-                FileManager.default.fileExists(atPath: node.folder.appending("\($0).ran"))
-            }
-        }
-        for run in runs {
-            run.kill()
-            run.wait()
-        }
-        let store = try Store(path: node.storePath)
-        #expect(Set(try store.executions().map(\.status)) == ["running"], "the killed runs still say running")
 
-        // The next run on the node finds them.
-        let next = try node.outpost("execution", "list")
-        #expect(next.status == 0)
         let recovering = try node.outpost("workflow", "run", "plain", "--wait")
+        #expect(recovering.status == 0, "\(recovering)")
         #expect(recovering.stderr.contains("Found interrupted execution"), "\(recovering)")
         try await eventually("the repeatable run ran again") {
             try store.executions(workflowID: "repeatable").map(\.status).sorted() == ["completed", "interrupted"]

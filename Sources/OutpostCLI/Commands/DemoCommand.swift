@@ -6,6 +6,7 @@ import OutpostBlobs
 import OutpostCore
 import OutpostHub
 import OutpostMerge
+import OutpostRunner
 import OutpostStore
 import OutpostSync
 import OutpostSystem
@@ -17,7 +18,7 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Starts a hub on 127.0.0.1 (embedded SQLite) and two nodes, all in a temporary
             folder; both nodes edit while offline (one conflict merges by the rules, one waits
-            for a person), sync, the person decides, and the demo shows that both nodes and the
+            for a person) and one runs a workflow offline, whose execution reaches the other, sync, the person decides, and the demo shows that both nodes and the
             hub hold the same data, and ends with `outpost verify` on every node. Exits non-zero
             if they do not converge or any node differs from the hub unexplained.
 
@@ -81,8 +82,20 @@ struct DemoCommand: AsyncParsableCommand {
         try a.execute(
             "INSERT INTO agents (id, name, type, status, config) VALUES ('cam-1', 'Line camera', 'vision', 'inactive', '{\"fps\":5,\"zoom\":1}')"
         )
-        try a.execute(
-            "INSERT INTO workflows (id, name, agent_id, status) VALUES ('inspect', 'Inspect parts', 'cam-1', 'draft')"
+        _ = try a.store.addWorkflow(
+            id: "inspect",
+            name: "Inspect parts",
+            definition: try JSONValue(
+                parsing: """
+                    {"steps": [
+                      {"id": "count", "type": "sql", "sql": "SELECT count(*) AS kinds FROM prices"},
+                      {"id": "report", "type": "command",
+                       "argv": ["/bin/echo", "-n", "inspected ${steps.count.output.rows.0.kinds} kind(s) of part"]}
+                     ],
+                     "output": "${steps.report.output.stdout}"}
+                    """
+            ),
+            agentID: "cam-1"
         )
         try a.execute("INSERT INTO prices VALUES ('bolt-m8', 0.12, 'EUR')")
         let manual = Array(String(repeating: "Clean the lens before each shift.\n", count: 400).utf8)
@@ -102,6 +115,11 @@ struct DemoCommand: AsyncParsableCommand {
         try b.execute("UPDATE prices SET price = 0.15 WHERE sku = 'bolt-m8'")
         say("shop-floor: camera status → active, bolt price → 0.14")
         say("warehouse:  camera fps → 10,       bolt price → 0.15")
+        let runner = WorkflowRunner(store: a.store, files: a.files, runsDirectory: folder + "/shop-floor/runs")
+        let run = try await runner.run(workflowID: "inspect")
+        say(
+            "shop-floor, still offline, runs the workflow 'Inspect parts': \(run.status), \"\(run.outputData?.stringValue ?? "")\""
+        )
 
         step("4. Back online: both sync")
         let first = try await a.sync()
@@ -111,6 +129,11 @@ struct DemoCommand: AsyncParsableCommand {
             "warehouse pushed \(second.pushed), merged \(second.merged) automatically, \(second.parked) wait for a person"
         )
         try await a.sync()
+        let arrived = try b.store.requireExecution(id: run.id)
+        say(
+            "warehouse now holds shop-floor's run: \(arrived.status), \(arrived.durationMilliseconds ?? 0) ms, "
+                + "ran on \(arrived.nodeID == a.store.nodeID ? "shop-floor" : "?")"
+        )
 
         step("5. A person decides the price")
         for conflict in try b.store.conflicts() {
