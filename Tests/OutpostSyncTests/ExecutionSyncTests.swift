@@ -159,6 +159,28 @@ struct FileCacheSyncTests {
         #expect(get.status == 0, "\(get)")
         #expect(FileManager.default.contents(atPath: target)?.count == 50_000, "`files get` fetched it first")
 
+        // A workflow's file step fetches evicted content before it reads it.
+        _ = try b.files.enforceBudget()
+        #expect(try b.files.file(named: "models/vision.onnx")?.content == "remote")
+        _ = try b.store.addWorkflow(
+            id: "load",
+            name: "Load the model",
+            definition: try JSONValue(
+                parsing:
+                    #"{"steps": [{"id": "get", "type": "file", "action": "get", "name": "models/vision.onnx", "path": "\#(b.home)/model.bin"}]}"#
+            )
+        )
+        let engine = b.engine
+        let runner = WorkflowRunner(
+            store: b.store,
+            files: b.files,
+            runsDirectory: b.home + "/runs",
+            fetchFile: { name in _ = try await engine.fetchFile(named: name) }
+        )
+        let load = try await runner.run(workflowID: "load")
+        #expect(load.status == "completed", "\(load)")
+        #expect(FileManager.default.contents(atPath: b.home + "/model.bin").map { Array($0) } == model)
+
         try b.files.setCachePolicy(FileCachePolicy(skipPatterns: ["videos/**"]))
         try a.files.put(Array(repeating: 1, count: 30_000), as: "videos/line-3/cam.mp4")
         try await a.sync()
