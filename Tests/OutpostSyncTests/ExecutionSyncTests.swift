@@ -72,6 +72,18 @@ struct ExecutionSyncTests {
         #expect(rows.count == 301)
     }
 
+    /// Makes a run look as if it ended 40 days ago, behind capture's back.
+    static func backdate(_ id: String, in store: Store) async throws {
+        try await store.write { db in
+            try db.execute(sql: "INSERT INTO outpost_applying (id) VALUES (1)")
+            try db.execute(
+                sql: "UPDATE executions SET completed_at = datetime('now', '-40 days') WHERE id = ?",
+                arguments: [id]
+            )
+            try db.execute(sql: "DELETE FROM outpost_applying")
+        }
+    }
+
     @Test(
         "retention removes old runs from the node only: the hub and other nodes keep them, counts stay, verify explains",
         arguments: SyncBackend.allCases
@@ -89,23 +101,9 @@ struct ExecutionSyncTests {
         let recent = try await runner.run(workflowID: "tick")
         try await a.sync()
         // The first run ended 40 days ago (changed behind capture, as if it had).
-        try await a.store.write { db in
-            try db.execute(sql: "INSERT INTO outpost_applying (id) VALUES (1)")
-            try db.execute(
-                sql: "UPDATE executions SET completed_at = datetime('now', '-40 days') WHERE id = ?",
-                arguments: [old.id]
-            )
-            try db.execute(sql: "DELETE FROM outpost_applying")
-        }
+        try await Self.backdate(old.id, in: a.store)
         let unsent = try await runner.run(workflowID: "tick")
-        try await a.store.write { db in
-            try db.execute(sql: "INSERT INTO outpost_applying (id) VALUES (1)")
-            try db.execute(
-                sql: "UPDATE executions SET completed_at = datetime('now', '-40 days') WHERE id = ?",
-                arguments: [unsent.id]
-            )
-            try db.execute(sql: "DELETE FROM outpost_applying")
-        }
+        try await Self.backdate(unsent.id, in: a.store)
         let report = try await a.store.runMaintenance()
         #expect(report.prunedExecutions == 1, "the unsent run stays until the hub has it")
         #expect(try a.store.executions().map(\.id).sorted() == [recent.id, unsent.id].sorted())

@@ -49,9 +49,12 @@ struct FilesPin: ParsableCommand {
     @OptionGroup var node: NodeOptions
     @Argument(help: "The stored files' names.") var names: [String]
 
-    func run() throws {
+    func run() throws { try Self.setPinned(names, true, node: node) }
+
+    /// Pins or unpins each named file, saying so.
+    static func setPinned(_ names: [String], _ pinned: Bool, node: NodeOptions) throws {
         let files = try FileStore(store: node.openStore(), home: node.homePath)
-        for name in names { print("Pinned \(try files.setPinned(name, true).name)") }
+        for name in names { print("\(pinned ? "Pinned" : "Unpinned") \(try files.setPinned(name, pinned).name)") }
     }
 }
 
@@ -65,10 +68,7 @@ struct FilesUnpin: ParsableCommand {
     @OptionGroup var node: NodeOptions
     @Argument(help: "The stored files' names.") var names: [String]
 
-    func run() throws {
-        let files = try FileStore(store: node.openStore(), home: node.homePath)
-        for name in names { print("Unpinned \(try files.setPinned(name, false).name)") }
-    }
+    func run() throws { try FilesPin.setPinned(names, false, node: node) }
 }
 
 struct FilesBudget: ParsableCommand {
