@@ -71,8 +71,7 @@ public struct RunnerStatistics: Sendable, Encodable {
                 case .cron:
                     next = schedule.next(after: now)
                 case .every:
-                    let last = try store.executions(workflowID: workflow.id, nodeID: nodeID).first?.startedAt
-                        .flatMap(Self.date)
+                    let last = try store.lastStart(ofWorkflow: workflow.id, nodeID: nodeID).flatMap(Self.date)
                     next = last.flatMap { schedule.next(after: $0) }.map { max($0, now) } ?? schedule.next(after: now)
                 }
                 if let next { upcoming.append(UpcomingRun(workflowID: workflow.id, agentID: agent.id, at: next)) }

@@ -42,7 +42,7 @@ extension WorkflowRunner {
                 + (stoppedAt.map { " at step \($0)" } ?? "") + "; it was not finished."
             let repeatable = steps.indices.contains(finished) && steps[...finished].allSatisfy { $0.repeatable }
             if repeatable {
-                let retry = try enqueue(workflowID: execution.workflowID, input: execution.inputData)
+                let retry = try await enqueue(workflowID: execution.workflowID, input: execution.inputData)
                 execution.errorMessage! += " Every step so far is repeatable, so it runs again as \(retry.id)."
                 execution.outputData = ["retried_as": .string(retry.id)]
                 recovery.retries.append(retry)

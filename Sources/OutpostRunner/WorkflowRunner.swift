@@ -68,7 +68,7 @@ public final class WorkflowRunner: Sendable {
     /// Records a queued run of the workflow on this node; ``run(executionID:)`` runs it.
     ///
     /// - Throws: ``OutpostError`` `.notFound` for an unknown workflow.
-    public func enqueue(workflowID: String, input: JSONValue? = nil) throws(OutpostError) -> Execution {
+    public func enqueue(workflowID: String, input: JSONValue? = nil) async throws(OutpostError) -> Execution {
         _ = try store.requireWorkflow(id: workflowID)
         var ids = UUIDv7()
         let execution = Execution(
@@ -78,7 +78,7 @@ public final class WorkflowRunner: Sendable {
             inputData: input,
             nodeID: store.nodeID
         )
-        try store.recordExecution(execution)
+        try await store.recordExecution(execution)
         return execution
     }
 

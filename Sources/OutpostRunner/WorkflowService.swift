@@ -84,7 +84,7 @@ public struct WorkflowService: Service {
                 )
                 continue
             }
-            planned.append(PlannedRun(execution: try runner.enqueue(workflowID: workflowID), agentID: agent.id))
+            planned.append(PlannedRun(execution: try await runner.enqueue(workflowID: workflowID), agentID: agent.id))
         }
         for (workflow, trigger, agent) in triggers {
             planned += try await fire(trigger, of: workflow, agent: agent)
@@ -129,7 +129,10 @@ public struct WorkflowService: Service {
                 }
                 let input: JSONValue = ["table": .string(trigger.table), "row": .object(row)]
                 planned.append(
-                    PlannedRun(execution: try runner.enqueue(workflowID: workflow.id, input: input), agentID: agent.id)
+                    PlannedRun(
+                        execution: try await runner.enqueue(workflowID: workflow.id, input: input),
+                        agentID: agent.id
+                    )
                 )
             }
             handled = rowid

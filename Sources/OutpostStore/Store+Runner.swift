@@ -20,6 +20,17 @@ extension Store {
         }
     }
 
+    /// When the latest run of a workflow on a node started, if it ever ran there.
+    public func lastStart(ofWorkflow workflowID: String, nodeID: String) throws(OutpostError) -> String? {
+        try read { db in
+            try String.fetchOne(
+                db,
+                sql: "SELECT max(started_at) FROM executions WHERE workflow_id = ? AND node_id = ?",
+                arguments: [workflowID, nodeID]
+            )
+        }
+    }
+
     /// Rows of `table` after `rowid`, in rowid order, each with its rowid: how an insert
     /// trigger finds new rows without a trigger of its own on the table.
     ///

@@ -248,7 +248,7 @@ struct WorkflowRunnerTests {
         )
         var stuck: [String: Execution] = [:]
         for workflow in ["once", "again"] {
-            var execution = try fixture.runner.enqueue(workflowID: workflow, input: ["n": 1])
+            var execution = try await fixture.runner.enqueue(workflowID: workflow, input: ["n": 1])
             execution.status = "running"
             try await fixture.store.updateExecution(execution)
             stuck[workflow] = execution

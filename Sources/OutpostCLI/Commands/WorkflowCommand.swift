@@ -179,7 +179,7 @@ struct WorkflowCommand: ParsableCommand {
             }
             let runner = try node.runner()
             try await ExecutionCommand.recover(runner, home: node.homePath)
-            let queued = try runner.enqueue(workflowID: id, input: input)
+            let queued = try await runner.enqueue(workflowID: id, input: input)
             guard wait else {
                 _ = try ChildProcess(
                     NodeOptions.executablePath,
