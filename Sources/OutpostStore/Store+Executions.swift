@@ -23,12 +23,13 @@ extension Store {
     /// - Throws: ``OutpostError`` `.notFound` when no execution has that id.
     public func updateExecution(_ execution: Execution) async throws(OutpostError) {
         let changed = try await write { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE executions SET status = ?, output_data = ?, error_message = ?, started_at = ?,
                         completed_at = ?, duration_ms = ?, resource_usage = ?, node_id = ?, step_results = ?
                     WHERE id = ?
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     execution.status, execution.outputData?.encoded(), execution.errorMessage, execution.startedAt,
                     execution.completedAt, execution.durationMilliseconds, execution.resourceUsage?.encoded(),
@@ -89,7 +90,10 @@ extension Store {
     /// Inserts a run, checking that its workflow exists.
     private static func insert(_ execution: Execution, in db: Database) throws {
         guard
-            try Int.fetchOne(db, sql: "SELECT 1 FROM workflows WHERE id = ?", arguments: [execution.workflowID]) != nil
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT 1 FROM workflows WHERE id = ?"),
+                arguments: [execution.workflowID]
+            ) != nil
         else {
             throw OutpostError(
                 .notFound,
@@ -97,12 +101,15 @@ extension Store {
                 remedy: .list(.workflows(agent: nil))
             )
         }
-        try db.execute(
+        // Cached, like the update: preparing a statement on a table with triggers compiles the
+        // triggers too, which costs more than the write itself (the runner writes per step).
+        try db.cachedStatement(
             sql: """
                 INSERT INTO executions (id, workflow_id, status, input_data, output_data, error_message,
                     started_at, completed_at, duration_ms, resource_usage, node_id, step_results)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 execution.id, execution.workflowID, execution.status, execution.inputData?.encoded(),
                 execution.outputData?.encoded(), execution.errorMessage, execution.startedAt,

@@ -134,7 +134,7 @@ extension Store {
     }
 
     static func fetchWorkflow(id: String, in db: Database) throws -> Workflow? {
-        try Row.fetchOne(db, sql: "SELECT * FROM workflows WHERE id = ?", arguments: [id]).map {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM workflows WHERE id = ?"), arguments: [id]).map {
             try workflow(from: $0, in: db)
         }
     }

@@ -144,7 +144,7 @@ enum StoreSchema {
             DELETE FROM outpost_pruned_rows WHERE table_name = 'executions' AND record_id = NEW.id;
         END;
         CREATE TRIGGER outpost_count_executions_start AFTER UPDATE OF started_at ON executions
-            WHEN NEW.workflow_id IS OLD.workflow_id
+            WHEN NEW.workflow_id IS OLD.workflow_id AND NEW.started_at IS NOT OLD.started_at
         BEGIN
             UPDATE workflows SET last_execution = \(latest("NEW")) WHERE id = NEW.workflow_id;
         END;
