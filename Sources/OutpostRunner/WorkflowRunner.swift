@@ -267,7 +267,6 @@ public final class WorkflowRunner: Sendable {
     ) async -> StepOutcome {
         var outcome = StepOutcome(id: step.id, type: step.type, startedAt: Self.timestamp())
         let started = ContinuousClock.now
-        defer { _ = started }
         let fields: [String: JSONValue]
         do {
             guard case .object(let resolved) = try Template(scope: scope).resolve(.object(step.fields)) else {

@@ -14,11 +14,11 @@ struct AgentCommand: ParsableCommand {
     )
 
     /// The node an agent runs on, as `--node` gives it: a node id, `this` for this node, or
-    /// (when `clearing`) `none`, which an update stores as no node.
+    /// `none` (an update stores it as no node: `""` clears the column; an add leaves it empty).
     static func runsOn(_ text: String?, store: Store, clearing: Bool) -> String? {
         switch text {
         case "this"?: store.nodeID
-        case "none"? where clearing: ""
+        case "none"?: clearing ? "" : nil
         default: text
         }
     }
