@@ -1,5 +1,6 @@
 package import Foundation
 package import OutpostCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -27,17 +28,21 @@ extension ChildProcess {
         let collector = OutputCollector()
         let discarded = FileHandle.nullDevice
         let exited = DispatchSemaphore(value: 0)
+        let ended = ExitFlag()
         let process = try launch(
             standardOutput: pipe ?? discarded,
             standardError: capturing == .everything ? pipe ?? discarded : discarded
-        ) { exited.signal() }
+        ) {
+            ended.set()
+            exited.signal()
+        }
         if let pipe {
             let handle = pipe.fileHandleForReading
             Thread.detachNewThread { collector.collect(from: handle.fileDescriptor, keeping: handle) }
         } else {
             collector.finish()
         }
-        return Running(process: process, collector: collector, exited: exited)
+        return Running(process: process, collector: collector, exited: exited, ended: ended)
     }
 
     /// A started child: watch what it prints, stop it, wait for its end.
@@ -48,15 +53,20 @@ extension ChildProcess {
         /// `waitUntilExit()` spins a run loop at full CPU on a thread that has none, which on a
         /// two-core machine starves the very processes being waited for.
         private let exited: DispatchSemaphore
+        /// Set when the termination handler has run. Signals are sent by this, not by
+        /// `Process.isRunning`, which was seen to say false for a live child (a test run hung
+        /// waiting for a hub that `stop()` had therefore never killed).
+        private let ended: ExitFlag
 
-        fileprivate init(process: Process, collector: OutputCollector, exited: DispatchSemaphore) {
+        fileprivate init(process: Process, collector: OutputCollector, exited: DispatchSemaphore, ended: ExitFlag) {
             self.process = process
             self.collector = collector
             self.exited = exited
+            self.ended = ended
         }
 
         package var processIdentifier: Int32 { process.processIdentifier }
-        package var isRunning: Bool { process.isRunning }
+        package var isRunning: Bool { !ended.isSet }
 
         /// What the child printed so far (what ``start(capturing:)`` asked for).
         package var output: String { collector.text { $0 } }
@@ -69,12 +79,12 @@ extension ChildProcess {
 
         /// Sends SIGTERM, when the child still runs.
         package func terminate() {
-            if process.isRunning { process.terminate() }
+            if !ended.isSet { _ = Foundation.kill(process.processIdentifier, SIGTERM) }
         }
 
         /// Sends SIGKILL, when the child still runs.
         package func kill() {
-            if process.isRunning { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
+            if !ended.isSet { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
         }
 
         /// Waits for the child to end.
@@ -104,6 +114,14 @@ extension ChildProcess {
             return wait()
         }
     }
+}
+
+/// Whether a started child has ended, as its termination handler saw it.
+private final class ExitFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
 }
 
 /// A started child's output, appended by a reader thread and waited on by others.
