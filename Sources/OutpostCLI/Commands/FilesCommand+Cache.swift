@@ -32,7 +32,7 @@ struct FilesFetch: AsyncParsableCommand {
         guard try await engine.fetchFile(named: name) else {
             throw OutpostError(
                 .failedPrecondition,
-                "The hub does not hold all of '\(name)''s content yet (the node that put it has not pushed it); "
+                "The hub does not hold all of the content of '\(name)' yet (the node that put it has not pushed it); "
                     + "nothing is lost: try again after that node syncs."
             )
         }

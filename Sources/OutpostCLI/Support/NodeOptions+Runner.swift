@@ -22,7 +22,10 @@ extension NodeOptions {
             fetchFile: { [self] name in
                 let engine = try nodeHome.engine(configuration: SyncConfiguration(), logger: logger)
                 guard try await engine.fetchFile(named: name) else {
-                    throw OutpostError(.failedPrecondition, "The hub does not hold all of '\(name)''s content yet.")
+                    throw OutpostError(
+                        .failedPrecondition,
+                        "The hub does not hold all of the content of '\(name)' yet; try again after the node that put it syncs."
+                    )
                 }
             }
         )
