@@ -32,5 +32,18 @@ struct CLINode {
         return try JSONValue(parsing: result.stdout)
     }
 
+    /// ``outpost(_:)`` for async tests: the wait for the child holds a thread of its own, not
+    /// one of the two cooperative threads every parallel test shares.
+    func run(_ arguments: String...) async throws -> CommandResult {
+        try await runProgram(OutpostExecutable.path, arguments + ["--home", home])
+    }
+
+    /// ``json(_:)`` for async tests.
+    func runJSON(_ arguments: String...) async throws -> JSONValue {
+        let result = try await runProgram(OutpostExecutable.path, arguments + ["--json", "--home", home])
+        try #require(result.status == 0, "\(arguments) failed: \(result)")
+        return try JSONValue(parsing: result.stdout)
+    }
+
     func snapshot() throws -> [String: [String]] { try StoreSnapshot.take(storePath) }
 }

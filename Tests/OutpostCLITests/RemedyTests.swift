@@ -31,17 +31,18 @@ struct RemedyTests {
             (["queue", "retry", "7"], "List them with `outpost queue list --status failed`."),
         ] as [([String], String)]
     )
-    func cliWordsTheRemedy(arguments: [String], expected: String) throws {
+    func cliWordsTheRemedy(arguments: [String], expected: String) async throws {
         let node = try CLINode()
         defer { node.folder.remove() }
-        expectOneLineFailure(try node.outpost(arguments: arguments), mentioning: expected)
+        let result = try await runProgram(OutpostExecutable.path, arguments + ["--home", node.home])
+        expectOneLineFailure(result, mentioning: expected)
     }
 
     @Test("a missing home is named in the command that creates it")
-    func missingHome() throws {
+    func missingHome() async throws {
         let node = try CLINode(initialised: false)
         defer { node.folder.remove() }
-        expectOneLineFailure(try node.outpost("status"), mentioning: "Run `outpost init --home \(node.home)` first")
+        expectOneLineFailure(try await node.run("status"), mentioning: "Run `outpost init --home \(node.home)` first")
     }
 
     /// The grep check: no library's string names an `outpost` command (comments may).

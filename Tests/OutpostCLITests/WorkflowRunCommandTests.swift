@@ -12,14 +12,15 @@ struct WorkflowRunCommandTests {
         #"{"steps": [{"id": "greet", "type": "command", "argv": ["/bin/echo", "hello"], "timeout": "10s"}]}"#
 
     @Test("the issue's minimal definition runs with --wait --json: the finished execution and its steps")
-    func minimalRun() throws {
+    func minimalRun() async throws {
         let node = try CLINode()
         defer { node.folder.remove() }
         #expect(
-            try node.outpost("workflow", "add", "--id", "greet", "--name", "Greet", "--definition", Self.minimal).status
+            try await node.run("workflow", "add", "--id", "greet", "--name", "Greet", "--definition", Self.minimal)
+                .status
                 == 0
         )
-        let result = try node.outpost("workflow", "run", "greet", "--wait", "--json")
+        let result = try await node.run("workflow", "run", "greet", "--wait", "--json")
         #expect(result.status == 0, "\(result)")
         let execution = try JSONValue(parsing: result.stdout)
         #expect(execution["status"] == "completed")
@@ -30,46 +31,54 @@ struct WorkflowRunCommandTests {
         }
         #expect(steps.map { $0["id"] } == ["greet"])
         #expect(steps.first?["output"]?["stdout"] == "hello\n")
-        let listed = try node.json("execution", "list")
+        let listed = try await node.runJSON("execution", "list")
         guard case .array(let executions) = listed else {
             Issue.record("execution list --json is not an array: \(listed)")
             return
         }
         #expect(executions.map { $0["id"] } == [execution["id"]])
-        #expect(try node.json("workflow", "show", "greet")["execution_count"] == 1)
-        let shown = try node.outpost("execution", "show", try #require(execution["id"]?.stringValue))
+        #expect(try await node.runJSON("workflow", "show", "greet")["execution_count"] == 1)
+        let shown = try await node.run("execution", "show", try #require(execution["id"]?.stringValue))
         #expect(shown.stdout.contains("greet") && shown.stdout.contains("STEP"), "\(shown)")
     }
 
     @Test("a run that fails prints the execution and exits 1 with its reason")
-    func failedRun() throws {
+    func failedRun() async throws {
         let node = try CLINode()
         defer { node.folder.remove() }
         let definition = #"{"steps": [{"id": "no", "type": "command", "argv": ["/bin/false"]}]}"#
-        #expect(try node.outpost("workflow", "add", "--id", "f", "--name", "F", "--definition", definition).status == 0)
-        let result = try node.outpost("workflow", "run", "f", "--wait", "--json")
+        #expect(
+            try await node.run("workflow", "add", "--id", "f", "--name", "F", "--definition", definition).status == 0
+        )
+        let result = try await node.run("workflow", "run", "f", "--wait", "--json")
         #expect(result.status == 1, "\(result)")
         #expect(try JSONValue(parsing: result.stdout)["status"] == "failed")
         #expect(result.stderr.contains("/bin/false exited with status 1"), "\(result)")
     }
 
     @Test("a definition that is not valid is refused with its field, and nothing is written")
-    func refusedDefinition() throws {
+    func refusedDefinition() async throws {
         let node = try CLINode()
         defer { node.folder.remove() }
         let before = try node.snapshot()
         let bad = #"{"steps": [{"id": "greet", "type": "command", "argv": ["/bin/echo"], "timeout": "soon"}]}"#
         expectOneLineFailure(
-            try node.outpost("workflow", "add", "--name", "Bad", "--definition", bad),
+            try await node.run("workflow", "add", "--name", "Bad", "--definition", bad),
             mentioning: "steps[0].timeout"
         )
         #expect(try node.snapshot() == before)
         #expect(
-            try node.outpost("workflow", "add", "--id", "w", "--name", "W", "--definition", Self.minimal).status == 0
+            try await node.run("workflow", "add", "--id", "w", "--name", "W", "--definition", Self.minimal).status == 0
         )
         let after = try node.snapshot()
         expectOneLineFailure(
-            try node.outpost("workflow", "update", "w", "--definition", #"{"steps": [{"id": "x", "type": "shell"}]}"#),
+            try await node.run(
+                "workflow",
+                "update",
+                "w",
+                "--definition",
+                #"{"steps": [{"id": "x", "type": "shell"}]}"#
+            ),
             mentioning: "unknown step type 'shell'"
         )
         #expect(try node.snapshot() == after)
@@ -80,13 +89,14 @@ struct WorkflowRunCommandTests {
         let node = try CLINode()
         defer { node.folder.remove() }
         #expect(
-            try node.outpost("workflow", "add", "--id", "greet", "--name", "Greet", "--definition", Self.minimal).status
+            try await node.run("workflow", "add", "--id", "greet", "--name", "Greet", "--definition", Self.minimal)
+                .status
                 == 0
         )
-        let queued = try node.json("workflow", "run", "greet")
+        let queued = try await node.runJSON("workflow", "run", "greet")
         let id = try #require(queued["id"]?.stringValue)
         try await eventually("the background run finished") {
-            try node.json("execution", "show", id)["status"] == "completed"
+            try await node.runJSON("execution", "show", id)["status"] == "completed"
         }
     }
 
@@ -102,7 +112,7 @@ struct WorkflowRunCommandTests {
                   "argv": ["/bin/sh", "-c", "if [ -e \(marker) ]; then echo second; else echo $$ > \(marker); sleep 120; fi"]}]}
                 """
             #expect(
-                try node.outpost("workflow", "add", "--id", id, "--name", id, "--definition", definition).status == 0
+                try await node.run("workflow", "add", "--id", id, "--name", id, "--definition", definition).status == 0
             )
             // Each run is killed once its step has begun; the next command finds the one before.
             let run = try ChildProcess(OutpostExecutable.path, ["workflow", "run", id, "--wait", "--home", node.home])
@@ -121,7 +131,7 @@ struct WorkflowRunCommandTests {
             )
         }
 
-        let recovering = try node.outpost("workflow", "run", "plain", "--wait")
+        let recovering = try await node.run("workflow", "run", "plain", "--wait")
         #expect(recovering.status == 0, "\(recovering)")
         #expect(recovering.stderr.contains("Found interrupted execution"), "\(recovering)")
         try await eventually("the repeatable run ran again") {
@@ -140,19 +150,19 @@ struct WorkflowRunCommandTests {
 @Suite("Agents: where they run and whether they run")
 struct AgentRunCommandTests {
     @Test("agent add --node this, stop, pause and start set what the runner reads")
-    func agentLifecycle() throws {
+    func agentLifecycle() async throws {
         let node = try CLINode()
         defer { node.folder.remove() }
-        let nodeID = try #require(try node.json("status")["node_id"]?.stringValue)
-        let added = try node.json("agent", "add", "--id", "a", "--name", "A", "--type", "t", "--node", "this")
+        let nodeID = try #require(try await node.runJSON("status")["node_id"]?.stringValue)
+        let added = try await node.runJSON("agent", "add", "--id", "a", "--name", "A", "--type", "t", "--node", "this")
         #expect(added["node_id"] == .string(nodeID))
-        let started = try node.outpost("agent", "start", "a")
+        let started = try await node.run("agent", "start", "a")
         #expect(started.stdout.contains("is active on this node"), "\(started)")
-        #expect(try node.json("agent", "pause", "a")["status"] == "paused")
-        #expect(try node.json("agent", "stop", "a")["status"] == "inactive")
-        let moved = try node.json("agent", "update", "a", "--node", "none")
+        #expect(try await node.runJSON("agent", "pause", "a")["status"] == "paused")
+        #expect(try await node.runJSON("agent", "stop", "a")["status"] == "inactive")
+        let moved = try await node.runJSON("agent", "update", "a", "--node", "none")
         #expect(moved["node_id"] == nil, "no node")
-        let unassigned = try node.outpost("agent", "start", "a")
+        let unassigned = try await node.run("agent", "start", "a")
         #expect(unassigned.stdout.contains("runs on no node"), "\(unassigned)")
     }
 }
