@@ -65,9 +65,7 @@ public struct WorkflowService: Service {
         var agentOf: [String: Agent] = [:]
         for agent in agents {
             for workflow in try store.workflows(agentID: agent.id, status: "active") {
-                guard let value = workflow.definition,
-                    let definition = try? WorkflowDefinition(parsing: value, executors: runner.executors)
-                else { continue }
+                guard let definition = state.definition(of: workflow, executors: runner.executors) else { continue }
                 agentOf[workflow.id] = agent
                 if let schedule = definition.schedule { schedules[workflow.id] = schedule }
                 if let trigger = definition.onInsert { triggers.append((workflow, trigger, agent)) }
@@ -157,6 +155,19 @@ public struct WorkflowService: Service {
         }
 
         private let counts = Mutex(Counts())
+        /// Definitions read so far, by workflow id, with the JSON they were read from: a pass
+        /// every second parses a definition again only after it changed (however it changed:
+        /// synced, applied from the workspace, or written with SQL).
+        private let definitions = Mutex([String: (source: JSONValue?, definition: WorkflowDefinition?)]())
+
+        func definition(of workflow: Workflow, executors: StepExecutors) -> WorkflowDefinition? {
+            if let known = definitions.withLock({ $0[workflow.id] }), known.source == workflow.definition {
+                return known.definition
+            }
+            let parsed = workflow.definition.flatMap { try? WorkflowDefinition(parsing: $0, executors: executors) }
+            definitions.withLock { $0[workflow.id] = (workflow.definition, parsed) }
+            return parsed
+        }
 
         func due(_ schedules: [String: Schedule], now: Date) -> [String] {
             counts.withLock { $0.scheduler.due(schedules, now: now) }

@@ -11,15 +11,18 @@ struct WorkflowRunCommandTests {
     static let minimal =
         #"{"steps": [{"id": "greet", "type": "command", "argv": ["/bin/echo", "hello"], "timeout": "10s"}]}"#
 
+    /// A node holding the minimal definition as workflow `greet`.
+    static func nodeWithGreet() async throws -> CLINode {
+        let node = try CLINode()
+        let added = try await node.run("workflow", "add", "--id", "greet", "--name", "Greet", "--definition", minimal)
+        try #require(added.status == 0, "\(added)")
+        return node
+    }
+
     @Test("the issue's minimal definition runs with --wait --json: the finished execution and its steps")
     func minimalRun() async throws {
-        let node = try CLINode()
+        let node = try await Self.nodeWithGreet()
         defer { node.folder.remove() }
-        #expect(
-            try await node.run("workflow", "add", "--id", "greet", "--name", "Greet", "--definition", Self.minimal)
-                .status
-                == 0
-        )
         let result = try await node.run("workflow", "run", "greet", "--wait", "--json")
         #expect(result.status == 0, "\(result)")
         let execution = try JSONValue(parsing: result.stdout)
@@ -86,13 +89,8 @@ struct WorkflowRunCommandTests {
 
     @Test("without --wait the run goes on in the background and its id is printed at once")
     func backgroundRun() async throws {
-        let node = try CLINode()
+        let node = try await Self.nodeWithGreet()
         defer { node.folder.remove() }
-        #expect(
-            try await node.run("workflow", "add", "--id", "greet", "--name", "Greet", "--definition", Self.minimal)
-                .status
-                == 0
-        )
         let queued = try await node.runJSON("workflow", "run", "greet")
         let id = try #require(queued["id"]?.stringValue)
         try await eventually("the background run finished") {
