@@ -20,6 +20,11 @@ package protocol HubStorage: Sendable {
     /// Checks that the database answers.
     func ping() async throws
 
+    /// Whether ``ping()`` talks to a server over the network, and may wait on one that does not
+    /// answer: only then do callers bound it with a timeout (an embedded file answers or fails
+    /// at once, and a busy machine must not turn its slowness into a false "did not answer").
+    var pingsOverNetwork: Bool { get }
+
     func addTenant(name: String) async throws -> TenantInfo
     func tenants() async throws -> [TenantInfo]
     func addNode(tenant: String, name: String, tokenHash: String) async throws -> NodeInfo

@@ -194,6 +194,8 @@ package final class PostgresHubStorage: HubStorage {
         """,
     ]
 
+    package var pingsOverNetwork: Bool { true }
+
     package func ping() async throws {
         try await client.query("SELECT 1", logger: logger)
     }

@@ -154,6 +154,8 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
+    package var pingsOverNetwork: Bool { false }
+
     package func ping() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }

@@ -6,7 +6,7 @@ import OutpostSystem
 /// 127.0.0.1, on a port it picks.
 ///
 /// ```swift
-/// let hub = try HubProcess.start(arguments: ["--home", folder.path])
+/// let hub = try await HubProcess.start(arguments: ["--home", folder.path])
 /// defer { hub.stop() }
 /// // talk HTTP to hub.url
 /// ```
@@ -56,6 +56,19 @@ public final class HubProcess: Sendable {
             throw HubProcessError(message: "outpost \(arguments.joined(separator: " ")) did not start: \(child.output)")
         }
         return HubProcess(child: child, port: port)
+    }
+
+    /// ``launch(_:readyMarker:timeout:)`` for async callers.
+    public static func launch(_ arguments: [String], readyMarker: String, timeout: Duration = .seconds(30))
+        async throws -> HubProcess
+    {
+        try await DedicatedThread.run { try launch(arguments, readyMarker: readyMarker, timeout: timeout) }
+    }
+
+    /// ``stop()`` for async callers.
+    @discardableResult
+    public func stop() async -> Int32 {
+        (try? await DedicatedThread.run { self.stop() }) ?? -1
     }
 
     /// The hub's process id, to read its memory from `/proc`.

@@ -29,4 +29,14 @@ public enum OutpostExecutable {
     ) throws -> CommandResult {
         try runProgram(path, arguments + (home.map { ["--home", $0] } ?? []), environment: environment)
     }
+
+    /// ``run(_:home:environment:)`` for async callers: the wait for the child holds a thread of
+    /// its own, never one of the cooperative pool's.
+    public static func run(
+        _ arguments: [String],
+        home: String? = nil,
+        environment: [String: String] = [:]
+    ) async throws -> CommandResult {
+        try await runProgram(path, arguments + (home.map { ["--home", $0] } ?? []), environment: environment)
+    }
 }

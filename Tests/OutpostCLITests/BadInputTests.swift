@@ -30,59 +30,63 @@ struct BadInputTests {
             ),
         ]
     )
-    func refuses(arguments: [String], message: String) throws {
-        let node = try CLINode()
+    func refuses(arguments: [String], message: String) async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
-        _ = try node.outpost("agent", "add", "--name", "A", "--type", "t", "--id", "a1")
-        _ = try node.outpost("sql", "CREATE TABLE nokey (a TEXT); CREATE TABLE keyed (id TEXT PRIMARY KEY)")
+        _ = try await node.outpost("agent", "add", "--name", "A", "--type", "t", "--id", "a1")
+        _ = try await node.outpost("sql", "CREATE TABLE nokey (a TEXT); CREATE TABLE keyed (id TEXT PRIMARY KEY)")
         let before = try node.snapshot()
-        expectOneLineFailure(try node.outpost(arguments: arguments), mentioning: message)
+        expectOneLineFailure(try await node.outpost(arguments: arguments), mentioning: message)
         #expect(try node.snapshot() == before)
     }
 
     @Test("a missing home is reported, and nothing is created")
-    func missingHome() throws {
-        let node = try CLINode(initialised: false)
+    func missingHome() async throws {
+        let node = try await CLINode(initialised: false)
         defer { node.folder.remove() }
-        expectOneLineFailure(try node.outpost("status"), mentioning: "Run `outpost init")
+        expectOneLineFailure(try await node.outpost("status"), mentioning: "Run `outpost init")
         expectOneLineFailure(
-            try node.outpost("agent", "add", "--name", "A", "--type", "t"),
+            try await node.outpost("agent", "add", "--name", "A", "--type", "t"),
             mentioning: "No Outpost node"
         )
         #expect(!FileManager.default.fileExists(atPath: node.home))
     }
 
     @Test("a read-only disk is reported clearly and the store is unchanged")
-    func readOnlyDisk() throws {
-        let mount = try ScratchMount(sizeKilobytes: 4096)
+    func readOnlyDisk() async throws {
+        let mount = try await ScratchMount(sizeKilobytes: 4096)
         defer { mount.unmount() }
         let home = mount.path + "/node"
-        #expect(try OutpostExecutable.run(["init"], home: home).status == 0)
-        #expect(try OutpostExecutable.run(["agent", "add", "--name", "A", "--type", "t"], home: home).status == 0)
+        #expect(try await OutpostExecutable.run(["init"], home: home).status == 0)
+        #expect(
+            try await OutpostExecutable.run(["agent", "add", "--name", "A", "--type", "t"], home: home).status == 0
+        )
         let before = try StoreSnapshot.take(home + "/store.sqlite")
-        try mount.remount(readOnly: true)
-        let result = try OutpostExecutable.run(["agent", "add", "--name", "B", "--type", "t"], home: home)
+        try await mount.remount(readOnly: true)
+        let result = try await OutpostExecutable.run(["agent", "add", "--name", "B", "--type", "t"], home: home)
         expectOneLineFailure(result, mentioning: "read-only")
-        try mount.remount(readOnly: false)
+        try await mount.remount(readOnly: false)
         #expect(try StoreSnapshot.take(home + "/store.sqlite") == before)
     }
 
     @Test("a full disk is reported clearly and nothing is half-written")
-    func fullDisk() throws {
-        let mount = try ScratchMount(sizeKilobytes: 1024)
+    func fullDisk() async throws {
+        let mount = try await ScratchMount(sizeKilobytes: 1024)
         defer { mount.unmount() }
         let home = mount.path + "/node"
-        #expect(try OutpostExecutable.run(["init"], home: home).status == 0)
-        #expect(try OutpostExecutable.run(["agent", "add", "--name", "A", "--type", "t"], home: home).status == 0)
+        #expect(try await OutpostExecutable.run(["init"], home: home).status == 0)
+        #expect(
+            try await OutpostExecutable.run(["agent", "add", "--name", "A", "--type", "t"], home: home).status == 0
+        )
         let before = try StoreSnapshot.take(home + "/store.sqlite")
         // Fill what is left of the disk.
-        _ = try runProgram("/bin/dd", ["if=/dev/zero", "of=\(mount.path)/filler", "bs=4k"])
+        _ = try await runProgram("/bin/dd", ["if=/dev/zero", "of=\(mount.path)/filler", "bs=4k"])
         let bigConfig = try TemporaryDirectory()
         defer { bigConfig.remove() }
         let configPath = bigConfig.appending("big.json")
         let payload = "{\"blob\": \"" + String(repeating: "x", count: 600_000) + "\"}"
         try Data(payload.utf8).write(to: URL(fileURLWithPath: configPath))
-        let result = try OutpostExecutable.run(
+        let result = try await OutpostExecutable.run(
             ["agent", "add", "--name", "B", "--type", "t", "--config", "@" + configPath],
             home: home
         )
@@ -97,17 +101,17 @@ struct ScratchMount {
     let folder: TemporaryDirectory
     var path: String { folder.path }
 
-    init(sizeKilobytes: Int) throws {
+    init(sizeKilobytes: Int) async throws {
         folder = try TemporaryDirectory(prefix: "outpost-mount")
-        let result = try runProgram(
+        let result = try await runProgram(
             "/bin/mount",
             ["-t", "tmpfs", "-o", "size=\(sizeKilobytes)k", "tmpfs", folder.path]
         )
         try #require(result.status == 0, "mounting a tmpfs needs root: \(result)")
     }
 
-    func remount(readOnly: Bool) throws {
-        let result = try runProgram("/bin/mount", ["-o", "remount,\(readOnly ? "ro" : "rw")", folder.path])
+    func remount(readOnly: Bool) async throws {
+        let result = try await runProgram("/bin/mount", ["-o", "remount,\(readOnly ? "ro" : "rw")", folder.path])
         try #require(result.status == 0, "\(result)")
     }
 
@@ -133,11 +137,11 @@ extension BadInputTests {
             (["files", "gc", "--older-than", "999999999999999"], "--older-than"),
         ]
     )
-    func numbersOutOfRange(arguments: [String], option: String) throws {
-        let node = try CLINode()
+    func numbersOutOfRange(arguments: [String], option: String) async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
         let home = arguments.first == "hub" ? ["--home", node.folder.appending("hub")] : []
-        let result = try node.outpost(arguments: arguments + home)
+        let result = try await node.outpost(arguments: arguments + home)
         // 64 for a usage error, 65 for bad input the command itself refuses: never a signal (SIGILL).
         #expect(result.status == 64 || result.status == 65, "refused, not a crash: \(result)")
         #expect(result.stderr.contains(option), "\(result)")

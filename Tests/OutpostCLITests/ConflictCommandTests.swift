@@ -13,13 +13,15 @@ struct ConflictCommandTests {
         let node: CLINode
         let conflictID: Int64
 
-        init() throws {
-            node = try CLINode()
-            #expect(try node.outpost("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision").status == 0)
+        init() async throws {
+            node = try await CLINode()
+            #expect(
+                try await node.outpost("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision").status == 0
+            )
             let store = try Store(path: node.storePath)
             let base = try Self.row(store)
-            try store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
-            #expect(try node.outpost("agent", "update", "a1", "--status", "active").status == 0)
+            try await store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+            #expect(try await node.outpost("agent", "update", "a1", "--status", "active").status == 0)
             let local = try Self.row(store)
             var remote = base.objectValue!
             remote["name"] = "Scout (hub)"
@@ -59,23 +61,23 @@ struct ConflictCommandTests {
     }
 
     @Test("list and show: the sides side by side, the differing fields marked, suggestions with pros and cons")
-    func listAndShow() throws {
-        let parked = try ParkedNode()
+    func listAndShow() async throws {
+        let parked = try await ParkedNode()
         defer { parked.node.folder.remove() }
         let node = parked.node
         #expect(try parked.queue() == ["completed INSERT", "conflict UPDATE"], "the row is held")
 
-        let list = try node.outpost("conflicts", "list")
+        let list = try await node.outpost("conflicts", "list")
         #expect(list.status == 0 && list.stdout.contains("agents") && list.stdout.contains("a1"))
         #expect(list.stdout.contains("sync") && list.stdout.contains("pending"))
-        let listed = try node.json("conflicts", "list")
+        let listed = try await node.json("conflicts", "list")
         guard case .array(let conflicts) = listed else {
             Issue.record("list --json is not an array: \(listed)")
             return
         }
         #expect(conflicts.count == 1 && conflicts[0]["id"] == .integer(parked.conflictID))
 
-        let show = try node.outpost("conflicts", "show", "\(parked.conflictID)")
+        let show = try await node.outpost("conflicts", "show", "\(parked.conflictID)")
         #expect(show.status == 0, "\(show)")
         let lines = show.stdout.split(separator: "\n").map(String.init)
         let nameLine = lines.first { $0.contains("name") && $0.contains("Scout (hub)") }
@@ -89,7 +91,7 @@ struct ConflictCommandTests {
         ] {
             #expect(show.stdout.contains(text), "show should mention \(text)")
         }
-        let shown = try node.json("conflicts", "show", "\(parked.conflictID)")
+        let shown = try await node.json("conflicts", "show", "\(parked.conflictID)")
         #expect(shown["kind"] == "sync" && shown["status"] == "pending" && shown["base"]?["name"] == "Scout")
     }
 
@@ -104,43 +106,43 @@ struct ConflictCommandTests {
             (["--data", #"{"name": "Picked", "status": "paused"}"#], "Picked", "paused"),
         ]
     )
-    func resolve(options: [String], name: String, status: String) throws {
-        let parked = try ParkedNode()
+    func resolve(options: [String], name: String, status: String) async throws {
+        let parked = try await ParkedNode()
         defer { parked.node.folder.remove() }
         let node = parked.node
-        let result = try node.outpost(
+        let result = try await node.outpost(
             arguments: ["conflicts", "resolve", "\(parked.conflictID)", "--by", "alice"] + options
         )
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("queued for push"))
-        let agent = try node.json("agent", "show", "a1")
+        let agent = try await node.json("agent", "show", "a1")
         #expect(agent["name"] == .string(name) && agent["status"] == .string(status))
         #expect(try parked.queue() == ["completed INSERT", "pending UPDATE"])
-        #expect(try node.outpost("conflicts", "list").stdout.contains("(none)"))
-        let resolved = try node.json("conflicts", "show", "\(parked.conflictID)")
+        #expect(try await node.outpost("conflicts", "list").stdout.contains("(none)"))
+        let resolved = try await node.json("conflicts", "show", "\(parked.conflictID)")
         #expect(resolved["status"] == "resolved" && resolved["resolved_by"] == "alice")
         #expect(resolved["resolved_at"]?.stringValue?.isEmpty == false)
         #expect(resolved["resolved_data"]?["name"] == .string(name))
-        let all = try node.json("conflicts", "list", "--status", "all")
+        let all = try await node.json("conflicts", "list", "--status", "all")
         #expect(all.arrayCount == 1)
     }
 
     @Test("a version conflict from --expected-version, resolved by keeping the attempted change")
-    func versionConflict() throws {
-        let node = try CLINode()
+    func versionConflict() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
-        _ = try node.outpost("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision")
-        _ = try node.outpost("agent", "update", "a1", "--status", "active", "--expected-version", "1")
-        let refused = try node.outpost("agent", "update", "a1", "--name", "Stale", "--expected-version", "1")
+        _ = try await node.outpost("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision")
+        _ = try await node.outpost("agent", "update", "a1", "--status", "active", "--expected-version", "1")
+        let refused = try await node.outpost("agent", "update", "a1", "--name", "Stale", "--expected-version", "1")
         expectOneLineFailure(refused, mentioning: "outpost conflicts list")
-        let listed = try node.json("conflicts", "list")
+        let listed = try await node.json("conflicts", "list")
         let id = listed.first?["id"]?.integerValue ?? 0
         #expect(listed.first?["kind"] == "version")
-        let show = try node.outpost("conflicts", "show", "\(id)")
+        let show = try await node.outpost("conflicts", "show", "\(id)")
         #expect(show.stdout.contains("attempted changes") && show.stdout.contains("Stale"), "\(show)")
-        let resolved = try node.outpost("conflicts", "resolve", "\(id)", "--keep", "local")
+        let resolved = try await node.outpost("conflicts", "resolve", "\(id)", "--keep", "local")
         #expect(resolved.status == 0, "\(resolved)")
-        let agent = try node.json("agent", "show", "a1")
+        let agent = try await node.json("agent", "show", "a1")
         #expect(agent["name"] == "Stale" && agent["status"] == "active" && agent["version"] == 3)
     }
 
@@ -160,47 +162,51 @@ struct ConflictCommandTests {
             (["conflicts", "resolve", "ID", "--keep", "local", "--by", ""], "must not be empty"),
         ]
     )
-    func refuses(arguments: [String], message: String) throws {
-        let parked = try ParkedNode()
+    func refuses(arguments: [String], message: String) async throws {
+        let parked = try await ParkedNode()
         defer { parked.node.folder.remove() }
         let before = try parked.node.snapshot()
-        let result = try parked.node.outpost(arguments: arguments.map { $0 == "ID" ? "\(parked.conflictID)" : $0 })
+        let result = try await parked.node.outpost(
+            arguments: arguments.map { $0 == "ID" ? "\(parked.conflictID)" : $0 }
+        )
         expectOneLineFailure(result, mentioning: message)
         #expect(try parked.node.snapshot() == before)
     }
 
     @Test("an already resolved conflict is refused and nothing changes")
-    func alreadyResolved() throws {
-        let parked = try ParkedNode()
+    func alreadyResolved() async throws {
+        let parked = try await ParkedNode()
         defer { parked.node.folder.remove() }
         let id = "\(parked.conflictID)"
-        #expect(try parked.node.outpost("conflicts", "resolve", id, "--keep", "remote", "--by", "alice").status == 0)
+        #expect(
+            try await parked.node.outpost("conflicts", "resolve", id, "--keep", "remote", "--by", "alice").status == 0
+        )
         try parked.node.settleClock()
         let before = try parked.node.snapshot()
         expectOneLineFailure(
-            try parked.node.outpost("conflicts", "resolve", id, "--keep", "local"),
+            try await parked.node.outpost("conflicts", "resolve", id, "--keep", "local"),
             mentioning: "already resolved by alice"
         )
         #expect(try parked.node.snapshot() == before)
     }
 
     @Test("every conflicts and rules command has help with an example")
-    func help() throws {
+    func help() async throws {
         for command in [
             ["conflicts", "list"], ["conflicts", "show"], ["conflicts", "resolve"], ["rules", "show"],
             ["rules", "set"], ["bench", "merge"],
         ] {
-            let result = try OutpostExecutable.run(command + ["--help"])
+            let result = try await OutpostExecutable.run(command + ["--help"])
             #expect(result.status == 0 && result.stdout.contains("Example"), "\(command): \(result)")
         }
     }
 
     @Test("bench merge prints the machine, the rate and the target")
-    func benchMerge() throws {
-        let text = try OutpostExecutable.run(["bench", "merge", "--conflicts", "2000"])
+    func benchMerge() async throws {
+        let text = try await OutpostExecutable.run(["bench", "merge", "--conflicts", "2000"])
         #expect(text.status == 0 && text.stdout.contains("machine:") && text.stdout.contains("conflicts/s"), "\(text)")
         #expect(text.stdout.contains("target ≥ 20000/s"))
-        let result = try OutpostExecutable.run(["bench", "merge", "--conflicts", "2000", "--json"])
+        let result = try await OutpostExecutable.run(["bench", "merge", "--conflicts", "2000", "--json"])
         let json = try JSONValue(parsing: result.stdout)
         #expect(json["conflicts"] == 2000 && json["machine"]?.stringValue?.isEmpty == false)
         if case .double(let rate)? = json["conflicts_per_second"] { #expect(rate > 0) } else { Issue.record("\(json)") }

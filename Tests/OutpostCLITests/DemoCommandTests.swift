@@ -4,8 +4,8 @@ import Testing
 @Suite("outpost demo")
 struct DemoCommandTests {
     @Test("the README's first command runs the whole story and ends converged")
-    func demoConverges() throws {
-        let result = try OutpostExecutable.run(["demo"])
+    func demoConverges() async throws {
+        let result = try await OutpostExecutable.run(["demo"])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("merged 1 automatically, 1 wait for a person"), "\(result.stdout)")
         #expect(result.stdout.contains("manuals/line-camera.txt (13600 bytes"), "\(result.stdout)")

@@ -15,42 +15,42 @@ struct ExitStatusTests {
             (["bogus-command"], 64),
         ] as [([String], Int32)]
     )
-    func statuses(arguments: [String], status: Int32) throws {
-        let node = try CLINode()
+    func statuses(arguments: [String], status: Int32) async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
-        let result = try node.outpost(arguments: arguments)
+        let result = try await node.outpost(arguments: arguments)
         #expect(result.status == status, "\(arguments): \(result)")
         #expect(result.stderr.hasPrefix("Error: "), "\(result)")
     }
 
     @Test("no node at HOME is a precondition failure (78); a hub that does not answer is 69")
-    func missingNodeAndUnreachableHub() throws {
-        let missing = try CLINode(initialised: false)
+    func missingNodeAndUnreachableHub() async throws {
+        let missing = try await CLINode(initialised: false)
         defer { missing.folder.remove() }
-        #expect(try missing.outpost("status").status == 78)
+        #expect(try await missing.outpost("status").status == 78)
 
-        let node = try CLINode()
+        let node = try await CLINode()
         defer { node.folder.remove() }
         let token = node.folder.appending("token")
         try "a-token".write(toFile: token, atomically: true, encoding: .utf8)
         chmod(token, 0o600)
-        #expect(try node.outpost("remote", "set", "http://127.0.0.1:9", "--token-file", token).status == 0)
-        let sync = try node.outpost("sync")
+        #expect(try await node.outpost("remote", "set", "http://127.0.0.1:9", "--token-file", token).status == 0)
+        let sync = try await node.outpost("sync")
         #expect(sync.status == 69, "\(sync)")
         #expect(sync.stderr.contains("could not be reached"), "\(sync)")
     }
 
     @Test("a token the hub refuses is 77, and the CLI says how to get a new one")
-    func refusedToken() throws {
-        let node = try CLINode()
+    func refusedToken() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
-        let hub = try HubProcess.start(arguments: ["--home", node.folder.appending("hub")])
+        let hub = try await HubProcess.start(arguments: ["--home", node.folder.appending("hub")])
         defer { hub.stop() }
         let token = node.folder.appending("token")
         try "not-a-token-the-hub-issued".write(toFile: token, atomically: true, encoding: .utf8)
         chmod(token, 0o600)
-        #expect(try node.outpost("remote", "set", hub.url, "--token-file", token).status == 0)
-        let sync = try node.outpost("sync")
+        #expect(try await node.outpost("remote", "set", hub.url, "--token-file", token).status == 0)
+        let sync = try await node.outpost("sync")
         #expect(sync.status == 77, "\(sync)")
         #expect(sync.stderr.contains("refused this node's token"), "\(sync)")
         #expect(sync.stderr.contains("`outpost hub node add`"), "the remedy names the command: \(sync)")

@@ -12,15 +12,15 @@ struct FileModeTests {
     }
 
     @Test("a node's home, store, key and chunks, and a hub's home and database")
-    func ownerOnly() throws {
-        let node = try CLINode()
+    func ownerOnly() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
         let sample = node.folder.appending("sample.bin")
         try Data(repeating: 7, count: 200_000).write(to: URL(fileURLWithPath: sample))
-        #expect(try node.outpost("files", "key", "--create").status == 0)
-        #expect(try node.outpost("files", "put", sample, "--as", "sample.bin").status == 0)
+        #expect(try await node.outpost("files", "key", "--create").status == 0)
+        #expect(try await node.outpost("files", "put", sample, "--as", "sample.bin").status == 0)
         let hubHome = node.folder.appending("hub")
-        #expect(try OutpostExecutable.run(["hub", "tenant", "add", "acme", "--home", hubHome]).status == 0)
+        #expect(try await OutpostExecutable.run(["hub", "tenant", "add", "acme", "--home", hubHome]).status == 0)
 
         var checked: [String] = []
         for root in [node.home, hubHome] {

@@ -6,45 +6,45 @@ import Testing
 @Suite("outpost files", .serialized)
 struct FilesCommandTests {
     @Test("put, ls, get, rm, restore, gc and stats as a person uses them")
-    func roundTrip() throws {
-        let node = try CLINode()
+    func roundTrip() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
         let source = node.folder.appending("day-1.csv")
         let content = String(repeating: "t1,21.5,ok\n", count: 5_000)
         try content.write(toFile: source, atomically: true, encoding: .utf8)
 
-        let put = try node.json("files", "put", source, "--as", "reports/day-1.csv", "--priority", "7")
+        let put = try await node.json("files", "put", source, "--as", "reports/day-1.csv", "--priority", "7")
         #expect(
             put["name"] == "reports/day-1.csv" && put["priority"] == 7
                 && put["size"] == .integer(Int64(content.utf8.count))
         )
         #expect(put["compressed"] == true)
-        let listed = try node.json("files", "ls")
+        let listed = try await node.json("files", "ls")
         #expect(listed == .array([put]))
 
         let out = node.folder.appending("copy.csv")
-        let got = try node.outpost("files", "get", "reports/day-1.csv", "-o", out)
+        let got = try await node.outpost("files", "get", "reports/day-1.csv", "-o", out)
         #expect(got.status == 0, "\(got)")
         #expect(try String(contentsOfFile: out, encoding: .utf8) == content)
-        let piped = try node.outpost("files", "get", "reports/day-1.csv", "-o", "-")
+        let piped = try await node.outpost("files", "get", "reports/day-1.csv", "-o", "-")
         #expect(piped.stdout == content)
 
-        #expect(try node.outpost("files", "rm", "reports/day-1.csv").status == 0)
-        #expect(try node.json("files", "ls") == [])
-        #expect(try node.json("files", "ls", "--trash").arrayCount == 1)
+        #expect(try await node.outpost("files", "rm", "reports/day-1.csv").status == 0)
+        #expect(try await node.json("files", "ls") == [])
+        #expect(try await node.json("files", "ls", "--trash").arrayCount == 1)
         expectOneLineFailure(
-            try node.outpost("files", "get", "reports/day-1.csv", "-o", out),
+            try await node.outpost("files", "get", "reports/day-1.csv", "-o", out),
             mentioning: "in the trash"
         )
-        #expect(try node.outpost("files", "restore", "reports/day-1.csv").status == 0)
-        #expect(try node.json("files", "ls").arrayCount == 1)
+        #expect(try await node.outpost("files", "restore", "reports/day-1.csv").status == 0)
+        #expect(try await node.json("files", "ls").arrayCount == 1)
 
-        let statistics = try node.json("files", "stats")
+        let statistics = try await node.json("files", "stats")
         #expect(statistics["total_files"] == 1 && statistics["compressed_files"] == 1)
-        #expect(try node.outpost("files", "rm", "reports/day-1.csv").status == 0)
-        let collected = try node.json("files", "gc", "--older-than", "0")
+        #expect(try await node.outpost("files", "rm", "reports/day-1.csv").status == 0)
+        let collected = try await node.json("files", "gc", "--older-than", "0")
         #expect(collected["files_deleted"] == 1)
-        #expect(try node.json("files", "ls", "--trash") == [])
+        #expect(try await node.json("files", "ls", "--trash") == [])
     }
 
     @Test(
@@ -63,42 +63,42 @@ struct FilesCommandTests {
             (["files", "gc", "--older-than=-1"], "from 0 to 36500 days"),
         ]
     )
-    func refuses(arguments: [String], message: String) throws {
-        let node = try CLINode()
+    func refuses(arguments: [String], message: String) async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
         let source = node.folder.appending("source.bin")
         FileManager.default.createFile(atPath: source, contents: Data(repeating: 7, count: 4_000))
         let before = try node.snapshot()
         let resolved = arguments.map { $0 == "SOURCE" ? source : $0 }
-        expectOneLineFailure(try node.outpost(arguments: resolved), mentioning: message)
+        expectOneLineFailure(try await node.outpost(arguments: resolved), mentioning: message)
         #expect(try node.snapshot() == before)
         let chunks = (try? FileManager.default.subpathsOfDirectory(atPath: node.home + "/files/chunks")) ?? []
         #expect(chunks.allSatisfy { $0.count == 2 }, "no chunk was written: \(chunks)")
     }
 
     @Test("files key --create makes a key once; files put after it are encrypted")
-    func encryptionKey() throws {
-        let node = try CLINode()
+    func encryptionKey() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
-        #expect(try node.outpost("files", "key").stdout.contains("No key"))
-        #expect(try node.outpost("files", "key", "--create").stdout.contains("Made"))
-        #expect(try node.outpost("files", "key", "--create").stdout.contains("exists already"))
+        #expect(try await node.outpost("files", "key").stdout.contains("No key"))
+        #expect(try await node.outpost("files", "key", "--create").stdout.contains("Made"))
+        #expect(try await node.outpost("files", "key", "--create").stdout.contains("exists already"))
         let source = node.folder.appending("secret.txt")
         try "secret".write(toFile: source, atomically: true, encoding: .utf8)
-        #expect(try node.json("files", "put", source)["encrypted"] == true)
-        #expect(try node.outpost("files", "get", "secret.txt", "-o", "-").stdout == "secret")
+        #expect(try await node.json("files", "put", source)["encrypted"] == true)
+        #expect(try await node.outpost("files", "get", "secret.txt", "-o", "-").stdout == "secret")
     }
 
     /// Issue 15, item 14: a wrong key was taken for damage and the chunks were deleted, so
     /// restoring the right key did not bring the file back.
     @Test("a wrong files.key is refused with both fingerprints and deletes nothing; the right key reads again")
-    func wrongKeyDeletesNothing() throws {
-        let node = try CLINode()
+    func wrongKeyDeletesNothing() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
-        #expect(try node.outpost("files", "key", "--create").status == 0)
+        #expect(try await node.outpost("files", "key", "--create").status == 0)
         let source = node.folder.appending("plan.txt")
         try String(repeating: "secret plan\n", count: 2_000).write(toFile: source, atomically: true, encoding: .utf8)
-        #expect(try node.json("files", "put", source)["encrypted"] == true)
+        #expect(try await node.json("files", "put", source)["encrypted"] == true)
         let keyPath = node.home + "/files.key"
         let rightKey = try #require(FileManager.default.contents(atPath: keyPath))
         let chunkCount = {
@@ -107,15 +107,18 @@ struct FilesCommandTests {
         let chunksBefore = chunkCount()
 
         try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: keyPath))
-        expectOneLineFailure(try node.outpost("files", "get", "plan.txt", "-o", "-"), mentioning: "is not the key")
         expectOneLineFailure(
-            try node.outpost("files", "put", source, "--as", "other.txt"),
+            try await node.outpost("files", "get", "plan.txt", "-o", "-"),
+            mentioning: "is not the key"
+        )
+        expectOneLineFailure(
+            try await node.outpost("files", "put", source, "--as", "other.txt"),
             mentioning: "is not the key"
         )
         #expect(chunkCount() == chunksBefore, "no chunk was removed or added")
 
         try rightKey.write(to: URL(fileURLWithPath: keyPath))
-        let got = try node.outpost("files", "get", "plan.txt", "-o", "-")
+        let got = try await node.outpost("files", "get", "plan.txt", "-o", "-")
         #expect(got.status == 0, "\(got)")
         #expect(got.stdout == String(repeating: "secret plan\n", count: 2_000))
     }

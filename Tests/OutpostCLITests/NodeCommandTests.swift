@@ -6,21 +6,21 @@ import Testing
 @Suite("outpost node commands")
 struct NodeCommandTests {
     @Test("init creates a node, and running it again keeps its id")
-    func initIsIdempotent() throws {
-        let node = try CLINode(initialised: false)
+    func initIsIdempotent() async throws {
+        let node = try await CLINode(initialised: false)
         defer { node.folder.remove() }
-        let first = try node.json("init")
-        let second = try node.json("init")
+        let first = try await node.json("init")
+        let second = try await node.json("init")
         #expect(first["created"] == true && second["created"] == false)
         #expect(first["node_id"] == second["node_id"])
         #expect(UUIDv7.isWellFormed(first["node_id"]?.stringValue ?? ""))
     }
 
     @Test("$OUTPOST_HOME chooses the home when --home is absent")
-    func environmentHome() throws {
+    func environmentHome() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        let result = try runProgram(
+        let result = try await runProgram(
             OutpostExecutable.path,
             ["init"],
             environment: ["OUTPOST_HOME": folder.appending("env-home")]
@@ -30,10 +30,19 @@ struct NodeCommandTests {
     }
 
     @Test("agents and workflows: add, list, show, update, remove, with JSON for scripts")
-    func agentAndWorkflowLifecycle() throws {
-        let node = try CLINode()
+    func agentAndWorkflowLifecycle() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
-        let agent = try node.json("agent", "add", "--name", "Camera", "--type", "vision", "--config", #"{"fps": 5}"#)
+        let agent = try await node.json(
+            "agent",
+            "add",
+            "--name",
+            "Camera",
+            "--type",
+            "vision",
+            "--config",
+            #"{"fps": 5}"#
+        )
         let id = try #require(agent["id"]?.stringValue)
         #expect(agent["version"] == 1 && agent["config"] == ["fps": 5])
 
@@ -41,7 +50,7 @@ struct NodeCommandTests {
         try Data(#"{"steps": [{"id": "count", "type": "sql", "sql": "SELECT count(*) FROM agents"}]}"#.utf8).write(
             to: URL(fileURLWithPath: definitionFile)
         )
-        let workflow = try node.json(
+        let workflow = try await node.json(
             "workflow",
             "add",
             "--name",
@@ -55,33 +64,37 @@ struct NodeCommandTests {
             workflow["definition"] == ["steps": [["id": "count", "type": "sql", "sql": "SELECT count(*) FROM agents"]]]
         )
 
-        let updated = try node.json("agent", "update", id, "--status", "active", "--expected-version", "1")
+        let updated = try await node.json("agent", "update", id, "--status", "active", "--expected-version", "1")
         #expect(updated["version"] == 2 && updated["status"] == "active")
-        let list = try node.json("agent", "list")
+        let list = try await node.json("agent", "list")
         #expect(list == .array([updated]))
-        let table = try node.outpost("agent", "list")
+        let table = try await node.outpost("agent", "list")
         #expect(table.stdout.contains("Camera") && table.stdout.contains("NAME"))
-        let shown = try node.outpost("agent", "show", id)
+        let shown = try await node.outpost("agent", "show", id)
         #expect(shown.stdout.contains("\"fps\": 5"))
 
-        let stale = try node.outpost("agent", "update", id, "--name", "X", "--expected-version", "1")
+        let stale = try await node.outpost("agent", "update", id, "--name", "X", "--expected-version", "1")
         expectOneLineFailure(stale, mentioning: "is at version 2, not 1")
-        #expect(try node.json("agent", "show", id)["name"] == "Camera")
+        #expect(try await node.json("agent", "show", id)["name"] == "Camera")
 
-        expectOneLineFailure(try node.outpost("agent", "rm", id), mentioning: "still has workflows")
-        #expect(try node.outpost("workflow", "rm", workflow["id"]!.stringValue!).status == 0)
-        #expect(try node.outpost("agent", "rm", id).status == 0)
-        #expect(try node.json("agent", "list") == .array([]))
+        expectOneLineFailure(try await node.outpost("agent", "rm", id), mentioning: "still has workflows")
+        #expect(try await node.outpost("workflow", "rm", workflow["id"]!.stringValue!).status == 0)
+        #expect(try await node.outpost("agent", "rm", id).status == 0)
+        #expect(try await node.json("agent", "list") == .array([]))
     }
 
     @Test("writes through `outpost sql` and through the sqlite3 program are captured")
-    func sqlAndForeignClientsAreCaptured() throws {
-        let node = try CLINode()
+    func sqlAndForeignClientsAreCaptured() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
-        #expect(try node.outpost("sql", "CREATE TABLE readings (id TEXT PRIMARY KEY, value REAL)").status == 0)
-        #expect(try node.outpost("track", "readings", "--priority", "2").status == 0)
-        #expect(try node.outpost("sql", "INSERT INTO readings VALUES ('r1', 20.5)").stdout.contains("1 row(s) changed"))
-        let sqlite3 = try runProgram(
+        #expect(try await node.outpost("sql", "CREATE TABLE readings (id TEXT PRIMARY KEY, value REAL)").status == 0)
+        #expect(try await node.outpost("track", "readings", "--priority", "2").status == 0)
+        #expect(
+            try await node.outpost("sql", "INSERT INTO readings VALUES ('r1', 20.5)").stdout.contains(
+                "1 row(s) changed"
+            )
+        )
+        let sqlite3 = try await runProgram(
             "/usr/bin/sqlite3",
             [
                 node.storePath,
@@ -89,7 +102,7 @@ struct NodeCommandTests {
             ]
         )
         #expect(sqlite3.status == 0, "\(sqlite3)")
-        let queue = try node.json(
+        let queue = try await node.json(
             "sql",
             "SELECT record_id, operation, priority FROM sync_queue WHERE table_name = 'readings' ORDER BY record_id"
         )
@@ -99,25 +112,25 @@ struct NodeCommandTests {
                 ["record_id": "r2", "operation": "DELETE", "priority": 2],
             ]
         )
-        let tracked = try node.json("track")
+        let tracked = try await node.json("track")
         #expect(tracked.encoded().contains("\"readings\""))
     }
 
     @Test("status and maintenance report what they see and do")
-    func statusAndMaintenance() throws {
-        let node = try CLINode()
+    func statusAndMaintenance() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
-        _ = try node.outpost("agent", "add", "--name", "A", "--type", "t", "--status", "critical")
-        let status = try node.json("status")
+        _ = try await node.outpost("agent", "add", "--name", "A", "--type", "t", "--status", "critical")
+        let status = try await node.json("status")
         #expect(status["total_agents"] == 1)
         #expect(status["sync_queue"] == ["pending": 1])
         #expect(status["pending_by_priority"] == ["10": 1])
-        let human = try node.outpost("status")
+        let human = try await node.outpost("status")
         #expect(human.stdout.contains("pending by priority: p10 1"))
-        let maintenance = try node.outpost("maintenance")
+        let maintenance = try await node.outpost("maintenance")
         #expect(maintenance.status == 0)
         #expect(maintenance.stdout.contains("deleted 0 completed queue entries"))
-        #expect(try node.json("maintenance")["analyzed"] == true)
+        #expect(try await node.json("maintenance")["analyzed"] == true)
     }
 
     @Test(
@@ -128,15 +141,15 @@ struct NodeCommandTests {
             ["untrack"], ["sql"], ["maintenance"], ["bench", "capture"],
         ]
     )
-    func helpHasExamples(command: [String]) throws {
-        let result = try runProgram(OutpostExecutable.path, command + ["--help"])
+    func helpHasExamples(command: [String]) async throws {
+        let result = try await runProgram(OutpostExecutable.path, command + ["--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("Example"), "\(command) --help has no example")
     }
 
     @Test("bench capture prints both rates and the ratios")
-    func benchCaptureRuns() throws {
-        let result = try runProgram(
+    func benchCaptureRuns() async throws {
+        let result = try await runProgram(
             OutpostExecutable.path,
             ["bench", "capture", "--rows", "2000", "--rounds", "1", "--json"]
         )
@@ -158,18 +171,18 @@ struct NodeCommandTests {
 @Suite("outpost remote set takes the token from a file or the environment")
 struct RemoteTokenTests {
     @Test("a 0600 file or $OUTPOST_TOKEN sets it; a file others can read, or none, is refused")
-    func tokenSources() throws {
-        let node = try CLINode()
+    func tokenSources() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
         let file = node.folder.appending("node.token")
         try Data("secret-from-file\n".utf8).write(to: URL(fileURLWithPath: file))
         chmod(file, 0o600)
-        let fromFile = try node.outpost("remote", "set", "http://127.0.0.1:9", "--token-file", file)
+        let fromFile = try await node.outpost("remote", "set", "http://127.0.0.1:9", "--token-file", file)
         #expect(fromFile.status == 0, "\(fromFile)")
         let stored = try String(contentsOfFile: node.home + "/remote.token", encoding: .utf8)
         #expect(stored.trimmingCharacters(in: .newlines) == "secret-from-file")
 
-        let fromEnvironment = try OutpostExecutable.run(
+        let fromEnvironment = try await OutpostExecutable.run(
             ["remote", "set", "http://127.0.0.1:9"],
             home: node.home,
             environment: ["OUTPOST_TOKEN": "secret-from-env"]
@@ -180,9 +193,9 @@ struct RemoteTokenTests {
 
         chmod(file, 0o644)
         expectOneLineFailure(
-            try node.outpost("remote", "set", "http://127.0.0.1:9", "--token-file", file),
+            try await node.outpost("remote", "set", "http://127.0.0.1:9", "--token-file", file),
             mentioning: "chmod 600"
         )
-        expectOneLineFailure(try node.outpost("remote", "set", "http://127.0.0.1:9"), mentioning: "No token")
+        expectOneLineFailure(try await node.outpost("remote", "set", "http://127.0.0.1:9"), mentioning: "No token")
     }
 }

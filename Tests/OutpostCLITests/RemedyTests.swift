@@ -9,7 +9,7 @@ import Testing
 @Suite("Remedies: facts from the libraries, commands from the CLI")
 struct RemedyTests {
     @Test("a library error carries its remedy as a value and names no command")
-    func libraryStatesFacts() throws {
+    func libraryStatesFacts() async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-remedy")
         defer { folder.remove() }
         let store = try Store(path: folder.appending("store.sqlite"), createIfMissing: true)
@@ -32,7 +32,7 @@ struct RemedyTests {
         ] as [([String], String)]
     )
     func cliWordsTheRemedy(arguments: [String], expected: String) async throws {
-        let node = try CLINode()
+        let node = try await CLINode()
         defer { node.folder.remove() }
         let result = try await runProgram(OutpostExecutable.path, arguments + ["--home", node.home])
         expectOneLineFailure(result, mentioning: expected)
@@ -40,14 +40,17 @@ struct RemedyTests {
 
     @Test("a missing home is named in the command that creates it")
     func missingHome() async throws {
-        let node = try CLINode(initialised: false)
+        let node = try await CLINode(initialised: false)
         defer { node.folder.remove() }
-        expectOneLineFailure(try await node.run("status"), mentioning: "Run `outpost init --home \(node.home)` first")
+        expectOneLineFailure(
+            try await node.outpost("status"),
+            mentioning: "Run `outpost init --home \(node.home)` first"
+        )
     }
 
     /// The grep check: no library's string names an `outpost` command (comments may).
     @Test("no library source names an `outpost` command outside comments")
-    func librariesNameNoCommands() throws {
+    func librariesNameNoCommands() async throws {
         let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Sources")
         let libraries = [

@@ -24,26 +24,26 @@ struct RulesCommandTests {
     }
 
     @Test("with no rules file the shipped defaults are in force, and show says so")
-    func defaults() throws {
-        let node = try CLINode()
+    func defaults() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
-        let shown = try node.outpost("rules", "show")
+        let shown = try await node.outpost("rules", "show")
         #expect(shown.status == 0 && shown.stdout.contains("shipped defaults"))
         #expect(shown.stdout.contains(RulesConfiguration.defaultsText))
-        let json = try node.json("rules", "show")
+        let json = try await node.json("rules", "show")
         #expect(json["source"] == "defaults" && json["path"] == .string(rulesPath(node)))
         #expect(try RulesConfiguration(json: json["rules"]!) == .defaults)
     }
 
     @Test("set --file validates, then replaces rules.json; show prints what is in force")
-    func setFile() throws {
-        let node = try CLINode()
+    func setFile() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
         let file = try write(Self.custom, in: node, as: "custom.json")
-        let result = try node.outpost("rules", "set", "--file", file)
+        let result = try await node.outpost("rules", "set", "--file", file)
         #expect(result.status == 0, "\(result)")
         #expect(try String(contentsOfFile: rulesPath(node), encoding: .utf8) == Self.custom)
-        let json = try node.json("rules", "show")
+        let json = try await node.json("rules", "show")
         #expect(json["source"] == "file")
         #expect(try RulesConfiguration(json: json["rules"]!) == RulesConfiguration(parsing: Self.custom))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: node.home).filter { $0.hasSuffix(".tmp") }
@@ -62,55 +62,66 @@ struct RulesCommandTests {
             (#"{"entities": {"agents": {"rules": [{"field": "name", "acton": "local"}]}}}"#, "acton: unknown member"),
         ]
     )
-    func refusesInvalidFile(text: String, message: String) throws {
-        let node = try CLINode()
+    func refusesInvalidFile(text: String, message: String) async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
         #expect(
-            try node.outpost("rules", "set", "--file", try write(Self.custom, in: node, as: "good.json")).status == 0
+            try await node.outpost("rules", "set", "--file", try write(Self.custom, in: node, as: "good.json")).status
+                == 0
         )
         let bad = try write(text, in: node, as: "bad.json")
-        let result = try node.outpost("rules", "set", "--file", bad)
+        let result = try await node.outpost("rules", "set", "--file", bad)
         expectOneLineFailure(result, mentioning: message)
         #expect(result.stderr.contains("previous rules stay in force"))
         #expect(try String(contentsOfFile: rulesPath(node), encoding: .utf8) == Self.custom)
-        #expect(try node.json("rules", "show")["rules"]?["default_strategy"] == "merge")
+        #expect(try await node.json("rules", "show")["rules"]?["default_strategy"] == "merge")
     }
 
     @Test("a hand-broken rules.json makes show fail with the line and reason; set --file repairs it")
-    func brokenFile() throws {
-        let node = try CLINode()
+    func brokenFile() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
         try "{\n  \"default_strategy\": \"auto\",\n  oops\n}".write(
             toFile: rulesPath(node),
             atomically: true,
             encoding: .utf8
         )
-        expectOneLineFailure(try node.outpost("rules", "show"), mentioning: "line 3, column 3")
+        expectOneLineFailure(try await node.outpost("rules", "show"), mentioning: "line 3, column 3")
         expectOneLineFailure(
-            try node.outpost("rules", "set", "agents", "--field", "name", "--action", "local"),
+            try await node.outpost("rules", "set", "agents", "--field", "name", "--action", "local"),
             mentioning: "rules.json"
         )
         let good = try write(Self.custom, in: node, as: "good.json")
-        #expect(try node.outpost("rules", "set", "--file", good).status == 0)
-        #expect(try node.outpost("rules", "show").status == 0)
+        #expect(try await node.outpost("rules", "set", "--file", good).status == 0)
+        #expect(try await node.outpost("rules", "show").status == 0)
     }
 
     @Test("the inline form edits the rules in force and writes them back")
-    func inlineEdits() throws {
-        let node = try CLINode()
+    func inlineEdits() async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
-        var result = try node.outpost("rules", "set", "workflows", "--field", "definition", "--action", "merge")
+        var result = try await node.outpost("rules", "set", "workflows", "--field", "definition", "--action", "merge")
         #expect(result.status == 0, "\(result)")
         var rules = try RulesConfiguration(parsing: String(contentsOfFile: rulesPath(node), encoding: .utf8))
         let workflows = rules.rules(for: "workflows").rules
         #expect(workflows.count == 2 && workflows[1].field.text == "definition" && workflows[1].action == .merge)
         #expect(rules.rules(for: "agents") == RulesConfiguration.defaults.rules(for: "agents"))
 
-        result = try node.outpost("rules", "set", "readings", "--field", "value", "--action", "newest", "--weight", "5")
+        result = try await node.outpost(
+            "rules",
+            "set",
+            "readings",
+            "--field",
+            "value",
+            "--action",
+            "newest",
+            "--weight",
+            "5"
+        )
         #expect(result.status == 0, "\(result)")
-        result = try node.outpost("rules", "set", "drafts", "--strategy", "manual")
+        result = try await node.outpost("rules", "set", "drafts", "--strategy", "manual")
         #expect(result.status == 0, "\(result)")
-        result = try node.outpost("rules", "set", "agents", "--field", "name", "--remove")
+        result = try await node.outpost("rules", "set", "agents", "--field", "name", "--remove")
         #expect(result.status == 0, "\(result)")
         rules = try RulesConfiguration(parsing: String(contentsOfFile: rulesPath(node), encoding: .utf8))
         #expect(rules.rules(for: "readings").rules.first?.weight == 5)
@@ -133,13 +144,14 @@ struct RulesCommandTests {
             (["agents", "--file", "x.json"], "--file replaces every rule"),
         ]
     )
-    func refusesBadEdit(arguments: [String], message: String) throws {
-        let node = try CLINode()
+    func refusesBadEdit(arguments: [String], message: String) async throws {
+        let node = try await CLINode()
         defer { node.folder.remove() }
         #expect(
-            try node.outpost("rules", "set", "--file", try write(Self.custom, in: node, as: "good.json")).status == 0
+            try await node.outpost("rules", "set", "--file", try write(Self.custom, in: node, as: "good.json")).status
+                == 0
         )
-        let result = try node.outpost(arguments: ["rules", "set"] + arguments)
+        let result = try await node.outpost(arguments: ["rules", "set"] + arguments)
         expectOneLineFailure(result, mentioning: message)
         #expect(try String(contentsOfFile: rulesPath(node), encoding: .utf8) == Self.custom)
     }

@@ -13,8 +13,17 @@ struct WorkflowRunCommandTests {
 
     /// A node holding the minimal definition as workflow `greet`.
     static func nodeWithGreet() async throws -> CLINode {
-        let node = try CLINode()
-        let added = try await node.run("workflow", "add", "--id", "greet", "--name", "Greet", "--definition", minimal)
+        let node = try await CLINode()
+        let added = try await node.outpost(
+            "workflow",
+            "add",
+            "--id",
+            "greet",
+            "--name",
+            "Greet",
+            "--definition",
+            minimal
+        )
         try #require(added.status == 0, "\(added)")
         return node
     }
@@ -23,7 +32,7 @@ struct WorkflowRunCommandTests {
     func minimalRun() async throws {
         let node = try await Self.nodeWithGreet()
         defer { node.folder.remove() }
-        let result = try await node.run("workflow", "run", "greet", "--wait", "--json")
+        let result = try await node.outpost("workflow", "run", "greet", "--wait", "--json")
         #expect(result.status == 0, "\(result)")
         let execution = try JSONValue(parsing: result.stdout)
         #expect(execution["status"] == "completed")
@@ -34,26 +43,27 @@ struct WorkflowRunCommandTests {
         }
         #expect(steps.map { $0["id"] } == ["greet"])
         #expect(steps.first?["output"]?["stdout"] == "hello\n")
-        let listed = try await node.runJSON("execution", "list")
+        let listed = try await node.json("execution", "list")
         guard case .array(let executions) = listed else {
             Issue.record("execution list --json is not an array: \(listed)")
             return
         }
         #expect(executions.map { $0["id"] } == [execution["id"]])
-        #expect(try await node.runJSON("workflow", "show", "greet")["execution_count"] == 1)
-        let shown = try await node.run("execution", "show", try #require(execution["id"]?.stringValue))
+        #expect(try await node.json("workflow", "show", "greet")["execution_count"] == 1)
+        let shown = try await node.outpost("execution", "show", try #require(execution["id"]?.stringValue))
         #expect(shown.stdout.contains("greet") && shown.stdout.contains("STEP"), "\(shown)")
     }
 
     @Test("a run that fails prints the execution and exits 1 with its reason")
     func failedRun() async throws {
-        let node = try CLINode()
+        let node = try await CLINode()
         defer { node.folder.remove() }
         let definition = #"{"steps": [{"id": "no", "type": "command", "argv": ["/bin/false"]}]}"#
         #expect(
-            try await node.run("workflow", "add", "--id", "f", "--name", "F", "--definition", definition).status == 0
+            try await node.outpost("workflow", "add", "--id", "f", "--name", "F", "--definition", definition).status
+                == 0
         )
-        let result = try await node.run("workflow", "run", "f", "--wait", "--json")
+        let result = try await node.outpost("workflow", "run", "f", "--wait", "--json")
         #expect(result.status == 1, "\(result)")
         #expect(try JSONValue(parsing: result.stdout)["status"] == "failed")
         #expect(result.stderr.contains("/bin/false exited with status 1"), "\(result)")
@@ -61,21 +71,22 @@ struct WorkflowRunCommandTests {
 
     @Test("a definition that is not valid is refused with its field, and nothing is written")
     func refusedDefinition() async throws {
-        let node = try CLINode()
+        let node = try await CLINode()
         defer { node.folder.remove() }
         let before = try node.snapshot()
         let bad = #"{"steps": [{"id": "greet", "type": "command", "argv": ["/bin/echo"], "timeout": "soon"}]}"#
         expectOneLineFailure(
-            try await node.run("workflow", "add", "--name", "Bad", "--definition", bad),
+            try await node.outpost("workflow", "add", "--name", "Bad", "--definition", bad),
             mentioning: "steps[0].timeout"
         )
         #expect(try node.snapshot() == before)
         #expect(
-            try await node.run("workflow", "add", "--id", "w", "--name", "W", "--definition", Self.minimal).status == 0
+            try await node.outpost("workflow", "add", "--id", "w", "--name", "W", "--definition", Self.minimal).status
+                == 0
         )
         let after = try node.snapshot()
         expectOneLineFailure(
-            try await node.run(
+            try await node.outpost(
                 "workflow",
                 "update",
                 "w",
@@ -91,16 +102,16 @@ struct WorkflowRunCommandTests {
     func backgroundRun() async throws {
         let node = try await Self.nodeWithGreet()
         defer { node.folder.remove() }
-        let queued = try await node.runJSON("workflow", "run", "greet")
+        let queued = try await node.json("workflow", "run", "greet")
         let id = try #require(queued["id"]?.stringValue)
         try await eventually("the background run finished") {
-            try await node.runJSON("execution", "show", id)["status"] == "completed"
+            try await node.json("execution", "show", id)["status"] == "completed"
         }
     }
 
     @Test("SIGKILL mid-run: the run is found interrupted; a repeatable one runs again, a plain one does not")
     func killedMidRun() async throws {
-        let node = try CLINode()
+        let node = try await CLINode()
         defer { node.folder.remove() }
         let store = try Store(path: node.storePath)
         for (id, repeatable) in [("plain", false), ("repeatable", true)] {
@@ -110,7 +121,8 @@ struct WorkflowRunCommandTests {
                   "argv": ["/bin/sh", "-c", "if [ -e \(marker) ]; then echo second; else echo $$ > \(marker); sleep 120; fi"]}]}
                 """
             #expect(
-                try await node.run("workflow", "add", "--id", id, "--name", id, "--definition", definition).status == 0
+                try await node.outpost("workflow", "add", "--id", id, "--name", id, "--definition", definition).status
+                    == 0
             )
             // Each run is killed once its step has begun; the next command finds the one before.
             let run = try ChildProcess(OutpostExecutable.path, ["workflow", "run", id, "--wait", "--home", node.home])
@@ -129,7 +141,7 @@ struct WorkflowRunCommandTests {
             )
         }
 
-        let recovering = try await node.run("workflow", "run", "plain", "--wait")
+        let recovering = try await node.outpost("workflow", "run", "plain", "--wait")
         #expect(recovering.status == 0, "\(recovering)")
         #expect(recovering.stderr.contains("Found interrupted execution"), "\(recovering)")
         try await eventually("the repeatable run ran again") {
@@ -149,18 +161,18 @@ struct WorkflowRunCommandTests {
 struct AgentRunCommandTests {
     @Test("agent add --node this, stop, pause and start set what the runner reads")
     func agentLifecycle() async throws {
-        let node = try CLINode()
+        let node = try await CLINode()
         defer { node.folder.remove() }
-        let nodeID = try #require(try await node.runJSON("status")["node_id"]?.stringValue)
-        let added = try await node.runJSON("agent", "add", "--id", "a", "--name", "A", "--type", "t", "--node", "this")
+        let nodeID = try #require(try await node.json("status")["node_id"]?.stringValue)
+        let added = try await node.json("agent", "add", "--id", "a", "--name", "A", "--type", "t", "--node", "this")
         #expect(added["node_id"] == .string(nodeID))
-        let started = try await node.run("agent", "start", "a")
+        let started = try await node.outpost("agent", "start", "a")
         #expect(started.stdout.contains("is active on this node"), "\(started)")
-        #expect(try await node.runJSON("agent", "pause", "a")["status"] == "paused")
-        #expect(try await node.runJSON("agent", "stop", "a")["status"] == "inactive")
-        let moved = try await node.runJSON("agent", "update", "a", "--node", "none")
+        #expect(try await node.json("agent", "pause", "a")["status"] == "paused")
+        #expect(try await node.json("agent", "stop", "a")["status"] == "inactive")
+        let moved = try await node.json("agent", "update", "a", "--node", "none")
         #expect(moved["node_id"] == nil, "no node")
-        let unassigned = try await node.run("agent", "start", "a")
+        let unassigned = try await node.outpost("agent", "start", "a")
         #expect(unassigned.stdout.contains("runs on no node"), "\(unassigned)")
     }
 }

@@ -83,7 +83,7 @@ struct ConnectionLimitTests {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let arguments = ["--home", folder.path]
-        let node = try LiveHubTests.registerNode(arguments)
+        let node = try await LiveHubTests.registerNode(arguments)
         // A body gap longer than the idle timeout closes the connection too; a shorter body
         // timeout answers first.
         let hub = try await HubProcess.start(arguments: arguments + ["--idle-timeout", "3s", "--body-timeout", "1s"])

@@ -26,7 +26,7 @@ struct DeltaBaseMemoryTests {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let arguments = try LiveHubTests.databaseArguments(backend, folder: folder)
-        let node = try LiveHubTests.registerNode(arguments)
+        let node = try await LiveHubTests.registerNode(arguments)
         let hub = try await HubProcess.start(arguments: arguments)
         defer { hub.stop() }
         let client = HubHTTPClient(baseURL: hub.url, token: node.token)

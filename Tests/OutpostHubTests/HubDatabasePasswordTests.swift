@@ -24,7 +24,7 @@ struct HubDatabasePasswordTests {
     }
 
     @Test("a 0600 file gives the password (its trailing newline dropped); $PGPASSWORD does when there is no file")
-    func sources() throws {
+    func sources() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let file = try passwordFile("s3cret\n", mode: 0o600, in: folder)
@@ -40,7 +40,7 @@ struct HubDatabasePasswordTests {
     }
 
     @Test("a file others can read, a password given twice, or a file with SQLite is refused")
-    func refusals() throws {
+    func refusals() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let open = try passwordFile("s3cret", mode: 0o644, in: folder)
@@ -60,25 +60,25 @@ struct HubDatabasePasswordTests {
     }
 
     @Test("hub commands take --database-password-file against a real PostgreSQL; a readable file is one clear line")
-    func commandLine() throws {
+    func commandLine() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let file = try passwordFile("unused-with-trust-auth\n", mode: 0o600, in: folder)
         let url = try HubBackend.postgresURL()
-        let listed = try runProgram(
+        let listed = try await runProgram(
             OutpostExecutable.path,
             ["hub", "tenant", "list", "--json", "--database", url, "--database-password-file", file]
         )
         #expect(listed.status == 0, "\(listed)")
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
         expectOneLineFailure(
-            try runProgram(
+            try await runProgram(
                 OutpostExecutable.path,
                 ["hub", "tenant", "list", "--database", url, "--database-password-file", file]
             ),
             mentioning: "readable by others"
         )
-        let inline = try runProgram(
+        let inline = try await runProgram(
             OutpostExecutable.path,
             ["hub", "tenant", "list", "--database", url.replacingOccurrences(of: "postgres@", with: "postgres:pw@")]
         )

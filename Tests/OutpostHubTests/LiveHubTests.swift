@@ -17,16 +17,18 @@ struct LiveHubTests {
     }
 
     /// A new tenant and node made with the CLI; returns the node's id and token.
-    static func registerNode(_ arguments: [String]) throws -> (tenant: String, id: String, token: String) {
+    static func registerNode(_ arguments: [String]) async throws -> (tenant: String, id: String, token: String) {
         var ids = UUIDv7()
         let tenant = "live" + ids.next().replacingOccurrences(of: "-", with: "")
-        let added = try runProgram(OutpostExecutable.path, ["hub", "tenant", "add", tenant] + arguments)
+        let added = try await runProgram(OutpostExecutable.path, ["hub", "tenant", "add", tenant] + arguments)
         try #require(added.status == 0, "\(added)")
-        return try addNode(tenant: tenant, arguments)
+        return try await addNode(tenant: tenant, arguments)
     }
 
-    static func addNode(tenant: String, _ arguments: [String]) throws -> (tenant: String, id: String, token: String) {
-        let node = try runProgram(
+    static func addNode(tenant: String, _ arguments: [String]) async throws -> (
+        tenant: String, id: String, token: String
+    ) {
+        let node = try await runProgram(
             OutpostExecutable.path,
             ["hub", "node", "add", "--tenant", tenant, "--json"] + arguments
         )
@@ -43,7 +45,7 @@ struct LiveHubTests {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let arguments = try Self.databaseArguments(backend, folder: folder)
-        let node = try Self.registerNode(arguments)
+        let node = try await Self.registerNode(arguments)
         let hub = try await HubProcess.start(arguments: arguments)
         defer { hub.stop() }
         let client = HubHTTPClient(baseURL: hub.url, token: node.token)
@@ -73,15 +75,15 @@ struct LiveHubTests {
         #expect(revoked.status == 0)
         #expect(try await client.send("/v1/pull", method: "GET").status == 401)
 
-        #expect(hub.stop() == 0, "the hub should exit cleanly on SIGTERM: \(hub.log)")
+        #expect(await hub.stop() == 0, "the hub should exit cleanly on SIGTERM: \(hub.log)")
     }
 
     @Test("two hub processes on one PostgreSQL serve the same tenant, and a cursor following both never skips")
     func twoHubsOnePostgres() async throws {
         let arguments = ["--database", try HubBackend.postgresURL()]
-        let writer = try Self.registerNode(arguments)
-        let second = try Self.addNode(tenant: writer.tenant, arguments)
-        let reader = try Self.addNode(tenant: writer.tenant, arguments)
+        let writer = try await Self.registerNode(arguments)
+        let second = try await Self.addNode(tenant: writer.tenant, arguments)
+        let reader = try await Self.addNode(tenant: writer.tenant, arguments)
         let hubA = try await HubProcess.start(arguments: arguments)
         defer { hubA.stop() }
         let hubB = try await HubProcess.start(arguments: arguments)
@@ -181,8 +183,8 @@ struct LiveHubTests {
     }
 
     @Test("a bad --database is one clear line and a non-zero exit")
-    func badDatabase() throws {
-        let result = try runProgram(OutpostExecutable.path, ["hub", "serve", "--database", "mysql://x/y"])
+    func badDatabase() async throws {
+        let result = try await runProgram(OutpostExecutable.path, ["hub", "serve", "--database", "mysql://x/y"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--database must be sqlite:PATH or postgres://"))
     }

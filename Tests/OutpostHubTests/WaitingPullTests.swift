@@ -43,8 +43,8 @@ struct WaitingPullTests {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let arguments = try LiveHubTests.databaseArguments(backend, folder: folder)
-        let writer = try LiveHubTests.registerNode(arguments)
-        let reader = try LiveHubTests.addNode(tenant: writer.tenant, arguments)
+        let writer = try await LiveHubTests.registerNode(arguments)
+        let reader = try await LiveHubTests.addNode(tenant: writer.tenant, arguments)
         let hubA = try await HubProcess.start(arguments: arguments)
         defer { hubA.stop() }
         let hubB = try await HubProcess.start(arguments: arguments)

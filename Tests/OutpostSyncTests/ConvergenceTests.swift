@@ -119,7 +119,7 @@ struct ConvergenceTests {
     func hubDownAndBack(backend: SyncBackend) async throws {
         let cluster = try await SyncCluster(backend, nodes: 2, hub: .process)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
-        cluster.stopHub()
+        await cluster.stopHub()
         for index in 0..<50 {
             try a.execute(
                 "INSERT INTO agents (id, name, type) VALUES (?, ?, 'sensor')",

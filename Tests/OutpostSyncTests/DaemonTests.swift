@@ -56,7 +56,7 @@ struct DaemonTests {
         let cluster = try await SyncCluster(backend, nodes: 2, hub: .process)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let hubPort = try #require(cluster.hub).port
-        let daemon = try HubProcess.launch(
+        let daemon = try await HubProcess.launch(
             ["run", "--home", a.home, "--metrics", "127.0.0.1:0"],
             readyMarker: "metrics on http://127.0.0.1:"
         )
@@ -71,7 +71,7 @@ struct DaemonTests {
         try await eventually("the first change is pushed") { try await sample("changes_pushed_total") == 1 }
         #expect(try await sample("link_up") == 1)
 
-        cluster.stopHub()
+        await cluster.stopHub()
         for index in 0..<20 {
             try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'offline', 'x')", ["o\(index)"])
         }
@@ -96,6 +96,6 @@ struct DaemonTests {
         #expect(try await sample("link_latency_seconds") != nil)
         try await b.sync()
         #expect(try b.syncedContents() == a.syncedContents())
-        #expect(daemon.stop() == 0, "SIGTERM ends the daemon and its metrics server cleanly")
+        #expect(await daemon.stop() == 0, "SIGTERM ends the daemon and its metrics server cleanly")
     }
 }

@@ -91,7 +91,7 @@ struct FaultTests {
         let cluster = try await SyncCluster(backend, nodes: 1, hub: .process)
         let a = cluster.nodes[0]
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('a1', 'n', 'x')")
-        cluster.stopHub()
+        await cluster.stopHub()
         let result = try await runProgram(OutpostExecutable.path, ["sync", "--home", a.home])
         #expect(result.status != 0)
         #expect(result.stderr.contains("could not be reached"))

@@ -74,12 +74,12 @@ struct FileSyncTests {
         let evil = "../../etc/cron.d/evil.txt"
         switch backend {
         case .sqlite:
-            try cluster.executeOnHub(
+            try await cluster.executeOnHub(
                 "UPDATE outpost_records SET record_id = '\(evil)', data = json_set(data, '$.name', '\(evil)') "
                     + "WHERE \(cluster.tenantCondition) AND table_name = 'files' AND record_id = 'evil.txt'"
             )
         case .postgres:
-            try cluster.executeOnHub(
+            try await cluster.executeOnHub(
                 "UPDATE outpost_records SET record_id = '\(evil)', data = jsonb_set(data, '{name}', to_jsonb('\(evil)'::text)) "
                     + "WHERE \(cluster.tenantCondition) AND table_name = 'files' AND record_id = 'evil.txt'"
             )

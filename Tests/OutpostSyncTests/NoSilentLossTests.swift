@@ -47,7 +47,7 @@ struct NoSilentLossTests {
         try await b.sync()
         #expect(try b.syncedContents() == a.syncedContents())
         #expect(
-            await try b.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM agents WHERE id = 'x'") }
+            try await b.store.read { db in try String.fetchOne(db, sql: "SELECT name FROM agents WHERE id = 'x'") }
                 == "local"
         )
     }
@@ -218,7 +218,7 @@ extension NoSilentLossTests {
         let report = try await b.sync()
         #expect(report.parked == 1)
         #expect(
-            await try b.store.read { db in
+            try await b.store.read { db in
                 try String.fetchOne(db, sql: "SELECT holder FROM badges WHERE id = 'a-other'")
             }
                 == "al"
@@ -344,7 +344,7 @@ extension NoSilentLossTests {
         let (a, b, c) = (cluster.nodes[0], cluster.nodes[1], cluster.nodes[2])
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('r1', 'one', 'x'), ('r2', 'two', 'x')")
         try await cluster.syncAll()
-        try cluster.backUpHub()
+        try await cluster.backUpHub()
 
         // Acknowledged by the hub, then lost when it is restored from the backup.
         try a.execute("UPDATE agents SET name = 'one, edited' WHERE id = 'r1'")
@@ -352,7 +352,7 @@ extension NoSilentLossTests {
         try a.execute("DELETE FROM agents WHERE id = 'r2'")
         try await a.sync()
         try await b.sync()
-        try cluster.restoreHubBackup()
+        try await cluster.restoreHubBackup()
 
         // The hub's newest sequence number is now below B's cursor: B notices by itself.
         let noticed = try await b.sync()
@@ -361,7 +361,7 @@ extension NoSilentLossTests {
 
         // The hub is restored again, and C (which never saw the lost changes) pushes past every
         // node's cursor, reusing the lost sequence numbers: only a new epoch can tell A.
-        try cluster.restoreHubBackup()
+        try await cluster.restoreHubBackup()
         for index in 0..<8 {
             try c.execute("INSERT INTO agents (id, name, type) VALUES (?, 'from C', 'x')", ["c\(index)"])
         }

@@ -32,7 +32,7 @@ struct ResyncTests {
         try await a.sync()
 
         // Forty days later the hub collects the tombstone B never saw.
-        try cluster.age(b, days: 40)
+        try await cluster.age(b, days: 40)
         let collected = try await SyncCluster.outpost(["hub", "gc", "--json"] + cluster.hubArguments)
         // At least B's: `hub gc` collects every tenant's, and other tests' tenants share the database.
         #expect(

@@ -214,8 +214,8 @@ final class SyncCluster: @unchecked Sendable {
         return node
     }
 
-    func stopHub() {
-        _ = hub?.stop()
+    func stopHub() async {
+        _ = await hub?.stop()
         hub = nil
     }
 
@@ -229,27 +229,27 @@ final class SyncCluster: @unchecked Sendable {
 
     /// Makes the hub believe `node` was last seen `days` ago (as after a long time offline),
     /// writing to the hub's database beside the running hub.
-    func age(_ node: TestNode, days: Int) throws {
+    func age(_ node: TestNode, days: Int) async throws {
         let sql = { (ago: String) in
             "UPDATE outpost_nodes SET last_seen_at = \(ago), created_at = \(ago) WHERE id = '\(node.hubID)'"
         }
         switch backend {
-        case .sqlite: try executeOnHub(sql("datetime('now', '-\(days) days')"))
-        case .postgres: try executeOnHub(sql("now() - interval '\(days) days'"))
+        case .sqlite: try await executeOnHub(sql("datetime('now', '-\(days) days')"))
+        case .postgres: try await executeOnHub(sql("now() - interval '\(days) days'"))
         }
     }
 
     /// Keeps a copy of the tenant's rows, batch answers and counter in the hub's database: a
     /// backup as an operator would take one, for ``restoreHubBackup()``.
-    func backUpHub() throws {
+    func backUpHub() async throws {
         let tenantID = "(SELECT id FROM outpost_tenants WHERE name = '\(tenant)')"
         for table in ["outpost_records", "outpost_batches"] {
-            try executeOnHub(
+            try await executeOnHub(
                 "DROP TABLE IF EXISTS \(table)_\(tenant); "
                     + "CREATE TABLE \(table)_\(tenant) AS SELECT * FROM \(table) WHERE tenant_id = \(tenantID)"
             )
         }
-        try executeOnHub(
+        try await executeOnHub(
             "DROP TABLE IF EXISTS outpost_tenants_\(tenant); "
                 + "CREATE TABLE outpost_tenants_\(tenant) AS SELECT * FROM outpost_tenants WHERE name = '\(tenant)'"
         )
@@ -257,15 +257,15 @@ final class SyncCluster: @unchecked Sendable {
 
     /// Puts the tenant's data back as ``backUpHub()`` found it, beside the running hub: the hub
     /// forgets every push it acknowledged since, and will hand out their sequence numbers again.
-    func restoreHubBackup() throws {
+    func restoreHubBackup() async throws {
         let tenantID = "(SELECT id FROM outpost_tenants WHERE name = '\(tenant)')"
         for table in ["outpost_records", "outpost_batches"] {
-            try executeOnHub(
+            try await executeOnHub(
                 "DELETE FROM \(table) WHERE tenant_id = \(tenantID); "
                     + "INSERT INTO \(table) SELECT * FROM \(table)_\(tenant)"
             )
         }
-        try executeOnHub(
+        try await executeOnHub(
             "UPDATE outpost_tenants SET last_seq = (SELECT last_seq FROM outpost_tenants_\(tenant)), "
                 + "tombstone_floor = (SELECT tombstone_floor FROM outpost_tenants_\(tenant)) WHERE name = '\(tenant)'"
         )
@@ -279,14 +279,14 @@ final class SyncCluster: @unchecked Sendable {
 
     /// Runs SQL in the hub's database beside the running hub, as an operator (or a broken
     /// restore) would: the hub is not told.
-    func executeOnHub(_ sql: String) throws {
+    func executeOnHub(_ sql: String) async throws {
         switch backend {
         case .sqlite:
             let hub = try DatabaseQueue(path: folder.appending("hub") + "/hub.sqlite")
-            try hub.write { db in try db.execute(sql: sql) }
+            try await hub.write { db in try db.execute(sql: sql) }
         case .postgres:
             let url = try #require(hubArguments.last)
-            let result = try runProgram("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-c", sql])
+            let result = try await runProgram("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-c", sql])
             try #require(result.status == 0, "psql: \(result)")
         }
     }
@@ -298,10 +298,15 @@ final class SyncCluster: @unchecked Sendable {
         }
     }
 
+    /// Stops the hub and removes the folder on a thread of its own: a deinit cannot await, and
+    /// the wait for the hub's exit must not hold one of the cooperative threads.
     deinit {
-        _ = hub?.stop()
         inProcessHub?.close()
-        folder.remove()
+        let (hub, folder) = (hub, folder)
+        Thread.detachNewThread {
+            _ = hub?.stop()
+            folder.remove()
+        }
     }
 
     @discardableResult

@@ -62,7 +62,7 @@ struct VerifyTests {
         // On A, an ordinary edit not yet pushed.
         try a.execute("UPDATE readings SET note = 'local' WHERE id = 'r2'")
         // In the hub's database directly: both nodes now differ from it, unexplained.
-        try cluster.executeOnHub(
+        try await cluster.executeOnHub(
             """
             UPDATE outpost_records SET data = '{"id": "r3", "value": 42.5, "raw": null, "note": "hub"}'
             WHERE \(cluster.tenantCondition) AND table_name = 'readings' AND record_id = 'r3'
@@ -103,7 +103,7 @@ struct VerifyTests {
         try await a.store.writeApplyingRemote { db in
             try db.execute(sql: "UPDATE readings SET value = -1 WHERE id = 'r1'")
         }
-        try cluster.executeOnHub(
+        try await cluster.executeOnHub(
             """
             UPDATE outpost_records SET data = '{"id": "r3", "value": 42.5, "raw": null, "note": "hub"}'
             WHERE \(cluster.tenantCondition) AND table_name = 'readings' AND record_id = 'r3'

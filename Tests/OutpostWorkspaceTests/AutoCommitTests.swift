@@ -10,10 +10,10 @@ import Testing
 @Suite("Auto-commit: outpost run's service commits pending changes and syncs", .serialized)
 struct AutoCommitTests {
     @Test("a round commits what is pending, says how many items, and pushes; an idle round does nothing")
-    func step() throws {
+    func step() async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-ws-auto")
         defer { folder.remove() }
-        let (workspace, remote) = try Self.workspace(in: folder)
+        let (workspace, remote) = try await Self.workspace(in: folder)
         let service = WorkspaceAutoCommit(workspace: workspace, interval: .seconds(60))
         #expect(service.step() == .idle)
 
@@ -26,7 +26,7 @@ struct AutoCommitTests {
         }
         #expect(items == 2 && synced)
         #expect(try workspace.history().first?.message == "Auto-commit: 2 items changed")
-        let pushed = try runProgram("/usr/bin/env", ["git", "--git-dir", remote, "rev-parse", "main"])
+        let pushed = try await runProgram("/usr/bin/env", ["git", "--git-dir", remote, "rev-parse", "main"])
         #expect(pushed.stdout.trimmingCharacters(in: .newlines) == commit)
         #expect(try workspace.items().isEmpty, "every item synced")
         #expect(service.step() == .idle)
@@ -36,7 +36,7 @@ struct AutoCommitTests {
     func service() async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-ws-auto")
         defer { folder.remove() }
-        let (workspace, _) = try Self.workspace(in: folder)
+        let (workspace, _) = try await Self.workspace(in: folder)
         try Data(#"{"site": "north"}"#.utf8).write(to: URL(fileURLWithPath: workspace.directory + "/configs/site.json"))
         let service = WorkspaceAutoCommit(workspace: workspace, interval: .milliseconds(200))
         let group = ServiceGroup(
@@ -54,9 +54,9 @@ struct AutoCommitTests {
     }
 
     /// A node store and workspace in `folder`, with a bare remote.
-    static func workspace(in folder: TemporaryDirectory) throws -> (Workspace, String) {
+    static func workspace(in folder: TemporaryDirectory) async throws -> (Workspace, String) {
         let remote = folder.appending("remote.git")
-        #expect(try runProgram("/usr/bin/env", ["git", "init", "-q", "--bare", remote]).status == 0)
+        #expect(try await runProgram("/usr/bin/env", ["git", "init", "-q", "--bare", remote]).status == 0)
         let home = folder.appending("node")
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let store = try Store(path: home + "/store.sqlite", createIfMissing: true)

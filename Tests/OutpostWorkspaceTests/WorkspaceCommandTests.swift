@@ -8,17 +8,19 @@ import Testing
 @Suite("outpost workspace: files, history and apply through the real executable and git", .serialized)
 struct WorkspaceCommandTests {
     @Test("init, export, edit, commit, log, diff, checkout and apply")
-    func lifecycle() throws {
+    func lifecycle() async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-ws")
         defer { folder.remove() }
-        let node = try WorkspaceNode(in: folder, name: "node")
+        let node = try await WorkspaceNode(in: folder, name: "node")
         #expect(
-            try node.git("config", "merge.outpost-json.driver").stdout.contains("'workspace' 'merge-driver' '--home'")
+            try await node.git("config", "merge.outpost-json.driver").stdout.contains(
+                "'workspace' 'merge-driver' '--home'"
+            )
         )
         let attributes = try String(contentsOfFile: node.workspace + "/.gitattributes", encoding: .utf8)
         #expect(attributes.contains("*.json merge=outpost-json"))
 
-        try node.succeed(
+        try await node.succeed(
             "agent",
             "add",
             "--id",
@@ -30,7 +32,7 @@ struct WorkspaceCommandTests {
             "--config",
             #"{"fps": 5}"#
         )
-        try node.succeed(
+        try await node.succeed(
             "workflow",
             "add",
             "--id",
@@ -42,7 +44,7 @@ struct WorkspaceCommandTests {
             "--definition",
             #"{"steps": [{"id": "count", "type": "sql", "sql": "SELECT count(*) FROM agents"}]}"#
         )
-        let exported = try node.json("workspace", "export")
+        let exported = try await node.json("workspace", "export")
         #expect(exported["added"] == 2)
         let text = try String(contentsOfFile: node.workspace + "/agents/a1.json", encoding: .utf8)
         #expect(
@@ -51,26 +53,33 @@ struct WorkspaceCommandTests {
             "canonical: keys sorted, two-space indentation, trailing newline"
         )
         #expect(try node.file("workflows/w1.json")["agent_id"] == "a1")
-        #expect(try node.json("workspace", "export")["unchanged"] == 2, "a second export rewrites nothing")
+        #expect(try await node.json("workspace", "export")["unchanged"] == 2, "a second export rewrites nothing")
 
-        let pending = try #require(try node.json("workspace", "status")["items"]?.arrayValue)
+        let pending = try #require(try await node.json("workspace", "status")["items"]?.arrayValue)
         #expect(pending.map { $0["sync_status"] } == ["pending", "pending"])
-        let first = try node.json("workspace", "commit", "-m", "First definitions", "--author", "Ada <ada@example.org>")
+        let first = try await node.json(
+            "workspace",
+            "commit",
+            "-m",
+            "First definitions",
+            "--author",
+            "Ada <ada@example.org>"
+        )
         #expect(first["items"] == 2)
-        let committed = try #require(try node.json("workspace", "status")["items"]?.arrayValue)
+        let committed = try #require(try await node.json("workspace", "status")["items"]?.arrayValue)
         #expect(committed.map { $0["sync_status"] } == ["committed", "committed"])
-        #expect(try node.json("workspace", "commit", "-m", "Again")["commit"] == .null, "nothing left to commit")
+        #expect(try await node.json("workspace", "commit", "-m", "Again")["commit"] == .null, "nothing left to commit")
 
         try node.write(text.replacingOccurrences(of: "\"Scout\"", with: "\"Scout II\""), to: "agents/a1.json")
-        let diff = try node.succeed("workspace", "diff")
+        let diff = try await node.succeed("workspace", "diff")
         #expect(diff.stdout.contains("-  \"name\": \"Scout\",") && diff.stdout.contains("+  \"name\": \"Scout II\","))
-        let applied = try node.json("workspace", "apply")
+        let applied = try await node.json("workspace", "apply")
         #expect(applied["updated"] == 1 && applied["unchanged"] == 1)
-        let renamed = try node.json("agent", "show", "a1")
+        let renamed = try await node.json("agent", "show", "a1")
         #expect(renamed["name"] == "Scout II" && renamed["version"] == 2)
-        try node.succeed("workspace", "commit", "-m", "Rename the scout")
+        try await node.succeed("workspace", "commit", "-m", "Rename the scout")
 
-        let log = try node.json("workspace", "log")
+        let log = try await node.json("workspace", "log")
         let commits = try #require(log.arrayValue)
         #expect(
             commits.map { $0["message"] } == ["Rename the scout", "First definitions", "Create the Outpost workspace"]
@@ -78,19 +87,21 @@ struct WorkspaceCommandTests {
         #expect(commits[1]["author"] == "Ada" && commits[1]["email"] == "ada@example.org")
 
         let firstHash = try #require(commits[1]["commit"]?.stringValue)
-        let checkout = try node.json("workspace", "checkout", firstHash)
+        let checkout = try await node.json("workspace", "checkout", firstHash)
         #expect(checkout["applied"]?["updated"] == 1)
-        #expect(try node.json("agent", "show", "a1")["name"] == "Scout", "the store is rolled back too")
+        #expect(try await node.json("agent", "show", "a1")["name"] == "Scout", "the store is rolled back too")
         #expect(try node.file("agents/a1.json")["name"] == "Scout")
-        #expect(try node.json("workspace", "diff", "HEAD")["changes"] == [["path": "agents/a1.json", "change": "M"]])
-        let captured = try Store(path: node.storePath).read { db in
+        #expect(
+            try await node.json("workspace", "diff", "HEAD")["changes"] == [["path": "agents/a1.json", "change": "M"]]
+        )
+        let captured = try await Store(path: node.storePath).read { db in
             try Int.fetchOne(
                 db,
                 sql: "SELECT count(*) FROM sync_queue WHERE table_name = 'agents' AND record_id = 'a1'"
             )
         }
         #expect(captured == 1, "the applied writes are captured for sync, coalesced into one pending entry")
-        expectOneLineFailure(try node.outpost("workspace", "checkout", "nope"), mentioning: "No commit 'nope'")
+        expectOneLineFailure(try await node.outpost("workspace", "checkout", "nope"), mentioning: "No commit 'nope'")
     }
 
     @Test(
@@ -123,44 +134,47 @@ struct WorkspaceCommandTests {
             ("agents/.hidden.json", "{}", "not a definition file name"),
         ]
     )
-    func refusesInvalidFiles(path: String, content: String, message: String) throws {
+    func refusesInvalidFiles(path: String, content: String, message: String) async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-ws")
         defer { folder.remove() }
-        let node = try WorkspaceNode(in: folder, name: "node")
-        try node.succeed("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision")
-        try node.succeed("workspace", "export")
+        let node = try await WorkspaceNode(in: folder, name: "node")
+        try await node.succeed("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision")
+        try await node.succeed("workspace", "export")
         try node.write("{\"id\": \"a0\", \"name\": \"New\", \"type\": \"x\"}", to: "agents/a0.json")
         let before = try node.snapshot()
         try node.write(content, to: path)
-        expectOneLineFailure(try node.outpost("workspace", "apply"), mentioning: message)
+        expectOneLineFailure(try await node.outpost("workspace", "apply"), mentioning: message)
         #expect(try node.snapshot() == before, "nothing applied, not even the valid new agent a0")
     }
 
     @Test("a remote that cannot be reached is a clear error, and local commits are kept")
-    func unreachableRemote() throws {
+    func unreachableRemote() async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-ws")
         defer { folder.remove() }
-        let node = try WorkspaceNode(in: folder, name: "node", remote: folder.appending("no-such-remote.git"))
-        try node.succeed("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision")
-        try node.succeed("workspace", "export")
-        try node.succeed("workspace", "commit", "-m", "Offline work")
-        expectOneLineFailure(try node.outpost("workspace", "sync"), mentioning: "Cannot reach the workspace remote")
-        #expect(try node.json("workspace", "log").arrayValue?.first?["message"] == "Offline work")
-        let items = try #require(try node.json("workspace", "status")["items"]?.arrayValue)
+        let node = try await WorkspaceNode(in: folder, name: "node", remote: folder.appending("no-such-remote.git"))
+        try await node.succeed("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision")
+        try await node.succeed("workspace", "export")
+        try await node.succeed("workspace", "commit", "-m", "Offline work")
+        expectOneLineFailure(
+            try await node.outpost("workspace", "sync"),
+            mentioning: "Cannot reach the workspace remote"
+        )
+        #expect(try await node.json("workspace", "log").arrayValue?.first?["message"] == "Offline work")
+        let items = try #require(try await node.json("workspace", "status")["items"]?.arrayValue)
         #expect(items.map { $0["sync_status"] } == ["committed"])
-        let logged = try Store(path: node.storePath).read { db in
+        let logged = try await Store(path: node.storePath).read { db in
             try String.fetchAll(db, sql: "SELECT operation || ' ' || status FROM workspace_sync_log ORDER BY id")
         }
         #expect(logged == ["commit success", "fetch error"])
     }
 
     @Test("a missing or too old git is a clear error")
-    func missingOrOldGit() throws {
+    func missingOrOldGit() async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-ws")
         defer { folder.remove() }
         let home = folder.appending("node")
-        #expect(try OutpostExecutable.run(["init"], home: home).status == 0)
-        let missing = try runProgram(
+        #expect(try await OutpostExecutable.run(["init"], home: home).status == 0)
+        let missing = try await runProgram(
             OutpostExecutable.path,
             ["workspace", "init", "--home", home],
             environment: ["PATH": folder.appending("empty")]
@@ -169,7 +183,7 @@ struct WorkspaceCommandTests {
         let fake = folder.appending("old-git")
         try "#!/bin/sh\necho 'git version 2.1.4'\n".write(toFile: fake, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake)
-        let old = try runProgram(
+        let old = try await runProgram(
             OutpostExecutable.path,
             ["workspace", "init", "--home", home],
             environment: ["OUTPOST_GIT": fake]

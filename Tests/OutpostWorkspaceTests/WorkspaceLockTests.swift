@@ -8,29 +8,29 @@ import Testing
 @Suite("A stale git index lock is cleared, a live one kept", .serialized)
 struct WorkspaceLockTests {
     @Test("a lock no process holds is removed, with a warning, and the commit goes through")
-    func staleLockIsRemoved() throws {
+    func staleLockIsRemoved() async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-ws-lock")
         defer { folder.remove() }
-        let node = try WorkspaceNode(in: folder, name: "node")
-        try node.succeed("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision")
-        try node.succeed("workspace", "export")
+        let node = try await WorkspaceNode(in: folder, name: "node")
+        try await node.succeed("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision")
+        try await node.succeed("workspace", "export")
         let lock = node.workspace + "/.git/index.lock"
         #expect(FileManager.default.createFile(atPath: lock, contents: Data()))
 
-        let committed = try node.outpost("workspace", "commit", "-m", "Scout")
+        let committed = try await node.outpost("workspace", "commit", "-m", "Scout")
         #expect(committed.status == 0, "\(committed)")
         #expect(committed.stderr.contains("stale git index lock"), "\(committed.stderr)")
         #expect(!FileManager.default.fileExists(atPath: lock))
-        #expect(try node.git("log", "--format=%s").stdout.contains("Scout"))
+        #expect(try await node.git("log", "--format=%s").stdout.contains("Scout"))
     }
 
     @Test("a lock a running process holds open is kept, and the commit is refused naming it")
     func heldLockIsKept() async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-ws-lock")
         defer { folder.remove() }
-        let node = try WorkspaceNode(in: folder, name: "node")
-        try node.succeed("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision")
-        try node.succeed("workspace", "export")
+        let node = try await WorkspaceNode(in: folder, name: "node")
+        try await node.succeed("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision")
+        try await node.succeed("workspace", "export")
         let lock = node.workspace + "/.git/index.lock"
         #expect(FileManager.default.createFile(atPath: lock, contents: Data()))
         let holder = Process()
@@ -53,7 +53,7 @@ struct WorkspaceLockTests {
             }
         }
 
-        let committed = try node.outpost("workspace", "commit", "-m", "Scout")
+        let committed = try await node.outpost("workspace", "commit", "-m", "Scout")
         #expect(committed.status != 0)
         #expect(committed.stderr.contains("process \(holder.processIdentifier)"), "\(committed.stderr)")
         #expect(FileManager.default.fileExists(atPath: lock), "a held lock is never removed")
