@@ -23,6 +23,10 @@ extension WorkflowRunner {
     /// stopped at is `repeatable`: a run is never lost, and a step is never run twice unless
     /// its definition says that is harmless. A run whose process is alive is left alone.
     public func recoverInterrupted() async throws(OutpostError) -> Recovery {
+        try await RunExecutor.run { () async throws(OutpostError) in try await self.recover() }
+    }
+
+    private func recover() async throws(OutpostError) -> Recovery {
         var recovery = Recovery()
         for found in try store.executions(status: ExecutionStatus.running.rawValue, nodeID: store.nodeID) {
             guard let lock = try RunLock.take(found.id, in: runsDirectory) else { continue }
@@ -47,7 +51,7 @@ extension WorkflowRunner {
                 execution.outputData = ["retried_as": .string(retry.id)]
                 recovery.retries.append(retry)
             }
-            try await store.updateExecution(execution)
+            try store.updateExecution(execution)
             recovery.interrupted.append(execution)
             logger.warning(
                 "Found an interrupted run",

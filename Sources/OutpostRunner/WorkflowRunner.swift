@@ -32,6 +32,9 @@ public final class WorkflowRunner: Sendable {
     let metrics: RunMetrics?
     /// Fetches a file's content from the hub for `file` steps, when the node has a hub.
     let fetchFile: (@Sendable (String) async throws -> Void)?
+    /// Definitions parsed, by their stored text: a run parses only a definition it has not
+    /// seen, since parsing costs more than a no-op step.
+    let definitions = DefinitionCache()
 
     /// How deep `workflow` steps may nest (a workflow that runs itself stops here).
     public static let maximumDepth = 8
@@ -86,11 +89,12 @@ public final class WorkflowRunner: Sendable {
     /// (a failed run is returned, not thrown: its row says why). The run is recorded as
     /// `running` from its first write.
     public func run(workflowID: String, input: JSONValue? = nil) async throws(OutpostError) -> Execution {
-        try await run(workflowID: workflowID, input: input, depth: 0)
+        try await RunExecutor.run { () async throws(OutpostError) in
+            try await self.run(workflowID: workflowID, input: input, depth: 0)
+        }
     }
 
     private func run(workflowID: String, input: JSONValue?, depth: Int) async throws(OutpostError) -> Execution {
-        let workflow = try store.requireWorkflow(id: workflowID)
         var ids = UUIDv7()
         let id = ids.next()
         guard let lock = try RunLock.take(id, in: runsDirectory) else {
@@ -105,7 +109,7 @@ public final class WorkflowRunner: Sendable {
             startedAt: Self.timestamp(),
             nodeID: store.nodeID
         )
-        try await store.recordExecution(execution)
+        let workflow = try store.startExecution(execution)
         return try await perform(execution, workflow: workflow, depth: depth)
     }
 
@@ -114,6 +118,10 @@ public final class WorkflowRunner: Sendable {
     /// - Throws: ``OutpostError`` `.notFound` for an unknown execution, `.failedPrecondition`
     ///   when it is not queued or another process runs it.
     public func run(executionID: String) async throws(OutpostError) -> Execution {
+        try await RunExecutor.run { () async throws(OutpostError) in try await self.runQueued(executionID) }
+    }
+
+    private func runQueued(_ executionID: String) async throws(OutpostError) -> Execution {
         guard let lock = try RunLock.take(executionID, in: runsDirectory) else {
             throw OutpostError(
                 .failedPrecondition,
@@ -133,14 +141,20 @@ public final class WorkflowRunner: Sendable {
         execution.status = ExecutionStatus.running.rawValue
         execution.startedAt = Self.timestamp()
         execution.nodeID = store.nodeID
-        try await store.updateExecution(execution)
-        return try await perform(execution, workflow: try store.workflow(id: execution.workflowID), depth: 0)
+        try store.updateExecution(execution)
+        let workflow: RunnableWorkflow?
+        do {
+            workflow = try store.runnableWorkflow(id: execution.workflowID)
+        } catch  where error.code == .notFound {
+            workflow = nil
+        }
+        return try await perform(execution, workflow: workflow, depth: 0)
     }
 
     /// Runs the steps of a run already marked `running`, writing the row after each step
     /// but the last (the end writes that one with the run's status), so a one-step run costs
-    /// two writes.
-    private func perform(_ running: Execution, workflow found: Workflow?, depth: Int) async throws(OutpostError)
+    /// two writes. Called on the run's ``RunExecutor``, so its writes wait synchronously.
+    private func perform(_ running: Execution, workflow found: RunnableWorkflow?, depth: Int) async throws(OutpostError)
         -> Execution
     {
         var execution = running
@@ -155,7 +169,7 @@ public final class WorkflowRunner: Sendable {
             execution.errorMessage = error
             execution.completedAt = Self.timestamp()
             execution.durationMilliseconds = Int((ContinuousClock.now - started).milliseconds)
-            try await store.updateExecution(execution)
+            try store.updateExecution(execution)
             metrics?.record(ContinuousClock.now - started)
             if let agentID = found?.agentID {
                 AgentManager(store: store, logger: logger).recordRun(of: agentID, ended: execution)
@@ -171,21 +185,21 @@ public final class WorkflowRunner: Sendable {
             return execution
         }
 
-        let workflow: Workflow
+        let workflow: RunnableWorkflow
         let definition: WorkflowDefinition
         do {
             guard let found else {
                 return try await finish(.failed, error: "Workflow \(execution.workflowID) is gone.")
             }
             workflow = found
-            guard let value = workflow.definition else {
+            guard let text = workflow.definitionText else {
                 return try await finish(.failed, error: "Workflow \(workflow.id) has no definition to run.")
             }
-            definition = try WorkflowDefinition(parsing: value, executors: executors)
+            definition = try definitions.definition(text, executors: executors)
         } catch {
             return try await finish(.failed, error: error.message)
         }
-        let agentConfig = try workflow.agentID.flatMap { id throws(OutpostError) in try store.agent(id: id)?.config }
+        let agentConfig = workflow.agentConfig
 
         var scope: [String: JSONValue] = [
             "input": execution.inputData ?? .object([:]),
@@ -204,7 +218,7 @@ public final class WorkflowRunner: Sendable {
                 scope["steps"] = .object(steps)
             }
             execution.stepResults = .array(results)
-            if !last { try await store.updateExecution(execution) }
+            if !last { try store.updateExecution(execution) }
         }
 
         for (index, step) in definition.steps.enumerated() {

@@ -21,8 +21,8 @@ extension Store {
     /// leaves the run as it was after its last finished step.
     ///
     /// - Throws: ``OutpostError`` `.notFound` when no execution has that id.
-    public func updateExecution(_ execution: Execution) async throws(OutpostError) {
-        let changed = try await write { db in
+    public func updateExecution(_ execution: Execution) throws(OutpostError) {
+        let changed = try write { db in
             try db.cachedStatement(
                 sql: """
                     UPDATE executions SET status = ?, output_data = ?, error_message = ?, started_at = ?,
@@ -54,6 +54,52 @@ extension Store {
         } catch {
             throw OutpostError(database: error, path: path)
         }
+    }
+
+    /// Records a run that starts now and reads what it runs, in one transaction: the run
+    /// always runs the definition that was current when it was recorded, and starting costs
+    /// the runner one write instead of a read and a write.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown workflow, `.alreadyExists` for a
+    ///   used id.
+    public func startExecution(_ execution: Execution) throws(OutpostError) -> RunnableWorkflow {
+        try Self.validateText(execution.id, field: "id", maximumLength: 200)
+        do {
+            return try pool.write { db in
+                let workflow = try Self.runnableWorkflow(id: execution.workflowID, in: db)
+                try Self.insert(execution, in: db, checked: true)
+                return workflow
+            }
+        } catch  where Self.isDuplicateKey(error) {
+            throw OutpostError(.alreadyExists, "An execution with id '\(execution.id)' already exists.")
+        } catch {
+            throw OutpostError(database: error, path: path)
+        }
+    }
+
+    /// What a run of the workflow needs (see ``RunnableWorkflow``).
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` when there is no such workflow.
+    public func runnableWorkflow(id: String) throws(OutpostError) -> RunnableWorkflow {
+        try read { db in try Self.runnableWorkflow(id: id, in: db) }
+    }
+
+    private static func runnableWorkflow(id: String, in db: Database) throws -> RunnableWorkflow {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT w.definition, w.agent_id, a.config FROM workflows w
+                LEFT JOIN agents a ON a.id = w.agent_id WHERE w.id = ?
+                """
+        )
+        guard let row = try Row.fetchOne(statement, arguments: [id]) else {
+            throw OutpostError(.notFound, "No workflow with id '\(id)'.", remedy: .list(.workflows(agent: nil)))
+        }
+        return RunnableWorkflow(
+            id: id,
+            definitionText: row[0],
+            agentID: row[1],
+            agentConfig: JSONValue.column(row[2])
+        )
     }
 
     /// Executions, newest first; optionally of one workflow, with one status, or run by one node.
@@ -88,12 +134,14 @@ extension Store {
     }
 
     /// Inserts a run, checking that its workflow exists.
-    private static func insert(_ execution: Execution, in db: Database) throws {
+    /// Inserts the row; `checked` when the caller has already found its workflow.
+    private static func insert(_ execution: Execution, in db: Database, checked: Bool = false) throws {
         guard
-            try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT 1 FROM workflows WHERE id = ?"),
-                arguments: [execution.workflowID]
-            ) != nil
+            try checked
+                || Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT 1 FROM workflows WHERE id = ?"),
+                    arguments: [execution.workflowID]
+                ) != nil
         else {
             throw OutpostError(
                 .notFound,

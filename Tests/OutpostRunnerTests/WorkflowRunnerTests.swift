@@ -251,7 +251,7 @@ struct WorkflowRunnerTests {
         for workflow in ["once", "again"] {
             var execution = try await fixture.runner.enqueue(workflowID: workflow, input: ["n": 1])
             execution.status = "running"
-            try await fixture.store.updateExecution(execution)
+            try fixture.store.updateExecution(execution)
             stuck[workflow] = execution
         }
         let recovery = try await fixture.runner.recoverInterrupted()

@@ -70,7 +70,13 @@ public struct CommandStep: StepExecutor {
             input: fields["stdin"]?.stringValue.map { Data($0.utf8) }
         )
         let timeout = context.timeout
-        let result = try await DedicatedThread.run { try child.runAsGroup(timeout: timeout, outputLimit: limit) }
+        // On a run's own executor the wait may hold the thread; elsewhere it gets one of its own.
+        let result =
+            if RunExecutor.isCurrent {
+                try child.runAsGroup(timeout: timeout, outputLimit: limit)
+            } else {
+                try await DedicatedThread.run { try child.runAsGroup(timeout: timeout, outputLimit: limit) }
+            }
         let stdout = String(decoding: result.stdout, as: UTF8.self)
         let stderr = String(decoding: result.stderr, as: UTF8.self)
         let output: JSONValue = [

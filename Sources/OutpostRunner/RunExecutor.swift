@@ -1,0 +1,40 @@
+import Dispatch
+import OutpostCore
+
+/// Where a workflow run's code runs: a serial dispatch queue of its own, off Swift's
+/// cooperative pool.
+///
+/// A run waits on things that hold a thread — its store writes, taken synchronously (cheaper
+/// than hopping to GRDB's writer queue and back, which costs two thread wake-ups per write),
+/// and the programs its `command` steps start. The cooperative pool has one thread per core,
+/// shared with the node's sync, its metrics and the other runs, so a run must never hold one
+/// of those; on its own queue it may.
+final class RunExecutor: TaskExecutor {
+    private let queue = DispatchQueue(label: "outpost.run")
+
+    /// Whether the current task runs on a run's executor, where a blocking wait is allowed.
+    @TaskLocal static var isCurrent = false
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+
+    /// Runs `body` on an executor of its own (and its child tasks with it), unless the task
+    /// already runs on one: a nested workflow keeps its parent's.
+    static func run<Value: Sendable>(
+        _ body: @Sendable () async throws(OutpostError) -> Value
+    ) async throws(OutpostError) -> Value {
+        if isCurrent { return try await body() }
+        let result: Result<Value, OutpostError> = await withTaskExecutorPreference(RunExecutor()) {
+            await $isCurrent.withValue(true) {
+                do throws(OutpostError) {
+                    return .success(try await body())
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+        return try result.get()
+    }
+}
