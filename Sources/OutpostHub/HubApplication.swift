@@ -51,9 +51,11 @@ package func buildHubApplication(
     let routes = HubRoutes(configuration: configuration, storage: storage, metrics: metrics)
     let router = routes.router()
     let housekeeping = HubHousekeeping(storage: storage, configuration: configuration, logger: logger)
+    // The follower reads the hub's tables, so it waits until the migration has made them.
+    let (migrated, migration) = AsyncStream<Void>.makeStream()
     let follower: [any Service] =
         configuration.crossProcessPollInterval == nil
-        ? [HubChangeFollower(storage: storage, notifier: routes.notifier, logger: logger)] : []
+        ? [HubChangeFollower(storage: storage, notifier: routes.notifier, migrated: migrated, logger: logger)] : []
     var application = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
@@ -71,6 +73,7 @@ package func buildHubApplication(
     application.beforeServerStarts {
         try await HubDatabase.ping(storage, within: .seconds(10))
         try await storage.migrate()
+        migration.finish()
     }
     return application
 }

@@ -6,14 +6,20 @@ import ServiceLifecycle
 /// `LISTEN`, or one cheap check of SQLite's `data_version` four times a second) with one task per
 /// process, so a waiting pull does no work until something changes. Restarts the feed after a
 /// failure (a lost database connection) and wakes every waiter then, since it may have missed
-/// a change meanwhile.
+/// a change meanwhile. Starts once `migrated` finishes: before the migration there are no
+/// tables to follow.
 struct HubChangeFollower: Service {
     let storage: any HubStorage
     let notifier: SequenceNotifier
+    let migrated: AsyncStream<Void>
     let logger: Logger
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown { try await follow() }
+        try? await cancelWhenGracefulShutdown {
+            for await _ in migrated {}
+            try Task.checkCancellation()
+            try await follow()
+        }
     }
 
     private func follow() async throws {

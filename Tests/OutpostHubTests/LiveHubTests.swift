@@ -78,6 +78,21 @@ struct LiveHubTests {
         #expect(await hub.stop() == 0, "the hub should exit cleanly on SIGTERM: \(hub.log)")
     }
 
+    @Test("a hub started on an empty folder makes its tables before anything reads them: no failure logged")
+    func freshHubLogsNoFailure() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let hub = try await HubProcess.start(arguments: ["--home", folder.appending("hub")])
+        defer { hub.stop() }
+        let health = try await HubHTTPClient(baseURL: hub.url, token: "none").send("/health", method: "GET")
+        #expect(health.status == 200)
+        // The change follower checks every 250 ms; give it a few turns before reading the log.
+        try await Task.sleep(for: .seconds(1))
+        #expect(await hub.stop() == 0)
+        #expect(!hub.log.contains("failed"), "\(hub.log)")
+        #expect(!hub.log.contains("no such table"), "\(hub.log)")
+    }
+
     @Test("two hub processes on one PostgreSQL serve the same tenant, and a cursor following both never skips")
     func twoHubsOnePostgres() async throws {
         let arguments = ["--database", try HubBackend.postgresURL()]
