@@ -115,15 +115,23 @@ extension ChildProcess {
         let descriptors = [stdoutPipe[0], stderrPipe[0]]
         var open = [true, true]
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        // A descriptor that becomes readable when the program exits (Linux 5.3 and later): the
+        // wait wakes at the exit itself instead of polling for it.
+        let exitDescriptor = Self.openPidDescriptor?(pid, 0) ?? -1
+        defer { if exitDescriptor >= 0 { close(exitDescriptor) } }
         while !exited {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { break }
             var waiting = descriptors.indices.filter { open[$0] }.map {
                 pollfd(fd: descriptors[$0], events: Int16(POLLIN), revents: 0)
             }
-            // Wake at least every 50 ms to notice an exit while a descendant holds a pipe open;
-            // once both pipes are closed the program has almost surely ended, so look often.
-            let milliseconds = Int32(min(50, max(1, left.milliseconds)))
+            if exitDescriptor >= 0 { waiting.append(pollfd(fd: exitDescriptor, events: Int16(POLLIN), revents: 0)) }
+            // Without an exit descriptor, wake at least every 50 ms to notice an exit while a
+            // descendant holds a pipe open; once both pipes are closed the program has almost
+            // surely ended, so look often.
+            let milliseconds =
+                exitDescriptor >= 0
+                ? Int32(min(Int64(Int32.max), max(1, left.milliseconds))) : Int32(min(50, max(1, left.milliseconds)))
             if waiting.isEmpty {
                 if waitpid(pid, &status, WNOHANG) == pid {
                     exited = true
@@ -132,7 +140,7 @@ extension ChildProcess {
                 usleep(500)
                 continue
             } else if poll(&waiting, nfds_t(waiting.count), milliseconds) > 0 {
-                for entry in waiting where entry.revents != 0 {
+                for entry in waiting where entry.revents != 0 && entry.fd != exitDescriptor {
                     let slot = descriptors.firstIndex(of: entry.fd)!
                     let count = read(entry.fd, &buffer, buffer.count)
                     if count > 0 {
@@ -200,6 +208,12 @@ extension ChildProcess {
                     .self
             )
         }()
+
+    /// glibc's `pidfd_open` (2.36 and later), looked up at run time; `nil` on an older C library.
+    private static let openPidDescriptor: (@convention(c) (pid_t, UInt32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pidfd_open") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (pid_t, UInt32) -> Int32).self)
+    }()
 
     /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run time.
     private static let addCloseFrom:
