@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "OutpostSync",
             dependencies: [
-                "OutpostCore", "OutpostMerge", "OutpostStore", "OutpostProtocol", "OutpostBlobs",
+                "OutpostCore", "OutpostMerge", "OutpostStore", "OutpostProtocol", "OutpostBlobs", "OutpostSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -30,6 +30,8 @@ struct Outpost: AsyncParsableCommand {
             UntrackCommand.self,
             SQLCommand.self,
             MaintenanceCommand.self,
+            BackupCommand.self,
+            RestoreCommand.self,
             ConflictsCommand.self,
             RulesCommand.self,
             RemoteCommand.self,

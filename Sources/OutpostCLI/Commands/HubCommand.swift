@@ -20,7 +20,10 @@ struct HubCommand: AsyncParsableCommand {
               outpost hub node add --tenant acme --name line-1      # prints the node's token once
               outpost hub serve --port 8080
             """,
-        subcommands: [Serve.self, TenantCommand.self, NodeCommand.self, CollectGarbage.self, NewEpoch.self]
+        subcommands: [
+            Serve.self, TenantCommand.self, NodeCommand.self, CollectGarbage.self, NewEpoch.self, Backup.self,
+            Restore.self,
+        ]
     )
 
     /// A century: longer leases only overflow the arithmetic on them.
@@ -220,6 +223,19 @@ struct HubOptions: ParsableArguments {
         }
         let chosen = home ?? environment["OUTPOST_HUB_HOME"] ?? ".outpost-hub"
         return .sqlite(path: URL(fileURLWithPath: chosen).standardizedFileURL.path + "/hub.sqlite")
+    }
+
+    /// The SQLite database's path, for commands that work on the file itself; PostgreSQL is
+    /// refused with where to look instead.
+    func sqlitePath(for command: String) throws -> String {
+        guard case .sqlite(let path) = try resolvedDatabase() else {
+            throw OutpostError(
+                .invalidInput,
+                "`outpost \(command)` works on a SQLite hub; back up and restore a PostgreSQL hub with "
+                    + "PostgreSQL's own tools (pg_dump, pg_restore; see docs/deploy.md)."
+            )
+        }
+        return path
     }
 
     /// Runs `body` against the hub's database, migrated.
