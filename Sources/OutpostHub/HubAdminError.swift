@@ -14,6 +14,14 @@ enum HubAdminError {
         OutpostError(.notFound, "No node with id '\(id)'.", remedy: .list(.hubNodes))
     }
 
+    static func revokedNode(_ id: String) -> OutpostError {
+        OutpostError(
+            .failedPrecondition,
+            "Node \(id) is revoked; a revocation is final, so it gets no new token. Register the machine as a new node.",
+            remedy: .list(.hubNodes)
+        )
+    }
+
     static func checkTenantName(_ name: String) throws(OutpostError) {
         let valid =
             (1...63).contains(name.count)

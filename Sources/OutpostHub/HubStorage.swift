@@ -27,9 +27,22 @@ package protocol HubStorage: Sendable {
 
     func addTenant(name: String) async throws -> TenantInfo
     func tenants() async throws -> [TenantInfo]
+
+    /// Deletes a tenant with everything it holds (rows, batch answers, declarations, chunks)
+    /// and its nodes, whose tokens stop at once, in one transaction.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown tenant.
+    func removeTenant(name: String) async throws -> RemovedTenant
     func addNode(tenant: String, name: String, tokenHash: String) async throws -> NodeInfo
     func nodes(tenant: String?) async throws -> [NodeInfo]
     func revokeNode(id: String) async throws
+
+    /// Gives a node a new token (its hash): the old one stops at once, also for a pull that
+    /// is waiting; the node's id, cursor and data stay.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown node, `.failedPrecondition` for a
+    ///   revoked one (a revocation is final).
+    func rotateToken(id: String, tokenHash: String) async throws -> NodeInfo
 
     /// Gives `tenant` (every tenant when `nil`) a new epoch, after its data was restored from a
     /// backup: nodes that see it re-sync and push again what the hub lost.
@@ -72,7 +85,8 @@ package protocol HubStorage: Sendable {
     func lastSequence(tenantID: String) async throws -> Int64
 
     /// What a waiting pull checks at each poll, in one query: the tenant's newest sequence
-    /// number, and whether the node has been revoked since the poll began.
+    /// number, and whether the node's credential has been revoked or replaced (a rotated
+    /// token) since the poll began.
     func waitState(of node: AuthenticatedNode) async throws -> (sequence: Int64, revoked: Bool)
 
     /// The tenant's table declarations: every column the hub knows, with the first declared
@@ -109,6 +123,21 @@ public struct TenantInfo: Codable, Sendable, Equatable {
     }
 }
 
+/// What ``HubStorage/removeTenant(name:)`` deleted.
+public struct RemovedTenant: Codable, Sendable, Equatable {
+    public var tenant: String
+    public var nodes: Int
+    public var rows: Int
+    public var chunks: Int
+
+    public init(tenant: String, nodes: Int, rows: Int, chunks: Int) {
+        self.tenant = tenant
+        self.nodes = nodes
+        self.rows = rows
+        self.chunks = chunks
+    }
+}
+
 /// A node's registration with the hub (never its token).
 public struct NodeInfo: Codable, Sendable, Equatable {
     public var id: String
@@ -132,10 +161,13 @@ public struct NodeInfo: Codable, Sendable, Equatable {
 package struct AuthenticatedNode: Sendable, Equatable {
     package var id: String
     package var tenantID: String
+    /// The hash of the token the request carried: a waiting pull ends once it is replaced.
+    package var tokenHash: String
 
-    package init(id: String, tenantID: String) {
+    package init(id: String, tenantID: String, tokenHash: String) {
         self.id = id
         self.tenantID = tenantID
+        self.tokenHash = tokenHash
     }
 }
 

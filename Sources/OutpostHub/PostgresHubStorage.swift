@@ -326,6 +326,88 @@ package final class PostgresHubStorage: HubStorage {
         )
     }
 
+    package func removeTenant(name: String) async throws -> RemovedTenant {
+        let logger = self.logger
+        let removed: RemovedTenant
+        do {
+            removed = try await remove(tenant: name)
+        } catch let error as PostgresTransactionError {
+            if let refusal = error.closureError as? OutpostError { throw refusal }
+            throw error
+        }
+        // Running hubs end the removed nodes' waiting pulls at once.
+        try await client.query(
+            "SELECT pg_notify(\(Self.changeChannel), \(SequenceNotifier.everyTenant))::text",
+            logger: logger
+        )
+        return removed
+    }
+
+    private func remove(tenant name: String) async throws -> RemovedTenant {
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection in
+            var tenantID: String?
+            for try await id in try await connection.query(
+                "SELECT id FROM outpost_tenants WHERE name = \(name) FOR UPDATE",
+                logger: logger
+            ).decode(String.self) { tenantID = id }
+            guard let tenantID else { throw HubAdminError.unknownTenant(name) }
+            var counts: [String: Int] = [:]
+            for table in SQLiteHubStorage.tenantTables {
+                var deleted = 0
+                for try await _ in try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: "DELETE FROM \(table) WHERE tenant_id = $1 RETURNING 1",
+                        binds: Self.binds(tenantID)
+                    ),
+                    logger: logger
+                ).decode(Int.self) { deleted += 1 }
+                counts[table] = deleted
+            }
+            try await connection.query("DELETE FROM outpost_tenants WHERE id = \(tenantID)", logger: logger)
+            return RemovedTenant(
+                tenant: name,
+                nodes: counts["outpost_nodes"] ?? 0,
+                rows: counts["outpost_records"] ?? 0,
+                chunks: counts["outpost_chunks"] ?? 0
+            )
+        }
+    }
+
+    private static func binds(_ value: String) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(value)
+        return binds
+    }
+
+    package func rotateToken(id: String, tokenHash: String) async throws -> NodeInfo {
+        let rows = try await client.query(
+            """
+            UPDATE outpost_nodes SET token_hash = \(tokenHash) WHERE id = \(id) AND revoked_at IS NULL RETURNING id
+            """,
+            logger: logger
+        )
+        var found = false
+        for try await _ in rows.decode(String.self) { found = true }
+        guard found else {
+            let known = try await client.query(
+                "SELECT id FROM outpost_nodes WHERE id = \(id)",
+                logger: logger
+            )
+            for try await _ in known.decode(String.self) { throw HubAdminError.revokedNode(id) }
+            throw HubAdminError.unknownNode(id)
+        }
+        // Running hubs end the old token's waiting pulls at once.
+        try await client.query(
+            "SELECT pg_notify(\(Self.changeChannel), \(SequenceNotifier.everyTenant))::text",
+            logger: logger
+        )
+        guard let node = try await nodes(tenant: nil).first(where: { $0.id == id }) else {
+            throw HubAdminError.unknownNode(id)
+        }
+        return node
+    }
+
     /// The `LISTEN`/`NOTIFY` channel of tenant changes; a notification's payload is a tenant id.
     static let changeChannel = "outpost_changes"
 
@@ -343,7 +425,7 @@ package final class PostgresHubStorage: HubStorage {
             logger: logger
         )
         for try await (id, tenantID) in rows.decode((String, String).self) {
-            return AuthenticatedNode(id: id, tenantID: tenantID)
+            return AuthenticatedNode(id: id, tenantID: tenantID, tokenHash: tokenHash)
         }
         return nil
     }
@@ -655,7 +737,7 @@ package final class PostgresHubStorage: HubStorage {
     package func waitState(of node: AuthenticatedNode) async throws -> (sequence: Int64, revoked: Bool) {
         for try await state in try await client.query(
             """
-            SELECT t.last_seq, n.revoked_at IS NOT NULL
+            SELECT t.last_seq, n.revoked_at IS NOT NULL OR n.token_hash <> \(node.tokenHash)
             FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id WHERE n.id = \(node.id)
             """,
             logger: logger

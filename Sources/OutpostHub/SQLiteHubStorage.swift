@@ -110,6 +110,9 @@ package final class SQLiteHubStorage: HubStorage {
         migrator.registerMigration("v5: batch digests") { db in
             try db.execute(sql: "ALTER TABLE outpost_batches ADD COLUMN digest TEXT")
         }
+        migrator.registerMigration("v6: token rotations, which other hub processes follow") { db in
+            try db.execute(sql: "ALTER TABLE outpost_nodes ADD COLUMN token_rotations INTEGER NOT NULL DEFAULT 0")
+        }
         try migrator.migrate(pool)
     }
 
@@ -182,6 +185,35 @@ package final class SQLiteHubStorage: HubStorage {
             return TenantInfo(id: id, name: name, createdAt: created ?? "")
         }
     }
+
+    package func removeTenant(name: String) async throws -> RemovedTenant {
+        try await pool.write { db in
+            guard
+                let id = try String.fetchOne(
+                    db,
+                    sql: "SELECT id FROM outpost_tenants WHERE name = ?",
+                    arguments: [name]
+                )
+            else { throw HubAdminError.unknownTenant(name) }
+            var counts: [String: Int] = [:]
+            for table in Self.tenantTables {
+                try db.execute(sql: "DELETE FROM \(table) WHERE tenant_id = ?", arguments: [id])
+                counts[table] = db.changesCount
+            }
+            try db.execute(sql: "DELETE FROM outpost_tenants WHERE id = ?", arguments: [id])
+            return RemovedTenant(
+                tenant: name,
+                nodes: counts["outpost_nodes"] ?? 0,
+                rows: counts["outpost_records"] ?? 0,
+                chunks: counts["outpost_chunks"] ?? 0
+            )
+        }
+    }
+
+    /// Every table that keeps rows per tenant, dependents before `outpost_nodes`.
+    static let tenantTables = [
+        "outpost_records", "outpost_batches", "outpost_columns", "outpost_tables", "outpost_chunks", "outpost_nodes",
+    ]
 
     package func tenants() async throws -> [TenantInfo] {
         try await pool.read { db in
@@ -265,12 +297,13 @@ package final class SQLiteHubStorage: HubStorage {
 
     /// SQLite has no notifications: one connection of its own checks `PRAGMA data_version`
     /// (which moves when another connection commits) four times a second, and only then reads
-    /// the tenants' sequence numbers and the count of revoked nodes to say what changed.
+    /// the tenants' sequence numbers and a fingerprint of the credentials (nodes, revocations,
+    /// rotated tokens) to say what changed.
     package func followChanges(_ changed: @escaping @Sendable (String) -> Void) async throws {
         var configuration = Configuration()
         configuration.readonly = true
         let watcher = try DatabaseQueue(path: path, configuration: configuration)
-        func state() throws -> (version: Int, sequences: [String: Int64], revoked: Int) {
+        func state() throws -> (version: Int, sequences: [String: Int64], credentials: String) {
             try watcher.inDatabase { db in
                 let version = try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0
                 let sequences = try Dictionary(
@@ -278,9 +311,15 @@ package final class SQLiteHubStorage: HubStorage {
                         (row: Row) -> (String, Int64) in (row[0], row[1])
                     }
                 )
-                let revoked =
-                    try Int.fetchOne(db, sql: "SELECT count(*) FROM outpost_nodes WHERE revoked_at IS NOT NULL") ?? 0
-                return (version, sequences, revoked)
+                let credentials =
+                    try String.fetchOne(
+                        db,
+                        sql: """
+                            SELECT count(*) || ':' || count(revoked_at) || ':' || coalesce(sum(token_rotations), 0)
+                            FROM outpost_nodes
+                            """
+                    ) ?? ""
+                return (version, sequences, credentials)
             }
         }
         var last = try state()
@@ -289,7 +328,7 @@ package final class SQLiteHubStorage: HubStorage {
             let version = try watcher.inDatabase { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
             guard version != last.version else { continue }
             let now = try state()
-            if now.revoked != last.revoked { changed(SequenceNotifier.everyTenant) }
+            if now.credentials != last.credentials { changed(SequenceNotifier.everyTenant) }
             for (tenant, sequence) in now.sequences where last.sequences[tenant] != sequence { changed(tenant) }
             last = now
         }
@@ -305,13 +344,34 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
+    package func rotateToken(id: String, tokenHash: String) async throws -> NodeInfo {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE outpost_nodes SET token_hash = ?, token_rotations = token_rotations + 1
+                    WHERE id = ? AND revoked_at IS NULL
+                    """,
+                arguments: [tokenHash, id]
+            )
+            if db.changesCount == 0 {
+                let exists = try Bool.fetchOne(
+                    db,
+                    sql: "SELECT EXISTS (SELECT 1 FROM outpost_nodes WHERE id = ?)",
+                    arguments: [id]
+                )
+                throw exists == true ? HubAdminError.revokedNode(id) : HubAdminError.unknownNode(id)
+            }
+            return try Self.nodes(db, where: "n.id = ?", [id])[0]
+        }
+    }
+
     package func authenticate(tokenHash: String) async throws -> AuthenticatedNode? {
         try await pool.read { db in
             try Row.fetchOne(
                 db,
                 sql: "SELECT id, tenant_id FROM outpost_nodes WHERE token_hash = ? AND revoked_at IS NULL",
                 arguments: [tokenHash]
-            ).map { AuthenticatedNode(id: $0["id"], tenantID: $0["tenant_id"]) }
+            ).map { AuthenticatedNode(id: $0["id"], tenantID: $0["tenant_id"], tokenHash: tokenHash) }
         }
     }
 
@@ -487,10 +547,10 @@ package final class SQLiteHubStorage: HubStorage {
             let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT t.last_seq, n.revoked_at IS NOT NULL AS revoked
+                    SELECT t.last_seq, n.revoked_at IS NOT NULL OR n.token_hash <> ? AS revoked
                     FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id WHERE n.id = ?
                     """,
-                arguments: [node.id]
+                arguments: [node.tokenHash, node.id]
             )
             return (row?["last_seq"] ?? 0, row?["revoked"] ?? true)
         }

@@ -78,6 +78,141 @@ struct LiveHubTests {
         #expect(await hub.stop() == 0, "the hub should exit cleanly on SIGTERM: \(hub.log)")
     }
 
+    @Test(
+        "rotate-token: the old token stops at once, even for a waiting pull; id and cursor stay; a revoked node gets none",
+        arguments: HubBackend.allCases
+    )
+    func rotateToken(backend: HubBackend) async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let arguments = try Self.databaseArguments(backend, folder: folder)
+        let node = try await Self.registerNode(arguments)
+        let hub = try await HubProcess.start(arguments: arguments)
+        defer { hub.stop() }
+        let old = HubHTTPClient(baseURL: hub.url, token: node.token)
+        let pushed = try await old.push(
+            PushRequest(
+                batchID: UUID().uuidString,
+                changes: [
+                    Change(
+                        id: UUID().uuidString,
+                        table: "agents",
+                        key: "a1",
+                        operation: .upsert,
+                        baseVersion: 0,
+                        data: ["name": "A"],
+                        hlc: 1
+                    )
+                ]
+            )
+        )
+        let head = try #require(pushed.results.first?.sequence)
+        _ = try await old.pull(after: head)
+
+        // A pull that waits for changes with the old token, while the token is replaced.
+        let waiting = Task { try await old.send("/v1/pull?after=\(head)&wait_ms=20000", method: "GET") }
+        try await Task.sleep(for: .milliseconds(300))
+        let rotated = try await runProgram(
+            OutpostExecutable.path,
+            ["hub", "node", "rotate-token", node.id, "--json"] + arguments
+        )
+        try #require(rotated.status == 0, "\(rotated)")
+        let answer = try JSONValue(parsing: rotated.stdout)
+        #expect(answer["id"]?.stringValue == node.id)
+        let token = try #require(answer["token"]?.stringValue)
+        #expect(token != node.token)
+        #expect(try await waiting.value.status == 401, "the waiting pull ends with the old token refused")
+
+        #expect(try await old.send("/v1/pull?after=0", method: "GET").status == 401)
+        let renewed = HubHTTPClient(baseURL: hub.url, token: token)
+        #expect(try await renewed.pull(after: 0).rows.map(\.key) == ["a1"])
+        let listed = try await runProgram(OutpostExecutable.path, ["hub", "node", "list", "--json"] + arguments)
+        guard case .array(let nodes) = try JSONValue(parsing: listed.stdout) else {
+            Issue.record("hub node list --json is not an array: \(listed)")
+            return
+        }
+        let entry = try #require(nodes.first { $0["id"]?.stringValue == node.id })
+        #expect(entry["cursor"] == JSONValue.integer(head), "the cursor stays: \(entry)")
+
+        #expect(
+            try await runProgram(OutpostExecutable.path, ["hub", "node", "revoke", node.id] + arguments).status == 0
+        )
+        let refused = try await runProgram(
+            OutpostExecutable.path,
+            ["hub", "node", "rotate-token", node.id] + arguments
+        )
+        expectOneLineFailure(refused, mentioning: "a revocation is final")
+        expectOneLineFailure(
+            try await runProgram(OutpostExecutable.path, ["hub", "node", "rotate-token", "nobody"] + arguments),
+            mentioning: "No node with id 'nobody'"
+        )
+    }
+
+    @Test(
+        "tenant rm deletes the tenant's rows, chunks and nodes at once and leaves other tenants alone",
+        arguments: HubBackend.allCases
+    )
+    func removeTenant(backend: HubBackend) async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let arguments = try Self.databaseArguments(backend, folder: folder)
+        let doomed = try await Self.registerNode(arguments)
+        let kept = try await Self.registerNode(arguments)
+        let hub = try await HubProcess.start(arguments: arguments)
+        defer { hub.stop() }
+        for node in [doomed, kept] {
+            let client = HubHTTPClient(baseURL: hub.url, token: node.token)
+            let pushed = try await client.push(
+                PushRequest(
+                    batchID: UUID().uuidString,
+                    changes: [
+                        Change(
+                            id: UUID().uuidString,
+                            table: "agents",
+                            key: "a1",
+                            operation: .upsert,
+                            baseVersion: 0,
+                            data: ["name": "A"],
+                            hlc: 1
+                        )
+                    ]
+                )
+            )
+            #expect(pushed.results.first?.status == .applied)
+        }
+        let waiting = Task {
+            try await HubHTTPClient(baseURL: hub.url, token: doomed.token).send(
+                "/v1/pull?after=100&wait_ms=20000",
+                method: "GET"
+            )
+        }
+        try await Task.sleep(for: .milliseconds(300))
+
+        expectOneLineFailure(
+            try await runProgram(OutpostExecutable.path, ["hub", "tenant", "rm", doomed.tenant] + arguments),
+            mentioning: "add --yes"
+        )
+        let removed = try await runProgram(
+            OutpostExecutable.path,
+            ["hub", "tenant", "rm", doomed.tenant, "--yes", "--json"] + arguments
+        )
+        try #require(removed.status == 0, "\(removed)")
+        let report = try JSONValue(parsing: removed.stdout)
+        #expect(report["nodes"] == 1 && report["rows"] == 1, "\(report)")
+        #expect(try await waiting.value.status == 401, "the removed node's waiting pull ends at once")
+        #expect(
+            try await HubHTTPClient(baseURL: hub.url, token: doomed.token).send("/v1/pull?after=0", method: "GET")
+                .status == 401
+        )
+        let tenants = try await runProgram(OutpostExecutable.path, ["hub", "tenant", "list", "--json"] + arguments)
+        #expect(!tenants.stdout.contains(doomed.tenant) && tenants.stdout.contains(kept.tenant), "\(tenants)")
+        #expect(try await HubHTTPClient(baseURL: hub.url, token: kept.token).pull(after: 0).rows.map(\.key) == ["a1"])
+        expectOneLineFailure(
+            try await runProgram(OutpostExecutable.path, ["hub", "tenant", "rm", doomed.tenant, "--yes"] + arguments),
+            mentioning: "No tenant named"
+        )
+    }
+
     @Test("a hub started on an empty folder makes its tables before anything reads them: no failure logged")
     func freshHubLogsNoFailure() async throws {
         let folder = try TemporaryDirectory()

@@ -249,8 +249,8 @@ struct HubOptions: ParsableArguments {
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
-        abstract: "Add and list tenants: isolated groups of nodes and their data.",
-        subcommands: [Add.self, List.self]
+        abstract: "Add, list and remove tenants: isolated groups of nodes and their data.",
+        subcommands: [Add.self, List.self, Remove.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -291,8 +291,8 @@ struct TenantCommand: AsyncParsableCommand {
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
-        abstract: "Register nodes with the hub, list them, revoke their tokens.",
-        subcommands: [Add.self, List.self, Revoke.self]
+        abstract: "Register nodes with the hub, list them, rotate and revoke their tokens.",
+        subcommands: [Add.self, List.self, RotateToken.self, Revoke.self]
     )
 
     struct Add: AsyncParsableCommand {
