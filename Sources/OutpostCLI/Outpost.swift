@@ -55,7 +55,7 @@ struct Outpost: AsyncParsableCommand {
     static func main() async {
         umask(0o077)
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(Self.homeAfterCommand(Array(CommandLine.arguments.dropFirst())))
             if var asynchronous = command as? any AsyncParsableCommand {
                 try await asynchronous.run()
             } else {
@@ -68,6 +68,28 @@ struct Outpost: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(error)\(remedy)\n".utf8))
             Foundation.exit(status)
         }
+    }
+
+    /// `outpost --home DIR status` as `outpost status --home DIR`: the help says "HOME is --home
+    /// DIR", and people put it first. `--home` moves to just after the command's words (before
+    /// its first option, or a `--`), where the command's own `--home` reads it: a node's home,
+    /// or a hub's for `outpost --home DIR hub …`.
+    static func homeAfterCommand(_ arguments: [String]) -> [String] {
+        guard let first = arguments.first else { return arguments }
+        var moved: [String]
+        var rest: [String]
+        if first == "--home", arguments.count >= 2 {
+            moved = Array(arguments[0...1])
+            rest = Array(arguments.dropFirst(2))
+        } else if first.hasPrefix("--home=") {
+            moved = [first]
+            rest = Array(arguments.dropFirst())
+        } else {
+            return arguments
+        }
+        let place = rest.firstIndex { $0.hasPrefix("-") } ?? rest.endIndex
+        rest.insert(contentsOf: moved, at: place)
+        return rest
     }
 
 }

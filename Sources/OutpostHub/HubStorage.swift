@@ -148,9 +148,34 @@ public struct NodeInfo: Codable, Sendable, Equatable {
     public var lastSeenAt: String?
     /// The sequence number the node has confirmed holding everything up to.
     public var cursor: Int64
+    /// The tenant's newest sequence number.
+    public var head: Int64
+    /// How far the node is behind: changes it has not confirmed (`head − cursor`).
+    public var lag: Int64
+
+    public init(
+        id: String,
+        tenant: String,
+        name: String,
+        createdAt: String,
+        revokedAt: String?,
+        lastSeenAt: String?,
+        cursor: Int64,
+        head: Int64
+    ) {
+        self.id = id
+        self.tenant = tenant
+        self.name = name
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+        self.lastSeenAt = lastSeenAt
+        self.cursor = cursor
+        self.head = head
+        self.lag = max(0, head - cursor)
+    }
 
     enum CodingKeys: String, CodingKey {
-        case id, tenant, name, cursor
+        case id, tenant, name, cursor, head, lag
         case createdAt = "created_at"
         case revokedAt = "revoked_at"
         case lastSeenAt = "last_seen_at"

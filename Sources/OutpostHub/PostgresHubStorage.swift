@@ -269,7 +269,7 @@ package final class PostgresHubStorage: HubStorage {
                    to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
                    to_char(n.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
                    to_char(n.last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
-                   n.cursor
+                   n.cursor, t.last_seq
             FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
             WHERE (\(tenant)::text IS NULL OR t.name = \(tenant)) AND (\(id)::text IS NULL OR n.id = \(id))
             ORDER BY t.name, n.created_at, n.id
@@ -277,8 +277,8 @@ package final class PostgresHubStorage: HubStorage {
             logger: logger
         )
         var nodes: [NodeInfo] = []
-        for try await (id, tenant, name, created, revoked, seen, cursor) in rows.decode(
-            (String, String, String, String, String?, String?, Int64).self
+        for try await (id, tenant, name, created, revoked, seen, cursor, head) in rows.decode(
+            (String, String, String, String, String?, String?, Int64, Int64).self
         ) {
             nodes.append(
                 NodeInfo(
@@ -288,7 +288,8 @@ package final class PostgresHubStorage: HubStorage {
                     createdAt: created,
                     revokedAt: revoked,
                     lastSeenAt: seen,
-                    cursor: cursor
+                    cursor: cursor,
+                    head: head
                 )
             )
         }
@@ -402,9 +403,7 @@ package final class PostgresHubStorage: HubStorage {
             "SELECT pg_notify(\(Self.changeChannel), \(SequenceNotifier.everyTenant))::text",
             logger: logger
         )
-        guard let node = try await nodes(tenant: nil).first(where: { $0.id == id }) else {
-            throw HubAdminError.unknownNode(id)
-        }
+        guard let node = try await nodeList(tenant: nil, id: id).first else { throw HubAdminError.unknownNode(id) }
         return node
     }
 

@@ -259,7 +259,8 @@ package final class SQLiteHubStorage: HubStorage {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT n.id, t.name AS tenant, n.name, n.created_at, n.revoked_at, n.last_seen_at, n.cursor
+                SELECT n.id, t.name AS tenant, n.name, n.created_at, n.revoked_at, n.last_seen_at, n.cursor,
+                    t.last_seq
                 FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
                 WHERE \(condition) ORDER BY t.name, n.created_at, n.id
                 """,
@@ -272,7 +273,8 @@ package final class SQLiteHubStorage: HubStorage {
                 createdAt: $0["created_at"],
                 revokedAt: $0["revoked_at"],
                 lastSeenAt: $0["last_seen_at"],
-                cursor: $0["cursor"]
+                cursor: $0["cursor"],
+                head: $0["last_seq"]
             )
         }
     }

@@ -96,7 +96,8 @@ public final class SyncEngine: Sendable {
         let total = try await guarded { try await store.read { db in try Self.pendingCount(in: db) } }
         progress(SyncProgress(phase: .push, done: 0, total: total))
         while true {
-            let minimumPriority = try await quotaReached() ? 10 : 1
+            let quotaUsedUp = try await quotaReached()
+            let minimumPriority = quotaUsedUp ? 10 : 1
             let size = pacing.withLock { $0.sizer.size }
             let (batch, refused) = try await guarded {
                 try await store.write { db in
@@ -114,7 +115,15 @@ public final class SyncEngine: Sendable {
                 }
             }
             report.failed += refused
-            guard let batch else { break }
+            guard let batch else {
+                // Nothing more may go now: say so when it is the quota that holds changes back.
+                if quotaUsedUp {
+                    report.quotaReached = try await guarded {
+                        try await store.read { db in try Self.pendingCount(in: db) > 0 }
+                    }
+                }
+                break
+            }
             try await deliver(batch, tables: tables, report: &report)
             progress(SyncProgress(phase: .push, done: report.pushed + report.failed, total: total))
         }
@@ -658,6 +667,7 @@ extension SyncReport {
         bytesSent += other.bytesSent
         bytesReceived += other.bytesReceived
         resynced = resynced || other.resynced
+        quotaReached = quotaReached || other.quotaReached
         chunksSent += other.chunksSent
         chunksFetched += other.chunksFetched
         filesFetched += other.filesFetched

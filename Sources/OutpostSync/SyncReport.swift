@@ -17,6 +17,8 @@ public struct SyncReport: Sendable, Equatable, Codable {
     public var resynced = false
     /// Pending changes left (held rows, or the quota reached).
     public var pending = 0
+    /// Whether today's byte quota held changes back (only critical ones went).
+    public var quotaReached = false
     /// File chunks uploaded because the hub lacked them.
     public var chunksSent = 0
     /// File chunks downloaded because this node lacked them.
@@ -34,6 +36,7 @@ public struct SyncReport: Sendable, Equatable, Codable {
         case chunksFetched = "chunks_fetched"
         case filesFetched = "files_fetched"
         case columnsAdded = "columns_added"
+        case quotaReached = "quota_reached"
         case bytesSent = "bytes_sent"
         case bytesReceived = "bytes_received"
     }

@@ -40,6 +40,23 @@ struct BadInputTests {
         #expect(try node.snapshot() == before)
     }
 
+    @Test("hub commands other than tenant add refuse a folder without a hub, and create nothing")
+    func missingHub() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let hub = folder.appending("hub")
+        for arguments in [
+            ["hub", "node", "list"], ["hub", "tenant", "list"], ["hub", "node", "revoke", "x"], ["hub", "gc"],
+            ["hub", "new-epoch"],
+        ] {
+            expectOneLineFailure(
+                try await OutpostExecutable.run(arguments + ["--home", hub]),
+                mentioning: "No hub at \(hub)"
+            )
+        }
+        #expect(!FileManager.default.fileExists(atPath: hub + "/hub.sqlite"))
+    }
+
     @Test("a missing home is reported, and nothing is created")
     func missingHome() async throws {
         let node = try await CLINode(initialised: false)

@@ -29,6 +29,29 @@ struct NodeCommandTests {
         #expect(FileManager.default.fileExists(atPath: folder.appending("env-home/store.sqlite")))
     }
 
+    @Test("--home may come before the command, as the help's \"HOME is --home DIR\" suggests")
+    func homeBeforeCommand() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let home = folder.appending("node")
+        #expect(try await runProgram(OutpostExecutable.path, ["--home", home, "init"]).status == 0)
+        let added = try await runProgram(
+            OutpostExecutable.path,
+            ["--home=\(home)", "agent", "add", "--name", "A", "--type", "t", "--id", "a1"]
+        )
+        #expect(added.status == 0, "\(added)")
+        let listed = try await runProgram(OutpostExecutable.path, ["agent", "list", "--json", "--home", home])
+        #expect(listed.stdout.contains("\"a1\""), "the same home: \(listed)")
+        let hub = folder.appending("hub")
+        #expect(
+            try await runProgram(OutpostExecutable.path, ["--home", hub, "hub", "tenant", "add", "acme"]).status == 0
+        )
+        #expect(
+            FileManager.default.fileExists(atPath: hub + "/hub.sqlite"),
+            "--home first is the hub's home for hub commands"
+        )
+    }
+
     @Test("agents and workflows: add, list, show, update, remove, with JSON for scripts")
     func agentAndWorkflowLifecycle() async throws {
         let node = try await CLINode()

@@ -133,6 +133,8 @@ struct LiveHubTests {
         }
         let entry = try #require(nodes.first { $0["id"]?.stringValue == node.id })
         #expect(entry["cursor"] == JSONValue.integer(head), "the cursor stays: \(entry)")
+        #expect(entry["head"] == JSONValue.integer(head) && entry["lag"] == 0, "\(entry)")
+        #expect(entry["past_lease"] == false, "\(entry)")
 
         #expect(
             try await runProgram(OutpostExecutable.path, ["hub", "node", "revoke", node.id] + arguments).status == 0
@@ -211,6 +213,19 @@ struct LiveHubTests {
             try await runProgram(OutpostExecutable.path, ["hub", "tenant", "rm", doomed.tenant, "--yes"] + arguments),
             mentioning: "No tenant named"
         )
+    }
+
+    @Test("a port in use is one line that says so, and a non-zero exit")
+    func portInUse() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let hub = try await HubProcess.start(arguments: ["--home", folder.appending("hub")])
+        defer { hub.stop() }
+        let second = try await runProgram(
+            OutpostExecutable.path,
+            ["hub", "serve", "--port", "\(hub.port)", "--home", folder.appending("hub")]
+        )
+        expectOneLineFailure(second, mentioning: "127.0.0.1:\(hub.port): another program already uses the port")
     }
 
     @Test("a hub started on an empty folder makes its tables before anything reads them: no failure logged")

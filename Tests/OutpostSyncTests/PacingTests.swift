@@ -25,6 +25,25 @@ struct PacingTests {
         #expect(limiter.delay(critical: false, now: start + .seconds(2)) == .zero)
     }
 
+    @Test("once the daily quota is used up only critical changes go, and the report says the quota held the rest")
+    func dailyQuota() async throws {
+        let cluster = try await SyncCluster(.sqlite, nodes: 1)
+        let a = cluster.nodes[0]
+        a.configuration.dailyQuotaBytes = 1
+        try a.reconnect()
+        try a.execute("INSERT INTO agents (id, name, type) VALUES ('first', 'First', 'vision')")
+        let first = try await a.sync()
+        #expect(first.pushed == 1 && !first.quotaReached, "the first batch goes while the day's count is 0")
+
+        try a.execute("INSERT INTO agents (id, name, type) VALUES ('ordinary', 'Ordinary', 'vision')")
+        try a.execute("INSERT INTO agents (id, name, type, status) VALUES ('urgent', 'Urgent', 'vision', 'critical')")
+        let second = try await a.sync()
+        #expect(second.quotaReached)
+        #expect(second.pushed == 1, "only the critical change went: \(second)")
+        #expect(second.pending == 1)
+        #expect(try a.queueCount(status: "pending") == 1)
+    }
+
     @Test("batch size follows the measured link, halves on failure, fits the cap")
     func batchSizer() {
         var sizer = BatchSizer(initial: 200, maximum: 5_000)

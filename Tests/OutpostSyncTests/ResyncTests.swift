@@ -33,6 +33,20 @@ struct ResyncTests {
 
         // Forty days later the hub collects the tombstone B never saw.
         try await cluster.age(b, days: 40)
+        let listed = try JSONValue(
+            parsing: try await SyncCluster.outpost(
+                ["hub", "node", "list", "--tenant", cluster.tenant, "--json"] + cluster.hubArguments
+            )
+        )
+        guard case .array(let nodes) = listed else {
+            Issue.record("hub node list --json is not an array: \(listed)")
+            return
+        }
+        #expect(
+            nodes.map { "\($0["id"]?.stringValue ?? ""):\($0["past_lease"] == true)" }.sorted()
+                == ["\(a.hubID):false", "\(b.hubID):true"].sorted(),
+            "hub node list flags the node beyond the 30-day lease: \(listed)"
+        )
         let collected = try await SyncCluster.outpost(["hub", "gc", "--json"] + cluster.hubArguments)
         // At least B's: `hub gc` collects every tenant's, and other tests' tenants share the database.
         #expect(

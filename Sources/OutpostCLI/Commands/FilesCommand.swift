@@ -222,7 +222,8 @@ struct FilesGarbageCollect: ParsableCommand {
         } else {
             print(
                 "Deleted \(report.filesDeleted) trashed file(s) and \(report.chunksDeleted) unused chunk(s), "
-                    + "freeing \(report.bytesFreed) bytes"
+                    + "freeing \(report.bytesFreed) bytes (unused chunks written in the last 10 minutes are kept: "
+                    + "a put or a sync may still be writing them)"
             )
         }
     }

@@ -33,7 +33,7 @@ extension HubCommand {
                 )
             }
             try SQLiteHubBackup.restore(databasePath: path, from: from)
-            let renewed = try await hub.withStorage { try await $0.renewEpoch(tenant: nil) }
+            let renewed = try await hub.withStorage(creating: true) { try await $0.renewEpoch(tenant: nil) }
             if output.json {
                 Output.json(
                     ["path": .string(path), "from": .string(from), "tenants": .integer(Int64(renewed))] as JSONValue

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import OutpostCore
 import OutpostHub
 import ServiceLifecycle
@@ -178,9 +179,18 @@ struct HubCommand: AsyncParsableCommand {
                     FileHandle.standardOutput.write(Data(line.utf8))
                 }
             )
-            try await ServiceGroup(
-                configuration: .init(services: [hub], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-            ).run()
+            do {
+                try await ServiceGroup(
+                    configuration: .init(services: [hub], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                ).run()
+            } catch let error as IOError where error.errnoCode == EADDRINUSE {
+                let metrics = configuration.metricsListener.map { " or \($0.host):\($0.port) (--metrics-listen)" } ?? ""
+                throw OutpostError(
+                    .failedPrecondition,
+                    "Cannot listen on \(host):\(port)\(metrics): another program already uses the port. Stop it, "
+                        + "or choose another port."
+                )
+            }
         }
     }
 }
@@ -238,11 +248,24 @@ struct HubOptions: ParsableArguments {
         return path
     }
 
-    /// Runs `body` against the hub's database, migrated.
-    func withStorage<T: Sendable>(_ body: @Sendable (any HubStorage) async throws -> T) async throws -> T {
+    /// Runs `body` against the hub's database, migrated. A SQLite hub's file is made only when
+    /// `creating` (adding a tenant, restoring): any other command on a folder without a hub is
+    /// a mistake (a wrong --home), and must not leave an empty hub behind.
+    func withStorage<T: Sendable>(
+        creating: Bool = false,
+        _ body: @Sendable (any HubStorage) async throws -> T
+    ) async throws -> T {
         var logger = Logger(label: "outpost.hub")
         logger.logLevel = .warning
-        return try await resolvedDatabase().withStorage(logger: logger, body)
+        let database = try resolvedDatabase()
+        if !creating, case .sqlite(let path) = database, !FileManager.default.fileExists(atPath: path) {
+            throw OutpostError(
+                .failedPrecondition,
+                "No hub at \((path as NSString).deletingLastPathComponent): it has no hub.sqlite (is --home right?).",
+                remedy: .createTenant(name: "NAME")
+            )
+        }
+        return try await database.withStorage(logger: logger, body)
     }
 }
 
@@ -264,7 +287,7 @@ struct TenantCommand: AsyncParsableCommand {
 
         func run() async throws {
             let name = self.name
-            let tenant = try await hub.withStorage { try await $0.addTenant(name: name) }
+            let tenant = try await hub.withStorage(creating: true) { try await $0.addTenant(name: name) }
             if output.json { Output.json(tenant) } else { print("Added tenant \(tenant.name) (\(tenant.id))") }
         }
     }
@@ -331,24 +354,66 @@ struct NodeCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List nodes, with their cursor and when they were last seen.",
-            discussion: "Example:\n  outpost hub node list --tenant acme"
+            abstract: "List nodes: how far behind each is, when it was last seen, whether it is past the lease.",
+            discussion: """
+                LAG is how many changes the node has not confirmed yet (the tenant's newest \
+                sequence number minus the node's cursor). A node not seen for longer than the \
+                lease (--lease-days, as given to `hub serve` and `hub gc`) is marked "past lease": \
+                the hub may have collected deletions it has not seen, and it will re-sync in full \
+                when it returns.
+
+                Examples:
+                  outpost hub node list --tenant acme
+                  outpost hub node list --lease-days 7 --json
+                """
         )
         @OptionGroup var hub: HubOptions
         @Option(help: "Only nodes of this tenant.") var tenant: String?
+        @Option(help: "Days a node may stay offline before it must resync.") var leaseDays = 30
         @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard (1...HubCommand.maximumLeaseDays).contains(leaseDays) else {
+                throw ValidationError("--lease-days must be from 1 to \(HubCommand.maximumLeaseDays).")
+            }
+        }
+
+        /// Whether the node was last seen (or, never seen, registered) longer ago than the lease.
+        private func pastLease(_ node: NodeInfo, now: Date) -> Bool {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+            guard let seen = formatter.date(from: String((node.lastSeenAt ?? node.createdAt).prefix(19))) else {
+                return false
+            }
+            return now.timeIntervalSince(seen) > Double(leaseDays) * 86_400
+        }
 
         func run() async throws {
             let tenant = self.tenant
             let nodes = try await hub.withStorage { try await $0.nodes(tenant: tenant) }
+            let now = Date()
             if output.json {
-                Output.json(nodes)
+                Output.json(
+                    JSONValue.array(
+                        try nodes.map { node in
+                            let encoded = String(decoding: try JSONEncoder().encode(node), as: UTF8.self)
+                            guard case .object(var members) = try JSONValue(parsing: encoded) else { return .null }
+                            members["past_lease"] = .bool(pastLease(node, now: now))
+                            return .object(members)
+                        }
+                    )
+                )
                 return
             }
             Output.table(
-                headers: ["ID", "TENANT", "NAME", "CURSOR", "LAST SEEN", "REVOKED"],
+                headers: ["ID", "TENANT", "NAME", "CURSOR", "LAG", "LAST SEEN", "STATE"],
                 rows: nodes.map {
-                    [$0.id, $0.tenant, $0.name, "\($0.cursor)", $0.lastSeenAt ?? "never", $0.revokedAt ?? ""]
+                    [
+                        $0.id, $0.tenant, $0.name, "\($0.cursor)", "\($0.lag)", $0.lastSeenAt ?? "never",
+                        $0.revokedAt.map { "revoked \($0)" } ?? (pastLease($0, now: now) ? "past lease" : "ok"),
+                    ]
                 }
             )
         }

@@ -53,6 +53,8 @@ struct SyncCommand: AsyncParsableCommand {
         print(
             "sent \(report.bytesSent) B, received \(report.bytesReceived) B in \(report.batches) batch(es)"
                 + (report.pending > 0 ? "; \(report.pending) change(s) still queued" : "")
+                + (report.quotaReached
+                    ? " (today's --daily-quota is used up: only critical changes go until 00:00 UTC)" : "")
         )
         if report.chunksSent + report.chunksFetched > 0 {
             print(

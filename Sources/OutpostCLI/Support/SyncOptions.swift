@@ -20,7 +20,8 @@ struct SyncOptions: ParsableArguments {
 
     @Option(
         name: .customLong("daily-quota"),
-        help: "Bytes per UTC day after which only critical changes are pushed (e.g. 50m)."
+        help:
+            "Bytes per UTC day after which only critical changes are pushed: a number with k, m or g (KiB, MiB, GiB; kb, mb, gb too), e.g. 50m."
     )
     var dailyQuota: ByteCount?
 
@@ -37,7 +38,8 @@ struct SyncOptions: ParsableArguments {
     }
 }
 
-/// A byte count with an optional k/m/g suffix (powers of 1024), from 1 byte to 1 PiB.
+/// A byte count with an optional k/m/g suffix (powers of 1024; `kb`, `kib` and the like mean
+/// the same), from 1 byte to 1 PiB.
 struct ByteCount: ExpressibleByArgument {
     var bytes: Int64
 
@@ -46,7 +48,10 @@ struct ByteCount: ExpressibleByArgument {
 
     init?(argument: String) {
         let text = argument.lowercased().trimmingCharacters(in: .whitespaces)
-        let units: [(String, Int64)] = [("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10), ("b", 1)]
+        let units: [(String, Int64)] = [
+            ("gib", 1 << 30), ("mib", 1 << 20), ("kib", 1 << 10), ("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10),
+            ("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10), ("b", 1),
+        ]
         var number = text
         var multiplier: Int64 = 1
         for (suffix, value) in units where text.hasSuffix(suffix) {
