@@ -63,6 +63,7 @@ public final class NodeDaemon: Service {
                 if engine.link.isOnline, try await engine.hasPendingChanges() {
                     let report = try await engine.push()
                     if report.pushed + report.failed > 0 {
+                        try await engine.recordExchange()
                         logger.info("Pushed", metadata: ["changes": "\(report.pushed)", "failed": "\(report.failed)"])
                     }
                     backoff.reset()
@@ -84,6 +85,7 @@ public final class NodeDaemon: Service {
             }
             do {
                 let report = try await engine.pull(waitMilliseconds: Int(longPoll.seconds * 1000))
+                try await engine.recordExchange()
                 if report.pulled > 0 {
                     logger.info("Pulled", metadata: ["rows": "\(report.pulled)", "merged": "\(report.merged)"])
                 }

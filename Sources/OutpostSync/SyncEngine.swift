@@ -79,12 +79,19 @@ public final class SyncEngine: Sendable {
         }
         report.absorb(try await fetchContent(progress: progress))
         report.pending = try await guarded { try await store.read { db in try Self.pendingCount(in: db) } }
+        try await recordExchange()
+        return report
+    }
+
+    /// Records that the node has just finished an exchange with the hub (`last sync` in
+    /// `outpost status`, `last_sync_timestamp_seconds` in `/metrics`, and what `/health`
+    /// judges): a whole sync, or one of the daemon's pulls.
+    public func recordExchange() async throws(SyncFailure) {
         try await guarded {
             try await store.write { db in
                 try SyncState.set(.lastSyncMilliseconds, to: Int64(WallClock.milliseconds()), in: db)
             }
         }
-        return report
     }
 
     // MARK: Push

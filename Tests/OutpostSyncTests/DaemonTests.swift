@@ -57,11 +57,12 @@ struct DaemonTests {
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let hubPort = try #require(cluster.hub).port
         let daemon = try await HubProcess.launch(
-            ["run", "--home", a.home, "--metrics", "127.0.0.1:0"],
+            ["run", "--home", a.home, "--metrics", "127.0.0.1:0", "--health-max-sync-age", "3s"],
             readyMarker: "metrics on http://127.0.0.1:"
         )
         defer { daemon.kill() }
         let metrics = HubHTTPClient(baseURL: "http://127.0.0.1:\(daemon.port)", token: "")
+        func health() async throws -> HubHTTPClient.Answer { try await metrics.send("/health", method: "GET") }
         func sample(_ name: String) async throws -> Double? {
             let text = try await metrics.send("/metrics", method: "GET").body
             return text.split(separator: "\n").first { $0.hasPrefix("outpost_node_\(name) ") }
@@ -70,6 +71,9 @@ struct DaemonTests {
         try a.execute("INSERT INTO agents (id, name, type) VALUES ('before', 'n', 'x')")
         try await eventually("the first change is pushed") { try await sample("changes_pushed_total") == 1 }
         #expect(try await sample("link_up") == 1)
+        // The daemon's own exchanges are the node's last sync (no `outpost sync` ran here).
+        #expect(try await sample("last_sync_timestamp_seconds") != nil)
+        #expect(try await health().status == 200)
 
         await cluster.stopHub()
         for index in 0..<20 {
@@ -83,6 +87,11 @@ struct DaemonTests {
             try await sample("probe_interval_seconds") ?? 0 >= 1
         }
         #expect(try a.queueCount(status: "failed") == 0, "an outage must not use up attempts")
+        try await eventually("/health says the hub has been away too long") {
+            let answer = try await health()
+            return answer.status == 503 && answer.body.contains("no exchange with the hub")
+        }
+        #expect(try await metrics.send("/live", method: "GET").status == 200, "alive all the same")
 
         try await cluster.startHub(port: hubPort)
         let back = ContinuousClock.now
@@ -94,6 +103,9 @@ struct DaemonTests {
         #expect(try await sample("link_up") == 1)
         #expect(try await sample("changes_pushed_total") == 21)
         #expect(try await sample("link_latency_seconds") != nil)
+        try await eventually("/health is back to 200 once the node has synced again") {
+            try await health().status == 200
+        }
         try await b.sync()
         #expect(try b.syncedContents() == a.syncedContents())
         #expect(await daemon.stop() == 0, "SIGTERM ends the daemon and its metrics server cleanly")

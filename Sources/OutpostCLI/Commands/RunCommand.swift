@@ -19,7 +19,11 @@ struct RunCommand: AsyncParsableCommand {
             five minutes. On SIGTERM/SIGINT it finishes the batch in flight, then exits.
             Set OUTPOST_LOG_LEVEL=info to see each push and pull. With --metrics it also serves
             the sync statistics for Prometheus at /metrics (port 0 picks a free port; the address
-            is printed).
+            is printed), /live (200 while the process answers) and /health: 200, or 503 with the
+            reasons as JSON when the node has not exchanged with its hub for
+            --health-max-sync-age (default 10 minutes), changes the hub refused wait as failed, or
+            the disk under HOME is nearly full (under 5 % or 256 MiB free). Each push and pull
+            the daemon finishes counts as the node's last sync.
 
             It also runs workflows (docs/runner.md): runs a crash interrupted are found at start,
             and the workflows of active agents assigned to this node run by their schedule or
@@ -51,6 +55,14 @@ struct RunCommand: AsyncParsableCommand {
         )
     )
     var workspaceCommitEvery: Interval?
+
+    @Option(
+        help: ArgumentHelp(
+            "With --metrics, /health answers 503 once the node has not exchanged with its hub for this long: MINUTES, or 30s, 2h.",
+            valueName: "interval"
+        )
+    )
+    var healthMaxSyncAge = Interval(duration: .seconds(600))
 
     @Option(help: "Run at most this many workflows at once on this node.")
     var maxRuns = 4
@@ -87,6 +99,7 @@ struct RunCommand: AsyncParsableCommand {
                     engine: engine,
                     runMetrics: runMetrics,
                     home: node.homePath,
+                    maximumSyncAge: healthMaxSyncAge.duration,
                     logger: logger
                 )
             )

@@ -3,19 +3,24 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import OutpostCore
 import OutpostRunner
 import OutpostSync
 
-/// `outpost run --metrics HOST:PORT`: the node's statistics for Prometheus at `/metrics`, and
-/// `/health`, served beside the daemon (the same service group, so SIGTERM stops both).
+/// `outpost run --metrics HOST:PORT`: the node's statistics for Prometheus at `/metrics`,
+/// `/health` (200, or 503 with the reasons a person should look: see ``NodeHealth``) and
+/// `/live` (200 while the process answers), served beside the daemon (the same service group,
+/// so SIGTERM stops both).
 enum NodeMetricsServer {
     static func application(
         address: ListenAddress,
         engine: SyncEngine,
         runMetrics: RunMetrics,
         home: String,
+        maximumSyncAge: Duration,
         logger: Logger
     ) -> some ApplicationProtocol {
+        let startedAt = Date()
         let router = Router()
         router.get("/metrics") { _, _ in
             let text: String
@@ -35,7 +40,30 @@ enum NodeMetricsServer {
                 body: .init(byteBuffer: ByteBuffer(string: text))
             )
         }
-        router.get("/health") { _, _ in "ok\n" }
+        router.get("/health") { _, _ in
+            let health: NodeHealth
+            do {
+                let statistics = try SyncStatistics.load(engine: engine, home: home)
+                let disk = NodeHealth.diskSpace(at: home)
+                health = NodeHealth(
+                    lastSyncMilliseconds: statistics.lastSyncMilliseconds,
+                    now: Date(),
+                    runningSince: startedAt,
+                    maximumSyncAge: maximumSyncAge,
+                    failedChanges: statistics.failedChanges,
+                    freeBytes: disk?.free,
+                    totalBytes: disk?.total
+                )
+            } catch {
+                health = NodeHealth(reasons: ["the node's store could not be read: \(error)"])
+            }
+            return Response(
+                status: health.isHealthy ? .ok : .serviceUnavailable,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: health.json.encoded() + "\n"))
+            )
+        }
+        router.get("/live") { _, _ in "ok\n" }
         let host = address.host
         return Application(
             router: router,
