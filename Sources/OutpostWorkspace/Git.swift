@@ -115,6 +115,20 @@ public struct Git: Sendable {
         return output
     }
 
+    /// Whether `remote` answers as a git repository (`git ls-remote`), run outside any
+    /// repository: the check before a remote is adopted.
+    public func remoteAnswers(_ remote: String) throws(OutpostError) -> Bool {
+        try run(["ls-remote", "--heads", "--", remote], in: nil).status == 0
+    }
+
+    /// Makes a bare repository at `path` (a shared remote on this machine or a mounted disk).
+    public func createBareRepository(at path: String) throws(OutpostError) {
+        let output = try run(["init", "-q", "--bare", "--initial-branch=main", path], in: nil)
+        guard output.status == 0 else {
+            throw OutpostError(.storage, "Cannot make a bare git repository at \(path): \(output.reason)")
+        }
+    }
+
     /// Runs git and returns its output whatever its exit status.
     public func attempt(_ arguments: [String], input: Data? = nil) throws(OutpostError) -> Output {
         try run(arguments, in: directory, input: input)

@@ -71,7 +71,9 @@ public final class Workspace: Sendable {
     /// remote are updated.
     ///
     /// - Parameters:
-    ///   - remote: the URL of `origin`; `nil` leaves the remote as it is.
+    ///   - remote: the URL of `origin`; `nil` leaves the remote as it is. A remote on this
+    ///     machine (a path) must be a git repository, or is made one when `createRemote`; a
+    ///     network remote is not checked, since a node may be offline when it is set up.
     ///   - mergeDriver: the command git runs to merge a definition file, before its `%O %A %B %P`
     ///     arguments (normally `[path of outpost, "workspace", "merge-driver", "--home", HOME]`).
     /// - Returns: the workspace, and whether a new repository was made.
@@ -80,11 +82,15 @@ public final class Workspace: Sendable {
         directory: String,
         remote: String?,
         mergeDriver: [String],
+        createRemote: Bool = false,
         identity: Git.Identity = Git.Identity(parsing: "outpost"),
         logger: Logger = Logger(label: "outpost.workspace")
     ) throws(OutpostError) -> (workspace: Workspace, created: Bool) {
         let directory = URL(fileURLWithPath: directory).standardizedFileURL.path
         let git = try Git(directory: directory, identity: identity)
+        let remote = try remote.map { remote throws(OutpostError) in
+            try checkedRemote(remote, create: createRemote, git: git)
+        }
         try FileSystem.createDirectory(directory)
         let created = !FileManager.default.fileExists(atPath: directory + "/.git")
         if created {
@@ -116,6 +122,38 @@ public final class Workspace: Sendable {
         try workspace.refreshIndex(by: identity.name)
         if !created { try workspace.markCleanItemsCommitted() }
         return (workspace, created)
+    }
+
+    /// The remote as `origin` will hold it: a path on this machine made absolute (git would
+    /// read a relative one from inside the workspace), checked to be a repository or, when
+    /// asked, made one. A network URL is kept as given.
+    static func checkedRemote(_ remote: String, create: Bool, git: Git) throws(OutpostError) -> String {
+        guard isLocalPath(remote) else { return remote }
+        let path =
+            remote.hasPrefix("file://")
+            ? String(remote.dropFirst("file://".count)) : URL(fileURLWithPath: remote).standardizedFileURL.path
+        if try git.remoteAnswers(path) { return path }
+        guard create, !FileManager.default.fileExists(atPath: path) else {
+            throw OutpostError(
+                .notFound,
+                "The remote \(remote) is not a git repository"
+                    + (FileManager.default.fileExists(atPath: path) ? "" : " (nothing is there)")
+                    + "; nothing was changed. Give an existing repository, or --create-remote to make a bare one there.",
+                details: ["remote": remote]
+            )
+        }
+        try git.createBareRepository(at: path)
+        return path
+    }
+
+    /// Whether a remote names a place on this machine: a `file://` URL or a path, not a network
+    /// URL (`scheme://…`) or scp-like `host:path`.
+    static func isLocalPath(_ remote: String) -> Bool {
+        if remote.hasPrefix("file://") { return true }
+        if remote.contains("://") { return false }
+        guard let colon = remote.firstIndex(of: ":") else { return true }
+        // `host:path` has its colon before any slash; `./odd:name` does not.
+        return remote[..<colon].contains("/")
     }
 
     /// Registers the merge driver in `.git/config`; git runs the value through `sh`, so every

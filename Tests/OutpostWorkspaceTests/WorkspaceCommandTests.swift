@@ -147,11 +147,43 @@ struct WorkspaceCommandTests {
         #expect(try node.snapshot() == before, "nothing applied, not even the valid new agent a0")
     }
 
+    @Test("init refuses a remote path where no repository is, changing nothing, or makes one when asked")
+    func initChecksLocalRemote() async throws {
+        let folder = try TemporaryDirectory(prefix: "outpost-ws")
+        defer { folder.remove() }
+        let home = folder.appending("node")
+        #expect(try await OutpostExecutable.run(["init"], home: home).status == 0)
+        let missing = folder.appending("shared/definitions.git")
+        expectOneLineFailure(
+            try await OutpostExecutable.run(["workspace", "init", "--remote", missing], home: home),
+            mentioning: "is not a git repository (nothing is there); nothing was changed"
+        )
+        #expect(!FileManager.default.fileExists(atPath: home + "/workspace"), "no workspace was made")
+        let made = try await OutpostExecutable.run(
+            ["workspace", "init", "--remote", missing, "--create-remote", "--json"],
+            home: home
+        )
+        try #require(made.status == 0, "\(made)")
+        #expect(try JSONValue(parsing: made.stdout)["remote"]?.stringValue == missing)
+        #expect(FileManager.default.fileExists(atPath: missing + "/HEAD"), "a bare repository is there")
+        let synced = try await OutpostExecutable.run(["workspace", "sync"], home: home)
+        #expect(synced.status == 0, "the new remote takes the workspace: \(synced)")
+        // A network remote is not checked: the node may be offline when it is set up.
+        let offline = try await OutpostExecutable.run(
+            ["workspace", "init", "--remote", "https://git.example.invalid/fleet/definitions.git"],
+            home: home
+        )
+        #expect(offline.status == 0, "\(offline)")
+    }
+
     @Test("a remote that cannot be reached is a clear error, and local commits are kept")
     func unreachableRemote() async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-ws")
         defer { folder.remove() }
-        let node = try await WorkspaceNode(in: folder, name: "node", remote: folder.appending("no-such-remote.git"))
+        // The remote was there at init, and is gone since (an unmounted disk, a moved share).
+        let remote = try await bareRemote(in: folder)
+        let node = try await WorkspaceNode(in: folder, name: "node", remote: remote)
+        try FileManager.default.removeItem(atPath: remote)
         try await node.succeed("agent", "add", "--id", "a1", "--name", "Scout", "--type", "vision")
         try await node.succeed("workspace", "export")
         try await node.succeed("workspace", "commit", "-m", "Offline work")

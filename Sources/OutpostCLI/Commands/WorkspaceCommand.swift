@@ -32,16 +32,20 @@ struct WorkspaceCommand: ParsableCommand {
                 Creates the repository (branch main) or adopts an existing one, makes agents/,
                 workflows/ and configs/, registers the merge driver in .git/config and
                 .gitattributes (*.json merge=outpost-json), and sets origin when --remote is given.
-                Safe to run again.
+                A remote on this machine (a path) must already be a git repository, or give
+                --create-remote to make a bare one there; a network remote is not checked, since
+                the node may be offline. Safe to run again.
 
                 Example:
                   outpost workspace init
                   outpost workspace init --dir /srv/definitions --remote /srv/git/definitions.git
+                  outpost workspace init --remote /mnt/shared/definitions.git --create-remote
                 """
         )
         @OptionGroup var node: NodeOptions
         @Option(help: "The repository's folder; defaults to HOME/workspace.", completion: .directory) var dir: String?
         @Option(help: "The git remote to share it through (origin).") var remote: String?
+        @Flag(help: "Make --remote a new bare repository when nothing is at that path.") var createRemote = false
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -51,6 +55,7 @@ struct WorkspaceCommand: ParsableCommand {
                 directory: dir ?? node.homePath + "/workspace",
                 remote: remote,
                 mergeDriver: node.mergeDriverCommand,
+                createRemote: createRemote,
                 identity: Git.Identity(parsing: Store.defaultResolverName)
             )
             let remoteURL = try workspace.remoteURL()
