@@ -7,7 +7,7 @@ struct AgentCommand: ParsableCommand {
         commandName: "agent",
         abstract: "Add, list, show, update, remove, start, stop and pause agents.",
         discussion: """
-            An agent's scheduled and triggered workflows run on the node it names (--node) while
+            An agent's scheduled and triggered workflows run on the node it names (--node) while \
             it is active (`outpost agent start`), under `outpost run`; see docs/runner.md.
             """,
         subcommands: [Add.self, List.self, Show.self, Update.self, Remove.self, Start.self, Stop.self, Pause.self]
@@ -28,7 +28,7 @@ struct AgentCommand: ParsableCommand {
             abstract: "Add an agent.",
             discussion: """
                 Example:
-                  outpost agent add --name "Line camera" --type vision --status active --config '{"fps": 5}'
+                  outpost agent add --name "Line camera" --type vision --config '{"fps": 5}'
                   outpost agent add --name Counter --type sensor --config @counter.json
                 """
         )
@@ -121,7 +121,7 @@ struct AgentCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change an agent; its version goes up by one.",
             discussion: """
-                With --expected-version, the update happens only if the agent is still at that version;
+                With --expected-version, the update happens only if the agent is still at that version; \
                 otherwise a conflict is recorded and the command fails.
 
                 Example:

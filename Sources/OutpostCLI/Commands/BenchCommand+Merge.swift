@@ -6,9 +6,9 @@ extension BenchCommand {
         static let configuration = CommandConfiguration(
             abstract: "Rate of conflict resolution on one core: realistic agent and workflow conflicts.",
             discussion: """
-                Builds N conflicts of agent and workflow rows (nested config, step arrays, multi-line
-                text, one to three fields changed on each side, sometimes the same one) from a fixed
-                seed, then times resolving them all with the shipped rules on one thread (building is
+                Builds N conflicts of agent and workflow rows (nested config, step arrays, multi-line \
+                text, one to three fields changed on each side, sometimes the same one) from a fixed \
+                seed, then times resolving them all with the shipped rules on one thread (building is \
                 not timed). Prints the machine, the rate and the target (≥ 20,000 conflicts/s).
 
                 Example:

@@ -7,9 +7,9 @@ extension BenchCommand {
             commandName: "runner",
             abstract: "What the workflow runner adds: N one-step /bin/true runs against N direct spawns.",
             discussion: """
-                On a fresh store in a temporary folder: spawns /bin/true N times directly (the
-                baseline), runs a one-step command workflow running /bin/true N times (each run
-                recorded as an execution), and runs N workflows of ten in-process no-op steps.
+                On a fresh store in a temporary folder: spawns /bin/true N times directly (the \
+                baseline), runs a one-step command workflow running /bin/true N times (each run \
+                recorded as an execution), and runs N workflows of ten in-process no-op steps. \
                 Prints the machine, the overhead ratio (target ≤ 1.5) and no-op steps per second.
 
                 Example:

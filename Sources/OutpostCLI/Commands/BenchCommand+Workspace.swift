@@ -9,8 +9,8 @@ extension BenchCommand {
             commandName: "workspace",
             abstract: "Export and commit N definitions with Outpost vs `git add -A && git commit` of the same files.",
             discussion: """
-                In a temporary folder: N agents in a fresh store, exported to a fresh workspace and
-                committed with Outpost (timed together), then the same files staged and committed by
+                In a temporary folder: N agents in a fresh store, exported to a fresh workspace and \
+                committed with Outpost (timed together), then the same files staged and committed by \
                 plain git in a fresh repository. Prints both times and the ratio (target ≤ 1.5).
 
                 Example:

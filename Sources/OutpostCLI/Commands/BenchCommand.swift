@@ -65,7 +65,7 @@ struct BenchCommand: AsyncParsableCommand {
 
                 Example:
                   outpost bench hub
-                  outpost bench hub --changes 100000 --database postgres://postgres@127.0.0.1:5432/outpost
+                  outpost bench hub --changes 100000 --database postgres://pg@127.0.0.1/outpost
                 """
         )
 
@@ -109,7 +109,7 @@ struct BenchCommand: AsyncParsableCommand {
 
                 Example:
                   outpost bench polls
-                  outpost bench polls --polls 500 --database postgres://postgres@127.0.0.1:5432/outpost
+                  outpost bench polls --polls 500 --database postgres://pg@127.0.0.1/outpost
                 """
         )
 
@@ -149,7 +149,7 @@ struct BenchCommand: AsyncParsableCommand {
 
                 Example:
                   outpost bench sync
-                  outpost bench sync --rows 100000 --database postgres://postgres@127.0.0.1:5432/outpost
+                  outpost bench sync --rows 100000 --database postgres://pg@127.0.0.1/outpost
                 """
         )
 

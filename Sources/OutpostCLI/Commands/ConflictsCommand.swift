@@ -10,9 +10,9 @@ struct ConflictsCommand: ParsableCommand {
         commandName: "conflicts",
         abstract: "List, inspect and resolve conflicts parked for a person.",
         discussion: """
-            A conflict is parked when the sync engine cannot surely merge a row this node changed with
-            the hub's version, or when `agent|workflow update --expected-version` finds the row moved
-            on. A parked sync conflict holds its row: it keeps its local value and is not pushed until
+            A conflict is parked when the sync engine cannot surely merge a row this node changed with \
+            the hub's version, or when `agent|workflow update --expected-version` finds the row moved \
+            on. A parked sync conflict holds its row: it keeps its local value and is not pushed until \
             the conflict is resolved.
             """,
         subcommands: [List.self, Show.self, Resolve.self]
@@ -64,7 +64,7 @@ struct ConflictsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a conflict: local, remote and base side by side, and the suggestions.",
             discussion: """
-                Fields marked * differ between local and remote; CHANGED says who changed each since the
+                Fields marked * differ between local and remote; CHANGED says who changed each since the \
                 base (both = a collision). Suggestions come with their pros and cons.
 
                 Example:
@@ -90,11 +90,11 @@ struct ConflictsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Resolve a pending conflict: write the chosen row and queue it for push.",
             discussion: """
-                --keep local keeps this node's row as it is now; remote takes the hub's row; merged takes
-                the rule-guided merge; a suggestion id (keep_local, keep_remote, smart_merge) takes that
-                suggestion's row. --data writes the given columns over the row (null deletes it). For a
-                conflict from --expected-version, --keep local applies the attempted changes now and
-                --keep remote leaves the row as it is. Everything happens in one transaction, and the
+                --keep local keeps this node's row as it is now; remote takes the hub's row; merged takes \
+                the rule-guided merge; a suggestion id (keep_local, keep_remote, smart_merge) takes that \
+                suggestion's row. --data writes the given columns over the row (null deletes it). For a \
+                conflict from --expected-version, --keep local applies the attempted changes now and \
+                --keep remote leaves the row as it is. Everything happens in one transaction, and the \
                 conflict records who resolved it (--by, default $USER) and when.
 
                 Example:

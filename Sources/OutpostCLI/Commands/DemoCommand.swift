@@ -16,10 +16,10 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Watch two nodes edit offline and converge through a hub, with nothing else installed.",
         discussion: """
-            Starts a hub on 127.0.0.1 (embedded SQLite) and two nodes, all in a temporary
-            folder; both nodes edit while offline (one conflict merges by the rules, one waits
-            for a person) and one runs a workflow offline, whose execution reaches the other, sync, the person decides, and the demo shows that both nodes and the
-            hub hold the same data, and ends with `outpost verify` on every node. Exits non-zero
+            Starts a hub on 127.0.0.1 (embedded SQLite) and two nodes, all in a temporary \
+            folder; both nodes edit while offline (one conflict merges by the rules, one waits \
+            for a person) and one runs a workflow offline, whose execution reaches the other, sync, the person decides, and the demo shows that both nodes and the \
+            hub hold the same data, and ends with `outpost verify` on every node. Exits non-zero \
             if they do not converge or any node differs from the hub unexplained.
 
             Example:

@@ -107,8 +107,8 @@ struct ExecutionCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a queued execution now, in this process, and wait for its end.",
             discussion: """
-                `outpost workflow run` without --wait queues an execution and runs it with this
-                command in the background; a run retried after a crash is queued the same way.
+                `outpost workflow run` without --wait queues an execution and runs it with this \
+                command in the background; a run retried after a crash is queued the same way. \
                 Exits 1 when the run did not complete.
 
                 Example:

@@ -8,7 +8,7 @@ struct FilesFetch: AsyncParsableCommand {
         commandName: "fetch",
         abstract: "Fetch files' content from the hub now, even content the budget evicted or the policy skips.",
         discussion: """
-            Resumes from the chunks already here. Runs beside `outpost run` (it does not take the
+            Resumes from the chunks already here. Runs beside `outpost run` (it does not take the \
             node's sync lock).
 
             Example:
@@ -76,9 +76,9 @@ struct FilesBudget: ParsableCommand {
         commandName: "budget",
         abstract: "Show or set how much file content this node keeps on disk.",
         discussion: """
-            Beyond the budget, content is evicted — least recently used first (or oldest with
-            --evict-by age) — once the hub holds all of it; pinned files never. Evicted content
-            is fetched again by `outpost files get` and by workflow `file` steps. The budget
+            Beyond the budget, content is evicted — least recently used first (or oldest with \
+            --evict-by age) — once the hub holds all of it; pinned files never. Evicted content \
+            is fetched again by `outpost files get` and by workflow `file` steps. The budget \
             applies after each `files put` and each sync, and now.
 
             Example:
@@ -134,8 +134,8 @@ struct FilesSkip: ParsableCommand {
         commandName: "skip",
         abstract: "Show or set which files from the hub this node does not fetch until asked.",
         discussion: """
-            Files whose name matches a pattern (`*` within a path segment, `**` across them, `?`
-            one character) or whose priority is below --below-priority stay on the hub until
+            Files whose name matches a pattern (`*` within a path segment, `**` across them, `?` \
+            one character) or whose priority is below --below-priority stay on the hub until \
             `outpost files get` or `files fetch` asks for them. Rows still sync.
 
             Example:

@@ -20,10 +20,11 @@ struct FilesCommand: ParsableCommand {
               outpost files put ./model.onnx --as models/vision.onnx --priority 8
               outpost files ls
               outpost files get models/vision.onnx -o /tmp/vision.onnx
-              outpost files rm models/vision.onnx && outpost files restore models/vision.onnx
+              outpost files rm models/vision.onnx
+              outpost files restore models/vision.onnx
               outpost files budget 20g && outpost files pin models/vision.onnx
 
-            With a budget (`outpost files budget`), content beyond it is evicted, least recently
+            With a budget (`outpost files budget`), content beyond it is evicted, least recently \
             used first, once the hub holds it; `files get` fetches it again. See docs/files.md.
             """,
         subcommands: [
@@ -95,7 +96,7 @@ struct FilesGet: AsyncParsableCommand {
         commandName: "get",
         abstract: "Write a stored file out, checked against its hash; fetch it first if it is on the hub only.",
         discussion: """
-            Content the cache budget evicted, or the fetch policy skipped, is fetched from the hub
+            Content the cache budget evicted, or the fetch policy skipped, is fetched from the hub \
             first (resuming from the chunks already here) when the node has a hub.
 
             Example:

@@ -8,11 +8,11 @@ extension HubCommand {
             commandName: "new-epoch",
             abstract: "Tell the nodes the hub's data went back in time (run after restoring a backup).",
             discussion: """
-                A hub restored from a backup has lost the pushes it acknowledged after the
-                backup, and hands out again sequence numbers nodes have already seen, so nodes
-                would skip new rows. A new epoch tells every node: at its next sync it pulls all
-                rows again and pushes what the hub lost (it has the base of every row it holds).
-                A node also notices by itself when the hub's newest sequence number is below
+                A hub restored from a backup has lost the pushes it acknowledged after the \
+                backup, and hands out again sequence numbers nodes have already seen, so nodes \
+                would skip new rows. A new epoch tells every node: at its next sync it pulls all \
+                rows again and pushes what the hub lost (it has the base of every row it holds). \
+                A node also notices by itself when the hub's newest sequence number is below \
                 its cursor, but only a new epoch covers a hub that has since received more.
 
                 Examples:

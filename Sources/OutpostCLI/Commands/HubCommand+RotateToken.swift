@@ -15,7 +15,7 @@ extension NodeCommand {
 
                 Examples:
                   outpost hub node rotate-token 0193a1c2-7b4e-7c3d-9f12-3a4b5c6d7e8f
-                  outpost hub node rotate-token 0193a1c2-7b4e-7c3d-9f12-3a4b5c6d7e8f --json | jq -r .token
+                  outpost hub node rotate-token "$NODE_ID" --json | jq -r .token
                 """
         )
         @OptionGroup var hub: HubOptions

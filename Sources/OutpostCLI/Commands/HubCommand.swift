@@ -13,12 +13,12 @@ struct HubCommand: AsyncParsableCommand {
         commandName: "hub",
         abstract: "Run the hub that nodes sync through, and manage its tenants and nodes.",
         discussion: """
-            The hub keeps its data in HOME/hub.sqlite by default (HOME is --home, else
+            The hub keeps its data in HOME/hub.sqlite by default (HOME is --home, else \
             $OUTPOST_HUB_HOME, else ./.outpost-hub), or in PostgreSQL with --database.
 
             Example:
               outpost hub tenant add acme
-              outpost hub node add --tenant acme --name line-1      # prints the node's token once
+              outpost hub node add --tenant acme --name line-1   # prints its token once
               outpost hub serve --port 8080
             """,
         subcommands: [
@@ -35,9 +35,9 @@ struct HubCommand: AsyncParsableCommand {
             commandName: "gc",
             abstract: "Collect garbage now: passed tombstones and old batch answers.",
             discussion: """
-                A running hub does this every ten minutes. A tombstone goes once every live node
-                has pulled past it, or once it is older than the lease; a node offline for longer
-                than the lease must then re-sync in full (it does so by itself, keeping its own
+                A running hub does this every ten minutes. A tombstone goes once every live node \
+                has pulled past it, or once it is older than the lease; a node offline for longer \
+                than the lease must then re-sync in full (it does so by itself, keeping its own \
                 unsynced writes). Use the same --lease-days as `hub serve`.
 
                 Example:
@@ -73,7 +73,7 @@ struct HubCommand: AsyncParsableCommand {
 
                 Example:
                   outpost hub serve
-                  outpost hub serve --port 9000 --database postgres://outpost@127.0.0.1:5432/outpost \\
+                  outpost hub serve --port 9000 --database postgres://outpost@db/outpost \\
                     --database-password-file /etc/outpost/pg-password
                 """
         )

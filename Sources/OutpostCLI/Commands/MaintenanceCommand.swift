@@ -7,9 +7,9 @@ struct MaintenanceCommand: ParsableCommand {
         commandName: "maintenance",
         abstract: "ANALYZE, delete old finished bookkeeping, and return free pages to the disk.",
         discussion: """
-            Deletes completed queue entries older than 7 days and resolved conflicts older than 30
-            (the seed's retention), and removes from this node the workflow runs that ended more
-            than 30 days ago (the hub keeps them; the removal does not sync). Unconfirmed changes
+            Deletes completed queue entries older than 7 days and resolved conflicts older than 30 \
+            (the seed's retention), and removes from this node the workflow runs that ended more \
+            than 30 days ago (the hub keeps them; the removal does not sync). Unconfirmed changes \
             are never deleted.
 
             Example:

@@ -16,7 +16,7 @@ struct QueueCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List queue entries, highest priority first.",
             discussion: """
-                Statuses: pending (waiting), processing (sent, answer not yet recorded), conflict
+                Statuses: pending (waiting), processing (sent, answer not yet recorded), conflict \
                 (held for a person), failed (refused by the hub or out of attempts; never dropped).
 
                 Examples:

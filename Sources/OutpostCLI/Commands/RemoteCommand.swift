@@ -13,11 +13,11 @@ struct RemoteCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Store the hub's URL and this node's token in HOME.",
             discussion: """
-                The URL goes to HOME/remote.json, the token to HOME/remote.token, readable by its
+                The URL goes to HOME/remote.json, the token to HOME/remote.token, readable by its \
                 owner only. Get a token on the hub with `outpost hub node add --tenant NAME`.
 
-                Give the token without putting it in the command line, where every local user
-                sees it (`ps`): from a file readable by its owner only (--token-file), from
+                Give the token without putting it in the command line, where every local user \
+                sees it (`ps`): from a file readable by its owner only (--token-file), from \
                 standard input (--token -), or in $OUTPOST_TOKEN. A trailing newline is ignored.
 
                 Examples:

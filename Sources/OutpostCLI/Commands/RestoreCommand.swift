@@ -17,8 +17,8 @@ struct RestoreCommand: ParsableCommand {
             recognises those it already has). Change and batch ids are never reused.
 
             Examples:
-              outpost restore --from /var/backups/outpost/node-2026-12-06.tar --home /var/lib/outpost
-              outpost restore --from node.tar --home ./node-restored && outpost sync --home ./node-restored
+              outpost restore --from /var/backups/node.tar --home /var/lib/outpost
+              outpost restore --from node.tar --home ./restored --json
             """
     )
 

@@ -8,18 +8,18 @@ struct ResyncCommand: AsyncParsableCommand {
         commandName: "resync",
         abstract: "Fetch the hub's rows of tracked tables again and repair what differs, then sync.",
         discussion: """
-            Pulls every row of the named tables (all tracked tables without --table) from the
-            hub from the start, beside the node's own cursor, and merges each by the usual
-            rules. A row that differs from the hub's with no local change queued, held or failed
-            (written with capture off, restored from an old backup) takes the hub's value; rows
-            with local work merge and their changes still go up. Safe to run at any time; a cut
-            resync carries on at the next sync. A table tracked after the node's cursor passed
+            Pulls every row of the named tables (all tracked tables without --table) from the \
+            hub from the start, beside the node's own cursor, and merges each by the usual \
+            rules. A row that differs from the hub's with no local change queued, held or failed \
+            (written with capture off, restored from an old backup) takes the hub's value; rows \
+            with local work merge and their changes still go up. Safe to run at any time; a cut \
+            resync carries on at the next sync. A table tracked after the node's cursor passed \
             its rows is fetched this way by itself.
 
-            With --push-local, the node's copy wins instead: every row `outpost verify` finds
-            differing with nothing to explain it (a table written with capture off, rows the
-            hub never had) is queued as an edit of all its columns and pushed over the hub's
-            copy. Without it, rows only this node holds and nothing explains are left as they
+            With --push-local, the node's copy wins instead: every row `outpost verify` finds \
+            differing with nothing to explain it (a table written with capture off, rows the \
+            hub never had) is queued as an edit of all its columns and pushed over the hub's \
+            copy. Without it, rows only this node holds and nothing explains are left as they \
             are (verify keeps reporting them).
 
             Examples:

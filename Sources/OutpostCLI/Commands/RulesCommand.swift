@@ -8,8 +8,8 @@ struct RulesCommand: ParsableCommand {
         commandName: "rules",
         abstract: "Show and change the conflict rules (HOME/rules.json).",
         discussion: """
-            The rules say how conflicts on each table are resolved: a strategy per table (auto,
-            local_wins, remote_wins, merge, custom, manual) and, for auto, rules per field. With no
+            The rules say how conflicts on each table are resolved: a strategy per table (auto, \
+            local_wins, remote_wins, merge, custom, manual) and, for auto, rules per field. With no \
             rules file the shipped defaults are in force. The format is in docs/conflict-resolution.md.
             """,
         subcommands: [Show.self, Change.self]
@@ -56,12 +56,12 @@ struct RulesCommand: ParsableCommand {
             commandName: "set",
             abstract: "Replace the rules with a file, or change one table's strategy or field rule.",
             discussion: """
-                With --file, the file is validated and then replaces HOME/rules.json atomically; an
+                With --file, the file is validated and then replaces HOME/rules.json atomically; an \
                 invalid file is refused with its line and reason, and the previous rules stay in force.
 
-                With a TABLE, the rules in force are edited and written back the same way: --strategy
-                sets the table's strategy; --field with --action adds a rule for that field pattern, or
-                replaces the rules already written for exactly that pattern; --field with --remove
+                With a TABLE, the rules in force are edited and written back the same way: --strategy \
+                sets the table's strategy; --field with --action adds a rule for that field pattern, or \
+                replaces the rules already written for exactly that pattern; --field with --remove \
                 removes them. Rules with conditions ("when") are written in a file.
 
                 Example:

@@ -14,23 +14,23 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the node: sync continuously until SIGTERM or SIGINT.",
         discussion: """
-            Pushes each change as soon as it is queued, long-polls the hub for other nodes'
-            changes, probes the link, backs off while the hub is away and runs maintenance every
-            five minutes. On SIGTERM/SIGINT it finishes the batch in flight, then exits.
-            Set OUTPOST_LOG_LEVEL=info to see each push and pull. With --metrics it also serves
-            the sync statistics for Prometheus at /metrics (port 0 picks a free port; the address
-            is printed), /live (200 while the process answers) and /health: 200, or 503 with the
-            reasons as JSON when the node has not exchanged with its hub for
-            --health-max-sync-age (default 10 minutes), changes the hub refused wait as failed, or
-            the disk under HOME is nearly full (under 5 % or 256 MiB free). Each push and pull
+            Pushes each change as soon as it is queued, long-polls the hub for other nodes' \
+            changes, probes the link, backs off while the hub is away and runs maintenance every \
+            five minutes. On SIGTERM/SIGINT it finishes the batch in flight, then exits. \
+            Set OUTPOST_LOG_LEVEL=info to see each push and pull. With --metrics it also serves \
+            the sync statistics for Prometheus at /metrics (port 0 picks a free port; the address \
+            is printed), /live (200 while the process answers) and /health: 200, or 503 with the \
+            reasons as JSON when the node has not exchanged with its hub for \
+            --health-max-sync-age (default 10 minutes), changes the hub refused wait as failed, or \
+            the disk under HOME is nearly full (under 5 % or 256 MiB free). Each push and pull \
             the daemon finishes counts as the node's last sync.
 
-            It also runs workflows (docs/runner.md): runs a crash interrupted are found at start,
-            and the workflows of active agents assigned to this node run by their schedule or
+            It also runs workflows (docs/runner.md): runs a crash interrupted are found at start, \
+            and the workflows of active agents assigned to this node run by their schedule or \
             insert trigger, at most --max-runs at once.
 
-            When the node has a workspace (`outpost workspace init`), it also commits the
-            workspace's pending changes every --workspace-commit-every (default 10 minutes; a plain
+            When the node has a workspace (`outpost workspace init`), it also commits the \
+            workspace's pending changes every --workspace-commit-every (default 10 minutes; a plain \
             number is minutes, or give 30s, 2h; 0 turns it off) and syncs it with its remote.
 
             Examples:

@@ -8,9 +8,9 @@ struct SchemaCommand: AsyncParsableCommand {
         commandName: "schema",
         abstract: "Compare the tracked tables with the hub's declarations; choose whether the hub's columns are added.",
         discussion: """
-            Every push declares its tables' columns, declared types and primary key; the hub keeps
-            the first declaration of each column. By default a sync that pulls a row carrying a
-            column a tracked table lacks adds the hub's columns (ALTER TABLE … ADD COLUMN with the
+            Every push declares its tables' columns, declared types and primary key; the hub keeps \
+            the first declaration of each column. By default a sync that pulls a row carrying a \
+            column a tracked table lacks adds the hub's columns (ALTER TABLE … ADD COLUMN with the \
             declared type; never dropped or changed) and fills them with the values the node kept.
             """,
         subcommands: [Diff.self, AutoAdd.self]
@@ -20,9 +20,9 @@ struct SchemaCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show how the node's tracked tables differ from the hub's declarations.",
             discussion: """
-                Per tracked table: columns the hub has that this node lacks (with their declared
-                types), synced columns the hub does not know yet, declared types that differ, and
-                local-only columns; then the hub's tables this node does not track. Exits 0 either
+                Per tracked table: columns the hub has that this node lacks (with their declared \
+                types), synced columns the hub does not know yet, declared types that differ, and \
+                local-only columns; then the hub's tables this node does not track. Exits 0 either \
                 way; it changes nothing.
 
                 Examples:
@@ -79,9 +79,9 @@ struct SchemaCommand: AsyncParsableCommand {
             commandName: "auto-add",
             abstract: "Turn on or off adding the hub's columns to tracked tables; with no argument, show it.",
             discussion: """
-                On by default. Off, a tracked table keeps its columns; values for columns it lacks
-                are still kept (in the node's copy of the hub's rows) and never overwritten, and
-                filled in when the column appears. Turned on again, the next sync adds the hub's
+                On by default. Off, a tracked table keeps its columns; values for columns it lacks \
+                are still kept (in the node's copy of the hub's rows) and never overwritten, and \
+                filled in when the column appears. Turned on again, the next sync adds the hub's \
                 columns. Stored in the node's store.
 
                 Examples:

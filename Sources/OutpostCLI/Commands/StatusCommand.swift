@@ -10,12 +10,12 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Show the node: rows, the sync queue by status and priority, conflicts, store size.",
         discussion: """
-            The runner part: agents by status (and how many this node runs), this node's runs
-            by status, and the next scheduled runs here. The sync part is the seed's
-            get_sync_statistics: changes pushed, rows pulled,
-            conflicts merged and parked, failed changes, bytes (today and in total), pending
-            changes by priority, the hub, when the node last synced, and the link's round trip
-            and batch size as of the last push. A running `outpost run --metrics` serves the
+            The runner part: agents by status (and how many this node runs), this node's runs \
+            by status, and the next scheduled runs here. The sync part is the seed's \
+            get_sync_statistics: changes pushed, rows pulled, \
+            conflicts merged and parked, failed changes, bytes (today and in total), pending \
+            changes by priority, the hub, when the node last synced, and the link's round trip \
+            and batch size as of the last push. A running `outpost run --metrics` serves the \
             same figures, live, for Prometheus.
 
             Example:

@@ -8,9 +8,9 @@ struct SyncCommand: AsyncParsableCommand {
         commandName: "sync",
         abstract: "Push queued changes to the hub, then pull until caught up.",
         discussion: """
-            Changes go highest priority first, parents before the rows that reference them, in
-            batches sized to the link. Conflicts merge by the rules (HOME/rules.json) or wait
-            for a person (`outpost conflicts`). If the hub cannot be reached the command fails
+            Changes go highest priority first, parents before the rows that reference them, in \
+            batches sized to the link. Conflicts merge by the rules (HOME/rules.json) or wait \
+            for a person (`outpost conflicts`). If the hub cannot be reached the command fails \
             and the queue stays as it was.
 
             Examples:

@@ -8,20 +8,20 @@ struct TrackCommand: AsyncParsableCommand {
         commandName: "track",
         abstract: "Sync one of your own tables: capture its every insert, update and delete.",
         discussion: """
-            The table needs a primary key. Writes are captured whoever makes them: outpost, the Swift
-            API, or any SQLite client on HOME/store.sqlite. Run again to change the settings.
+            The table needs a primary key. Writes are captured whoever makes them: outpost, the Swift \
+            API, or any SQLite client on HOME/store.sqlite. Run again to change the settings. \
             With no TABLE, lists the synced tables.
 
-            With --from-hub, a table other nodes sync and this node does not have yet is created
-            from the hub's declaration (columns, declared types, primary key), tracked, and
-            filled with the hub's rows by a sync run at once (a cut fill carries on at the next
+            With --from-hub, a table other nodes sync and this node does not have yet is created \
+            from the hub's declaration (columns, declared types, primary key), tracked, and \
+            filled with the hub's rows by a sync run at once (a cut fill carries on at the next \
             sync). Refused when the hub knows no such table or the store already has one.
 
             Examples:
-              outpost sql "CREATE TABLE readings (id TEXT PRIMARY KEY, sensor TEXT, value REAL)"
+              outpost sql "CREATE TABLE readings (id TEXT PRIMARY KEY, value REAL)"
               outpost track readings --priority 3
               outpost track                     # list synced tables
-              outpost track readings --from-hub # adopt a table from the hub (outpost schema diff lists them)
+              outpost track readings --from-hub   # adopt one of `outpost schema diff`
             """
     )
 

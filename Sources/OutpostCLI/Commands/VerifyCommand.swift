@@ -8,8 +8,8 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Compare this node's tracked tables with the hub's, without moving any data.",
         discussion: """
-            Compares digests of each table's rows over key-hash buckets and narrows down to the
-            buckets that differ, so a table that matches costs one small request (about 1.5 KB
+            Compares digests of each table's rows over key-hash buckets and narrows down to the \
+            buckets that differ, so a table that matches costs one small request (about 1.5 KB \
             whatever its size). Every row that differs is listed with why:
 
               pending       a local change waits to be pushed
@@ -20,8 +20,8 @@ struct VerifyCommand: AsyncParsableCommand {
               not_filled    the table is still being fetched from the hub
               unexplained   nothing explains it: the copies diverged
 
-            Columns only the hub has are not compared (the node keeps their values and fills
-            them in when the column appears). Exits 1 when any difference is unexplained;
+            Columns only the hub has are not compared (the node keeps their values and fills \
+            them in when the column appears). Exits 1 when any difference is unexplained; \
             `outpost resync --table T` repairs those.
 
             Examples:

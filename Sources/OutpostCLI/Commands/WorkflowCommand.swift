@@ -26,9 +26,8 @@ struct WorkflowCommand: ParsableCommand {
             abstract: "Add a workflow, optionally owned by an agent.",
             discussion: """
                 Example:
-                  outpost workflow add --name "Count parts" --agent 0193a1c2-… --definition @count.json
-                  outpost workflow add --name Greet \\
-                    --definition '{"steps": [{"id": "greet", "type": "command", "argv": ["/bin/echo", "hello"]}]}'
+                  outpost workflow add --name "Count parts" --agent A1 --definition @count.json
+                  outpost workflow add --name Greet --definition @greet.json
 
                 The definition is checked before anything is written; docs/runner.md describes it.
                 """
@@ -157,10 +156,10 @@ struct WorkflowCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a workflow now, on this node, with no network needed.",
             discussion: """
-                The run is an execution (`outpost execution show ID`) written as it goes; it syncs
-                like any row, a failed run first. Without --wait the run goes on in the background
-                and its id is printed at once; with --wait it runs here and prints the finished
-                execution, exiting 1 when the run did not complete. Runs a crash interrupted are
+                The run is an execution (`outpost execution show ID`) written as it goes; it syncs \
+                like any row, a failed run first. Without --wait the run goes on in the background \
+                and its id is printed at once; with --wait it runs here and prints the finished \
+                execution, exiting 1 when the run did not complete. Runs a crash interrupted are \
                 found first (marked interrupted; retried when their steps are repeatable).
 
                 Examples:

@@ -11,7 +11,7 @@ extension WorkspaceCommand {
             discussion: """
                 Example:
                   outpost workspace commit -m "Line camera at 5 fps"
-                  outpost workspace commit -m "Night shift rules" --author "Ada <ada@example.org>"
+                  outpost workspace commit -m "Night shift" --author "Ada <ada@example.org>"
                 """
         )
         @OptionGroup var node: NodeOptions
@@ -98,8 +98,8 @@ extension WorkspaceCommand {
         static let configuration = CommandConfiguration(
             abstract: "Roll the definition files back to REV, then apply them to the store.",
             discussion: """
-                The branch does not move: the rollback is a change, committed like any other. Refused
-                when uncommitted changes would be lost (unless --force); if the files at REV cannot be
+                The branch does not move: the rollback is a change, committed like any other. Refused \
+                when uncommitted changes would be lost (unless --force); if the files at REV cannot be \
                 applied, the store is left unchanged.
 
                 Example:

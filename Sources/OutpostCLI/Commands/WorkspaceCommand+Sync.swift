@@ -11,10 +11,10 @@ extension WorkspaceCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fetch, merge and push with the workspace's remote.",
             discussion: """
-                Definition files both sides changed are merged field by field by the JSON merge driver
-                with this node's rules; files that need a person are left conflicted and listed by
-                `outpost workspace status` and `outpost conflicts list`. With --apply, the merged files
-                are then loaded into the store. A remote that cannot be reached is reported and local
+                Definition files both sides changed are merged field by field by the JSON merge driver \
+                with this node's rules; files that need a person are left conflicted and listed by \
+                `outpost workspace status` and `outpost conflicts list`. With --apply, the merged files \
+                are then loaded into the store. A remote that cannot be reached is reported and local \
                 commits are kept.
 
                 Example:
@@ -52,8 +52,8 @@ extension WorkspaceCommand {
         static let configuration = CommandConfiguration(
             abstract: "Resolve a file a merge left for a person (as `outpost conflicts resolve` does).",
             discussion: """
-                Writes the chosen content to the file and marks it resolved for git; when none is left,
-                `outpost workspace commit` concludes the merge. --data is the whole file's content
+                Writes the chosen content to the file and marks it resolved for git; when none is left, \
+                `outpost workspace commit` concludes the merge. --data is the whole file's content \
                 (null removes the file).
 
                 Example:

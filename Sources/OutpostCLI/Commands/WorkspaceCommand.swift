@@ -9,14 +9,14 @@ struct WorkspaceCommand: ParsableCommand {
         commandName: "workspace",
         abstract: "Agent, workflow and config definitions as JSON files in git: review, diff, roll back, share.",
         discussion: """
-            The workspace is a git repository (default HOME/workspace) laid out as agents/ID.json,
-            workflows/ID.json and configs/NAME.json, in canonical JSON. `export` writes the store's
-            definitions to it, `apply` loads it into the store; git versions and shares it, and a
+            The workspace is a git repository (default HOME/workspace) laid out as agents/ID.json, \
+            workflows/ID.json and configs/NAME.json, in canonical JSON. `export` writes the store's \
+            definitions to it, `apply` loads it into the store; git versions and shares it, and a \
             JSON-aware merge driver merges concurrent edits field by field. See docs/workspace.md.
 
             Example:
               outpost workspace init --remote git@example.org:fleet/definitions.git
-              outpost workspace export && outpost workspace commit -m "Line camera at 5 fps"
+              outpost workspace export && outpost workspace commit -m "Camera at 5 fps"
               outpost workspace sync
             """,
         subcommands: [
@@ -29,17 +29,17 @@ struct WorkspaceCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make (or adopt) the node's git workspace and register the JSON merge driver.",
             discussion: """
-                Creates the repository (branch main) or adopts an existing one, makes agents/,
-                workflows/ and configs/, registers the merge driver in .git/config and
-                .gitattributes (*.json merge=outpost-json), and sets origin when --remote is given.
-                A remote on this machine (a path) must already be a git repository, or give
-                --create-remote to make a bare one there; a network remote is not checked, since
+                Creates the repository (branch main) or adopts an existing one, makes agents/, \
+                workflows/ and configs/, registers the merge driver in .git/config and \
+                .gitattributes (*.json merge=outpost-json), and sets origin when --remote is given. \
+                A remote on this machine (a path) must already be a git repository, or give \
+                --create-remote to make a bare one there; a network remote is not checked, since \
                 the node may be offline. Safe to run again.
 
                 Example:
                   outpost workspace init
-                  outpost workspace init --dir /srv/definitions --remote /srv/git/definitions.git
-                  outpost workspace init --remote /mnt/shared/definitions.git --create-remote
+                  outpost workspace init --dir /srv/defs --remote /srv/git/defs.git
+                  outpost workspace init --remote /mnt/shared/defs.git --create-remote
                 """
         )
         @OptionGroup var node: NodeOptions
@@ -75,7 +75,7 @@ struct WorkspaceCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write the store's agents and workflows to the workspace as canonical JSON.",
             discussion: """
-                Files already right are left alone; files of definitions the store no longer has are
+                Files already right are left alone; files of definitions the store no longer has are \
                 removed. Configs are the workspace's own and are not touched.
 
                 Example:
@@ -102,9 +102,9 @@ struct WorkspaceCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the workspace's files and load them into the store, all or nothing.",
             discussion: """
-                Adds new definitions, updates changed ones (bumping their version), deletes those
-                whose file was removed, in one transaction; the writes sync like any other. A file
-                that is not valid JSON or not a valid definition is refused with its path, line and
+                Adds new definitions, updates changed ones (bumping their version), deletes those \
+                whose file was removed, in one transaction; the writes sync like any other. A file \
+                that is not valid JSON or not a valid definition is refused with its path, line and \
                 reason, and the store is left unchanged.
 
                 Example:
