@@ -137,6 +137,7 @@ struct HubRoutes: Sendable {
         registerChunkRoutes(on: v1)
         registerDigestRoute(on: v1)
         registerTableRoutes(on: v1)
+        registerNodeRoutes(on: v1)
     }
 
     /// `GET /metrics`, on the API's listener or on one of its own.

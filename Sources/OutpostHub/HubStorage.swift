@@ -35,6 +35,9 @@ package protocol HubStorage: Sendable {
     func removeTenant(name: String) async throws -> RemovedTenant
     func addNode(tenant: String, name: String, tokenHash: String) async throws -> NodeInfo
     func nodes(tenant: String?) async throws -> [NodeInfo]
+
+    /// Every node of the tenant (revoked ones too: their rows still name them), by id and name.
+    func nodeNames(tenantID: String) async throws -> [(id: String, name: String)]
     func revokeNode(id: String) async throws
 
     /// Gives a node a new token (its hash): the old one stops at once, also for a pull that

@@ -44,6 +44,9 @@ enum OpenAPIDocument {
                   "type": {"type": "string", "nullable": true, "maxLength": 64,
                            "description": "The declared SQLite type; empty for none; null (in answers only) when no node has declared it."}}}},
                 "primary_key": {"type": "array", "items": {"type": "string"}}}},
+              "Nodes": {"type": "object", "required": ["nodes"], "properties": {
+                "nodes": {"type": "array", "items": {"type": "object", "required": ["id", "name", "self"], "properties": {
+                  "id": {"type": "string"}, "name": {"type": "string"}, "self": {"type": "boolean"}}}}}},
               "Tables": {"type": "object", "required": ["tables"], "properties": {
                 "tables": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/TableDeclaration"}}}},
               "HubRow": {"type": "object", "required": ["table", "key", "version", "deleted", "hlc", "origin", "sequence"],
@@ -134,6 +137,12 @@ enum OpenAPIDocument {
               "security": [{"nodeToken": []}],
               "responses": {
                 "200": {"description": "Every table the tenant's nodes have pushed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Tables"}}}},
+                "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/v1/nodes": {"get": {"summary": "The tenant's nodes by id and name (the caller marked), to say who wrote a row.",
+              "security": [{"nodeToken": []}],
+              "responses": {
+                "200": {"description": "Every node of the tenant, revoked ones too.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nodes"}}}},
                 "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
             "/v1/chunks/missing": {"post": {"summary": "Which of these file chunks the tenant lacks.",

@@ -255,6 +255,17 @@ package final class PostgresHubStorage: HubStorage {
         return try await nodeList(tenant: nil, id: id)[0]
     }
 
+    package func nodeNames(tenantID: String) async throws -> [(id: String, name: String)] {
+        var names: [(id: String, name: String)] = []
+        for try await (id, name) in try await client.query(
+            "SELECT id, name FROM outpost_nodes WHERE tenant_id = \(tenantID) ORDER BY created_at, id",
+            logger: logger
+        ).decode((String, String).self) {
+            names.append((id, name))
+        }
+        return names
+    }
+
     package func nodes(tenant: String?) async throws -> [NodeInfo] {
         if let tenant, try await !tenants().contains(where: { $0.name == tenant }) {
             throw HubAdminError.unknownTenant(tenant)

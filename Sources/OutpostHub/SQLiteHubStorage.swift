@@ -242,6 +242,16 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
+    package func nodeNames(tenantID: String) async throws -> [(id: String, name: String)] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT id, name FROM outpost_nodes WHERE tenant_id = ? ORDER BY created_at, id",
+                arguments: [tenantID]
+            ).map { (id: $0["id"], name: $0["name"]) }
+        }
+    }
+
     package func nodes(tenant: String?) async throws -> [NodeInfo] {
         try await pool.read { db in
             if let tenant {

@@ -82,6 +82,16 @@ public struct HubClient: Sendable {
         }
     }
 
+    /// `GET /v1/nodes`: the tenant's nodes by id and name, and which of them this node is.
+    public func nodes() async throws(SyncFailure) -> Exchange<NodeDirectory> {
+        let answer = try await send(path: "/v1/nodes", body: nil, timeout: .seconds(30))
+        do {
+            return answer.exchange(try NodeDirectory(json: JSONValue(parsing: answer.text)))
+        } catch {
+            throw .badAnswer("nodes answer: \(error)")
+        }
+    }
+
     /// `GET /health`: how long the hub took to answer.
     public func probe(timeout: Duration = .seconds(5)) async throws(SyncFailure) -> Duration {
         try await send(path: "/health", body: nil, timeout: timeout).elapsed

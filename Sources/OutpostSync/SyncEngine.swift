@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 public import Logging
 public import OutpostBlobs
-import OutpostCore
+package import OutpostCore
 public import OutpostMerge
 import OutpostProtocol
 public import OutpostStore
@@ -80,7 +80,27 @@ public final class SyncEngine: Sendable {
         report.absorb(try await fetchContent(progress: progress))
         report.pending = try await guarded { try await store.read { db in try Self.pendingCount(in: db) } }
         try await recordExchange()
+        await refreshNodeDirectory()
         return report
+    }
+
+    /// The setting that keeps the tenant's node names between syncs.
+    package static let nodeDirectorySetting = "hub_node_directory"
+
+    /// Fetches who is who in the tenant and keeps it, so `outpost conflicts show` can name a
+    /// row's writer offline. Best effort: a hub without `/v1/nodes` (older) leaves the last
+    /// directory as it was.
+    func refreshNodeDirectory() async {
+        guard let directory = try? await client.nodes().value else { return }
+        try? await store.write { db in
+            try Store.setSetting(Self.nodeDirectorySetting, to: directory.json.encoded(), in: db)
+        }
+    }
+
+    /// The tenant's node names as last fetched (empty before the first sync).
+    package static func nodeDirectory(in store: Store) throws(OutpostError) -> NodeDirectory {
+        let text = try store.read { db in try Store.setting(nodeDirectorySetting, in: db) }
+        return NodeDirectory(stored: text.flatMap { try? JSONValue(parsing: $0) })
     }
 
     /// Records that the node has just finished an exchange with the hub (`last sync` in

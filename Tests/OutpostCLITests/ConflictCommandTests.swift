@@ -2,6 +2,7 @@ import GRDB
 import OutpostCore
 import OutpostMerge
 import OutpostStore
+import OutpostSync
 import OutpostTesting
 import Testing
 
@@ -33,7 +34,7 @@ struct ConflictCommandTests {
                 remote: .object(remote),
                 base: base,
                 localStamp: HybridTimestamp(milliseconds: 2_000, counter: 0, node: store.nodeID),
-                remoteStamp: HybridTimestamp(milliseconds: 1_000, counter: 0, node: "hub"),
+                remoteStamp: HybridTimestamp(milliseconds: 1_000, counter: 0, node: "hub-id-of-line-2"),
                 localVersion: 2,
                 remoteVersion: 2
             )
@@ -93,6 +94,20 @@ struct ConflictCommandTests {
         }
         let shown = try await node.json("conflicts", "show", "\(parked.conflictID)")
         #expect(shown["kind"] == "sync" && shown["status"] == "pending" && shown["base"]?["name"] == "Scout")
+        #expect(shown["remote_writer"] == "node hub-id-of-line-2", "before a sync, an id: \(shown)")
+
+        // After a sync has fetched who is who (GET /v1/nodes), each side is named.
+        let store = try Store(path: node.storePath)
+        let directory = NodeDirectory(
+            names: ["hub-id-of-line-1": "line-1", "hub-id-of-line-2": "line-2"],
+            selfID: "hub-id-of-line-1"
+        )
+        try await store.write { db in
+            try Store.setSetting(SyncEngine.nodeDirectorySetting, to: directory.json.encoded(), in: db)
+        }
+        let named = try await node.outpost("conflicts", "show", "\(parked.conflictID)")
+        #expect(named.stdout.contains("by this node (line-1)"), "\(named.stdout)")
+        #expect(named.stdout.contains("by line-2 (hub-id-of-line-2)"), "\(named.stdout)")
     }
 
     @Test(

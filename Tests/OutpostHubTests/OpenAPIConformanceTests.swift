@@ -108,6 +108,7 @@ struct OpenAPIConformanceTests {
             try check(try await a.send(batch(upsert("k1", ["name": "x"]))), "/v1/push", "post")
             try check(try await b.send(batch(upsert("k1", ["name": "y"]), delete("k2", base: 0))), "/v1/push", "post")
             try check(try await a.raw("/v1/pull?after=0", method: .get), "/v1/pull", "get")
+            try check(try await a.raw("/v1/nodes", method: .get), "/v1/nodes", "get")
             try check(try await a.send(batch(upsert("k1", ["nope": 1], base: 1))), "/v1/push", "post")
             try check(try await a.raw("/v1/push", method: .post, body: ByteBuffer(string: "{")), "/v1/push", "post")
             try check(try await a.raw("/v1/pull?after=x", method: .get), "/v1/pull", "get")

@@ -3,6 +3,7 @@ import Foundation
 import OutpostCore
 import OutpostMerge
 import OutpostStore
+import OutpostSync
 import OutpostWorkspace
 
 struct ConflictsCommand: ParsableCommand {
@@ -77,12 +78,25 @@ struct ConflictsCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let record = try node.openStore().requireConflict(id: try ConflictsCommand.parseID(id))
+            let store = try node.openStore()
+            let record = try store.requireConflict(id: try ConflictsCommand.parseID(id))
+            let directory = try SyncEngine.nodeDirectory(in: store)
             if output.json {
-                Output.json(record.json)
+                guard case .object(var members) = record.json else { return Output.json(record.json) }
+                if let stamp = record.localStamp {
+                    members["local_writer"] = .string(
+                        directory.describe(origin: stamp.node, localStoreID: store.nodeID)
+                    )
+                }
+                if let stamp = record.remoteStamp {
+                    members["remote_writer"] = .string(
+                        directory.describe(origin: stamp.node, localStoreID: store.nodeID)
+                    )
+                }
+                Output.json(JSONValue.object(members))
                 return
             }
-            ConflictsCommand.printDetails(record)
+            ConflictsCommand.printDetails(record, directory: directory, localStoreID: store.nodeID)
         }
     }
 
@@ -176,7 +190,7 @@ struct ConflictsCommand: ParsableCommand {
     }
 
     /// The person-readable form of `conflicts show`.
-    static func printDetails(_ record: ConflictRecord) {
+    static func printDetails(_ record: ConflictRecord, directory: NodeDirectory, localStoreID: String) {
         var header: [(String, String)] = [
             ("conflict", "\(record.id)"), ("table", record.table), ("key", record.key),
             ("kind", kindDescription(record.kind)),
@@ -188,7 +202,14 @@ struct ConflictsCommand: ParsableCommand {
             ),
         ]
         if let local = record.localStamp, let remote = record.remoteStamp {
-            header.append(("stamps", "local \(local), remote \(remote)"))
+            header.append(
+                (
+                    "stamps",
+                    "local \(local.milliseconds).\(local.counter) by \(directory.describe(origin: local.node, localStoreID: localStoreID)); "
+                        + "remote \(remote.milliseconds).\(remote.counter) by "
+                        + directory.describe(origin: remote.node, localStoreID: localStoreID)
+                )
+            )
         }
         if let summary = record.summary { header.append(("summary", summary)) }
         if record.status == .resolved {
