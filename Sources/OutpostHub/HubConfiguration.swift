@@ -44,6 +44,10 @@ public struct HubConfiguration: Sendable {
     /// keeps the counters, which show activity across tenants, off the API's port.
     public var metricsListener: Listener? = nil
 
+    /// TLS for the API's listener; `nil` (the default) serves plain HTTP, for a hub behind a
+    /// proxy that terminates TLS, or on loopback.
+    public var tls: HubTLS? = nil
+
     /// A host and port to listen on.
     public struct Listener: Sendable, Equatable {
         public var host: String

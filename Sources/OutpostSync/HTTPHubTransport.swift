@@ -1,6 +1,8 @@
 public import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import NIOSSL
+import Synchronization
 
 /// The transport nodes use: HTTP(S) to the hub's URL through AsyncHTTPClient.
 public struct HTTPHubTransport: HubTransport {
@@ -25,6 +27,30 @@ public struct HTTPHubTransport: HubTransport {
         configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
+
+    /// Clients that also trust a CA file, one per file for the life of the process (a client
+    /// holds connections and must not be made per request).
+    private static let trustingClients = Mutex<[String: HTTPClient]>([:])
+
+    /// The client for a hub whose certificate `caFile` (when given) vouches for, besides the
+    /// system's authorities.
+    static func client(trusting caFile: String?) -> HTTPClient {
+        guard let caFile else { return sharedHTTPClient }
+        return trustingClients.withLock { clients in
+            if let client = clients[caFile] { return client }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = [.file(caFile)]
+            var configuration = HTTPClient.Configuration(
+                tlsConfiguration: tls,
+                timeout: .init(connect: .seconds(5)),
+                decompression: .disabled
+            )
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[caFile] = client
+            return client
+        }
+    }
 
     /// The largest answer body accepted (compressed); a pull page is bounded far below it.
     static let maximumAnswerBytes = 256 << 20
@@ -55,6 +81,14 @@ public struct HTTPHubTransport: HubTransport {
             if error == .remoteConnectionClosed { return "connection closed" }
         }
         let text = "\(error)"
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the hub's TLS certificate is not trusted: no known authority signed it (give the one that did "
+                + "as the remote's --ca-file)"
+        }
+        if text.contains("failedToValidateHostname") {
+            return "the hub's TLS certificate is not for this address (its names do not include the URL's host)"
+        }
+        if error is NIOSSLError { return "the TLS handshake with the hub failed: \(String(text.prefix(160)))" }
         return text.count > 160 ? String(text.prefix(160)) + "…" : text
     }
 }

@@ -16,7 +16,8 @@ public struct HubClient: Sendable {
     /// to an in-process hub).
     public init(remote: RemoteConfiguration, transport: (any HubTransport)? = nil) {
         self.remote = remote
-        self.transport = transport ?? HTTPHubTransport(baseURL: remote.url)
+        self.transport =
+            transport ?? HTTPHubTransport(baseURL: remote.url, http: HTTPHubTransport.client(trusting: remote.caFile))
     }
 
     /// One answered request, with what it cost on the wire (bodies only, after compression).

@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 public import OutpostCore
 
 /// The hub a node syncs with: its address in `HOME/remote.json`, its bearer token in
@@ -7,12 +8,15 @@ public struct RemoteConfiguration: Sendable, Equatable {
     /// The hub's base URL, such as `http://127.0.0.1:8080`, without a trailing slash.
     public var url: String
     public var token: String
+    /// A PEM file of certificate authorities to trust for the hub's TLS certificate, besides
+    /// the system's (a private CA); `nil` trusts the system's alone.
+    public var caFile: String?
 
-    /// Checks `url` and `token`, so a typo is reported when set, not at the first sync.
+    /// Checks `url`, `token` and `caFile`, so a typo is reported when set, not at the first sync.
     ///
-    /// - Throws: ``OutpostError`` `.invalidInput` for a URL that is not `http(s)://host[:port]`
-    ///   or an empty token.
-    public init(url: String, token: String) throws(OutpostError) {
+    /// - Throws: ``OutpostError`` `.invalidInput` for a URL that is not `http(s)://host[:port]`,
+    ///   an empty token, or a CA file that holds no readable certificate.
+    public init(url: String, token: String, caFile: String? = nil) throws(OutpostError) {
         var trimmed = url.trimmingCharacters(in: .whitespaces)
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         guard let parsed = URL(string: trimmed), let scheme = parsed.scheme?.lowercased(),
@@ -33,6 +37,17 @@ public struct RemoteConfiguration: Sendable, Equatable {
         }
         self.url = trimmed
         self.token = cleanToken
+        if let caFile {
+            let absolute = URL(fileURLWithPath: caFile).standardizedFileURL.path
+            guard (try? NIOSSLCertificate.fromPEMFile(absolute))?.isEmpty == false else {
+                throw OutpostError(
+                    .invalidInput,
+                    "Cannot read a PEM certificate from the CA file \(absolute); give the certificate authority that "
+                        + "signed the hub's certificate, in PEM."
+                )
+            }
+            self.caFile = absolute
+        }
     }
 
     static func urlPath(home: String) -> String { home + "/remote.json" }
@@ -46,9 +61,11 @@ public struct RemoteConfiguration: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: urlFile) else { return nil }
         let url: String
         let token: String
+        let caFile: String?
         do {
             let document = try JSONValue(parsing: String(contentsOfFile: urlFile, encoding: .utf8))
             url = document["url"]?.stringValue ?? ""
+            caFile = document["ca_file"]?.stringValue
             token = try String(contentsOfFile: tokenPath(home: home), encoding: .utf8)
         } catch {
             throw OutpostError(
@@ -57,7 +74,7 @@ public struct RemoteConfiguration: Sendable, Equatable {
                 remedy: .setRemote
             )
         }
-        return try RemoteConfiguration(url: url, token: token)
+        return try RemoteConfiguration(url: url, token: token, caFile: caFile)
     }
 
     /// The node's remote; an error that says how to set one when there is none.
@@ -77,7 +94,10 @@ public struct RemoteConfiguration: Sendable, Equatable {
     public func save(home: String) throws(OutpostError) {
         do {
             try AtomicFile.write(
-                Array((JSONValue.object(["url": .string(url)]).encoded() + "\n").utf8),
+                Array(
+                    (JSONValue.object(["url": .string(url), "ca_file": caFile.map(JSONValue.string) ?? .null]).encoded()
+                        + "\n").utf8
+                ),
                 to: Self.urlPath(home: home),
                 mode: 0o644
             )

@@ -69,10 +69,13 @@ struct HubCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve the sync API until SIGTERM or SIGINT.",
             discussion: """
-                Migrations run at start. Several hub processes may share one PostgreSQL database.
+                Migrations run at start. Several hub processes may share one PostgreSQL database. \
+                With --tls-cert and --tls-key the hub speaks HTTPS only (TLS 1.2 or later); nodes \
+                trust it through the system's certificates or `outpost remote set … --ca-file`.
 
                 Example:
                   outpost hub serve
+                  outpost hub serve --host 0.0.0.0 --tls-cert hub.pem --tls-key hub.key
                   outpost hub serve --port 9000 --database postgres://outpost@db/outpost \\
                     --database-password-file /etc/outpost/pg-password
                 """
@@ -105,8 +108,19 @@ struct HubCommand: AsyncParsableCommand {
         )
         var metricsListen: String?
 
+        @Option(
+            name: .customLong("tls-cert"),
+            help: "Serve HTTPS with this PEM certificate chain (the server's certificate first).",
+            completion: .file()
+        )
+        var tlsCertificate: String?
+
+        @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.", completion: .file())
+        var tlsKey: String?
+
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
+
             guard (1...HubCommand.maximumLeaseDays).contains(leaseDays) else {
                 throw ValidationError("--lease-days must be from 1 to \(HubCommand.maximumLeaseDays).")
             }
@@ -140,6 +154,15 @@ struct HubCommand: AsyncParsableCommand {
             configuration.maximumConnections = maxConnections
             configuration.idleTimeout = idleTimeout.duration
             configuration.bodyTimeout = bodyTimeout.duration
+            guard (tlsCertificate == nil) == (tlsKey == nil) else {
+                throw OutpostError(
+                    .invalidInput,
+                    "--tls-cert and --tls-key go together: give both for HTTPS, or neither for plain HTTP."
+                )
+            }
+            if let tlsCertificate, let tlsKey {
+                configuration.tls = try HubTLS(certificatePath: tlsCertificate, keyPath: tlsKey)
+            }
             if let metricsListen {
                 let parts = metricsListen.split(separator: ":", omittingEmptySubsequences: false)
                 guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (0...65535).contains(port) else {
@@ -170,8 +193,8 @@ struct HubCommand: AsyncParsableCommand {
                 database: database,
                 configuration: configuration,
                 logger: logger,
-                onServerRunning: { port in
-                    let line = "Outpost hub listening on http://\(host):\(port) (database \(database))\n"
+                onServerRunning: { [scheme = configuration.tls == nil ? "http" : "https"] port in
+                    let line = "Outpost hub listening on \(scheme)://\(host):\(port) (database \(database))\n"
                     FileHandle.standardOutput.write(Data(line.utf8))
                 },
                 onMetricsRunning: { port in

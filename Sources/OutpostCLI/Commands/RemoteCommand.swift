@@ -20,8 +20,13 @@ struct RemoteCommand: ParsableCommand {
                 sees it (`ps`): from a file readable by its owner only (--token-file), from \
                 standard input (--token -), or in $OUTPOST_TOKEN. A trailing newline is ignored.
 
+                An https hub is trusted through the system's certificate authorities; a hub whose \
+                certificate a private authority signed needs that authority's certificate too \
+                (--ca-file, kept as an absolute path in remote.json).
+
                 Examples:
                   outpost remote set http://127.0.0.1:8080 --token-file node.token
+                  outpost remote set https://hub.example --token-file t --ca-file ca.pem
                   printf '%s' "$TOKEN" | outpost remote set http://127.0.0.1:8080 --token -
                   OUTPOST_TOKEN=… outpost remote set http://127.0.0.1:8080
                 """
@@ -32,10 +37,20 @@ struct RemoteCommand: ParsableCommand {
         var token: String?
         @Option(name: .customLong("token-file"), help: "A file holding the token, readable by its owner only.")
         var tokenFile: String?
+        @Option(
+            name: .customLong("ca-file"),
+            help: "A PEM file of the authority that signed an https hub's certificate, trusted besides the system's.",
+            completion: .file()
+        )
+        var caFile: String?
 
         func run() throws {
             _ = try node.openStore()
-            let remote = try RemoteConfiguration(url: url, token: try TokenSource.read(token: token, file: tokenFile))
+            let remote = try RemoteConfiguration(
+                url: url,
+                token: try TokenSource.read(token: token, file: tokenFile),
+                caFile: caFile
+            )
             try remote.save(home: node.homePath)
             print("remote set: \(remote.url) (token in \(node.homePath)/remote.token, mode 0600)")
         }
@@ -56,9 +71,15 @@ struct RemoteCommand: ParsableCommand {
             _ = try node.openStore()
             let remote = try RemoteConfiguration.require(home: node.homePath)
             if output.json {
-                Output.json(.object(["url": .string(remote.url), "token_set": .bool(true)]))
+                Output.json(
+                    .object([
+                        "url": .string(remote.url), "token_set": .bool(true),
+                        "ca_file": remote.caFile.map(JSONValue.string) ?? .null,
+                    ])
+                )
             } else {
                 print("url: \(remote.url)")
+                if let caFile = remote.caFile { print("ca file: \(caFile)") }
             }
         }
     }

@@ -1,0 +1,61 @@
+import Foundation
+public import NIOSSL
+public import OutpostCore
+
+/// The hub's TLS: a certificate chain and its private key, read from PEM files at start, so a
+/// wrong path or a key that does not match is one clear line before anything listens.
+public struct HubTLS: Sendable {
+    /// The server configuration the listener uses.
+    public let configuration: TLSConfiguration
+
+    /// Reads `certificatePath` (the server's certificate first, then any intermediates) and
+    /// `keyPath`.
+    ///
+    /// - Throws: ``OutpostError`` `.invalidInput` naming the file and what is wrong with it.
+    public init(certificatePath: String, keyPath: String) throws(OutpostError) {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+        } catch {
+            throw OutpostError(
+                .invalidInput,
+                "Cannot read the TLS certificate \(certificatePath): \(Self.reason(error)). Give a PEM file with "
+                    + "the server's certificate first, then its intermediates."
+            )
+        }
+        guard !chain.isEmpty else {
+            throw OutpostError(.invalidInput, "\(certificatePath) holds no PEM certificate.")
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        } catch {
+            throw OutpostError(
+                .invalidInput,
+                "Cannot read the TLS private key \(keyPath): \(Self.reason(error)). Give the key as a PEM file "
+                    + "(unencrypted, readable by the hub's user only)."
+            )
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) },
+            privateKey: .privateKey(key)
+        )
+        configuration.minimumTLSVersion = .tlsv12
+        // A key that is not the certificate's fails every handshake; say so now instead.
+        do {
+            _ = try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw OutpostError(
+                .invalidInput,
+                "The TLS key \(keyPath) does not go with the certificate \(certificatePath): \(Self.reason(error))."
+            )
+        }
+        self.configuration = configuration
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        if (error as NSError).domain == NSPOSIXErrorDomain { return (error as NSError).localizedDescription }
+        let text = "\(error)"
+        return text.count > 200 ? String(text.prefix(200)) + "…" : text
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import OutpostCore
+import OutpostTesting
+import Testing
+
+/// A hub serving HTTPS with a certificate from a private authority made here with `openssl`,
+/// and nodes that trust it through `remote set --ca-file`, as an operator sets them up.
+@Suite("TLS between nodes and hub")
+struct TLSTests {
+    /// A certificate authority and a hub certificate for 127.0.0.1 it signed, in `folder`.
+    private static func makeCertificates(in folder: TemporaryDirectory) async throws -> (
+        ca: String, cert: String, key: String
+    ) {
+        let ca = folder.appending("ca.pem")
+        let cert = folder.appending("hub.pem")
+        let key = folder.appending("hub.key")
+        let extensions = folder.appending("hub.ext")
+        try "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+            .write(toFile: extensions, atomically: true, encoding: .utf8)
+        let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        for arguments in [
+            ["req", "-x509"] + curve + [
+                "-keyout", folder.appending("ca.key"), "-out", ca, "-days", "2", "-subj", "/CN=Outpost test CA",
+            ],
+            ["req"] + curve + ["-keyout", key, "-out", folder.appending("hub.csr"), "-subj", "/CN=127.0.0.1"],
+            [
+                "x509", "-req", "-in", folder.appending("hub.csr"), "-CA", ca, "-CAkey", folder.appending("ca.key"),
+                "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", extensions,
+            ],
+        ] {
+            let made = try await runProgram("/usr/bin/openssl", arguments)
+            try #require(made.status == 0, "openssl \(arguments.joined(separator: " ")): \(made)")
+        }
+        return (ca, cert, key)
+    }
+
+    private static func outpost(_ arguments: [String]) async throws -> CommandResult {
+        try await OutpostExecutable.run(arguments)
+    }
+
+    /// A node home with a token file and one agent queued.
+    private static func node(_ name: String, in folder: TemporaryDirectory, hubHome: String) async throws
+        -> (home: String, token: String)
+    {
+        let home = folder.appending(name)
+        #expect(try await outpost(["init", "--home", home]).status == 0)
+        let added = try await outpost([
+            "hub", "node", "add", "--tenant", "acme", "--name", name, "--json", "--home", hubHome,
+        ])
+        try #require(added.status == 0, "\(added)")
+        let token = folder.appending(name + ".token")
+        try #require(try JSONValue(parsing: added.stdout)["token"]?.stringValue).write(
+            toFile: token,
+            atomically: true,
+            encoding: .utf8
+        )
+        chmod(token, 0o600)
+        let agent = try await outpost(["agent", "add", "--id", name, "--name", name, "--type", "t", "--home", home])
+        #expect(agent.status == 0)
+        return (home, token)
+    }
+
+    @Test(
+        "a node trusting the hub's authority syncs over HTTPS; one that does not is refused clearly and keeps its queue"
+    )
+    func httpsWithPrivateAuthority() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (ca, cert, key) = try await Self.makeCertificates(in: folder)
+        let hubHome = folder.appending("hub")
+        #expect(try await Self.outpost(["hub", "tenant", "add", "acme", "--home", hubHome]).status == 0)
+        let a = try await Self.node("a", in: folder, hubHome: hubHome)
+        let b = try await Self.node("b", in: folder, hubHome: hubHome)
+        let hub = try await HubProcess.launch(
+            ["hub", "serve", "--port", "0", "--home", hubHome, "--tls-cert", cert, "--tls-key", key],
+            readyMarker: "listening on https://127.0.0.1:"
+        )
+        defer { hub.stop() }
+        let url = "https://127.0.0.1:\(hub.port)"
+
+        let trusted = try await Self.outpost(
+            ["remote", "set", url, "--token-file", a.token, "--ca-file", ca, "--home", a.home]
+        )
+        try #require(trusted.status == 0, "\(trusted)")
+        let synced = try await Self.outpost(["sync", "--home", a.home])
+        #expect(synced.status == 0, "\(synced)")
+
+        #expect(try await Self.outpost(["remote", "set", url, "--token-file", b.token, "--home", b.home]).status == 0)
+        let refused = try await Self.outpost(["sync", "--home", b.home])
+        // The progress line may come first; the error is one line of its own.
+        let errors = refused.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        #expect(refused.status == 69, "\(refused)")
+        #expect(errors.count == 1 && errors[0].contains("TLS certificate is not trusted"), "\(refused)")
+        let queued = try await Self.outpost(["queue", "list", "--json", "--home", b.home])
+        #expect(queued.stdout.contains("\"b\""), "B's change waits: \(queued)")
+
+        #expect(
+            try await Self.outpost(["remote", "set", url, "--token-file", b.token, "--ca-file", ca, "--home", b.home])
+                .status == 0
+        )
+        #expect(try await Self.outpost(["sync", "--home", b.home]).status == 0)
+        let agents = try await Self.outpost(["agent", "list", "--json", "--home", b.home])
+        #expect(agents.stdout.contains("\"a\"") && agents.stdout.contains("\"b\""), "\(agents)")
+
+        // Plain HTTP to the TLS port gets nothing.
+        #expect(
+            try await Self.outpost([
+                "remote", "set", "http://127.0.0.1:\(hub.port)", "--token-file", b.token, "--home", b.home,
+            ])
+            .status == 0
+        )
+        #expect(try await Self.outpost(["sync", "--home", b.home]).status != 0)
+    }
+
+    @Test("bad certificate, key or CA files are one clear line, before anything listens")
+    func badFiles() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (ca, cert, key) = try await Self.makeCertificates(in: folder)
+        let hubHome = folder.appending("hub")
+        #expect(try await Self.outpost(["hub", "tenant", "add", "acme", "--home", hubHome]).status == 0)
+        let serve = ["hub", "serve", "--port", "0", "--home", hubHome]
+        expectOneLineFailure(
+            try await Self.outpost(serve + ["--tls-cert", folder.appending("none.pem"), "--tls-key", key]),
+            mentioning: "Cannot read the TLS certificate"
+        )
+        expectOneLineFailure(
+            try await Self.outpost(serve + ["--tls-cert", cert, "--tls-key", folder.appending("ca.key")]),
+            mentioning: "does not go with the certificate"
+        )
+        expectOneLineFailure(try await Self.outpost(serve + ["--tls-cert", cert]), mentioning: "go together")
+        let home = folder.appending("node")
+        #expect(try await Self.outpost(["init", "--home", home]).status == 0)
+        let token = folder.appending("t")
+        try "opn_token".write(toFile: token, atomically: true, encoding: .utf8)
+        chmod(token, 0o600)
+        expectOneLineFailure(
+            try await Self.outpost(
+                ["remote", "set", "https://127.0.0.1:1", "--token-file", token, "--ca-file", token, "--home", home]
+            ),
+            mentioning: "Cannot read a PEM certificate from the CA file"
+        )
+        #expect(!FileManager.default.fileExists(atPath: home + "/remote.json"), "nothing saved")
+        #expect(FileManager.default.fileExists(atPath: ca))
+    }
+}
