@@ -9,10 +9,11 @@ public struct HubTLS: Sendable {
     public let configuration: TLSConfiguration
 
     /// Reads `certificatePath` (the server's certificate first, then any intermediates) and
-    /// `keyPath`.
+    /// `keyPath`. With `clientAuthorityPath`, every connection must also present a client
+    /// certificate that authority signed (mutual TLS), before any token is looked at.
     ///
     /// - Throws: ``OutpostError`` `.invalidInput` naming the file and what is wrong with it.
-    public init(certificatePath: String, keyPath: String) throws(OutpostError) {
+    public init(certificatePath: String, keyPath: String, clientAuthorityPath: String? = nil) throws(OutpostError) {
         let chain: [NIOSSLCertificate]
         do {
             chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
@@ -41,6 +42,17 @@ public struct HubTLS: Sendable {
             privateKey: .privateKey(key)
         )
         configuration.minimumTLSVersion = .tlsv12
+        if let clientAuthorityPath {
+            guard (try? NIOSSLCertificate.fromPEMFile(clientAuthorityPath))?.isEmpty == false else {
+                throw OutpostError(
+                    .invalidInput,
+                    "Cannot read a PEM certificate from the client CA file \(clientAuthorityPath); give the authority "
+                        + "that signs the nodes' client certificates."
+                )
+            }
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .file(clientAuthorityPath)
+        }
         // A key that is not the certificate's fails every handshake; say so now instead.
         do {
             _ = try NIOSSLContext(configuration: configuration)

@@ -28,18 +28,25 @@ public struct HTTPHubTransport: HubTransport {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
-    /// Clients that also trust a CA file, one per file for the life of the process (a client
-    /// holds connections and must not be made per request).
-    private static let trustingClients = Mutex<[String: HTTPClient]>([:])
+    /// Clients with TLS files of their own, one per set of files for the life of the process
+    /// (a client holds connections and must not be made per request).
+    private static let tlsClients = Mutex<[RemoteConfiguration.TLSFiles: HTTPClient]>([:])
 
-    /// The client for a hub whose certificate `caFile` (when given) vouches for, besides the
-    /// system's authorities.
-    static func client(trusting caFile: String?) -> HTTPClient {
-        guard let caFile else { return sharedHTTPClient }
-        return trustingClients.withLock { clients in
-            if let client = clients[caFile] { return client }
+    /// The client for a remote's TLS files: a private authority trusted besides the system's,
+    /// and a client certificate for a hub that requires one. The shared client without them.
+    static func client(for files: RemoteConfiguration.TLSFiles?) -> HTTPClient {
+        guard let files else { return sharedHTTPClient }
+        return tlsClients.withLock { clients in
+            if let client = clients[files] { return client }
             var tls = TLSConfiguration.makeClientConfiguration()
-            tls.additionalTrustRoots = [.file(caFile)]
+            if let caFile = files.caFile { tls.additionalTrustRoots = [.file(caFile)] }
+            if let certificate = files.clientCertificateFile, let key = files.clientKeyFile,
+                let chain = try? NIOSSLCertificate.fromPEMFile(certificate),
+                let privateKey = try? NIOSSLPrivateKey(file: key, format: .pem)
+            {
+                tls.certificateChain = chain.map { .certificate($0) }
+                tls.privateKey = .privateKey(privateKey)
+            }
             var configuration = HTTPClient.Configuration(
                 tlsConfiguration: tls,
                 timeout: .init(connect: .seconds(5)),
@@ -47,7 +54,7 @@ public struct HTTPHubTransport: HubTransport {
             )
             configuration.connectionPool.retryConnectionEstablishment = false
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-            clients[caFile] = client
+            clients[files] = client
             return client
         }
     }
@@ -84,6 +91,12 @@ public struct HTTPHubTransport: HubTransport {
         if text.contains("CERTIFICATE_VERIFY_FAILED") {
             return "the hub's TLS certificate is not trusted: no known authority signed it (give the one that did "
                 + "as the remote's --ca-file)"
+        }
+        if text.contains("CERTIFICATE_REQUIRED") || text.contains("ALERT_HANDSHAKE_FAILURE")
+            || text.contains("ALERT_UNKNOWN_CA") || text.contains("ALERT_BAD_CERTIFICATE")
+        {
+            return "the hub refused this node's TLS client certificate, or wants one it does not have (set the "
+                + "remote's --client-cert and --client-key)"
         }
         if text.contains("failedToValidateHostname") {
             return "the hub's TLS certificate is not for this address (its names do not include the URL's host)"

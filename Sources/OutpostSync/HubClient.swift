@@ -17,7 +17,7 @@ public struct HubClient: Sendable {
     public init(remote: RemoteConfiguration, transport: (any HubTransport)? = nil) {
         self.remote = remote
         self.transport =
-            transport ?? HTTPHubTransport(baseURL: remote.url, http: HTTPHubTransport.client(trusting: remote.caFile))
+            transport ?? HTTPHubTransport(baseURL: remote.url, http: HTTPHubTransport.client(for: remote.tlsFiles))
     }
 
     /// One answered request, with what it cost on the wire (bodies only, after compression).

@@ -11,12 +11,21 @@ public struct RemoteConfiguration: Sendable, Equatable {
     /// A PEM file of certificate authorities to trust for the hub's TLS certificate, besides
     /// the system's (a private CA); `nil` trusts the system's alone.
     public var caFile: String?
+    /// The node's client certificate and key (PEM), for a hub that requires mutual TLS.
+    public var clientCertificateFile: String?
+    public var clientKeyFile: String?
 
     /// Checks `url`, `token` and `caFile`, so a typo is reported when set, not at the first sync.
     ///
     /// - Throws: ``OutpostError`` `.invalidInput` for a URL that is not `http(s)://host[:port]`,
     ///   an empty token, or a CA file that holds no readable certificate.
-    public init(url: String, token: String, caFile: String? = nil) throws(OutpostError) {
+    public init(
+        url: String,
+        token: String,
+        caFile: String? = nil,
+        clientCertificateFile: String? = nil,
+        clientKeyFile: String? = nil
+    ) throws(OutpostError) {
         var trimmed = url.trimmingCharacters(in: .whitespaces)
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         guard let parsed = URL(string: trimmed), let scheme = parsed.scheme?.lowercased(),
@@ -48,6 +57,47 @@ public struct RemoteConfiguration: Sendable, Equatable {
             }
             self.caFile = absolute
         }
+        guard (clientCertificateFile == nil) == (clientKeyFile == nil) else {
+            throw OutpostError(.invalidInput, "--client-cert and --client-key go together: give both, or neither.")
+        }
+        if let clientCertificateFile, let clientKeyFile {
+            let certificate = URL(fileURLWithPath: clientCertificateFile).standardizedFileURL.path
+            let key = URL(fileURLWithPath: clientKeyFile).standardizedFileURL.path
+            guard (try? NIOSSLCertificate.fromPEMFile(certificate))?.isEmpty == false else {
+                throw OutpostError(
+                    .invalidInput,
+                    "Cannot read a PEM certificate from the client certificate \(certificate)."
+                )
+            }
+            guard (try? NIOSSLPrivateKey(file: key, format: .pem)) != nil else {
+                throw OutpostError(.invalidInput, "Cannot read a PEM private key from \(key).")
+            }
+            self.clientCertificateFile = certificate
+            self.clientKeyFile = key
+        }
+    }
+
+    /// What the HTTP client needs to know about TLS beyond the system's defaults; `nil` when
+    /// nothing is added.
+    var tlsFiles: TLSFiles? {
+        guard caFile != nil || clientCertificateFile != nil else { return nil }
+        return TLSFiles(caFile: caFile, clientCertificateFile: clientCertificateFile, clientKeyFile: clientKeyFile)
+    }
+
+    /// The TLS files of a remote, which choose (and key) the HTTP client that uses them.
+    struct TLSFiles: Hashable, Sendable {
+        var caFile: String?
+        var clientCertificateFile: String?
+        var clientKeyFile: String?
+    }
+
+    /// What `remote.json` holds: the URL and the paths of any TLS files (never the token).
+    private var remoteDocument: JSONValue {
+        var members: [String: JSONValue] = ["url": .string(url)]
+        if let caFile { members["ca_file"] = .string(caFile) }
+        if let clientCertificateFile { members["client_cert"] = .string(clientCertificateFile) }
+        if let clientKeyFile { members["client_key"] = .string(clientKeyFile) }
+        return .object(members)
     }
 
     static func urlPath(home: String) -> String { home + "/remote.json" }
@@ -62,10 +112,14 @@ public struct RemoteConfiguration: Sendable, Equatable {
         let url: String
         let token: String
         let caFile: String?
+        let clientCertificate: String?
+        let clientKey: String?
         do {
             let document = try JSONValue(parsing: String(contentsOfFile: urlFile, encoding: .utf8))
             url = document["url"]?.stringValue ?? ""
             caFile = document["ca_file"]?.stringValue
+            clientCertificate = document["client_cert"]?.stringValue
+            clientKey = document["client_key"]?.stringValue
             token = try String(contentsOfFile: tokenPath(home: home), encoding: .utf8)
         } catch {
             throw OutpostError(
@@ -74,7 +128,13 @@ public struct RemoteConfiguration: Sendable, Equatable {
                 remedy: .setRemote
             )
         }
-        return try RemoteConfiguration(url: url, token: token, caFile: caFile)
+        return try RemoteConfiguration(
+            url: url,
+            token: token,
+            caFile: caFile,
+            clientCertificateFile: clientCertificate,
+            clientKeyFile: clientKey
+        )
     }
 
     /// The node's remote; an error that says how to set one when there is none.
@@ -94,10 +154,7 @@ public struct RemoteConfiguration: Sendable, Equatable {
     public func save(home: String) throws(OutpostError) {
         do {
             try AtomicFile.write(
-                Array(
-                    (JSONValue.object(["url": .string(url), "ca_file": caFile.map(JSONValue.string) ?? .null]).encoded()
-                        + "\n").utf8
-                ),
+                Array((remoteDocument.encoded() + "\n").utf8),
                 to: Self.urlPath(home: home),
                 mode: 0o644
             )

@@ -34,6 +34,35 @@ struct TLSTests {
         return (ca, cert, key)
     }
 
+    /// A client certificate for `name`, signed by the authority `ca` (with its key beside it).
+    private static func makeClientCertificate(_ name: String, ca: String, in folder: TemporaryDirectory) async throws
+        -> (cert: String, key: String)
+    {
+        let cert = folder.appending(name + ".pem")
+        let key = folder.appending(name + ".key")
+        let extensions = folder.appending(name + ".ext")
+        try "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n".write(
+            toFile: extensions,
+            atomically: true,
+            encoding: .utf8
+        )
+        let caKey = (ca as NSString).deletingPathExtension + ".key"
+        for arguments in [
+            [
+                "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out",
+                folder.appending(name + ".csr"), "-subj", "/CN=\(name)",
+            ],
+            [
+                "x509", "-req", "-in", folder.appending(name + ".csr"), "-CA", ca, "-CAkey", caKey, "-CAcreateserial",
+                "-out", cert, "-days", "2", "-extfile", extensions,
+            ],
+        ] {
+            let made = try await runProgram("/usr/bin/openssl", arguments)
+            try #require(made.status == 0, "openssl \(arguments.joined(separator: " ")): \(made)")
+        }
+        return (cert, key)
+    }
+
     private static func outpost(_ arguments: [String]) async throws -> CommandResult {
         try await OutpostExecutable.run(arguments)
     }
@@ -110,6 +139,56 @@ struct TLSTests {
             .status == 0
         )
         #expect(try await Self.outpost(["sync", "--home", b.home]).status != 0)
+    }
+
+    @Test("mutual TLS: a node with a client certificate the hub's client CA signed syncs; others are refused clearly")
+    func mutualTLS() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (ca, cert, key) = try await Self.makeCertificates(in: folder)
+        let client = try await Self.makeClientCertificate("line-1", ca: ca, in: folder)
+        // An authority the hub does not know, and a certificate it signed.
+        let strangers = try TemporaryDirectory()
+        defer { strangers.remove() }
+        let (strangeCA, _, _) = try await Self.makeCertificates(in: strangers)
+        let stranger = try await Self.makeClientCertificate("stranger", ca: strangeCA, in: strangers)
+
+        let hubHome = folder.appending("hub")
+        #expect(try await Self.outpost(["hub", "tenant", "add", "acme", "--home", hubHome]).status == 0)
+        let a = try await Self.node("a", in: folder, hubHome: hubHome)
+        let b = try await Self.node("b", in: folder, hubHome: hubHome)
+        let hub = try await HubProcess.launch(
+            [
+                "hub", "serve", "--port", "0", "--home", hubHome, "--tls-cert", cert, "--tls-key", key,
+                "--tls-client-ca", ca,
+            ],
+            readyMarker: "listening on https://127.0.0.1:"
+        )
+        defer { hub.stop() }
+        let url = "https://127.0.0.1:\(hub.port)"
+
+        let set = try await Self.outpost(
+            [
+                "remote", "set", url, "--token-file", a.token, "--ca-file", ca, "--client-cert", client.cert,
+                "--client-key", client.key, "--home", a.home,
+            ]
+        )
+        try #require(set.status == 0, "\(set)")
+        #expect(try await Self.outpost(["sync", "--home", a.home]).status == 0)
+
+        for certificate in [nil, stranger] {
+            var arguments = ["remote", "set", url, "--token-file", b.token, "--ca-file", ca, "--home", b.home]
+            if let certificate { arguments += ["--client-cert", certificate.cert, "--client-key", certificate.key] }
+            #expect(try await Self.outpost(arguments).status == 0)
+            let refused = try await Self.outpost(["sync", "--home", b.home])
+            let errors = refused.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+            #expect(refused.status == 69, "\(refused)")
+            #expect(errors.count == 1 && errors[0].contains("TLS client certificate"), "\(refused)")
+        }
+        expectOneLineFailure(
+            try await Self.outpost(["hub", "serve", "--port", "0", "--home", hubHome, "--tls-client-ca", ca]),
+            mentioning: "mutual TLS is TLS first"
+        )
     }
 
     @Test("bad certificate, key or CA files are one clear line, before anything listens")

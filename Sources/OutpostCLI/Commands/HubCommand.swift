@@ -71,7 +71,10 @@ struct HubCommand: AsyncParsableCommand {
             discussion: """
                 Migrations run at start. Several hub processes may share one PostgreSQL database. \
                 With --tls-cert and --tls-key the hub speaks HTTPS only (TLS 1.2 or later); nodes \
-                trust it through the system's certificates or `outpost remote set … --ca-file`.
+                trust it through the system's certificates or `outpost remote set … --ca-file`. \
+                With --tls-client-ca too, a node must also present a client certificate that \
+                authority signed (`outpost remote set … --client-cert F --client-key F`), as well \
+                as its token.
 
                 Example:
                   outpost hub serve
@@ -118,6 +121,14 @@ struct HubCommand: AsyncParsableCommand {
         @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.", completion: .file())
         var tlsKey: String?
 
+        @Option(
+            name: .customLong("tls-client-ca"),
+            help:
+                "With --tls-cert: require every node to present a client certificate this PEM authority signed (mutual TLS).",
+            completion: .file()
+        )
+        var tlsClientAuthority: String?
+
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
 
@@ -160,8 +171,18 @@ struct HubCommand: AsyncParsableCommand {
                     "--tls-cert and --tls-key go together: give both for HTTPS, or neither for plain HTTP."
                 )
             }
+            guard tlsClientAuthority == nil || tlsCertificate != nil else {
+                throw OutpostError(
+                    .invalidInput,
+                    "--tls-client-ca needs --tls-cert and --tls-key: mutual TLS is TLS first."
+                )
+            }
             if let tlsCertificate, let tlsKey {
-                configuration.tls = try HubTLS(certificatePath: tlsCertificate, keyPath: tlsKey)
+                configuration.tls = try HubTLS(
+                    certificatePath: tlsCertificate,
+                    keyPath: tlsKey,
+                    clientAuthorityPath: tlsClientAuthority
+                )
             }
             if let metricsListen {
                 let parts = metricsListen.split(separator: ":", omittingEmptySubsequences: false)

@@ -43,13 +43,23 @@ struct RemoteCommand: ParsableCommand {
             completion: .file()
         )
         var caFile: String?
+        @Option(
+            name: .customLong("client-cert"),
+            help: "This node's PEM client certificate, for a hub that requires mutual TLS (--tls-client-ca).",
+            completion: .file()
+        )
+        var clientCertificate: String?
+        @Option(name: .customLong("client-key"), help: "The PEM private key of --client-cert.", completion: .file())
+        var clientKey: String?
 
         func run() throws {
             _ = try node.openStore()
             let remote = try RemoteConfiguration(
                 url: url,
                 token: try TokenSource.read(token: token, file: tokenFile),
-                caFile: caFile
+                caFile: caFile,
+                clientCertificateFile: clientCertificate,
+                clientKeyFile: clientKey
             )
             try remote.save(home: node.homePath)
             print("remote set: \(remote.url) (token in \(node.homePath)/remote.token, mode 0600)")
@@ -75,11 +85,13 @@ struct RemoteCommand: ParsableCommand {
                     .object([
                         "url": .string(remote.url), "token_set": .bool(true),
                         "ca_file": remote.caFile.map(JSONValue.string) ?? .null,
+                        "client_cert": remote.clientCertificateFile.map(JSONValue.string) ?? .null,
                     ])
                 )
             } else {
                 print("url: \(remote.url)")
                 if let caFile = remote.caFile { print("ca file: \(caFile)") }
+                if let certificate = remote.clientCertificateFile { print("client certificate: \(certificate)") }
             }
         }
     }
