@@ -80,14 +80,14 @@ package func buildHubApplication(
 }
 
 /// HTTP/1.1 with the idle timeout, wrapped in TLS when the configuration has it. The TLS
-/// configuration was checked when it was read (``HubTLS``), so wrapping cannot fail here.
+/// configuration was checked when it was read (``ServerTLS``), so wrapping cannot fail here.
 private func server(_ configuration: HubConfiguration) -> HTTPServerBuilder {
     let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout)))
     guard let tls = configuration.tls else { return http }
     do {
         return try .tls(http, tlsConfiguration: tls.configuration)
     } catch {
-        preconditionFailure("a TLS configuration HubTLS accepted was refused: \(error)")
+        preconditionFailure("a TLS configuration ServerTLS accepted was refused: \(error)")
     }
 }
 

@@ -46,7 +46,7 @@ public struct HubConfiguration: Sendable {
 
     /// TLS for the API's listener; `nil` (the default) serves plain HTTP, for a hub behind a
     /// proxy that terminates TLS, or on loopback.
-    public var tls: HubTLS? = nil
+    public var tls: ServerTLS? = nil
 
     /// A host and port to listen on.
     public struct Listener: Sendable, Equatable {

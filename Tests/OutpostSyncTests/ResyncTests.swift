@@ -48,11 +48,10 @@ struct ResyncTests {
             "hub node list flags the node beyond the 30-day lease: \(listed)"
         )
         let collected = try await SyncCluster.outpost(["hub", "gc", "--json"] + cluster.hubArguments)
-        // At least B's: `hub gc` collects every tenant's, and other tests' tenants share the database.
-        #expect(
-            try JSONValue(parsing: collected)["tombstones"].flatMap { if case .integer(let n) = $0 { n } else { nil } }
-                ?? 0 >= 1
-        )
+        // `hub gc` collects every tenant's tombstones, and other tests' tenants (and their hubs'
+        // housekeeping) share the PostgreSQL database, so B's may already be gone: the count
+        // proves nothing here. The re-sync below shows it was collected.
+        #expect(try JSONValue(parsing: collected)["tombstones"] != nil, "\(collected)")
 
         let report = try await b.sync()
         #expect(report.resynced, "the hub must ask B for a full re-sync")

@@ -191,6 +191,37 @@ struct TLSTests {
         )
     }
 
+    @Test("the node's /metrics listener serves HTTPS with --metrics-tls-cert")
+    func metricsOverTLS() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (ca, cert, key) = try await Self.makeCertificates(in: folder)
+        let hubHome = folder.appending("hub")
+        #expect(try await Self.outpost(["hub", "tenant", "add", "acme", "--home", hubHome]).status == 0)
+        let node = try await Self.node("a", in: folder, hubHome: hubHome)
+        let hub = try await HubProcess.start(arguments: ["--home", hubHome])
+        defer { hub.stop() }
+        #expect(
+            try await Self.outpost(["remote", "set", hub.url, "--token-file", node.token, "--home", node.home]).status
+                == 0
+        )
+        let daemon = try await HubProcess.launch(
+            [
+                "run", "--home", node.home, "--metrics", "127.0.0.1:0", "--metrics-tls-cert", cert, "--metrics-tls-key",
+                key,
+            ],
+            readyMarker: "metrics on https://127.0.0.1:"
+        )
+        defer { daemon.kill() }
+        let secure = try await runProgram(
+            "/usr/bin/curl",
+            ["-sS", "--cacert", ca, "https://127.0.0.1:\(daemon.port)/live"]
+        )
+        #expect(secure.status == 0 && secure.stdout == "ok\n", "\(secure)")
+        let plain = try await runProgram("/usr/bin/curl", ["-sS", "http://127.0.0.1:\(daemon.port)/live"])
+        #expect(plain.status != 0 || plain.stdout != "ok\n", "plain HTTP gets no answer: \(plain)")
+    }
+
     @Test("bad certificate, key or CA files are one clear line, before anything listens")
     func badFiles() async throws {
         let folder = try TemporaryDirectory()

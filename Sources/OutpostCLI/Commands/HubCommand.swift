@@ -178,7 +178,7 @@ struct HubCommand: AsyncParsableCommand {
                 )
             }
             if let tlsCertificate, let tlsKey {
-                configuration.tls = try HubTLS(
+                configuration.tls = try ServerTLS(
                     certificatePath: tlsCertificate,
                     keyPath: tlsKey,
                     clientAuthorityPath: tlsClientAuthority

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import OutpostBlobs
 import OutpostCore
+import OutpostHub
 import OutpostRunner
 import OutpostStore
 import OutpostSync
@@ -49,6 +50,20 @@ struct RunCommand: AsyncParsableCommand {
     var metrics: ListenAddress?
 
     @Option(
+        name: .customLong("metrics-tls-cert"),
+        help: "Serve --metrics over HTTPS with this PEM certificate chain.",
+        completion: .file()
+    )
+    var metricsTLSCertificate: String?
+
+    @Option(
+        name: .customLong("metrics-tls-key"),
+        help: "The PEM private key of --metrics-tls-cert.",
+        completion: .file()
+    )
+    var metricsTLSKey: String?
+
+    @Option(
         help: ArgumentHelp(
             "Commit (and sync) the workspace this often: MINUTES, or 30s, 2h; 0 turns it off.",
             valueName: "interval"
@@ -79,6 +94,18 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        guard (metricsTLSCertificate == nil) == (metricsTLSKey == nil) else {
+            throw OutpostError(
+                .invalidInput,
+                "--metrics-tls-cert and --metrics-tls-key go together: give both, or neither."
+            )
+        }
+        guard metricsTLSCertificate == nil || metrics != nil else {
+            throw OutpostError(.invalidInput, "--metrics-tls-cert is for the --metrics listener; give --metrics too.")
+        }
+        let metricsTLS = try metricsTLSCertificate.map { certificate throws(OutpostError) in
+            try ServerTLS(certificatePath: certificate, keyPath: metricsTLSKey ?? "")
+        }
         let lock = try node.nodeHome.lockForSync()
         var logger = Logger(label: "outpost.run")
         logger.logLevel = Logger.cli.logLevel
@@ -100,6 +127,7 @@ struct RunCommand: AsyncParsableCommand {
                     runMetrics: runMetrics,
                     home: node.homePath,
                     maximumSyncAge: healthMaxSyncAge.duration,
+                    tls: metricsTLS,
                     logger: logger
                 )
             )

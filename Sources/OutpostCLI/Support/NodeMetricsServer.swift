@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import OutpostCore
+import OutpostHub
 import OutpostRunner
 import OutpostSync
 
@@ -18,6 +21,7 @@ enum NodeMetricsServer {
         runMetrics: RunMetrics,
         home: String,
         maximumSyncAge: Duration,
+        tls: ServerTLS?,
         logger: Logger
     ) -> some ApplicationProtocol {
         let startedAt = Date()
@@ -65,15 +69,27 @@ enum NodeMetricsServer {
         }
         router.get("/live") { _, _ in "ok\n" }
         let host = address.host
+        let scheme = tls == nil ? "http" : "https"
         return Application(
             router: router,
+            server: server(tls),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "outpost-node"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? address.port
-                FileHandle.standardOutput.write(Data("metrics on http://\(host):\(port)/metrics\n".utf8))
+                FileHandle.standardOutput.write(Data("metrics on \(scheme)://\(host):\(port)/metrics\n".utf8))
             },
             logger: logger
         )
+    }
+
+    /// HTTP/1.1, in TLS when given (checked when it was read, so wrapping cannot fail).
+    private static func server(_ tls: ServerTLS?) -> HTTPServerBuilder {
+        guard let tls else { return .http1() }
+        do {
+            return try .tls(.http1(), tlsConfiguration: tls.configuration)
+        } catch {
+            preconditionFailure("a TLS configuration ServerTLS accepted was refused: \(error)")
+        }
     }
 }
 

@@ -2,9 +2,10 @@ import Foundation
 public import NIOSSL
 public import OutpostCore
 
-/// The hub's TLS: a certificate chain and its private key, read from PEM files at start, so a
-/// wrong path or a key that does not match is one clear line before anything listens.
-public struct HubTLS: Sendable {
+/// A server's TLS (the hub's API, a node's `/metrics`): a certificate chain and its private key,
+/// read from PEM files at start, so a wrong path or a key that does not match is one clear line
+/// before anything listens.
+public struct ServerTLS: Sendable {
     /// The server configuration the listener uses.
     public let configuration: TLSConfiguration
 
