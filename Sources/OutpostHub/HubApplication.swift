@@ -132,7 +132,7 @@ struct HubRoutes: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json))
             )
         }
-        let v1 = router.group("v1").add(
+        let v1 = router.group("v1").add(middleware: ProtocolVersionMiddleware()).add(
             middleware: NodeAuthMiddleware(
                 storage: storage,
                 limiter: RateLimiter(

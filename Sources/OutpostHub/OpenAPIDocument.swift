@@ -17,7 +17,7 @@ enum OpenAPIDocument {
         {
           "openapi": "3.0.3",
           "info": {"title": "Outpost hub", "version": "0.1.0",
-                   "description": "Sync API between Outpost edge nodes and their hub. See docs/sync-protocol.md."},
+                   "description": "Sync API between Outpost edge nodes and their hub. See docs/sync-protocol.md. Every /v1 request may carry an Outpost-Protocol header with the node's protocol version (none means 1); the hub serves its own version and one either side, answers each with its own version in the same header, and refuses others with 400 unsupported_protocol."},
           "components": {
             "securitySchemes": {"nodeToken": {"type": "http", "scheme": "bearer"}},
             "schemas": {

@@ -31,4 +31,6 @@ public struct HealthResponse: Codable, Sendable, Equatable {
 public enum ProtocolErrorCode {
     /// The node's cursor is older than what the hub still holds: re-fetch everything.
     public static let resyncRequired = "resync_required"
+    /// The node's protocol version is outside what the hub serves (``ProtocolVersion``).
+    public static let unsupportedProtocol = "unsupported_protocol"
 }

@@ -179,7 +179,10 @@ public struct HubClient: Sendable {
         var request = HubTransportRequest(
             method: body == nil ? .get : .post,
             path: path,
-            headers: [("Authorization", "Bearer \(remote.token)"), ("Accept-Encoding", "gzip")],
+            headers: [
+                ("Authorization", "Bearer \(remote.token)"), ("Accept-Encoding", "gzip"),
+                (ProtocolVersion.header, "\(ProtocolVersion.current)"),
+            ],
             body: nil,
             timeout: timeout
         )
@@ -212,6 +215,7 @@ public struct HubClient: Sendable {
             let problem = (try? JSONValue(parsing: text))?["error"]
             let code = problem?["code"]?.stringValue ?? "http_\(status)"
             let message = problem?["message"]?.stringValue ?? String(text.prefix(200))
+            if code == ProtocolErrorCode.unsupportedProtocol { throw .incompatible(message) }
             switch status {
             case 401, 403: throw .unauthorized(code: code, message: message)
             case 410 where code == ProtocolErrorCode.resyncRequired: throw .resyncRequired
@@ -221,6 +225,14 @@ public struct HubClient: Sendable {
             case 500...: throw .hubFailed(status: status, code: code, message: message)
             default: throw .refused(status: status, code: code, message: message)
             }
+        }
+        let spoken = answer.header(ProtocolVersion.header)
+        guard let version = ProtocolVersion.parse(spoken), ProtocolVersion.served.contains(version) else {
+            let range = "\(ProtocolVersion.served.lowerBound)–\(ProtocolVersion.served.upperBound)"
+            throw .incompatible(
+                "the hub speaks Outpost protocol version \(spoken ?? "?"), and this node serves versions \(range), "
+                    + "so the node is older than the hub: upgrade the node."
+            )
         }
         return Answer(body: received, bytesSent: bytesSent, bytesReceived: bytesReceived, elapsed: elapsed)
     }

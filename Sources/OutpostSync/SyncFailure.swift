@@ -26,6 +26,9 @@ public struct SyncFailure: Error, Sendable, CustomStringConvertible {
         public static let refused = Code("refused")
         /// The answer could not be read.
         public static let badAnswer = Code("bad_answer")
+        /// The hub and the node speak protocol versions neither serves (``ProtocolVersion``):
+        /// one must be upgraded; nothing was sent or taken.
+        public static let incompatible = Code("incompatible")
         /// The node's own store failed (a full disk, a read-only file); ``SyncFailure/cause`` says how.
         public static let store = Code("store")
 
@@ -84,6 +87,8 @@ public struct SyncFailure: Error, Sendable, CustomStringConvertible {
 
     public static func badAnswer(_ reason: String) -> SyncFailure { SyncFailure(.badAnswer, reason) }
 
+    public static func incompatible(_ reason: String) -> SyncFailure { SyncFailure(.incompatible, reason) }
+
     /// The node's store failed with `error`, which is kept as the cause.
     public static func store(_ error: OutpostError) -> SyncFailure {
         SyncFailure(.store, error.message, cause: error)
@@ -106,6 +111,8 @@ public struct SyncFailure: Error, Sendable, CustomStringConvertible {
             return "The hub refused the request (\(hub): \(message))."
         case .badAnswer:
             return "The hub's answer could not be read (\(message)). Is the remote URL an Outpost hub?"
+        case .incompatible:
+            return "The hub and this node cannot talk: \(message) Nothing was lost: changes stay queued."
         default:
             return message
         }

@@ -38,12 +38,16 @@ public final class HubProcess: Sendable {
         try await DedicatedThread.run { try start(arguments: arguments, timeout: timeout) }
     }
 
-    /// Starts any long-running `outpost` command (a node's `run --metrics 127.0.0.1:0` too) and
-    /// waits until it prints `readyMarker` followed by the port it listens on.
-    public static func launch(_ arguments: [String], readyMarker: String, timeout: Duration = .seconds(30)) throws
-        -> HubProcess
-    {
-        let child = try ChildProcess(OutpostExecutable.path, arguments).start(capturing: .everything)
+    /// Starts any long-running `outpost` command (a node's `run --metrics 127.0.0.1:0` too), or
+    /// another `program` that serves (a stand-in hub), and waits until it prints `readyMarker`
+    /// followed by the port it listens on.
+    public static func launch(
+        _ arguments: [String],
+        program: String = OutpostExecutable.path,
+        readyMarker: String,
+        timeout: Duration = .seconds(30)
+    ) throws -> HubProcess {
+        let child = try ChildProcess(program, arguments).start(capturing: .everything)
         let port = child.waitForOutput(timeout: timeout) { text -> Int? in
             guard let marker = text.range(of: readyMarker) else { return nil }
             let rest = text[marker.upperBound...]
@@ -59,10 +63,15 @@ public final class HubProcess: Sendable {
     }
 
     /// ``launch(_:readyMarker:timeout:)`` for async callers.
-    public static func launch(_ arguments: [String], readyMarker: String, timeout: Duration = .seconds(30))
-        async throws -> HubProcess
-    {
-        try await DedicatedThread.run { try launch(arguments, readyMarker: readyMarker, timeout: timeout) }
+    public static func launch(
+        _ arguments: [String],
+        program: String = OutpostExecutable.path,
+        readyMarker: String,
+        timeout: Duration = .seconds(30)
+    ) async throws -> HubProcess {
+        try await DedicatedThread.run {
+            try launch(arguments, program: program, readyMarker: readyMarker, timeout: timeout)
+        }
     }
 
     /// ``stop()`` for async callers.

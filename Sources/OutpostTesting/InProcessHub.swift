@@ -35,7 +35,10 @@ package final class InProcessHub: Sendable {
                 }
             }
         do {
-            try await HubDatabase.ping(storage, within: .seconds(10))
+            // Longer than a served hub's 10 s: the tests' database is up (scripts/test.sh waits
+            // for it), and a test process running hundreds of tests on two cores can keep this
+            // task from its threads longer than that; a wrong database still fails, later.
+            try await HubDatabase.ping(storage, within: .seconds(60))
             try await storage.migrate()
         } catch {
             self.services?.cancel()

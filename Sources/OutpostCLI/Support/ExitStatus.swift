@@ -38,7 +38,7 @@ enum ExitStatus {
         case .unreachable, .hubFailed, .rateLimited: return unavailable
         case .unauthorized: return unauthorized
         case .resyncRequired: return temporary
-        case .refused, .badAnswer: return protocolError
+        case .refused, .badAnswer, .incompatible: return protocolError
         case .store: return failure.cause.map { code(for: $0.code) } ?? storage
         default: return 1
         }
