@@ -37,6 +37,24 @@ struct LiveHubTests {
         return (tenant, try #require(json["id"]?.stringValue), try #require(json["token"]?.stringValue))
     }
 
+    /// A batch of one new row.
+    static func oneRow(table: String = "agents", key: String = "a1", data: JSONValue = ["name": "A"]) -> PushRequest {
+        PushRequest(
+            batchID: UUID().uuidString,
+            changes: [
+                Change(
+                    id: UUID().uuidString,
+                    table: table,
+                    key: key,
+                    operation: .upsert,
+                    baseVersion: 0,
+                    data: data,
+                    hlc: 1
+                )
+            ]
+        )
+    }
+
     @Test(
         "serve, push and pull over HTTP; a revocation from the CLI takes effect at once; SIGTERM stops cleanly",
         arguments: HubBackend.allCases
@@ -53,20 +71,7 @@ struct LiveHubTests {
         let health = try await client.send("/health", method: "GET")
         #expect(health.status == 200 && health.body.contains(backend == .sqlite ? "sqlite" : "postgresql"))
         let pushed = try await client.push(
-            PushRequest(
-                batchID: UUID().uuidString,
-                changes: [
-                    Change(
-                        id: UUID().uuidString,
-                        table: "agents",
-                        key: "a1",
-                        operation: .upsert,
-                        baseVersion: 0,
-                        data: ["name": "A"],
-                        hlc: 1
-                    )
-                ]
-            )
+            Self.oneRow()
         )
         #expect(pushed.results[0].status == .applied)
         #expect(try await client.pull(after: 0).rows.map(\.key) == ["a1"])
@@ -91,20 +96,7 @@ struct LiveHubTests {
         defer { hub.stop() }
         let old = HubHTTPClient(baseURL: hub.url, token: node.token)
         let pushed = try await old.push(
-            PushRequest(
-                batchID: UUID().uuidString,
-                changes: [
-                    Change(
-                        id: UUID().uuidString,
-                        table: "agents",
-                        key: "a1",
-                        operation: .upsert,
-                        baseVersion: 0,
-                        data: ["name": "A"],
-                        hlc: 1
-                    )
-                ]
-            )
+            Self.oneRow()
         )
         let head = try #require(pushed.results.first?.sequence)
         _ = try await old.pull(after: head)
@@ -165,20 +157,7 @@ struct LiveHubTests {
         for node in [doomed, kept] {
             let client = HubHTTPClient(baseURL: hub.url, token: node.token)
             let pushed = try await client.push(
-                PushRequest(
-                    batchID: UUID().uuidString,
-                    changes: [
-                        Change(
-                            id: UUID().uuidString,
-                            table: "agents",
-                            key: "a1",
-                            operation: .upsert,
-                            baseVersion: 0,
-                            data: ["name": "A"],
-                            hlc: 1
-                        )
-                    ]
-                )
+                Self.oneRow()
             )
             #expect(pushed.results.first?.status == .applied)
         }
@@ -262,20 +241,7 @@ struct LiveHubTests {
             try await metricsB.send("/metrics", method: "GET").body.contains("\noutpost_hub_pull_waiters 1.0\n")
         }
         _ = try await HubHTTPClient(baseURL: hubA.url, token: writer.token).push(
-            PushRequest(
-                batchID: UUID().uuidString,
-                changes: [
-                    Change(
-                        id: UUID().uuidString,
-                        table: "readings",
-                        key: "first",
-                        operation: .upsert,
-                        baseVersion: 0,
-                        data: ["v": 1],
-                        hlc: 1
-                    )
-                ]
-            )
+            Self.oneRow(table: "readings", key: "first", data: ["v": 1])
         )
         #expect(try await waited.rows.map(\.key) == ["first"])
 
