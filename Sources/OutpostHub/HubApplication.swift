@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 package import Hummingbird
 import HummingbirdCore
-import HummingbirdTLS
 package import Logging
 import NIOCore
 import OutpostCore
@@ -59,7 +58,10 @@ package func buildHubApplication(
         ? [HubChangeFollower(storage: storage, notifier: routes.notifier, migrated: migrated, logger: logger)] : []
     var application = Application(
         router: router,
-        server: server(configuration),
+        server: ServerTLS.serving(
+            .http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout))),
+            with: configuration.tls
+        ),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "outpost-hub",
@@ -77,18 +79,6 @@ package func buildHubApplication(
         migration.finish()
     }
     return application
-}
-
-/// HTTP/1.1 with the idle timeout, wrapped in TLS when the configuration has it. The TLS
-/// configuration was checked when it was read (``ServerTLS``), so wrapping cannot fail here.
-private func server(_ configuration: HubConfiguration) -> HTTPServerBuilder {
-    let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .init(configuration.idleTimeout)))
-    guard let tls = configuration.tls else { return http }
-    do {
-        return try .tls(http, tlsConfiguration: tls.configuration)
-    } catch {
-        preconditionFailure("a TLS configuration ServerTLS accepted was refused: \(error)")
-    }
 }
 
 /// The hub's routes and middleware over `storage`, without a server, housekeeping or a change

@@ -1,4 +1,6 @@
 import Foundation
+public import HummingbirdCore
+import HummingbirdTLS
 public import NIOSSL
 public import OutpostCore
 
@@ -64,6 +66,17 @@ public struct ServerTLS: Sendable {
             )
         }
         self.configuration = configuration
+    }
+
+    /// `http` in TLS when `tls` is given, else `http` itself. The configuration was checked
+    /// when it was read, so wrapping cannot fail.
+    public static func serving(_ http: HTTPServerBuilder, with tls: ServerTLS?) -> HTTPServerBuilder {
+        guard let tls else { return http }
+        do {
+            return try .tls(http, tlsConfiguration: tls.configuration)
+        } catch {
+            preconditionFailure("a TLS configuration ServerTLS accepted was refused: \(error)")
+        }
     }
 
     private static func reason(_ error: any Error) -> String {

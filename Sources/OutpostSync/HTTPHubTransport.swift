@@ -19,14 +19,18 @@ public struct HTTPHubTransport: HubTransport {
     /// hub refuses the connection (the shared one retries until the request's deadline, so
     /// `outpost sync` against a stopped hub would hang), and it leaves answers compressed, so
     /// the engine counts the bytes that really crossed the link.
-    public static let sharedHTTPClient: HTTPClient = {
+    public static let sharedHTTPClient = makeClient(tls: nil)
+
+    /// A client as the engine needs one (see ``sharedHTTPClient``), with `tls` when given.
+    private static func makeClient(tls: TLSConfiguration?) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
             timeout: .init(connect: .seconds(5)),
             decompression: .disabled
         )
         configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+    }
 
     /// Clients with TLS files of their own, one per set of files for the life of the process
     /// (a client holds connections and must not be made per request).
@@ -47,13 +51,7 @@ public struct HTTPHubTransport: HubTransport {
                 tls.certificateChain = chain.map { .certificate($0) }
                 tls.privateKey = .privateKey(privateKey)
             }
-            var configuration = HTTPClient.Configuration(
-                tlsConfiguration: tls,
-                timeout: .init(connect: .seconds(5)),
-                decompression: .disabled
-            )
-            configuration.connectionPool.retryConnectionEstablishment = false
-            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            let client = makeClient(tls: tls)
             clients[files] = client
             return client
         }

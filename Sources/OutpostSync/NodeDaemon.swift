@@ -24,6 +24,9 @@ public final class NodeDaemon: Service {
     public let maintenanceInterval: Duration = .seconds(300)
     let logger: Logger
     private let stopping = Mutex(false)
+    /// When the last exchange was recorded: a busy daemon pushes and pulls many times a second,
+    /// and one write a second says as much for `last sync` and `/health`.
+    private let lastRecorded = Mutex<ContinuousClock.Instant?>(nil)
 
     /// - Parameter maintenance: what the maintenance every five minutes deletes, and when.
     public init(
@@ -63,7 +66,7 @@ public final class NodeDaemon: Service {
                 if engine.link.isOnline, try await engine.hasPendingChanges() {
                     let report = try await engine.push()
                     if report.pushed + report.failed > 0 {
-                        try await engine.recordExchange()
+                        try await recordExchange()
                         logger.info("Pushed", metadata: ["changes": "\(report.pushed)", "failed": "\(report.failed)"])
                     }
                     backoff.reset()
@@ -85,7 +88,7 @@ public final class NodeDaemon: Service {
             }
             do {
                 let report = try await engine.pull(waitMilliseconds: Int(longPoll.seconds * 1000))
-                try await engine.recordExchange()
+                try await recordExchange()
                 if report.pulled > 0 {
                     logger.info("Pulled", metadata: ["rows": "\(report.pulled)", "merged": "\(report.merged)"])
                 }
@@ -118,6 +121,17 @@ public final class NodeDaemon: Service {
                 try? await Task.sleep(for: min(.milliseconds(50), deadline - ContinuousClock.now))
             }
         }
+    }
+
+    /// Records the node's last sync, at most once a second.
+    private func recordExchange() async throws(SyncFailure) {
+        let now = ContinuousClock.now
+        let due = lastRecorded.withLock { last in
+            guard last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if due { try await engine.recordExchange() }
     }
 
     private func maintenanceLoop() async {

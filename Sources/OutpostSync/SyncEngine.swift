@@ -80,7 +80,9 @@ public final class SyncEngine: Sendable {
         report.absorb(try await fetchContent(progress: progress))
         report.pending = try await guarded { try await store.read { db in try Self.pendingCount(in: db) } }
         try await recordExchange()
-        await refreshNodeDirectory()
+        if report.parked > 0 || (try? Self.nodeDirectory(in: store).names.isEmpty) ?? true {
+            await refreshNodeDirectory()
+        }
         return report
     }
 
@@ -88,8 +90,9 @@ public final class SyncEngine: Sendable {
     package static let nodeDirectorySetting = "hub_node_directory"
 
     /// Fetches who is who in the tenant and keeps it, so `outpost conflicts show` can name a
-    /// row's writer offline. Best effort: a hub without `/v1/nodes` (older) leaves the last
-    /// directory as it was.
+    /// row's writer offline: at the first sync, and again whenever a sync parks a conflict (a
+    /// round trip only when names are about to be needed). Best effort: a hub without
+    /// `/v1/nodes` (older) leaves the last directory as it was.
     func refreshNodeDirectory() async {
         guard let directory = try? await client.nodes().value else { return }
         try? await store.write { db in

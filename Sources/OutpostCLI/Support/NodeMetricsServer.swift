@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
-import HummingbirdCore
-import HummingbirdTLS
 import Logging
 import NIOCore
 import OutpostCore
@@ -72,7 +70,7 @@ enum NodeMetricsServer {
         let scheme = tls == nil ? "http" : "https"
         return Application(
             router: router,
-            server: server(tls),
+            server: ServerTLS.serving(.http1(), with: tls),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "outpost-node"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? address.port
@@ -80,16 +78,6 @@ enum NodeMetricsServer {
             },
             logger: logger
         )
-    }
-
-    /// HTTP/1.1, in TLS when given (checked when it was read, so wrapping cannot fail).
-    private static func server(_ tls: ServerTLS?) -> HTTPServerBuilder {
-        guard let tls else { return .http1() }
-        do {
-            return try .tls(.http1(), tlsConfiguration: tls.configuration)
-        } catch {
-            preconditionFailure("a TLS configuration ServerTLS accepted was refused: \(error)")
-        }
     }
 }
 
