@@ -40,6 +40,7 @@ struct Outpost: AsyncParsableCommand {
             VerifyCommand.self,
             SchemaCommand.self,
             RunCommand.self,
+            ConfigCommand.self,
             QueueCommand.self,
             FilesCommand.self,
             WorkspaceCommand.self,
@@ -55,7 +56,7 @@ struct Outpost: AsyncParsableCommand {
     static func main() async {
         umask(0o077)
         do {
-            var command = try parseAsRoot(Self.homeAfterCommand(Array(CommandLine.arguments.dropFirst())))
+            var command = try parse(Self.homeAfterCommand(Array(CommandLine.arguments.dropFirst())))
             if var asynchronous = command as? any AsyncParsableCommand {
                 try await asynchronous.run()
             } else {
@@ -67,6 +68,21 @@ struct Outpost: AsyncParsableCommand {
             let remedy = OutpostError.Remedy.sentence(for: error).map { " " + $0 } ?? ""
             FileHandle.standardError.write(Data("Error: \(error)\(remedy)\n".utf8))
             Foundation.exit(status)
+        }
+    }
+
+    /// Parses the command line with what settings files and the environment add to it
+    /// (``SettingsResolver``); a value a setting supplied that does not parse is refused with
+    /// where that setting was written.
+    static func parse(_ arguments: [String]) throws -> any ParsableCommand {
+        let applied = try SettingsResolver().apply(to: arguments)
+        do {
+            return try parseAsRoot(applied.arguments)
+        } catch {
+            if exitCode(for: error) != .success, let located = applied.located(message(for: error)) {
+                throw located
+            }
+            throw error
         }
     }
 

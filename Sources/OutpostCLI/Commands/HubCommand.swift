@@ -23,7 +23,7 @@ struct HubCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, TenantCommand.self, NodeCommand.self, CollectGarbage.self, NewEpoch.self, Backup.self,
-            Restore.self,
+            Restore.self, Config.self,
         ]
     )
 
@@ -258,11 +258,21 @@ struct HubOptions: ParsableArguments {
         completion: .file()
     )
     var databasePasswordFile: String?
+    @Option(
+        help: """
+            A settings file for hub commands (see `outpost hub config --help`). Defaults to \
+            $OUTPOST_HUB_CONFIG, else HOME/hub.toml when it exists.
+            """,
+        completion: .file()
+    )
+    var config: String?
 
     func resolvedDatabase() throws -> HubDatabase {
         let environment = ProcessInfo.processInfo.environment
         if let text = database ?? environment["OUTPOST_HUB_DATABASE"] {
-            if database != nil, HubDatabase.hasInlinePassword(text) {
+            // Only what the command line itself says shows in `ps`, not what a settings file added.
+            let typed = SettingsResolver.value(of: "database", in: CommandLine.arguments)
+            if let typed, HubDatabase.hasInlinePassword(typed) {
                 FileHandle.standardError.write(
                     Data(
                         ("warning: the password in --database is visible to every local user in `ps`; use "
