@@ -408,6 +408,14 @@ public final class FileStore: Sendable {
         }
     }
 
+    /// Forgets which chunks the hub holds, in the caller's transaction: after the hub went back
+    /// in time (restored from a backup) or asked for a full re-sync (it may have collected
+    /// chunks since), every chunk a push needs is asked about again and uploaded if it lacks
+    /// it, and the cache evicts nothing until the hub has confirmed it again.
+    package static func forgetHubCopies(in db: Database) throws {
+        try db.execute(sql: "UPDATE outpost_chunks SET on_hub = 0 WHERE on_hub = 1")
+    }
+
     package static func file(named name: String, in db: Database) throws -> StoredFile? {
         try Row.fetchOne(db, sql: "SELECT * FROM files WHERE name = ?", arguments: [name]).map {
             try storedFile($0, in: db)

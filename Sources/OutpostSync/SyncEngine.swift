@@ -295,6 +295,7 @@ public final class SyncEngine: Sendable {
                         try SyncState.set(.epoch, to: epoch + 1, in: db)
                         try SyncState.set(.resyncing, to: 1, in: db)
                         try SyncState.set(.cursor, to: 0, in: db)
+                        try FileStore.forgetHubCopies(in: db)
                     }
                 }
                 report.resynced = true
@@ -318,6 +319,7 @@ public final class SyncEngine: Sendable {
                         try SyncState.set(.resyncing, to: 1, in: db)
                         try SyncState.set(.restoring, to: 1, in: db)
                         try SyncState.set(.cursor, to: 0, in: db)
+                        try FileStore.forgetHubCopies(in: db)
                     }
                 }
                 report.resynced = true

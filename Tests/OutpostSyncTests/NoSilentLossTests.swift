@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OutpostBlobs
 import OutpostCore
 import OutpostMerge
 import OutpostStore
@@ -422,5 +423,36 @@ extension NoSilentLossTests {
         }
         #expect(bytes == "blob 6162006364")
         #expect(try await a.engine.verify(tables: ["notes"]).unexplained == 0)
+    }
+}
+
+extension NoSilentLossTests {
+    @Test(
+        "a hub restored from a backup gets back the file content it lost: nodes forget which chunks it held",
+        arguments: SyncBackend.allCases
+    )
+    func hubRestoredGetsFileContentBack(backend: SyncBackend) async throws {
+        let cluster = try await SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        try a.execute("INSERT INTO agents (id, name, type) VALUES ('r1', 'one', 'x')")
+        try await cluster.syncAll()
+        try await cluster.backUpHub()
+
+        // Content and row acknowledged by the hub, then lost when it is restored.
+        let bytes = FileSyncTests.random(300_000, seed: 19)
+        try a.files.put(bytes, as: "models/after-backup.bin")
+        #expect(try await a.sync().chunksSent > 0)
+        try await cluster.restoreHubBackup()
+        try await SyncCluster.outpost(["hub", "new-epoch", "--tenant", cluster.tenant] + cluster.hubArguments)
+
+        let again = try await a.sync()
+        #expect(again.resynced, "A must see the new epoch")
+        try await a.sync()
+        try await b.sync()
+        #expect(
+            try b.files.file(named: "models/after-backup.bin")?.content == "local",
+            "B must be able to fetch what A put: A has to upload the chunks the hub lost"
+        )
+        #expect(try b.files.contents(of: "models/after-backup.bin") == bytes)
     }
 }

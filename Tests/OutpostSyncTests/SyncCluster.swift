@@ -243,7 +243,7 @@ final class SyncCluster: @unchecked Sendable {
     /// backup as an operator would take one, for ``restoreHubBackup()``.
     func backUpHub() async throws {
         let tenantID = "(SELECT id FROM outpost_tenants WHERE name = '\(tenant)')"
-        for table in ["outpost_records", "outpost_batches"] {
+        for table in ["outpost_records", "outpost_batches", "outpost_chunks"] {
             try await executeOnHub(
                 "DROP TABLE IF EXISTS \(table)_\(tenant); "
                     + "CREATE TABLE \(table)_\(tenant) AS SELECT * FROM \(table) WHERE tenant_id = \(tenantID)"
@@ -259,7 +259,7 @@ final class SyncCluster: @unchecked Sendable {
     /// forgets every push it acknowledged since, and will hand out their sequence numbers again.
     func restoreHubBackup() async throws {
         let tenantID = "(SELECT id FROM outpost_tenants WHERE name = '\(tenant)')"
-        for table in ["outpost_records", "outpost_batches"] {
+        for table in ["outpost_records", "outpost_batches", "outpost_chunks"] {
             try await executeOnHub(
                 "DELETE FROM \(table) WHERE tenant_id = \(tenantID); "
                     + "INSERT INTO \(table) SELECT * FROM \(table)_\(tenant)"
