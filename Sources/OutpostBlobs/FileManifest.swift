@@ -1,4 +1,5 @@
 package import OutpostCore
+import OutpostProtocol
 
 /// A file's content as the ordered list of its data chunks (hash and length), itself cut into
 /// content-defined chunks, so an edit in a large file changes one or two manifest chunks rather
@@ -12,7 +13,7 @@ package struct FileManifest: Sendable, Equatable {
     package var entries: [Entry]
 
     /// 32 bytes of hash and 4 of length an entry.
-    package static let entryBytes = 36
+    package static let entryBytes = ManifestFormat.entryBytes
     /// Manifest chunks average 2 KiB (about 57 entries).
     package static let chunker = ContentDefinedChunker(averageSize: 2 << 10)
 
@@ -34,23 +35,9 @@ package struct FileManifest: Sendable, Equatable {
         return bytes
     }
 
-    /// The manifest that `bytes` (its chunks' plain bytes, in order) spell.
+    /// The manifest that `bytes` (its chunks' plain bytes, in order) spell (``ManifestFormat``).
     package init(decoding bytes: [UInt8]) throws(OutpostError) {
-        guard bytes.count % Self.entryBytes == 0 else {
-            throw OutpostError(.storage, "A file's chunk list is damaged (\(bytes.count) bytes is not whole entries).")
-        }
-        var entries: [Entry] = []
-        entries.reserveCapacity(bytes.count / Self.entryBytes)
-        var offset = 0
-        while offset < bytes.count {
-            let hash = Hex.encode(bytes[offset..<offset + 32])
-            let length =
-                Int(bytes[offset + 32]) << 24 | Int(bytes[offset + 33]) << 16 | Int(bytes[offset + 34]) << 8
-                | Int(bytes[offset + 35])
-            entries.append(Entry(hash: hash, length: length))
-            offset += Self.entryBytes
-        }
-        self.entries = entries
+        entries = try ManifestFormat.entries(bytes).map { Entry(hash: $0.hash, length: $0.length) }
     }
 
     /// The manifest's bytes cut into chunks.

@@ -32,7 +32,9 @@ extension FileStore {
         for (name, previous) in files {
             guard let file = try file(named: name), file.content == "local" else { continue }
             let lists = try manifestHashes(of: name)
-            let entries = try manifest(of: name).entries.map(\.hash)
+            // A file whose chunk list is not here (a row another program wrote) uploads nothing:
+            // the hub refuses its row for lack of content, and that one change is parked.
+            guard let entries = try? manifest(of: name).entries.map(\.hash) else { continue }
             let oldEntries = previous.isEmpty ? [] : (try? previousEntries(previous)) ?? []
             for chunk in Self.planned(lists, against: previous) + Self.planned(entries, against: oldEntries)
             where seen.insert(chunk.hash).inserted {
@@ -91,6 +93,18 @@ extension FileStore {
         var bytes: [UInt8] = []
         for hash in lists { bytes += try plainChunk(hash) }
         return try FileManifest(decoding: bytes).entries.map(\.hash)
+    }
+
+    /// Forgets that the hub holds the chunks of file `name` (its chunk lists and, where they are
+    /// still here, the data chunks they list), after the hub said it lacks some: the next push
+    /// of the file asks about each again and uploads what it lacks.
+    package func forgetHubCopies(ofFile name: String) throws(OutpostError) {
+        let lists = (try? manifestHashes(of: name)) ?? []
+        let entries = (try? manifest(of: name).entries.map(\.hash)) ?? []
+        try store.write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE outpost_chunks SET on_hub = 0 WHERE hash = ?")
+            for hash in lists + entries { try statement.execute(arguments: [hash]) }
+        }
     }
 
     /// Records that the hub holds `hashes`.

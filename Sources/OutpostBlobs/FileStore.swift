@@ -315,8 +315,7 @@ public final class FileStore: Sendable {
 
     /// The hashes a `files.chunks` value lists.
     package static func hashes(inChunkList text: String) -> [String] {
-        guard case .array(let items)? = try? JSONValue(parsing: text) else { return [] }
-        return items.compactMap(\.stringValue).filter(ChunkHash.isWellFormed)
+        ManifestFormat.manifestHashes(inChunkList: text)
     }
 
     /// A chunk's plain bytes, verified. A chunk that is gone or damaged is removed (a sealed one
@@ -406,14 +405,6 @@ public final class FileStore: Sendable {
                 arguments: [limit]
             ).map { try Self.storedFile($0, in: db) }
         }
-    }
-
-    /// Forgets which chunks the hub holds, in the caller's transaction: after the hub went back
-    /// in time (restored from a backup) or asked for a full re-sync (it may have collected
-    /// chunks since), every chunk a push needs is asked about again and uploaded if it lacks
-    /// it, and the cache evicts nothing until the hub has confirmed it again.
-    package static func forgetHubCopies(in db: Database) throws {
-        try db.execute(sql: "UPDATE outpost_chunks SET on_hub = 0 WHERE on_hub = 1")
     }
 
     package static func file(named name: String, in db: Database) throws -> StoredFile? {

@@ -176,6 +176,7 @@ struct HubRoutes: Sendable {
         let validator = BatchValidator(limits: configuration.limits)
         // Before the storage looks the batch id up: PostgreSQL text cannot hold U+0000.
         try validator.checkBatchID(batch.batchID)
+        try await checkFileContent(of: batch, tenantID: node.tenantID)
         let outcome = try await storage.push(batch, from: node, validator: validator)
         metrics.changesApplied.increment(by: Int64(outcome.applied))
         metrics.conflicts.increment(by: Int64(outcome.conflicts))

@@ -20,7 +20,11 @@ struct HubHousekeeping: Service {
                 let report = try await storage.collectGarbage(lease: configuration.offlineLease, now: Date())
                 logger.info(
                     "Housekeeping done",
-                    metadata: ["hub.gc.tombstones": "\(report.tombstones)", "hub.gc.batches": "\(report.batches)"]
+                    metadata: [
+                        "hub.gc.tombstones": "\(report.tombstones)", "hub.gc.batches": "\(report.batches)",
+                        "hub.gc.chunks": "\(report.chunks)", "hub.gc.chunk_bytes": "\(report.chunkBytes)",
+                        "hub.gc.chunks_waiting": "\(report.chunksWaiting)",
+                    ]
                 )
             } catch {
                 logger.warning("Housekeeping failed; will retry", metadata: ["hub.error": "\(error)"])

@@ -17,6 +17,43 @@ extension HubRoutes {
         group.post("chunks/fetch") { request, context in try await fetchChunks(request, context: context) }
     }
 
+    /// Refuses a push whose `files` rows name chunks (manifests, or the data chunks those list)
+    /// that the tenant does not hold, and keeps those it holds from the next chunk collection:
+    /// a row must never reach other nodes without content they can fetch. A node whose record
+    /// of what the hub holds is out of date uploads the chunks and pushes the row again.
+    func checkFileContent(of batch: PushBatch, tenantID: String) async throws {
+        for change in batch.changes
+        where change.table == ChunkReachability.fileTable && change.operation != .delete {
+            guard let data = change.data, data.columns?.contains(where: { $0.name == "chunks" }) ?? false,
+                case .string(let list)? = try? data.value()["chunks"]
+            else { continue }
+            let manifests = ManifestFormat.manifestHashes(inChunkList: list)
+            guard !manifests.isEmpty else { continue }
+            var missing = try await storage.claimChunks(tenantID: tenantID, hashes: manifests)
+            if missing.isEmpty {
+                var frames: [String: ChunkFrame] = [:]
+                for frame in try await storage.chunks(tenantID: tenantID, hashes: manifests, maximumBytes: .max) {
+                    frames[frame.hash] = frame
+                }
+                guard let dataChunks = ChunkReachability.dataChunks(of: manifests, frames: frames) else {
+                    throw HubError(
+                        .unprocessableContent,
+                        code: "invalid_chunk_list",
+                        "The chunk list of file '\(change.key)' does not read as one: it must be whole entries."
+                    )
+                }
+                missing = try await storage.claimChunks(tenantID: tenantID, hashes: Array(Set(dataChunks)))
+            }
+            guard let first = missing.first else { continue }
+            throw HubError(
+                .unprocessableContent,
+                code: ProtocolErrorCode.missingChunks,
+                "The file '\(change.key)' names \(missing.count) chunk(s) this hub does not hold (first \(first)); "
+                    + "upload them, then push the row again."
+            )
+        }
+    }
+
     private func missingChunks(_ request: Request, context: HubRequestContext) async throws -> Response {
         let node = try context.requireNode()
         let hashes = try await codec.decode(from: request, as: Self.hashList)

@@ -97,14 +97,20 @@ package protocol HubStorage: Sendable {
     /// declared (empty when none was).
     func declarations(tenantID: String) async throws -> [String: TableDeclaration]
 
-    /// Removes tombstones every live node has passed, or older than the lease, and old batch
-    /// answers. A node is live while it has been seen within the lease.
+    /// Removes tombstones every live node has passed, or older than the lease, old batch
+    /// answers, and chunks no live file has reached for a whole lease (``ChunkReachability``).
+    /// A node is live while it has been seen within the lease.
     func collectGarbage(lease: Duration, now: Date) async throws -> GarbageReport
 
     // MARK: File chunks (per tenant, deduplicated across its nodes)
 
     /// Which of `hashes` the tenant does not hold.
     func missingChunks(tenantID: String, hashes: [String]) async throws -> [String]
+
+    /// Which of `hashes` the tenant does not hold; those it holds are taken off the list of
+    /// chunks waiting to be collected, in the same transaction, so a `files` row about to
+    /// name them cannot lose them to a collection running meanwhile.
+    func claimChunks(tenantID: String, hashes: [String]) async throws -> [String]
 
     /// Keeps chunks the caller has checked against their hashes; returns how many were new.
     func storeChunks(tenantID: String, _ frames: [ChunkFrame]) async throws -> Int
@@ -203,4 +209,19 @@ package struct AuthenticatedNode: Sendable, Equatable {
 public struct GarbageReport: Sendable, Equatable, Codable {
     public var tombstones: Int
     public var batches: Int
+    /// Chunks removed, and their stored bytes.
+    public var chunks: Int = 0
+    public var chunkBytes: Int64 = 0
+    /// Chunks no live file reaches that wait out the lease before they go.
+    public var chunksWaiting: Int = 0
+    /// Tenants whose chunks were left alone because a live file's chunk list is missing or
+    /// unreadable on the hub (it could name any chunk).
+    public var tenantsSkipped: [String] = []
+
+    enum CodingKeys: String, CodingKey {
+        case tombstones, batches, chunks
+        case chunkBytes = "chunk_bytes"
+        case chunksWaiting = "chunks_waiting"
+        case tenantsSkipped = "tenants_skipped"
+    }
 }

@@ -145,6 +145,15 @@ package final class PostgresHubStorage: HubStorage {
             PRIMARY KEY (tenant_id, hash)
         )
         """,
+        // Chunks no live file reaches, since when: collected once they have waited a lease.
+        """
+        CREATE TABLE IF NOT EXISTS outpost_chunk_orphans (
+            tenant_id TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            since TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (tenant_id, hash)
+        )
+        """,
         // Chunks are compressed (or incompressible) already: keep TOAST from trying again. Only
         // when not yet so: ALTER TABLE locks the table, and another hub process may be serving.
         """
@@ -808,7 +817,109 @@ package final class PostgresHubStorage: HubStorage {
             ).decode(Int64.self) {
                 report.batches = Int(count)
             }
+            var tenants: [(id: String, name: String)] = []
+            for try await tenant in try await connection.query("SELECT id, name FROM outpost_tenants", logger: logger)
+                .decode((String, String).self)
+            {
+                tenants.append((id: tenant.0, name: tenant.1))
+            }
+            for tenant in tenants {
+                try await Self.collectChunks(
+                    tenantID: tenant.id,
+                    name: tenant.name,
+                    cutoff: cutoff,
+                    report: &report,
+                    connection: connection,
+                    logger: logger
+                )
+            }
             return report
+        }
+    }
+
+    /// Marks the chunks no live file reaches as waiting, and removes those that have waited
+    /// since before `cutoff`; a chunk reached again stops waiting.
+    private static func collectChunks(
+        tenantID: String,
+        name: String,
+        cutoff: String,
+        report: inout GarbageReport,
+        connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        var values: [String] = []
+        for try await list in try await connection.query(
+            """
+            SELECT data->>'chunks' FROM outpost_records
+            WHERE tenant_id = \(tenantID) AND table_name = \(ChunkReachability.fileTable) AND NOT deleted
+              AND data->>'chunks' IS NOT NULL
+            """,
+            logger: logger
+        ).decode(String.self) {
+            values.append(list)
+        }
+        let lists = ChunkReachability.manifestLists(values)
+        let manifests = Set(lists.joined())
+        var frames: [ChunkFrame] = []
+        for try await (hash, flags, data) in try await connection.query(
+            """
+            SELECT hash, flags, data FROM outpost_chunks
+            WHERE tenant_id = \(tenantID) AND hash = ANY(\(Array(manifests)))
+            """,
+            logger: logger
+        ).decode((String, Int16, ByteBuffer).self) {
+            frames.append(ChunkFrame(hash: hash, flags: UInt8(flags), payload: Array(data.readableBytesView)))
+        }
+        guard let reachable = ChunkReachability.reachable(lists: lists, frames: frames) else {
+            report.tenantsSkipped.append(name)
+            return
+        }
+        var unreached: [String] = []
+        for try await hash in try await connection.query(
+            "SELECT hash FROM outpost_chunks WHERE tenant_id = \(tenantID)",
+            logger: logger
+        ).decode(String.self) where !reachable.contains(hash) {
+            unreached.append(hash)
+        }
+        // Waiting rows of chunks reached again go; the unreached start waiting (or go on).
+        try await connection.query(
+            """
+            DELETE FROM outpost_chunk_orphans
+            WHERE tenant_id = \(tenantID) AND NOT (hash = ANY(\(unreached)))
+            """,
+            logger: logger
+        )
+        try await connection.query(
+            """
+            INSERT INTO outpost_chunk_orphans (tenant_id, hash)
+            SELECT \(tenantID), unnest(\(unreached)::text[]) ON CONFLICT DO NOTHING
+            """,
+            logger: logger
+        )
+        for try await (count, bytes) in try await connection.query(
+            """
+            WITH expired AS (
+                DELETE FROM outpost_chunk_orphans
+                WHERE tenant_id = \(tenantID) AND since < \(cutoff)::timestamptz
+                RETURNING hash
+            ),
+            gone AS (
+                DELETE FROM outpost_chunks c USING expired
+                WHERE c.tenant_id = \(tenantID) AND c.hash = expired.hash
+                RETURNING octet_length(c.data) AS size
+            )
+            SELECT count(*), coalesce(sum(size), 0)::bigint FROM gone
+            """,
+            logger: logger
+        ).decode((Int64, Int64).self) {
+            report.chunks += Int(count)
+            report.chunkBytes += bytes
+        }
+        for try await count in try await connection.query(
+            "SELECT count(*) FROM outpost_chunk_orphans WHERE tenant_id = \(tenantID)",
+            logger: logger
+        ).decode(Int64.self) {
+            report.chunksWaiting += Int(count)
         }
     }
 
@@ -824,6 +935,27 @@ package final class PostgresHubStorage: HubStorage {
             present.insert(hash)
         }
         return hashes.filter { !present.contains($0) }
+    }
+
+    package func claimChunks(tenantID: String, hashes: [String]) async throws -> [String] {
+        guard !hashes.isEmpty else { return [] }
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection in
+            // Deleting the waiting rows locks them: a collection that took them first has
+            // removed the chunks by the time this reads, and one that comes after finds them gone.
+            try await connection.query(
+                "DELETE FROM outpost_chunk_orphans WHERE tenant_id = \(tenantID) AND hash = ANY(\(hashes))",
+                logger: logger
+            )
+            var present = Set<String>()
+            for try await hash in try await connection.query(
+                "SELECT hash FROM outpost_chunks WHERE tenant_id = \(tenantID) AND hash = ANY(\(hashes))",
+                logger: logger
+            ).decode(String.self) {
+                present.insert(hash)
+            }
+            return hashes.filter { !present.contains($0) }
+        }
     }
 
     package func storeChunks(tenantID: String, _ frames: [ChunkFrame]) async throws -> Int {

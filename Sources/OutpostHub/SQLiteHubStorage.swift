@@ -113,6 +113,18 @@ package final class SQLiteHubStorage: HubStorage {
         migrator.registerMigration("v6: token rotations, which other hub processes follow") { db in
             try db.execute(sql: "ALTER TABLE outpost_nodes ADD COLUMN token_rotations INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v7: chunks waiting to be collected") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE outpost_chunk_orphans (
+                        tenant_id TEXT NOT NULL,
+                        hash TEXT NOT NULL,
+                        since TEXT NOT NULL,
+                        PRIMARY KEY (tenant_id, hash)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         try migrator.migrate(pool)
     }
 
@@ -122,6 +134,26 @@ package final class SQLiteHubStorage: HubStorage {
         try await pool.read { db in
             let statement = try db.cachedStatement(sql: "SELECT 1 FROM outpost_chunks WHERE tenant_id = ? AND hash = ?")
             return try hashes.filter { try Int.fetchOne(statement, arguments: [tenantID, $0]) == nil }
+        }
+    }
+
+    package func claimChunks(tenantID: String, hashes: [String]) async throws -> [String] {
+        guard !hashes.isEmpty else { return [] }
+        let waiting = try await pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT 1 FROM outpost_chunk_orphans WHERE tenant_id = ? AND hash = ?"
+            )
+            return try hashes.filter { try Int.fetchOne(statement, arguments: [tenantID, $0]) != nil }
+        }
+        // A chunk not waiting to be collected now cannot be collected within a lease.
+        guard !waiting.isEmpty else { return try await missingChunks(tenantID: tenantID, hashes: hashes) }
+        return try await pool.write { db in
+            let claim = try db.cachedStatement(
+                sql: "DELETE FROM outpost_chunk_orphans WHERE tenant_id = ? AND hash = ?"
+            )
+            for hash in waiting { try claim.execute(arguments: [tenantID, hash]) }
+            let present = try db.cachedStatement(sql: "SELECT 1 FROM outpost_chunks WHERE tenant_id = ? AND hash = ?")
+            return try hashes.filter { try Int.fetchOne(present, arguments: [tenantID, $0]) == nil }
         }
     }
 
@@ -212,7 +244,8 @@ package final class SQLiteHubStorage: HubStorage {
 
     /// Every table that keeps rows per tenant, dependents before `outpost_nodes`.
     static let tenantTables = [
-        "outpost_records", "outpost_batches", "outpost_columns", "outpost_tables", "outpost_chunks", "outpost_nodes",
+        "outpost_records", "outpost_batches", "outpost_columns", "outpost_tables", "outpost_chunk_orphans",
+        "outpost_chunks", "outpost_nodes",
     ]
 
     package func tenants() async throws -> [TenantInfo] {
@@ -612,8 +645,97 @@ package final class SQLiteHubStorage: HubStorage {
             }
             try db.execute(sql: "DELETE FROM outpost_batches WHERE created_at < ?", arguments: [cutoff])
             report.batches = db.changesCount
+            for tenant in try Row.fetchAll(db, sql: "SELECT id, name FROM outpost_tenants") {
+                try Self.collectChunks(
+                    tenantID: tenant["id"],
+                    name: tenant["name"],
+                    now: PullRules.timestamp(now),
+                    cutoff: cutoff,
+                    report: &report,
+                    in: db
+                )
+            }
             return report
         }
+    }
+
+    /// Marks the chunks no live file reaches as waiting (from `now`), and removes those that
+    /// have waited since before `cutoff`; a chunk reached again stops waiting.
+    private static func collectChunks(
+        tenantID: String,
+        name: String,
+        now: String,
+        cutoff: String,
+        report: inout GarbageReport,
+        in db: Database
+    ) throws {
+        let values = try String.fetchAll(
+            db,
+            sql: """
+                SELECT json_extract(data, '$.chunks') FROM outpost_records
+                WHERE tenant_id = ? AND table_name = ? AND deleted = 0 AND json_extract(data, '$.chunks') IS NOT NULL
+                """,
+            arguments: [tenantID, ChunkReachability.fileTable]
+        )
+        let lists = ChunkReachability.manifestLists(values)
+        let manifests = Set(lists.joined())
+        let read = try db.cachedStatement(
+            sql: "SELECT flags, data FROM outpost_chunks WHERE tenant_id = ? AND hash = ?"
+        )
+        var frames: [ChunkFrame] = []
+        for hash in manifests {
+            guard let row = try Row.fetchOne(read, arguments: [tenantID, hash]) else { continue }
+            frames.append(
+                ChunkFrame(hash: hash, flags: UInt8(row["flags"] as Int), payload: Array(row["data"] as Data))
+            )
+        }
+        guard let reachable = ChunkReachability.reachable(lists: lists, frames: frames) else {
+            report.tenantsSkipped.append(name)
+            return
+        }
+        let waiting = Set(
+            try String.fetchAll(
+                db,
+                sql: "SELECT hash FROM outpost_chunk_orphans WHERE tenant_id = ?",
+                arguments: [tenantID]
+            )
+        )
+        let release = try db.cachedStatement(sql: "DELETE FROM outpost_chunk_orphans WHERE tenant_id = ? AND hash = ?")
+        for hash in waiting where reachable.contains(hash) { try release.execute(arguments: [tenantID, hash]) }
+        let wait = try db.cachedStatement(
+            sql: "INSERT INTO outpost_chunk_orphans (tenant_id, hash, since) VALUES (?, ?, ?)"
+        )
+        let stored = try String.fetchCursor(
+            db,
+            sql: "SELECT hash FROM outpost_chunks WHERE tenant_id = ?",
+            arguments: [tenantID]
+        )
+        var unreached: [String] = []
+        while let hash = try stored.next() {
+            if !reachable.contains(hash) { unreached.append(hash) }
+        }
+        for hash in unreached where !waiting.contains(hash) { try wait.execute(arguments: [tenantID, hash, now]) }
+        let expired = try String.fetchAll(
+            db,
+            sql: "SELECT hash FROM outpost_chunk_orphans WHERE tenant_id = ? AND since < ?",
+            arguments: [tenantID, cutoff]
+        )
+        let size = try db.cachedStatement(
+            sql: "SELECT length(data) FROM outpost_chunks WHERE tenant_id = ? AND hash = ?"
+        )
+        let remove = try db.cachedStatement(sql: "DELETE FROM outpost_chunks WHERE tenant_id = ? AND hash = ?")
+        for hash in expired {
+            report.chunkBytes += try Int64.fetchOne(size, arguments: [tenantID, hash]) ?? 0
+            try remove.execute(arguments: [tenantID, hash])
+            report.chunks += db.changesCount
+            try release.execute(arguments: [tenantID, hash])
+        }
+        report.chunksWaiting +=
+            try Int.fetchOne(
+                db,
+                sql: "SELECT count(*) FROM outpost_chunk_orphans WHERE tenant_id = ?",
+                arguments: [tenantID]
+            ) ?? 0
     }
 
     // MARK: Helpers

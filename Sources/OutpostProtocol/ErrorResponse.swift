@@ -33,4 +33,7 @@ public enum ProtocolErrorCode {
     public static let resyncRequired = "resync_required"
     /// The node's protocol version is outside what the hub serves (``ProtocolVersion``).
     public static let unsupportedProtocol = "unsupported_protocol"
+    /// A pushed `files` row names chunks the hub does not hold (it never had them, lost them to
+    /// a restore, or collected them): upload them, then push the row again.
+    public static let missingChunks = "missing_chunks"
 }

@@ -28,6 +28,9 @@ public final class SyncEngine: Sendable {
     let reconciler: Reconciler
     let logger: Logger
     let pacing: Mutex<Pacing>
+    /// Files whose row the hub refused for lack of content and whose chunks this engine then
+    /// offered again: a second refusal parks the change instead of trying forever.
+    let contentOfferedAgain = Mutex<Set<String>>([])
 
     struct Pacing {
         var sizer: BatchSizer
@@ -186,6 +189,24 @@ public final class SyncEngine: Sendable {
             case .refused:
                 let entry = batch.entries[0]
                 let code = error.hubCode ?? ""
+                // The hub lacks chunks this node thought it held (a restore, a collection): upload
+                // the file's content again, once, rather than park a row other nodes need.
+                let offerContent =
+                    code == ProtocolErrorCode.missingChunks && entry.change.table == Self.fileTable && files != nil
+                    && contentOfferedAgain.withLock { $0.insert(entry.change.key).inserted }
+                if offerContent {
+                    logger.notice(
+                        "The hub lacks chunks of a file this node pushed; uploading its content again",
+                        metadata: ["file": "\(entry.change.key)"]
+                    )
+                    try guarded { try files?.forgetHubCopies(ofFile: entry.change.key) }
+                    try await guarded {
+                        try await store.write { db in
+                            try Outbox(db).requeue(entry.queueID, table: entry.change.table, key: entry.change.key)
+                        }
+                    }
+                    return
+                }
                 try await guarded {
                     try await store.write { db in
                         if code == "future_base_version" {
@@ -295,7 +316,6 @@ public final class SyncEngine: Sendable {
                         try SyncState.set(.epoch, to: epoch + 1, in: db)
                         try SyncState.set(.resyncing, to: 1, in: db)
                         try SyncState.set(.cursor, to: 0, in: db)
-                        try FileStore.forgetHubCopies(in: db)
                     }
                 }
                 report.resynced = true
@@ -319,7 +339,6 @@ public final class SyncEngine: Sendable {
                         try SyncState.set(.resyncing, to: 1, in: db)
                         try SyncState.set(.restoring, to: 1, in: db)
                         try SyncState.set(.cursor, to: 0, in: db)
-                        try FileStore.forgetHubCopies(in: db)
                     }
                 }
                 report.resynced = true

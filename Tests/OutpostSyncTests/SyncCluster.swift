@@ -291,6 +291,20 @@ final class SyncCluster: @unchecked Sendable {
         }
     }
 
+    /// The number an SQL query gives in the hub's database (a count, say).
+    func countOnHub(_ sql: String) async throws -> Int {
+        switch backend {
+        case .sqlite:
+            let hub = try DatabaseQueue(path: folder.appending("hub") + "/hub.sqlite")
+            return try await hub.read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
+        case .postgres:
+            let url = try #require(hubArguments.last)
+            let result = try await runProgram("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-tA", "-c", sql])
+            try #require(result.status == 0, "psql: \(result)")
+            return try #require(Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+    }
+
     /// Everyone syncs, twice round, so merges pushed in the first round reach everyone.
     func syncAll() async throws {
         for _ in 0..<2 {

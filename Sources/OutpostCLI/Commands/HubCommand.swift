@@ -33,12 +33,18 @@ struct HubCommand: AsyncParsableCommand {
     struct CollectGarbage: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "gc",
-            abstract: "Collect garbage now: passed tombstones and old batch answers.",
+            abstract: "Collect garbage now: passed tombstones, old batch answers and unreached file chunks.",
             discussion: """
                 A running hub does this every ten minutes. A tombstone goes once every live node \
                 has pulled past it, or once it is older than the lease; a node offline for longer \
                 than the lease must then re-sync in full (it does so by itself, keeping its own \
                 unsynced writes). Use the same --lease-days as `hub serve`.
+
+                A file chunk that no live `files` row reaches (neither a chunk list nor a data \
+                chunk one lists) waits a whole lease, then goes; a chunk reached again meanwhile \
+                stops waiting. A tenant with a live file whose chunk list the hub cannot read \
+                keeps all its chunks. The hub refuses a `files` row whose chunks it lacks, so a \
+                node that put the same content again uploads it again.
 
                 Example:
                   outpost hub gc --lease-days 30 --json
@@ -60,7 +66,17 @@ struct HubCommand: AsyncParsableCommand {
             if output.json {
                 Output.json(report)
             } else {
-                print("Collected \(report.tombstones) tombstone(s) and \(report.batches) old batch answer(s).")
+                print(
+                    "Collected \(report.tombstones) tombstone(s), \(report.batches) old batch answer(s) and "
+                        + "\(report.chunks) file chunk(s) (\(report.chunkBytes) bytes); \(report.chunksWaiting) "
+                        + "unreached chunk(s) wait out the lease."
+                )
+                if !report.tenantsSkipped.isEmpty {
+                    print(
+                        "Chunks kept whole for tenant(s) \(report.tenantsSkipped.joined(separator: ", ")): a live file's "
+                            + "chunk list is missing or unreadable on the hub."
+                    )
+                }
             }
         }
     }
