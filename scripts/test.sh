@@ -30,3 +30,7 @@ echo "PostgreSQL at $OUTPOST_TEST_POSTGRES_URL"
 ALONE='FileStoreMemoryTests|WaitingPullTests|ConnectionLimitTests'
 swift test --skip-build --skip "$ALONE"
 swift test --skip-build --no-parallel --filter "$ALONE"
+
+echo "== packaging"
+# The systemd units and container recipes, checked against the binary just built (a few seconds).
+scripts/check-packaging.sh --binary "$(swift build --show-bin-path)/outpost"
