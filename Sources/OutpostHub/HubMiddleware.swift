@@ -156,6 +156,28 @@ struct NodeAuthMiddleware: RouterMiddleware {
             _ = failures.acquire(context.clientAddress)
             throw HubError.revoked()
         }
+        let presented =
+            node.clientCertificate != nil || node.tenantRequiresClientCertificate
+            ? await context.clientCertificate() : nil
+        if let bound = node.clientCertificate, presented != bound {
+            throw HubError(
+                .forbidden,
+                code: "client_certificate_required",
+                presented == nil
+                    ? "This node's token is bound to a client certificate, and the connection presented none. "
+                        + "Give the node its client certificate and key (the hub must serve TLS with a client authority)."
+                    : "This node's token is bound to another client certificate than the one presented. Give the "
+                        + "node the certificate it was registered with, or bind the token to this one."
+            )
+        }
+        if node.tenantRequiresClientCertificate, presented == nil {
+            throw HubError(
+                .forbidden,
+                code: "client_certificate_required",
+                "This node's tenant requires a client certificate signed by the hub's client authority, and the "
+                    + "connection presented none. Give the node its client certificate and key."
+            )
+        }
         recentTokens.insert(tokenHash)
         if let wait = limiter.acquire(node.id) {
             throw HubError(

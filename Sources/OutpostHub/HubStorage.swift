@@ -47,6 +47,20 @@ package protocol HubStorage: Sendable {
     ///   revoked one (a revocation is final).
     func rotateToken(id: String, tokenHash: String) async throws -> NodeInfo
 
+    /// Binds a node's token to one client certificate (its SHA-256 fingerprint), or unbinds it
+    /// with nil: a request with the token must then come over a connection that presented
+    /// that certificate.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown node, `.failedPrecondition` for a
+    ///   revoked one.
+    func setClientCertificate(nodeID: String, fingerprint: String?) async throws -> NodeInfo
+
+    /// Whether every node of `tenant` must present a client certificate the hub's client
+    /// authority signed.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown tenant.
+    func setRequiresClientCertificate(tenant: String, required: Bool) async throws
+
     /// Gives `tenant` (every tenant when `nil`) a new epoch, after its data was restored from a
     /// backup: nodes that see it re-sync and push again what the hub lost.
     ///
@@ -125,10 +139,13 @@ public struct TenantInfo: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
     public var createdAt: String
+    /// Whether every node of the tenant must present a client certificate.
+    public var requiresClientCertificate = false
 
     enum CodingKeys: String, CodingKey {
         case id, name
         case createdAt = "created_at"
+        case requiresClientCertificate = "requires_client_certificate"
     }
 }
 
@@ -161,6 +178,8 @@ public struct NodeInfo: Codable, Sendable, Equatable {
     public var head: Int64
     /// How far the node is behind: changes it has not confirmed (`head − cursor`).
     public var lag: Int64
+    /// The SHA-256 fingerprint of the client certificate the node's token is bound to.
+    public var clientCertificate: String?
 
     public init(
         id: String,
@@ -188,6 +207,7 @@ public struct NodeInfo: Codable, Sendable, Equatable {
         case createdAt = "created_at"
         case revokedAt = "revoked_at"
         case lastSeenAt = "last_seen_at"
+        case clientCertificate = "client_certificate"
     }
 }
 
@@ -197,11 +217,23 @@ package struct AuthenticatedNode: Sendable, Equatable {
     package var tenantID: String
     /// The hash of the token the request carried: a waiting pull ends once it is replaced.
     package var tokenHash: String
+    /// The fingerprint of the one client certificate the token may come with, if bound.
+    package var clientCertificate: String?
+    /// Whether the node's tenant requires a client certificate of every node.
+    package var tenantRequiresClientCertificate: Bool
 
-    package init(id: String, tenantID: String, tokenHash: String) {
+    package init(
+        id: String,
+        tenantID: String,
+        tokenHash: String,
+        clientCertificate: String? = nil,
+        tenantRequiresClientCertificate: Bool = false
+    ) {
         self.id = id
         self.tenantID = tenantID
         self.tokenHash = tokenHash
+        self.clientCertificate = clientCertificate
+        self.tenantRequiresClientCertificate = tenantRequiresClientCertificate
     }
 }
 

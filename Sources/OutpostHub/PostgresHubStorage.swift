@@ -187,6 +187,23 @@ package final class PostgresHubStorage: HubStorage {
         END
         $$
         """,
+        // Client certificates: the one a node's token is bound to, and tenants that require one.
+        """
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                           WHERE attrelid = to_regclass('outpost_nodes') AND attname = 'client_certificate'
+                             AND NOT attisdropped) THEN
+                ALTER TABLE outpost_nodes ADD COLUMN client_certificate TEXT;
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                           WHERE attrelid = to_regclass('outpost_tenants') AND attname = 'requires_client_certificate'
+                             AND NOT attisdropped) THEN
+                ALTER TABLE outpost_tenants ADD COLUMN requires_client_certificate BOOLEAN NOT NULL DEFAULT false;
+            END IF;
+        END
+        $$
+        """,
         // Random and never 0: a restored hub must not hand out an epoch a node has seen.
         "UPDATE outpost_tenants SET epoch = 1 + floor(random() * 9.2e18)::bigint WHERE epoch = 0",
         // A digest of each stored batch, so a reused batch_id with other changes is refused.
@@ -235,14 +252,15 @@ package final class PostgresHubStorage: HubStorage {
     package func tenants() async throws -> [TenantInfo] {
         let rows = try await client.query(
             """
-            SELECT id, name, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
+            SELECT id, name, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
+                   requires_client_certificate
             FROM outpost_tenants ORDER BY name
             """,
             logger: logger
         )
         var tenants: [TenantInfo] = []
-        for try await (id, name, created) in rows.decode((String, String, String).self) {
-            tenants.append(TenantInfo(id: id, name: name, createdAt: created))
+        for try await (id, name, created, requires) in rows.decode((String, String, String, Bool).self) {
+            tenants.append(TenantInfo(id: id, name: name, createdAt: created, requiresClientCertificate: requires))
         }
         return tenants
     }
@@ -289,7 +307,7 @@ package final class PostgresHubStorage: HubStorage {
                    to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
                    to_char(n.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
                    to_char(n.last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
-                   n.cursor, t.last_seq
+                   n.cursor, t.last_seq, n.client_certificate
             FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
             WHERE (\(tenant)::text IS NULL OR t.name = \(tenant)) AND (\(id)::text IS NULL OR n.id = \(id))
             ORDER BY t.name, n.created_at, n.id
@@ -297,21 +315,21 @@ package final class PostgresHubStorage: HubStorage {
             logger: logger
         )
         var nodes: [NodeInfo] = []
-        for try await (id, tenant, name, created, revoked, seen, cursor, head) in rows.decode(
-            (String, String, String, String, String?, String?, Int64, Int64).self
+        for try await (id, tenant, name, created, revoked, seen, cursor, head, certificate) in rows.decode(
+            (String, String, String, String, String?, String?, Int64, Int64, String?).self
         ) {
-            nodes.append(
-                NodeInfo(
-                    id: id,
-                    tenant: tenant,
-                    name: name,
-                    createdAt: created,
-                    revokedAt: revoked,
-                    lastSeenAt: seen,
-                    cursor: cursor,
-                    head: head
-                )
+            var node = NodeInfo(
+                id: id,
+                tenant: tenant,
+                name: name,
+                createdAt: created,
+                revokedAt: revoked,
+                lastSeenAt: seen,
+                cursor: cursor,
+                head: head
             )
+            node.clientCertificate = certificate
+            nodes.append(node)
         }
         return nodes
     }
@@ -440,13 +458,53 @@ package final class PostgresHubStorage: HubStorage {
 
     package func authenticate(tokenHash: String) async throws -> AuthenticatedNode? {
         let rows = try await client.query(
-            "SELECT id, tenant_id FROM outpost_nodes WHERE token_hash = \(tokenHash) AND revoked_at IS NULL",
+            """
+            SELECT n.id, n.tenant_id, n.client_certificate, t.requires_client_certificate
+            FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
+            WHERE n.token_hash = \(tokenHash) AND n.revoked_at IS NULL
+            """,
             logger: logger
         )
-        for try await (id, tenantID) in rows.decode((String, String).self) {
-            return AuthenticatedNode(id: id, tenantID: tenantID, tokenHash: tokenHash)
+        for try await (id, tenantID, certificate, requires) in rows.decode((String, String, String?, Bool).self) {
+            return AuthenticatedNode(
+                id: id,
+                tenantID: tenantID,
+                tokenHash: tokenHash,
+                clientCertificate: certificate,
+                tenantRequiresClientCertificate: requires
+            )
         }
         return nil
+    }
+
+    package func setClientCertificate(nodeID: String, fingerprint: String?) async throws -> NodeInfo {
+        let rows = try await client.query(
+            """
+            UPDATE outpost_nodes SET client_certificate = \(fingerprint)
+            WHERE id = \(nodeID) AND revoked_at IS NULL RETURNING id
+            """,
+            logger: logger
+        )
+        var found = false
+        for try await _ in rows.decode(String.self) { found = true }
+        guard found else {
+            let known = try await client.query("SELECT id FROM outpost_nodes WHERE id = \(nodeID)", logger: logger)
+            for try await _ in known.decode(String.self) { throw HubAdminError.revokedNode(nodeID) }
+            throw HubAdminError.unknownNode(nodeID)
+        }
+        guard let node = try await nodeList(tenant: nil, id: nodeID).first else {
+            throw HubAdminError.unknownNode(nodeID)
+        }
+        return node
+    }
+
+    package func setRequiresClientCertificate(tenant: String, required: Bool) async throws {
+        let rows = try await client.query(
+            "UPDATE outpost_tenants SET requires_client_certificate = \(required) WHERE name = \(tenant) RETURNING id",
+            logger: logger
+        )
+        for try await _ in rows.decode(String.self) { return }
+        throw HubAdminError.unknownTenant(tenant)
     }
 
     // MARK: Sync

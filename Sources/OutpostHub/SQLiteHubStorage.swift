@@ -125,6 +125,12 @@ package final class SQLiteHubStorage: HubStorage {
                     """
             )
         }
+        migrator.registerMigration("v8: client certificates per node and tenant") { db in
+            try db.execute(sql: "ALTER TABLE outpost_nodes ADD COLUMN client_certificate TEXT")
+            try db.execute(
+                sql: "ALTER TABLE outpost_tenants ADD COLUMN requires_client_certificate INTEGER NOT NULL DEFAULT 0"
+            )
+        }
         try migrator.migrate(pool)
     }
 
@@ -250,8 +256,16 @@ package final class SQLiteHubStorage: HubStorage {
 
     package func tenants() async throws -> [TenantInfo] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, created_at FROM outpost_tenants ORDER BY name").map {
-                TenantInfo(id: $0["id"], name: $0["name"], createdAt: $0["created_at"])
+            try Row.fetchAll(
+                db,
+                sql: "SELECT id, name, created_at, requires_client_certificate FROM outpost_tenants ORDER BY name"
+            ).map {
+                TenantInfo(
+                    id: $0["id"],
+                    name: $0["name"],
+                    createdAt: $0["created_at"],
+                    requiresClientCertificate: $0["requires_client_certificate"]
+                )
             }
         }
     }
@@ -303,13 +317,13 @@ package final class SQLiteHubStorage: HubStorage {
             db,
             sql: """
                 SELECT n.id, t.name AS tenant, n.name, n.created_at, n.revoked_at, n.last_seen_at, n.cursor,
-                    t.last_seq
+                    t.last_seq, n.client_certificate
                 FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
                 WHERE \(condition) ORDER BY t.name, n.created_at, n.id
                 """,
             arguments: StatementArguments(arguments)
         ).map {
-            NodeInfo(
+            var node = NodeInfo(
                 id: $0["id"],
                 tenant: $0["tenant"],
                 name: $0["name"],
@@ -319,6 +333,8 @@ package final class SQLiteHubStorage: HubStorage {
                 cursor: $0["cursor"],
                 head: $0["last_seq"]
             )
+            node.clientCertificate = $0["client_certificate"]
+            return node
         }
     }
 
@@ -414,9 +430,49 @@ package final class SQLiteHubStorage: HubStorage {
         try await pool.read { db in
             try Row.fetchOne(
                 db,
-                sql: "SELECT id, tenant_id FROM outpost_nodes WHERE token_hash = ? AND revoked_at IS NULL",
+                sql: """
+                    SELECT n.id, n.tenant_id, n.client_certificate, t.requires_client_certificate
+                    FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
+                    WHERE n.token_hash = ? AND n.revoked_at IS NULL
+                    """,
                 arguments: [tokenHash]
-            ).map { AuthenticatedNode(id: $0["id"], tenantID: $0["tenant_id"], tokenHash: tokenHash) }
+            ).map {
+                AuthenticatedNode(
+                    id: $0["id"],
+                    tenantID: $0["tenant_id"],
+                    tokenHash: tokenHash,
+                    clientCertificate: $0["client_certificate"],
+                    tenantRequiresClientCertificate: $0["requires_client_certificate"]
+                )
+            }
+        }
+    }
+
+    package func setClientCertificate(nodeID: String, fingerprint: String?) async throws -> NodeInfo {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE outpost_nodes SET client_certificate = ? WHERE id = ? AND revoked_at IS NULL",
+                arguments: [fingerprint, nodeID]
+            )
+            if db.changesCount == 0 {
+                let exists = try Bool.fetchOne(
+                    db,
+                    sql: "SELECT EXISTS (SELECT 1 FROM outpost_nodes WHERE id = ?)",
+                    arguments: [nodeID]
+                )
+                throw exists == true ? HubAdminError.revokedNode(nodeID) : HubAdminError.unknownNode(nodeID)
+            }
+            return try Self.nodes(db, where: "n.id = ?", [nodeID])[0]
+        }
+    }
+
+    package func setRequiresClientCertificate(tenant: String, required: Bool) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE outpost_tenants SET requires_client_certificate = ? WHERE name = ?",
+                arguments: [required, tenant]
+            )
+            if db.changesCount == 0 { throw HubAdminError.unknownTenant(tenant) }
         }
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 public import HummingbirdCore
 import HummingbirdTLS
@@ -13,10 +14,17 @@ public struct ServerTLS: Sendable {
 
     /// Reads `certificatePath` (the server's certificate first, then any intermediates) and
     /// `keyPath`. With `clientAuthorityPath`, every connection must also present a client
-    /// certificate that authority signed (mutual TLS), before any token is looked at.
+    /// certificate that authority signed (mutual TLS), before any token is looked at; with
+    /// `clientCertificatesOptional` too, a connection may present none (and one it presents is
+    /// still checked), leaving it to each tenant or node to require one.
     ///
     /// - Throws: ``OutpostError`` `.invalidInput` naming the file and what is wrong with it.
-    public init(certificatePath: String, keyPath: String, clientAuthorityPath: String? = nil) throws(OutpostError) {
+    public init(
+        certificatePath: String,
+        keyPath: String,
+        clientAuthorityPath: String? = nil,
+        clientCertificatesOptional: Bool = false
+    ) throws(OutpostError) {
         let chain: [NIOSSLCertificate]
         do {
             chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
@@ -53,7 +61,8 @@ public struct ServerTLS: Sendable {
                         + "that signs the nodes' client certificates."
                 )
             }
-            configuration.certificateVerification = .noHostnameVerification
+            configuration.certificateVerification =
+                clientCertificatesOptional ? .optionalVerification : .noHostnameVerification
             configuration.trustRoots = .file(clientAuthorityPath)
         }
         // A key that is not the certificate's fails every handshake; say so now instead.
@@ -77,6 +86,30 @@ public struct ServerTLS: Sendable {
         } catch {
             preconditionFailure("a TLS configuration ServerTLS accepted was refused: \(error)")
         }
+    }
+
+    /// The SHA-256 of a certificate's DER encoding, as 64 hex digits: how the hub names the
+    /// client certificate a node's token is bound to (`openssl x509 -fingerprint -sha256` prints
+    /// the same digits).
+    public static func fingerprint(of certificate: NIOSSLCertificate) -> String? {
+        guard let der = try? certificate.toDERBytes() else { return nil }
+        return Hex.encode(Array(SHA256.hash(data: der)))
+    }
+
+    /// The fingerprint of the first certificate in a PEM file.
+    ///
+    /// - Throws: ``OutpostError`` `.invalidInput` when the file holds no readable certificate.
+    public static func fingerprint(ofFile path: String) throws(OutpostError) -> String {
+        guard let certificate = (try? NIOSSLCertificate.fromPEMFile(path))?.first,
+            let fingerprint = fingerprint(of: certificate)
+        else {
+            throw OutpostError(
+                .invalidInput,
+                "Cannot read a PEM certificate from \(path); give the node's client certificate (the file its "
+                    + "remote's client certificate option names)."
+            )
+        }
+        return fingerprint
     }
 
     private static func reason(_ error: any Error) -> String {

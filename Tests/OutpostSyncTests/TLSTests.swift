@@ -254,3 +254,113 @@ struct TLSTests {
         #expect(FileManager.default.fileExists(atPath: ca))
     }
 }
+
+extension TLSTests {
+    @Test(
+        "client certificates per node and per tenant: a bound token needs its certificate; a tenant can require one",
+        arguments: SyncBackend.allCases
+    )
+    func clientCertificatesPerNodeAndTenant(backend: SyncBackend) async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (ca, cert, key) = try await Self.makeCertificates(in: folder)
+        let first = try await Self.makeClientCertificate("line-1", ca: ca, in: folder)
+        let second = try await Self.makeClientCertificate("line-2", ca: ca, in: folder)
+        let hubArguments: [String]
+        switch backend {
+        case .sqlite: hubArguments = ["--home", folder.appending("hub")]
+        case .postgres:
+            hubArguments = [
+                "--database", try #require(ProcessInfo.processInfo.environment["OUTPOST_TEST_POSTGRES_URL"]),
+            ]
+        }
+        let tenant = "mtls-\(UUID().uuidString.prefix(8).lowercased())"
+        #expect(try await Self.outpost(["hub", "tenant", "add", tenant] + hubArguments).status == 0)
+
+        /// A node home with its token in a file; `certificate` binds the token to it.
+        func node(_ name: String, boundTo certificate: String? = nil) async throws -> (
+            home: String, token: String, id: String
+        ) {
+            let home = folder.appending(name)
+            #expect(try await Self.outpost(["init", "--home", home]).status == 0)
+            let added = try await Self.outpost(
+                ["hub", "node", "add", "--tenant", tenant, "--name", name, "--json"] + hubArguments
+                    + (certificate.map { ["--client-cert", $0] } ?? [])
+            )
+            try #require(added.status == 0, "\(added)")
+            let answer = try JSONValue(parsing: added.stdout)
+            let token = folder.appending(name + ".token")
+            try #require(answer["token"]?.stringValue).write(toFile: token, atomically: true, encoding: .utf8)
+            chmod(token, 0o600)
+            return (home, token, try #require(answer["id"]?.stringValue))
+        }
+        let a = try await node("a", boundTo: first.cert)
+        let b = try await node("b")
+
+        let hub = try await HubProcess.launch(
+            [
+                "hub", "serve", "--port", "0", "--tls-cert", cert, "--tls-key", key, "--tls-client-ca", ca,
+                "--tls-client-certs", "optional",
+            ] + hubArguments,
+            readyMarker: "listening on https://127.0.0.1:"
+        )
+        defer { hub.stop() }
+        let url = "https://127.0.0.1:\(hub.port)"
+
+        /// Points the node at the hub with `certificate` (or none) and syncs.
+        func sync(_ node: (home: String, token: String, id: String), with certificate: (cert: String, key: String)?)
+            async throws -> CommandResult
+        {
+            var arguments = ["remote", "set", url, "--token-file", node.token, "--ca-file", ca, "--home", node.home]
+            if let certificate { arguments += ["--client-cert", certificate.cert, "--client-key", certificate.key] }
+            let set = try await Self.outpost(arguments)
+            try #require(set.status == 0, "\(set)")
+            return try await Self.outpost(["sync", "--home", node.home])
+        }
+        func expectRefused(
+            _ result: CommandResult,
+            mentioning text: String,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) {
+            let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+            #expect(result.status == 77, "\(result)", sourceLocation: sourceLocation)
+            #expect(errors.count == 1 && errors[0].contains(text), "\(result)", sourceLocation: sourceLocation)
+        }
+
+        // A's token is bound to line-1: only that certificate opens it.
+        let opened = try await sync(a, with: first)
+        #expect(opened.status == 0, "\(opened)")
+        expectRefused(try await sync(a, with: second), mentioning: "bound to another client certificate")
+        expectRefused(try await sync(a, with: nil), mentioning: "presented none")
+        // B is bound to nothing, and its tenant requires nothing yet: no certificate needed.
+        #expect(try await sync(b, with: nil).status == 0)
+
+        let listed = try JSONValue(
+            parsing: try await Self.outpost(["hub", "node", "list", "--tenant", tenant, "--json"] + hubArguments).stdout
+        )
+        guard case .array(let nodes) = listed else { throw OutpostError(.invalidInput, "not a list: \(listed)") }
+        let bound = nodes.first { $0["id"]?.stringValue == a.id }?["client_certificate"]?.stringValue
+        #expect(bound?.count == 64, "A's binding is listed: \(listed)")
+
+        // The tenant now requires a certificate of every node, at once on the running hub.
+        #expect(
+            try await Self.outpost(["hub", "tenant", "set", tenant, "--require-client-cert", "true"] + hubArguments)
+                .status == 0
+        )
+        expectRefused(try await sync(b, with: nil), mentioning: "tenant requires a client certificate")
+        #expect(try await sync(b, with: second).status == 0)
+
+        // Unbound, A may use any certificate the authority signed.
+        #expect(try await Self.outpost(["hub", "node", "set-cert", a.id, "--clear"] + hubArguments).status == 0)
+        #expect(try await sync(a, with: second).status == 0)
+        expectOneLineFailure(
+            try await Self.outpost(["hub", "node", "set-cert", a.id] + hubArguments),
+            mentioning: "Give --client-cert FILE"
+        )
+        expectOneLineFailure(
+            try await Self.outpost(["hub", "node", "set-cert", a.id, "--client-cert", a.token] + hubArguments),
+            mentioning: "Cannot read a PEM certificate"
+        )
+        #expect(try await Self.outpost(["hub", "tenant", "rm", tenant, "--yes"] + hubArguments).status == 0)
+    }
+}

@@ -90,7 +90,10 @@ struct HubCommand: AsyncParsableCommand {
                 trust it through the system's certificates or `outpost remote set … --ca-file`. \
                 With --tls-client-ca too, a node must also present a client certificate that \
                 authority signed (`outpost remote set … --client-cert F --client-key F`), as well \
-                as its token.
+                as its token. With --tls-client-certs optional, a node may connect without one, \
+                and the requirement is set per tenant (`outpost hub tenant set NAME \
+                --require-client-cert true`) or per node (`outpost hub node set-cert ID \
+                --client-cert F` binds its token to that one certificate).
 
                 Example:
                   outpost hub serve
@@ -145,6 +148,20 @@ struct HubCommand: AsyncParsableCommand {
         )
         var tlsClientAuthority: String?
 
+        @Option(
+            name: .customLong("tls-client-certs"),
+            help: """
+                With --tls-client-ca: 'required' (every connection presents a certificate) or \
+                'optional' (tenants and nodes that require one say so).
+                """
+        )
+        var tlsClientCertificates: ClientCertificateMode = .required
+
+        /// Whether every TLS connection must present a client certificate.
+        enum ClientCertificateMode: String, ExpressibleByArgument, CaseIterable {
+            case required, optional
+        }
+
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
 
@@ -193,11 +210,18 @@ struct HubCommand: AsyncParsableCommand {
                     "--tls-client-ca needs --tls-cert and --tls-key: mutual TLS is TLS first."
                 )
             }
+            guard tlsClientCertificates == .required || tlsClientAuthority != nil else {
+                throw OutpostError(
+                    .invalidInput,
+                    "--tls-client-certs optional needs --tls-client-ca: the authority that signs the certificates."
+                )
+            }
             if let tlsCertificate, let tlsKey {
                 configuration.tls = try ServerTLS(
                     certificatePath: tlsCertificate,
                     keyPath: tlsKey,
-                    clientAuthorityPath: tlsClientAuthority
+                    clientAuthorityPath: tlsClientAuthority,
+                    clientCertificatesOptional: tlsClientCertificates == .optional
                 )
             }
             if let metricsListen {
@@ -343,7 +367,7 @@ struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
         abstract: "Add, list and remove tenants: isolated groups of nodes and their data.",
-        subcommands: [Add.self, List.self, Remove.self]
+        subcommands: [Add.self, List.self, Change.self, Remove.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -375,7 +399,12 @@ struct TenantCommand: AsyncParsableCommand {
             if output.json {
                 Output.json(tenants)
             } else {
-                Output.table(headers: ["NAME", "ID", "CREATED"], rows: tenants.map { [$0.name, $0.id, $0.createdAt] })
+                Output.table(
+                    headers: ["NAME", "ID", "CREATED", "CLIENT CERT"],
+                    rows: tenants.map {
+                        [$0.name, $0.id, $0.createdAt, $0.requiresClientCertificate ? "required" : "-"]
+                    }
+                )
             }
         }
     }
@@ -385,7 +414,7 @@ struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
         abstract: "Register nodes with the hub, list them, rotate and revoke their tokens.",
-        subcommands: [Add.self, List.self, RotateToken.self, Revoke.self]
+        subcommands: [Add.self, List.self, RotateToken.self, SetCertificate.self, Revoke.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -395,18 +424,30 @@ struct NodeCommand: AsyncParsableCommand {
                 Example:
                   outpost hub node add --tenant acme --name line-1
                   outpost hub node add --tenant acme --json | jq -r .token
+                  outpost hub node add --tenant acme --name line-1 --client-cert line-1.pem
                 """
         )
         @OptionGroup var hub: HubOptions
         @Option(help: "The tenant the node belongs to.") var tenant: String
         @Option(help: "A label for people.") var name = "node"
+        @Option(
+            name: .customLong("client-cert"),
+            help: "Bind the node's token to this PEM client certificate: only a connection presenting it may use it.",
+            completion: .file()
+        )
+        var clientCertificate: String?
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let token = NodeToken.generate()
             let (tenant, name) = (self.tenant, self.name)
+            let fingerprint = try clientCertificate.map { path throws(OutpostError) in
+                try ServerTLS.fingerprint(ofFile: path)
+            }
             let node = try await hub.withStorage { storage in
-                try await storage.addNode(tenant: tenant, name: name, tokenHash: NodeToken.hash(token))
+                let added = try await storage.addNode(tenant: tenant, name: name, tokenHash: NodeToken.hash(token))
+                guard let fingerprint else { return added }
+                return try await storage.setClientCertificate(nodeID: added.id, fingerprint: fingerprint)
             }
             if output.json {
                 Output.json(
@@ -478,11 +519,12 @@ struct NodeCommand: AsyncParsableCommand {
                 return
             }
             Output.table(
-                headers: ["ID", "TENANT", "NAME", "CURSOR", "LAG", "LAST SEEN", "STATE"],
+                headers: ["ID", "TENANT", "NAME", "CURSOR", "LAG", "LAST SEEN", "STATE", "CERT"],
                 rows: nodes.map {
                     [
                         $0.id, $0.tenant, $0.name, "\($0.cursor)", "\($0.lag)", $0.lastSeenAt ?? "never",
                         $0.revokedAt.map { "revoked \($0)" } ?? (pastLease($0, now: now) ? "past lease" : "ok"),
+                        $0.clientCertificate.map { "sha256:" + $0.prefix(12) + "…" } ?? "-",
                     ]
                 }
             )

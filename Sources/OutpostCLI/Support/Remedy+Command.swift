@@ -11,6 +11,9 @@ extension OutpostError.Remedy {
             return nil
         }
         switch failure.code {
+        case .unauthorized where failure.hubCode == "client_certificate_required":
+            return "Set the node's client certificate and key with "
+                + "`outpost remote set URL --token-file FILE --client-cert F --client-key F`."
         case .unauthorized:
             return "Get a new token with `outpost hub node add` on the hub and set it with "
                 + "`outpost remote set URL --token-file FILE`."
