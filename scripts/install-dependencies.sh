@@ -4,10 +4,12 @@
 # program (the tests use it as a plain client), git (the workspace runs it), PostgreSQL (the
 # hub's production database; the tests start a throwaway cluster), curl, rsync (`outpost
 # bench files` compares with it), openssl (the TLS tests make their own certificate authority),
-# tar (node backups) and systemd (its systemd-analyze checks the service units). Safe to run again: it installs only what is missing.
+# tar (node backups), systemd (its systemd-analyze checks the service units) and chromium with
+# chromium-driver (the hub's dashboard is tested in a headless browser). Safe to run again:
+# it installs only what is missing.
 set -euo pipefail
 
-packages=(libsqlite3-dev sqlite3 zlib1g-dev git postgresql curl rsync openssl tar systemd)
+packages=(libsqlite3-dev sqlite3 zlib1g-dev git postgresql curl rsync openssl tar systemd chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

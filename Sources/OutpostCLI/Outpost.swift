@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OutpostCore
+import OutpostProtocol
 import OutpostSync
 
 /// The `outpost` command: every part of Outpost, one executable.
@@ -20,6 +21,7 @@ struct Outpost: AsyncParsableCommand {
               outpost agent add --name "Line camera" --type vision --config '{"fps": 5}'
               outpost status
             """,
+        version: OutpostVersion.current,
         subcommands: [
             InitCommand.self,
             StatusCommand.self,

@@ -95,6 +95,7 @@ struct HubRoutes: Sendable {
     let storage: any HubStorage
     let metrics: HubMetrics
     let notifier = SequenceNotifier()
+    let activity = HubActivity()
 
     var codec: BodyCodec {
         BodyCodec(
@@ -141,6 +142,7 @@ struct HubRoutes: Sendable {
         registerDigestRoute(on: v1)
         registerTableRoutes(on: v1)
         registerNodeRoutes(on: v1)
+        registerDashboard(on: router)
     }
 
     /// `GET /metrics`, on the API's listener or on one of its own.
@@ -161,7 +163,7 @@ struct HubRoutes: Sendable {
             throw HubError(.serviceUnavailable, code: "database_unavailable", "The hub cannot reach its database.")
         }
         let health: JSONValue = [
-            "status": "ok", "database": .string(storage.backendName), "version": .string(OutpostHubVersion.current),
+            "status": "ok", "database": .string(storage.backendName), "version": .string(OutpostVersion.current),
         ]
         return try codec.response(body: health.encoded(), for: request)
     }
@@ -180,6 +182,7 @@ struct HubRoutes: Sendable {
         let outcome = try await storage.push(batch, from: node, validator: validator)
         metrics.changesApplied.increment(by: Int64(outcome.applied))
         metrics.conflicts.increment(by: Int64(outcome.conflicts))
+        activity.recordPush(changes: outcome.applied)
         if outcome.applied > 0 { notifier.notify(tenantID: node.tenantID) }
         return try codec.response(body: outcome.body, for: request)
     }
@@ -232,6 +235,7 @@ struct HubRoutes: Sendable {
                 }
             }
         }
+        activity.recordPull(rows: response.rows.count)
         return try codec.response(body: response.body, for: request)
     }
 
@@ -260,9 +264,4 @@ struct HubRoutes: Sendable {
         }
         return number
     }
-}
-
-/// The hub's version, reported by `/health`.
-enum OutpostHubVersion {
-    static let current = "0.1.0"
 }

@@ -47,6 +47,9 @@ public struct HubConfiguration: Sendable {
     /// TLS for the API's listener; `nil` (the default) serves plain HTTP, for a hub behind a
     /// proxy that terminates TLS, or on loopback.
     public var tls: ServerTLS? = nil
+    /// The secret that opens the operator's dashboard (`/admin`); without it the dashboard is
+    /// off.
+    public var adminToken: String? = nil
 
     /// A host and port to listen on.
     public struct Listener: Sendable, Equatable {

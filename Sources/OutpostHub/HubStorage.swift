@@ -129,6 +129,12 @@ package protocol HubStorage: Sendable {
     /// Keeps chunks the caller has checked against their hashes; returns how many were new.
     func storeChunks(tenantID: String, _ frames: [ChunkFrame]) async throws -> Int
 
+    /// Keeps a node's last status report (``NodeReport``), with when it came.
+    func recordReport(nodeID: String, report: NodeReport) async throws
+
+    /// Chunks and their stored bytes, per tenant (tenants without chunks left out).
+    func chunkUsage() async throws -> [ChunkUsage]
+
     /// The tenant's chunks among `hashes`, as stored (compressed or not), in the order asked;
     /// a chunk is left out (with all after it) once the payloads before it reach `maximumBytes`.
     func chunks(tenantID: String, hashes: [String], maximumBytes: Int) async throws -> [ChunkFrame]
@@ -147,6 +153,13 @@ public struct TenantInfo: Codable, Sendable, Equatable {
         case createdAt = "created_at"
         case requiresClientCertificate = "requires_client_certificate"
     }
+}
+
+/// A tenant's file chunks on the hub.
+public struct ChunkUsage: Sendable, Equatable {
+    public var tenant: String
+    public var chunks: Int
+    public var bytes: Int64
 }
 
 /// What ``HubStorage/removeTenant(name:)`` deleted.
@@ -180,6 +193,13 @@ public struct NodeInfo: Codable, Sendable, Equatable {
     public var lag: Int64
     /// The SHA-256 fingerprint of the client certificate the node's token is bound to.
     public var clientCertificate: String?
+    /// The node's last status report (nil until it sends one): when, its release, and its
+    /// queue's pending, failed and parked changes.
+    public var reportedAt: String?
+    public var version: String?
+    public var pending: Int?
+    public var failed: Int?
+    public var parked: Int?
 
     public init(
         id: String,
@@ -208,6 +228,8 @@ public struct NodeInfo: Codable, Sendable, Equatable {
         case revokedAt = "revoked_at"
         case lastSeenAt = "last_seen_at"
         case clientCertificate = "client_certificate"
+        case reportedAt = "reported_at"
+        case version, pending, failed, parked
     }
 }
 

@@ -47,6 +47,11 @@ enum OpenAPIDocument {
               "Nodes": {"type": "object", "required": ["nodes"], "properties": {
                 "nodes": {"type": "array", "items": {"type": "object", "required": ["id", "name", "self"], "properties": {
                   "id": {"type": "string"}, "name": {"type": "string"}, "self": {"type": "boolean"}}}}}},
+              "NodeReport": {"type": "object", "required": ["version", "pending", "failed", "parked"], "properties": {
+                "version": {"type": "string", "minLength": 1, "maxLength": 64, "description": "The node's Outpost release."},
+                "pending": {"type": "integer", "minimum": 0, "description": "Changes queued to push."},
+                "failed": {"type": "integer", "minimum": 0, "description": "Changes the hub refused, waiting for a person."},
+                "parked": {"type": "integer", "minimum": 0, "description": "Conflicts waiting for a person."}}},
               "Tables": {"type": "object", "required": ["tables"], "properties": {
                 "tables": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/TableDeclaration"}}}},
               "HubRow": {"type": "object", "required": ["table", "key", "version", "deleted", "hlc", "origin", "sequence"],
@@ -143,6 +148,14 @@ enum OpenAPIDocument {
               "security": [{"nodeToken": []}],
               "responses": {
                 "200": {"description": "Every node of the tenant, revoked ones too.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nodes"}}}},
+                "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/v1/status": {"post": {"summary": "The node's release and queue (pending, failed, parked), for the operator's dashboard.",
+              "security": [{"nodeToken": []}],
+              "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NodeReport"}}}},
+              "responses": {
+                "204": {"description": "Kept as the node's last report."},
+                "400": {"description": "Not a report.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
             "/v1/chunks/missing": {"post": {"summary": "Which of these file chunks the tenant lacks.",

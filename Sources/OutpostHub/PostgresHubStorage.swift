@@ -204,6 +204,20 @@ package final class PostgresHubStorage: HubStorage {
         END
         $$
         """,
+        // Each node's last status report, for the dashboard.
+        """
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                           WHERE attrelid = to_regclass('outpost_nodes') AND attname = 'reported_at'
+                             AND NOT attisdropped) THEN
+                ALTER TABLE outpost_nodes ADD COLUMN reported_at TIMESTAMPTZ, ADD COLUMN reported_version TEXT,
+                    ADD COLUMN reported_pending INTEGER, ADD COLUMN reported_failed INTEGER,
+                    ADD COLUMN reported_parked INTEGER;
+            END IF;
+        END
+        $$
+        """,
         // Random and never 0: a restored hub must not hand out an epoch a node has seen.
         "UPDATE outpost_tenants SET epoch = 1 + floor(random() * 9.2e18)::bigint WHERE epoch = 0",
         // A digest of each stored batch, so a reused batch_id with other changes is refused.
@@ -307,7 +321,9 @@ package final class PostgresHubStorage: HubStorage {
                    to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
                    to_char(n.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
                    to_char(n.last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
-                   n.cursor, t.last_seq, n.client_certificate
+                   n.cursor, t.last_seq, n.client_certificate,
+                   to_char(n.reported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), n.reported_version,
+                   n.reported_pending, n.reported_failed, n.reported_parked
             FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
             WHERE (\(tenant)::text IS NULL OR t.name = \(tenant)) AND (\(id)::text IS NULL OR n.id = \(id))
             ORDER BY t.name, n.created_at, n.id
@@ -315,9 +331,16 @@ package final class PostgresHubStorage: HubStorage {
             logger: logger
         )
         var nodes: [NodeInfo] = []
-        for try await (id, tenant, name, created, revoked, seen, cursor, head, certificate) in rows.decode(
-            (String, String, String, String, String?, String?, Int64, Int64, String?).self
+        for try await row in rows.decode(
+            (
+                String, String, String, String, String?, String?, Int64, Int64, String?, String?, String?, Int32?,
+                Int32?,
+                Int32?
+            ).self
         ) {
+            let (id, tenant, name, created, revoked, seen, cursor, head, certificate) = (
+                row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8
+            )
             var node = NodeInfo(
                 id: id,
                 tenant: tenant,
@@ -329,6 +352,11 @@ package final class PostgresHubStorage: HubStorage {
                 head: head
             )
             node.clientCertificate = certificate
+            node.reportedAt = row.9
+            node.version = row.10
+            node.pending = row.11.map(Int.init)
+            node.failed = row.12.map(Int.init)
+            node.parked = row.13.map(Int.init)
             nodes.append(node)
         }
         return nodes
@@ -496,6 +524,33 @@ package final class PostgresHubStorage: HubStorage {
             throw HubAdminError.unknownNode(nodeID)
         }
         return node
+    }
+
+    package func recordReport(nodeID: String, report: NodeReport) async throws {
+        let (pending, failed, parked) = (Int32(report.pending), Int32(report.failed), Int32(report.parked))
+        try await client.query(
+            """
+            UPDATE outpost_nodes SET reported_at = now(), reported_version = \(report.version),
+                reported_pending = \(pending), reported_failed = \(failed), reported_parked = \(parked)
+            WHERE id = \(nodeID)
+            """,
+            logger: logger
+        )
+    }
+
+    package func chunkUsage() async throws -> [ChunkUsage] {
+        var usage: [ChunkUsage] = []
+        for try await (name, chunks, bytes) in try await client.query(
+            """
+            SELECT t.name, count(*), coalesce(sum(octet_length(c.data)), 0)::bigint
+            FROM outpost_chunks c JOIN outpost_tenants t ON t.id = c.tenant_id
+            GROUP BY t.name ORDER BY t.name
+            """,
+            logger: logger
+        ).decode((String, Int64, Int64).self) {
+            usage.append(ChunkUsage(tenant: name, chunks: Int(chunks), bytes: bytes))
+        }
+        return usage
     }
 
     package func setRequiresClientCertificate(tenant: String, required: Bool) async throws {

@@ -131,6 +131,14 @@ package final class SQLiteHubStorage: HubStorage {
                 sql: "ALTER TABLE outpost_tenants ADD COLUMN requires_client_certificate INTEGER NOT NULL DEFAULT 0"
             )
         }
+        migrator.registerMigration("v9: nodes' status reports") { db in
+            for column in [
+                "reported_at TEXT", "reported_version TEXT", "reported_pending INTEGER", "reported_failed INTEGER",
+                "reported_parked INTEGER",
+            ] {
+                try db.execute(sql: "ALTER TABLE outpost_nodes ADD COLUMN \(column)")
+            }
+        }
         try migrator.migrate(pool)
     }
 
@@ -317,7 +325,8 @@ package final class SQLiteHubStorage: HubStorage {
             db,
             sql: """
                 SELECT n.id, t.name AS tenant, n.name, n.created_at, n.revoked_at, n.last_seen_at, n.cursor,
-                    t.last_seq, n.client_certificate
+                    t.last_seq, n.client_certificate, n.reported_at, n.reported_version, n.reported_pending,
+                    n.reported_failed, n.reported_parked
                 FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
                 WHERE \(condition) ORDER BY t.name, n.created_at, n.id
                 """,
@@ -334,6 +343,11 @@ package final class SQLiteHubStorage: HubStorage {
                 head: $0["last_seq"]
             )
             node.clientCertificate = $0["client_certificate"]
+            node.reportedAt = $0["reported_at"]
+            node.version = $0["reported_version"]
+            node.pending = $0["reported_pending"]
+            node.failed = $0["reported_failed"]
+            node.parked = $0["reported_parked"]
             return node
         }
     }
@@ -463,6 +477,32 @@ package final class SQLiteHubStorage: HubStorage {
                 throw exists == true ? HubAdminError.revokedNode(nodeID) : HubAdminError.unknownNode(nodeID)
             }
             return try Self.nodes(db, where: "n.id = ?", [nodeID])[0]
+        }
+    }
+
+    package func recordReport(nodeID: String, report: NodeReport) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE outpost_nodes SET reported_at = CURRENT_TIMESTAMP, reported_version = ?, reported_pending = ?,
+                        reported_failed = ?, reported_parked = ?
+                    WHERE id = ?
+                    """,
+                arguments: [report.version, report.pending, report.failed, report.parked, nodeID]
+            )
+        }
+    }
+
+    package func chunkUsage() async throws -> [ChunkUsage] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.name, count(*) AS chunks, sum(length(c.data)) AS bytes
+                    FROM outpost_chunks c JOIN outpost_tenants t ON t.id = c.tenant_id
+                    GROUP BY t.name ORDER BY t.name
+                    """
+            ).map { ChunkUsage(tenant: $0["name"], chunks: $0["chunks"], bytes: $0["bytes"]) }
         }
     }
 

@@ -15,6 +15,11 @@ public import OutpostMerge
 ///   queues it), folds the held entries into the row's single `pending` entry, and marks the
 ///   conflict resolved, all in one transaction.
 extension Store {
+    /// How many conflicts wait for a person (`outpost conflicts`), in the caller's transaction.
+    package static func pendingConflictCount(in db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM conflict_resolution WHERE status = 'pending'") ?? 0
+    }
+
     /// Parks a conflict the resolver could not surely settle, and holds the row until a person
     /// decides.
     ///

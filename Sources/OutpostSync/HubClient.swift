@@ -93,6 +93,11 @@ public struct HubClient: Sendable {
         }
     }
 
+    /// `POST /v1/status`: tells the hub this node's release and queue, for its dashboard.
+    public func report(_ report: NodeReport) async throws(SyncFailure) {
+        _ = try await send(path: "/v1/status", json: report.json.encoded(), timeout: .seconds(30))
+    }
+
     /// `GET /health`: how long the hub took to answer.
     public func probe(timeout: Duration = .seconds(5)) async throws(SyncFailure) -> Duration {
         try await send(path: "/health", body: nil, timeout: timeout).elapsed
@@ -182,6 +187,7 @@ public struct HubClient: Sendable {
             headers: [
                 ("Authorization", "Bearer \(remote.token)"), ("Accept-Encoding", "gzip"),
                 (ProtocolVersion.header, "\(ProtocolVersion.current)"),
+                ("User-Agent", "outpost/\(OutpostVersion.current)"),
             ],
             body: nil,
             timeout: timeout

@@ -131,7 +131,10 @@ public final class NodeDaemon: Service {
             last = now
             return true
         }
-        if due { try await engine.recordExchange() }
+        if due {
+            try await engine.recordExchange()
+            await engine.reportStatus()
+        }
     }
 
     private func maintenanceLoop() async {

@@ -31,6 +31,9 @@ public final class SyncEngine: Sendable {
     /// Files whose row the hub refused for lack of content and whose chunks this engine then
     /// offered again: a second refusal parks the change instead of trying forever.
     let contentOfferedAgain = Mutex<Set<String>>([])
+    /// The last status report the hub took, and when: a report goes when it changed, or a
+    /// minute after the last.
+    let lastReport = Mutex<(report: NodeReport, at: ContinuousClock.Instant)?>(nil)
 
     struct Pacing {
         var sizer: BatchSizer
@@ -83,6 +86,7 @@ public final class SyncEngine: Sendable {
         report.absorb(try await fetchContent(progress: progress))
         report.pending = try await guarded { try await store.read { db in try Self.pendingCount(in: db) } }
         try await recordExchange()
+        await reportStatus()
         if report.parked > 0 || (try? Self.nodeDirectory(in: store).names.isEmpty) ?? true {
             await refreshNodeDirectory()
         }
@@ -118,6 +122,29 @@ public final class SyncEngine: Sendable {
                 try SyncState.set(.lastSyncMilliseconds, to: Int64(WallClock.milliseconds()), in: db)
             }
         }
+    }
+
+    /// Tells the hub this node's release and queue (``NodeReport``), for the operator's
+    /// dashboard, when they changed since the last report or a minute has passed. Best effort:
+    /// a hub without `/v1/status` (older) or a failed request changes nothing here.
+    public func reportStatus() async {
+        guard
+            let report = try? await store.read({ db in
+                NodeReport(
+                    version: OutpostVersion.current,
+                    pending: try Outbox(db).unsentCount(),
+                    failed: try Outbox(db).failedCount(),
+                    parked: try Store.pendingConflictCount(in: db)
+                )
+            })
+        else { return }
+        let now = ContinuousClock.now
+        let due = lastReport.withLock { last in
+            guard let last, last.report == report, now - last.at < .seconds(60) else { return true }
+            return false
+        }
+        guard due, (try? await client.report(report)) != nil else { return }
+        lastReport.withLock { $0 = (report, now) }
     }
 
     // MARK: Push

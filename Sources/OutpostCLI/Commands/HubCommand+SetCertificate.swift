@@ -16,7 +16,7 @@ extension NodeCommand {
                 --client-cert F --client-key F`.
 
                 Examples:
-                  outpost hub node set-cert 0193a1c2-7b4e-7c3d-9f12-3a4b5c6d7e8f --client-cert line-1.pem
+                  outpost hub node set-cert "$NODE_ID" --client-cert line-1.pem
                   outpost hub node set-cert "$NODE_ID" --clear
                 """
         )

@@ -95,6 +95,11 @@ struct HubCommand: AsyncParsableCommand {
                 --require-client-cert true`) or per node (`outpost hub node set-cert ID \
                 --client-cert F` binds its token to that one certificate).
 
+                With --admin-token-file F, the hub serves the operator's dashboard at /admin: \
+                tenants and their chunk storage, nodes with their lag, last contact, release and \
+                the failed and parked changes they report, and the last hour's pushes and pulls. \
+                Sign in with the token in the browser (over TLS when the hub is not on loopback).
+
                 Example:
                   outpost hub serve
                   outpost hub serve --host 0.0.0.0 --tls-cert hub.pem --tls-key hub.key
@@ -156,6 +161,16 @@ struct HubCommand: AsyncParsableCommand {
                 """
         )
         var tlsClientCertificates: ClientCertificateMode = .required
+
+        @Option(
+            name: .customLong("admin-token-file"),
+            help: """
+                Turn on the operator's dashboard at /admin, opened by the secret in this file \
+                (mode 0600, 16 characters or more; e.g. `openssl rand -hex 32`).
+                """,
+            completion: .file()
+        )
+        var adminTokenFile: String?
 
         /// Whether every TLS connection must present a client certificate.
         enum ClientCertificateMode: String, ExpressibleByArgument, CaseIterable {
@@ -223,6 +238,17 @@ struct HubCommand: AsyncParsableCommand {
                     clientAuthorityPath: tlsClientAuthority,
                     clientCertificatesOptional: tlsClientCertificates == .optional
                 )
+            }
+            if let adminTokenFile {
+                let token = try SecretFile.read(adminTokenFile, what: "admin token file")
+                guard token.count >= 16 else {
+                    throw OutpostError(
+                        .invalidInput,
+                        "The admin token in \(adminTokenFile) is \(token.count) characters; use 16 or more "
+                            + "(openssl rand -hex 32 > FILE)."
+                    )
+                }
+                configuration.adminToken = token
             }
             if let metricsListen {
                 let parts = metricsListen.split(separator: ":", omittingEmptySubsequences: false)
