@@ -141,8 +141,12 @@ public enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Runs `body` with the storage open and migrated, its services running, then stops them.
+    ///
+    /// - Parameter pingLimit: how long PostgreSQL has to answer first (a command fails fast;
+    ///   test suites on a loaded machine give it longer).
     package func withStorage<T: Sendable>(
         logger: Logger,
+        pingLimit: Duration = .seconds(10),
         _ body: @Sendable (any HubStorage) async throws -> T
     ) async throws -> T {
         let (storage, services) = try open(logger: logger)
@@ -150,7 +154,7 @@ public enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 for service in services { group.addTask { try await service.run() } }
                 defer { group.cancelAll() }
-                try await Self.ping(storage, within: .seconds(10))
+                try await Self.ping(storage, within: pingLimit)
                 try await storage.migrate()
                 return try await body(storage)
             }
