@@ -456,14 +456,7 @@ package final class PostgresHubStorage: HubStorage {
         )
         var found = false
         for try await _ in rows.decode(String.self) { found = true }
-        guard found else {
-            let known = try await client.query(
-                "SELECT id FROM outpost_nodes WHERE id = \(id)",
-                logger: logger
-            )
-            for try await _ in known.decode(String.self) { throw HubAdminError.revokedNode(id) }
-            throw HubAdminError.unknownNode(id)
-        }
+        guard found else { throw try await notLive(id) }
         // Running hubs end the old token's waiting pulls at once.
         try await client.query(
             "SELECT pg_notify(\(Self.changeChannel), \(SequenceNotifier.everyTenant))::text",
@@ -471,6 +464,13 @@ package final class PostgresHubStorage: HubStorage {
         )
         guard let node = try await nodeList(tenant: nil, id: id).first else { throw HubAdminError.unknownNode(id) }
         return node
+    }
+
+    /// Why node `id` could not be changed: it was revoked, or there is no such node.
+    private func notLive(_ id: String) async throws -> OutpostError {
+        let known = try await client.query("SELECT id FROM outpost_nodes WHERE id = \(id)", logger: logger)
+        for try await _ in known.decode(String.self) { return HubAdminError.revokedNode(id) }
+        return HubAdminError.unknownNode(id)
     }
 
     /// The `LISTEN`/`NOTIFY` channel of tenant changes; a notification's payload is a tenant id.
@@ -515,11 +515,7 @@ package final class PostgresHubStorage: HubStorage {
         )
         var found = false
         for try await _ in rows.decode(String.self) { found = true }
-        guard found else {
-            let known = try await client.query("SELECT id FROM outpost_nodes WHERE id = \(nodeID)", logger: logger)
-            for try await _ in known.decode(String.self) { throw HubAdminError.revokedNode(nodeID) }
-            throw HubAdminError.unknownNode(nodeID)
-        }
+        guard found else { throw try await notLive(nodeID) }
         guard let node = try await nodeList(tenant: nil, id: nodeID).first else {
             throw HubAdminError.unknownNode(nodeID)
         }

@@ -352,6 +352,16 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
+    /// Why node `id` could not be changed: it was revoked, or there is no such node.
+    private static func notLive(_ id: String, in db: Database) throws -> OutpostError {
+        let exists = try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM outpost_nodes WHERE id = ?)",
+            arguments: [id]
+        )
+        return exists == true ? HubAdminError.revokedNode(id) : HubAdminError.unknownNode(id)
+    }
+
     package func renewEpoch(tenant: String?) async throws -> Int {
         try await pool.write { db in
             let ids = try String.fetchAll(
@@ -428,14 +438,7 @@ package final class SQLiteHubStorage: HubStorage {
                     """,
                 arguments: [tokenHash, id]
             )
-            if db.changesCount == 0 {
-                let exists = try Bool.fetchOne(
-                    db,
-                    sql: "SELECT EXISTS (SELECT 1 FROM outpost_nodes WHERE id = ?)",
-                    arguments: [id]
-                )
-                throw exists == true ? HubAdminError.revokedNode(id) : HubAdminError.unknownNode(id)
-            }
+            if db.changesCount == 0 { throw try Self.notLive(id, in: db) }
             return try Self.nodes(db, where: "n.id = ?", [id])[0]
         }
     }
@@ -468,14 +471,7 @@ package final class SQLiteHubStorage: HubStorage {
                 sql: "UPDATE outpost_nodes SET client_certificate = ? WHERE id = ? AND revoked_at IS NULL",
                 arguments: [fingerprint, nodeID]
             )
-            if db.changesCount == 0 {
-                let exists = try Bool.fetchOne(
-                    db,
-                    sql: "SELECT EXISTS (SELECT 1 FROM outpost_nodes WHERE id = ?)",
-                    arguments: [nodeID]
-                )
-                throw exists == true ? HubAdminError.revokedNode(nodeID) : HubAdminError.unknownNode(nodeID)
-            }
+            if db.changesCount == 0 { throw try Self.notLive(nodeID, in: db) }
             return try Self.nodes(db, where: "n.id = ?", [nodeID])[0]
         }
     }
