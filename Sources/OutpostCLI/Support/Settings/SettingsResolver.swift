@@ -47,13 +47,25 @@ struct SettingsResolver {
         /// A parse error that names an option a setting supplied, given where that setting was
         /// written: "hub.toml:3: The value 'x' is invalid for '--port <port>'".
         func located(_ message: String) -> OutpostError? {
-            for setting in settings where message.contains("--\(setting.option.name)") {
+            for setting in settings where Self.names(message, option: setting.option.name) {
                 let oneLine = message.split(separator: "\n").joined(separator: " ")
                 let expected =
                     setting.option.abstract.isEmpty ? "" : " (--\(setting.option.name): \(setting.option.abstract))"
                 return OutpostError(.invalidInput, "\(setting.source): \(oneLine)\(expected)")
             }
             return nil
+        }
+
+        /// Whether `message` names `--option` itself, not a longer option it begins
+        /// (`--metrics` in `--metrics-tls-cert`).
+        static func names(_ message: String, option: String) -> Bool {
+            var rest = message[...]
+            while let found = rest.range(of: "--\(option)") {
+                let next = rest[found.upperBound...].first
+                if next == nil || !(next!.isLetter || next!.isNumber || next! == "-") { return true }
+                rest = rest[found.upperBound...]
+            }
+            return false
         }
     }
 
