@@ -31,33 +31,58 @@ extension WorkflowRunner {
         for found in try store.executions(status: ExecutionStatus.running.rawValue, nodeID: store.nodeID) {
             guard let lock = try RunLock.take(found.id, in: runsDirectory) else { continue }
             defer { lock.release() }
-            var execution = found
-            let finished =
-                execution.stepResults.flatMap { if case .array(let items) = $0 { items.count } else { nil } } ?? 0
-            let definition = try? store.requireWorkflow(id: execution.workflowID).definition.map {
-                value throws(OutpostError) in try WorkflowDefinition(parsing: value, executors: executors)
+            try interrupt(found, into: &recovery)
+        }
+        // Runs whose process died before their row was written: only their lock file knows.
+        for lock in try RunLock.leftBehind(in: runsDirectory) {
+            guard let record = lock.record, let started = Self.startedRun(from: record) else {
+                // Empty: a run in another process may be between making its file and writing it.
+                lock.release(removingFile: false)
+                continue
             }
-            let steps = definition?.steps ?? []
-            let stoppedAt = steps.indices.contains(finished) ? steps[finished].id : nil
-            execution.status = ExecutionStatus.interrupted.rawValue
-            execution.completedAt = Self.timestamp()
-            execution.errorMessage =
-                "The process running it ended mid-run"
-                + (stoppedAt.map { " at step \($0)" } ?? "") + "; it was not finished."
-            let repeatable = steps.indices.contains(finished) && steps[...finished].allSatisfy { $0.repeatable }
-            if repeatable {
-                let retry = try await enqueue(workflowID: execution.workflowID, input: execution.inputData)
-                execution.errorMessage! += " Every step so far is repeatable, so it runs again as \(retry.id)."
-                execution.outputData = ["retried_as": .string(retry.id)]
-                recovery.retries.append(retry)
-            }
-            try store.updateExecution(execution)
-            recovery.interrupted.append(execution)
-            logger.warning(
-                "Found an interrupted run",
-                metadata: ["runner.execution": "\(execution.id)", "runner.retried": "\(repeatable)"]
-            )
+            defer { lock.release() }
+            guard (try? store.requireExecution(id: started.id)) == nil else { continue }
+            try interrupt(started, into: &recovery)
         }
         return recovery
+    }
+
+    /// Marks `found` interrupted (writing its row, or making it), queueing a new run when every
+    /// step up to the one it stopped at is repeatable.
+    private func interrupt(_ found: Execution, into recovery: inout Recovery) throws(OutpostError) {
+        var execution = found
+        let finished =
+            execution.stepResults.flatMap { if case .array(let items) = $0 { items.count } else { nil } } ?? 0
+        let definition = try? store.requireWorkflow(id: execution.workflowID).definition.map {
+            value throws(OutpostError) in try WorkflowDefinition(parsing: value, executors: executors)
+        }
+        let steps = definition?.steps ?? []
+        let stoppedAt = steps.indices.contains(finished) ? steps[finished].id : nil
+        execution.status = ExecutionStatus.interrupted.rawValue
+        execution.completedAt = Self.timestamp()
+        execution.errorMessage =
+            "The process running it ended mid-run"
+            + (stoppedAt.map { " at step \($0)" } ?? "") + "; it was not finished."
+        let repeatable = steps.indices.contains(finished) && steps[...finished].allSatisfy { $0.repeatable }
+        if repeatable {
+            var ids = UUIDv7()
+            let retry = Execution(
+                id: ids.next(),
+                workflowID: execution.workflowID,
+                status: ExecutionStatus.queued.rawValue,
+                inputData: execution.inputData,
+                nodeID: store.nodeID
+            )
+            try store.recordExecution(retry)
+            execution.errorMessage! += " Every step so far is repeatable, so it runs again as \(retry.id)."
+            execution.outputData = ["retried_as": .string(retry.id)]
+            recovery.retries.append(retry)
+        }
+        try store.saveExecution(execution)
+        recovery.interrupted.append(execution)
+        logger.warning(
+            "Found an interrupted run",
+            metadata: ["runner.execution": "\(execution.id)", "runner.retried": "\(repeatable)"]
+        )
     }
 }

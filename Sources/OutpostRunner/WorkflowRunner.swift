@@ -97,10 +97,6 @@ public final class WorkflowRunner: Sendable {
     private func run(workflowID: String, input: JSONValue?, depth: Int) async throws(OutpostError) -> Execution {
         var ids = UUIDv7()
         let id = ids.next()
-        guard let lock = try RunLock.take(id, in: runsDirectory) else {
-            throw OutpostError(.failedPrecondition, "Execution \(id) is being run by another process.")
-        }
-        defer { lock.release() }
         let execution = Execution(
             id: id,
             workflowID: workflowID,
@@ -109,8 +105,40 @@ public final class WorkflowRunner: Sendable {
             startedAt: Self.timestamp(),
             nodeID: store.nodeID
         )
-        let workflow = try store.startExecution(execution)
-        return try await perform(execution, workflow: workflow, depth: depth)
+        // The lock file holds the run as it starts: a crash before its row is written is found.
+        guard let lock = try RunLock.take(id, in: runsDirectory, record: Self.startRecord(of: execution)) else {
+            throw OutpostError(.failedPrecondition, "Execution \(id) is being run by another process.")
+        }
+        defer { lock.release() }
+        let workflow = try store.runnableWorkflow(id: workflowID)
+        let row = RunRecord(store: store, written: false)
+        row.writeStart(execution)
+        return try await perform(execution, workflow: workflow, row: row, depth: depth)
+    }
+
+    /// What a run's lock file holds: the run as it started.
+    static func startRecord(of execution: Execution) -> String {
+        JSONValue.object([
+            "id": .string(execution.id), "workflow_id": .string(execution.workflowID),
+            "input": execution.inputData ?? .null, "started_at": execution.startedAt.map(JSONValue.string) ?? .null,
+            "node_id": execution.nodeID.map(JSONValue.string) ?? .null,
+        ]).encoded()
+    }
+
+    /// The run a lock file's record describes, still `running`; nil for anything else.
+    static func startedRun(from record: String) -> Execution? {
+        guard let value = try? JSONValue(parsing: record), let id = value["id"]?.stringValue,
+            let workflowID = value["workflow_id"]?.stringValue
+        else { return nil }
+        let input: JSONValue? = if let given = value["input"], given != .null { given } else { nil }
+        return Execution(
+            id: id,
+            workflowID: workflowID,
+            status: ExecutionStatus.running.rawValue,
+            inputData: input,
+            startedAt: value["started_at"]?.stringValue,
+            nodeID: value["node_id"]?.stringValue
+        )
     }
 
     /// Runs a queued execution to its end.
@@ -148,15 +176,19 @@ public final class WorkflowRunner: Sendable {
         } catch  where error.code == .notFound {
             workflow = nil
         }
-        return try await perform(execution, workflow: workflow, depth: 0)
+        return try await perform(execution, workflow: workflow, row: RunRecord(store: store, written: true), depth: 0)
     }
 
-    /// Runs the steps of a run already marked `running`, writing the row after each step
-    /// but the last (the end writes that one with the run's status), so a one-step run costs
-    /// two writes. Called on the run's ``RunExecutor``, so its writes wait synchronously.
-    private func perform(_ running: Execution, workflow found: RunnableWorkflow?, depth: Int) async throws(OutpostError)
-        -> Execution
-    {
+    /// Runs the steps of a `running` run, writing its row after each step but the last (the
+    /// end writes that one with the run's status) through `row`, which writes the start beside
+    /// the first step: a one-step run costs the runner one write. Called on the run's
+    /// ``RunExecutor``, so its writes wait synchronously.
+    private func perform(
+        _ running: Execution,
+        workflow found: RunnableWorkflow?,
+        row: RunRecord,
+        depth: Int
+    ) async throws(OutpostError) -> Execution {
         var execution = running
         let started = ContinuousClock.now
         logger.info(
@@ -169,7 +201,7 @@ public final class WorkflowRunner: Sendable {
             execution.errorMessage = error
             execution.completedAt = Self.timestamp()
             execution.durationMilliseconds = Int((ContinuousClock.now - started).milliseconds)
-            try store.updateExecution(execution)
+            try row.write(execution, ended: true)
             metrics?.record(ContinuousClock.now - started)
             if let agentID = found?.agentID {
                 AgentManager(store: store, logger: logger).recordRun(of: agentID, ended: execution)
@@ -218,7 +250,7 @@ public final class WorkflowRunner: Sendable {
                 scope["steps"] = .object(steps)
             }
             execution.stepResults = .array(results)
-            if !last { try store.updateExecution(execution) }
+            if !last { try row.write(execution, ended: false) }
         }
 
         for (index, step) in definition.steps.enumerated() {

@@ -1,7 +1,7 @@
 public import OutpostCore
 
-/// What a run needs of its workflow, read in the same transaction that records the run as
-/// started (``Store/startExecution(_:)``): the definition as stored (the runner parses each
+/// What a run needs of its workflow, read in one query as the run starts
+/// (``Store/runnableWorkflow(id:)``): the definition as stored (the runner parses each
 /// distinct text once), and the owning agent with its configuration.
 public struct RunnableWorkflow: Sendable, Equatable {
     public var id: String

@@ -43,33 +43,41 @@ extension Store {
         }
     }
 
+    /// Writes a run's row whether or not it is there yet (an insert, or an update of every
+    /// field but its id, workflow and input): the runner writes a run's start beside its first
+    /// step, so its end may come first.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown workflow.
+    public func saveExecution(_ execution: Execution) throws(OutpostError) {
+        try write { db in
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO executions (id, workflow_id, status, input_data, output_data, error_message,
+                        started_at, completed_at, duration_ms, resource_usage, node_id, step_results)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET status = excluded.status, output_data = excluded.output_data,
+                        error_message = excluded.error_message, started_at = excluded.started_at,
+                        completed_at = excluded.completed_at, duration_ms = excluded.duration_ms,
+                        resource_usage = excluded.resource_usage, node_id = excluded.node_id,
+                        step_results = excluded.step_results
+                    """
+            ).execute(
+                arguments: [
+                    execution.id, execution.workflowID, execution.status, execution.inputData?.encoded(),
+                    execution.outputData?.encoded(), execution.errorMessage, execution.startedAt,
+                    execution.completedAt, execution.durationMilliseconds, execution.resourceUsage?.encoded(),
+                    execution.nodeID, execution.stepResults?.encoded(),
+                ]
+            )
+        }
+    }
+
     /// ``recordExecution(_:)`` for async callers (the runner): the write runs on GRDB's writer
     /// queue while the caller waits suspended.
     public func recordExecution(_ execution: Execution) async throws(OutpostError) {
         try Self.validateText(execution.id, field: "id", maximumLength: 200)
         do {
             try await pool.write { db in try Self.insert(execution, in: db) }
-        } catch  where Self.isDuplicateKey(error) {
-            throw OutpostError(.alreadyExists, "An execution with id '\(execution.id)' already exists.")
-        } catch {
-            throw OutpostError(database: error, path: path)
-        }
-    }
-
-    /// Records a run that starts now and reads what it runs, in one transaction: the run
-    /// always runs the definition that was current when it was recorded, and starting costs
-    /// the runner one write instead of a read and a write.
-    ///
-    /// - Throws: ``OutpostError`` `.notFound` for an unknown workflow, `.alreadyExists` for a
-    ///   used id.
-    public func startExecution(_ execution: Execution) throws(OutpostError) -> RunnableWorkflow {
-        try Self.validateText(execution.id, field: "id", maximumLength: 200)
-        do {
-            return try pool.write { db in
-                let workflow = try Self.runnableWorkflow(id: execution.workflowID, in: db)
-                try Self.insert(execution, in: db, checked: true)
-                return workflow
-            }
         } catch  where Self.isDuplicateKey(error) {
             throw OutpostError(.alreadyExists, "An execution with id '\(execution.id)' already exists.")
         } catch {
@@ -134,11 +142,9 @@ extension Store {
     }
 
     /// Inserts a run, checking that its workflow exists.
-    /// Inserts the row; `checked` when the caller has already found its workflow.
-    private static func insert(_ execution: Execution, in db: Database, checked: Bool = false) throws {
+    private static func insert(_ execution: Execution, in db: Database) throws {
         guard
-            try checked
-                || Int.fetchOne(
+            try Int.fetchOne(
                     db.cachedStatement(sql: "SELECT 1 FROM workflows WHERE id = ?"),
                     arguments: [execution.workflowID]
                 ) != nil

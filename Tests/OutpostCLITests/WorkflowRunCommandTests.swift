@@ -130,6 +130,11 @@ struct WorkflowRunCommandTests {
             try await eventually("the \(id) run's step began") {
                 ((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").hasSuffix("\n")
             }
+            // The row's start is written beside the first step: wait for it, so the kill comes
+            // after it (a kill before it is recovered from the run's lock file, tested apart).
+            try await eventually("the \(id) run's row says running") {
+                try store.executions(workflowID: id).map(\.status) == ["running"]
+            }
             kill(run.processIdentifier, SIGKILL)
             run.wait()
             // The step's process group outlives the killed runner; end it (the pid is the group's).

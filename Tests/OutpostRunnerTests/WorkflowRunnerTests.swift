@@ -265,4 +265,56 @@ struct WorkflowRunnerTests {
         let priorities = try fixture.store.queueEntries(status: .pending).filter { $0.key == stuck["once"]!.id }
         #expect(priorities.map(\.priority) == [10], "an interrupted run goes at critical priority")
     }
+
+    @Test(
+        "a run whose process died before its row was written is found from its lock file: interrupted, retried if repeatable"
+    )
+    func recoveryFromTheLockFile() async throws {
+        let fixture = try RunnerFixture()
+        defer { fixture.folder.remove() }
+        try fixture.workflow(
+            #"{"steps": [{"id": "again", "type": "command", "argv": ["/bin/true"], "repeatable": true}]}"#,
+            id: "again"
+        )
+        // What a run writes into its lock file as it starts, left behind by a process that died
+        // at once: no row, and no process holds the lock.
+        let runs = fixture.folder.appending("runs")
+        try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
+        let id = "01a24c30-0000-7000-8000-000000000001"
+        try #"{"id": "\#(id)", "workflow_id": "again", "input": {"n": 2}, "started_at": "2026-12-06 16:00:00.000", "node_id": "\#(fixture.store.nodeID)"}"#
+            .write(toFile: "\(runs)/\(id).lock", atomically: true, encoding: .utf8)
+        // A file a run in another process may have just made, not yet written: left alone.
+        FileManager.default.createFile(atPath: "\(runs)/starting.lock", contents: Data())
+
+        let recovery = try await fixture.runner.recoverInterrupted()
+        #expect(recovery.interrupted.map(\.id) == [id])
+        let found = try fixture.store.requireExecution(id: id)
+        #expect(found.status == "interrupted" && found.inputData == ["n": 2] && found.startedAt == "2026-12-06 16:00:00.000")
+        #expect(found.errorMessage?.contains("at step again") == true, "\(found)")
+        #expect(recovery.retries.map(\.inputData) == [["n": 2]], "a repeatable run runs again with its input")
+        #expect(!FileManager.default.fileExists(atPath: "\(runs)/\(id).lock"), "the record is used once")
+        #expect(FileManager.default.fileExists(atPath: "\(runs)/starting.lock"))
+        #expect(try await fixture.runner.recoverInterrupted() == .init(), "nothing is found twice")
+    }
+
+    @Test("a one-step run's row says running while it runs and its end afterwards; the lock file goes")
+    func startWrittenBesideTheStep() async throws {
+        let fixture = try RunnerFixture()
+        defer { fixture.folder.remove() }
+        let marker = fixture.folder.appending("started")
+        try fixture.workflow(
+            #"{"steps": [{"id": "wait", "type": "command", "argv": ["/bin/sh", "-c", "touch \#(marker); sleep 1"]}]}"#
+        )
+        let runner = fixture.runner
+        let run = Task { try await runner.run(workflowID: "wf") }
+        try await eventually("the step started") { FileManager.default.fileExists(atPath: marker) }
+        try await eventually("the row says running while the step runs") {
+            try fixture.store.executions(workflowID: "wf").map(\.status) == ["running"]
+        }
+        let ended = try await run.value
+        #expect(ended.status == "completed")
+        #expect(try fixture.store.executions(workflowID: "wf").map(\.status) == ["completed"])
+        let left = try FileManager.default.contentsOfDirectory(atPath: fixture.folder.appending("runs"))
+        #expect(left.isEmpty, "\(left)")
+    }
 }

@@ -32,6 +32,9 @@ struct RunnerDaemonTests {
         try await eventually("the schedule fired and the step started", timeout: .seconds(20)) {
             ((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").hasSuffix("\n")
         }
+        try await eventually("the run's row says running") {
+            try a.store.executions(workflowID: "slow").map(\.status) == ["running"]
+        }
         kill(first.processIdentifier, SIGKILL)
         first.wait()
         // The step's process group outlives the killed daemon; end it (the pid is the group's).
