@@ -145,9 +145,9 @@ extension Store {
     private static func insert(_ execution: Execution, in db: Database) throws {
         guard
             try Int.fetchOne(
-                    db.cachedStatement(sql: "SELECT 1 FROM workflows WHERE id = ?"),
-                    arguments: [execution.workflowID]
-                ) != nil
+                db.cachedStatement(sql: "SELECT 1 FROM workflows WHERE id = ?"),
+                arguments: [execution.workflowID]
+            ) != nil
         else {
             throw OutpostError(
                 .notFound,

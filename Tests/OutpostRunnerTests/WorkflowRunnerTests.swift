@@ -281,7 +281,8 @@ struct WorkflowRunnerTests {
         let runs = fixture.folder.appending("runs")
         try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
         let id = "01a24c30-0000-7000-8000-000000000001"
-        try #"{"id": "\#(id)", "workflow_id": "again", "input": {"n": 2}, "started_at": "2026-12-06 16:00:00.000", "node_id": "\#(fixture.store.nodeID)"}"#
+        try
+            #"{"id": "\#(id)", "workflow_id": "again", "input": {"n": 2}, "started_at": "2026-12-06 16:00:00.000", "node_id": "\#(fixture.store.nodeID)"}"#
             .write(toFile: "\(runs)/\(id).lock", atomically: true, encoding: .utf8)
         // A file a run in another process may have just made, not yet written: left alone.
         FileManager.default.createFile(atPath: "\(runs)/starting.lock", contents: Data())
@@ -289,7 +290,9 @@ struct WorkflowRunnerTests {
         let recovery = try await fixture.runner.recoverInterrupted()
         #expect(recovery.interrupted.map(\.id) == [id])
         let found = try fixture.store.requireExecution(id: id)
-        #expect(found.status == "interrupted" && found.inputData == ["n": 2] && found.startedAt == "2026-12-06 16:00:00.000")
+        #expect(
+            found.status == "interrupted" && found.inputData == ["n": 2] && found.startedAt == "2026-12-06 16:00:00.000"
+        )
         #expect(found.errorMessage?.contains("at step again") == true, "\(found)")
         #expect(recovery.retries.map(\.inputData) == [["n": 2]], "a repeatable run runs again with its input")
         #expect(!FileManager.default.fileExists(atPath: "\(runs)/\(id).lock"), "the record is used once")
