@@ -16,6 +16,10 @@ final class RunRecord: Sendable {
 
     private let store: Store
     private let state: Mutex<State>
+    /// Where start rows are written: a queue of its own (its thread is not one of the global
+    /// pool's, which a busy process can keep occupied for seconds), one write at a time as
+    /// SQLite takes them anyway.
+    private static let startWrites = DispatchQueue(label: "outpost.runner.start-writes")
 
     /// - Parameter written: whether the row is there already (a queued run).
     init(store: Store, written: Bool) {
@@ -25,7 +29,7 @@ final class RunRecord: Sendable {
 
     /// Writes the row as the run starts, on another thread, unless something is written first.
     func writeStart(_ execution: Execution) {
-        DispatchQueue.global().async { [self] in
+        Self.startWrites.async { [self] in
             state.withLock { state in
                 guard !state.written, !state.ended else { return }
                 // A failure here is the end's to report: it writes the whole row again.

@@ -306,7 +306,7 @@ struct WorkflowRunnerTests {
         defer { fixture.folder.remove() }
         let marker = fixture.folder.appending("started")
         try fixture.workflow(
-            #"{"steps": [{"id": "wait", "type": "command", "argv": ["/bin/sh", "-c", "touch \#(marker); sleep 1"]}]}"#
+            #"{"steps": [{"id": "wait", "type": "command", "argv": ["/bin/sh", "-c", "touch \#(marker); sleep 5"]}]}"#
         )
         let runner = fixture.runner
         let run = Task { try await runner.run(workflowID: "wf") }
