@@ -305,8 +305,10 @@ struct WorkflowRunnerTests {
         let fixture = try RunnerFixture()
         defer { fixture.folder.remove() }
         let marker = fixture.folder.appending("started")
+        let release = fixture.folder.appending("release")
+        // The step runs until the test lets it end, however slowly the test gets to look.
         try fixture.workflow(
-            #"{"steps": [{"id": "wait", "type": "command", "argv": ["/bin/sh", "-c", "touch \#(marker); sleep 5"]}]}"#
+            #"{"steps": [{"id": "wait", "type": "command", "timeout": "120s", "argv": ["/bin/sh", "-c", "touch \#(marker); while [ ! -e \#(release) ]; do sleep 0.05; done"]}]}"#
         )
         let runner = fixture.runner
         let run = Task { try await runner.run(workflowID: "wf") }
@@ -314,6 +316,7 @@ struct WorkflowRunnerTests {
         try await eventually("the row says running while the step runs") {
             try fixture.store.executions(workflowID: "wf").map(\.status) == ["running"]
         }
+        FileManager.default.createFile(atPath: release, contents: Data())
         let ended = try await run.value
         #expect(ended.status == "completed")
         #expect(try fixture.store.executions(workflowID: "wf").map(\.status) == ["completed"])
