@@ -1,5 +1,6 @@
 import Dispatch
 import OutpostCore
+import Synchronization
 
 /// Where a workflow run's code runs: a serial dispatch queue of its own, off Swift's
 /// cooperative pool.
@@ -11,6 +12,9 @@ import OutpostCore
 /// of those; on its own queue it may.
 final class RunExecutor: TaskExecutor {
     private let queue = DispatchQueue(label: "outpost.run")
+
+    /// Executors of runs that ended, for the next runs: a run takes one no other run holds.
+    private static let idle = Mutex<[RunExecutor]>([])
 
     /// Whether the current task runs on a run's executor, where a blocking wait is allowed.
     @TaskLocal static var isCurrent = false
@@ -26,7 +30,9 @@ final class RunExecutor: TaskExecutor {
         _ body: @Sendable () async throws(OutpostError) -> Value
     ) async throws(OutpostError) -> Value {
         if isCurrent { return try await body() }
-        let result: Result<Value, OutpostError> = await withTaskExecutorPreference(RunExecutor()) {
+        let executor = idle.withLock { $0.popLast() } ?? RunExecutor()
+        defer { idle.withLock { if $0.count < 16 { $0.append(executor) } } }
+        let result: Result<Value, OutpostError> = await withTaskExecutorPreference(executor) {
             await $isCurrent.withValue(true) {
                 do throws(OutpostError) {
                     return .success(try await body())

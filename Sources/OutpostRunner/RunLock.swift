@@ -43,8 +43,10 @@ final class RunLock: Sendable {
             return nil
         }
         if let record {
+            // Into a file made for this run (ids are never reused), so no truncation: on ext4,
+            // closing a file truncated to zero forces its pages to disk (`auto_da_alloc`).
             let bytes = Array(record.utf8)
-            guard ftruncate(descriptor, 0) == 0, pwrite(descriptor, bytes, bytes.count, 0) == bytes.count else {
+            guard pwrite(descriptor, bytes, bytes.count, 0) == bytes.count else {
                 let reason = String(cString: strerror(errno))
                 close(descriptor)
                 throw OutpostError(.storage, "Cannot write the run record \(path): \(reason).")
