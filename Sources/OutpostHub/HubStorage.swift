@@ -233,6 +233,27 @@ public struct NodeInfo: Codable, Sendable, Equatable {
     }
 }
 
+extension NodeInfo {
+    /// Whether the node has not been seen for longer than `lease` (a node never seen counts
+    /// from its registration): it must re-sync in full when it comes back.
+    public func isPastLease(_ lease: Duration, now: Date) -> Bool {
+        guard let seen = Self.utcDate(lastSeenAt ?? createdAt) else { return false }
+        return now.timeIntervalSince(seen) > Double(lease.components.seconds)
+    }
+
+    /// A `YYYY-MM-DD HH:MM:SS` UTC timestamp, as both backends report them.
+    static func utcDate(_ text: String) -> Date? {
+        let digits = text.prefix(19).split(whereSeparator: { $0 == "-" || $0 == " " || $0 == ":" }).compactMap {
+            Int32($0)
+        }
+        guard digits.count == 6 else { return nil }
+        var parts = tm()
+        (parts.tm_year, parts.tm_mon, parts.tm_mday) = (digits[0] - 1900, digits[1] - 1, digits[2])
+        (parts.tm_hour, parts.tm_min, parts.tm_sec) = (digits[3], digits[4], digits[5])
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
+    }
+}
+
 /// The node a request was authenticated as.
 package struct AuthenticatedNode: Sendable, Equatable {
     package var id: String

@@ -145,6 +145,27 @@ struct DashboardTests {
         }
     }
 
+    @Test("a node is past the lease once not seen (or, never seen, registered) for longer than it")
+    func pastLease() {
+        var node = NodeInfo(
+            id: "n",
+            tenant: "t",
+            name: "n",
+            createdAt: "2026-11-01 10:00:00",
+            revokedAt: nil,
+            lastSeenAt: nil,
+            cursor: 0,
+            head: 0
+        )
+        let now = Date(timeIntervalSince1970: 1_796_292_000)  // 2026-12-03 10:00:00 UTC
+        #expect(node.isPastLease(.seconds(30 * 86_400), now: now), "registered 32 days ago, never seen")
+        node.lastSeenAt = "2026-12-01 10:00:00"
+        #expect(!node.isPastLease(.seconds(30 * 86_400), now: now))
+        #expect(node.isPastLease(.seconds(3_600), now: now))
+        node.lastSeenAt = "not a time"
+        #expect(!node.isPastLease(.seconds(1), now: now), "an unreadable time proves nothing")
+    }
+
     @Test("form fields are decoded as browsers send them")
     func formFields() {
         #expect(HubRoutes.formFields("token=a%2Bb+c&x=") == ["token": "a+b c", "x": ""])

@@ -44,8 +44,7 @@ struct ConfigCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            var arguments = CommandLine.arguments
-            if let home = node.home { arguments += ["--home", home] }
+            let arguments = ["config", "show"] + (node.home.map { ["--home", $0] } ?? [])
             let words = command.split(separator: " ").map(String.init)
             try SettingsReport(command: words, scope: .node, arguments: arguments).print(json: output.json)
         }

@@ -47,9 +47,9 @@ extension HubCommand {
             @OptionGroup var output: OutputOptions
 
             func run() throws {
-                var arguments = CommandLine.arguments
-                if let home = hub.home { arguments += ["--home", home] }
-                if let config = hub.config { arguments += ["--config", config] }
+                let arguments =
+                    ["hub", "config", "show"] + (hub.home.map { ["--home", $0] } ?? [])
+                    + (hub.config.map { ["--config", $0] } ?? [])
                 let words = command.split(separator: " ").map(String.init)
                 try SettingsReport(command: words, scope: .hub, arguments: arguments).print(json: output.json)
             }

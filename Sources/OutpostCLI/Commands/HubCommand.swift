@@ -516,17 +516,6 @@ struct NodeCommand: AsyncParsableCommand {
         }
 
         /// Whether the node was last seen (or, never seen, registered) longer ago than the lease.
-        private func pastLease(_ node: NodeInfo, now: Date) -> Bool {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-            guard let seen = formatter.date(from: String((node.lastSeenAt ?? node.createdAt).prefix(19))) else {
-                return false
-            }
-            return now.timeIntervalSince(seen) > Double(leaseDays) * 86_400
-        }
-
         func run() async throws {
             let tenant = self.tenant
             let nodes = try await hub.withStorage { try await $0.nodes(tenant: tenant) }
@@ -537,7 +526,7 @@ struct NodeCommand: AsyncParsableCommand {
                         try nodes.map { node in
                             let encoded = String(decoding: try JSONEncoder().encode(node), as: UTF8.self)
                             guard case .object(var members) = try JSONValue(parsing: encoded) else { return .null }
-                            members["past_lease"] = .bool(pastLease(node, now: now))
+                            members["past_lease"] = .bool(node.isPastLease(.seconds(leaseDays * 86_400), now: now))
                             return .object(members)
                         }
                     )
@@ -549,7 +538,8 @@ struct NodeCommand: AsyncParsableCommand {
                 rows: nodes.map {
                     [
                         $0.id, $0.tenant, $0.name, "\($0.cursor)", "\($0.lag)", $0.lastSeenAt ?? "never",
-                        $0.revokedAt.map { "revoked \($0)" } ?? (pastLease($0, now: now) ? "past lease" : "ok"),
+                        $0.revokedAt.map { "revoked \($0)" }
+                            ?? ($0.isPastLease(.seconds(leaseDays * 86_400), now: now) ? "past lease" : "ok"),
                         $0.clientCertificate.map { "sha256:" + $0.prefix(12) + "…" } ?? "-",
                     ]
                 }

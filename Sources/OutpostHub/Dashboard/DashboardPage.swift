@@ -81,7 +81,7 @@ struct DashboardPage {
             let state: String
             if let revoked = node.revokedAt {
                 state = "revoked \(revoked)"
-            } else if isPastLease(node) {
+            } else if node.isPastLease(lease, now: now) {
                 state = "<span class=\"warn\">past lease</span>"
             } else {
                 state = "ok"
@@ -107,19 +107,6 @@ struct DashboardPage {
             what the node last reported (failed: changes the hub refused; parked: conflicts waiting for a person).</p>\
             </section>
             """
-    }
-
-    private func isPastLease(_ node: NodeInfo) -> Bool {
-        guard let seen = Self.date(node.lastSeenAt ?? node.createdAt) else { return false }
-        return now.timeIntervalSince(seen) > Double(lease.components.seconds)
-    }
-
-    private static func date(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.date(from: String(text.prefix(19)))
     }
 
     private static func timestamp(_ date: Date) -> String {
