@@ -103,7 +103,7 @@ struct LiveHubTests {
 
         // A pull that waits for changes with the old token, while the token is replaced.
         let waiting = Task { try await old.send("/v1/pull?after=\(head)&wait_ms=20000", method: "GET") }
-        try await Task.sleep(for: .milliseconds(300))
+        try await Self.waitForOnePull(on: hub)
         let rotated = try await runProgram(
             OutpostExecutable.path,
             ["hub", "node", "rotate-token", node.id, "--json"] + arguments
@@ -167,7 +167,7 @@ struct LiveHubTests {
                 method: "GET"
             )
         }
-        try await Task.sleep(for: .milliseconds(300))
+        try await Self.waitForOnePull(on: hub)
 
         expectOneLineFailure(
             try await runProgram(OutpostExecutable.path, ["hub", "tenant", "rm", doomed.tenant] + arguments),
@@ -236,10 +236,7 @@ struct LiveHubTests {
         // A change pushed through A reaches a pull waiting on B (B polls the database).
         let waiting = HubHTTPClient(baseURL: hubB.url, token: reader.token)
         async let waited = waiting.pull(after: 0, waitMilliseconds: 10_000)
-        let metricsB = HubHTTPClient(baseURL: hubB.url, token: "")
-        try await eventually("the pull waits on hub B") {
-            try await metricsB.send("/metrics", method: "GET").body.contains("\noutpost_hub_pull_waiters 1.0\n")
-        }
+        try await Self.waitForOnePull(on: hubB)
         _ = try await HubHTTPClient(baseURL: hubA.url, token: writer.token).push(
             Self.oneRow(table: "readings", key: "first", data: ["v": 1])
         )
@@ -318,5 +315,13 @@ struct LiveHubTests {
         let result = try await runProgram(OutpostExecutable.path, ["hub", "serve", "--database", "mysql://x/y"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--database must be sqlite:PATH or postgres://"))
+    }
+
+    /// Waits until the hub's own gauge shows one pull waiting, so what the test does next meets it.
+    static func waitForOnePull(on hub: HubProcess) async throws {
+        let metrics = HubHTTPClient(baseURL: hub.url, token: "")
+        try await eventually("a pull waits on the hub") {
+            try await metrics.send("/metrics", method: "GET").body.contains("\noutpost_hub_pull_waiters 1.0\n")
+        }
     }
 }
