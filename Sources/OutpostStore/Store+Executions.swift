@@ -43,9 +43,11 @@ extension Store {
         }
     }
 
-    /// Writes a run's row whether or not it is there yet (an insert, or an update of every
-    /// field but its id, workflow and input): the runner writes a run's start beside its first
-    /// step, so its end may come first.
+    /// Writes a run's row whether or not it is there yet (an insert, or an update of what a run
+    /// changes as it goes: status, output, error, end, duration, usage, step results): the runner
+    /// writes a run's start beside its first step, so its end may come first. Its id, workflow,
+    /// input, start time and node are written once, by whichever write comes first: an update
+    /// leaves them out, so it rewrites no index page they are in (a run's end costs a page less).
     ///
     /// - Throws: ``OutpostError`` `.notFound` for an unknown workflow.
     public func saveExecution(_ execution: Execution) throws(OutpostError) {
@@ -56,9 +58,8 @@ extension Store {
                         started_at, completed_at, duration_ms, resource_usage, node_id, step_results)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET status = excluded.status, output_data = excluded.output_data,
-                        error_message = excluded.error_message, started_at = excluded.started_at,
-                        completed_at = excluded.completed_at, duration_ms = excluded.duration_ms,
-                        resource_usage = excluded.resource_usage, node_id = excluded.node_id,
+                        error_message = excluded.error_message, completed_at = excluded.completed_at,
+                        duration_ms = excluded.duration_ms, resource_usage = excluded.resource_usage,
                         step_results = excluded.step_results
                     """
             ).execute(
