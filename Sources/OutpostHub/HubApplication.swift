@@ -169,7 +169,9 @@ struct HubRoutes: Sendable {
     }
 
     private func push(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let node = try context.requireNode()
+        var node = try context.requireNode()
+        let spoken = ProtocolVersion.parse(request.headers[ProtocolVersionMiddleware.headerName])
+        node.acceptsRefusals = (spoken ?? ProtocolVersion.unmarked) >= ProtocolVersion.refusals
         let body = try await codec.bytes(from: request)
         let batch = try PushBatch(parsing: Array(body.readableBytesView))
         // Declarations are checked before a stored answer is replayed, so a retried batch id

@@ -61,6 +61,25 @@ package protocol HubStorage: Sendable {
     /// - Throws: ``OutpostError`` `.notFound` for an unknown tenant.
     func setRequiresClientCertificate(tenant: String, required: Bool) async throws
 
+    /// The tenant's scopes (none set: every node receives and may write every row).
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown tenant.
+    func scopes(tenant: String) async throws -> ScopeRules
+
+    /// Replaces the tenant's scopes in one transaction: the rows of every table whose scope
+    /// changed are sorted into their new buckets, and requests authenticated from then on meet
+    /// the new scopes.
+    ///
+    /// - Returns: how many rows changed bucket.
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown tenant.
+    func setScopes(tenant: String, rules: ScopeRules) async throws -> Int
+
+    /// Replaces a node's attributes.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown node, `.failedPrecondition` for a
+    ///   revoked one.
+    func setAttributes(nodeID: String, attributes: NodeAttributes) async throws -> NodeInfo
+
     /// Gives `tenant` (every tenant when `nil`) a new epoch, after its data was restored from a
     /// backup: nodes that see it re-sync and push again what the hub lost.
     ///
@@ -200,6 +219,8 @@ public struct NodeInfo: Codable, Sendable, Equatable {
     public var pending: Int?
     public var failed: Int?
     public var parked: Int?
+    /// What the operator said about the node (`site=berlin`), which scopes match rows against.
+    public var attributes: [String: String] = [:]
 
     public init(
         id: String,
@@ -229,7 +250,7 @@ public struct NodeInfo: Codable, Sendable, Equatable {
         case lastSeenAt = "last_seen_at"
         case clientCertificate = "client_certificate"
         case reportedAt = "reported_at"
-        case version, pending, failed, parked
+        case version, pending, failed, parked, attributes
     }
 }
 
@@ -264,6 +285,10 @@ package struct AuthenticatedNode: Sendable, Equatable {
     package var clientCertificate: String?
     /// Whether the node's tenant requires a client certificate of every node.
     package var tenantRequiresClientCertificate: Bool
+    /// The node's scope, when its tenant has scopes: what it receives and may write.
+    var scope: NodeScope?
+    /// Whether the node reads per-change refusals (protocol 2; set by the push route).
+    var acceptsRefusals = true
 
     package init(
         id: String,
@@ -277,6 +302,24 @@ package struct AuthenticatedNode: Sendable, Equatable {
         self.tokenHash = tokenHash
         self.clientCertificate = clientCertificate
         self.tenantRequiresClientCertificate = tenantRequiresClientCertificate
+    }
+
+    init(
+        id: String,
+        tenantID: String,
+        tokenHash: String,
+        clientCertificate: String?,
+        tenantRequiresClientCertificate: Bool,
+        scope: NodeScope?
+    ) {
+        self.init(
+            id: id,
+            tenantID: tenantID,
+            tokenHash: tokenHash,
+            clientCertificate: clientCertificate,
+            tenantRequiresClientCertificate: tenantRequiresClientCertificate
+        )
+        self.scope = scope
     }
 }
 

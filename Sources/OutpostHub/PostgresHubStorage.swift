@@ -232,6 +232,44 @@ package final class PostgresHubStorage: HubStorage {
         END
         $$
         """,
+        // Scopes: a tenant's scopes, a node's attributes, and each row's bucket (indexed with its
+        // sequence number, so a scoped pull reads one range per bucket).
+        """
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                           WHERE attrelid = to_regclass('outpost_tenants') AND attname = 'scopes'
+                             AND NOT attisdropped) THEN
+                ALTER TABLE outpost_tenants ADD COLUMN scopes TEXT;
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                           WHERE attrelid = to_regclass('outpost_nodes') AND attname = 'attributes'
+                             AND NOT attisdropped) THEN
+                ALTER TABLE outpost_nodes ADD COLUMN attributes TEXT;
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                           WHERE attrelid = to_regclass('outpost_records') AND attname = 'bucket'
+                             AND NOT attisdropped) THEN
+                ALTER TABLE outpost_records ADD COLUMN bucket TEXT NOT NULL DEFAULT '';
+            END IF;
+        END
+        $$
+        """,
+        "CREATE INDEX IF NOT EXISTS outpost_records_by_bucket ON outpost_records (tenant_id, bucket, seq)",
+        """
+        CREATE TABLE IF NOT EXISTS outpost_scope_exits (
+            tenant_id TEXT NOT NULL,
+            bucket TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            destination TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            hlc BIGINT NOT NULL,
+            origin_node TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, bucket, seq)
+        )
+        """,
     ]
 
     package var pingsOverNetwork: Bool { true }
@@ -314,7 +352,7 @@ package final class PostgresHubStorage: HubStorage {
         return try await nodeList(tenant: tenant, id: nil)
     }
 
-    private func nodeList(tenant: String?, id: String?) async throws -> [NodeInfo] {
+    func nodeList(tenant: String?, id: String?) async throws -> [NodeInfo] {
         let rows = try await client.query(
             """
             SELECT n.id, t.name, n.name,
@@ -323,7 +361,7 @@ package final class PostgresHubStorage: HubStorage {
                    to_char(n.last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
                    n.cursor, t.last_seq, n.client_certificate,
                    to_char(n.reported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), n.reported_version,
-                   n.reported_pending, n.reported_failed, n.reported_parked
+                   n.reported_pending, n.reported_failed, n.reported_parked, n.attributes
             FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
             WHERE (\(tenant)::text IS NULL OR t.name = \(tenant)) AND (\(id)::text IS NULL OR n.id = \(id))
             ORDER BY t.name, n.created_at, n.id
@@ -334,8 +372,7 @@ package final class PostgresHubStorage: HubStorage {
         for try await row in rows.decode(
             (
                 String, String, String, String, String?, String?, Int64, Int64, String?, String?, String?, Int32?,
-                Int32?,
-                Int32?
+                Int32?, Int32?, String?
             ).self
         ) {
             let (id, tenant, name, created, revoked, seen, cursor, head, certificate) = (
@@ -357,6 +394,7 @@ package final class PostgresHubStorage: HubStorage {
             node.pending = row.11.map(Int.init)
             node.failed = row.12.map(Int.init)
             node.parked = row.13.map(Int.init)
+            node.attributes = NodeAttributes(stored: row.14).values
             nodes.append(node)
         }
         return nodes
@@ -467,7 +505,7 @@ package final class PostgresHubStorage: HubStorage {
     }
 
     /// Why node `id` could not be changed: it was revoked, or there is no such node.
-    private func notLive(_ id: String) async throws -> OutpostError {
+    func notLive(_ id: String) async throws -> OutpostError {
         let known = try await client.query("SELECT id FROM outpost_nodes WHERE id = \(id)", logger: logger)
         for try await _ in known.decode(String.self) { return HubAdminError.revokedNode(id) }
         return HubAdminError.unknownNode(id)
@@ -487,19 +525,23 @@ package final class PostgresHubStorage: HubStorage {
     package func authenticate(tokenHash: String) async throws -> AuthenticatedNode? {
         let rows = try await client.query(
             """
-            SELECT n.id, n.tenant_id, n.client_certificate, t.requires_client_certificate
+            SELECT n.id, n.tenant_id, n.client_certificate, t.requires_client_certificate, n.name, n.attributes,
+                   t.scopes
             FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
             WHERE n.token_hash = \(tokenHash) AND n.revoked_at IS NULL
             """,
             logger: logger
         )
-        for try await (id, tenantID, certificate, requires) in rows.decode((String, String, String?, Bool).self) {
+        for try await (id, tenantID, certificate, requires, name, attributes, scopes) in rows.decode(
+            (String, String, String?, Bool, String, String?, String?).self
+        ) {
             return AuthenticatedNode(
                 id: id,
                 tenantID: tenantID,
                 tokenHash: tokenHash,
                 clientCertificate: certificate,
-                tenantRequiresClientCertificate: requires
+                tenantRequiresClientCertificate: requires,
+                scope: NodeScope.make(scopes: scopes, nodeID: id, nodeName: name, attributes: attributes)
             )
         }
         return nil
@@ -640,7 +682,9 @@ package final class PostgresHubStorage: HubStorage {
         let newLastSequence = sequences.last ?? lastSequence
         let fresh = request.changes.indices.filter { index in
             let change = request.changes[index]
+            // A scoped table's rows go through the plan, which checks the scope and sorts buckets.
             return change.operation == .upsert && change.baseVersion == 0 && !change.partial
+                && node.scope?.rules.tables[change.table] == nil
         }
         var results = [ChangeResult?](repeating: nil, count: request.changes.count)
         let firstVersion = PushPlan.firstVersion(tombstoneFloor: tombstoneFloor)
@@ -679,7 +723,7 @@ package final class PostgresHubStorage: HubStorage {
             for try await row in try await connection.query(
                 """
                 SELECT r.table_name, r.record_id, r.version, r.data::text, r.deleted, r.hlc, r.origin_node,
-                       r.change_id, r.seq
+                       r.change_id, r.seq, r.bucket
                 FROM unnest(\(rest.map { request.changes[$0].table })::text[], \(rest.map { request.changes[$0].key })::text[])
                     AS k(table_name, record_id)
                 CROSS JOIN LATERAL (
@@ -692,8 +736,10 @@ package final class PostgresHubStorage: HubStorage {
                 ) r
                 """,
                 logger: logger
-            ).decode(RowColumns.self) {
-                current[RowKey(table: row.0, key: row.1)] = Self.storedRow(row)
+            ).decode(BucketedRowColumns.self) {
+                var stored = Self.storedRow((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8))
+                stored.bucket = row.9
+                current[RowKey(table: row.0, key: row.1)] = stored
             }
         }
         let plan = try PushPlan(
@@ -701,7 +747,9 @@ package final class PostgresHubStorage: HubStorage {
             sequences: rest.map { sequences[$0] },
             current: current,
             node: node.id,
-            firstVersion: firstVersion
+            firstVersion: firstVersion,
+            scope: node.scope,
+            acceptsRefusals: node.acceptsRefusals
         )
         for (index, result) in zip(rest, plan.results) { results[index] = result }
         // One statement writes the rows, the new columns, the stored answer and the counter.
@@ -709,21 +757,24 @@ package final class PostgresHubStorage: HubStorage {
         let writes = plan.writes
         let newColumns = additions.flatMap { table, columns in columns.map { (table, $0) } }
         try await record(request.declarations, tenantID: node.tenantID, on: connection, logger: logger)
+        try await record(plan.exits, tenantID: node.tenantID, on: connection, logger: logger)
         try await connection.query(
             """
             WITH written AS (
                 INSERT INTO outpost_records
-                    (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq)
-                SELECT \(node.tenantID), t, k, v, NULLIF(d, '')::jsonb, x, h, \(node.id), c, s
+                    (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq,
+                     bucket)
+                SELECT \(node.tenantID), t, k, v, NULLIF(d, '')::jsonb, x, h, \(node.id), c, s, b
                 FROM unnest(
                     \(writes.map(\.table))::text[], \(writes.map(\.key))::text[], \(writes.map(\.version))::int8[],
                     \(writes.map { $0.data ?? "" })::text[], \(writes.map(\.deleted))::bool[],
-                    \(writes.map(\.hlc))::int8[], \(writes.map(\.changeID))::text[], \(writes.map(\.sequence))::int8[]
-                ) AS w(t, k, v, d, x, h, c, s)
+                    \(writes.map(\.hlc))::int8[], \(writes.map(\.changeID))::text[], \(writes.map(\.sequence))::int8[],
+                    \(writes.map(\.bucket))::text[]
+                ) AS w(t, k, v, d, x, h, c, s, b)
                 ON CONFLICT (tenant_id, table_name, record_id) DO UPDATE SET
                     version = excluded.version, data = excluded.data, deleted = excluded.deleted,
                     hlc = excluded.hlc, origin_node = excluded.origin_node, change_id = excluded.change_id,
-                    seq = excluded.seq, updated_at = now()
+                    seq = excluded.seq, bucket = excluded.bucket, updated_at = now()
             ),
             columns AS (
                 INSERT INTO outpost_columns (tenant_id, table_name, column_name)
@@ -744,6 +795,8 @@ package final class PostgresHubStorage: HubStorage {
 
     /// The columns every row query selects, in order.
     private typealias RowColumns = (String, String, Int64, String?, Bool, Int64, String, String, Int64)
+    /// ``RowColumns`` and the row's scope bucket.
+    private typealias BucketedRowColumns = (String, String, Int64, String?, Bool, Int64, String, String, Int64, String)
     /// The tenant's floor, head and epoch, then a row of the page (all NULL when there is none)
     /// and how many rows the page's query saw.
     private typealias PagedRowColumns = (
@@ -764,13 +817,15 @@ package final class PostgresHubStorage: HubStorage {
         )
     }
 
-    /// Errors thrown inside a transaction come back wrapped; a refusal (``HubError``) must reach
-    /// the client as itself, not as a database failure.
-    private func unwrappingTransactionErrors<T>(_ body: () async throws -> T) async throws -> T {
+    /// Errors thrown inside a transaction come back wrapped; a refusal (``HubError``, or an
+    /// administrative ``OutpostError`` such as an unknown tenant) must reach the caller as
+    /// itself, not as a database failure.
+    func unwrappingTransactionErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as PostgresTransactionError {
             if let refusal = error.closureError as? HubError { throw refusal }
+            if let refusal = error.closureError as? OutpostError { throw refusal }
             throw error
         }
     }
@@ -790,33 +845,42 @@ package final class PostgresHubStorage: HubStorage {
         // Rows after the byte budget stay in PostgreSQL: only the first row past it comes back,
         // to say "more". A NULL table matches every table; the planner decides per execution,
         // so both forms use the (tenant_id, seq) index.
-        for try await result in try await client.query(
-            """
-            SELECT t.tombstone_floor, t.last_seq, t.epoch, p.table_name, p.record_id, p.version, p.data,
-                   p.deleted, p.hlc, p.origin_node, p.change_id, p.seq, p.available
-            FROM outpost_tenants t
-            LEFT JOIN LATERAL (
-                SELECT w.* FROM (
-                    SELECT c.*, count(*) OVER () AS available,
-                           coalesce(sum(octet_length(c.data)) OVER (
-                               ORDER BY c.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-                    FROM (
-                        SELECT table_name, record_id, version, data::text AS data, deleted, hlc, origin_node,
-                               change_id, seq
-                        FROM outpost_records
-                        WHERE tenant_id = t.id AND seq > \(cursor)
-                          AND (\(table)::text IS NULL OR table_name = \(table)::text)
-                          AND NOT (\(cursor) > 0 AND \(cursor) < t.tombstone_floor)
-                        ORDER BY seq LIMIT \(limit + 1)
-                    ) c
-                ) w
-                WHERE w.before <= \(Int64(maximumBytes))
-            ) p ON true
-            WHERE t.id = \(node.tenantID)
-            ORDER BY p.seq
-            """,
-            logger: logger
-        ).decode(PagedRowColumns.self) {
+        let statement: PostgresQuery =
+            if node.scope == nil {
+                """
+                SELECT t.tombstone_floor, t.last_seq, t.epoch, p.table_name, p.record_id, p.version, p.data,
+                       p.deleted, p.hlc, p.origin_node, p.change_id, p.seq, p.available
+                FROM outpost_tenants t
+                LEFT JOIN LATERAL (
+                    SELECT w.* FROM (
+                        SELECT c.*, count(*) OVER () AS available,
+                               coalesce(sum(octet_length(c.data)) OVER (
+                                   ORDER BY c.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+                        FROM (
+                            SELECT table_name, record_id, version, data::text AS data, deleted, hlc, origin_node,
+                                   change_id, seq
+                            FROM outpost_records
+                            WHERE tenant_id = t.id AND seq > \(cursor)
+                              AND (\(table)::text IS NULL OR table_name = \(table)::text)
+                              AND NOT (\(cursor) > 0 AND \(cursor) < t.tombstone_floor)
+                            ORDER BY seq LIMIT \(limit + 1)
+                        ) c
+                    ) w
+                    WHERE w.before <= \(Int64(maximumBytes))
+                ) p ON true
+                WHERE t.id = \(node.tenantID)
+                ORDER BY p.seq
+                """
+            } else {
+                Self.scopedPullStatement(
+                    node: node,
+                    cursor: cursor,
+                    limit: limit,
+                    maximumBytes: maximumBytes,
+                    table: table
+                )
+            }
+        for try await result in try await client.query(statement, logger: logger).decode(PagedRowColumns.self) {
             (floor, head, epoch) = (result.0, result.1, result.2)
             if let table = result.3, let key = result.4, let version = result.5, let deleted = result.7,
                 let hlc = result.8, let origin = result.9, let changeID = result.10, let sequence = result.11

@@ -7,7 +7,10 @@ enum PullRules {
     /// The page of `rows` (the first of up to `limit + 1` rows after `after`; `available` says
     /// how many there were in all, when the query cut some already) that holds at most `limit`
     /// rows and `maximumBytes` of row data. A single row over the budget travels alone, so
-    /// every row can be pulled; rows left over say "more".
+    /// every row can be pulled; rows left over say "more". A page with nothing more moves the
+    /// cursor to `head`, which was read with the rows: a node whose scope skips the tenant's
+    /// newest changes still confirms it has everything up to there (tombstones then get
+    /// collected), and its next pull starts past them.
     static func page(
         rows: [StoredRow],
         available: Int? = nil,
@@ -26,10 +29,12 @@ enum PullRules {
             kept += 1
         }
         let page = rows.prefix(kept)
+        let more = (available ?? rows.count) > kept
+        let last = page.last?.sequence ?? after
         return PullPage(
             rows: Array(page),
-            cursor: page.last?.sequence ?? after,
-            more: (available ?? rows.count) > kept,
+            cursor: more ? last : max(last, head),
+            more: more,
             epoch: epoch,
             head: head
         )

@@ -17,25 +17,43 @@ import OutpostProtocol
 /// (`last + 1 + index`), whether or not it is written: pulls then see a batch's rows in the order
 /// it sent them (an agent before its workflows), and a change that is not written leaves a gap,
 /// which cursors do not mind (they need numbers that grow in commit order, not contiguous ones).
+///
+/// With scopes (``NodeScope``), a change the node may not make is refused by itself (the rest of
+/// the batch goes on); the visibility check comes before the version checks, so a conflict
+/// answer never shows the node a row outside its scope. Each written row gets its bucket, and a
+/// row an edit moves to another bucket leaves an exit (``ScopeExit``) for the nodes that had it.
 struct PushPlan: Sendable, Equatable {
     var writes: [StoredRow]
     var results: [ChangeResult]
+    var exits: [ScopeExit] = []
     /// - Parameters:
     ///   - changes: a validated batch (one change per row), or part of one.
     ///   - sequences: each change's sequence number (see ``sequences(after:count:)``).
     ///   - current: the rows the changes touch, as the hub holds them now.
     ///   - node: the pushing node's hub id.
     ///   - firstVersion: the version of a row the hub does not hold (see ``firstVersion(tombstoneFloor:)``).
+    ///   - scope: the pushing node's scope, when its tenant has scopes.
+    ///   - acceptsRefusals: whether the node reads refused results (protocol 2); if not, a
+    ///     refusal refuses the whole batch, which the node splits until the change is parked.
     init(
         changes: [PushedChange],
         sequences: [Int64],
         current: [RowKey: StoredRow],
         node: String,
-        firstVersion: Int64 = 1
+        firstVersion: Int64 = 1,
+        scope: NodeScope? = nil,
+        acceptsRefusals: Bool = true
     ) throws(HubError) {
         precondition(sequences.count == changes.count, "one sequence number per change")
         var writes: [StoredRow] = []
         var results: [ChangeResult] = []
+        var exits: [ScopeExit] = []
+        func refuse(_ change: PushedChange, at index: Int, _ refusal: ChangeResult.Refusal) throws(HubError) {
+            guard acceptsRefusals else {
+                throw HubError(.unprocessableContent, code: refusal.code, "changes[\(index)]: \(refusal.reason)")
+            }
+            results.append(.refused(changeID: change.id, refusal))
+        }
         writes.reserveCapacity(changes.count)
         results.reserveCapacity(changes.count)
         for (index, change) in changes.enumerated() {
@@ -49,6 +67,11 @@ struct PushPlan: Sendable, Equatable {
                         sequence: existing.sequence
                     )
                 )
+                continue
+            }
+            let scoped = scope.flatMap { $0.rules.tables[change.table] == nil ? nil : $0 }
+            if let scoped, let refusal = scoped.refusal(touching: existing, by: change) {
+                try refuse(change, at: index, refusal)
                 continue
             }
             let currentVersion = existing?.version ?? 0
@@ -91,6 +114,24 @@ struct PushPlan: Sendable, Equatable {
                 data = JSONValue.object(merged).encoded()
             }
             let sequence = sequences[index]
+            let live = existing.flatMap { $0.deleted ? nil : $0 }
+            var bucket = ScopeRules.everyone
+            if let scoped {
+                bucket =
+                    if change.operation == .delete {
+                        live?.bucket ?? ScopeRules.everyone
+                    } else {
+                        scoped.rules.bucket(
+                            table: change.table,
+                            data: try StoredRow.parse(data, table: change.table, key: change.key),
+                            origin: node
+                        )
+                    }
+                if live == nil, let refusal = scoped.refusal(creating: change, in: bucket) {
+                    try refuse(change, at: index, refusal)
+                    continue
+                }
+            }
             let row = StoredRow(
                 table: change.table,
                 key: change.key,
@@ -100,15 +141,20 @@ struct PushPlan: Sendable, Equatable {
                 hlc: change.hlc,
                 origin: node,
                 changeID: change.id,
-                sequence: sequence
+                sequence: sequence,
+                bucket: bucket
             )
             writes.append(row)
+            if let live, live.bucket != bucket {
+                exits.append(ScopeExit(leaving: live.bucket, row: row))
+            }
             results.append(
                 ChangeResult(changeID: change.id, status: .applied, version: row.version, sequence: sequence)
             )
         }
         self.writes = writes
         self.results = results
+        self.exits = exits
     }
 
     /// The version a row the hub does not hold starts at: above every version of a collected

@@ -139,6 +139,12 @@ package final class SQLiteHubStorage: HubStorage {
                 try db.execute(sql: "ALTER TABLE outpost_nodes ADD COLUMN \(column)")
             }
         }
+        migrator.registerMigration("v10: scopes") { db in
+            try db.execute(sql: "ALTER TABLE outpost_tenants ADD COLUMN scopes TEXT")
+            try db.execute(sql: "ALTER TABLE outpost_nodes ADD COLUMN attributes TEXT")
+            try db.execute(sql: "ALTER TABLE outpost_records ADD COLUMN bucket TEXT NOT NULL DEFAULT ''")
+            try db.execute(sql: Self.scopeSchema)
+        }
         try migrator.migrate(pool)
     }
 
@@ -258,7 +264,8 @@ package final class SQLiteHubStorage: HubStorage {
 
     /// Every table that keeps rows per tenant, dependents before `outpost_nodes`.
     static let tenantTables = [
-        "outpost_records", "outpost_batches", "outpost_columns", "outpost_tables", "outpost_chunk_orphans",
+        "outpost_records", "outpost_scope_exits", "outpost_batches", "outpost_columns", "outpost_tables",
+        "outpost_chunk_orphans",
         "outpost_chunks", "outpost_nodes",
     ]
 
@@ -320,13 +327,13 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
-    private static func nodes(_ db: Database, where condition: String, _ arguments: [String]) throws -> [NodeInfo] {
+    static func nodes(_ db: Database, where condition: String, _ arguments: [String]) throws -> [NodeInfo] {
         try Row.fetchAll(
             db,
             sql: """
                 SELECT n.id, t.name AS tenant, n.name, n.created_at, n.revoked_at, n.last_seen_at, n.cursor,
                     t.last_seq, n.client_certificate, n.reported_at, n.reported_version, n.reported_pending,
-                    n.reported_failed, n.reported_parked
+                    n.reported_failed, n.reported_parked, n.attributes
                 FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
                 WHERE \(condition) ORDER BY t.name, n.created_at, n.id
                 """,
@@ -348,12 +355,13 @@ package final class SQLiteHubStorage: HubStorage {
             node.pending = $0["reported_pending"]
             node.failed = $0["reported_failed"]
             node.parked = $0["reported_parked"]
+            node.attributes = NodeAttributes(stored: $0["attributes"]).values
             return node
         }
     }
 
     /// Why node `id` could not be changed: it was revoked, or there is no such node.
-    private static func notLive(_ id: String, in db: Database) throws -> OutpostError {
+    static func notLive(_ id: String, in db: Database) throws -> OutpostError {
         let exists = try Bool.fetchOne(
             db,
             sql: "SELECT EXISTS (SELECT 1 FROM outpost_nodes WHERE id = ?)",
@@ -448,7 +456,8 @@ package final class SQLiteHubStorage: HubStorage {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT n.id, n.tenant_id, n.client_certificate, t.requires_client_certificate
+                    SELECT n.id, n.tenant_id, n.name, n.attributes, n.client_certificate,
+                        t.requires_client_certificate, t.scopes
                     FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
                     WHERE n.token_hash = ? AND n.revoked_at IS NULL
                     """,
@@ -459,7 +468,13 @@ package final class SQLiteHubStorage: HubStorage {
                     tenantID: $0["tenant_id"],
                     tokenHash: tokenHash,
                     clientCertificate: $0["client_certificate"],
-                    tenantRequiresClientCertificate: $0["requires_client_certificate"]
+                    tenantRequiresClientCertificate: $0["requires_client_certificate"],
+                    scope: NodeScope.make(
+                        scopes: $0["scopes"],
+                        nodeID: $0["id"],
+                        nodeName: $0["name"],
+                        attributes: $0["attributes"]
+                    )
                 )
             }
         }
@@ -542,7 +557,7 @@ package final class SQLiteHubStorage: HubStorage {
             var current: [RowKey: StoredRow] = [:]
             let lookup = try db.cachedStatement(
                 sql: """
-                    SELECT table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq
+                    SELECT table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq, bucket
                     FROM outpost_records WHERE tenant_id = ? AND table_name = ? AND record_id = ?
                     """
             )
@@ -558,25 +573,29 @@ package final class SQLiteHubStorage: HubStorage {
                 sequences: sequences,
                 current: current,
                 node: node.id,
-                firstVersion: PushPlan.firstVersion(tombstoneFloor: counters?["tombstone_floor"] ?? 0)
+                firstVersion: PushPlan.firstVersion(tombstoneFloor: counters?["tombstone_floor"] ?? 0),
+                scope: node.scope,
+                acceptsRefusals: node.acceptsRefusals
             )
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO outpost_records
-                        (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq,
+                         bucket)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (tenant_id, table_name, record_id) DO UPDATE SET
                         version = excluded.version, data = excluded.data, deleted = excluded.deleted,
                         hlc = excluded.hlc, origin_node = excluded.origin_node, change_id = excluded.change_id,
-                        seq = excluded.seq, updated_at = CURRENT_TIMESTAMP
+                        seq = excluded.seq, bucket = excluded.bucket, updated_at = CURRENT_TIMESTAMP
                     """
             )
             for row in plan.writes {
                 try upsert.execute(arguments: [
                     node.tenantID, row.table, row.key, row.version, row.data, row.deleted, row.hlc,
-                    row.origin, row.changeID, row.sequence,
+                    row.origin, row.changeID, row.sequence, row.bucket,
                 ])
             }
+            try Self.record(plan.exits, tenantID: node.tenantID, in: db)
             try db.execute(
                 sql: "UPDATE outpost_tenants SET last_seq = ? WHERE id = ?",
                 arguments: [newLastSequence, node.tenantID]
@@ -619,15 +638,8 @@ package final class SQLiteHubStorage: HubStorage {
             let floor: Int64 = tenant?["tombstone_floor"] ?? 0
             if cursor > 0, cursor < floor { throw PullRules.resyncRequired(cursor: cursor, floor: floor) }
             // Read until the page is full by count or bytes, plus one row that says "more".
-            let cursorRows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq
-                    FROM outpost_records WHERE tenant_id = ? AND seq > ? \(table == nil ? "" : "AND table_name = ?")
-                    ORDER BY seq LIMIT ?
-                    """,
-                arguments: StatementArguments([node.tenantID, cursor] + (table.map { [$0] } ?? []) + [limit + 1])
-            )
+            let query = ScopedPullQuery(node: node, cursor: cursor, limit: limit + 1, table: table)
+            let cursorRows = try Row.fetchCursor(db, sql: query.sql, arguments: query.databaseArguments)
             var rows: [StoredRow] = []
             var bytes = 0
             while let row = try cursorRows.next() {
@@ -853,8 +865,9 @@ package final class SQLiteHubStorage: HubStorage {
             deleted: row["deleted"],
             hlc: row["hlc"],
             origin: row["origin_node"],
-            changeID: row["change_id"],
-            sequence: row["seq"]
+            changeID: row["change_id"] ?? "",
+            sequence: row["seq"],
+            bucket: row["bucket"] ?? ScopeRules.everyone
         )
     }
 }

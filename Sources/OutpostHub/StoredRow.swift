@@ -18,6 +18,9 @@ struct StoredRow: Sendable, Equatable {
     var origin: String
     var changeID: String
     var sequence: Int64
+    /// The scope bucket the row is in (``ScopeRules/bucket(table:data:origin:)``); for a
+    /// tombstone, the bucket of the row it deleted, so the deletion reaches the nodes that had it.
+    var bucket: String = ScopeRules.everyone
 
     /// The columns as values.
     func value() throws(HubError) -> JSONValue? {

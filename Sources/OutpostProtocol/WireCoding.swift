@@ -126,8 +126,17 @@ extension PushResponse {
                 )
             } else {
                 let conflict = try WireReader(entry, path: place)
-                guard try conflict.string("status") == ChangeResult.Status.conflict.rawValue else {
-                    throw WireError(path: conflict.place("status"), expected: "\"conflict\"")
+                let status = try conflict.string("status")
+                if status == ChangeResult.Status.refused.rawValue {
+                    let refusal = ChangeResult.Refusal(
+                        code: try conflict.string("code"),
+                        reason: try conflict.string("reason")
+                    )
+                    results.append(.refused(changeID: change.id, refusal))
+                    continue
+                }
+                guard status == ChangeResult.Status.conflict.rawValue else {
+                    throw WireError(path: conflict.place("status"), expected: "\"conflict\" or \"refused\"")
                 }
                 results.append(
                     ChangeResult(
@@ -151,6 +160,11 @@ extension PushResponse {
                 [.integer(result.version), result.sequence.map(JSONValue.integer) ?? .null]
             case .conflict:
                 ["status": "conflict", "version": .integer(result.version), "current": result.current?.json ?? .null]
+            case .refused:
+                [
+                    "status": "refused", "code": .string(result.refusal?.code ?? ""),
+                    "reason": .string(result.refusal?.reason ?? ""),
+                ]
             }
         }
         return ["results": .array(entries), "sequence": .integer(sequence)]

@@ -280,6 +280,12 @@ enum BatchPlanner {
                 }
                 try RowWriter.markSynced(table: table, key: change.key, in: db)
                 tally.applied += 1
+            case .refused:
+                // The node may not make this change (its scope): parked with the hub's reason,
+                // kept for a person to see, and sent again only when retried.
+                let reason = result.refusal.map { "\($0.reason) (\($0.code))" } ?? "refused by the hub"
+                try fail(queueID: entry.queueID, reason: reason, in: db)
+                tally.refused += 1
             case .conflict:
                 // The pushed change is not on the hub: it goes back to being the row's pending
                 // work (folded into a newer pending entry if one was captured meanwhile), then
@@ -362,6 +368,8 @@ struct PushTally: Sendable {
     var applied = 0
     var merged = 0
     var parked = 0
+    /// Changes the hub refused (outside the node's scope), now failed in the queue.
+    var refused = 0
 }
 
 /// A row the engine must not send as it is; its change is parked as failed with `reason`.

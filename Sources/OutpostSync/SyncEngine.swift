@@ -307,6 +307,7 @@ public final class SyncEngine: Sendable {
         report.pushed += tally.applied
         report.merged += tally.merged
         report.parked += tally.parked
+        report.failed += tally.refused
         report.batches += 1
         report.bytesSent += exchange.bytesSent
         report.bytesReceived += exchange.bytesReceived

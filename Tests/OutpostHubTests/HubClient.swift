@@ -60,7 +60,10 @@ struct HubClient: Sendable {
         async throws -> TestResponse
     {
         var headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
-        headers.append(contentsOf: extra)
+        // The protocol this build's nodes speak, unless the test speaks another (or none).
+        let version = HTTPField.Name(ProtocolVersion.header)!
+        if extra[version] == nil { headers[version] = "\(ProtocolVersion.current)" }
+        headers.append(contentsOf: extra.filter { $0.name != version || $0.value != "" })
         return try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
     }
 }

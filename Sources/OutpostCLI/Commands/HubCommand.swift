@@ -23,7 +23,7 @@ struct HubCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, TenantCommand.self, NodeCommand.self, CollectGarbage.self, NewEpoch.self, Backup.self,
-            Restore.self, Config.self,
+            Restore.self, Config.self, ScopeCommand.self,
         ]
     )
 
@@ -439,8 +439,8 @@ struct TenantCommand: AsyncParsableCommand {
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
-        abstract: "Register nodes with the hub, list them, rotate and revoke their tokens.",
-        subcommands: [Add.self, List.self, RotateToken.self, SetCertificate.self, Revoke.self]
+        abstract: "Register nodes with the hub, list them, set their attributes, rotate and revoke their tokens.",
+        subcommands: [Add.self, List.self, Change.self, RotateToken.self, SetCertificate.self, Revoke.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -451,11 +451,17 @@ struct NodeCommand: AsyncParsableCommand {
                   outpost hub node add --tenant acme --name line-1
                   outpost hub node add --tenant acme --json | jq -r .token
                   outpost hub node add --tenant acme --name line-1 --client-cert line-1.pem
+                  outpost hub node add --tenant acme --name shop-7 --attr site=berlin
                 """
         )
         @OptionGroup var hub: HubOptions
         @Option(help: "The tenant the node belongs to.") var tenant: String
         @Option(help: "A label for people.") var name = "node"
+        @Option(
+            name: .customLong("attr"),
+            help: "An attribute NAME=VALUE the tenant's scopes match rows against (repeat for more)."
+        )
+        var attributes: [String] = []
         @Option(
             name: .customLong("client-cert"),
             help: "Bind the node's token to this PEM client certificate: only a connection presenting it may use it.",
@@ -470,8 +476,12 @@ struct NodeCommand: AsyncParsableCommand {
             let fingerprint = try clientCertificate.map { path throws(OutpostError) in
                 try ServerTLS.fingerprint(ofFile: path)
             }
+            let attributes = try NodeAttributes(settings: self.attributes)
             let node = try await hub.withStorage { storage in
-                let added = try await storage.addNode(tenant: tenant, name: name, tokenHash: NodeToken.hash(token))
+                var added = try await storage.addNode(tenant: tenant, name: name, tokenHash: NodeToken.hash(token))
+                if !attributes.values.isEmpty {
+                    added = try await storage.setAttributes(nodeID: added.id, attributes: attributes)
+                }
                 guard let fingerprint else { return added }
                 return try await storage.setClientCertificate(nodeID: added.id, fingerprint: fingerprint)
             }
@@ -534,13 +544,14 @@ struct NodeCommand: AsyncParsableCommand {
                 return
             }
             Output.table(
-                headers: ["ID", "TENANT", "NAME", "CURSOR", "LAG", "LAST SEEN", "STATE", "CERT"],
+                headers: ["ID", "TENANT", "NAME", "CURSOR", "LAG", "LAST SEEN", "STATE", "CERT", "ATTRIBUTES"],
                 rows: nodes.map {
                     [
                         $0.id, $0.tenant, $0.name, "\($0.cursor)", "\($0.lag)", $0.lastSeenAt ?? "never",
                         $0.revokedAt.map { "revoked \($0)" }
                             ?? ($0.isPastLease(.seconds(leaseDays * 86_400), now: now) ? "past lease" : "ok"),
                         $0.clientCertificate.map { "sha256:" + $0.prefix(12) + "…" } ?? "-",
+                        $0.attributes.isEmpty ? "-" : NodeAttributes($0.attributes).settings.joined(separator: " "),
                     ]
                 }
             )

@@ -1,0 +1,99 @@
+/// The rows a pull reads, as one SQL statement for either backend.
+///
+/// Without scopes it is the tenant's change log after the cursor. With scopes it is the union of
+/// one range per bucket the node receives, each read in sequence order from the
+/// `(tenant_id, bucket, seq)` index, plus the exits of rows that left those buckets: a node
+/// whose scope holds 1 % of a tenant reads its 1 %, not the tenant. Every part is limited, so
+/// the union holds at most `limit` rows per bucket before the final sort and limit.
+struct ScopedPullQuery {
+    enum Argument: Sendable, Equatable {
+        case text(String)
+        case integer(Int64)
+    }
+
+    /// How the backend writes a placeholder: `?` (SQLite) or `$N` (PostgreSQL).
+    enum Placeholders {
+        case questionMarks
+        case numbered
+    }
+
+    private(set) var sql = ""
+    private(set) var arguments: [Argument] = []
+    private let placeholders: Placeholders
+
+    /// More buckets than this are read with one `IN` list and a sort instead of a range each
+    /// (SQLite allows 500 terms in a compound select).
+    static let maximumRanges = 64
+
+    /// The columns every pull selects, in order (`data` as text); exits fill them as tombstones.
+    private var rowColumns: String {
+        let data = placeholders == .questionMarks ? "data" : "data::text AS data"
+        return "table_name, record_id, version, \(data), deleted, hlc, origin_node, change_id, seq, bucket"
+    }
+
+    init(
+        node: AuthenticatedNode,
+        cursor: Int64,
+        limit: Int,
+        table: String?,
+        placeholders: Placeholders = .questionMarks
+    ) {
+        self.placeholders = placeholders
+        let limit = Int64(limit)
+        guard let scope = node.scope else {
+            sql = "SELECT \(rowColumns) FROM outpost_records WHERE tenant_id = \(bind(.text(node.tenantID))) "
+            sql +=
+                "AND seq > \(bind(.integer(cursor)))\(tableCondition(table)) ORDER BY seq LIMIT \(bind(.integer(limit)))"
+            return
+        }
+        var parts: [String] = []
+        let scoped = scope.buckets.filter { $0 != ScopeRules.everyone }
+        if scope.buckets.count <= Self.maximumRanges {
+            for bucket in scope.buckets {
+                parts.append(
+                    "SELECT * FROM (SELECT \(rowColumns) FROM outpost_records "
+                        + "WHERE tenant_id = \(bind(.text(node.tenantID))) AND bucket = \(bind(.text(bucket))) "
+                        + "AND seq > \(bind(.integer(cursor)))\(tableCondition(table)) "
+                        + "ORDER BY seq LIMIT \(bind(.integer(limit)))) r\(parts.count)"
+                )
+            }
+        } else {
+            parts.append(
+                "SELECT * FROM (SELECT \(rowColumns) FROM outpost_records "
+                    + "WHERE tenant_id = \(bind(.text(node.tenantID))) AND bucket IN (\(list(scope.buckets))) "
+                    + "AND seq > \(bind(.integer(cursor)))\(tableCondition(table)) "
+                    + "ORDER BY seq LIMIT \(bind(.integer(limit)))) r\(parts.count)"
+            )
+        }
+        if !scoped.isEmpty {
+            // Rows that left a bucket the node receives for one it does not: tombstones to it.
+            parts.append(
+                "SELECT * FROM (SELECT table_name, record_id, version, \(noData) AS data, \(trueValue) AS deleted, hlc, "
+                    + "origin_node, '' AS change_id, seq, bucket FROM outpost_scope_exits "
+                    + "WHERE tenant_id = \(bind(.text(node.tenantID))) AND bucket IN (\(list(scoped))) "
+                    + "AND destination NOT IN (\(list(scope.buckets))) AND seq > \(bind(.integer(cursor)))"
+                    + "\(tableCondition(table)) ORDER BY seq LIMIT \(bind(.integer(limit)))) x"
+            )
+        }
+        sql =
+            "SELECT * FROM (\(parts.joined(separator: " UNION ALL "))) page ORDER BY seq LIMIT \(bind(.integer(limit)))"
+    }
+
+    private var trueValue: String { placeholders == .questionMarks ? "1" : "true" }
+    private var noData: String { placeholders == .questionMarks ? "NULL" : "NULL::text" }
+
+    /// Adds an argument and returns its placeholder (PostgreSQL's pull wraps the query in more).
+    mutating func bind(_ argument: Argument) -> String {
+        arguments.append(argument)
+        return placeholders == .questionMarks ? "?" : "$\(arguments.count)"
+    }
+
+    private mutating func list(_ values: [String]) -> String {
+        values.map { bind(.text($0)) }.joined(separator: ", ")
+    }
+
+    private mutating func tableCondition(_ table: String?) -> String {
+        guard let table else { return "" }
+        return " AND table_name = \(bind(.text(table)))"
+    }
+}
