@@ -65,10 +65,16 @@ enum OpenAPIDocument {
               "ConflictResult": {"type": "object", "required": ["status", "version", "current"], "properties": {
                 "status": {"type": "string", "enum": ["conflict"]}, "version": {"type": "integer"},
                 "current": {"$ref": "#/components/schemas/HubRow"}}},
+              "RefusedResult": {"type": "object", "required": ["status", "code", "reason"],
+                "description": "Protocol 2: a change the node's scope does not allow; nothing was written.",
+                "properties": {
+                "status": {"type": "string", "enum": ["refused"]}, "code": {"type": "string", "enum": ["out_of_scope"]},
+                "reason": {"type": "string"}}},
               "PushResponse": {"type": "object", "required": ["results", "sequence"], "properties": {
                 "results": {"type": "array", "description": "One result per change, in the order sent.",
                   "items": {"oneOf": [{"$ref": "#/components/schemas/AppliedResult"},
-                                      {"$ref": "#/components/schemas/ConflictResult"}]}},
+                                      {"$ref": "#/components/schemas/ConflictResult"},
+                                      {"$ref": "#/components/schemas/RefusedResult"}]}},
                 "sequence": {"type": "integer"}}},
               "PullResponse": {"type": "object", "required": ["rows", "cursor", "more"], "properties": {
                 "rows": {"type": "array", "items": {"$ref": "#/components/schemas/HubRow"}},

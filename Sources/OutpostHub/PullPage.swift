@@ -31,7 +31,9 @@ package struct PullPage: Sendable {
             output.append(contentsOf: (row.data ?? "null").utf8)
             output.append(contentsOf: #","deleted":\#(row.deleted),"hlc":\#(row.hlc),"origin":"#.utf8)
             JSONValue.appendQuoted(row.origin, to: &output)
-            output.append(contentsOf: #","sequence":\#(row.sequence)}"#.utf8)
+            output.append(contentsOf: #","sequence":\#(row.sequence)"#.utf8)
+            if row.left { output.append(contentsOf: #","left":true"#.utf8) }
+            output.append(UInt8(ascii: "}"))
         }
         output.append(
             contentsOf: #"],"cursor":\#(cursor),"more":\#(more),"epoch":\#(epoch),"head":\#(head)}"#.utf8

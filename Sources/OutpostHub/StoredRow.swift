@@ -22,6 +22,10 @@ struct StoredRow: Sendable, Equatable {
     /// tombstone, the bucket of the row it deleted, so the deletion reaches the nodes that had it.
     var bucket: String = ScopeRules.everyone
 
+    /// Whether this is a row leaving the node's scope (``ScopeExit/tombstone``), not a deletion:
+    /// exits carry no change id, and every pushed change has one.
+    var left: Bool { changeID.isEmpty }
+
     /// The columns as values.
     func value() throws(HubError) -> JSONValue? {
         try Self.parse(data, table: table, key: key)
@@ -52,7 +56,8 @@ struct StoredRow: Sendable, Equatable {
             deleted: deleted,
             hlc: hlc,
             origin: origin,
-            sequence: sequence
+            sequence: sequence,
+            left: left
         )
     }
 }

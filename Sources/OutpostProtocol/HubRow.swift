@@ -15,6 +15,11 @@ public struct HubRow: Codable, Sendable, Equatable {
     public var origin: String
     /// The tenant-wide sequence number of this version: pull cursors count these.
     public var sequence: Int64
+    /// The row left the pulling node's scope (an edit moved it out): the node drops its copy
+    /// and its record of the hub's version, and the row is not deleted anywhere else. Sent as
+    /// `"left": true` on a tombstone, and only then; a node that does not know it takes a
+    /// deletion.
+    public var left: Bool
 
     public init(
         table: String,
@@ -24,7 +29,8 @@ public struct HubRow: Codable, Sendable, Equatable {
         deleted: Bool,
         hlc: Int64,
         origin: String,
-        sequence: Int64
+        sequence: Int64,
+        left: Bool = false
     ) {
         self.table = table
         self.key = key
@@ -34,5 +40,38 @@ public struct HubRow: Codable, Sendable, Equatable {
         self.hlc = hlc
         self.origin = origin
         self.sequence = sequence
+        self.left = left
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case table, key, version, data, deleted, hlc, origin, sequence, left
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            table: try container.decode(String.self, forKey: .table),
+            key: try container.decode(String.self, forKey: .key),
+            version: try container.decode(Int64.self, forKey: .version),
+            data: try container.decodeIfPresent(JSONValue.self, forKey: .data),
+            deleted: try container.decode(Bool.self, forKey: .deleted),
+            hlc: try container.decode(Int64.self, forKey: .hlc),
+            origin: try container.decode(String.self, forKey: .origin),
+            sequence: try container.decode(Int64.self, forKey: .sequence),
+            left: try container.decodeIfPresent(Bool.self, forKey: .left) ?? false
+        )
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(table, forKey: .table)
+        try container.encode(key, forKey: .key)
+        try container.encode(version, forKey: .version)
+        try container.encode(data, forKey: .data)
+        try container.encode(deleted, forKey: .deleted)
+        try container.encode(hlc, forKey: .hlc)
+        try container.encode(origin, forKey: .origin)
+        try container.encode(sequence, forKey: .sequence)
+        if left { try container.encode(true, forKey: .left) }
     }
 }

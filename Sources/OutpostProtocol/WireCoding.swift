@@ -87,15 +87,18 @@ extension HubRow {
             deleted: try reader.bool("deleted"),
             hlc: try reader.integer("hlc"),
             origin: try reader.string("origin"),
-            sequence: try reader.integer("sequence")
+            sequence: try reader.integer("sequence"),
+            left: try reader.bool("left", default: false)
         )
     }
 
     public var json: JSONValue {
-        [
+        var members: [String: JSONValue] = [
             "table": .string(table), "key": .string(key), "version": .integer(version), "data": data ?? .null,
             "deleted": .bool(deleted), "hlc": .integer(hlc), "origin": .string(origin), "sequence": .integer(sequence),
         ]
+        if left { members["left"] = true }
+        return .object(members)
     }
 }
 

@@ -126,8 +126,17 @@ struct Reconciler: Sendable {
         in db: Database
     ) throws -> Outcome {
         let bases = BaseRows(db)
-        var base = try bases.base(table: table.name, key: remote.key)
         let outbox = Outbox(db)
+        if remote.left {
+            // The row left this node's scope: its copy goes, and so does the record of the hub's
+            // version, so the row is taken whatever its version if it comes back. Unsynced local
+            // work stays: its push is refused by the hub, and parked where people see it.
+            guard try !outbox.isDirty(table: table.name, key: remote.key) else { return .unchanged }
+            try RowWriter.write(nil, into: table, key: remote.key, in: db)
+            try bases.forget(table: table.name, key: remote.key)
+            return .applied
+        }
+        var base = try bases.base(table: table.name, key: remote.key)
         // The hub went back in time and holds an older version than this node saw: what it
         // lost is pushed again, unless the hub's copy was written after the node's (a change
         // made since the restore), which then merges as a row the node has no base for.

@@ -188,6 +188,7 @@ struct ScopeTests {
             let berlin = try await sites.berlin.pullAll(after: berlinBefore.cursor)
             #expect(berlin.rows.map(\.key) == ["r1"])
             #expect(berlin.rows.first?.deleted == true && berlin.rows.first?.data == nil, "its copy goes")
+            #expect(berlin.rows.first?.left == true, "as a row leaving its scope, not a deletion")
             #expect(berlin.rows.first?.version == 2)
             let paris = try await sites.paris.pullAll(after: parisBefore.cursor)
             #expect(paris.rows.map(\.key) == ["r1"] && paris.rows.first?.data?["v"] == 2)
@@ -202,7 +203,8 @@ struct ScopeTests {
             #expect(late.results.map(\.status) == [.refused])
             _ = try await sites.paris.push(batch(delete("r1", table: "readings", base: 2)))
             #expect(try await sites.berlin.pullAll(after: berlin.cursor).rows.isEmpty)
-            #expect(try await sites.paris.pullAll(after: paris.cursor).rows.map(\.deleted) == [true])
+            let deletion = try await sites.paris.pullAll(after: paris.cursor).rows
+            #expect(deletion.map(\.deleted) == [true] && deletion.map(\.left) == [false])
         }
     }
 

@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+import OutpostCore
+import OutpostStore
+import OutpostSync
+import OutpostTesting
+import Testing
+
+/// Nodes of two sites under the tenant's scopes, set with the `outpost hub` commands as an
+/// operator would, syncing through the hub with their real engines. On both hub backends.
+@Suite("Scoped sync between two sites")
+struct ScopedSyncTests {
+    static let scopes = """
+        {"tables": {"readings": {"rows": {"column": "site", "equals": "node.site"}, "write": "read-write"},
+                    "executions": {"write": "upload-only"},
+                    "catalog": {"write": "read-only"}}}
+        """
+
+    @Test(
+        "each site sees its rows; a refusal is parked visibly, the rest lands; a moved row changes site; runs reach only the hub",
+        arguments: SyncBackend.allCases
+    )
+    func twoSites(backend: SyncBackend) async throws {
+        let cluster = try await SyncCluster(backend, nodes: 2)
+        let (berlin, paris) = (cluster.nodes[0], cluster.nodes[1])
+        let file = cluster.folder.appending("scopes.json")
+        try Self.scopes.write(toFile: file, atomically: true, encoding: .utf8)
+        try await SyncCluster.outpost(
+            ["hub", "scope", "set", "--tenant", cluster.tenant, "--file", file] + cluster.hubArguments
+        )
+        for (node, site) in [(berlin, "berlin"), (paris, "paris")] {
+            let set = try await SyncCluster.outpost(
+                ["hub", "node", "set", node.hubID, "--attr", "site=\(site)", "--json"] + cluster.hubArguments
+            )
+            #expect(try JSONValue(parsing: set)["attributes"]?["site"]?.stringValue == site)
+            try node.execute("CREATE TABLE readings (id TEXT PRIMARY KEY, site TEXT, v INTEGER)")
+            try node.execute("CREATE TABLE catalog (id TEXT PRIMARY KEY, price INTEGER)")
+            try node.store.track("readings")
+            try node.store.track("catalog")
+        }
+        let shown = try await SyncCluster.outpost(
+            ["hub", "scope", "show", "--tenant", cluster.tenant, "--json"] + cluster.hubArguments
+        )
+        #expect(try JSONValue(parsing: shown)["tables"]?["executions"]?["write"] == "upload-only")
+
+        // Berlin writes its reading, one for Paris (outside its scope) and a catalog row
+        // (read-only): the two are refused and parked with the hub's reason; its own lands.
+        try berlin.execute("INSERT INTO readings VALUES ('r1', 'berlin', 1), ('r2', 'paris', 2)")
+        try berlin.execute("INSERT INTO catalog VALUES ('c1', 3)")
+        let pushed = try await berlin.sync()
+        #expect(pushed.pushed == 1 && pushed.failed == 2, "\(pushed)")
+        let failed = try berlin.store.queueEntries(status: .failed)
+        #expect(Set(failed.map(\.key)) == ["r2", "c1"])
+        #expect(failed.allSatisfy { $0.error?.contains("out_of_scope") == true }, "\(failed)")
+        #expect(failed.contains { $0.error?.contains("read-only") == true })
+
+        // Paris writes its own reading and a run; it sees nothing of Berlin's readings.
+        try paris.execute("INSERT INTO readings VALUES ('p1', 'paris', 5)")
+        _ = try paris.store.addWorkflow(id: "w", name: "W", definition: ["steps": []])
+        try await paris.store.recordExecution(Execution(id: "e1", workflowID: "w", status: "completed"))
+        try await paris.sync()
+        try await berlin.sync()
+        #expect(try Self.readings(paris) == ["p1"])
+        #expect(try Self.readings(berlin) == ["r1", "r2"], "the refused row stays on Berlin, parked, not lost")
+        #expect(try berlin.store.requireWorkflow(id: "w").name == "W", "unscoped tables are shared")
+        #expect(throws: OutpostError.self, "upload-only runs reach no node") {
+            try berlin.store.requireExecution(id: "e1")
+        }
+        let onHub = "SELECT count(*) FROM outpost_records WHERE record_id = 'e1' AND \(cluster.tenantCondition)"
+        #expect(try await cluster.countOnHub(onHub) == 1)
+
+        // Berlin hands r1 to Paris: it leaves Berlin and reaches Paris.
+        try berlin.execute("UPDATE readings SET site = 'paris', v = 10 WHERE id = 'r1'")
+        try await berlin.sync()
+        try await berlin.sync()
+        try await paris.sync()
+        #expect(try Self.readings(berlin) == ["r2"])
+        #expect(try Self.readings(paris) == ["p1", "r1"])
+        #expect(
+            try await paris.store.read { try Int.fetchOne($0, sql: "SELECT v FROM readings WHERE id = 'r1'") } == 10
+        )
+    }
+
+    private static func readings(_ node: TestNode) throws -> [String] {
+        try node.store.pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM readings ORDER BY id") }
+    }
+}
