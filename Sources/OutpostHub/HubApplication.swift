@@ -190,7 +190,7 @@ struct HubRoutes: Sendable {
     }
 
     private func pull(_ request: Request, context: HubRequestContext) async throws -> Response {
-        let node = try context.requireNode()
+        var node = try context.requireNode()
         let limits = configuration.limits
         let after = try integer(request, "after", default: 0, in: 0...Int64.max)
         let limit = Int(try integer(request, "limit", default: 1000, in: 1...Int64(limits.maximumPullLimit)))
@@ -226,6 +226,11 @@ struct HubRoutes: Sendable {
                 if state.revoked { throw HubError.revoked() }
                 if state.sequence > seen {
                     seen = state.sequence
+                    // The node's scope as it is now: an operator may have changed it meanwhile.
+                    guard let current = try await storage.authenticate(tokenHash: node.tokenHash) else {
+                        throw HubError.revoked()
+                    }
+                    node = current
                     response = try await storage.pull(
                         for: node,
                         after: after,

@@ -16,33 +16,48 @@ extension PostgresHubStorage {
 
     package func setScopes(tenant: String, rules: ScopeRules) async throws -> Int {
         let logger = self.logger
-        return try await unwrappingTransactionErrors {
+        let (moved, tenantID) = try await unwrappingTransactionErrors {
             try await self.client.withTransaction(logger: logger) { connection in
-                var found: (id: String, scopes: String?)?
-                for try await (id, scopes) in try await connection.query(
-                    "SELECT id, scopes FROM outpost_tenants WHERE name = \(tenant) FOR UPDATE",
+                var found: (id: String, scopes: String?, last: Int64)?
+                for try await (id, scopes, last) in try await connection.query(
+                    "SELECT id, scopes, last_seq FROM outpost_tenants WHERE name = \(tenant) FOR UPDATE",
                     logger: logger
-                ).decode((String, String?).self) {
-                    found = (id, scopes)
+                ).decode((String, String?, Int64).self) {
+                    found = (id, scopes, last)
                 }
                 guard let found else { throw HubAdminError.unknownTenant(tenant) }
+                var last = found.last
                 let old = try found.scopes.map { try ScopeRules(parsing: $0) } ?? ScopeRules()
+                let nodes = try await Self.liveNodes(tenantID: found.id, on: connection, logger: logger)
+                let buckets = ScopeChange.buckets(of: nodes, from: old, to: rules)
+                let changes = buckets.compactMap(ScopeChange.init)
+                // What each node stops receiving, as the rows stand before they move.
+                for change in changes {
+                    last = try await Self.deliver(
+                        change.lost,
+                        to: change.nodeID,
+                        as: ScopeChange.leaving,
+                        tenantID: found.id,
+                        after: last,
+                        on: connection,
+                        logger: logger
+                    )
+                }
                 let text: String? = rules.tables.isEmpty ? nil : rules.encoded()
                 try await connection.query(
                     "UPDATE outpost_tenants SET scopes = \(text) WHERE id = \(found.id)",
                     logger: logger
                 )
-                var moved = 0
+                var moves: [(row: StoredRow, from: String)] = []
                 for table in rules.tablesChanged(since: old) {
-                    var keys: [String] = []
-                    var buckets: [String] = []
-                    for try await (key, data, deleted, origin, bucket) in try await connection.query(
+                    var rebucketed: [(row: StoredRow, from: String)] = []
+                    for try await (key, data, deleted, origin, bucket, version, hlc) in try await connection.query(
                         """
-                        SELECT record_id, data::text, deleted, origin_node, bucket FROM outpost_records
+                        SELECT record_id, data::text, deleted, origin_node, bucket, version, hlc FROM outpost_records
                         WHERE tenant_id = \(found.id) AND table_name = \(table)
                         """,
                         logger: logger
-                    ).decode((String, String?, Bool, String, String).self) {
+                    ).decode((String, String?, Bool, String, String, Int64, Int64).self) {
                         let new = try rules.bucket(
                             table: table,
                             storedData: data,
@@ -50,41 +65,189 @@ extension PostgresHubStorage {
                             origin: origin,
                             key: key
                         )
-                        if new != bucket {
-                            keys.append(key)
-                            buckets.append(new)
-                        }
+                        guard new != bucket else { continue }
+                        let row = StoredRow(
+                            table: table,
+                            key: key,
+                            version: version,
+                            data: nil,
+                            deleted: deleted,
+                            hlc: hlc,
+                            origin: origin,
+                            changeID: "",
+                            sequence: 0,
+                            bucket: new
+                        )
+                        rebucketed.append((row, bucket))
                     }
-                    guard !keys.isEmpty else { continue }
+                    for index in rebucketed.indices where !rebucketed[index].row.deleted {
+                        // A live row moves to a new place in the log, so the nodes of its new
+                        // bucket get it; a tombstone only changes bucket.
+                        last += 1
+                        rebucketed[index].row.sequence = last
+                    }
+                    moves += rebucketed
+                    guard !rebucketed.isEmpty else { continue }
+                    let rows = rebucketed.map(\.row)
                     try await connection.query(
                         """
-                        UPDATE outpost_records r SET bucket = u.b
-                        FROM unnest(\(keys)::text[], \(buckets)::text[]) AS u(k, b)
+                        UPDATE outpost_records r SET bucket = u.b, seq = CASE WHEN r.deleted THEN r.seq ELSE u.s END
+                        FROM unnest(\(rows.map(\.key))::text[], \(rows.map(\.bucket))::text[], \(rows.map(\.sequence))::int8[])
+                            AS u(k, b, s)
                         WHERE r.tenant_id = \(found.id) AND r.table_name = \(table) AND r.record_id = u.k
                         """,
                         logger: logger
                     )
-                    moved += keys.count
                 }
-                return moved
+                try await Self.record(
+                    ScopeChange.exits(for: buckets, moves: moves, sequence: &last),
+                    tenantID: found.id,
+                    on: connection,
+                    logger: logger
+                )
+                // What each node starts receiving, as the rows stand now.
+                for change in changes {
+                    last = try await Self.deliver(
+                        change.gained,
+                        to: change.nodeID,
+                        as: ScopeChange.entering,
+                        tenantID: found.id,
+                        after: last,
+                        on: connection,
+                        logger: logger
+                    )
+                }
+                try await connection.query(
+                    "UPDATE outpost_tenants SET last_seq = \(last) WHERE id = \(found.id)",
+                    logger: logger
+                )
+                return (moves.count, found.id)
             }
         }
+        try await notify(tenantID)
+        return moved
     }
 
     package func setAttributes(nodeID: String, attributes: NodeAttributes) async throws -> NodeInfo {
+        let logger = self.logger
         let stored: String? = attributes.values.isEmpty ? nil : attributes.stored
-        var found = false
-        for try await _ in try await client.query(
-            "UPDATE outpost_nodes SET attributes = \(stored) WHERE id = \(nodeID) AND revoked_at IS NULL RETURNING id",
-            logger: logger
-        ).decode(String.self) {
-            found = true
+        let tenantID: String? = try await unwrappingTransactionErrors {
+            try await self.client.withTransaction(logger: logger) { connection in
+                var before: (tenant: String, name: String, attributes: String?, scopes: String?, last: Int64)?
+                for try await row in try await connection.query(
+                    """
+                    SELECT n.tenant_id, n.name, n.attributes, t.scopes, t.last_seq
+                    FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
+                    WHERE n.id = \(nodeID) AND n.revoked_at IS NULL
+                    FOR UPDATE OF t
+                    """,
+                    logger: logger
+                ).decode((String, String, String?, String?, Int64).self) {
+                    before = row
+                }
+                guard let before else { return nil }
+                try await connection.query(
+                    "UPDATE outpost_nodes SET attributes = \(stored) WHERE id = \(nodeID)",
+                    logger: logger
+                )
+                let old = NodeScope.make(
+                    scopes: before.scopes,
+                    nodeID: nodeID,
+                    nodeName: before.name,
+                    attributes: before.attributes
+                )
+                let new = NodeScope.make(
+                    scopes: before.scopes,
+                    nodeID: nodeID,
+                    nodeName: before.name,
+                    attributes: attributes.stored
+                )
+                guard let change = ScopeChange(nodeID: nodeID, old: old, new: new) else { return before.tenant }
+                var last = before.last
+                last = try await Self.deliver(
+                    change.lost,
+                    to: nodeID,
+                    as: ScopeChange.leaving,
+                    tenantID: before.tenant,
+                    after: last,
+                    on: connection,
+                    logger: logger
+                )
+                last = try await Self.deliver(
+                    change.gained,
+                    to: nodeID,
+                    as: ScopeChange.entering,
+                    tenantID: before.tenant,
+                    after: last,
+                    on: connection,
+                    logger: logger
+                )
+                try await connection.query(
+                    "UPDATE outpost_tenants SET last_seq = \(last) WHERE id = \(before.tenant)",
+                    logger: logger
+                )
+                return before.tenant
+            }
         }
-        guard found else { throw try await notLive(nodeID) }
+        guard let tenantID else { throw try await notLive(nodeID) }
+        try await notify(tenantID)
         guard let node = try await nodeList(tenant: nil, id: nodeID).first else {
             throw HubAdminError.unknownNode(nodeID)
         }
         return node
+    }
+
+    /// Wakes the pulls waiting on `tenantID` in every hub process, after an operator's change.
+    private func notify(_ tenantID: String) async throws {
+        try await client.query("SELECT pg_notify(\(Self.changeChannel), \(tenantID))::text", logger: logger)
+    }
+
+    private static func liveNodes(
+        tenantID: String,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [(id: String, name: String, attributes: NodeAttributes)] {
+        var nodes: [(id: String, name: String, attributes: NodeAttributes)] = []
+        for try await (id, name, attributes) in try await connection.query(
+            "SELECT id, name, attributes FROM outpost_nodes WHERE tenant_id = \(tenantID) AND revoked_at IS NULL",
+            logger: logger
+        ).decode((String, String, String?).self) {
+            nodes.append((id, name, NodeAttributes(stored: attributes)))
+        }
+        return nodes
+    }
+
+    /// Queues the live rows of `buckets` for one node alone, entering or leaving its scope, at
+    /// the sequence numbers after `last`; returns the last one used.
+    private static func deliver(
+        _ buckets: [String],
+        to nodeID: String,
+        as direction: String,
+        tenantID: String,
+        after last: Int64,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Int64 {
+        guard !buckets.isEmpty else { return last }
+        var count: Int64 = 0
+        for try await inserted in try await connection.query(
+            """
+            WITH queued AS (
+                INSERT INTO outpost_scope_exits
+                    (tenant_id, bucket, seq, destination, table_name, record_id, version, hlc, origin_node)
+                SELECT tenant_id, \(ScopeChange.nodeBucket(nodeID)), \(last) + row_number() OVER (ORDER BY seq),
+                    \(direction), table_name, record_id, version, hlc, origin_node
+                FROM outpost_records
+                WHERE tenant_id = \(tenantID) AND NOT deleted AND bucket = ANY(\(buckets)::text[])
+                RETURNING 1
+            )
+            SELECT count(*) FROM queued
+            """,
+            logger: logger
+        ).decode(Int64.self) {
+            count = inserted
+        }
+        return last + count
     }
 
     /// Keeps the exits a push made, in the push's transaction.

@@ -39,30 +39,41 @@ extension SQLiteHubStorage {
             guard
                 let row = try Row.fetchOne(
                     db,
-                    sql: "SELECT id, scopes FROM outpost_tenants WHERE name = ?",
+                    sql: "SELECT id, scopes, last_seq FROM outpost_tenants WHERE name = ?",
                     arguments: [tenant]
                 )
             else { throw HubAdminError.unknownTenant(tenant) }
             let tenantID: String = row["id"]
+            var last: Int64 = row["last_seq"]
             let old = try (row["scopes"] as String?).map { try ScopeRules(parsing: $0) } ?? ScopeRules()
+            let nodes = ScopeChange.buckets(of: try Self.liveNodes(tenantID: tenantID, in: db), from: old, to: rules)
+            let changes = nodes.compactMap(ScopeChange.init)
+            // What each node stops receiving, as the rows stand before they move.
+            for change in changes {
+                last = try Self.deliver(
+                    change.lost,
+                    to: change.nodeID,
+                    as: ScopeChange.leaving,
+                    tenantID: tenantID,
+                    after: last,
+                    in: db
+                )
+            }
             try db.execute(
                 sql: "UPDATE outpost_tenants SET scopes = ? WHERE id = ?",
                 arguments: [rules.tables.isEmpty ? nil : rules.encoded(), tenantID]
             )
-            var moved = 0
-            let update = try db.cachedStatement(
-                sql: "UPDATE outpost_records SET bucket = ? WHERE tenant_id = ? AND table_name = ? AND record_id = ?"
-            )
+            var moves: [(row: StoredRow, from: String)] = []
             for table in rules.tablesChanged(since: old) {
                 let rows = try Row.fetchCursor(
                     db,
                     sql: """
-                        SELECT record_id, data, deleted, origin_node, bucket FROM outpost_records
+                        SELECT record_id, data, deleted, origin_node, bucket, version, hlc FROM outpost_records
                         WHERE tenant_id = ? AND table_name = ?
                         """,
                     arguments: [tenantID, table]
                 )
-                var changes: [(key: String, bucket: String)] = []
+                var rebucketed: [(row: StoredRow, from: String)] = []
                 while let row = try rows.next() {
                     let bucket = try rules.bucket(
                         table: table,
@@ -71,26 +82,140 @@ extension SQLiteHubStorage {
                         origin: row["origin_node"],
                         key: row["record_id"]
                     )
-                    if bucket != row["bucket"] as String { changes.append((row["record_id"], bucket)) }
+                    guard bucket != row["bucket"] as String else { continue }
+                    let moved = StoredRow(
+                        table: table,
+                        key: row["record_id"],
+                        version: row["version"],
+                        data: nil,
+                        deleted: row["deleted"],
+                        hlc: row["hlc"],
+                        origin: row["origin_node"],
+                        changeID: "",
+                        sequence: 0,
+                        bucket: bucket
+                    )
+                    rebucketed.append((moved, row["bucket"]))
                 }
-                for change in changes {
-                    try update.execute(arguments: [change.bucket, tenantID, table, change.key])
+                for (var row, from) in rebucketed {
+                    // A live row moves to a new place in the log, so the nodes of its new bucket
+                    // get it; a tombstone only changes bucket.
+                    if !row.deleted {
+                        last += 1
+                        row.sequence = last
+                    }
+                    moves.append((row, from))
+                    try db.execute(
+                        sql: """
+                            UPDATE outpost_records SET bucket = ?, seq = CASE WHEN deleted THEN seq ELSE ? END
+                            WHERE tenant_id = ? AND table_name = ? AND record_id = ?
+                            """,
+                        arguments: [row.bucket, row.sequence, tenantID, table, row.key]
+                    )
                 }
-                moved += changes.count
             }
-            return moved
+            try Self.record(ScopeChange.exits(for: nodes, moves: moves, sequence: &last), tenantID: tenantID, in: db)
+            // What each node starts receiving, as the rows stand now.
+            for change in changes {
+                last = try Self.deliver(
+                    change.gained,
+                    to: change.nodeID,
+                    as: ScopeChange.entering,
+                    tenantID: tenantID,
+                    after: last,
+                    in: db
+                )
+            }
+            try db.execute(sql: "UPDATE outpost_tenants SET last_seq = ? WHERE id = ?", arguments: [last, tenantID])
+            return moves.count
         }
     }
 
     package func setAttributes(nodeID: String, attributes: NodeAttributes) async throws -> NodeInfo {
         try await pool.write { db in
+            let before = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT n.tenant_id, n.name, n.attributes, t.scopes, t.last_seq
+                    FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
+                    WHERE n.id = ? AND n.revoked_at IS NULL
+                    """,
+                arguments: [nodeID]
+            )
+            guard let before else { throw try Self.notLive(nodeID, in: db) }
             try db.execute(
-                sql: "UPDATE outpost_nodes SET attributes = ? WHERE id = ? AND revoked_at IS NULL",
+                sql: "UPDATE outpost_nodes SET attributes = ? WHERE id = ?",
                 arguments: [attributes.values.isEmpty ? nil : attributes.stored, nodeID]
             )
-            if db.changesCount == 0 { throw try Self.notLive(nodeID, in: db) }
+            let (tenantID, name, scopes): (String, String, String?) = (
+                before["tenant_id"], before["name"], before["scopes"]
+            )
+            let old = NodeScope.make(scopes: scopes, nodeID: nodeID, nodeName: name, attributes: before["attributes"])
+            let new = NodeScope.make(scopes: scopes, nodeID: nodeID, nodeName: name, attributes: attributes.stored)
+            if let change = ScopeChange(nodeID: nodeID, old: old, new: new) {
+                var last: Int64 = before["last_seq"]
+                last = try Self.deliver(
+                    change.lost,
+                    to: nodeID,
+                    as: ScopeChange.leaving,
+                    tenantID: tenantID,
+                    after: last,
+                    in: db
+                )
+                last = try Self.deliver(
+                    change.gained,
+                    to: nodeID,
+                    as: ScopeChange.entering,
+                    tenantID: tenantID,
+                    after: last,
+                    in: db
+                )
+                try db.execute(
+                    sql: "UPDATE outpost_tenants SET last_seq = ? WHERE id = ?",
+                    arguments: [last, tenantID]
+                )
+            }
             return try Self.nodes(db, where: "n.id = ?", [nodeID])[0]
         }
+    }
+
+    /// The tenant's nodes that are not revoked, with what scopes need of them.
+    private static func liveNodes(tenantID: String, in db: Database) throws -> [(
+        id: String, name: String, attributes: NodeAttributes
+    )] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT id, name, attributes FROM outpost_nodes WHERE tenant_id = ? AND revoked_at IS NULL",
+            arguments: [tenantID]
+        ).map { (id: $0["id"], name: $0["name"], attributes: NodeAttributes(stored: $0["attributes"])) }
+    }
+
+    /// Queues the live rows of `buckets` for one node alone, entering or leaving its scope, at
+    /// the sequence numbers after `last`; returns the last one used.
+    private static func deliver(
+        _ buckets: [String],
+        to nodeID: String,
+        as direction: String,
+        tenantID: String,
+        after last: Int64,
+        in db: Database
+    ) throws -> Int64 {
+        guard !buckets.isEmpty else { return last }
+        try db.execute(
+            sql: """
+                INSERT INTO outpost_scope_exits
+                    (tenant_id, bucket, seq, destination, table_name, record_id, version, hlc, origin_node)
+                SELECT tenant_id, ?, ? + row_number() OVER (ORDER BY seq), ?, table_name, record_id, version, hlc,
+                    origin_node
+                FROM outpost_records
+                WHERE tenant_id = ? AND deleted = 0 AND bucket IN (\(databaseQuestionMarks(count: buckets.count)))
+                """,
+            arguments: StatementArguments(
+                [ScopeChange.nodeBucket(nodeID), last, direction, tenantID] as [any DatabaseValueConvertible]
+                    + buckets.map { $0 as any DatabaseValueConvertible }
+            )
+        )
+        return last + Int64(db.changesCount)
     }
 
     /// Keeps the exits a push made, for the pulls of the nodes the rows left.

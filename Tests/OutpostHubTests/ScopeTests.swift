@@ -97,12 +97,29 @@ struct ScopeTests {
             #expect(fromBerlin.results.map(\.status) == [.applied, .applied, .applied])
             _ = try await sites.paris.push(batch(upsert("r-p", ["site": "paris", "v": 2], table: "readings")))
 
+            // The nodes were registered before the scopes: the rows they could see then and
+            // cannot now reach them as leaving; nothing else of another site does.
             let berlin = try await sites.berlin.pullAll()
-            #expect(Set(berlin.rows.map(\.key)) == ["old-b", "r-b", "a1"])
+            #expect(Set(berlin.rows.filter { !$0.left }.map(\.key)) == ["old-b", "r-b", "a1"])
+            #expect(berlin.rows.filter(\.left).map(\.key) == ["old-p"])
             let paris = try await sites.paris.pullAll()
-            #expect(Set(paris.rows.map(\.key)) == ["old-p", "r-p", "a1"])
+            #expect(Set(paris.rows.filter { !$0.left }.map(\.key)) == ["old-p", "r-p", "a1"])
+            #expect(paris.rows.filter(\.left).map(\.key) == ["old-b"])
             let both = try await sites.both.pullAll()
-            #expect(both.rows.map(\.key) == ["a1"], "a node without a site attribute gets no readings")
+            #expect(
+                both.rows.filter { !$0.left }.map(\.key) == ["a1"],
+                "a node without a site attribute gets no readings"
+            )
+            // A node registered after the scopes hears of no other site's row at all.
+            let token = NodeToken.generate()
+            let late = try await storage.addNode(
+                tenant: sites.tenant.name,
+                name: "late",
+                tokenHash: NodeToken.hash(token)
+            )
+            _ = try await storage.setAttributes(nodeID: late.id, attributes: NodeAttributes(["site": "berlin"]))
+            let fresh = try await HubClient(client: client, token: token).pullAll()
+            #expect(Set(fresh.rows.map(\.key)) == ["old-b", "r-b", "a1"], "\(fresh.rows)")
             // A node that skips changes outside its scope still reaches the head.
             #expect(berlin.cursor == paris.cursor && berlin.cursor == both.cursor)
             #expect(try await sites.berlin.pull(after: berlin.cursor).rows.isEmpty)
@@ -205,6 +222,61 @@ struct ScopeTests {
             #expect(try await sites.berlin.pullAll(after: berlin.cursor).rows.isEmpty)
             let deletion = try await sites.paris.pullAll(after: paris.cursor).rows
             #expect(deletion.map(\.deleted) == [true] && deletion.map(\.left) == [false])
+        }
+    }
+
+    @Test(
+        "a node whose site changes loses the old site's rows and gets the new one's, and nothing else again",
+        arguments: HubBackend.allCases
+    )
+    func attributeChange(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let sites = try await Sites.make(storage, client)
+            _ = try await storage.setScopes(tenant: sites.tenant.name, rules: ScopeRules(parsing: Self.minimal))
+            _ = try await sites.berlin.push(
+                batch(upsert("b1", ["site": "berlin", "v": 1], table: "readings"), upsert("a1", ["name": "Cam"]))
+            )
+            _ = try await sites.paris.push(batch(upsert("p1", ["site": "paris", "v": 2], table: "readings")))
+            let before = try await sites.berlin.pullAll()
+            #expect(Set(before.rows.map(\.key)) == ["b1", "a1"])
+
+            let moved = try await storage.setAttributes(
+                nodeID: sites.tenant.nodeIDs[0],
+                attributes: NodeAttributes(["site": "paris"])
+            )
+            #expect(moved.attributes == ["site": "paris"])
+            let after = try await sites.berlin.pullAll(after: before.cursor)
+            #expect(after.rows.map(\.key).sorted() == ["b1", "p1"], "a1 is not sent again: \(after.rows)")
+            #expect(after.rows.first { $0.key == "b1" }?.left == true)
+            #expect(after.rows.first { $0.key == "p1" }?.data?["v"] == 2)
+            // The node now writes as Paris: a Berlin row is outside its scope.
+            let push = try await sites.berlin.push(batch(upsert("b2", ["site": "berlin", "v": 3], table: "readings")))
+            #expect(push.results.map(\.status) == [.refused])
+        }
+    }
+
+    @Test(
+        "scopes set on a tenant whose nodes hold every row take away what each may no longer see; removed, give it back",
+        arguments: HubBackend.allCases
+    )
+    func scopesChange(backend: HubBackend) async throws {
+        try await withHub(backend) { storage, client in
+            let sites = try await Sites.make(storage, client)
+            _ = try await sites.berlin.push(batch(upsert("b1", ["site": "berlin", "v": 1], table: "readings")))
+            _ = try await sites.paris.push(
+                batch(upsert("p1", ["site": "paris", "v": 2], table: "readings"), upsert("a1", ["name": "Cam"]))
+            )
+            let unscoped = try await sites.berlin.pullAll()
+            #expect(Set(unscoped.rows.map(\.key)) == ["b1", "p1", "a1"])
+
+            _ = try await storage.setScopes(tenant: sites.tenant.name, rules: ScopeRules(parsing: Self.minimal))
+            let scoped = try await sites.berlin.pullAll(after: unscoped.cursor)
+            #expect(scoped.rows.filter(\.left).map(\.key) == ["p1"], "\(scoped.rows)")
+            #expect(!scoped.rows.contains { $0.key == "a1" }, "shared rows are not sent again")
+
+            _ = try await storage.setScopes(tenant: sites.tenant.name, rules: ScopeRules())
+            let shared = try await sites.berlin.pullAll(after: scoped.cursor)
+            #expect(shared.rows.contains { $0.key == "p1" && !$0.deleted }, "\(shared.rows)")
         }
     }
 

@@ -79,6 +79,19 @@ struct ScopedSyncTests {
         #expect(
             try await paris.store.read { try Int.fetchOne($0, sql: "SELECT v FROM readings WHERE id = 'r1'") } == 10
         )
+
+        // The operator moves Berlin's node to Paris, then back: each time it gets what its new
+        // site holds and drops what it no longer may see, keeping its own parked change.
+        try await SyncCluster.outpost(
+            ["hub", "node", "set", berlin.hubID, "--attr", "site=paris"] + cluster.hubArguments
+        )
+        try await berlin.sync()
+        #expect(try Self.readings(berlin) == ["p1", "r1", "r2"])
+        try await SyncCluster.outpost(
+            ["hub", "node", "set", berlin.hubID, "--attr", "site=berlin"] + cluster.hubArguments
+        )
+        try await berlin.sync()
+        #expect(try Self.readings(berlin) == ["r2"])
     }
 
     private static func readings(_ node: TestNode) throws -> [String] {

@@ -47,7 +47,6 @@ struct ScopedPullQuery {
             return
         }
         var parts: [String] = []
-        let scoped = scope.buckets.filter { $0 != ScopeRules.everyone }
         if scope.buckets.count <= Self.maximumRanges {
             for bucket in scope.buckets {
                 parts.append(
@@ -65,16 +64,33 @@ struct ScopedPullQuery {
                     + "ORDER BY seq LIMIT \(bind(.integer(limit)))) r\(parts.count)"
             )
         }
-        if !scoped.isEmpty {
-            // Rows that left a bucket the node receives for one it does not: tombstones to it.
-            parts.append(
-                "SELECT * FROM (SELECT table_name, record_id, version, \(noData) AS data, \(trueValue) AS deleted, hlc, "
-                    + "origin_node, '' AS change_id, seq, bucket FROM outpost_scope_exits "
-                    + "WHERE tenant_id = \(bind(.text(node.tenantID))) AND bucket IN (\(list(scoped))) "
-                    + "AND destination NOT IN (\(list(scope.buckets))) AND seq > \(bind(.integer(cursor)))"
-                    + "\(tableCondition(table)) ORDER BY seq LIMIT \(bind(.integer(limit)))) x"
-            )
-        }
+        // Rows that left a bucket the node receives for one it does not: tombstones to it.
+        parts.append(
+            "SELECT * FROM (SELECT table_name, record_id, version, \(noData) AS data, \(trueValue) AS deleted, hlc, "
+                + "origin_node, '' AS change_id, seq, bucket FROM outpost_scope_exits "
+                + "WHERE tenant_id = \(bind(.text(node.tenantID))) AND bucket IN (\(list(scope.buckets))) "
+                + "AND destination NOT IN (\(list(scope.buckets))) AND seq > \(bind(.integer(cursor)))"
+                + "\(tableCondition(table)) ORDER BY seq LIMIT \(bind(.integer(limit)))) x"
+        )
+        // Rows leaving or entering this node's scope because its scope changed (ScopeChange).
+        let own = ScopeChange.nodeBucket(scope.nodeID)
+        parts.append(
+            "SELECT * FROM (SELECT table_name, record_id, version, \(noData) AS data, \(trueValue) AS deleted, hlc, "
+                + "origin_node, '' AS change_id, seq, bucket FROM outpost_scope_exits "
+                + "WHERE tenant_id = \(bind(.text(node.tenantID))) AND bucket = \(bind(.text(own))) "
+                + "AND destination = '\(ScopeChange.leaving)' AND seq > \(bind(.integer(cursor)))"
+                + "\(tableCondition(table)) ORDER BY seq LIMIT \(bind(.integer(limit)))) o"
+        )
+        parts.append(
+            "SELECT * FROM (SELECT r.table_name, r.record_id, r.version, \(placeholders == .questionMarks ? "r.data" : "r.data::text"), "
+                + "r.deleted, r.hlc, r.origin_node, r.change_id, e.seq, r.bucket "
+                + "FROM outpost_scope_exits e JOIN outpost_records r ON r.tenant_id = e.tenant_id "
+                + "AND r.table_name = e.table_name AND r.record_id = e.record_id "
+                + "WHERE e.tenant_id = \(bind(.text(node.tenantID))) AND e.bucket = \(bind(.text(own))) "
+                + "AND e.destination = '\(ScopeChange.entering)' AND e.seq > \(bind(.integer(cursor))) "
+                + "AND r.bucket IN (\(list(scope.buckets)))"
+                + "\(tableCondition(table, alias: "e")) ORDER BY e.seq LIMIT \(bind(.integer(limit)))) i"
+        )
         sql =
             "SELECT * FROM (\(parts.joined(separator: " UNION ALL "))) page ORDER BY seq LIMIT \(bind(.integer(limit)))"
     }
@@ -92,8 +108,8 @@ struct ScopedPullQuery {
         values.map { bind(.text($0)) }.joined(separator: ", ")
     }
 
-    private mutating func tableCondition(_ table: String?) -> String {
+    private mutating func tableCondition(_ table: String?, alias: String? = nil) -> String {
         guard let table else { return "" }
-        return " AND table_name = \(bind(.text(table)))"
+        return " AND \(alias.map { "\($0)." } ?? "")table_name = \(bind(.text(table)))"
     }
 }
