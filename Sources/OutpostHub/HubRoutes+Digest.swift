@@ -30,7 +30,7 @@ extension HubRoutes {
         guard (0...Self.maximumDigestRows).contains(asked.rowsUpTo) else {
             throw HubError.invalid("invalid_body", "rows_up_to must be from 0 to \(Self.maximumDigestRows).")
         }
-        let answer = try await storage.digest(asked, tenantID: node.tenantID)
+        let answer = try await storage.digest(asked, tenantID: node.tenantID, scope: node.scope)
         return try codec.response(body: answer.json.encoded(), for: request)
     }
 }

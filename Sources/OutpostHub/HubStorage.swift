@@ -110,7 +110,7 @@ package protocol HubStorage: Sendable {
 
     /// The digest of one table's rows for `outpost verify` (see ``DigestAccumulator``): one scan
     /// of the table's rows, parsing only those in the asked range.
-    func digest(_ request: DigestRequest, tenantID: String) async throws -> DigestAnswer
+    func digest(_ request: DigestRequest, tenantID: String, scope: NodeScope?) async throws -> DigestAnswer
 
     /// Calls `changed` with a tenant's id whenever another connection (another hub process, an
     /// admin command) commits a change to it, or with ``SequenceNotifier/everyTenant`` when it

@@ -909,16 +909,17 @@ package final class PostgresHubStorage: HubStorage {
         )
     }
 
-    package func digest(_ request: DigestRequest, tenantID: String) async throws -> DigestAnswer {
+    package func digest(_ request: DigestRequest, tenantID: String, scope: NodeScope?) async throws -> DigestAnswer {
         let sequence = try await lastSequence(tenantID: tenantID)
         var digest = DigestAccumulator(request, sequence: sequence)
-        for try await (key, version, rowSequence, deleted, data) in try await client.query(
+        for try await (key, version, rowSequence, deleted, data, bucket, origin) in try await client.query(
             """
-            SELECT record_id, version, seq, deleted, data::text FROM outpost_records
+            SELECT record_id, version, seq, deleted, data::text, bucket, origin_node FROM outpost_records
             WHERE tenant_id = \(tenantID) AND table_name = \(request.table)
             """,
             logger: logger
-        ).decode((String, Int64, Int64, Bool, String?).self) {
+        ).decode((String, Int64, Int64, Bool, String?, String, String).self) {
+            if let scope, !scope.sees(table: request.table, bucket: bucket, origin: origin) { continue }
             try digest.add(key: key, version: version, sequence: rowSequence, deleted: deleted) {
                 try StoredRow.parse(data, table: request.table, key: key)
             }
@@ -981,6 +982,29 @@ package final class PostgresHubStorage: HubStorage {
             ).decode(Int64.self) {
                 report.tombstones = Int(count)
             }
+            // Rows that left scopes, once every live node has pulled past them; a node away
+            // longer re-syncs (the floor rises past them), which drops them as well.
+            try await connection.query(
+                """
+                WITH live AS (
+                    SELECT t.id AS tenant_id,
+                           coalesce((SELECT min(n.cursor) FROM outpost_nodes n
+                                     WHERE n.tenant_id = t.id AND n.revoked_at IS NULL
+                                       AND coalesce(n.last_seen_at, n.created_at) >= \(cutoff)::timestamptz),
+                                    9223372036854775807) AS floor
+                    FROM outpost_tenants t
+                ),
+                gone AS (
+                    DELETE FROM outpost_scope_exits x USING live
+                    WHERE x.tenant_id = live.tenant_id AND x.seq <= live.floor
+                    RETURNING x.tenant_id, x.seq
+                )
+                UPDATE outpost_tenants t SET tombstone_floor = greatest(t.tombstone_floor, g.top)
+                FROM (SELECT tenant_id, max(seq) AS top FROM gone GROUP BY tenant_id) g
+                WHERE t.id = g.tenant_id
+                """,
+                logger: logger
+            )
             for try await count in try await connection.query(
                 """
                 WITH gone AS (DELETE FROM outpost_batches WHERE created_at < \(cutoff)::timestamptz RETURNING 1)

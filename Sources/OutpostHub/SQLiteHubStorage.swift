@@ -667,7 +667,7 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
-    package func digest(_ request: DigestRequest, tenantID: String) async throws -> DigestAnswer {
+    package func digest(_ request: DigestRequest, tenantID: String, scope: NodeScope?) async throws -> DigestAnswer {
         try await pool.read { db in
             let sequence =
                 try Int64.fetchOne(db, sql: "SELECT last_seq FROM outpost_tenants WHERE id = ?", arguments: [tenantID])
@@ -676,12 +676,13 @@ package final class SQLiteHubStorage: HubStorage {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT record_id, version, seq, deleted, data FROM outpost_records
+                    SELECT record_id, version, seq, deleted, data, bucket, origin_node FROM outpost_records
                     WHERE tenant_id = ? AND table_name = ?
                     """,
                 arguments: [tenantID, request.table]
             )
             while let row = try rows.next() {
+                if let scope, !scope.sees(table: request.table, bucket: row[5], origin: row[6]) { continue }
                 let key: String = row[0]
                 try digest.add(key: key, version: row[1], sequence: row[2], deleted: row[3]) {
                     try StoredRow.parse(row[4], table: request.table, key: key)
@@ -740,10 +741,21 @@ package final class SQLiteHubStorage: HubStorage {
                     arguments: [tenantID, liveFloor, cutoff]
                 )
                 report.tombstones += db.changesCount
-                if let collected {
+                // Rows that left scopes, once every live node has pulled past them; a node
+                // away longer re-syncs (the floor rises past them), which drops them as well.
+                let exited = try Int64.fetchOne(
+                    db,
+                    sql: "SELECT max(seq) FROM outpost_scope_exits WHERE tenant_id = ? AND seq <= ?",
+                    arguments: [tenantID, liveFloor]
+                )
+                try db.execute(
+                    sql: "DELETE FROM outpost_scope_exits WHERE tenant_id = ? AND seq <= ?",
+                    arguments: [tenantID, liveFloor]
+                )
+                if let top = [collected, exited].compactMap({ $0 }).max() {
                     try db.execute(
                         sql: "UPDATE outpost_tenants SET tombstone_floor = max(tombstone_floor, ?) WHERE id = ?",
-                        arguments: [collected, tenantID]
+                        arguments: [top, tenantID]
                     )
                 }
             }

@@ -4,7 +4,7 @@ import OutpostProtocol
 import Synchronization
 
 /// One node's view of its tenant's scopes: the buckets it receives and the changes it may push.
-struct NodeScope: Sendable, Equatable {
+package struct NodeScope: Sendable, Equatable {
     let rules: ScopeRules
     let nodeID: String
     /// The buckets the node receives, sorted; always the everyone bucket first.
@@ -34,6 +34,14 @@ struct NodeScope: Sendable, Equatable {
     }
 
     func receives(_ bucket: String) -> Bool { buckets.contains(bucket) }
+
+    /// Whether a row of `table` in `bucket`, last written by `origin`, is the node's to see: in
+    /// a bucket it receives, or, in an upload-only table, a row it wrote (what `outpost verify`
+    /// compares its own copy with).
+    func sees(table: String, bucket: String, origin: String) -> Bool {
+        guard let scope = rules.tables[table] else { return true }
+        return scope.write == .uploadOnly ? origin == nodeID : receives(bucket)
+    }
 
     /// The scope of a node as authentication reads it: nil when its tenant has no scopes (or
     /// scopes naming no table), so unscoped tenants take the unscoped paths.
