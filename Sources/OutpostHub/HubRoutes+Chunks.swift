@@ -139,7 +139,12 @@ extension HubRoutes {
 
     private func fetchChunks(_ request: Request, context: HubRequestContext) async throws -> Response {
         let node = try context.requireNode()
-        let hashes = try await codec.decode(from: request, as: Self.hashList)
+        var hashes = try await codec.decode(from: request, as: Self.hashList)
+        if let scope = node.scope, scope.rules.tables[ChunkReachability.fileTable] != nil {
+            // A chunk of a file outside the node's scope is answered as one the hub lacks.
+            let visible = try await visibleChunks(among: Set(hashes), tenantID: node.tenantID, scope: scope)
+            hashes = hashes.filter(visible.contains)
+        }
         // Answers stay near the body limit; the node asks again for the rest.
         let frames = try await storage.chunks(
             tenantID: node.tenantID,
@@ -147,6 +152,25 @@ extension HubRoutes {
             maximumBytes: configuration.limits.maximumBodyBytes
         )
         return codec.response(bytes: ChunkFrame.encode(frames))
+    }
+
+    /// Which of `wanted` a file the node can see reaches: its manifest chunks, and the data
+    /// chunks those name. Read per request, from the files the scope shows the node.
+    private func visibleChunks(among wanted: Set<String>, tenantID: String, scope: NodeScope) async throws
+        -> Set<String>
+    {
+        let lists = ChunkReachability.manifestLists(try await storage.fileChunkLists(tenantID: tenantID, scope: scope))
+        let manifests = Set(lists.joined())
+        var visible = wanted.intersection(manifests)
+        guard visible.count < wanted.count else { return visible }
+        var frames: [String: ChunkFrame] = [:]
+        for frame in try await storage.chunks(tenantID: tenantID, hashes: Array(manifests), maximumBytes: .max) {
+            frames[frame.hash] = frame
+        }
+        for list in lists {
+            visible.formUnion(wanted.intersection(ChunkReachability.dataChunks(of: list, frames: frames) ?? []))
+        }
+        return visible
     }
 
     /// `{"hashes": ["…", …]}`: well-formed, at most ``maximumHashesPerRequest``.

@@ -112,6 +112,10 @@ package protocol HubStorage: Sendable {
     /// of the table's rows, parsing only those in the asked range.
     func digest(_ request: DigestRequest, tenantID: String, scope: NodeScope?) async throws -> DigestAnswer
 
+    /// The `chunks` values of the live `files` rows `scope` lets its node see: what the chunks
+    /// it may fetch are reached from.
+    func fileChunkLists(tenantID: String, scope: NodeScope) async throws -> [String]
+
     /// Calls `changed` with a tenant's id whenever another connection (another hub process, an
     /// admin command) commits a change to it, or with ``SequenceNotifier/everyTenant`` when it
     /// cannot tell which tenant (a revocation); runs until cancelled or the connection fails.

@@ -250,6 +250,22 @@ extension PostgresHubStorage {
         return last + count
     }
 
+    package func fileChunkLists(tenantID: String, scope: NodeScope) async throws -> [String] {
+        var lists: [String] = []
+        for try await (chunks, bucket, origin) in try await client.query(
+            """
+            SELECT data->>'chunks', bucket, origin_node FROM outpost_records
+            WHERE tenant_id = \(tenantID) AND table_name = \(ChunkReachability.fileTable) AND NOT deleted
+              AND data->>'chunks' IS NOT NULL
+            """,
+            logger: logger
+        ).decode((String, String, String).self)
+        where scope.sees(table: ChunkReachability.fileTable, bucket: bucket, origin: origin) {
+            lists.append(chunks)
+        }
+        return lists
+    }
+
     /// Keeps the exits a push made, in the push's transaction.
     static func record(
         _ exits: [ScopeExit],

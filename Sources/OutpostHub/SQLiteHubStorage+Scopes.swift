@@ -218,6 +218,23 @@ extension SQLiteHubStorage {
         return last + Int64(db.changesCount)
     }
 
+    package func fileChunkLists(tenantID: String, scope: NodeScope) async throws -> [String] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT json_extract(data, '$.chunks') AS chunks, bucket, origin_node FROM outpost_records
+                    WHERE tenant_id = ? AND table_name = ? AND deleted = 0
+                        AND json_extract(data, '$.chunks') IS NOT NULL
+                    """,
+                arguments: [tenantID, ChunkReachability.fileTable]
+            ).compactMap { row in
+                scope.sees(table: ChunkReachability.fileTable, bucket: row["bucket"], origin: row["origin_node"])
+                    ? row["chunks"] : nil
+            }
+        }
+    }
+
     /// Keeps the exits a push made, for the pulls of the nodes the rows left.
     static func record(_ exits: [ScopeExit], tenantID: String, in db: Database) throws {
         guard !exits.isEmpty else { return }

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
+import OutpostBlobs
 import OutpostCore
+import OutpostProtocol
 import OutpostStore
 import OutpostSync
 import OutpostTesting
@@ -100,6 +102,37 @@ struct ScopedSyncTests {
             let verified = try await node.engine.verify(tables: ["readings", "executions"])
             #expect(verified.unexplained == 0, "\(verified)")
         }
+    }
+
+    @Test(
+        "a file outside a node's scope is neither listed nor fetched, even by the hashes of its chunks",
+        arguments: SyncBackend.allCases
+    )
+    func filesFollowScopes(backend: SyncBackend) async throws {
+        let cluster = try await SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        let file = cluster.folder.appending("scopes.json")
+        try #"{"tables": {"files": {"rows": "own"}}}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        try await SyncCluster.outpost(
+            ["hub", "scope", "set", "--tenant", cluster.tenant, "--file", file] + cluster.hubArguments
+        )
+        let content = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
+        try a.files.put(content, as: "plans/a.bin")
+        try b.files.put(Array("b's own".utf8), as: "notes/b.txt")
+        try await a.sync()
+        try await b.sync()
+        try await a.sync()
+        #expect(try b.files.list().map(\.name) == ["notes/b.txt"])
+        #expect(try a.files.list().map(\.name) == ["plans/a.bin"])
+
+        // B learns A's manifest hashes (as a leak would tell it) and asks the hub for them.
+        let manifests = try await a.store.read { db in
+            try String.fetchOne(db, sql: "SELECT chunks FROM files WHERE name = 'plans/a.bin'")
+        }
+        let hashes = ManifestFormat.manifestHashes(inChunkList: try #require(manifests))
+        #expect(!hashes.isEmpty)
+        #expect(try await b.engine.client.fetch(hashes).value.isEmpty, "answered as chunks the hub lacks")
+        #expect(try await a.engine.client.fetch(hashes).value.map(\.hash).sorted() == hashes.sorted())
     }
 
     private static func readings(_ node: TestNode) throws -> [String] {
