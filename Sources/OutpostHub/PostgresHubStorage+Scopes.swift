@@ -133,16 +133,19 @@ extension PostgresHubStorage {
         let stored: String? = attributes.values.isEmpty ? nil : attributes.stored
         let tenantID: String? = try await unwrappingTransactionErrors {
             try await self.client.withTransaction(logger: logger) { connection in
-                var before: (tenant: String, name: String, attributes: String?, scopes: String?, last: Int64)?
+                var before:
+                    (tenant: String, name: String, attributes: String?, scopes: String?, last: Int64, synced: Bool)?
                 for try await row in try await connection.query(
                     """
-                    SELECT n.tenant_id, n.name, n.attributes, t.scopes, t.last_seq
+                    SELECT n.tenant_id, n.name, n.attributes, t.scopes, t.last_seq,
+                        (n.last_seen_at IS NOT NULL OR EXISTS (SELECT 1 FROM outpost_batches b
+                                                               WHERE b.tenant_id = n.tenant_id AND b.node_id = n.id))
                     FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
                     WHERE n.id = \(nodeID) AND n.revoked_at IS NULL
                     FOR UPDATE OF t
                     """,
                     logger: logger
-                ).decode((String, String, String?, String?, Int64).self) {
+                ).decode((String, String, String?, String?, Int64, Bool).self) {
                     before = row
                 }
                 guard let before else { return nil }
@@ -162,7 +165,11 @@ extension PostgresHubStorage {
                     nodeName: before.name,
                     attributes: attributes.stored
                 )
-                guard let change = ScopeChange(nodeID: nodeID, old: old, new: new) else { return before.tenant }
+                // A node that never pulled or pushed holds nothing to take back, and gets what
+                // its scope shows it by pulling from the start.
+                guard before.synced, let change = ScopeChange(nodeID: nodeID, old: old, new: new) else {
+                    return before.tenant
+                }
                 var last = before.last
                 last = try await Self.deliver(
                     change.lost,
@@ -209,7 +216,12 @@ extension PostgresHubStorage {
     ) async throws -> [(id: String, name: String, attributes: NodeAttributes)] {
         var nodes: [(id: String, name: String, attributes: NodeAttributes)] = []
         for try await (id, name, attributes) in try await connection.query(
-            "SELECT id, name, attributes FROM outpost_nodes WHERE tenant_id = \(tenantID) AND revoked_at IS NULL",
+            """
+            SELECT n.id, n.name, n.attributes FROM outpost_nodes n
+            WHERE n.tenant_id = \(tenantID) AND n.revoked_at IS NULL
+              AND (n.last_seen_at IS NOT NULL
+                   OR EXISTS (SELECT 1 FROM outpost_batches b WHERE b.tenant_id = n.tenant_id AND b.node_id = n.id))
+            """,
             logger: logger
         ).decode((String, String, String?).self) {
             nodes.append((id, name, NodeAttributes(stored: attributes)))

@@ -136,7 +136,7 @@ extension SQLiteHubStorage {
             let before = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT n.tenant_id, n.name, n.attributes, t.scopes, t.last_seq
+                    SELECT n.tenant_id, n.name, n.attributes, t.scopes, t.last_seq, \(Self.hasSynced) AS synced
                     FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
                     WHERE n.id = ? AND n.revoked_at IS NULL
                     """,
@@ -152,7 +152,7 @@ extension SQLiteHubStorage {
             )
             let old = NodeScope.make(scopes: scopes, nodeID: nodeID, nodeName: name, attributes: before["attributes"])
             let new = NodeScope.make(scopes: scopes, nodeID: nodeID, nodeName: name, attributes: attributes.stored)
-            if let change = ScopeChange(nodeID: nodeID, old: old, new: new) {
+            if before["synced"], let change = ScopeChange(nodeID: nodeID, old: old, new: new) {
                 var last: Int64 = before["last_seq"]
                 last = try Self.deliver(
                     change.lost,
@@ -179,13 +179,23 @@ extension SQLiteHubStorage {
         }
     }
 
-    /// The tenant's nodes that are not revoked, with what scopes need of them.
+    /// Whether node `n` ever pulled or pushed: a node that did neither holds nothing to take
+    /// back, and gets everything its scope shows it by pulling from the start.
+    static let hasSynced = """
+        (n.last_seen_at IS NOT NULL
+            OR EXISTS (SELECT 1 FROM outpost_batches b WHERE b.tenant_id = n.tenant_id AND b.node_id = n.id))
+        """
+
+    /// The tenant's nodes that are not revoked and have synced, with what scopes need of them.
     private static func liveNodes(tenantID: String, in db: Database) throws -> [(
         id: String, name: String, attributes: NodeAttributes
     )] {
         try Row.fetchAll(
             db,
-            sql: "SELECT id, name, attributes FROM outpost_nodes WHERE tenant_id = ? AND revoked_at IS NULL",
+            sql: """
+                SELECT n.id, n.name, n.attributes FROM outpost_nodes n
+                WHERE n.tenant_id = ? AND n.revoked_at IS NULL AND \(hasSynced)
+                """,
             arguments: [tenantID]
         ).map { (id: $0["id"], name: $0["name"], attributes: NodeAttributes(stored: $0["attributes"])) }
     }

@@ -10,6 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
         discussion: "Figures are ratios against the baseline, so they travel between machines better than rates.",
         subcommands: [
             Capture.self, Hub.self, Polls.self, Merge.self, Sync.self, Files.self, WorkspaceBench.self, Runner.self,
+            Scopes.self,
         ]
     )
 
