@@ -131,6 +131,9 @@ package struct ScopeBenchmark {
                 "round \(round + 1): scoped \(String(format: "%.3f", scopedTime)) s, unscoped \(String(format: "%.3f", flatTime)) s"
             )
         }
+        // A database given by the caller is left as it was found.
+        _ = try await storage.removeTenant(name: large)
+        _ = try await storage.removeTenant(name: small)
         let ratios = zip(scopedTimes, flatTimes).map { $0 / $1 }
         return Result(
             machine: MachineDescription.current,

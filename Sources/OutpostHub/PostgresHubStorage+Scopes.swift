@@ -335,6 +335,7 @@ extension PostgresHubStorage {
             switch argument {
             case .text(let text): bindings.append(text)
             case .integer(let value): bindings.append(value)
+            case .texts(let texts): bindings.append(texts)
             }
         }
         return PostgresQuery(unsafeSQL: sql, binds: bindings)

@@ -272,6 +272,7 @@ extension ScopedPullQuery {
                 switch argument {
                 case .text(let text): text
                 case .integer(let value): value
+                case .texts: preconditionFailure("lists are bound whole only in PostgreSQL's queries")
                 }
             }
         )

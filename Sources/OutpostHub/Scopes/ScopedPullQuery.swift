@@ -9,6 +9,7 @@ struct ScopedPullQuery {
     enum Argument: Sendable, Equatable {
         case text(String)
         case integer(Int64)
+        case texts([String])
     }
 
     /// How the backend writes a placeholder: `?` (SQLite) or `$N` (PostgreSQL).
@@ -47,7 +48,18 @@ struct ScopedPullQuery {
             return
         }
         var parts: [String] = []
-        if scope.buckets.count <= Self.maximumRanges {
+        if placeholders == .numbered {
+            // PostgreSQL: one range per bucket through a lateral join, so the planner sees the
+            // bucket as unknown and reads the bucket index. Given each bucket as a constant, it
+            // estimates from statistics over all tenants, where the everyone bucket is the most
+            // common value by far, and would walk the tenant's whole log by sequence instead.
+            parts.append(
+                "SELECT r.* FROM unnest(\(bind(.texts(scope.buckets)))::text[]) AS b(bucket) CROSS JOIN LATERAL "
+                    + "(SELECT \(rowColumns) FROM outpost_records WHERE tenant_id = \(bind(.text(node.tenantID))) "
+                    + "AND bucket = b.bucket AND seq > \(bind(.integer(cursor)))\(tableCondition(table)) "
+                    + "ORDER BY seq LIMIT \(bind(.integer(limit)))) r"
+            )
+        } else if scope.buckets.count <= Self.maximumRanges {
             for bucket in scope.buckets {
                 parts.append(
                     "SELECT * FROM (SELECT \(rowColumns) FROM outpost_records "
