@@ -51,9 +51,12 @@ public struct CommandStep: StepExecutor {
     public func run(_ fields: [String: JSONValue], context: StepContext) async throws -> JSONValue {
         guard case .array(let argvValues)? = fields["argv"] else { throw StepFailure("argv is missing") }
         let argv = argvValues.map { $0.stringValue ?? $0.encoded() }
-        var environment = ProcessInfo.processInfo.environment
-        for (name, value) in fields["env"]?.objectValue ?? [:] {
-            environment[name] = value.stringValue ?? value.encoded()
+        // Without `env` the program inherits this process's environment as it is, unread.
+        var environment: [String: String]?
+        if let variables = fields["env"]?.objectValue {
+            var merged = ProcessInfo.processInfo.environment
+            for (name, value) in variables { merged[name] = value.stringValue ?? value.encoded() }
+            environment = merged
         }
         let limit =
             fields["max_output"].flatMap { if case .integer(let bytes) = $0 { Int(bytes) } else { nil } }
