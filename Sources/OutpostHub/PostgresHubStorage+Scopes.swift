@@ -27,7 +27,8 @@ extension PostgresHubStorage {
                 }
                 guard let found else { throw HubAdminError.unknownTenant(tenant) }
                 var last = found.last
-                let old = try found.scopes.map { try ScopeRules(parsing: $0) } ?? ScopeRules()
+                // Scopes this hub cannot read (a newer hub's) are replaced as if there were none.
+                let old = found.scopes.flatMap { try? ScopeRules(parsing: $0) } ?? ScopeRules()
                 let nodes = try await Self.liveNodes(tenantID: found.id, on: connection, logger: logger)
                 let buckets = ScopeChange.buckets(of: nodes, from: old, to: rules)
                 let changes = buckets.compactMap(ScopeChange.init)
@@ -153,13 +154,13 @@ extension PostgresHubStorage {
                     "UPDATE outpost_nodes SET attributes = \(stored) WHERE id = \(nodeID)",
                     logger: logger
                 )
-                let old = NodeScope.make(
+                let old = try NodeScope.make(
                     scopes: before.scopes,
                     nodeID: nodeID,
                     nodeName: before.name,
                     attributes: before.attributes
                 )
-                let new = NodeScope.make(
+                let new = try NodeScope.make(
                     scopes: before.scopes,
                     nodeID: nodeID,
                     nodeName: before.name,

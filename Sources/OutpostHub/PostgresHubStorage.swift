@@ -541,7 +541,7 @@ package final class PostgresHubStorage: HubStorage {
                 tokenHash: tokenHash,
                 clientCertificate: certificate,
                 tenantRequiresClientCertificate: requires,
-                scope: NodeScope.make(scopes: scopes, nodeID: id, nodeName: name, attributes: attributes)
+                scope: try NodeScope.make(scopes: scopes, nodeID: id, nodeName: name, attributes: attributes)
             )
         }
         return nil

@@ -45,7 +45,8 @@ extension SQLiteHubStorage {
             else { throw HubAdminError.unknownTenant(tenant) }
             let tenantID: String = row["id"]
             var last: Int64 = row["last_seq"]
-            let old = try (row["scopes"] as String?).map { try ScopeRules(parsing: $0) } ?? ScopeRules()
+            // Scopes this hub cannot read (a newer hub's) are replaced as if there were none.
+            let old = (row["scopes"] as String?).flatMap { try? ScopeRules(parsing: $0) } ?? ScopeRules()
             let nodes = ScopeChange.buckets(of: try Self.liveNodes(tenantID: tenantID, in: db), from: old, to: rules)
             let changes = nodes.compactMap(ScopeChange.init)
             // What each node stops receiving, as the rows stand before they move.
@@ -150,8 +151,13 @@ extension SQLiteHubStorage {
             let (tenantID, name, scopes): (String, String, String?) = (
                 before["tenant_id"], before["name"], before["scopes"]
             )
-            let old = NodeScope.make(scopes: scopes, nodeID: nodeID, nodeName: name, attributes: before["attributes"])
-            let new = NodeScope.make(scopes: scopes, nodeID: nodeID, nodeName: name, attributes: attributes.stored)
+            let old = try NodeScope.make(
+                scopes: scopes,
+                nodeID: nodeID,
+                nodeName: name,
+                attributes: before["attributes"]
+            )
+            let new = try NodeScope.make(scopes: scopes, nodeID: nodeID, nodeName: name, attributes: attributes.stored)
             if before["synced"], let change = ScopeChange(nodeID: nodeID, old: old, new: new) {
                 var last: Int64 = before["last_seq"]
                 last = try Self.deliver(

@@ -469,7 +469,7 @@ package final class SQLiteHubStorage: HubStorage {
                     tokenHash: tokenHash,
                     clientCertificate: $0["client_certificate"],
                     tenantRequiresClientCertificate: $0["requires_client_certificate"],
-                    scope: NodeScope.make(
+                    scope: try NodeScope.make(
                         scopes: $0["scopes"],
                         nodeID: $0["id"],
                         nodeName: $0["name"],

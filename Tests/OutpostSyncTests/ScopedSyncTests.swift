@@ -135,6 +135,36 @@ struct ScopedSyncTests {
         #expect(try await a.engine.client.fetch(hashes).value.map(\.hash).sorted() == hashes.sorted())
     }
 
+    @Test(
+        "scopes this hub cannot read refuse the tenant's nodes instead of opening every row; set again, they serve",
+        arguments: SyncBackend.allCases
+    )
+    func unreadableScopesFailClosed(backend: SyncBackend) async throws {
+        let cluster = try await SyncCluster(backend, nodes: 1)
+        let node = cluster.nodes[0]
+        let file = cluster.folder.appending("scopes.json")
+        try Self.scopes.write(toFile: file, atomically: true, encoding: .utf8)
+        let set = ["hub", "scope", "set", "--tenant", cluster.tenant, "--file", file] + cluster.hubArguments
+        try await SyncCluster.outpost(set)
+        try await node.sync()
+        // As a newer hub might have written them: a row rule this hub does not know.
+        try await cluster.executeOnHub(
+            """
+            UPDATE outpost_tenants SET scopes = '{"tables": {"readings": {"rows": {"expression": "x"}}}}'
+            WHERE name = '\(cluster.tenant)'
+            """
+        )
+        do {
+            try await node.sync()
+            Issue.record("a tenant whose scopes do not read must not be served")
+        } catch {
+            let failure = error as? SyncFailure
+            #expect(failure?.status == 503 && failure?.hubCode == "scopes_unreadable", "\(error)")
+        }
+        try await SyncCluster.outpost(set)
+        try await node.sync()
+    }
+
     private static func readings(_ node: TestNode) throws -> [String] {
         try node.store.pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM readings ORDER BY id") }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import OutpostCore
 import OutpostProtocol
 import Synchronization
@@ -45,8 +46,22 @@ package struct NodeScope: Sendable, Equatable {
 
     /// The scope of a node as authentication reads it: nil when its tenant has no scopes (or
     /// scopes naming no table), so unscoped tenants take the unscoped paths.
-    static func make(scopes: String?, nodeID: String, nodeName: String, attributes: String?) -> NodeScope? {
-        guard let scopes, let rules = parsedRules(scopes), !rules.tables.isEmpty else { return nil }
+    ///
+    /// - Throws: ``HubError`` 503 when the tenant's stored scopes do not read (written by a
+    ///   newer hub, or damaged): its nodes are refused rather than given every row.
+    static func make(scopes: String?, nodeID: String, nodeName: String, attributes: String?) throws(HubError)
+        -> NodeScope?
+    {
+        guard let scopes else { return nil }
+        guard let rules = parsedRules(scopes) else {
+            throw HubError(
+                .serviceUnavailable,
+                code: "scopes_unreadable",
+                "This hub cannot read the scopes of the node's tenant (set by a newer hub?); it serves none of "
+                    + "the tenant's nodes until they are set again with a scopes file it reads."
+            )
+        }
+        guard !rules.tables.isEmpty else { return nil }
         return NodeScope(
             rules: rules,
             nodeID: nodeID,
@@ -61,7 +76,6 @@ package struct NodeScope: Sendable, Equatable {
 
     private static func parsedRules(_ text: String) -> ScopeRules? {
         if let known = parsed.withLock({ $0[text] }) { return known }
-        // The hub wrote the text after checking it; text it cannot read means no scopes.
         guard let rules = try? ScopeRules(parsing: text) else { return nil }
         parsed.withLock {
             if $0.count >= 1024 { $0.removeAll() }
