@@ -303,9 +303,10 @@ extension PostgresHubStorage {
         )
     }
 
-    /// A scoped node's pull (``ScopedPullQuery``) as one statement, like the unscoped one: the
-    /// tenant's floor, head and epoch with the page, cut at the byte budget inside PostgreSQL.
-    static func scopedPullStatement(
+    /// A pull (``ScopedPullQuery``: the tenant's log, or a scoped node's buckets) as one
+    /// statement: the tenant's floor, head and epoch with the page, cut at the byte budget
+    /// inside PostgreSQL by a running sum of the rows' sizes.
+    static func pullStatement(
         node: AuthenticatedNode,
         cursor: Int64,
         limit: Int,

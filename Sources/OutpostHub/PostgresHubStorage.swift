@@ -843,43 +843,14 @@ package final class PostgresHubStorage: HubStorage {
         // One statement, so one snapshot: the tombstone floor and the rows agree even when a
         // collection commits meanwhile (read apart, a node could miss deletions without a 410).
         // Rows after the byte budget stay in PostgreSQL: only the first row past it comes back,
-        // to say "more". A NULL table matches every table; the planner decides per execution,
-        // so both forms use the (tenant_id, seq) index.
-        let statement: PostgresQuery =
-            if node.scope == nil {
-                """
-                SELECT t.tombstone_floor, t.last_seq, t.epoch, p.table_name, p.record_id, p.version, p.data,
-                       p.deleted, p.hlc, p.origin_node, p.change_id, p.seq, p.available
-                FROM outpost_tenants t
-                LEFT JOIN LATERAL (
-                    SELECT w.* FROM (
-                        SELECT c.*, count(*) OVER () AS available,
-                               coalesce(sum(octet_length(c.data)) OVER (
-                                   ORDER BY c.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-                        FROM (
-                            SELECT table_name, record_id, version, data::text AS data, deleted, hlc, origin_node,
-                                   change_id, seq
-                            FROM outpost_records
-                            WHERE tenant_id = t.id AND seq > \(cursor)
-                              AND (\(table)::text IS NULL OR table_name = \(table)::text)
-                              AND NOT (\(cursor) > 0 AND \(cursor) < t.tombstone_floor)
-                            ORDER BY seq LIMIT \(limit + 1)
-                        ) c
-                    ) w
-                    WHERE w.before <= \(Int64(maximumBytes))
-                ) p ON true
-                WHERE t.id = \(node.tenantID)
-                ORDER BY p.seq
-                """
-            } else {
-                Self.scopedPullStatement(
-                    node: node,
-                    cursor: cursor,
-                    limit: limit,
-                    maximumBytes: maximumBytes,
-                    table: table
-                )
-            }
+        // to say "more" (``pullStatement(node:cursor:limit:maximumBytes:table:)``).
+        let statement = Self.pullStatement(
+            node: node,
+            cursor: cursor,
+            limit: limit,
+            maximumBytes: maximumBytes,
+            table: table
+        )
         for try await result in try await client.query(statement, logger: logger).decode(PagedRowColumns.self) {
             (floor, head, epoch) = (result.0, result.1, result.2)
             if let table = result.3, let key = result.4, let version = result.5, let deleted = result.7,

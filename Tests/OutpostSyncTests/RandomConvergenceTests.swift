@@ -71,17 +71,7 @@ struct RandomConvergenceTests {
         }
         // Everyone syncs; conflicts the rules leave to a person are decided (keeping the
         // node's side), and everyone syncs again, until nothing waits.
-        for _ in 0..<4 {
-            try await cluster.syncAll()
-            var decided = 0
-            for node in cluster.nodes {
-                for conflict in try node.store.conflicts() {
-                    _ = try node.store.resolveConflict(id: conflict.id, choosing: .local, by: "tester")
-                    decided += 1
-                }
-            }
-            if decided == 0 { break }
-        }
+        try await cluster.syncUntilSettled()
         // A node that only pulls holds exactly what the hub holds.
         let observer = try await cluster.addNode(name: "observer")
         try await observer.sync()
@@ -109,12 +99,7 @@ extension RandomConvergenceTests {
         var random = SeededGenerator(state: seed &* 7919)
         let cluster = try await SyncCluster(.sqlite, nodes: 3)
         let sites = [["a"], ["b"], ["a", "b"]]
-        let file = cluster.folder.appending("scopes.json")
-        try #"{"tables": {"items": {"rows": {"column": "site", "in": "node.sites"}}}}"#
-            .write(toFile: file, atomically: true, encoding: .utf8)
-        try await SyncCluster.outpost(
-            ["hub", "scope", "set", "--tenant", cluster.tenant, "--file", file] + cluster.hubArguments
-        )
+        try await cluster.setScopes(#"{"tables": {"items": {"rows": {"column": "site", "in": "node.sites"}}}}"#)
         func prepare(_ node: TestNode, sites: [String]) async throws {
             try await SyncCluster.outpost(
                 ["hub", "node", "set", node.hubID, "--attr", "sites=\(sites.joined(separator: ","))"]
@@ -155,17 +140,7 @@ extension RandomConvergenceTests {
                 try await node.sync()
             }
         }
-        for _ in 0..<4 {
-            try await cluster.syncAll()
-            var decided = 0
-            for node in cluster.nodes {
-                for conflict in try node.store.conflicts() {
-                    _ = try node.store.resolveConflict(id: conflict.id, choosing: .local, by: "tester")
-                    decided += 1
-                }
-            }
-            if decided == 0 { break }
-        }
+        try await cluster.syncUntilSettled()
         // A node that only pulls, with the same scope, holds what the hub shows that scope; a
         // writer holds the same, apart from its own changes the hub refused (parked, visible).
         for (index, (node, own)) in zip(cluster.nodes, sites).enumerated() {

@@ -25,11 +25,7 @@ struct ScopedSyncTests {
     func twoSites(backend: SyncBackend) async throws {
         let cluster = try await SyncCluster(backend, nodes: 2)
         let (berlin, paris) = (cluster.nodes[0], cluster.nodes[1])
-        let file = cluster.folder.appending("scopes.json")
-        try Self.scopes.write(toFile: file, atomically: true, encoding: .utf8)
-        try await SyncCluster.outpost(
-            ["hub", "scope", "set", "--tenant", cluster.tenant, "--file", file] + cluster.hubArguments
-        )
+        try await cluster.setScopes(Self.scopes)
         for (node, site) in [(berlin, "berlin"), (paris, "paris")] {
             let set = try await SyncCluster.outpost(
                 ["hub", "node", "set", node.hubID, "--attr", "site=\(site)", "--json"] + cluster.hubArguments
@@ -111,11 +107,7 @@ struct ScopedSyncTests {
     func filesFollowScopes(backend: SyncBackend) async throws {
         let cluster = try await SyncCluster(backend, nodes: 2)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
-        let file = cluster.folder.appending("scopes.json")
-        try #"{"tables": {"files": {"rows": "own"}}}"#.write(toFile: file, atomically: true, encoding: .utf8)
-        try await SyncCluster.outpost(
-            ["hub", "scope", "set", "--tenant", cluster.tenant, "--file", file] + cluster.hubArguments
-        )
+        try await cluster.setScopes(#"{"tables": {"files": {"rows": "own"}}}"#)
         let content = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
         try a.files.put(content, as: "plans/a.bin")
         try b.files.put(Array("b's own".utf8), as: "notes/b.txt")
@@ -142,10 +134,7 @@ struct ScopedSyncTests {
     func unreadableScopesFailClosed(backend: SyncBackend) async throws {
         let cluster = try await SyncCluster(backend, nodes: 1)
         let node = cluster.nodes[0]
-        let file = cluster.folder.appending("scopes.json")
-        try Self.scopes.write(toFile: file, atomically: true, encoding: .utf8)
-        let set = ["hub", "scope", "set", "--tenant", cluster.tenant, "--file", file] + cluster.hubArguments
-        try await SyncCluster.outpost(set)
+        try await cluster.setScopes(Self.scopes)
         try await node.sync()
         // As a newer hub might have written them: a row rule this hub does not know.
         try await cluster.executeOnHub(
@@ -161,7 +150,7 @@ struct ScopedSyncTests {
             let failure = error as? SyncFailure
             #expect(failure?.status == 503 && failure?.hubCode == "scopes_unreadable", "\(error)")
         }
-        try await SyncCluster.outpost(set)
+        try await cluster.setScopes(Self.scopes)
         try await node.sync()
     }
 

@@ -305,6 +305,29 @@ final class SyncCluster: @unchecked Sendable {
         }
     }
 
+    /// Sets the tenant's scopes with `outpost hub scope set`, as an operator would.
+    func setScopes(_ json: String) async throws {
+        let file = folder.appending("scopes-\(UUID().uuidString).json")
+        try json.write(toFile: file, atomically: true, encoding: .utf8)
+        try await Self.outpost(["hub", "scope", "set", "--tenant", tenant, "--file", file] + hubArguments)
+    }
+
+    /// Everyone syncs until no conflict waits: those the rules leave to a person are decided
+    /// (keeping the node's side) and everyone syncs again, up to four rounds.
+    func syncUntilSettled() async throws {
+        for _ in 0..<4 {
+            try await syncAll()
+            var decided = 0
+            for node in nodes {
+                for conflict in try node.store.conflicts() {
+                    _ = try node.store.resolveConflict(id: conflict.id, choosing: .local, by: "tester")
+                    decided += 1
+                }
+            }
+            if decided == 0 { return }
+        }
+    }
+
     /// Everyone syncs, twice round, so merges pushed in the first round reach everyone.
     func syncAll() async throws {
         for _ in 0..<2 {
