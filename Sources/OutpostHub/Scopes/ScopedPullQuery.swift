@@ -2,9 +2,10 @@
 ///
 /// Without scopes it is the tenant's change log after the cursor. With scopes it is the union of
 /// one range per bucket the node receives, each read in sequence order from the
-/// `(tenant_id, bucket, seq)` index, plus the exits of rows that left those buckets: a node
-/// whose scope holds 1 % of a tenant reads its 1 %, not the tenant. Every part is limited, so
-/// the union holds at most `limit` rows per bucket before the final sort and limit.
+/// `(tenant_id, bucket, seq)` index, the exits of rows that left those buckets, and the rows
+/// queued for this node alone when its scope changed (``ScopeChange``): a node whose scope holds
+/// 1 % of a tenant reads its 1 %, not the tenant. Every part is limited, so the union holds at
+/// most `limit` rows per part before the final sort and limit.
 struct ScopedPullQuery {
     enum Argument: Sendable, Equatable {
         case text(String)
