@@ -142,6 +142,7 @@ struct HubRoutes: Sendable {
         registerDigestRoute(on: v1)
         registerTableRoutes(on: v1)
         registerNodeRoutes(on: v1)
+        registerRulesRoute(on: v1)
         registerDashboard(on: router)
     }
 

@@ -74,6 +74,19 @@ package protocol HubStorage: Sendable {
     /// - Throws: ``OutpostError`` `.notFound` for an unknown tenant.
     func setScopes(tenant: String, rules: ScopeRules) async throws -> Int
 
+    /// The text of a tenant's conflict rules file, or nil when it has none (each node's own
+    /// rules are in force). By name for operators, by id for the nodes' route.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown tenant.
+    func tenantRules(tenant: String) async throws -> String?
+    func tenantRules(tenantID: String) async throws -> String?
+
+    /// Replaces a tenant's conflict rules with a file its caller checked (nil: none); nodes
+    /// take them with their next sync.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown tenant.
+    func setTenantRules(tenant: String, text: String?) async throws
+
     /// Replaces a node's attributes.
     ///
     /// - Throws: ``OutpostError`` `.notFound` for an unknown node, `.failedPrecondition` for a

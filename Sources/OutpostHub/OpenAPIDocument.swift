@@ -156,6 +156,12 @@ enum OpenAPIDocument {
                 "200": {"description": "Every node of the tenant, revoked ones too.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Nodes"}}}},
                 "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/v1/rules": {"get": {"summary": "The tenant's conflict rules (docs/conflict-resolution.md), or null when it has none.",
+              "security": [{"nodeToken": []}],
+              "responses": {
+                "200": {"description": "The rules every node of the tenant merges by.", "content": {"application/json": {"schema": {"type": "object", "required": ["rules"], "properties": {"rules": {"type": "object", "nullable": true}}}}}},
+                "401": {"description": "Missing, unknown or revoked token.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "429": {"description": "Rate limited; see Retry-After.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
             "/v1/status": {"post": {"summary": "The node's release and queue (pending, failed, parked), for the operator's dashboard.",
               "security": [{"nodeToken": []}],
               "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NodeReport"}}}},

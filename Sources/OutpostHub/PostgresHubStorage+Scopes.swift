@@ -279,6 +279,36 @@ extension PostgresHubStorage {
         return lists
     }
 
+    package func tenantRules(tenant: String) async throws -> String? {
+        for try await text in try await client.query(
+            "SELECT rules FROM outpost_tenants WHERE name = \(tenant)",
+            logger: logger
+        ).decode(String?.self) {
+            return text
+        }
+        throw HubAdminError.unknownTenant(tenant)
+    }
+
+    package func tenantRules(tenantID: String) async throws -> String? {
+        for try await text in try await client.query(
+            "SELECT rules FROM outpost_tenants WHERE id = \(tenantID)",
+            logger: logger
+        ).decode(String?.self) {
+            return text
+        }
+        return nil
+    }
+
+    package func setTenantRules(tenant: String, text: String?) async throws {
+        for try await _ in try await client.query(
+            "UPDATE outpost_tenants SET rules = \(text) WHERE name = \(tenant) RETURNING id",
+            logger: logger
+        ).decode(String.self) {
+            return
+        }
+        throw HubAdminError.unknownTenant(tenant)
+    }
+
     /// Keeps the exits a push made, in the push's transaction.
     static func record(
         _ exits: [ScopeExit],

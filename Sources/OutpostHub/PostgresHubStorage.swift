@@ -252,6 +252,11 @@ package final class PostgresHubStorage: HubStorage {
                              AND NOT attisdropped) THEN
                 ALTER TABLE outpost_records ADD COLUMN bucket TEXT NOT NULL DEFAULT '';
             END IF;
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                           WHERE attrelid = to_regclass('outpost_tenants') AND attname = 'rules'
+                             AND NOT attisdropped) THEN
+                ALTER TABLE outpost_tenants ADD COLUMN rules TEXT;
+            END IF;
         END
         $$
         """,

@@ -251,6 +251,32 @@ extension SQLiteHubStorage {
         }
     }
 
+    package func tenantRules(tenant: String) async throws -> String? {
+        try await pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT rules FROM outpost_tenants WHERE name = ?",
+                    arguments: [tenant]
+                )
+            else { throw HubAdminError.unknownTenant(tenant) }
+            return row["rules"]
+        }
+    }
+
+    package func tenantRules(tenantID: String) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT rules FROM outpost_tenants WHERE id = ?", arguments: [tenantID])
+        }
+    }
+
+    package func setTenantRules(tenant: String, text: String?) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE outpost_tenants SET rules = ? WHERE name = ?", arguments: [text, tenant])
+            if db.changesCount == 0 { throw HubAdminError.unknownTenant(tenant) }
+        }
+    }
+
     /// Keeps the exits a push made, for the pulls of the nodes the rows left.
     static func record(_ exits: [ScopeExit], tenantID: String, in db: Database) throws {
         guard !exits.isEmpty else { return }

@@ -145,6 +145,9 @@ package final class SQLiteHubStorage: HubStorage {
             try db.execute(sql: "ALTER TABLE outpost_records ADD COLUMN bucket TEXT NOT NULL DEFAULT ''")
             try db.execute(sql: Self.scopeSchema)
         }
+        migrator.registerMigration("v11: a tenant's conflict rules") { db in
+            try db.execute(sql: "ALTER TABLE outpost_tenants ADD COLUMN rules TEXT")
+        }
         try migrator.migrate(pool)
     }
 

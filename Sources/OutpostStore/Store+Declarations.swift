@@ -153,6 +153,11 @@ extension Store {
         try String.fetchOne(db, sql: "SELECT value FROM outpost_settings WHERE key = ?", arguments: [key])
     }
 
+    /// Removes a node setting (`outpost_settings`), if set.
+    package static func removeSetting(_ key: String, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM outpost_settings WHERE key = ?", arguments: [key])
+    }
+
     /// Sets a node setting (`outpost_settings`).
     package static func setSetting(_ key: String, to value: String, in db: Database) throws {
         try db.execute(

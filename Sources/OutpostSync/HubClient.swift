@@ -93,6 +93,18 @@ public struct HubClient: Sendable {
         }
     }
 
+    /// `GET /v1/rules`: the tenant's conflict rules as the text of a rules file, nil when the
+    /// tenant has none.
+    public func rules() async throws(SyncFailure) -> Exchange<String?> {
+        let answer = try await send(path: "/v1/rules", body: nil, timeout: .seconds(30))
+        do {
+            let rules = try JSONValue(parsing: answer.text)["rules"]
+            return answer.exchange(rules.flatMap { $0 == .null ? nil : $0.encoded() })
+        } catch {
+            throw .badAnswer("rules answer: \(error)")
+        }
+    }
+
     /// `POST /v1/status`: tells the hub this node's release and queue, for its dashboard.
     public func report(_ report: NodeReport) async throws(SyncFailure) {
         _ = try await send(path: "/v1/status", json: report.json.encoded(), timeout: .seconds(30))

@@ -134,6 +134,7 @@ public final class NodeDaemon: Service {
         if due {
             try await engine.recordExchange()
             await engine.reportStatus()
+            await engine.refreshTenantRulesIfDue()
         }
     }
 

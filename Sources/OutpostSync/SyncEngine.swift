@@ -25,7 +25,13 @@ public final class SyncEngine: Sendable {
     public let configuration: SyncConfiguration
     /// The node's file store, whose chunks travel beside the `files` rows; nil syncs rows only.
     public let files: FileStore?
-    let reconciler: Reconciler
+    /// How pulled rows and conflicts are decided: the node's own rules under the tenant's
+    /// (``TenantRules``), replaced when a sync brings new tenant rules.
+    var reconciler: Reconciler { reconcilerInForce.withLock { $0 } }
+    let reconcilerInForce: Mutex<Reconciler>
+    /// The node's own rules (`HOME/rules.json`, or the defaults) and handlers, which the
+    /// tenant's rules go over.
+    let localResolver: ConflictResolver
     let logger: Logger
     let pacing: Mutex<Pacing>
     /// Files whose row the hub refused for lack of content and whose chunks this engine then
@@ -34,6 +40,8 @@ public final class SyncEngine: Sendable {
     /// The last status report the hub took, and when: a report goes when it changed, or a
     /// minute after the last.
     let lastReport = Mutex<(report: NodeReport, at: ContinuousClock.Instant)?>(nil)
+    /// When the tenant's rules were last fetched.
+    let lastRulesCheck = Mutex<ContinuousClock.Instant?>(nil)
 
     struct Pacing {
         var sizer: BatchSizer
@@ -54,7 +62,9 @@ public final class SyncEngine: Sendable {
         self.configuration = configuration
         self.files = files
         self.logger = logger
-        reconciler = Reconciler(resolver: resolver, nodeID: store.nodeID)
+        localResolver = resolver
+        let cached = try? store.read { db in try Store.setting(Self.tenantRulesSetting, in: db) }
+        reconcilerInForce = Mutex(Self.reconciler(local: resolver, tenantRules: cached ?? nil, nodeID: store.nodeID))
         pacing = Mutex(
             Pacing(
                 sizer: BatchSizer(initial: configuration.initialBatchSize, maximum: configuration.maximumBatchSize),
@@ -77,6 +87,7 @@ public final class SyncEngine: Sendable {
     /// - Throws: ``SyncFailure``; the queue and the cursor stay as the last finished batch and
     ///   page left them, so the next sync carries on.
     public func sync(progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws(SyncFailure) -> SyncReport {
+        await refreshTenantRules()
         var report = try await push(progress: progress)
         let pulled = try await pull(progress: progress)
         report.absorb(pulled)

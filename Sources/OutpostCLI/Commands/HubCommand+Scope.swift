@@ -18,7 +18,7 @@ struct ScopeCommand: AsyncParsableCommand {
         subcommands: [Show.self, Change.self]
     )
 
-    /// A scopes file larger than this is refused unread: scopes name tables, not rows.
+    /// A scopes or rules file larger than this is refused unread: they name tables, not rows.
     static let maximumFileSize = 1 << 20
 
     struct Show: AsyncParsableCommand {
@@ -89,7 +89,7 @@ struct ScopeCommand: AsyncParsableCommand {
         func run() async throws {
             let rules: ScopeRules
             do {
-                rules = try ScopeRules(parsing: try Self.read(file))
+                rules = try ScopeRules(parsing: try ScopeCommand.readJSONFile(file))
             } catch {
                 throw OutpostError(error.code, "\(file): \(error.message) Nothing was changed.", details: error.details)
             }
@@ -109,30 +109,28 @@ struct ScopeCommand: AsyncParsableCommand {
                 )
             }
         }
+    }
 
-        private static func read(_ path: String) throws(OutpostError) -> String {
-            let data: Data?
-            if path == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
-                    size > ScopeCommand.maximumFileSize
-                {
-                    throw OutpostError(
-                        .invalidInput,
-                        "The file is \(size) bytes; a scopes file may have at most 1 MiB."
-                    )
-                }
-                data = FileManager.default.contents(atPath: path)
+    /// A JSON file an operator gives (`-`: standard input), at most 1 MiB of UTF-8 text.
+    static func readJSONFile(_ path: String) throws(OutpostError) -> String {
+        let data: Data?
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+                size > maximumFileSize
+            {
+                throw OutpostError(.invalidInput, "The file is \(size) bytes; at most 1 MiB is read.")
             }
-            guard let data else { throw OutpostError(.invalidInput, "Cannot read the file: no such readable file.") }
-            guard data.count <= ScopeCommand.maximumFileSize else {
-                throw OutpostError(.invalidInput, "The input is over 1 MiB; a scopes file may have at most 1 MiB.")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw OutpostError(.invalidInput, "The file is not UTF-8 text.")
-            }
-            return text
+            data = FileManager.default.contents(atPath: path)
         }
+        guard let data else { throw OutpostError(.invalidInput, "Cannot read the file: no such readable file.") }
+        guard data.count <= maximumFileSize else {
+            throw OutpostError(.invalidInput, "The input is over 1 MiB; at most 1 MiB is read.")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw OutpostError(.invalidInput, "The file is not UTF-8 text.")
+        }
+        return text
     }
 }

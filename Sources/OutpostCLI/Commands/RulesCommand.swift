@@ -32,11 +32,22 @@ struct RulesCommand: ParsableCommand {
         func run() throws {
             let file = try node.rulesFile()
             let loaded = try file.load()
-            let unregistered = ConflictResolver(configuration: loaded.configuration).unregisteredHandlers
+            // The tenant's rules as the last sync brought them; they go over the node's own.
+            let tenantText = try? node.openStore().tenantRules()
+            let tenant = tenantText.flatMap { $0 }.flatMap { try? TenantRules(parsing: $0) }
+            let inForce = tenant?.over(loaded.configuration) ?? loaded.configuration
+            let unregistered = ConflictResolver(configuration: inForce).unregisteredHandlers
+            let own = loaded.fromFile ? "file" : "defaults"
+            var sources: [String: JSONValue] = [:]
+            for table in inForce.entities.keys {
+                sources[table] = .string(tenant?.source(of: table) == .tenant ? "tenant" : own)
+            }
             if output.json {
                 Output.json([
-                    "path": .string(file.path), "source": .string(loaded.fromFile ? "file" : "defaults"),
-                    "rules": loaded.configuration.json,
+                    "path": .string(file.path), "source": .string(own),
+                    "rules": inForce.json, "tenant_rules": tenant?.configuration.json ?? .null,
+                    "sources": .object(sources),
+                    "default_source": .string(tenant?.setsDefault == true ? "tenant" : own),
                     "unregistered_handlers": .array(unregistered.map(JSONValue.string)),
                 ])
                 return
@@ -46,7 +57,16 @@ struct RulesCommand: ParsableCommand {
                     ? "Rules in force, from \(file.path):"
                     : "No rules file at \(file.path); the shipped defaults are in force:"
             )
-            print(loaded.configuration.encoded(), terminator: "")
+            if let tenant {
+                let tables = tenant.configuration.entities.keys.sorted()
+                print(
+                    "The tenant's rules (from the hub at the last sync) decide "
+                        + (tables.isEmpty ? "no table" : tables.joined(separator: ", "))
+                        + (tenant.setsDefault ? ", and every table no one names" : "")
+                        + "; this node's own the rest."
+                )
+            }
+            print(inForce.encoded(), terminator: "")
             RulesCommand.noteUnregistered(unregistered)
         }
     }
