@@ -119,9 +119,10 @@ struct FileSyncTests {
         let bytes = Self.random(4 << 20, seed: 2)
         try a.files.put(bytes, as: "capture.raw")
         let total = try a.files.chunksToUpload(forFiles: ["capture.raw"]).count
-        // The "which chunks are missing" answer passes; the first upload's answer is cut after
-        // the hub stored it, as a link dropping mid-transfer.
-        proxy.cutAnswers(1, afterPassing: 1)
+        // The tenant's rules (asked first by every sync) and the "which chunks are missing"
+        // answers pass; the first upload's answer is cut after the hub stored it, as a link
+        // dropping mid-transfer.
+        proxy.cutAnswers(1, afterPassing: 2)
         await #expect(throws: SyncFailure.self) { try await a.sync() }
         #expect(proxy.answersCut == 1)
         #expect(

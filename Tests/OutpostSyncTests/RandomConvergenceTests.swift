@@ -93,11 +93,12 @@ struct RandomConvergenceTests {
 extension RandomConvergenceTests {
     @Test(
         "nodes in different scopes, random writes, moves and offline periods: each holds what its scope shows",
-        arguments: Array(1...6) as [UInt64]
+        arguments: SyncBackend.allCases,
+        Array(1...4) as [UInt64]
     )
-    func scopedWritesConverge(seed: UInt64) async throws {
+    func scopedWritesConverge(backend: SyncBackend, seed: UInt64) async throws {
         var random = SeededGenerator(state: seed &* 7919)
-        let cluster = try await SyncCluster(.sqlite, nodes: 3)
+        let cluster = try await SyncCluster(backend, nodes: 3)
         let sites = [["a"], ["b"], ["a", "b"]]
         try await cluster.setScopes(#"{"tables": {"items": {"rows": {"column": "site", "in": "node.sites"}}}}"#)
         func prepare(_ node: TestNode, sites: [String]) async throws {
