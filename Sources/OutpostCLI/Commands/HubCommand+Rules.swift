@@ -36,12 +36,13 @@ struct HubRulesCommand: AsyncParsableCommand {
         func run() async throws {
             let tenant = self.tenant
             let text = try await hub.withStorage { try await $0.tenantRules(tenant: tenant) }
-            let rules = try text.map { text throws(OutpostError) in try TenantRules(parsing: text) }
+            // As the operator wrote them: a default strategy they left out is each node's own.
+            let rules = try text.map { text throws(OutpostError) in try JSONValue(parsing: text) }
             if output.json {
-                Output.json(["tenant": .string(tenant), "rules": rules?.configuration.json ?? .null] as JSONValue)
+                Output.json(["tenant": .string(tenant), "rules": rules ?? .null] as JSONValue)
             } else if let rules {
                 print("Conflict rules of tenant \(tenant), over each node's own:")
-                print(rules.configuration.encoded(), terminator: "")
+                print(rules.encoded(.pretty), terminator: "")
             } else {
                 print("Tenant \(tenant) has no conflict rules: each node's own are in force.")
             }
