@@ -5,11 +5,25 @@ import PostgresNIO
 /// Scopes on PostgreSQL: the tenant's scopes, nodes' attributes, buckets and exits.
 extension PostgresHubStorage {
     package func scopes(tenant: String) async throws -> ScopeRules {
-        for try await (text) in try await client.query(
-            "SELECT scopes FROM outpost_tenants WHERE name = \(tenant)",
-            logger: logger
-        ).decode(String?.self) {
-            return try text.map { try ScopeRules(parsing: $0) } ?? ScopeRules()
+        try await tenantText("scopes", tenant: tenant).map { text throws(OutpostError) in try ScopeRules(parsing: text)
+        }
+            ?? ScopeRules()
+    }
+
+    /// A text column of the tenant named `tenant` (`scopes`, `rules`).
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown tenant.
+    private func tenantText(_ column: String, tenant: String) async throws -> String? {
+        let query = PostgresQuery(
+            unsafeSQL: "SELECT \(column) FROM outpost_tenants WHERE name = $1",
+            binds: {
+                var binds = PostgresBindings()
+                binds.append(tenant)
+                return binds
+            }()
+        )
+        for try await text in try await client.query(query, logger: logger).decode(String?.self) {
+            return text
         }
         throw HubAdminError.unknownTenant(tenant)
     }
@@ -280,13 +294,7 @@ extension PostgresHubStorage {
     }
 
     package func tenantRules(tenant: String) async throws -> String? {
-        for try await text in try await client.query(
-            "SELECT rules FROM outpost_tenants WHERE name = \(tenant)",
-            logger: logger
-        ).decode(String?.self) {
-            return text
-        }
-        throw HubAdminError.unknownTenant(tenant)
+        try await tenantText("rules", tenant: tenant)
     }
 
     package func tenantRules(tenantID: String) async throws -> String? {

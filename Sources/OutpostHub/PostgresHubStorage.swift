@@ -174,92 +174,37 @@ package final class PostgresHubStorage: HubStorage {
             PRIMARY KEY (tenant_id, table_name, column_name)
         )
         """,
-        // Only when missing: even a no-op ADD COLUMN IF NOT EXISTS locks the table, and deadlocked
-        // with a push through another hub process at each start.
-        """
-        DO $$
-        BEGIN
-            IF NOT EXISTS (SELECT 1 FROM pg_attribute
-                           WHERE attrelid = to_regclass('outpost_tenants') AND attname = 'epoch'
-                             AND NOT attisdropped) THEN
-                ALTER TABLE outpost_tenants ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;
-            END IF;
-        END
-        $$
-        """,
+        // Columns added later, each only when missing (``addingColumns(_:)``).
+        addingColumns([
+            ("outpost_tenants", "epoch", "BIGINT NOT NULL DEFAULT 0")
+        ]),
         // Client certificates: the one a node's token is bound to, and tenants that require one.
-        """
-        DO $$
-        BEGIN
-            IF NOT EXISTS (SELECT 1 FROM pg_attribute
-                           WHERE attrelid = to_regclass('outpost_nodes') AND attname = 'client_certificate'
-                             AND NOT attisdropped) THEN
-                ALTER TABLE outpost_nodes ADD COLUMN client_certificate TEXT;
-            END IF;
-            IF NOT EXISTS (SELECT 1 FROM pg_attribute
-                           WHERE attrelid = to_regclass('outpost_tenants') AND attname = 'requires_client_certificate'
-                             AND NOT attisdropped) THEN
-                ALTER TABLE outpost_tenants ADD COLUMN requires_client_certificate BOOLEAN NOT NULL DEFAULT false;
-            END IF;
-        END
-        $$
-        """,
+        addingColumns([
+            ("outpost_nodes", "client_certificate", "TEXT"),
+            ("outpost_tenants", "requires_client_certificate", "BOOLEAN NOT NULL DEFAULT false"),
+        ]),
         // Each node's last status report, for the dashboard.
-        """
-        DO $$
-        BEGIN
-            IF NOT EXISTS (SELECT 1 FROM pg_attribute
-                           WHERE attrelid = to_regclass('outpost_nodes') AND attname = 'reported_at'
-                             AND NOT attisdropped) THEN
-                ALTER TABLE outpost_nodes ADD COLUMN reported_at TIMESTAMPTZ, ADD COLUMN reported_version TEXT,
-                    ADD COLUMN reported_pending INTEGER, ADD COLUMN reported_failed INTEGER,
-                    ADD COLUMN reported_parked INTEGER;
-            END IF;
-        END
-        $$
-        """,
+        addingColumns([
+            ("outpost_nodes", "reported_at", "TIMESTAMPTZ"),
+            ("outpost_nodes", "reported_version", "TEXT"),
+            ("outpost_nodes", "reported_pending", "INTEGER"),
+            ("outpost_nodes", "reported_failed", "INTEGER"),
+            ("outpost_nodes", "reported_parked", "INTEGER"),
+        ]),
         // Random and never 0: a restored hub must not hand out an epoch a node has seen.
         "UPDATE outpost_tenants SET epoch = 1 + floor(random() * 9.2e18)::bigint WHERE epoch = 0",
         // A digest of each stored batch, so a reused batch_id with other changes is refused.
-        """
-        DO $$
-        BEGIN
-            IF NOT EXISTS (SELECT 1 FROM pg_attribute
-                           WHERE attrelid = to_regclass('outpost_batches') AND attname = 'digest'
-                             AND NOT attisdropped) THEN
-                ALTER TABLE outpost_batches ADD COLUMN digest TEXT;
-            END IF;
-        END
-        $$
-        """,
+        addingColumns([
+            ("outpost_batches", "digest", "TEXT")
+        ]),
         // Scopes: a tenant's scopes, a node's attributes, and each row's bucket (indexed with its
         // sequence number, so a scoped pull reads one range per bucket).
-        """
-        DO $$
-        BEGIN
-            IF NOT EXISTS (SELECT 1 FROM pg_attribute
-                           WHERE attrelid = to_regclass('outpost_tenants') AND attname = 'scopes'
-                             AND NOT attisdropped) THEN
-                ALTER TABLE outpost_tenants ADD COLUMN scopes TEXT;
-            END IF;
-            IF NOT EXISTS (SELECT 1 FROM pg_attribute
-                           WHERE attrelid = to_regclass('outpost_nodes') AND attname = 'attributes'
-                             AND NOT attisdropped) THEN
-                ALTER TABLE outpost_nodes ADD COLUMN attributes TEXT;
-            END IF;
-            IF NOT EXISTS (SELECT 1 FROM pg_attribute
-                           WHERE attrelid = to_regclass('outpost_records') AND attname = 'bucket'
-                             AND NOT attisdropped) THEN
-                ALTER TABLE outpost_records ADD COLUMN bucket TEXT NOT NULL DEFAULT '';
-            END IF;
-            IF NOT EXISTS (SELECT 1 FROM pg_attribute
-                           WHERE attrelid = to_regclass('outpost_tenants') AND attname = 'rules'
-                             AND NOT attisdropped) THEN
-                ALTER TABLE outpost_tenants ADD COLUMN rules TEXT;
-            END IF;
-        END
-        $$
-        """,
+        addingColumns([
+            ("outpost_tenants", "scopes", "TEXT"),
+            ("outpost_nodes", "attributes", "TEXT"),
+            ("outpost_records", "bucket", "TEXT NOT NULL DEFAULT ''"),
+            ("outpost_tenants", "rules", "TEXT"),
+        ]),
         "CREATE INDEX IF NOT EXISTS outpost_records_by_bucket ON outpost_records (tenant_id, bucket, seq)",
         """
         CREATE TABLE IF NOT EXISTS outpost_scope_exits (
@@ -276,6 +221,22 @@ package final class PostgresHubStorage: HubStorage {
         )
         """,
     ]
+
+    /// A statement that adds each column only when it is missing: even a no-op `ADD COLUMN IF
+    /// NOT EXISTS` locks the table, and deadlocked with a push through another hub process at
+    /// each start.
+    private static func addingColumns(_ columns: [(table: String, column: String, definition: String)]) -> String {
+        let checks = columns.map { table, column, definition in
+            """
+                IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                               WHERE attrelid = to_regclass('\(table)') AND attname = '\(column)'
+                                 AND NOT attisdropped) THEN
+                    ALTER TABLE \(table) ADD COLUMN \(column) \(definition);
+                END IF;
+            """
+        }
+        return "DO $$\nBEGIN\n" + checks.joined(separator: "\n") + "\nEND\n$$"
+    }
 
     package var pingsOverNetwork: Bool { true }
 

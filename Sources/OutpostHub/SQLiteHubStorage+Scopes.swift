@@ -21,16 +21,24 @@ extension SQLiteHubStorage {
         """
 
     package func scopes(tenant: String) async throws -> ScopeRules {
+        try await tenantText("scopes", tenant: tenant).map { text throws(OutpostError) in try ScopeRules(parsing: text)
+        }
+            ?? ScopeRules()
+    }
+
+    /// A text column of the tenant named `tenant` (`scopes`, `rules`).
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` for an unknown tenant.
+    private func tenantText(_ column: String, tenant: String) async throws -> String? {
         try await pool.read { db in
             guard
                 let row = try Row.fetchOne(
                     db,
-                    sql: "SELECT scopes FROM outpost_tenants WHERE name = ?",
+                    sql: "SELECT \(column) FROM outpost_tenants WHERE name = ?",
                     arguments: [tenant]
                 )
             else { throw HubAdminError.unknownTenant(tenant) }
-            let text: String? = row["scopes"]
-            return try text.map { try ScopeRules(parsing: $0) } ?? ScopeRules()
+            return row[column]
         }
     }
 
@@ -252,16 +260,7 @@ extension SQLiteHubStorage {
     }
 
     package func tenantRules(tenant: String) async throws -> String? {
-        try await pool.read { db in
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: "SELECT rules FROM outpost_tenants WHERE name = ?",
-                    arguments: [tenant]
-                )
-            else { throw HubAdminError.unknownTenant(tenant) }
-            return row["rules"]
-        }
+        try await tenantText("rules", tenant: tenant)
     }
 
     package func tenantRules(tenantID: String) async throws -> String? {

@@ -46,21 +46,11 @@ struct ScopeCommand: AsyncParsableCommand {
                 rows: rules.tables.keys.sorted().map { name in
                     let table = rules.tables[name]!
                     return [
-                        name, table.write == .uploadOnly ? "none (upload-only)" : describe(table.rows),
+                        name, table.write == .uploadOnly ? "none (upload-only)" : table.rows.summary,
                         table.write.rawValue,
                     ]
                 }
             )
-        }
-
-        private func describe(_ rows: ScopeRules.Rows) -> String {
-            switch rows {
-            case .all: "all"
-            case .none: "none"
-            case .own: "own (rows the node wrote)"
-            case .equals(let column, let attribute): "\(column) = node.\(attribute)"
-            case .oneOf(let column, let attribute): "\(column) in node.\(attribute)"
-            }
         }
     }
 

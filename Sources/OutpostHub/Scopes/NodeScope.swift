@@ -112,21 +112,11 @@ package struct NodeScope: Sendable, Equatable {
         else { return nil }
         return Self.outOfScope(
             "A new \(change.table) row \(change.key) would be outside this node's scope ("
-                + Self.describe(scope.rows) + ")."
+                + scope.rows.summary + ")."
         )
     }
 
     static func outOfScope(_ reason: String) -> ChangeResult.Refusal {
         ChangeResult.Refusal(code: ProtocolErrorCode.outOfScope, reason: reason)
-    }
-
-    private static func describe(_ rows: ScopeRules.Rows) -> String {
-        switch rows {
-        case .all: "all rows"
-        case .none: "no rows"
-        case .own: "only rows it wrote"
-        case .equals(let column, let attribute): "rows whose \(column) is its \(attribute)"
-        case .oneOf(let column, let attribute): "rows whose \(column) is one of its \(attribute)"
-        }
     }
 }

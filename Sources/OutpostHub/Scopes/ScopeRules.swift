@@ -28,6 +28,17 @@ public struct ScopeRules: Sendable, Equatable {
         case equals(column: String, attribute: String)
         /// Rows whose `column` holds one of the comma-separated values of the node's `attribute`.
         case oneOf(column: String, attribute: String)
+
+        /// The rule in a few words, for people (`site = node.site`).
+        public var summary: String {
+            switch self {
+            case .all: "all rows"
+            case .none: "no rows"
+            case .own: "rows the node wrote"
+            case .equals(let column, let attribute): "\(column) = node.\(attribute)"
+            case .oneOf(let column, let attribute): "\(column) in node.\(attribute)"
+            }
+        }
     }
 
     /// What a node may write to a table.
