@@ -154,6 +154,58 @@ struct ScopedSyncTests {
         try await node.sync()
     }
 
+    @Test(
+        "the operator's commands: a node added with attributes, listed with them; a bad scopes file changes nothing",
+        arguments: SyncBackend.allCases
+    )
+    func operatorCommands(backend: SyncBackend) async throws {
+        let cluster = try await SyncCluster(backend, nodes: 0)
+        let added = try JSONValue(
+            parsing: try await SyncCluster.outpost(
+                [
+                    "hub", "node", "add", "--tenant", cluster.tenant, "--name", "shop-7", "--attr", "site=berlin",
+                    "--attr", "line=3", "--json",
+                ] + cluster.hubArguments
+            )
+        )
+        let id = try #require(added["id"]?.stringValue)
+        let listed = try JSONValue(
+            parsing: try await SyncCluster.outpost(
+                ["hub", "node", "list", "--tenant", cluster.tenant, "--json"] + cluster.hubArguments
+            )
+        )
+        guard case .array(let nodes) = listed else {
+            Issue.record("node list --json is not an array: \(listed)")
+            return
+        }
+        #expect(nodes.first { $0["id"]?.stringValue == id }?["attributes"] == ["site": "berlin", "line": "3"])
+        let table = try await SyncCluster.outpost(
+            ["hub", "node", "list", "--tenant", cluster.tenant] + cluster.hubArguments
+        )
+        #expect(table.contains("line=3 site=berlin"), "\(table)")
+
+        try await cluster.setScopes(Self.scopes)
+        let bad = cluster.folder.appending("bad-scopes.json")
+        try #"{"tables": {"readings": {"rows": {"column": "site", "equals": "site"}}}}"#
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        expectOneLineFailure(
+            try await runProgram(
+                OutpostExecutable.path,
+                ["hub", "scope", "set", "--tenant", cluster.tenant, "--file", bad] + cluster.hubArguments
+            ),
+            mentioning: "tables.readings.rows.equals"
+        )
+        let shown = try JSONValue(
+            parsing: try await SyncCluster.outpost(
+                ["hub", "scope", "show", "--tenant", cluster.tenant, "--json"] + cluster.hubArguments
+            )
+        )
+        #expect(
+            shown["tables"]?["readings"]?["rows"]?["equals"] == "node.site",
+            "the scopes in force are the previous ones: \(shown)"
+        )
+    }
+
     private static func readings(_ node: TestNode) throws -> [String] {
         try node.store.pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM readings ORDER BY id") }
     }
