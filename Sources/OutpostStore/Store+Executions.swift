@@ -88,9 +88,20 @@ extension Store {
 
     /// What a run of the workflow needs (see ``RunnableWorkflow``).
     ///
+    /// Read on the writer's connection, not a reader's: a run starts just after the last run
+    /// wrote, and a reader that sees another connection's commit drops its whole page cache
+    /// and reads every page again (~95 µs a run against ~30 µs on the writer, whose cache
+    /// stays current). The price: a run's start waits for a write in progress.
+    ///
     /// - Throws: ``OutpostError`` `.notFound` when there is no such workflow.
     public func runnableWorkflow(id: String) throws(OutpostError) -> RunnableWorkflow {
-        try read { db in try Self.runnableWorkflow(id: id, in: db) }
+        do {
+            return try pool.writeWithoutTransaction { db in try Self.runnableWorkflow(id: id, in: db) }
+        } catch let error as OutpostError {
+            throw error
+        } catch {
+            throw OutpostError(database: error, path: path)
+        }
     }
 
     private static func runnableWorkflow(id: String, in db: Database) throws -> RunnableWorkflow {
