@@ -9,7 +9,8 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure Outpost against a baseline run on the same machine, in the same run.",
         discussion: "Figures are ratios against the baseline, so they travel between machines better than rates.",
         subcommands: [
-            Capture.self, Hub.self, Polls.self, Merge.self, Sync.self, Files.self, WorkspaceBench.self, Runner.self,
+            Capture.self, Hub.self, Polls.self, Fleet.self, Merge.self, Sync.self, Files.self, WorkspaceBench.self,
+            Runner.self,
             Scopes.self,
         ]
     )
