@@ -1,23 +1,25 @@
-import Foundation
+package import Foundation
 package import OutpostCore
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Chunk files on the node's disk, one per hash: `DIR/chunks/ab/abcdef…`.
+/// The chunks on the node's disk: appended to pack files, `DIR/packs/NAME.pack` (a
+/// ``PackWriter`` per put or fetched batch; where each chunk is, `outpost_chunks` says), and,
+/// kept before packs, one file per hash: `DIR/chunks/ab/abcdef…`.
 ///
-/// A chunk is written to `DIR/tmp/`, then renamed into place, so a crash leaves either the whole
-/// chunk or none under its name; ``flush()`` makes what was written durable (one `syncfs` for a
-/// whole put, not one `fsync` a chunk: on this machine's disk an fsync costs ~15 ms, which made a
-/// 5 MiB put take 5 s). Reads are checked by the caller against the hash (``ChunkCodec``), so a
-/// chunk damaged on disk is never returned as data.
+/// A loose chunk is written to `DIR/tmp/`, then renamed into place, so a crash leaves either the
+/// whole chunk or none under its name; ``flush()`` makes what was written durable (one `syncfs`
+/// for a whole put, not one `fsync` a chunk: on this machine's disk an fsync costs ~15 ms). Reads
+/// are checked by the caller against the hash (``ChunkCodec``), so a chunk damaged on disk is
+/// never returned as data.
 package struct ChunkStore: Sendable {
     package let directory: String
 
     package init(directory: String) throws(OutpostError) {
         self.directory = directory
-        for folder in [directory + "/chunks", directory + "/tmp"] {
+        for folder in [directory + "/chunks", directory + "/tmp", directory + "/packs"] {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
@@ -31,6 +33,44 @@ package struct ChunkStore: Sendable {
 
     package func path(of hash: String) -> String {
         "\(directory)/chunks/\(hash.prefix(2))/\(hash)"
+    }
+
+    /// The pack file `name`.
+    package func path(ofPack name: String) -> String {
+        "\(directory)/packs/\(name).pack"
+    }
+
+    /// A writer of a new pack, for one put or one batch of fetched chunks.
+    package func packWriter() -> PackWriter {
+        PackWriter(directory: directory + "/packs")
+    }
+
+    /// A reader of chunks wherever they are, keeping each pack it reads open until it goes.
+    package func reader() -> ChunkReader {
+        ChunkReader(store: self)
+    }
+
+    /// The pack files here: name, size in bytes and last change.
+    package func packs() -> [(name: String, size: Int64, modified: Date)] {
+        let folder = directory + "/packs"
+        var found: [(name: String, size: Int64, modified: Date)] = []
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where entry.hasSuffix(".pack")
+        {
+            var status = stat()
+            guard stat("\(folder)/\(entry)", &status) == 0 else { continue }
+            found.append(
+                (
+                    String(entry.dropLast(5)), Int64(status.st_size),
+                    Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec))
+                )
+            )
+        }
+        return found
+    }
+
+    /// Removes the pack `name`: no row points into it any more.
+    package func removePack(_ name: String) {
+        unlink(path(ofPack: name))
     }
 
     package func contains(_ hash: String) -> Bool {
@@ -121,14 +161,22 @@ package struct ChunkStore: Sendable {
     }
 
     /// Moves the chunk `hash` to `DIR/quarantine`, out of use but kept: for a sealed chunk that
-    /// does not open, which only a person can tell apart from one sealed with a lost key.
-    package func quarantine(_ hash: String) throws(OutpostError) {
+    /// does not open, which only a person can tell apart from one sealed with a lost key. A
+    /// chunk in a pack is copied there (its row goes; the pack's copy becomes dead space).
+    package func quarantine(_ hash: String, at location: ChunkLocation?) throws(OutpostError) {
         let folder = directory + "/quarantine"
         if access(folder, F_OK) != 0, mkdir(folder, 0o700) != 0, errno != EEXIST {
             throw failure("create \(folder)")
         }
-        guard rename(path(of: hash), "\(folder)/\(hash)") == 0 || errno == ENOENT else {
-            throw failure("move chunk \(hash.prefix(12))… to \(folder)")
+        guard let location, location.pack != nil else {
+            guard rename(path(of: hash), "\(folder)/\(hash)") == 0 || errno == ENOENT else {
+                throw failure("move chunk \(hash.prefix(12))… to \(folder)")
+            }
+            return
+        }
+        guard let bytes = try reader().read(hash, at: location) else { return }
+        guard FileManager.default.createFile(atPath: "\(folder)/\(hash)", contents: Data(bytes)) else {
+            throw failure("copy chunk \(hash.prefix(12))… to \(folder)")
         }
     }
 
@@ -167,7 +215,10 @@ package struct ChunkStore: Sendable {
         }
     }
 
-    private func failure(_ action: String) -> OutpostError {
+    private func failure(_ action: String) -> OutpostError { Self.failure(action) }
+
+    /// The error for `action` failing with the current `errno`.
+    static func failure(_ action: String) -> OutpostError {
         let code = errno
         let reason = String(cString: strerror(code))
         let hint = code == ENOSPC ? " The disk is full." : " Check the home's disk."

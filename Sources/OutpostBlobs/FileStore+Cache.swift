@@ -179,12 +179,13 @@ extension FileStore {
             )
             for name in evicted { try statement.execute(arguments: [name]) }
         }
-        for hash in freed { chunks.remove(hash) }
+        for hash in freed { chunks.remove(hash) }  // a chunk in a file of its own; packs are compacted
         let removed = freed
         try store.write { db in
             let statement = try db.cachedStatement(sql: "DELETE FROM outpost_chunks WHERE hash = ?")
             for hash in removed { try statement.execute(arguments: [hash]) }
         }
+        try compactPacks()
         eviction.bytesFreed = used - remaining
         eviction.bytesKept = remaining
         return eviction

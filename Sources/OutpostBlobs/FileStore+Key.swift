@@ -36,9 +36,10 @@ extension FileStore {
             if let recorded, !sealed.isEmpty {
                 throw Self.wrongKey(expected: recorded, found: fingerprint)
             }
-            if recorded == nil, let sample = sealed.first(where: chunks.contains),
-                let stored = try chunks.read(sample), ChunkCodec.opens(stored, with: key) == false
-            {
+            let reader = chunks.reader()
+            let samples = try sealed.compactMap { hash in try reader.read(hash, at: ChunkLocation.lookup(hash, in: db))
+            }
+            if recorded == nil, let stored = samples.first, ChunkCodec.opens(stored, with: key) == false {
                 throw Self.wrongKey(expected: nil, found: fingerprint)
             }
             try db.execute(

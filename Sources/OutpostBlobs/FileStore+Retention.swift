@@ -85,13 +85,87 @@ extension FileStore {
             unlink(path)
             removed.append(hash)
         }
-        report.chunksDeleted = removed.count
-        try store.write { db in
+        // Chunks in packs: their rows go; the space they held is taken back by compaction.
+        let referencedHashes = referenced
+        let oldestKept = Int64(youngest * 1000)
+        let packed = try store.write { db in
+            let unused = try Row.fetchAll(
+                db,
+                sql: "SELECT hash, stored_size FROM outpost_chunks WHERE pack IS NOT NULL AND created_at <= ?",
+                arguments: [oldestKept]
+            ).filter { !referencedHashes.contains($0["hash"]) }
             let statement = try db.cachedStatement(sql: "DELETE FROM outpost_chunks WHERE hash = ?")
-            for hash in removed { try statement.execute(arguments: [hash]) }
+            for row in unused { try statement.execute(arguments: [row["hash"] as String]) }
+            return (count: unused.count, bytes: unused.reduce(0) { $0 + ($1["stored_size"] as Int) })
+        }
+        report.chunksDeleted = removed.count + packed.count
+        report.bytesFreed += packed.bytes
+        let removedHashes = removed
+        try store.write { db in
+            let statement = try db.cachedStatement(sql: "DELETE FROM outpost_chunks WHERE hash = ? AND pack IS NULL")
+            for hash in removedHashes { try statement.execute(arguments: [hash]) }
         }
         chunks.removeLeftovers()
+        try compactPacks(now: now)
         return report
+    }
+
+    /// Takes back the space of chunks no row points to any more: a pack none of whose chunks is
+    /// used is removed, and one mostly unused has its used chunks copied to a new pack first
+    /// (durable before the rows move to it, so a crash leaves the old copy in use). Call it
+    /// holding the chunks' use lock exclusively. Packs younger than the grace period with no row
+    /// are left alone: a fetch may be writing one, its rows not yet committed.
+    ///
+    /// - Returns: the bytes of pack files removed, less what was copied.
+    @discardableResult
+    func compactPacks(now: Date = Date()) throws(OutpostError) -> Int64 {
+        let youngest = now.addingTimeInterval(-Double(configuration.chunkGracePeriod.components.seconds))
+        let live = try store.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT pack, sum(stored_size) AS used FROM outpost_chunks WHERE pack IS NOT NULL GROUP BY pack"
+            ).reduce(into: [String: Int64]()) { $0[$1["pack"]] = $1["used"] }
+        }
+        var freed: Int64 = 0
+        for pack in chunks.packs() {
+            let used = live[pack.name] ?? 0
+            if used == 0 {
+                guard pack.modified <= youngest else { continue }
+                chunks.removePack(pack.name)
+                freed += pack.size
+                continue
+            }
+            guard used * 2 < pack.size else { continue }
+            let rows = try store.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT hash, pack_offset, stored_size FROM outpost_chunks WHERE pack = ? ORDER BY pack_offset",
+                    arguments: [pack.name]
+                ).map { (hash: $0["hash"] as String, at: ChunkLocation(pack: pack.name, offset: $0[1], length: $0[2])) }
+            }
+            let writer = chunks.packWriter()
+            defer { writer.close() }
+            let reader = chunks.reader()
+            var moved: [(hash: String, to: ChunkLocation)] = []
+            for row in rows {
+                guard let bytes = try reader.read(row.hash, at: row.at) else { continue }
+                moved.append((row.hash, try writer.append(bytes)))
+            }
+            try writer.flush()
+            let copies = moved
+            try store.write { db in
+                let statement = try db.cachedStatement(
+                    sql: "UPDATE outpost_chunks SET pack = ?, pack_offset = ? WHERE hash = ? AND pack = ?"
+                )
+                for copy in copies {
+                    try statement.execute(arguments: [copy.to.pack, copy.to.offset, copy.hash, pack.name])
+                }
+            }
+            chunks.removePack(pack.name)
+            freed += pack.size - moved.reduce(0) { $0 + Int64($1.to.length) }
+        }
+        return freed
     }
 
     /// What the store holds (the seed's storage statistics, plus chunks and deduplication).

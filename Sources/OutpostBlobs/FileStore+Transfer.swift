@@ -134,42 +134,54 @@ extension FileStore {
     /// here, its data chunks. Empty when the content is complete.
     package func chunksToFetch(forFile name: String) throws(OutpostError) -> [String] {
         let manifestHashes = try manifestHashes(of: name)
-        let absentLists = manifestHashes.filter { !chunks.contains($0) }
+        let absentLists = try absent(manifestHashes)
         guard absentLists.isEmpty else { return absentLists }
         var seen = Set<String>()
-        return try manifest(of: name).entries.map(\.hash).filter { !chunks.contains($0) && seen.insert($0).inserted }
+        return try absent(manifest(of: name).entries.map(\.hash).filter { seen.insert($0).inserted })
+    }
+
+    /// Which of `hashes` are not kept here, in a pack or in a file of their own.
+    private func absent(_ hashes: [String]) throws(OutpostError) -> [String] {
+        let packed = try store.read { db in
+            try hashes.map { try ChunkLocation.lookup($0, in: db)?.pack != nil }
+        }
+        return zip(hashes, packed).compactMap { hash, inPack in inPack || chunks.contains(hash) ? nil : hash }
     }
 
     /// Keeps chunks that came from the hub, each checked against its hash first; returns the
     /// hashes kept. A corrupt one is left out (and fetched again later), never stored.
     package func keepFetched(_ frames: [ChunkFrame]) throws(OutpostError) -> [String] {
-        var kept: [(hash: String, size: Int, stored: [UInt8])] = []
+        var kept: [(hash: String, size: Int, flags: UInt8, location: ChunkLocation)] = []
+        let pack = chunks.packWriter()
+        var recorded = false
+        defer { recorded ? pack.close() : pack.discard() }
         for frame in frames {
             guard let plain = try? frame.plainBytes(maximumSize: FileStoreConfiguration.maximumChunkBytes) else {
                 continue
             }
             let stored = try ChunkCodec.stored(frame, key: key)
-            try chunks.write(stored, as: frame.hash)
-            kept.append((frame.hash, plain.count, stored))
+            kept.append((frame.hash, plain.count, stored[0], try pack.append(stored)))
         }
         guard !kept.isEmpty else { return [] }
-        try chunks.flush()
+        try pack.flush()
         let now = Int64(WallClock.milliseconds())
         try store.write { db in
             let statement = try db.cachedStatement(
                 sql: """
-                    INSERT INTO outpost_chunks (hash, size, stored_size, flags, on_hub, created_at)
-                    VALUES (?, ?, ?, ?, 1, ?)
+                    INSERT INTO outpost_chunks (hash, size, stored_size, flags, on_hub, created_at, pack, pack_offset)
+                    VALUES (?, ?, ?, ?, 1, ?, ?, ?)
                     ON CONFLICT (hash) DO UPDATE SET on_hub = 1, stored_size = excluded.stored_size,
-                        flags = excluded.flags
+                        flags = excluded.flags, pack = excluded.pack, pack_offset = excluded.pack_offset
                     """
             )
             for chunk in kept {
                 try statement.execute(arguments: [
-                    chunk.hash, chunk.size, chunk.stored.count, Int(chunk.stored[0]), now,
+                    chunk.hash, chunk.size, chunk.location.length, Int(chunk.flags), now, chunk.location.pack,
+                    chunk.location.offset,
                 ])
             }
         }
+        recorded = true
         return kept.map(\.hash)
     }
 

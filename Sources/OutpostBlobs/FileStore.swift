@@ -121,56 +121,73 @@ public final class FileStore: Sendable {
     {
         let lock = try chunks.lockUse(exclusive: false)
         defer { lock.release() }
+        let pack = chunks.packWriter()
+        var recorded = false
+        defer { recorded ? pack.close() : pack.discard() }
         var whole = SHA256()
         var entries: [FileManifest.Entry] = []
         var written = ChunkTally()
         var total = 0
-        while true {
-            try reader.fill()
-            guard reader.available > 0 else { break }
-            var failure: OutpostError?
-            let length = reader.withAvailable { bytes in
-                let length = chunker.cut(bytes)
-                let chunk = UnsafeRawBufferPointer(rebasing: bytes[..<length])
-                whole.update(bufferPointer: chunk)
-                let hash = ChunkHash.of(chunk)
-                do {
-                    try keep(chunk, hash: hash, tally: &written)
-                } catch let error as OutpostError {
-                    failure = error
-                } catch {
-                    failure = OutpostError(.storage, "\(error)")
-                }
-                entries.append(FileManifest.Entry(hash: hash, length: length))
-                return length
-            }
-            if let failure { throw failure }
-            reader.consume(length)
-            total += length
-            guard total <= configuration.maximumFileSize else { throw tooLarge(source, size: total) }
-        }
-        let manifest = FileManifest(entries: entries)
         var manifestHashes: [String] = []
-        for part in manifest.chunks() {
-            let hash = ChunkHash.of(part)
-            let frame = part.withUnsafeBytes { ChunkFrame.make(plain: $0, hash: hash) }
-            try keep(frame, size: part.count, tally: &written)
-            manifestHashes.append(hash)
+        // One read snapshot for the whole put: whether each chunk is kept already is a lookup in it.
+        try store.read { db in
+            while true {
+                try reader.fill()
+                guard reader.available > 0 else { break }
+                var failure: OutpostError?
+                let length = reader.withAvailable { bytes in
+                    let length = chunker.cut(bytes)
+                    let chunk = UnsafeRawBufferPointer(rebasing: bytes[..<length])
+                    whole.update(bufferPointer: chunk)
+                    let hash = ChunkHash.of(chunk)
+                    do {
+                        if try !isKept(hash, tally: &written, in: db) {
+                            try keep(ChunkFrame.make(plain: chunk, hash: hash), size: length, in: pack, tally: &written)
+                        }
+                    } catch let error as OutpostError {
+                        failure = error
+                    } catch {
+                        failure = OutpostError(.storage, "\(error)")
+                    }
+                    entries.append(FileManifest.Entry(hash: hash, length: length))
+                    return length
+                }
+                if let failure { throw failure }
+                reader.consume(length)
+                total += length
+                guard total <= configuration.maximumFileSize else { throw tooLarge(source, size: total) }
+            }
+            for part in FileManifest(entries: entries).chunks() {
+                let hash = ChunkHash.of(part)
+                if try !isKept(hash, tally: &written, in: db) {
+                    let frame = part.withUnsafeBytes { ChunkFrame.make(plain: $0, hash: hash) }
+                    try keep(frame, size: part.count, in: pack, tally: &written)
+                }
+                manifestHashes.append(hash)
+            }
         }
-        if !written.new.isEmpty { try chunks.flush() }
+        if !written.new.isEmpty { try pack.flush() }
         let hash = Hex.encode(whole.finalize())
         let chunkList = JSONValue.array(manifestHashes.map { .string($0) }).encoded()
         let now = Int64(WallClock.milliseconds())
         let encrypted = key != nil
         let fresh = written
-        return try store.write { db in
+        let stored = try store.write { db in
             for chunk in fresh.new {
+                // A copy in a pack replaces a row whose chunk was kept before packs (and whose
+                // file was gone, or it would have been found kept).
                 try db.cachedStatement(
                     sql: """
-                        INSERT INTO outpost_chunks (hash, size, stored_size, flags, on_hub, created_at)
-                        VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (hash) DO NOTHING
+                        INSERT INTO outpost_chunks (hash, size, stored_size, flags, on_hub, created_at, pack, pack_offset)
+                        VALUES (?, ?, ?, ?, 0, ?, ?, ?)
+                        ON CONFLICT (hash) DO UPDATE SET stored_size = excluded.stored_size, flags = excluded.flags,
+                            pack = excluded.pack, pack_offset = excluded.pack_offset
+                        WHERE outpost_chunks.pack IS NULL
                         """
-                ).execute(arguments: [chunk.hash, chunk.size, chunk.storedSize, chunk.flags, now])
+                ).execute(arguments: [
+                    chunk.hash, chunk.size, chunk.storedSize, chunk.flags, now, chunk.location.pack,
+                    chunk.location.offset,
+                ])
             }
             var compressed = fresh.compressed
             for hash in fresh.existing where !compressed {
@@ -199,27 +216,36 @@ public final class FileStore: Sendable {
             )
             return try Self.file(named: name, in: db)!
         }
+        recorded = true
+        return stored
     }
 
-    /// Writes `chunk` unless it is kept already.
-    private func keep(_ chunk: UnsafeRawBufferPointer, hash: String, tally: inout ChunkTally) throws(OutpostError) {
-        if chunks.contains(hash) {
-            tally.existing.append(hash)
-            return
-        }
-        try keep(ChunkFrame.make(plain: chunk, hash: hash), size: chunk.count, tally: &tally)
+    /// Whether the chunk `hash` is kept already: written earlier in this put, recorded in a pack,
+    /// or in a file of its own (kept before packs). Counts it as reused when it is.
+    private func isKept(_ hash: String, tally: inout ChunkTally, in db: Database) throws -> Bool {
+        let kept =
+            try tally.newHashes.contains(hash) || ChunkLocation.lookup(hash, in: db)?.pack != nil
+            || chunks.contains(hash)
+        if kept { tally.existing.append(hash) }
+        return kept
     }
 
-    private func keep(_ frame: ChunkFrame, size: Int, tally: inout ChunkTally) throws(OutpostError) {
-        if chunks.contains(frame.hash) {
-            tally.existing.append(frame.hash)
-            return
-        }
+    /// Appends `frame`, as stored here (compressed, sealed), to the put's pack.
+    private func keep(_ frame: ChunkFrame, size: Int, in pack: PackWriter, tally: inout ChunkTally)
+        throws(OutpostError)
+    {
         let stored = try ChunkCodec.stored(frame, key: key)
-        try chunks.write(stored, as: frame.hash)
+        let location = try pack.append(stored)
         tally.compressed = tally.compressed || frame.flags & ChunkFrame.compressedFlag != 0
+        tally.newHashes.insert(frame.hash)
         tally.new.append(
-            ChunkTally.Written(hash: frame.hash, size: size, storedSize: stored.count, flags: Int(stored[0]))
+            ChunkTally.Written(
+                hash: frame.hash,
+                size: size,
+                storedSize: stored.count,
+                flags: Int(stored[0]),
+                location: location
+            )
         )
     }
 
@@ -285,10 +311,19 @@ public final class FileStore: Sendable {
     {
         let manifest = try manifest(of: file.name, quarantiningOnFailure: true)
         var whole = SHA256()
-        for entry in manifest.entries {
-            let bytes = try plainChunk(entry.hash, of: file.name)
-            whole.update(data: bytes)
-            try body(bytes)
+        let reader = chunks.reader()
+        // Where the chunks are, looked up a batch at a time: one read for a thousand chunks, and
+        // memory that stays flat however large the file.
+        var start = 0
+        while start < manifest.entries.count {
+            let batch = manifest.entries[start..<min(start + 1_024, manifest.entries.count)]
+            let locations = try store.read { db in try batch.map { try ChunkLocation.lookup($0.hash, in: db) } }
+            for (entry, location) in zip(batch, locations) {
+                let bytes = try plainChunk(entry.hash, of: file.name, at: location, reader: reader)
+                whole.update(data: bytes)
+                try body(bytes)
+            }
+            start += batch.count
         }
         guard Hex.encode(whole.finalize()) == file.hash else {
             throw OutpostError(.storage, "The content of '\(file.name)' does not match its hash; its index is damaged.")
@@ -321,13 +356,25 @@ public final class FileStore: Sendable {
     /// A chunk's plain bytes, verified. A chunk that is gone or damaged is removed (a sealed one
     /// that does not open is moved to the quarantine instead), the file is marked as missing
     /// content (so the next sync fetches it again), and the error says so.
-    private func plainChunk(_ hash: String, of name: String) throws(OutpostError) -> [UInt8] {
+    private func plainChunk(
+        _ hash: String,
+        of name: String,
+        at given: ChunkLocation?? = .none,
+        reader: ChunkReader? = nil
+    ) throws(OutpostError) -> [UInt8] {
+        let location: ChunkLocation?
+        if case .some(let given) = given {
+            location = given
+        } else {
+            location = try store.read { db in try ChunkLocation.lookup(hash, in: db) }
+        }
         do {
-            return try plainChunk(hash)
+            return try frame(of: hash, at: location, reader: reader ?? chunks.reader())
+                .plainBytes(maximumSize: FileStoreConfiguration.maximumChunkBytes)
         } catch  where error.code == .storage || error.code == .notFound {
             if error.details["reason"] == ChunkCodec.sealedChunkDoesNotOpen {
-                try chunks.quarantine(hash)
-            } else {
+                try chunks.quarantine(hash, at: location)
+            } else if location?.pack == nil {
                 chunks.remove(hash)
             }
             try? store.write { db in
@@ -349,7 +396,20 @@ public final class FileStore: Sendable {
 
     /// The chunk's wire form (decrypted, still compressed if it was).
     package func frame(of hash: String) throws(OutpostError) -> ChunkFrame {
-        guard let stored = try chunks.read(hash) else {
+        let location = try store.read { db in try ChunkLocation.lookup(hash, in: db) }
+        return try frame(of: hash, at: location, reader: chunks.reader())
+    }
+
+    private func frame(of hash: String, at location: ChunkLocation?, reader: ChunkReader) throws(OutpostError)
+        -> ChunkFrame
+    {
+        var stored = try reader.read(hash, at: location)
+        if stored == nil, location?.pack != nil {
+            // Compaction in another process may have moved it since its place was looked up.
+            let now = try store.read { db in try ChunkLocation.lookup(hash, in: db) }
+            if now != location { stored = try reader.read(hash, at: now) }
+        }
+        guard let stored else {
             throw OutpostError(.notFound, "Chunk \(hash.prefix(12))… is not on this node.", details: ["chunk": hash])
         }
         return try ChunkCodec.frame(ofStored: stored, hash: hash, key: key)
@@ -483,9 +543,12 @@ struct ChunkTally {
         var size: Int
         var storedSize: Int
         var flags: Int
+        var location: ChunkLocation
     }
 
     var new: [Written] = []
+    /// The hashes of `new`, to find a chunk repeated within one put.
+    var newHashes = Set<String>()
     /// Chunks that were kept already (deduplicated).
     var existing: [String] = []
     var compressed = false

@@ -113,8 +113,19 @@ enum StoreSchema {
                 }
             }
         }
+        migrator.registerMigration("v8: chunks in pack files") { db in
+            try db.execute(sql: chunkPacks)
+        }
         return migrator
     }
+
+    /// Where each chunk's bytes are: `pack_offset` bytes into `HOME/files/packs/PACK.pack`
+    /// (`stored_size` long), or, with `pack` NULL, a file of its own (chunks kept before packs).
+    static let chunkPacks = """
+        ALTER TABLE outpost_chunks ADD COLUMN pack TEXT;
+        ALTER TABLE outpost_chunks ADD COLUMN pack_offset INTEGER;
+        CREATE INDEX idx_outpost_chunks_pack ON outpost_chunks(pack) WHERE pack IS NOT NULL;
+        """
 
     /// `executions.node_id`: the node that ran it; `executions.step_results`: each step's status,
     /// attempts, times, output and error (JSON), written as the run goes. Both sync.

@@ -45,7 +45,7 @@ public enum NodeBackup {
         manifestName, "store.sqlite", "files", "workspace", "remote.json", "remote.token", "rules.json",
     ]
     /// Parts of a home that go into a backup when present (the store goes as a snapshot).
-    static let homeMembers = ["files/chunks", "workspace", "remote.json", "remote.token", "rules.json"]
+    static let homeMembers = ["files/chunks", "files/packs", "workspace", "remote.json", "remote.token", "rules.json"]
 
     /// Writes the node at `home` to a new archive at `target`.
     ///

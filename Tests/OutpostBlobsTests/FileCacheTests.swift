@@ -15,7 +15,7 @@ struct FileCacheTests {
         for (index, name) in ["a", "b", "c"].enumerated() {
             try fixture.files.put(FileStoreFixture.randomBytes(65_536, seed: UInt64(index + 1)), as: name)
         }
-        try fixture.files.markOnHub(fixture.chunkFiles().map { String($0.split(separator: "/").last!) })
+        try fixture.files.markOnHub(fixture.chunkHashes())
         return fixture
     }
 

@@ -49,9 +49,10 @@ struct FileStoreTests {
         defer { fixture.folder.remove() }
         let bytes = FileStoreFixture.randomBytes(1 << 20, seed: 4)
         try fixture.files.put(bytes, as: "a.bin")
-        let chunksAfterFirst = fixture.chunkFiles().count
+        let chunksAfterFirst = try fixture.chunkHashes().count
         try fixture.files.put(bytes, as: "b.bin")
-        #expect(fixture.chunkFiles().count == chunksAfterFirst)
+        #expect(try fixture.chunkHashes().count == chunksAfterFirst)
+        #expect(fixture.packFiles().count == 1, "a put that writes no chunk makes no pack")
         let statistics = try fixture.files.statistics()
         #expect(statistics.totalFiles == 2)
         #expect(statistics.deduplicationRatio > 1.9 && statistics.deduplicationRatio < 2.1)
@@ -82,10 +83,14 @@ struct FileStoreTests {
         let secret = Array(String(repeating: "secret plan\n", count: 1000).utf8)
         let stored = try fixture.files.put(secret, as: "plan.txt")
         #expect(stored.encrypted)
-        for path in fixture.chunkFiles() {
-            let raw = try #require(FileManager.default.contents(atPath: path))
+        for hash in try fixture.chunkHashes() {
+            let raw = try fixture.storedBytes(of: hash)
             #expect(raw.first.map { $0 & 2 != 0 } == true, "every chunk is flagged encrypted")
             #expect(!String(decoding: raw, as: UTF8.self).contains("secret"))
+        }
+        for pack in fixture.packFiles() {
+            let bytes = try #require(FileManager.default.contents(atPath: pack))
+            #expect(!String(decoding: bytes, as: UTF8.self).contains("secret"))
         }
         #expect(try fixture.files.contents(of: "plan.txt") == secret)
         let keyless = try FileStore(store: fixture.store, directory: fixture.folder.appending("files"), key: nil)
@@ -130,12 +135,9 @@ struct FileStoreTests {
         defer { fixture.folder.remove() }
         try fixture.files.put(FileStoreFixture.randomBytes(200_000, seed: 12), as: "camera.raw")
         let entry = try fixture.files.manifest(of: "camera.raw").entries[1]
-        let path = fixture.files.chunks.path(of: entry.hash)
-        var raw = try #require(FileManager.default.contents(atPath: path))
-        raw[raw.count / 2] ^= 0xFF
-        try raw.write(to: URL(fileURLWithPath: path))
+        try fixture.damage(entry.hash)
         #expect(throws: OutpostError.self) { try fixture.files.contents(of: "camera.raw") }
-        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(try !fixture.chunkHashes().contains(entry.hash))
         #expect(FileManager.default.fileExists(atPath: fixture.folder.appending("files/quarantine/\(entry.hash)")))
         #expect(try fixture.files.chunksToFetch(forFile: "camera.raw") == [entry.hash])
     }
@@ -167,7 +169,8 @@ struct FileStoreTests {
             try fixture.files.put(FileStoreFixture.randomBytes(1001, seed: 6), as: "x")
         }
         #expect(try fixture.files.list().isEmpty)
-        #expect(fixture.chunkFiles().isEmpty)
+        #expect(try fixture.chunkHashes().isEmpty)
+        #expect(fixture.packFiles().isEmpty, "a refused put leaves no pack behind")
         #expect(try fixture.files.put(FileStoreFixture.randomBytes(1000, seed: 6), as: "ok.bin").size == 1000)
     }
 
@@ -202,6 +205,33 @@ struct FileStoreTests {
         #expect(throws: OutpostError.self) { try fixture.files.remove("nothing-here") }
     }
 
+    @Test("a put appends all its chunks to one pack file; a pack mostly unused is rewritten by gc")
+    func packsAndCompaction() throws {
+        var configuration = FileStoreConfiguration()
+        configuration.chunkGracePeriod = .zero
+        let fixture = try FileStoreFixture(configuration: configuration)
+        defer { fixture.folder.remove() }
+        let kept = FileStoreFixture.randomBytes(100_000, seed: 21)
+        let dropped = FileStoreFixture.randomBytes(400_000, seed: 22)
+        try fixture.files.put(kept + dropped, as: "both.bin")
+        #expect(try fixture.chunkHashes().count > 10)
+        #expect(fixture.packFiles().count == 1, "every chunk of one put in one pack")
+        let original = try #require(fixture.packFiles().first)
+        try fixture.files.put(kept, as: "kept.bin")
+        try fixture.files.remove("both.bin")
+        let report = try fixture.files.collectGarbage(trashOlderThanDays: 0)
+        #expect(report.filesDeleted == 1 && report.chunksDeleted > 0)
+        // kept.bin's own pack holds its last chunk and its chunk list (both differ from both.bin's).
+        let packs = fixture.packFiles()
+        #expect(!packs.contains(original), "the mostly unused pack is replaced by a copy of what is used")
+        let size = try packs.reduce(0) {
+            $0 + (try FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int ?? 0)
+        }
+        #expect(size < 200_000, "the packs hold the used chunks only (\(size) bytes)")
+        #expect(try fixture.files.contents(of: "kept.bin") == kept)
+        for hash in try fixture.chunkHashes() { #expect(try packs.contains(fixture.place(of: hash).path)) }
+    }
+
     @Test("gc empties old trash and removes unreferenced chunks, keeping every chunk a file uses")
     func garbageCollection() throws {
         var configuration = FileStoreConfiguration()
@@ -218,11 +248,13 @@ struct FileStoreTests {
         try fixture.store.write { db in
             try db.execute(sql: "UPDATE files SET trashed_at = trashed_at - 40 * 86400000 WHERE name = 'drop.bin'")
         }
-        let before = fixture.chunkFiles().count
+        let before = try fixture.chunkHashes().count
+        #expect(fixture.packFiles().count == 3)
         let report = try fixture.files.collectGarbage(trashOlderThanDays: 30)
         #expect(report.filesDeleted == 1)
         #expect(report.chunksDeleted > 0 && report.bytesFreed > 0)
-        #expect(fixture.chunkFiles().count == before - report.chunksDeleted)
+        #expect(try fixture.chunkHashes().count == before - report.chunksDeleted)
+        #expect(fixture.packFiles().count == 2, "the pack only drop.bin used is removed")
         #expect(try fixture.files.contents(of: "keep.bin") == shared)
         try fixture.files.restore("trashed-recently.bin")
         #expect(try fixture.files.contents(of: "trashed-recently.bin").count == 1000)
@@ -259,17 +291,14 @@ struct FileStoreTests {
         let bytes = FileStoreFixture.randomBytes(200_000, seed: 11)
         try fixture.files.put(bytes, as: "camera.raw")
         let entry = try fixture.files.manifest(of: "camera.raw").entries[1]
-        let path = fixture.files.chunks.path(of: entry.hash)
-        var raw = try #require(FileManager.default.contents(atPath: path))
-        raw[raw.count / 2] ^= 0xFF
-        try raw.write(to: URL(fileURLWithPath: path))
+        try fixture.damage(entry.hash)
         #expect {
             try fixture.files.contents(of: "camera.raw")
         } throws: { error in
             let error = error as! OutpostError
             return error.code == .storage && error.message.contains("corrupt") && error.remedy == .syncWithHub
         }
-        #expect(!FileManager.default.fileExists(atPath: path), "the bad chunk is removed")
+        #expect(try !fixture.chunkHashes().contains(entry.hash), "the bad chunk is forgotten")
         #expect(try fixture.files.file(named: "camera.raw")?.content == "missing")
         #expect(try fixture.files.chunksToFetch(forFile: "camera.raw") == [entry.hash])
         #expect(throws: OutpostError.self) { try fixture.files.get("camera.raw", to: fixture.folder.appending("x")) }

@@ -1,5 +1,8 @@
 import Foundation
+import GRDB
 import OutpostCore
+import OutpostStore
+import OutpostSystem
 import OutpostTesting
 import Testing
 
@@ -74,6 +77,51 @@ struct FilesCommandTests {
         #expect(try node.snapshot() == before)
         let chunks = (try? FileManager.default.subpathsOfDirectory(atPath: node.home + "/files/chunks")) ?? []
         #expect(chunks.allSatisfy { $0.count == 2 }, "no chunk was written: \(chunks)")
+        let packs = (try? FileManager.default.contentsOfDirectory(atPath: node.home + "/files/packs")) ?? []
+        #expect(packs.isEmpty, "no pack was left: \(packs)")
+    }
+
+    @Test("a put killed midway leaves no file and no chunk the index believes in; the next put and get work")
+    func killedPut() async throws {
+        let node = try await CLINode()
+        defer { node.folder.remove() }
+        let source = node.folder.appending("model.bin")
+        var generator = SystemRandomNumberGenerator()
+        let block = Data((0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        FileManager.default.createFile(atPath: source, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: source))
+        for index in 0..<24 { handle.write(block + Data([UInt8(index)])) }
+        try handle.close()
+        let packs = node.home + "/files/packs"
+        let packBytes = {
+            ((try? FileManager.default.contentsOfDirectory(atPath: packs)) ?? []).reduce(0) { total, name in
+                total + ((try? FileManager.default.attributesOfItem(atPath: packs + "/" + name)[.size] as? Int) ?? 0)
+            }
+        }
+        let put = try ChildProcess(OutpostExecutable.path, ["files", "put", source, "--home", node.home]).start()
+        try await eventually("the put has appended 2 MiB to its pack") { packBytes() > 2 << 20 }
+        kill(put.processIdentifier, SIGKILL)
+        put.wait()
+        #expect(packBytes() < 24 << 20, "killed before the end")
+
+        #expect(try await node.json("files", "ls") == [])
+        let store = try Store(path: node.storePath)
+        // Every chunk the index knows has its bytes on disk: here, none, as nothing committed.
+        let rows = try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outpost_chunks") ?? -1 }
+        #expect(rows == 0)
+        #expect(try await node.outpost("files", "put", source, "--as", "again.bin").status == 0)
+        let copy = node.folder.appending("copy.bin")
+        #expect(try await node.outpost("files", "get", "again.bin", "-o", copy).status == 0)
+        #expect(FileManager.default.contentsEqual(atPath: source, andPath: copy))
+        let placed = try await store.read { db in
+            try Row.fetchAll(db, sql: "SELECT pack, pack_offset, stored_size FROM outpost_chunks").map {
+                ($0["pack"] as String, $0["pack_offset"] as Int, $0["stored_size"] as Int)
+            }
+        }
+        for (pack, offset, length) in placed {
+            let size = (try? FileManager.default.attributesOfItem(atPath: "\(packs)/\(pack).pack")[.size] as? Int) ?? 0
+            #expect(offset + length <= size, "chunk at \(offset) of \(pack) has its bytes")
+        }
     }
 
     @Test("files key --create makes a key once; files put after it are encrypted")
@@ -101,10 +149,15 @@ struct FilesCommandTests {
         #expect(try await node.json("files", "put", source)["encrypted"] == true)
         let keyPath = node.home + "/files.key"
         let rightKey = try #require(FileManager.default.contents(atPath: keyPath))
+        // What is stored: each pack file and its size.
         let chunkCount = {
-            ((try? FileManager.default.subpathsOfDirectory(atPath: node.home + "/files/chunks")) ?? []).count
+            let folder = node.home + "/files/packs"
+            return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted().map { name in
+                "\(name) \((try? FileManager.default.attributesOfItem(atPath: folder + "/" + name)[.size] as? Int) ?? -1)"
+            }
         }
         let chunksBefore = chunkCount()
+        #expect(!chunksBefore.isEmpty)
 
         try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: keyPath))
         expectOneLineFailure(

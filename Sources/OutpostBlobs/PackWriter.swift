@@ -1,0 +1,83 @@
+import Foundation
+package import OutpostCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Appends chunks to one new pack file, `DIR/packs/NAME.pack`, for one put or one batch of
+/// fetched chunks: one file for thousands of chunks, where a file per chunk cost 0.4–0.8 ms of
+/// file creation each on this machine's ext4 (a 256 MiB put made 14,561 files).
+///
+/// A pack is written only by the writer that made it and never changes once its chunks are
+/// recorded. ``flush()`` makes it durable before the `outpost_chunks` rows that point into it
+/// commit, so a crash leaves at worst a pack no row points into, which collection removes.
+package final class PackWriter {
+    private let directory: String
+    /// The pack's name, once the first chunk made it.
+    private(set) var name: String?
+    private var descriptor: Int32 = -1
+    private var size: Int64 = 0
+    private var durable = true
+
+    init(directory: String) {
+        self.directory = directory
+    }
+
+    deinit { close() }
+
+    /// Appends `bytes` and says where they are; durable after ``flush()``.
+    package func append(_ bytes: [UInt8]) throws(OutpostError) -> ChunkLocation {
+        if descriptor < 0 { try create() }
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { raw in
+                pwrite(descriptor, raw.baseAddress! + written, raw.count - written, off_t(size) + off_t(written))
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw ChunkStore.failure("write to pack \(name ?? "")")
+            }
+            written += result
+        }
+        let location = ChunkLocation(pack: name, offset: size, length: bytes.count)
+        size += Int64(bytes.count)
+        durable = false
+        return location
+    }
+
+    /// Makes every chunk appended so far durable (and the pack's name in its folder, the first
+    /// time): call it before committing rows that point into the pack.
+    package func flush() throws(OutpostError) {
+        guard descriptor >= 0, !durable else { return }
+        guard fdatasync(descriptor) == 0 else { throw ChunkStore.failure("flush pack \(name ?? "") to disk") }
+        let folder = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard folder >= 0 else { throw ChunkStore.failure("open \(directory)") }
+        defer { Glibc.close(folder) }
+        guard fsync(folder) == 0 else { throw ChunkStore.failure("flush \(directory) to disk") }
+        durable = true
+    }
+
+    /// Closes the pack and removes it: for a put or fetch that failed before any row pointed
+    /// into it.
+    package func discard() {
+        close()
+        if let name { unlink("\(directory)/\(name).pack") }
+    }
+
+    /// Closes the pack; nothing more is appended to it.
+    package func close() {
+        if descriptor >= 0 { Glibc.close(descriptor) }
+        descriptor = -1
+    }
+
+    private func create() throws(OutpostError) {
+        var ids = UUIDv7()
+        let name = ids.next()
+        let path = "\(directory)/\(name).pack"
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw ChunkStore.failure("create \(path)") }
+        self.descriptor = descriptor
+        self.name = name
+    }
+}
