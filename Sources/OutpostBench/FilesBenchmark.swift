@@ -52,6 +52,7 @@ package struct FilesBenchmark {
         var pages: Case
         var duplicateChunksSent: Int
         var duplicateBytes: Int
+        var speed: FileSpeedBenchmark.Result
 
         package var report: String {
             func f(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
@@ -69,6 +70,7 @@ package struct FilesBenchmark {
                 \(line("100 B inserted mid 16 MiB", insertion, target: "target ≤ rsync and ≤ 2%"))
                 \(line("1% of 4 KiB pages of 20 MB rewritten", pages, target: "target ≤ 1.5x rsync"))
                 same file put on another node: \(duplicateChunksSent) chunks sent, \(duplicateBytes) B on the wire (target 0 chunks)
+                \(speed.report)
                 """
         }
     }
@@ -79,6 +81,8 @@ package struct FilesBenchmark {
         progress("machine: \(MachineDescription.current)")
         let (chunking, hashing) = measureChunking()
         progress("chunking + hashing \(Int(chunking)) MB/s, SHA-256 alone \(Int(hashing)) MB/s")
+        let speed = try FileSpeedBenchmark(folder: folder, averageChunkSize: averageChunkSize).run()
+        progress(speed.report)
         return try await BenchHub.with(database: database, logLevel: .critical) { storage, port in
             let relay = try TCPRelay(upstreamPort: port)
             defer { relay.close() }
@@ -151,7 +155,8 @@ package struct FilesBenchmark {
                 insertion: insertion,
                 pages: pagesCase,
                 duplicateChunksSent: duplicate.chunksSent,
-                duplicateBytes: relay.bytesRelayed - before
+                duplicateBytes: relay.bytesRelayed - before,
+                speed: speed
             )
         }
     }

@@ -4,7 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import OutpostCore
-package import OutpostHub
+import OutpostHub
 import OutpostProtocol
 import OutpostSystem
 import ServiceLifecycle

@@ -195,7 +195,9 @@ public struct ChunkFrame: Sendable, Equatable {
     /// even but which repeats itself at a distance (a random block written twice) may be left
     /// uncompressed: a loss of space, never of data.
     static func looksIncompressible(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.count >= 1_024 else { return false }
+        // Smaller chunks (a file's chunk lists among them, random hashes beside compressible
+        // lengths) cost little to try.
+        guard bytes.count >= 4_096 else { return false }
         var counts = [Int](repeating: 0, count: 256)
         counts.withUnsafeMutableBufferPointer { counts in
             for byte in bytes { counts[Int(byte)] += 1 }

@@ -86,12 +86,10 @@ struct FilesCommandTests {
         let node = try await CLINode()
         defer { node.folder.remove() }
         let source = node.folder.appending("model.bin")
-        var generator = SystemRandomNumberGenerator()
-        let block = Data((0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        FileManager.default.createFile(atPath: source, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: source))
-        for index in 0..<24 { handle.write(block + Data([UInt8(index)])) }
-        try handle.close()
+        // 24 MiB that share no chunk, so the put writes all of it.
+        let random = try #require(FileHandle(forReadingAtPath: "/dev/urandom"))
+        FileManager.default.createFile(atPath: source, contents: try random.read(upToCount: 24 << 20))
+        try random.close()
         let packs = node.home + "/files/packs"
         let packBytes = {
             ((try? FileManager.default.contentsOfDirectory(atPath: packs)) ?? []).reduce(0) { total, name in

@@ -180,14 +180,17 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Files: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "File sync: bytes sent for an edit vs rsync, deduplication, chunking speed.",
+            abstract: "Files: put and get speed vs rsync and cp, bytes sent for an edit vs rsync, chunking speed.",
             discussion: """
                 Starts a hub in this process on 127.0.0.1 over --database (default: a temporary SQLite \
                 file) behind a relay that counts bytes on the wire, and two nodes. Measures, in the same \
                 run: bytes pushed after 100 B are inserted in the middle of a 16 MiB file and after 1% \
                 of the 4 KiB pages of a 20 MB file are rewritten, each against `rsync --no-whole-file` \
                 on the same change (when rsync is installed); chunks sent when a second node puts a \
-                file the hub already has; chunking plus hashing speed against SHA-256 alone.
+                file the hub already has; chunking plus hashing speed against SHA-256 alone; and a put \
+                of a 256 MiB random file into a fresh node against rsync of it to a local folder, and \
+                its get against cp (alone, and followed by an fsync as the get does), medians of \
+                three rounds. Needs rsync and about 1 GiB free in the temporary folder.
 
                 Example:
                   outpost bench files

@@ -1,0 +1,149 @@
+import Foundation
+import OutpostBlobs
+import OutpostCore
+import OutpostSync
+import OutpostSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// How fast a node stores and reads back a large file on its own disk, for `outpost bench
+/// files`: a put of a 256 MiB file of random bytes into a fresh node against `rsync` of it to a
+/// local folder, and its get (written to a file and flushed, as `files get` does) against `cp`,
+/// alone and followed by an `fsync` of the copy. Three rounds, alternating; medians.
+struct FileSpeedBenchmark {
+    struct Result: Encodable {
+        var bytes: Int
+        var putSeconds: Double
+        var rsyncSeconds: Double
+        var getSeconds: Double
+        var copySeconds: Double
+        var copyAndFlushSeconds: Double
+
+        var putRatio: Double { putSeconds / max(rsyncSeconds, 1e-9) }
+        var getRatio: Double { getSeconds / max(copySeconds, 1e-9) }
+        var getRatioFlushed: Double { getSeconds / max(copyAndFlushSeconds, 1e-9) }
+
+        enum CodingKeys: String, CodingKey {
+            case bytes
+            case putSeconds = "put_seconds"
+            case rsyncSeconds = "rsync_seconds"
+            case getSeconds = "get_seconds"
+            case copySeconds = "cp_seconds"
+            case copyAndFlushSeconds = "cp_fsync_seconds"
+            case putRatio = "put_ratio_to_rsync"
+            case getRatio = "get_ratio_to_cp"
+            case getRatioFlushed = "get_ratio_to_cp_fsync"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(bytes, forKey: .bytes)
+            try container.encode(putSeconds, forKey: .putSeconds)
+            try container.encode(rsyncSeconds, forKey: .rsyncSeconds)
+            try container.encode(getSeconds, forKey: .getSeconds)
+            try container.encode(copySeconds, forKey: .copySeconds)
+            try container.encode(copyAndFlushSeconds, forKey: .copyAndFlushSeconds)
+            try container.encode(putRatio, forKey: .putRatio)
+            try container.encode(getRatio, forKey: .getRatio)
+            try container.encode(getRatioFlushed, forKey: .getRatioFlushed)
+        }
+
+        var report: String {
+            func f(_ value: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
+            return """
+                put of a \(bytes >> 20) MiB random file: \(f(putSeconds)) s, rsync to a local folder \(f(rsyncSeconds)) s, ratio \(f(putRatio)) (target ≤ 1.5)
+                get of it: \(f(getSeconds)) s, cp \(f(copySeconds)) s (ratio \(f(getRatio)); target ≤ 1.5), cp + fsync \(f(copyAndFlushSeconds)) s (ratio \(f(getRatioFlushed)))
+                """
+        }
+    }
+
+    static let bytes = 256 << 20
+    static let rounds = 3
+
+    let folder: String
+    let averageChunkSize: Int
+
+    func run() throws -> Result {
+        guard let rsyncProgram = ["/usr/bin/rsync", "/bin/rsync"].first(where: FileManager.default.isExecutableFile)
+        else {
+            throw OutpostError(
+                .failedPrecondition,
+                "rsync is the baseline for the put's speed and is not installed: apt-get install rsync."
+            )
+        }
+        let source = folder + "/speed-source.bin"
+        try Self.writeRandomFile(source, bytes: Self.bytes)
+        defer { unlink(source) }
+        var put: [Double] = []
+        var rsync: [Double] = []
+        var get: [Double] = []
+        var copy: [Double] = []
+        var copyAndFlush: [Double] = []
+        for round in 0..<Self.rounds {
+            let target = folder + "/speed-rsync-\(round)"
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            rsync.append(try Self.seconds { _ = try ChildProcess(rsyncProgram, [source, target + "/"]).run() })
+            try? FileManager.default.removeItem(atPath: target)
+
+            let home = NodeHome(path: folder + "/speed-node-\(round)")
+            let store = try home.openStore(createIfMissing: true)
+            var configuration = FileStoreConfiguration()
+            configuration.averageChunkSize = averageChunkSize
+            configuration.maximumFileSize = Self.bytes
+            let files = try home.files(store: store, configuration: configuration)
+            put.append(try Self.seconds { try files.put(contentsOf: source, as: "large.bin") })
+            let output = folder + "/speed-get.bin"
+            get.append(try Self.seconds { try files.get("large.bin", to: output) })
+            unlink(output)
+            try? FileManager.default.removeItem(atPath: home.path)
+
+            let copied = folder + "/speed-cp.bin"
+            let copySeconds = try Self.seconds { _ = try ChildProcess("/bin/cp", [source, copied]).run() }
+            unlink(copied)
+            copy.append(copySeconds)
+            copyAndFlush.append(
+                try Self.seconds {
+                    _ = try ChildProcess("/bin/cp", [source, copied]).run()
+                    let descriptor = open(copied, O_RDONLY | O_CLOEXEC)
+                    fsync(descriptor)
+                    close(descriptor)
+                }
+            )
+            unlink(copied)
+        }
+        return Result(
+            bytes: Self.bytes,
+            putSeconds: Self.median(put),
+            rsyncSeconds: Self.median(rsync),
+            getSeconds: Self.median(get),
+            copySeconds: Self.median(copy),
+            copyAndFlushSeconds: Self.median(copyAndFlush)
+        )
+    }
+
+    private static func writeRandomFile(_ path: String, bytes: Int) throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var generator = SystemRandomNumberGenerator()
+        var block = [UInt64](repeating: 0, count: (1 << 20) / 8)
+        for _ in 0..<(bytes >> 20) {
+            for index in block.indices { block[index] = generator.next() }
+            handle.write(block.withUnsafeBytes { Data($0) })
+        }
+    }
+
+    private static func seconds(_ body: () throws -> Void) throws -> Double {
+        let start = ContinuousClock.now
+        try body()
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    }
+}
