@@ -7,13 +7,9 @@ package import OutpostCore
 
 /// The chunks on the node's disk: appended to pack files, `DIR/packs/NAME.pack` (a
 /// ``PackWriter`` per put or fetched batch; where each chunk is, `outpost_chunks` says), and,
-/// kept before packs, one file per hash: `DIR/chunks/ab/abcdef…`.
-///
-/// A loose chunk is written to `DIR/tmp/`, then renamed into place, so a crash leaves either the
-/// whole chunk or none under its name; ``flush()`` makes what was written durable (one `syncfs`
-/// for a whole put, not one `fsync` a chunk: on this machine's disk an fsync costs ~15 ms). Reads
-/// are checked by the caller against the hash (``ChunkCodec``), so a chunk damaged on disk is
-/// never returned as data.
+/// written by versions before packs, one file per hash: `DIR/chunks/ab/abcdef…`, still read and
+/// collected. Reads are checked by the caller against the hash (``ChunkCodec``), so a chunk
+/// damaged on disk is never returned as data.
 package struct ChunkStore: Sendable {
     package let directory: String
 
@@ -76,63 +72,6 @@ package struct ChunkStore: Sendable {
     package func contains(_ hash: String) -> Bool {
         access(path(of: hash), F_OK) == 0
     }
-
-    /// Writes `bytes` as the chunk `hash`, atomically; durable after the next ``flush()``.
-    package func write(_ bytes: [UInt8], as hash: String) throws(OutpostError) {
-        let folder = "\(directory)/chunks/\(hash.prefix(2))"
-        if access(folder, F_OK) != 0, mkdir(folder, 0o755) != 0, errno != EEXIST {
-            throw failure("create \(folder)")
-        }
-        let temporary = "\(directory)/tmp/\(hash).\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw failure("create \(temporary)") }
-        var written = 0
-        let ok = bytes.withUnsafeBytes { raw -> Bool in
-            while written < raw.count {
-                let result = Glibc.write(descriptor, raw.baseAddress! + written, raw.count - written)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                written += result
-            }
-            return true
-        }
-        let error = failure("write chunk \(hash.prefix(12))…")
-        close(descriptor)
-        guard ok else {
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, path(of: hash)) == 0 else {
-            let error = failure("rename a chunk into \(folder)")
-            unlink(temporary)
-            throw error
-        }
-    }
-
-    /// Flushes every chunk written so far to disk (the file system's `syncfs`): call it before
-    /// committing an index row that references them.
-    package func flush() throws(OutpostError) {
-        let descriptor = open(directory + "/chunks", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw failure("open \(directory)/chunks") }
-        defer { close(descriptor) }
-        guard Self.syncFileSystem(descriptor) == 0 else { throw failure("flush chunks to disk") }
-    }
-
-    /// glibc's `syncfs`, which its Swift module does not export (it is a GNU extension); `sync`
-    /// of every file system where it is missing.
-    private static let syncFileSystem: @Sendable (Int32) -> Int32 = {
-        typealias SyncFS = @convention(c) (Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "syncfs") else {
-            return { _ in
-                sync()
-                return 0
-            }
-        }
-        let function = unsafeBitCast(symbol, to: SyncFS.self)
-        return { function($0) }
-    }()
 
     /// The stored bytes of `hash`, or nil when there is no such chunk.
     package func read(_ hash: String) throws(OutpostError) -> [UInt8]? {
@@ -207,7 +146,7 @@ package struct ChunkStore: Sendable {
         return UseLock(descriptor: descriptor)
     }
 
-    /// Removes temporary files a crash left behind.
+    /// Removes temporary files a crash of a version before packs left behind.
     package func removeLeftovers() {
         let folder = directory + "/tmp"
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {

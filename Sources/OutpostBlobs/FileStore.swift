@@ -264,7 +264,8 @@ public final class FileStore: Sendable {
         let file = try requireReadable(name)
         defer { touch(name) }
         if path == "-" {
-            try forEachChunk(of: file) { bytes throws(OutpostError) in
+            // What reaches standard output cannot be taken back: every chunk is checked first.
+            try forEachChunk(of: file, checkingEachChunk: true) { bytes throws(OutpostError) in
                 FileHandle.standardOutput.write(Data(bytes))
             }
             return file
@@ -307,8 +308,30 @@ public final class FileStore: Sendable {
 
     /// Calls `body` with each data chunk of `file` in order, checking each against its hash and
     /// the whole against the file's hash.
-    private func forEachChunk(of file: StoredFile, _ body: ([UInt8]) throws(OutpostError) -> Void) throws(OutpostError)
-    {
+    ///
+    /// With `checkingEachChunk` false (for callers that use the bytes only once the whole file
+    /// checked out: a get into a temporary file, ``contents(of:)``), chunks are not hashed one by
+    /// one: the file's hash covers them all, one SHA-256 pass instead of two. When it does not
+    /// match, every chunk is checked to find the damaged ones (removed and marked for fetching
+    /// again) before the error.
+    private func forEachChunk(
+        of file: StoredFile,
+        checkingEachChunk: Bool = false,
+        _ body: ([UInt8]) throws(OutpostError) -> Void
+    ) throws(OutpostError) {
+        do {
+            try readChunks(of: file, checkingEachChunk: checkingEachChunk, body)
+        } catch  where !checkingEachChunk && error.details["whole_file_hash"] == "mismatch" {
+            try readChunks(of: file, checkingEachChunk: true) { _ throws(OutpostError) in }
+            throw error
+        }
+    }
+
+    private func readChunks(
+        of file: StoredFile,
+        checkingEachChunk: Bool,
+        _ body: ([UInt8]) throws(OutpostError) -> Void
+    ) throws(OutpostError) {
         let manifest = try manifest(of: file.name, quarantiningOnFailure: true)
         var whole = SHA256()
         let reader = chunks.reader()
@@ -319,14 +342,24 @@ public final class FileStore: Sendable {
             let batch = manifest.entries[start..<min(start + 1_024, manifest.entries.count)]
             let locations = try store.read { db in try batch.map { try ChunkLocation.lookup($0.hash, in: db) } }
             for (entry, location) in zip(batch, locations) {
-                let bytes = try plainChunk(entry.hash, of: file.name, at: location, reader: reader)
+                let bytes = try plainChunk(
+                    entry.hash,
+                    of: file.name,
+                    at: location,
+                    reader: reader,
+                    checking: checkingEachChunk
+                )
                 whole.update(data: bytes)
                 try body(bytes)
             }
             start += batch.count
         }
         guard Hex.encode(whole.finalize()) == file.hash else {
-            throw OutpostError(.storage, "The content of '\(file.name)' does not match its hash; its index is damaged.")
+            throw OutpostError(
+                .storage,
+                "The content of '\(file.name)' does not match its hash; its index is damaged.",
+                details: ["name": file.name, "whole_file_hash": "mismatch"]
+            )
         }
     }
 
@@ -360,7 +393,8 @@ public final class FileStore: Sendable {
         _ hash: String,
         of name: String,
         at given: ChunkLocation?? = .none,
-        reader: ChunkReader? = nil
+        reader: ChunkReader? = nil,
+        checking: Bool = true
     ) throws(OutpostError) -> [UInt8] {
         let location: ChunkLocation?
         if case .some(let given) = given {
@@ -370,7 +404,7 @@ public final class FileStore: Sendable {
         }
         do {
             return try frame(of: hash, at: location, reader: reader ?? chunks.reader())
-                .plainBytes(maximumSize: FileStoreConfiguration.maximumChunkBytes)
+                .plainBytes(maximumSize: FileStoreConfiguration.maximumChunkBytes, checkingHash: checking)
         } catch  where error.code == .storage || error.code == .notFound {
             if error.details["reason"] == ChunkCodec.sealedChunkDoesNotOpen {
                 try chunks.quarantine(hash, at: location)

@@ -102,9 +102,14 @@ public struct ChunkFrame: Sendable, Equatable {
     /// - Throws: ``OutpostError`` `.storage` when the payload does not inflate (or inflates past
     ///   `maximumSize`), a delta does not fit its bases, or the bytes do not hash to ``hash``:
     ///   the chunk is corrupt.
-    public func plainBytes(maximumSize: Int, base: (String) -> [UInt8]? = { _ in nil }) throws(OutpostError)
-        -> [UInt8]
-    {
+    ///
+    /// - Parameter checkingHash: false only for a caller that checks what it reads another way
+    ///   (a whole file's hash) before using it.
+    public func plainBytes(
+        maximumSize: Int,
+        base: (String) -> [UInt8]? = { _ in nil },
+        checkingHash: Bool = true
+    ) throws(OutpostError) -> [UInt8] {
         var body = payload[...]
         var head: [UInt8] = []
         var tail: [UInt8] = []
@@ -136,6 +141,7 @@ public struct ChunkFrame: Sendable, Equatable {
             plain = head + plain + tail
         }
         guard plain.count <= maximumSize else { throw corrupt("it is larger than \(maximumSize) bytes") }
+        guard checkingHash else { return plain }
         let digest = plain.withUnsafeBytes { SHA256.hash(data: $0) }
         guard Hex.encode(digest) == hash else { throw corrupt("its bytes do not match its hash") }
         return plain
