@@ -194,9 +194,9 @@ public struct ChunkFrame: Sendable, Equatable {
         return ChunkFrame(hash: hash, flags: 0, payload: Array(plain))
     }
 
-    /// Whether `bytes` are as evenly spread over the 256 byte values as random bytes of that
-    /// length are: their Shannon entropy falls short of 8 bits a byte by less than twice what
-    /// random data's does by chance (~255 / (2 n ln 2) bits). Counting bytes runs at memory
+    /// Whether `bytes` are as evenly spread over the 256 byte values as random bytes are: the
+    /// Shannon entropy of a sample of n of them falls short of 8 bits a byte by less than twice
+    /// what random data's does by chance (~255 / (2 n ln 2) bits). Counting bytes runs at memory
     /// speed; deflate on such bytes ran at ~60 MB/s to save nothing. Data whose byte values are
     /// even but which repeats itself at a distance (a random block written twice) may be left
     /// uncompressed: a loss of space, never of data.
@@ -204,11 +204,18 @@ public struct ChunkFrame: Sendable, Equatable {
         // Smaller chunks (a file's chunk lists among them, random hashes beside compressible
         // lengths) cost little to try.
         guard bytes.count >= 4_096 else { return false }
+        // Every fourth byte: a quarter of the work, and still thousands of samples a chunk.
         var counts = [Int](repeating: 0, count: 256)
+        var samples = 0
         counts.withUnsafeMutableBufferPointer { counts in
-            for byte in bytes { counts[Int(byte)] += 1 }
+            var index = 0
+            while index < bytes.count {
+                counts[Int(bytes[index])] += 1
+                samples += 1
+                index += 4
+            }
         }
-        let total = Double(bytes.count)
+        let total = Double(samples)
         var entropy = 0.0
         for count in counts where count > 0 {
             let share = Double(count) / total
