@@ -1,4 +1,5 @@
 public import Foundation
+import OutpostBlobs
 public import OutpostCore
 import OutpostStore
 import OutpostSystem
@@ -63,6 +64,12 @@ public enum NodeBackup {
             )
         }
         let store = try home.openStore()
+        // Collection and eviction wait until the archive is written: the snapshot's rows point
+        // into packs that they could otherwise rewrite or remove before tar reads them.
+        let chunkUse =
+            FileManager.default.fileExists(atPath: home.path + "/files/packs")
+            ? try ChunkStore(directory: home.path + "/files").lockUse(exclusive: false) : nil
+        defer { chunkUse?.release() }
         let staging = target + ".partial-\(UUID().uuidString)"
         let partial = staging + ".tar"
         defer {
