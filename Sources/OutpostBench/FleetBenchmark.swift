@@ -348,13 +348,7 @@ package struct FleetBenchmark: Sendable {
                 "--rate-limit", "100000", "--unauthenticated-rate-limit", "100000", "--idle-timeout", "120s",
             ]
         ).start(capturing: .everything)
-        let marker = "listening on http://127.0.0.1:"
-        let port = process.waitForOutput(timeout: .seconds(60)) { text -> Int? in
-            guard let found = text.range(of: marker) else { return nil }
-            let rest = text[found.upperBound...]
-            let digits = rest.prefix { $0.isNumber }
-            return digits.count < rest.count ? Int(digits) : nil
-        }
+        let port = process.waitForPort(after: "listening on http://127.0.0.1:", timeout: .seconds(60))
         guard let port else {
             process.terminate()
             throw OutpostError(.storage, "The hub did not start: \(process.output)")

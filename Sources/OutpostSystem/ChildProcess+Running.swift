@@ -77,6 +77,18 @@ extension ChildProcess {
             collector.wait(until: Date().addingTimeInterval(timeout.timeInterval), match)
         }
 
+        /// Waits until the output holds `marker` followed by a whole port number (something
+        /// follows its last digit), as a server prints once it listens; `nil` as for
+        /// ``waitForOutput(timeout:_:)``.
+        package func waitForPort(after marker: String, timeout: Duration) -> Int? {
+            waitForOutput(timeout: timeout) { text -> Int? in
+                guard let found = text.range(of: marker) else { return nil }
+                let rest = text[found.upperBound...]
+                let digits = rest.prefix { $0.isNumber }
+                return digits.count < rest.count ? Int(digits) : nil
+            }
+        }
+
         /// Sends SIGTERM, when the child still runs.
         package func terminate() {
             if !ended.isSet { _ = Foundation.kill(process.processIdentifier, SIGTERM) }

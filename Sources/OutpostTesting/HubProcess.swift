@@ -48,13 +48,7 @@ public final class HubProcess: Sendable {
         timeout: Duration = .seconds(30)
     ) throws -> HubProcess {
         let child = try ChildProcess(program, arguments).start(capturing: .everything)
-        let port = child.waitForOutput(timeout: timeout) { text -> Int? in
-            guard let marker = text.range(of: readyMarker) else { return nil }
-            let rest = text[marker.upperBound...]
-            let digits = rest.prefix { $0.isNumber }
-            // Only once the port is whole: something follows its last digit.
-            return digits.count < rest.count ? Int(digits) : nil
-        }
+        let port = child.waitForPort(after: readyMarker, timeout: timeout)
         guard let port else {
             child.terminate()
             throw HubProcessError(message: "outpost \(arguments.joined(separator: " ")) did not start: \(child.output)")
