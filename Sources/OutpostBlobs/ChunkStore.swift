@@ -12,9 +12,14 @@ package import OutpostCore
 /// damaged on disk is never returned as data.
 package struct ChunkStore: Sendable {
     package let directory: String
+    /// Whether `DIR/chunks` held any chunk files when opened: only a store written by a version
+    /// before packs has them, and without them no put needs a file lookup per chunk.
+    private let keepsLooseChunks: Bool
 
     package init(directory: String) throws(OutpostError) {
         self.directory = directory
+        keepsLooseChunks = !((try? FileManager.default.contentsOfDirectory(atPath: directory + "/chunks")) ?? [])
+            .isEmpty
         for folder in [directory + "/chunks", directory + "/tmp", directory + "/packs"] {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -69,8 +74,9 @@ package struct ChunkStore: Sendable {
         unlink(path(ofPack: name))
     }
 
+    /// Whether `hash` is kept in a file of its own (a chunk written before packs).
     package func contains(_ hash: String) -> Bool {
-        access(path(of: hash), F_OK) == 0
+        keepsLooseChunks && access(path(of: hash), F_OK) == 0
     }
 
     /// The stored bytes of `hash`, or nil when there is no such chunk.

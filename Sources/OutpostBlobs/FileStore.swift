@@ -368,7 +368,8 @@ public final class FileStore: Sendable {
         let hashes = try manifestHashes(of: name)
         var bytes: [UInt8] = []
         for hash in hashes {
-            bytes += quarantiningOnFailure ? try plainChunk(hash, of: name) : try plainChunk(hash)
+            bytes +=
+                quarantiningOnFailure ? try plainChunk(hash, of: name, at: location(of: hash)) : try plainChunk(hash)
         }
         return try FileManifest(decoding: bytes)
     }
@@ -392,16 +393,10 @@ public final class FileStore: Sendable {
     private func plainChunk(
         _ hash: String,
         of name: String,
-        at given: ChunkLocation?? = .none,
+        at location: ChunkLocation?,
         reader: ChunkReader? = nil,
         checking: Bool = true
     ) throws(OutpostError) -> [UInt8] {
-        let location: ChunkLocation?
-        if case .some(let given) = given {
-            location = given
-        } else {
-            location = try store.read { db in try ChunkLocation.lookup(hash, in: db) }
-        }
         do {
             return try frame(of: hash, at: location, reader: reader ?? chunks.reader())
                 .plainBytes(maximumSize: FileStoreConfiguration.maximumChunkBytes, checkingHash: checking)
@@ -430,8 +425,12 @@ public final class FileStore: Sendable {
 
     /// The chunk's wire form (decrypted, still compressed if it was).
     package func frame(of hash: String) throws(OutpostError) -> ChunkFrame {
-        let location = try store.read { db in try ChunkLocation.lookup(hash, in: db) }
-        return try frame(of: hash, at: location, reader: chunks.reader())
+        try frame(of: hash, at: location(of: hash), reader: chunks.reader())
+    }
+
+    /// Where `outpost_chunks` says the chunk is (nil: no row, or a file of its own).
+    private func location(of hash: String) throws(OutpostError) -> ChunkLocation? {
+        try store.read { db in try ChunkLocation.lookup(hash, in: db) }
     }
 
     private func frame(of hash: String, at location: ChunkLocation?, reader: ChunkReader) throws(OutpostError)
@@ -440,7 +439,7 @@ public final class FileStore: Sendable {
         var stored = try reader.read(hash, at: location)
         if stored == nil, location?.pack != nil {
             // Compaction in another process may have moved it since its place was looked up.
-            let now = try store.read { db in try ChunkLocation.lookup(hash, in: db) }
+            let now = try self.location(of: hash)
             if now != location { stored = try reader.read(hash, at: now) }
         }
         guard let stored else {
