@@ -205,7 +205,7 @@ final class SyncCluster: @unchecked Sendable {
             home: folder.appending(name),
             token: token,
             // A URL that answers nothing: an in-process hub is reached through its transport.
-            hubURL: hub?.url ?? Self.nowhere,
+            hubURL: hub?.url ?? "http://127.0.0.1:9",
             transport: inProcessHub?.transport,
             rules: rules
         )
@@ -217,14 +217,7 @@ final class SyncCluster: @unchecked Sendable {
     func stopHub() async {
         _ = await hub?.stop()
         hub = nil
-        // The hub's port is free now, and a hub another test starts meanwhile may be given it:
-        // a node would then reach that hub (or a test's silent stand-in) instead of none. Port
-        // 9 is one nothing here listens on and no server is given (they get ephemeral ports).
-        for node in nodes { try? node.connect(to: Self.nowhere) }
     }
-
-    /// A hub URL that nothing answers.
-    static let nowhere = "http://127.0.0.1:9"
 
     /// Starts the hub again on the same data: on `port` (as a hub that comes back where it
     /// was), else on a new port, which every node is told.
