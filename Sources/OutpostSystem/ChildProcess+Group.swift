@@ -95,7 +95,7 @@ extension ChildProcess {
         }
         if let input {
             let writer = stdinPipe[1]
-            Thread.detachNewThread {
+            DedicatedThread.startOrCrash {
                 input.withUnsafeBytes { bytes in
                     var offset = 0
                     while offset < bytes.count {

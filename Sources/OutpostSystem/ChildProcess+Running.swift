@@ -38,7 +38,7 @@ extension ChildProcess {
         }
         if let pipe {
             let handle = pipe.fileHandleForReading
-            Thread.detachNewThread { collector.collect(from: handle.fileDescriptor, keeping: handle) }
+            DedicatedThread.startOrCrash { collector.collect(from: handle.fileDescriptor, keeping: handle) }
         } else {
             collector.finish()
         }

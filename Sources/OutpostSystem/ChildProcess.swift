@@ -139,7 +139,7 @@ package struct ChildProcess: Sendable {
             )
         }
         if let input, let writer = stdin?.fileHandleForWriting {
-            Thread.detachNewThread {
+            DedicatedThread.startOrCrash {
                 writer.write(input)
                 try? writer.close()
             }

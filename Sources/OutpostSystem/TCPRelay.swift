@@ -52,11 +52,11 @@ package final class TCPRelay: Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
         }
         port = Int(UInt16(bigEndian: address.sin_port))
-        Thread.detachNewThread { [self] in
+        DedicatedThread.startOrCrash { [self] in
             while true {
                 let client = accept(listener, nil, nil)
                 guard client >= 0 else { return }
-                Thread.detachNewThread { self.serve(client) }
+                DedicatedThread.startOrCrash { self.serve(client) }
             }
         }
     }
@@ -84,7 +84,7 @@ package final class TCPRelay: Sendable {
             return
         }
         let otherWay = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
+        DedicatedThread.startOrCrash {
             self.pump(from: client, to: upstream, .toUpstream)
             otherWay.signal()
         }

@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 import OutpostCore
+import OutpostSystem
 public import ServiceLifecycle
 
 /// `outpost run`'s auto-commit: every ``interval`` it commits the workspace's pending changes
@@ -44,8 +45,12 @@ public final class WorkspaceAutoCommit: Service {
             while !Task.isCancelled {
                 try? await Task.sleep(for: self.interval)
                 if Task.isCancelled { return }
-                let round = await withCheckedContinuation { continuation in
-                    Thread.detachNewThread { continuation.resume(returning: self.step()) }
+                let round: Round
+                do {
+                    round = try await DedicatedThread.run { self.step() }
+                } catch {
+                    self.logger.error("Auto-commit round not run", metadata: ["error": "\(error)"])
+                    continue
                 }
                 if case .committed(let commit, let items, let synced) = round {
                     self.logger.info(

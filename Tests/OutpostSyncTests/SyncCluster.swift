@@ -6,6 +6,7 @@ import OutpostHub
 import OutpostMerge
 import OutpostStore
 import OutpostSync
+import OutpostSystem
 import OutpostTesting
 import Testing
 
@@ -340,7 +341,7 @@ final class SyncCluster: @unchecked Sendable {
     deinit {
         inProcessHub?.close()
         let (hub, folder) = (hub, folder)
-        Thread.detachNewThread {
+        DedicatedThread.startOrCrash {
             _ = hub?.stop()
             folder.remove()
         }
