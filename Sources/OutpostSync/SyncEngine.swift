@@ -515,8 +515,21 @@ public final class SyncEngine: Sendable {
     ) throws -> PullTally? {
         var tally = PullTally()
         let settlesParked = try Store.hasPendingConstraintConflicts(in: db)
+        // With no local work anywhere, a row of a version the node has not seen is written as
+        // it comes (the reconciler would decide `.apply`), by statements built once per table.
+        // Taking rows cannot make local work: only a row that already had some is merged.
+        let hasLocalWork = try Outbox(db).hasLocalWork()
+        var quick = mode.restoring || hasLocalWork ? nil : CleanRowWriter(db)
         func take(_ row: HubRow, _ table: SyncedTable) throws {
             if table.name == Self.fileTable, !row.deleted { try Self.requireSafeFileName(row) }
+            if try quick?.write(row, into: table, epoch: mode.epoch) == true {
+                tally.applied += 1
+            } else {
+                try reconcile(row, table)
+            }
+            if settlesParked { try Store.settleConstraintConflict(table: table.name, key: row.key, in: db) }
+        }
+        func reconcile(_ row: HubRow, _ table: SyncedTable) throws {
             switch try reconciler.take(
                 row,
                 table: table,
@@ -530,7 +543,6 @@ public final class SyncEngine: Sendable {
             case .parked: tally.parked += 1
             case .unchanged: break
             }
-            if settlesParked { try Store.settleConstraintConflict(table: table.name, key: row.key, in: db) }
         }
         guard rowByRow else {
             do {

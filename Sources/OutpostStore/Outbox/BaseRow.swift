@@ -49,6 +49,14 @@ package struct BaseRows {
         )
     }
 
+    /// The hub version of the base of `table`/`key` alone (its columns are not read), or `nil`.
+    package func version(table: String, key: String) throws -> Int64? {
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT version FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?"),
+            arguments: [table, key]
+        )
+    }
+
     /// Records `base` as the hub's state of the row, unless the node already knows a newer one
     /// (or, with `evenIfOlder`, in any case: the hub went back in time and this is its state now).
     package func record(_ base: BaseRow, table: String, key: String, epoch: Int64, evenIfOlder: Bool = false)

@@ -48,6 +48,19 @@ package struct Outbox {
 
     // MARK: Rows
 
+    /// Whether any row has local work (what ``isDirty(table:key:)`` asks of one row): a pulled
+    /// page taken while there is none needs no check per row.
+    package func hasLocalWork() throws -> Bool {
+        try Bool.fetchOne(
+            cached: db,
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM sync_queue WHERE status = 'pending')
+                    OR EXISTS (SELECT 1 FROM sync_queue WHERE status IN \(Self.heldStatuses))
+                    OR EXISTS (SELECT 1 FROM conflict_resolution WHERE status = 'pending' AND kind = 'sync')
+                """
+        ) ?? false
+    }
+
     /// Whether the row has local work the hub does not have: a queued, in-flight, held or failed
     /// change, or a conflict waiting for a person. A failed change is local work too: a pull
     /// merges with it instead of overwriting it, and `outpost queue retry` can still send it.
