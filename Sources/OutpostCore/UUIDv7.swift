@@ -66,17 +66,34 @@ public struct UUIDv7: Sendable {
         return true
     }
 
+    /// The canonical text form, written digit by digit into the string's own storage: the
+    /// engine makes an id for every change it pushes, and building it from substrings cost
+    /// a tenth of a push's planning.
     private static func format(milliseconds: UInt64, high: UInt16, low: UInt64) -> String {
-        let timeHex = hex(milliseconds & 0xFFFF_FFFF_FFFF, digits: 12)
-        let version = hex(UInt64(0x7000 | UInt16(high)), digits: 4)
-        let variant = hex(0x8000 | (low >> 48) & 0x3FFF, digits: 4)
-        let node = hex(low & 0xFFFF_FFFF_FFFF, digits: 12)
-        let time = Array(timeHex)
-        return String(time[0..<8]) + "-" + String(time[8..<12]) + "-" + version + "-" + variant + "-" + node
-    }
-
-    private static func hex(_ value: UInt64, digits: Int) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, digits - text.count)) + text
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            var position = 0
+            func put(_ value: UInt64, _ count: Int) {
+                for shift in stride(from: (count - 1) * 4, through: 0, by: -4) {
+                    buffer[position] = digits.utf8Start[Int((value >> UInt64(shift)) & 0xF)]
+                    position += 1
+                }
+            }
+            func dash() {
+                buffer[position] = UInt8(ascii: "-")
+                position += 1
+            }
+            let time = milliseconds & 0xFFFF_FFFF_FFFF
+            put(time >> 16, 8)
+            dash()
+            put(time & 0xFFFF, 4)
+            dash()
+            put(UInt64(0x7000 | high), 4)
+            dash()
+            put(0x8000 | (low >> 48) & 0x3FFF, 4)
+            dash()
+            put(low & 0xFFFF_FFFF_FFFF, 12)
+            return position
+        }
     }
 }

@@ -78,8 +78,6 @@ enum BatchPlanner {
             var priority: Int
             var hlc: Int64
             var order: Int
-            /// The row, once read for its parents, so it is not read twice.
-            var row: JSONValue?? = nil
         }
         let outbox = Outbox(db)
         let selected = try outbox.pending(minimumPriority: minimumPriority, limit: limit)
@@ -102,9 +100,7 @@ enum BatchPlanner {
             let candidate = candidates[index]
             index += 1
             guard let table = tables[candidate.table], !table.parents.isEmpty else { continue }
-            let read = try RowWriter.localValue(of: table, key: candidate.key, in: db)
-            candidates[index - 1].row = .some(read)
-            guard let row = read else { continue }
+            guard let row = try RowWriter.localValue(of: table, key: candidate.key, in: db) else { continue }
             for parent in table.parents {
                 guard let parentKey = try Self.recordID(of: parent.columns, in: row, db: db),
                     included.insert("\(parent.table)\u{0}\(parentKey)").inserted,
@@ -128,6 +124,7 @@ enum BatchPlanner {
 
         var ids = UUIDv7()
         let batchID = ids.next()
+        var reader = PushRowReader()
         var entries: [OutgoingBatch.Entry] = []
         for candidate in candidates {
             guard let table = tables[candidate.table] else {
@@ -144,9 +141,9 @@ enum BatchPlanner {
                 planned = try change(
                     for: candidate.key,
                     of: table,
-                    row: candidate.row,
                     hlc: candidate.hlc,
                     ids: &ids,
+                    reader: &reader,
                     in: db
                 )
             } catch let refusal as UnsendableRow {
@@ -187,13 +184,14 @@ enum BatchPlanner {
     private static func change(
         for key: String,
         of table: SyncedTable,
-        row known: JSONValue??,
         hlc: Int64,
         ids: inout UUIDv7,
+        reader: inout PushRowReader,
         in db: Database
     ) throws -> Change? {
         let base = try BaseRows(db).base(table: table.name, key: key)
-        guard let row = try known ?? RowWriter.localValue(of: table, key: key, in: db) else {
+        let (read, holdsNUL) = try reader.read(table, key: key, in: db)
+        guard let row = read else {
             guard let base, base.data != nil else { return nil }
             return Change(
                 id: ids.next(),
@@ -204,8 +202,8 @@ enum BatchPlanner {
                 hlc: hlc
             )
         }
-        let cut = try RowAddress(table.schema, key: key).columnsHoldingNUL(table.syncedColumns, in: db)
-        guard cut.isEmpty else {
+        if holdsNUL {
+            let cut = try RowAddress(table.schema, key: key).columnsHoldingNUL(table.syncedColumns, in: db)
             throw UnsendableRow(
                 reason: "column(s) \(cut.joined(separator: ", ")) hold the character U+0000 in their text, which "
                     + "would arrive cut short and which the hub cannot store; change the value (a BLOB can hold "

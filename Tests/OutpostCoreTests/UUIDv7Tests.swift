@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import OutpostCore
@@ -34,5 +35,21 @@ struct UUIDv7Tests {
     func timePrefix() {
         var ids = UUIDv7(now: { 0x0123_4567_89AB })
         #expect(ids.next().hasPrefix("01234567-89ab-7"))
+    }
+
+    @Test("every digit is where RFC 9562 puts it: the milliseconds, version, variant, counter")
+    func digitsRoundTrip() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let milliseconds = UInt64.random(in: 0...0xFFFF_FFFF_FFFF, using: &generator)
+            var ids = UUIDv7(now: { milliseconds })
+            let id = ids.next()
+            // Foundation reads it back to the same text: 32 hex digits in 8-4-4-4-12.
+            #expect(try #require(UUID(uuidString: id)).uuidString.lowercased() == id)
+            let hex = id.replacingOccurrences(of: "-", with: "")
+            #expect(UInt64(hex.prefix(12), radix: 16) == milliseconds)
+            #expect(hex.dropFirst(12).first == "7")
+            #expect("89ab".contains(hex.dropFirst(16).first!))
+        }
     }
 }
