@@ -65,14 +65,38 @@ extension PushRequest {
     }
 
     public var json: JSONValue {
-        var members: [String: JSONValue] = ["batch_id": .string(batchID), "changes": .array(changes.map(\.json))]
+        var members = membersBesideChanges
+        members["changes"] = .array(changes.map(\.json))
+        return .object(members)
+    }
+
+    /// The request as JSON text, given each change's text (`encodedChanges[i]` is
+    /// `changes[i].json.encoded()`): a node encodes a change once, for the outbox's record of
+    /// what it sent, and the request reuses that text instead of encoding every change again.
+    public func encoded(changes encodedChanges: [String]) -> String {
+        precondition(encodedChanges.count == changes.count, "one encoded text per change")
+        // `batch_id` is always there, so the rest is an object with at least one member.
+        let rest = JSONValue.object(membersBesideChanges).encoded()
+        var text = "{\"changes\":["
+        text.reserveCapacity(encodedChanges.reduce(rest.utf8.count + 16) { $0 + $1.utf8.count + 1 })
+        for (index, change) in encodedChanges.enumerated() {
+            if index > 0 { text += "," }
+            text += change
+        }
+        text += "],"
+        text += rest.dropFirst()
+        return text
+    }
+
+    private var membersBesideChanges: [String: JSONValue] {
+        var members: [String: JSONValue] = ["batch_id": .string(batchID)]
         if !schemas.isEmpty {
             members["schemas"] = .object(schemas.mapValues { .array($0.map { .string($0) }) })
         }
         if !declarations.isEmpty {
             members["declarations"] = .object(declarations.mapValues(\.json))
         }
-        return .object(members)
+        return members
     }
 }
 

@@ -9,6 +9,8 @@ struct OutgoingBatch: Sendable {
         var queueID: Int64
         var change: Change
         var priority: Int
+        /// The change as JSON text, as the outbox records it and the request carries it.
+        var encoded: String
     }
 
     var id: String
@@ -35,6 +37,9 @@ struct OutgoingBatch: Sendable {
         PushRequest(batchID: id, changes: entries.map(\.change), schemas: schemas, declarations: declarations)
     }
 
+    /// ``request`` as JSON text, from the changes' texts encoded when the batch was planned.
+    var body: String { request.encoded(changes: entries.map(\.encoded)) }
+
     /// Whether the batch carries a critical change, which may use the bandwidth reserve.
     var isCritical: Bool { entries.contains { $0.priority >= 10 } }
 }
@@ -51,7 +56,8 @@ enum BatchPlanner {
             OutgoingBatch.Entry(
                 queueID: entry.id,
                 change: try Change(json: JSONValue(parsing: entry.sentJSON)),
-                priority: entry.priority
+                priority: entry.priority,
+                encoded: entry.sentJSON
             )
         }
         return OutgoingBatch(id: batchID, entries: entries, tables: tables)
@@ -156,15 +162,18 @@ enum BatchPlanner {
                 try RowWriter.markSynced(table: table, key: candidate.key, in: db)
                 continue
             }
+            let encoded = change.json.encoded()
             try outbox.send(
                 candidate.queueID,
                 changeID: change.id,
                 batchID: batchID,
                 position: entries.count,
                 baseVersion: change.baseVersion,
-                changeJSON: change.json.encoded()
+                changeJSON: encoded
             )
-            entries.append(.init(queueID: candidate.queueID, change: change, priority: candidate.priority))
+            entries.append(
+                .init(queueID: candidate.queueID, change: change, priority: candidate.priority, encoded: encoded)
+            )
         }
         guard !entries.isEmpty else {
             return try next(

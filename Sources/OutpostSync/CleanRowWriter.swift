@@ -50,7 +50,9 @@ struct CleanRowWriter {
             for column in statements.columns { values.append(members[column]?.databaseValue ?? .null) }
             try db.cachedStatement(sql: statements.update).execute(arguments: StatementArguments(values + keyValues))
             if db.changesCount == 0 {
-                try db.cachedStatement(sql: statements.insert).execute(arguments: StatementArguments(keyValues + values))
+                try db.cachedStatement(sql: statements.insert).execute(
+                    arguments: StatementArguments(keyValues + values)
+                )
             }
         }
         try RowWriter.setBase(from: row, epoch: epoch, in: db)
@@ -71,8 +73,10 @@ struct CleanRowWriter {
         }
         let keyClause = schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
         let assignments =
-            columns.map { "\(quoteIdentifier($0)) = ?" } + bookkeeping.map { "\(quoteIdentifier($0.column)) = \($0.value)" }
-        let insertColumns = (schema.primaryKey + columns).map(quoteIdentifier) + bookkeeping.map { quoteIdentifier($0.column) }
+            columns.map { "\(quoteIdentifier($0)) = ?" }
+            + bookkeeping.map { "\(quoteIdentifier($0.column)) = \($0.value)" }
+        let insertColumns =
+            (schema.primaryKey + columns).map(quoteIdentifier) + bookkeeping.map { quoteIdentifier($0.column) }
         let insertValues = (schema.primaryKey + columns).map { _ in "?" } + bookkeeping.map(\.value)
         guard !assignments.isEmpty else { return nil }
         let made = TableStatements(

@@ -29,8 +29,11 @@ public struct HubClient: Sendable {
     }
 
     /// `POST /v1/push`.
-    public func push(_ request: PushRequest) async throws(SyncFailure) -> Exchange<PushResponse> {
-        let answer = try await send(path: "/v1/push", json: request.json.encoded(), timeout: .seconds(120))
+    ///
+    /// - Parameter body: the request already encoded (``PushRequest/encoded(changes:)``), when
+    ///   the caller has it; else the request is encoded here.
+    public func push(_ request: PushRequest, body: String? = nil) async throws(SyncFailure) -> Exchange<PushResponse> {
+        let answer = try await send(path: "/v1/push", json: body ?? request.json.encoded(), timeout: .seconds(120))
         do {
             let response = try PushResponse(json: JSONValue(parsing: answer.text), changes: request.changes)
             return Exchange(

@@ -34,7 +34,8 @@ struct PushRowReader {
             return "(typeof(\(name)) = 'text' AND instr(CAST(\(name) AS BLOB), x'00') > 0)"
         }
         let keyClause = table.schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
-        let selected = [checks.isEmpty ? "0" : checks.joined(separator: " OR ")] + table.syncedColumns.map(quoteIdentifier)
+        let selected =
+            [checks.isEmpty ? "0" : checks.joined(separator: " OR ")] + table.syncedColumns.map(quoteIdentifier)
         let sql = """
             SELECT \(selected.joined(separator: ", "))
             FROM \(quoteIdentifier(table.name)) WHERE \(keyClause)

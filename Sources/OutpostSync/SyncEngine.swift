@@ -210,7 +210,7 @@ public final class SyncEngine: Sendable {
         try await waitForBandwidth(critical: batch.isCritical)
         let exchange: HubClient.Exchange<PushResponse>
         do {
-            exchange = try await client.push(batch.request)
+            exchange = try await client.push(batch.request, body: batch.body)
         } catch {
             try await noteFailure(error)
             switch error.code {

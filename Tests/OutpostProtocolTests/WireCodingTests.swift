@@ -33,6 +33,19 @@ struct WireCodingTests {
         schemas: ["agents": ["name", "n"]]
     )
 
+    @Test("a request built from its changes' texts reads back as the same request, and as the whole encoding does")
+    func encodedFromChangeTexts() throws {
+        let texts = Self.push.changes.map { $0.json.encoded() }
+        let spliced = Self.push.encoded(changes: texts)
+        #expect(try PushRequest(json: JSONValue(parsing: spliced)) == Self.push)
+        #expect(try JSONValue(parsing: spliced) == JSONValue(parsing: Self.push.json.encoded()))
+        var declared = Self.push
+        declared.schemas = [:]
+        #expect(try PushRequest(json: JSONValue(parsing: declared.encoded(changes: texts))) == declared)
+        let empty = PushRequest(batchID: "b2", changes: [])
+        #expect(try PushRequest(json: JSONValue(parsing: empty.encoded(changes: []))) == empty)
+    }
+
     @Test("every wire type survives a round trip through JSON text")
     func roundTrips() throws {
         #expect(try PushRequest(json: JSONValue(parsing: Self.push.json.encoded())) == Self.push)

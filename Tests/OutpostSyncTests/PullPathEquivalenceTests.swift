@@ -25,10 +25,13 @@ struct PullPathEquivalenceTests {
             var lines: [String] = []
             for (table, order) in [("agents", "id"), ("wide", "id"), ("pairs", "a, b"), ("tags", "name")] {
                 let columns = try db.columns(in: table).map(\.name)
-                let shown = columns.map { $0 == "last_sync" ? "(last_sync IS NOT NULL)" : "quote(\(quoteIdentifier($0)))" }
+                let shown = columns.map {
+                    $0 == "last_sync" ? "(last_sync IS NOT NULL)" : "quote(\(quoteIdentifier($0)))"
+                }
                 lines += try String.fetchAll(
                     db,
-                    sql: "SELECT '\(table): ' || \(shown.joined(separator: " || ' | ' || ")) FROM \(table) ORDER BY \(order)"
+                    sql:
+                        "SELECT '\(table): ' || \(shown.joined(separator: " || ' | ' || ")) FROM \(table) ORDER BY \(order)"
                 )
             }
             lines += try String.fetchAll(
