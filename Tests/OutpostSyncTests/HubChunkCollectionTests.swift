@@ -64,7 +64,9 @@ struct HubChunkCollectionTests {
         let waiting = try await counts(cluster).waiting
         #expect(try await counts(cluster).stored == stored, "nothing goes before it has waited a lease")
         #expect(waiting > 10, "the deleted file's chunks wait: \(waiting)")
-        #expect(first.tenantsSkipped.isEmpty)
+        // Only this tenant: on PostgreSQL another test's tenant may be mid-upload (a live file
+        // whose chunks are not all there yet), which the collection rightly skips.
+        #expect(!first.tenantsSkipped.contains(cluster.tenant))
         if backend == .sqlite { #expect(first.chunks == 0 && first.chunksWaiting == waiting) }
 
         try await cluster.executeOnHub(
