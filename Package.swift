@@ -55,6 +55,7 @@ let package = Package(
                 "OutpostCore",
                 "OutpostMerge",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -6,22 +6,24 @@ import OutpostStore
 /// The short way in for the commonest pulled row: one of a version the node has not seen, on
 /// a row the node has no local work on (an initial pull, a node that only follows). What
 /// ``Reconciler/take(_:table:epoch:repair:restoring:in:)`` would do with it — write the hub's
-/// columns, record the base, mark the seed's bookkeeping synced — in three statements whose
-/// SQL is built once per table, without building the row's JSON tree twice or parsing the base.
+/// columns, record the base, mark the seed's bookkeeping synced — in three statements prepared
+/// once per table for a page (``PreparedWrite``), without building the row's JSON tree twice or
+/// parsing the base.
 ///
 /// Every other row (left the scope, a known version, local work, a `restoring` pull, a row
 /// that is not a JSON object) is declined and goes through the reconciler, which decides it.
 struct CleanRowWriter {
     private let db: Database
-    private var statements: [String: TableStatements] = [:]
+    private var statements: [String: TableStatements?] = [:]
+    private var recordBase: PreparedWrite?
 
-    /// The SQL of one table's writes, built once.
+    /// One table's writes, prepared once per page.
     private struct TableStatements {
         /// The synced columns that are not part of the key, in the statements' order.
         var columns: [String]
-        var update: String
-        var insert: String
-        var delete: String
+        var update: PreparedWrite
+        var insert: PreparedWrite
+        var delete: PreparedWrite
     }
 
     init(_ db: Database) {
@@ -40,27 +42,31 @@ struct CleanRowWriter {
         }
         let bases = BaseRows(db)
         if let known = try bases.version(table: table.name, key: row.key), row.version <= known { return false }
-        guard let statements = self.statements(for: table) else { return false }
+        guard let statements = try self.statements(for: table) else { return false }
         let keyValues = try RowAddress(table.schema, key: row.key).keyValues
         if row.deleted {
-            try db.cachedStatement(sql: statements.delete).execute(arguments: StatementArguments(keyValues))
+            try statements.delete.run(keyValues)
         } else {
             var values: [DatabaseValue] = []
             values.reserveCapacity(statements.columns.count + keyValues.count)
             for column in statements.columns { values.append(members[column]?.databaseValue ?? .null) }
-            try db.cachedStatement(sql: statements.update).execute(arguments: StatementArguments(values + keyValues))
-            if db.changesCount == 0 {
-                try db.cachedStatement(sql: statements.insert).execute(
-                    arguments: StatementArguments(keyValues + values)
-                )
-            }
+            try statements.update.run(values + keyValues)
+            if db.changesCount == 0 { try statements.insert.run(keyValues + values) }
         }
-        try RowWriter.setBase(from: row, epoch: epoch, in: db)
+        let recordBase = try self.recordBase ?? bases.recordStatement()
+        self.recordBase = recordBase
+        try bases.record(
+            BaseRow(version: row.version, data: row.deleted ? nil : row.data, hlc: row.hlc, origin: row.origin),
+            table: row.table,
+            key: row.key,
+            epoch: epoch,
+            using: recordBase
+        )
         return true
     }
 
     /// `nil` for a table with nothing to set besides its key, which the reconciler writes.
-    private mutating func statements(for table: SyncedTable) -> TableStatements? {
+    private mutating func statements(for table: SyncedTable) throws -> TableStatements? {
         if let known = statements[table.name] { return known }
         let schema = table.schema
         let name = quoteIdentifier(schema.name)
@@ -78,15 +84,24 @@ struct CleanRowWriter {
         let insertColumns =
             (schema.primaryKey + columns).map(quoteIdentifier) + bookkeeping.map { quoteIdentifier($0.column) }
         let insertValues = (schema.primaryKey + columns).map { _ in "?" } + bookkeeping.map(\.value)
-        guard !assignments.isEmpty else { return nil }
+        guard !assignments.isEmpty else {
+            statements[table.name] = .some(nil)
+            return nil
+        }
         let made = TableStatements(
             columns: columns,
-            update: "UPDATE \(name) SET \(assignments.joined(separator: ", ")) WHERE \(keyClause)",
-            insert: """
+            update: try PreparedWrite(
+                "UPDATE \(name) SET \(assignments.joined(separator: ", ")) WHERE \(keyClause)",
+                in: db
+            ),
+            insert: try PreparedWrite(
+                """
                 INSERT INTO \(name) (\(insertColumns.joined(separator: ", ")))
                 VALUES (\(insertValues.joined(separator: ", ")))
                 """,
-            delete: "DELETE FROM \(name) WHERE \(keyClause)"
+                in: db
+            ),
+            delete: try PreparedWrite("DELETE FROM \(name) WHERE \(keyClause)", in: db)
         )
         statements[table.name] = made
         return made

@@ -62,19 +62,36 @@ package struct BaseRows {
     package func record(_ base: BaseRow, table: String, key: String, epoch: Int64, evenIfOlder: Bool = false)
         throws
     {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO outpost_sync_rows (table_name, record_id, version, data, hlc, origin, seen_epoch)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (table_name, record_id) DO UPDATE SET
-                    version = excluded.version, data = excluded.data, hlc = excluded.hlc,
-                    origin = excluded.origin, seen_epoch = max(seen_epoch, excluded.seen_epoch)
-                WHERE excluded.version >= outpost_sync_rows.version OR ?
-                """
-        ).execute(arguments: [
+        try db.cachedStatement(sql: Self.recordSQL).execute(arguments: [
             table, key, base.version, base.data?.encoded(), base.hlc, base.origin, epoch, evenIfOlder,
         ])
     }
+
+    /// ``record(_:table:key:epoch:evenIfOlder:)`` for many rows, on a statement prepared once
+    /// (``recordStatement()``).
+    package func record(_ base: BaseRow, table: String, key: String, epoch: Int64, using statement: PreparedWrite)
+        throws
+    {
+        try statement.run([
+            table.databaseValue, key.databaseValue, base.version.databaseValue,
+            base.data?.encoded().databaseValue ?? .null, base.hlc.databaseValue, base.origin.databaseValue,
+            epoch.databaseValue, false.databaseValue,
+        ])
+    }
+
+    /// The statement ``record(_:table:key:epoch:using:)`` runs, prepared on this connection.
+    package func recordStatement() throws -> PreparedWrite {
+        try PreparedWrite(Self.recordSQL, in: db)
+    }
+
+    private static let recordSQL = """
+        INSERT INTO outpost_sync_rows (table_name, record_id, version, data, hlc, origin, seen_epoch)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (table_name, record_id) DO UPDATE SET
+            version = excluded.version, data = excluded.data, hlc = excluded.hlc,
+            origin = excluded.origin, seen_epoch = max(seen_epoch, excluded.seen_epoch)
+        WHERE excluded.version >= outpost_sync_rows.version OR ?
+        """
 
     /// Keeps the row's hub version but forgets what the hub holds in it, so the next push sends
     /// every column (over the hub's copy, which is known to differ) instead of only those that

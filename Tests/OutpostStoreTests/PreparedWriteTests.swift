@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+import OutpostStore
+import Testing
+
+@Suite("Prepared writes")
+struct PreparedWriteTests {
+    @Test("every storage class binds as GRDB binds it: empty text and empty BLOB stay empty, not NULL")
+    func bindsLikeGRDB() throws {
+        let db = try DatabaseQueue()
+        let values: [DatabaseValue] = [
+            .null, Int64.max.databaseValue, Int64.min.databaseValue, 0.1.databaseValue, (-1e300).databaseValue,
+            "".databaseValue, "zażółć 🧭".databaseValue, Data().databaseValue, Data([0, 1, 255]).databaseValue,
+        ]
+        let stored = try db.write { db -> [[String]] in
+            try db.execute(sql: "CREATE TABLE direct (n INTEGER PRIMARY KEY, v)")
+            try db.execute(sql: "CREATE TABLE viaGRDB (n INTEGER PRIMARY KEY, v)")
+            let insert = try PreparedWrite("INSERT INTO direct (n, v) VALUES (?, ?)", in: db)
+            for (index, value) in values.enumerated() {
+                try insert.run([index.databaseValue, value])
+                try db.execute(sql: "INSERT INTO viaGRDB (n, v) VALUES (?, ?)", arguments: [index, value])
+            }
+            return try ["direct", "viaGRDB"].map { table in
+                try String.fetchAll(db, sql: "SELECT typeof(v) || ' ' || quote(v) FROM \(table) ORDER BY n")
+            }
+        }
+        #expect(stored[0] == stored[1])
+        #expect(stored[0][5] == "text ''" && stored[0][7] == "blob X''")
+    }
+
+    @Test("a refused row throws SQLite's constraint error, and the statement runs again afterwards")
+    func constraintError() throws {
+        let db = try DatabaseQueue()
+        try db.write { db in
+            try db.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY, v TEXT NOT NULL)")
+            let insert = try PreparedWrite("INSERT INTO t (id, v) VALUES (?, ?)", in: db)
+            try insert.run(["a".databaseValue, "x".databaseValue])
+            #expect {
+                try insert.run(["a".databaseValue, "y".databaseValue])
+            } throws: { error in
+                (error as? DatabaseError)?.resultCode == .SQLITE_CONSTRAINT
+            }
+            #expect(throws: DatabaseError.self) { try insert.run(["b".databaseValue, .null]) }
+            try insert.run(["c".databaseValue, "z".databaseValue])
+            #expect(try String.fetchAll(db, sql: "SELECT id || v FROM t ORDER BY id") == ["ax", "cz"])
+        }
+    }
+}
