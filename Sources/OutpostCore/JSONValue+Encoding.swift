@@ -81,13 +81,14 @@ extension JSONValue {
                 return
             }
             output.append(UInt8(ascii: "{"))
-            for (index, key) in members.keys.sorted().enumerated() {
+            // Sorted as pairs: looking each value up again by its key cost a hash per member.
+            for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 Self.newline(&output, indent: indent, depth: depth + 1)
-                Self.writeString(key, to: &output)
+                Self.writeString(member.key, to: &output)
                 output.append(UInt8(ascii: ":"))
                 if indent != nil { output.append(UInt8(ascii: " ")) }
-                members[key]!.write(to: &output, indent: indent, depth: depth + 1)
+                member.value.write(to: &output, indent: indent, depth: depth + 1)
             }
             Self.newline(&output, indent: indent, depth: depth)
             output.append(UInt8(ascii: "}"))
@@ -103,7 +104,12 @@ extension JSONValue {
     private static func format(_ value: Double) -> String {
         // JSON has no NaN or infinity; the parser never produces them, so encode them as null.
         guard value.isFinite else { return "null" }
-        if value == value.rounded(), abs(value) < 1e15 { return String(format: "%.1f", value) }
+        if value == value.rounded(), abs(value) < 1e15 {
+            // What `%.1f` prints for a whole number, without Foundation's formatter; -0.0 keeps
+            // its sign as `%.1f` does.
+            let whole = "\(Int64(value)).0"
+            return value == 0 && value.sign == .minus ? "-" + whole : whole
+        }
         return "\(value)"
     }
 
@@ -115,6 +121,12 @@ extension JSONValue {
     /// Quotes `value`, escaping what JSON requires; other UTF-8 bytes pass through as they are.
     private static func writeString(_ value: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        // Most strings need no escape at all: copy them whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output.append(contentsOf: value.utf8)
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])

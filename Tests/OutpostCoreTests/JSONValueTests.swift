@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import OutpostCore
@@ -59,5 +60,31 @@ struct JSONValueTests {
     func roundTrips() throws {
         let value: JSONValue = ["text": .string("tab\tnul\u{01}"), "double": .double(2), "big": .integer(Int64.max)]
         #expect(try JSONValue(parsing: value.encoded()) == value)
+    }
+
+    @Test("whole doubles print as %.1f prints them, -0.0 included; other values round-trip")
+    func doubleText() throws {
+        var generator = SystemRandomNumberGenerator()
+        var wholes: [Double] = [0, -0.0, 1, -1, 42, 1e14, -1e14, 999_999_999_999_999, -999_999_999_999_999]
+        for _ in 0..<500 {
+            wholes.append(Double(Int64.random(in: -999_999_999_999_999...999_999_999_999_999, using: &generator)))
+        }
+        for value in wholes {
+            #expect(JSONValue.double(value).encoded() == String(format: "%.1f", value), "\(value)")
+        }
+        for value in [0.1, -2.5, 1e300, 1e15, -1e16, 3.141_592_653_589_793] {
+            #expect(try JSONValue(parsing: JSONValue.double(value).encoded()) == .double(value))
+        }
+    }
+
+    @Test("strings with and without characters to escape encode as JSON requires")
+    func stringEscapes() throws {
+        for text in ["plain", "", "zażółć 🧭", "quote \" and \\ backslash", "line\nbreak\ttab", "\u{1}\u{1f}"] {
+            let encoded = JSONValue.string(text).encoded()
+            #expect(try JSONValue(parsing: encoded) == .string(text))
+            #expect(encoded.utf8.allSatisfy { $0 >= 0x20 }, "no raw control character in \(encoded)")
+        }
+        #expect(JSONValue.string("a\"b").encoded() == #""a\"b""#)
+        #expect(JSONValue.object(["b": 1, "a": ["c": "x"]]).encoded() == #"{"a":{"c":"x"},"b":1}"#)
     }
 }
