@@ -29,19 +29,20 @@ package struct PreparedWrite {
         sqlite3_clear_bindings(raw)
         for (index, value) in values.enumerated() {
             let code = Self.bind(value, at: Int32(index + 1), to: raw)
-            guard code == SQLITE_OK else { throw failure(code) }
+            guard code == SQLITE_OK else { throw Self.failure(code, of: statement, in: db) }
         }
         let code = sqlite3_step(raw)
         guard code == SQLITE_DONE else {
-            let error = failure(code)
+            let error = Self.failure(code, of: statement, in: db)
             sqlite3_reset(raw)
             throw error
         }
         sqlite3_reset(raw)
     }
 
-    /// SQLite copies what it is given (`SQLITE_TRANSIENT`), so no buffer must outlive the call.
-    private static func bind(_ value: DatabaseValue, at position: Int32, to raw: OpaquePointer) -> Int32 {
+    /// Binds one value at a 1-based position. SQLite copies what it is given
+    /// (`SQLITE_TRANSIENT`), so no buffer must outlive the call.
+    static func bind(_ value: DatabaseValue, at position: Int32, to raw: OpaquePointer) -> Int32 {
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         switch value.storage {
         case .null:
@@ -67,7 +68,8 @@ package struct PreparedWrite {
         }
     }
 
-    private func failure(_ code: Int32) -> DatabaseError {
+    /// SQLite's error for `code`, as GRDB reports it; read before the statement is reset.
+    static func failure(_ code: Int32, of statement: Statement, in db: Database) -> DatabaseError {
         DatabaseError(
             resultCode: ResultCode(rawValue: code),
             message: String(cString: sqlite3_errmsg(db.sqliteConnection)),

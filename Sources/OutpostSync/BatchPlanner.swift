@@ -130,7 +130,7 @@ enum BatchPlanner {
 
         var ids = UUIDv7()
         let batchID = ids.next()
-        var reader = PushRowReader()
+        var reader = PushRowReader(db)
         var entries: [OutgoingBatch.Entry] = []
         for candidate in candidates {
             guard let table = tables[candidate.table] else {
@@ -198,8 +198,8 @@ enum BatchPlanner {
         reader: inout PushRowReader,
         in db: Database
     ) throws -> Change? {
-        let base = try BaseRows(db).base(table: table.name, key: key)
-        let (read, holdsNUL) = try reader.read(table, key: key, in: db)
+        let base = try reader.base(table, key: key)
+        let (read, holdsNUL) = try reader.read(table, key: key)
         guard let row = read else {
             guard let base, base.data != nil else { return nil }
             return Change(
@@ -259,6 +259,7 @@ enum BatchPlanner {
         // The row's next change must outrank this one even within the same millisecond: the
         // triggers read the floor without raising it, so a confirmed stamp raises it here.
         try ClockFloor(db).confirm(own: batch.entries.map(\.change.hlc).max() ?? 0)
+        var recordBase: PreparedWrite?
         for (entry, result) in zip(batch.entries, response.results) {
             let change = entry.change
             guard let table = tables[change.table] else { continue }
@@ -278,11 +279,14 @@ enum BatchPlanner {
                     }
                 }
                 if result.version > 0 {
+                    let statement = try recordBase ?? bases.recordStatement()
+                    recordBase = statement
                     try bases.record(
                         BaseRow(version: result.version, data: data, hlc: change.hlc, origin: nodeID),
                         table: change.table,
                         key: change.key,
-                        epoch: 0
+                        epoch: 0,
+                        using: statement
                     )
                 }
                 try RowWriter.markSynced(table: table, key: change.key, in: db)

@@ -3,31 +3,40 @@ import OutpostCore
 import OutpostStore
 
 /// Reads the rows a push sends, each with its check for text that could not travel, in one
-/// statement per row whose SQL is built once per table for a whole batch.
+/// statement per row, prepared once per table for a whole batch (``PreparedRead``).
 ///
 /// GRDB reads text only up to a U+0000, so a row holding one would travel cut short; SQLite
 /// itself says whether any synced column's text holds one (``RowAddress/columnsHoldingNUL(_:in:)``
 /// then names them, on that rare row only).
 struct PushRowReader {
-    private var queries: [String: String] = [:]
+    private let db: Database
+    private var queries: [String: PreparedRead] = [:]
+    private var baseQuery: PreparedRead?
+
+    init(_ db: Database) {
+        self.db = db
+    }
 
     /// The row's synced columns (`nil`: there is no such row) and whether any holds U+0000.
-    mutating func read(_ table: SyncedTable, key: String, in db: Database) throws -> (
-        value: JSONValue?, holdsNUL: Bool
-    ) {
+    mutating func read(_ table: SyncedTable, key: String) throws -> (value: JSONValue?, holdsNUL: Bool) {
         let address = try RowAddress(table.schema, key: key)
-        let sql = query(for: table)
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(address.keyValues))
-        else { return (nil, false) }
+        guard let values = try query(for: table).row(address.keyValues) else { return (nil, false) }
         var members: [String: JSONValue] = [:]
         members.reserveCapacity(table.syncedColumns.count)
         for (index, column) in table.syncedColumns.enumerated() {
-            members[column] = JSONValue(row[index + 1] as DatabaseValue)
+            members[column] = JSONValue(values[index + 1])
         }
-        return (.object(members), (row[0] as Bool?) == true)
+        return (.object(members), values[0] == 1.databaseValue)
     }
 
-    private mutating func query(for table: SyncedTable) -> String {
+    /// The row's base (``BaseRows/base(table:key:)``), on a query prepared once for the batch.
+    mutating func base(_ table: SyncedTable, key: String) throws -> BaseRow? {
+        let query = try baseQuery ?? BaseRows(db).baseQuery()
+        baseQuery = query
+        return try BaseRows(db).base(table: table.name, key: key, using: query)
+    }
+
+    private mutating func query(for table: SyncedTable) throws -> PreparedRead {
         if let known = queries[table.name] { return known }
         let checks = table.syncedColumns.map { column in
             let name = quoteIdentifier(column)
@@ -36,11 +45,11 @@ struct PushRowReader {
         let keyClause = table.schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
         let selected =
             [checks.isEmpty ? "0" : checks.joined(separator: " OR ")] + table.syncedColumns.map(quoteIdentifier)
-        let sql = """
-            SELECT \(selected.joined(separator: ", "))
-            FROM \(quoteIdentifier(table.name)) WHERE \(keyClause)
-            """
-        queries[table.name] = sql
-        return sql
+        let query = try PreparedRead(
+            "SELECT \(selected.joined(separator: ", ")) FROM \(quoteIdentifier(table.name)) WHERE \(keyClause)",
+            in: db
+        )
+        queries[table.name] = query
+        return query
     }
 }

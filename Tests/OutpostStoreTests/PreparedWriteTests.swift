@@ -45,4 +45,29 @@ struct PreparedWriteTests {
             #expect(try String.fetchAll(db, sql: "SELECT id || v FROM t ORDER BY id") == ["ax", "cz"])
         }
     }
+
+    @Test("a prepared read gives each storage class back as GRDB reads it, and nil for no row")
+    func readsLikeGRDB() throws {
+        let db = try DatabaseQueue()
+        try db.write { db in
+            try db.execute(sql: "CREATE TABLE t (n INTEGER PRIMARY KEY, v)")
+            let values: [DatabaseValue] = [
+                .null, Int64.min.databaseValue, 2.5.databaseValue, "".databaseValue, "zażółć 🧭".databaseValue,
+                Data().databaseValue, Data([0, 1, 255]).databaseValue,
+            ]
+            for (index, value) in values.enumerated() {
+                try db.execute(sql: "INSERT INTO t (n, v) VALUES (?, ?)", arguments: [index, value])
+            }
+            let read = try PreparedRead("SELECT v, typeof(v) FROM t WHERE n = ?", in: db)
+            for (index, value) in values.enumerated() {
+                let direct = try #require(try read.row([index.databaseValue]))
+                let viaGRDB = try #require(
+                    try Row.fetchOne(db, sql: "SELECT v, typeof(v) FROM t WHERE n = ?", arguments: [index])
+                )
+                #expect(direct == [viaGRDB[0] as DatabaseValue, viaGRDB[1] as DatabaseValue])
+                #expect(direct[0] == value)
+            }
+            #expect(try read.row([99.databaseValue]) == nil)
+        }
+    }
 }

@@ -33,10 +33,7 @@ package struct BaseRows {
     package func base(table: String, key: String) throws -> BaseRow? {
         guard
             let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql:
-                        "SELECT version, data, hlc, origin FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?"
-                ),
+                db.cachedStatement(sql: Self.baseSQL),
                 arguments: [table, key]
             )
         else { return nil }
@@ -56,6 +53,26 @@ package struct BaseRows {
             arguments: [table, key]
         )
     }
+
+    /// ``base(table:key:)`` for many rows, on a query prepared once (``baseQuery()``).
+    package func base(table: String, key: String, using query: PreparedRead) throws -> BaseRow? {
+        guard let values = try query.row([table.databaseValue, key.databaseValue]) else { return nil }
+        let text = String.fromDatabaseValue(values[1])
+        return BaseRow(
+            version: Int64.fromDatabaseValue(values[0]) ?? 0,
+            data: try text.map { try JSONValue(parsing: $0) },
+            hlc: Int64.fromDatabaseValue(values[2]) ?? 0,
+            origin: String.fromDatabaseValue(values[3]) ?? ""
+        )
+    }
+
+    /// The query ``base(table:key:using:)`` runs, prepared on this connection.
+    package func baseQuery() throws -> PreparedRead {
+        try PreparedRead(Self.baseSQL, in: db)
+    }
+
+    private static let baseSQL =
+        "SELECT version, data, hlc, origin FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?"
 
     /// Records `base` as the hub's state of the row, unless the node already knows a newer one
     /// (or, with `evenIfOlder`, in any case: the hub went back in time and this is its state now).
