@@ -16,6 +16,7 @@ struct CleanRowWriter {
     private let db: Database
     private var statements: [String: TableStatements?] = [:]
     private var recordBase: PreparedWrite?
+    private var versionQuery: PreparedRead?
 
     /// One table's writes, prepared once per page.
     private struct TableStatements {
@@ -41,7 +42,11 @@ struct CleanRowWriter {
         default: return false
         }
         let bases = BaseRows(db)
-        if let known = try bases.version(table: table.name, key: row.key), row.version <= known { return false }
+        let versionQuery = try self.versionQuery ?? bases.versionQuery()
+        self.versionQuery = versionQuery
+        if let known = try bases.version(table: table.name, key: row.key, using: versionQuery), row.version <= known {
+            return false
+        }
         guard let statements = try self.statements(for: table) else { return false }
         let keyValues = try RowAddress(table.schema, key: row.key).keyValues
         if row.deleted {

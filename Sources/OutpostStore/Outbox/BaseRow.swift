@@ -46,13 +46,18 @@ package struct BaseRows {
         )
     }
 
-    /// The hub version of the base of `table`/`key` alone (its columns are not read), or `nil`.
-    package func version(table: String, key: String) throws -> Int64? {
-        try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT version FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?"),
-            arguments: [table, key]
-        )
+    /// The hub version of the base of `table`/`key` alone (its columns are not read), or
+    /// `nil`, on a query prepared once for many rows (``versionQuery()``).
+    package func version(table: String, key: String, using query: PreparedRead) throws -> Int64? {
+        try query.row([table.databaseValue, key.databaseValue]).flatMap { Int64.fromDatabaseValue($0[0]) }
     }
+
+    /// The query ``version(table:key:using:)`` runs, prepared on this connection.
+    package func versionQuery() throws -> PreparedRead {
+        try PreparedRead(Self.versionSQL, in: db)
+    }
+
+    private static let versionSQL = "SELECT version FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?"
 
     /// ``base(table:key:)`` for many rows, on a query prepared once (``baseQuery()``).
     package func base(table: String, key: String, using query: PreparedRead) throws -> BaseRow? {
