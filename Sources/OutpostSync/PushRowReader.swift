@@ -5,9 +5,10 @@ import OutpostStore
 /// Reads the rows a push sends, each with its check for text that could not travel, in one
 /// statement per row, prepared once per table for a whole batch (``PreparedRead``).
 ///
-/// GRDB reads text only up to a U+0000, so a row holding one would travel cut short; SQLite
-/// itself says whether any synced column's text holds one (``RowAddress/columnsHoldingNUL(_:in:)``
-/// then names them, on that rare row only).
+/// Text holding U+0000 cannot travel (the hub's PostgreSQL cannot store it, and GRDB, through
+/// which the rest of the engine reads, stops at it); SQLite itself says whether any synced
+/// column's text holds one (``RowAddress/columnsHoldingNUL(_:in:)`` then names them, on that
+/// rare row only).
 struct PushRowReader {
     private let db: Database
     private var queries: [String: PreparedRead] = [:]
