@@ -259,7 +259,7 @@ enum BatchPlanner {
         // The row's next change must outrank this one even within the same millisecond: the
         // triggers read the floor without raising it, so a confirmed stamp raises it here.
         try ClockFloor(db).confirm(own: batch.entries.map(\.change.hlc).max() ?? 0)
-        var recordBase: PreparedWrite?
+        var recordBase: PreparedStatement?
         for (entry, result) in zip(batch.entries, response.results) {
             let change = entry.change
             guard let table = tables[change.table] else { continue }

@@ -7,7 +7,7 @@ import OutpostStore
 /// a row the node has no local work on (an initial pull, a node that only follows). What
 /// ``Reconciler/take(_:table:epoch:repair:restoring:in:)`` would do with it — write the hub's
 /// columns, record the base, mark the seed's bookkeeping synced — in three statements prepared
-/// once per table for a page (``PreparedWrite``), without building the row's JSON tree twice or
+/// once per table for a page (``PreparedStatement``), without building the row's JSON tree twice or
 /// parsing the base.
 ///
 /// Every other row (left the scope, a known version, local work, a `restoring` pull, a row
@@ -15,16 +15,16 @@ import OutpostStore
 struct CleanRowWriter {
     private let db: Database
     private var statements: [String: TableStatements?] = [:]
-    private var recordBase: PreparedWrite?
-    private var versionQuery: PreparedRead?
+    private var recordBase: PreparedStatement?
+    private var versionQuery: PreparedStatement?
 
     /// One table's writes, prepared once per page.
     private struct TableStatements {
         /// The synced columns that are not part of the key, in the statements' order.
         var columns: [String]
-        var update: PreparedWrite
-        var insert: PreparedWrite
-        var delete: PreparedWrite
+        var update: PreparedStatement
+        var insert: PreparedStatement
+        var delete: PreparedStatement
     }
 
     init(_ db: Database) {
@@ -95,18 +95,18 @@ struct CleanRowWriter {
         }
         let made = TableStatements(
             columns: columns,
-            update: try PreparedWrite(
+            update: try PreparedStatement(
                 "UPDATE \(name) SET \(assignments.joined(separator: ", ")) WHERE \(keyClause)",
                 in: db
             ),
-            insert: try PreparedWrite(
+            insert: try PreparedStatement(
                 """
                 INSERT INTO \(name) (\(insertColumns.joined(separator: ", ")))
                 VALUES (\(insertValues.joined(separator: ", ")))
                 """,
                 in: db
             ),
-            delete: try PreparedWrite("DELETE FROM \(name) WHERE \(keyClause)", in: db)
+            delete: try PreparedStatement("DELETE FROM \(name) WHERE \(keyClause)", in: db)
         )
         statements[table.name] = made
         return made

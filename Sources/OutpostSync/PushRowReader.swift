@@ -3,7 +3,7 @@ import OutpostCore
 import OutpostStore
 
 /// Reads the rows a push sends, each with its check for text that could not travel, in one
-/// statement per row, prepared once per table for a whole batch (``PreparedRead``).
+/// statement per row, prepared once per table for a whole batch (``PreparedStatement``).
 ///
 /// Text holding U+0000 cannot travel (the hub's PostgreSQL cannot store it, and GRDB, through
 /// which the rest of the engine reads, stops at it); SQLite itself says whether any synced
@@ -11,8 +11,8 @@ import OutpostStore
 /// rare row only).
 struct PushRowReader {
     private let db: Database
-    private var queries: [String: PreparedRead] = [:]
-    private var baseQuery: PreparedRead?
+    private var queries: [String: PreparedStatement] = [:]
+    private var baseQuery: PreparedStatement?
 
     init(_ db: Database) {
         self.db = db
@@ -32,12 +32,13 @@ struct PushRowReader {
 
     /// The row's base (``BaseRows/base(table:key:)``), on a query prepared once for the batch.
     mutating func base(_ table: SyncedTable, key: String) throws -> BaseRow? {
-        let query = try baseQuery ?? BaseRows(db).baseQuery()
+        let bases = BaseRows(db)
+        let query = try baseQuery ?? bases.baseQuery()
         baseQuery = query
-        return try BaseRows(db).base(table: table.name, key: key, using: query)
+        return try bases.base(table: table.name, key: key, using: query)
     }
 
-    private mutating func query(for table: SyncedTable) throws -> PreparedRead {
+    private mutating func query(for table: SyncedTable) throws -> PreparedStatement {
         if let known = queries[table.name] { return known }
         let checks = table.syncedColumns.map { column in
             let name = quoteIdentifier(column)
@@ -46,7 +47,7 @@ struct PushRowReader {
         let keyClause = table.schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
         let selected =
             [checks.isEmpty ? "0" : checks.joined(separator: " OR ")] + table.syncedColumns.map(quoteIdentifier)
-        let query = try PreparedRead(
+        let query = try PreparedStatement(
             "SELECT \(selected.joined(separator: ", ")) FROM \(quoteIdentifier(table.name)) WHERE \(keyClause)",
             in: db
         )

@@ -518,8 +518,7 @@ public final class SyncEngine: Sendable {
         // With no local work anywhere, a row of a version the node has not seen is written as
         // it comes (the reconciler would decide `.apply`), by statements built once per table.
         // Taking rows cannot make local work: only a row that already had some is merged.
-        let hasLocalWork = try Outbox(db).hasLocalWork()
-        var quick = mode.restoring || hasLocalWork ? nil : CleanRowWriter(db)
+        var quick = try mode.restoring || Outbox(db).hasLocalWork() ? nil : CleanRowWriter(db)
         func take(_ row: HubRow, _ table: SyncedTable) throws {
             if table.name == Self.fileTable, !row.deleted { try Self.requireSafeFileName(row) }
             if try quick?.write(row, into: table, epoch: mode.epoch) == true {

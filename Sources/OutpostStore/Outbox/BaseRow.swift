@@ -48,19 +48,19 @@ package struct BaseRows {
 
     /// The hub version of the base of `table`/`key` alone (its columns are not read), or
     /// `nil`, on a query prepared once for many rows (``versionQuery()``).
-    package func version(table: String, key: String, using query: PreparedRead) throws -> Int64? {
+    package func version(table: String, key: String, using query: PreparedStatement) throws -> Int64? {
         try query.row([table.databaseValue, key.databaseValue]).flatMap { Int64.fromDatabaseValue($0[0]) }
     }
 
     /// The query ``version(table:key:using:)`` runs, prepared on this connection.
-    package func versionQuery() throws -> PreparedRead {
-        try PreparedRead(Self.versionSQL, in: db)
+    package func versionQuery() throws -> PreparedStatement {
+        try PreparedStatement(Self.versionSQL, in: db)
     }
 
     private static let versionSQL = "SELECT version FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?"
 
     /// ``base(table:key:)`` for many rows, on a query prepared once (``baseQuery()``).
-    package func base(table: String, key: String, using query: PreparedRead) throws -> BaseRow? {
+    package func base(table: String, key: String, using query: PreparedStatement) throws -> BaseRow? {
         guard let values = try query.row([table.databaseValue, key.databaseValue]) else { return nil }
         let text = String.fromDatabaseValue(values[1])
         return BaseRow(
@@ -72,8 +72,8 @@ package struct BaseRows {
     }
 
     /// The query ``base(table:key:using:)`` runs, prepared on this connection.
-    package func baseQuery() throws -> PreparedRead {
-        try PreparedRead(Self.baseSQL, in: db)
+    package func baseQuery() throws -> PreparedStatement {
+        try PreparedStatement(Self.baseSQL, in: db)
     }
 
     private static let baseSQL =
@@ -91,7 +91,7 @@ package struct BaseRows {
 
     /// ``record(_:table:key:epoch:evenIfOlder:)`` for many rows, on a statement prepared once
     /// (``recordStatement()``).
-    package func record(_ base: BaseRow, table: String, key: String, epoch: Int64, using statement: PreparedWrite)
+    package func record(_ base: BaseRow, table: String, key: String, epoch: Int64, using statement: PreparedStatement)
         throws
     {
         try statement.run([
@@ -102,8 +102,8 @@ package struct BaseRows {
     }
 
     /// The statement ``record(_:table:key:epoch:using:)`` runs, prepared on this connection.
-    package func recordStatement() throws -> PreparedWrite {
-        try PreparedWrite(Self.recordSQL, in: db)
+    package func recordStatement() throws -> PreparedStatement {
+        try PreparedStatement(Self.recordSQL, in: db)
     }
 
     private static let recordSQL = """

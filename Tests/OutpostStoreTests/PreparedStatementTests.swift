@@ -3,8 +3,8 @@ import GRDB
 import OutpostStore
 import Testing
 
-@Suite("Prepared writes")
-struct PreparedWriteTests {
+@Suite("Prepared statements")
+struct PreparedStatementTests {
     @Test("every storage class binds as GRDB binds it: empty text and empty BLOB stay empty, not NULL")
     func bindsLikeGRDB() throws {
         let db = try DatabaseQueue()
@@ -15,7 +15,7 @@ struct PreparedWriteTests {
         let stored = try db.write { db -> [[String]] in
             try db.execute(sql: "CREATE TABLE direct (n INTEGER PRIMARY KEY, v)")
             try db.execute(sql: "CREATE TABLE viaGRDB (n INTEGER PRIMARY KEY, v)")
-            let insert = try PreparedWrite("INSERT INTO direct (n, v) VALUES (?, ?)", in: db)
+            let insert = try PreparedStatement("INSERT INTO direct (n, v) VALUES (?, ?)", in: db)
             for (index, value) in values.enumerated() {
                 try insert.run([index.databaseValue, value])
                 try db.execute(sql: "INSERT INTO viaGRDB (n, v) VALUES (?, ?)", arguments: [index, value])
@@ -33,7 +33,7 @@ struct PreparedWriteTests {
         let db = try DatabaseQueue()
         try db.write { db in
             try db.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY, v TEXT NOT NULL)")
-            let insert = try PreparedWrite("INSERT INTO t (id, v) VALUES (?, ?)", in: db)
+            let insert = try PreparedStatement("INSERT INTO t (id, v) VALUES (?, ?)", in: db)
             try insert.run(["a".databaseValue, "x".databaseValue])
             #expect {
                 try insert.run(["a".databaseValue, "y".databaseValue])
@@ -58,7 +58,7 @@ struct PreparedWriteTests {
             for (index, value) in values.enumerated() {
                 try db.execute(sql: "INSERT INTO t (n, v) VALUES (?, ?)", arguments: [index, value])
             }
-            let read = try PreparedRead("SELECT v, typeof(v) FROM t WHERE n = ?", in: db)
+            let read = try PreparedStatement("SELECT v, typeof(v) FROM t WHERE n = ?", in: db)
             for (index, value) in values.enumerated() {
                 let direct = try #require(try read.row([index.databaseValue]))
                 let viaGRDB = try #require(
