@@ -149,6 +149,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Site hub: the upstream side of a hub with an upstream (the node engine's parts)
+        .target(
+            name: "OutpostRelay",
+            dependencies: [
+                "OutpostCore", "OutpostMerge", "OutpostStore", "OutpostProtocol", "OutpostHub", "OutpostSync",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Benchmarks (`outpost bench`); internal to the package, not a product
         .target(
             name: "OutpostBench",
@@ -178,6 +190,7 @@ let package = Package(
                 "OutpostMerge",
                 "OutpostStore",
                 "OutpostHub",
+                "OutpostRelay",
                 "OutpostSync",
                 "OutpostBlobs",
                 "OutpostWorkspace",

@@ -24,6 +24,10 @@ public struct HubServer: Service {
     private let logger: Logger
     private let onServerRunning: @Sendable (Int) async -> Void
     private let onMetricsRunning: @Sendable (Int) async -> Void
+    /// Services that work beside the hub over its storage, such as a site hub's relay to its
+    /// upstream; each gets the storage and a stream that yields once the hub has migrated its
+    /// database and answers requests.
+    package var companions: @Sendable (any HubStorage, AsyncStream<Void>) -> [any Service] = { _, _ in [] }
 
     /// - Parameters:
     ///   - onServerRunning: called with the bound port once the server listens (port 0 picks one).
@@ -45,12 +49,18 @@ public struct HubServer: Service {
     /// Serves until a graceful shutdown (or cancellation), then lets requests in flight finish.
     public func run() async throws {
         let (storage, services) = try database.open(logger: logger)
+        let (ready, readiness) = AsyncStream<Void>.makeStream()
+        let onServerRunning = self.onServerRunning
         try await buildHubApplication(
             configuration: configuration,
             storage: storage,
-            services: services,
+            services: services + companions(storage, ready),
             logger: logger,
-            onServerRunning: onServerRunning,
+            onServerRunning: { port in
+                readiness.yield()
+                readiness.finish()
+                await onServerRunning(port)
+            },
             onMetricsRunning: onMetricsRunning
         ).run()
     }

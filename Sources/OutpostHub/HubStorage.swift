@@ -303,7 +303,7 @@ package struct AuthenticatedNode: Sendable, Equatable {
     /// Whether the node's tenant requires a client certificate of every node.
     package var tenantRequiresClientCertificate: Bool
     /// The node's scope, when its tenant has scopes: what it receives and may write.
-    var scope: NodeScope?
+    package var scope: NodeScope?
     /// Whether the node reads per-change refusals (protocol 2; set by the push route).
     var acceptsRefusals = true
 

@@ -9,12 +9,12 @@ import OutpostProtocol
 /// text is valid JSON: pushes are checked before they are stored, and PostgreSQL writes `jsonb`
 /// out as JSON.
 package struct PullPage: Sendable {
-    var rows: [StoredRow]
-    var cursor: Int64
-    var more: Bool
+    package var rows: [StoredRow]
+    package var cursor: Int64
+    package var more: Bool
     /// The tenant's epoch and newest sequence number (see ``PullResponse``).
-    var epoch: Int64 = 0
-    var head: Int64 = 0
+    package var epoch: Int64 = 0
+    package var head: Int64 = 0
 
     /// The response body: a ``PullResponse`` as JSON, the rows' columns spliced in.
     var body: String {

@@ -1,5 +1,5 @@
-import OutpostCore
-import OutpostProtocol
+package import OutpostCore
+package import OutpostProtocol
 
 /// A push as the hub reads it off the wire: the envelope decoded, each row's columns kept as the
 /// JSON text the node sent.
@@ -13,6 +13,18 @@ package struct PushBatch: Sendable {
     var schemas: [String: [String]] = [:]
     /// Declared types and primary keys of the batch's tables (see ``TableDeclaration``).
     var declarations: [String: TableDeclaration] = [:]
+
+    package init(
+        batchID: String,
+        changes: [PushedChange],
+        schemas: [String: [String]] = [:],
+        declarations: [String: TableDeclaration] = [:]
+    ) {
+        self.batchID = batchID
+        self.changes = changes
+        self.schemas = schemas
+        self.declarations = declarations
+    }
 }
 
 extension PushBatch {
@@ -37,9 +49,19 @@ package struct PushedChange: Sendable, Equatable {
     var data: RowData?
     var partial: Bool
     var hlc: Int64
+    /// The node that made the change, when it is not the node pushing it: set only in-process,
+    /// by a site hub's relay applying its upstream's rows (never read from the wire, so no
+    /// node can write under another's name).
+    var origin: String? = nil
 }
 
 extension PushedChange {
+    /// A change made by `origin` (its stamp `hlc`) that a site hub's relay applies for it.
+    package init(relaying change: Change, origin: String) {
+        self.init(change)
+        self.origin = origin
+    }
+
     init(_ change: Change) {
         self.init(
             id: change.id,

@@ -124,7 +124,7 @@ struct PushPlan: Sendable, Equatable {
                         scoped.rules.bucket(
                             table: change.table,
                             data: try StoredRow.parse(data, table: change.table, key: change.key),
-                            origin: node
+                            origin: change.origin ?? node
                         )
                     }
                 if live == nil, let refusal = scoped.refusal(creating: change, in: bucket) {
@@ -139,7 +139,7 @@ struct PushPlan: Sendable, Equatable {
                 data: data,
                 deleted: change.operation == .delete,
                 hlc: change.hlc,
-                origin: node,
+                origin: change.origin ?? node,
                 changeID: change.id,
                 sequence: sequence,
                 bucket: bucket

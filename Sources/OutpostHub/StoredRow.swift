@@ -1,30 +1,30 @@
 import HTTPTypes
-import OutpostCore
-import OutpostProtocol
+package import OutpostCore
+package import OutpostProtocol
 
 /// A row as a storage backend holds it, with the id of the change that made this version.
 ///
 /// Its columns stay the JSON text the database holds (checked JSON from pushes on SQLite,
 /// `jsonb`'s output on PostgreSQL): pulls and writes pass the text on as it is, and only a
 /// merge or a conflict answer parses it.
-struct StoredRow: Sendable, Equatable {
-    var table: String
-    var key: String
-    var version: Int64
+package struct StoredRow: Sendable, Equatable {
+    package var table: String
+    package var key: String
+    package var version: Int64
     /// The row's columns as JSON object text; `nil` for a tombstone.
-    var data: String?
-    var deleted: Bool
-    var hlc: Int64
-    var origin: String
-    var changeID: String
-    var sequence: Int64
+    package var data: String?
+    package var deleted: Bool
+    package var hlc: Int64
+    package var origin: String
+    package var changeID: String
+    package var sequence: Int64
     /// The scope bucket the row is in (``ScopeRules/bucket(table:data:origin:)``); for a
     /// tombstone, the bucket of the row it deleted, so the deletion reaches the nodes that had it.
     var bucket: String = ScopeRules.everyone
 
     /// Whether this is a row leaving the node's scope (``ScopeExit/tombstone``), not a deletion:
     /// exits carry no change id, and every pushed change has one.
-    var left: Bool { changeID.isEmpty }
+    package var left: Bool { changeID.isEmpty }
 
     /// The columns as values.
     func value() throws(HubError) -> JSONValue? {
@@ -47,7 +47,7 @@ struct StoredRow: Sendable, Equatable {
     }
 
     /// The row as the wire shows it.
-    func hubRow() throws(HubError) -> HubRow {
+    package func hubRow() throws(HubError) -> HubRow {
         HubRow(
             table: table,
             key: key,

@@ -14,6 +14,14 @@ public struct TableSchema: Sendable, Equatable {
     /// nodes send the hub so that other nodes can add the column or create the table.
     public var declaredTypes: [String] = []
 
+    /// A schema known from elsewhere than this store (a hub's declaration of a tenant's table).
+    package init(name: String, columns: [String], primaryKey: [String], declaredTypes: [String] = []) {
+        self.name = name
+        self.columns = columns
+        self.primaryKey = primaryKey
+        self.declaredTypes = declaredTypes
+    }
+
     /// The schema of the table named `name` (case-insensitive, as SQLite compares names).
     ///
     /// - Throws: ``OutpostError`` `.notFound` listing the tables that exist, or

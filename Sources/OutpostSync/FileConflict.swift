@@ -6,7 +6,7 @@ import OutpostProtocol
 /// Field merging cannot join two files' chunk lists, so the newer content (by hybrid stamp, the
 /// same order on every node) keeps the name and the other is kept beside it under a conflict
 /// copy's name (``FileName/conflictCopy(of:hash:)``): nothing is silently lost.
-struct FileConflict: Equatable {
+package struct FileConflict: Equatable {
     enum Winner: Equatable { case local, remote }
 
     var winner: Winner

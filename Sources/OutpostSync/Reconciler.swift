@@ -1,14 +1,14 @@
 import GRDB
-import OutpostCore
-import OutpostMerge
-import OutpostProtocol
-import OutpostStore
+package import OutpostCore
+package import OutpostMerge
+package import OutpostProtocol
+package import OutpostStore
 
 /// Brings a hub row into the node: as is when the node has no local work on the row, else
 /// through a three-way merge (base = the node's copy of the last hub state, local = the row as
 /// it is now, remote = the hub's row), whose result is written locally and pushed, or parked in
 /// `conflict_resolution` for a person when the rules say so.
-struct Reconciler: Sendable {
+package struct Reconciler: Sendable {
     var resolver: ConflictResolver
     var nodeID: String
 
@@ -26,7 +26,7 @@ struct Reconciler: Sendable {
     }
 
     /// The node's side of a row when a hub version of it arrives.
-    enum LocalState: Sendable, Equatable {
+    package enum LocalState: Sendable, Equatable {
         /// No local work on the row: nothing queued, in flight, held or parked.
         case clean
         /// Local work the hub does not have: the row as it is now (`nil`: deleted), whether a
@@ -35,7 +35,7 @@ struct Reconciler: Sendable {
     }
 
     /// What to do with a hub row, decided from the row's states alone.
-    enum Action: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         /// The node already knows this version or a newer one.
         case skip
         /// No local work: write the hub's row as it is.
@@ -61,7 +61,7 @@ struct Reconciler: Sendable {
     /// The decision for `remote` (its synced columns `remoteValue`, `nil` for a tombstone) given
     /// the node's base and local state: a pure function of its inputs, so every node decides
     /// the same way for the same states.
-    func decide(
+    package func decide(
         _ remote: HubRow,
         remoteValue: JSONValue?,
         base: BaseRow?,

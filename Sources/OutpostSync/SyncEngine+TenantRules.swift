@@ -13,7 +13,7 @@ extension SyncEngine {
 
     /// The reconciler for the node's rules under the tenant's (their text; nil or unreadable:
     /// the node's own alone).
-    static func reconciler(local: ConflictResolver, tenantRules text: String?, nodeID: String) -> Reconciler {
+    package static func reconciler(local: ConflictResolver, tenantRules text: String?, nodeID: String) -> Reconciler {
         guard let text, let tenant = try? TenantRules(parsing: text) else {
             return Reconciler(resolver: local, nodeID: nodeID)
         }

@@ -1,11 +1,11 @@
 import GRDB
-import OutpostCore
-import OutpostProtocol
-import OutpostStore
+package import OutpostCore
+package import OutpostProtocol
+package import OutpostStore
 
 /// A tracked table as the engine needs it: its columns, which of them sync, and the tracked
 /// tables it references, so that a parent row is pushed before the rows that point to it.
-struct SyncedTable: Sendable {
+package struct SyncedTable: Sendable {
     var schema: TableSchema
     var priority: Int
     /// Columns that travel to the hub: all but the table's local-only ones.
@@ -88,14 +88,14 @@ struct SyncedTable: Sendable {
     /// holds nothing there. Compared as absent, a local NULL would look like a change competing
     /// with another node's value in a merge, and a hub row lacking the column would look
     /// different from the same local row holding NULL; both lost values.
-    func completed(_ row: JSONValue?) -> JSONValue? {
+    package func completed(_ row: JSONValue?) -> JSONValue? {
         guard case .object(var members)? = row else { return row }
         for column in syncedColumns where members[column] == nil { members[column] = .null }
         return .object(members)
     }
 
     /// A pulled row's synced columns, completed (``completed(_:)``); `nil` for a tombstone.
-    func value(of remote: HubRow) -> JSONValue? {
+    package func value(of remote: HubRow) -> JSONValue? {
         remote.deleted ? nil : completed(remote.data.map(syncedValue(of:)))
     }
 
@@ -109,6 +109,20 @@ struct SyncedTable: Sendable {
 
 /// One foreign key as SQLite lists it: (child column, parent column) pairs; the parent column
 /// is `nil` when the key references the parent's primary key implicitly.
+extension SyncedTable {
+    /// A table known only by its columns, as a site hub's relay knows its tenant's tables: what
+    /// ``Reconciler/decide(_:remoteValue:base:local:table:)`` needs to merge a row of it.
+    package init(relayed name: String, columns: [String], primaryKey: [String], priority: Int = 5) {
+        self.init(
+            schema: TableSchema(name: name, columns: columns, primaryKey: primaryKey),
+            priority: priority,
+            syncedColumns: columns,
+            parents: [],
+            rank: 0
+        )
+    }
+}
+
 private struct ForeignKey {
     var parent: String
     var pairs: [(column: String, target: String?)] = []

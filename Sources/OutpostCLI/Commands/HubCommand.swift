@@ -5,6 +5,8 @@ import Logging
 import NIOCore
 import OutpostCore
 import OutpostHub
+import OutpostRelay
+import OutpostSync
 import ServiceLifecycle
 import UnixSignals
 
@@ -100,8 +102,15 @@ struct HubCommand: AsyncParsableCommand {
                 the failed and parked changes they report, and the last hour's pushes and pulls. \
                 Sign in with the token in the browser (over TLS when the hub is not on loopback).
 
+                With --upstream URL the hub is a site hub: it serves its site's nodes as any hub \
+                does and is itself a node of the upstream hub for its tenant (its credential there \
+                from --upstream-token-file or $OUTPOST_UPSTREAM_TOKEN). What its nodes push goes \
+                up, what the rest of the fleet pushes comes down, and the site keeps syncing while \
+                the link is down (docs/clusters.md). `outpost hub status` shows the link.
+
                 Example:
                   outpost hub serve
+                  outpost hub serve --port 8081 --upstream http://cloud:8080 --upstream-token-file site-1.token
                   outpost hub serve --host 0.0.0.0 --tls-cert hub.pem --tls-key hub.key
                   outpost hub serve --port 9000 --database postgres://outpost@db/outpost \\
                     --database-password-file /etc/outpost/pg-password
@@ -134,6 +143,23 @@ struct HubCommand: AsyncParsableCommand {
                 """
         )
         var metricsListen: String?
+
+        @Option(help: "Relay this hub's tenant to the hub at this URL, as one of its nodes (a site hub).")
+        var upstream: String?
+        @Option(
+            help: """
+                The file (mode 0600) holding this hub's node token at the upstream \
+                (`outpost hub node add … --json` there). Without it, $OUTPOST_UPSTREAM_TOKEN.
+                """,
+            completion: .file()
+        )
+        var upstreamTokenFile: String?
+        @Option(help: "The tenant to relay upstream; defaults to the hub's only tenant.")
+        var upstreamTenant: String?
+        @Option(help: "With an https --upstream: trust the upstream's certificate through this PEM authority.")
+        var upstreamCaFile: String?
+        @Option(help: "The pause between relay rounds while the upstream link works (e.g. 1s, 0.2s).")
+        var upstreamInterval = Interval(duration: .seconds(1))
 
         @Option(
             name: .customLong("tls-cert"),
@@ -276,7 +302,8 @@ struct HubCommand: AsyncParsableCommand {
                     """
                 )
             }
-            let hub = HubServer(
+            let relay = try upstreamRelay()
+            var hub = HubServer(
                 database: database,
                 configuration: configuration,
                 logger: logger,
@@ -289,6 +316,11 @@ struct HubCommand: AsyncParsableCommand {
                     FileHandle.standardOutput.write(Data(line.utf8))
                 }
             )
+            if let relay {
+                hub.companions = { [logger] storage, ready in
+                    [UpstreamRelay(configuration: relay, storage: storage, ready: ready, logger: logger)]
+                }
+            }
             do {
                 try await ServiceGroup(
                     configuration: .init(services: [hub], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -302,6 +334,43 @@ struct HubCommand: AsyncParsableCommand {
                 )
             }
         }
+    }
+}
+
+extension HubCommand.Serve {
+    /// The relay to the upstream that --upstream asks for, with its credential read safely.
+    func upstreamRelay() throws -> UpstreamRelay.Configuration? {
+        guard let upstream else {
+            guard upstreamTokenFile == nil, upstreamTenant == nil, upstreamCaFile == nil else {
+                throw OutpostError(
+                    .invalidInput,
+                    "--upstream-token-file, --upstream-tenant and --upstream-ca-file go with --upstream URL."
+                )
+            }
+            return nil
+        }
+        guard upstreamInterval.duration >= .milliseconds(10) else {
+            throw ValidationError("--upstream-interval must be at least 0.01s (e.g. 1s).")
+        }
+        let token: String
+        if let upstreamTokenFile {
+            token = try SecretFile.read(upstreamTokenFile, what: "upstream token file")
+        } else if let fromEnvironment = ProcessInfo.processInfo.environment["OUTPOST_UPSTREAM_TOKEN"] {
+            token = fromEnvironment
+        } else {
+            throw OutpostError(
+                .invalidInput,
+                "--upstream needs this hub's node token at the upstream: --upstream-token-file FILE (mode 0600) "
+                    + "or $OUTPOST_UPSTREAM_TOKEN. Make one there with `outpost hub node add --tenant T --name SITE --json`."
+            )
+        }
+        var configuration = UpstreamRelay.Configuration(
+            remote: try RemoteConfiguration(url: upstream, token: token, caFile: upstreamCaFile),
+            tenant: upstreamTenant,
+            ledgerPath: hub.homeFolder + "/upstream.sqlite"
+        )
+        configuration.interval = upstreamInterval.duration
+        return configuration
     }
 }
 
@@ -351,8 +420,13 @@ struct HubOptions: ParsableArguments {
         guard databasePasswordFile == nil else {
             throw OutpostError(.invalidInput, "--database-password-file is for a PostgreSQL --database only.")
         }
-        let chosen = home ?? environment["OUTPOST_HUB_HOME"] ?? ".outpost-hub"
-        return .sqlite(path: URL(fileURLWithPath: chosen).standardizedFileURL.path + "/hub.sqlite")
+        return .sqlite(path: homeFolder + "/hub.sqlite")
+    }
+
+    /// The hub's home folder, absolute: --home, else $OUTPOST_HUB_HOME, else ./.outpost-hub.
+    var homeFolder: String {
+        let chosen = home ?? ProcessInfo.processInfo.environment["OUTPOST_HUB_HOME"] ?? ".outpost-hub"
+        return URL(fileURLWithPath: chosen).standardizedFileURL.path
     }
 
     /// The SQLite database's path, for commands that work on the file itself; PostgreSQL is

@@ -1,0 +1,333 @@
+import Foundation
+import Logging
+import OutpostCore
+import OutpostHub
+import OutpostMerge
+import OutpostProtocol
+import OutpostStore
+import OutpostSync
+
+/// One relay round between a site tenant and its upstream: collect the site's new rows into the
+/// ledger's outbox, push them up (merging what meets a newer upstream row), then apply the
+/// upstream's new rows at the site. Held by the relay's one task, so rounds never overlap.
+struct RelayExchange: Sendable {
+    let site: SiteTenant
+    let ledger: RelayLedger
+    let client: HubClient
+    let batchSize: Int
+    let logger: Logger
+
+    /// This site hub's node id at the upstream: the writer of the rows it merges.
+    private var upstreamNodeID: String?
+    private var reconciler: Reconciler?
+    private var upstreamDeclarations: [String: TableDeclaration] = [:]
+    private var lastRefresh: ContinuousClock.Instant?
+    private var ids = UUIDv7()
+
+    init(site: SiteTenant, ledger: RelayLedger, client: HubClient, batchSize: Int, logger: Logger) {
+        self.site = site
+        self.ledger = ledger
+        self.client = client
+        self.batchSize = batchSize
+        self.logger = logger
+    }
+
+    mutating func round() async throws {
+        let started = ContinuousClock.now
+        if lastRefresh.map({ started - $0 >= .seconds(60) }) ?? true { try await refresh() }
+        try await collect()
+        try await pushUp()
+        try await pullDown()
+        try RelayStatus.recordExchange(in: ledger, roundTrip: ContinuousClock.now - started)
+    }
+
+    mutating func recordFailure(_ error: any Error) {
+        try? RelayStatus.recordFailure(String(describing: error), in: ledger)
+    }
+
+    /// Takes the upstream's node id for this hub, its table declarations and the tenant's
+    /// rules, which become the site tenant's rules so that every node merges by them.
+    private mutating func refresh() async throws {
+        let directory = try await client.nodes()
+        upstreamNodeID = directory.value.selfID
+        upstreamDeclarations = try await client.tables().value
+        let rules = try await client.rules().value
+        if try await site.storage.tenantRules(tenant: site.name) != rules {
+            try await site.storage.setTenantRules(tenant: site.name, text: rules)
+            logger.info("The upstream tenant's conflict rules now apply at this site")
+        }
+        reconciler = SyncEngine.reconciler(
+            local: ConflictResolver(),
+            tenantRules: rules,
+            nodeID: upstreamNodeID ?? ""
+        )
+        lastRefresh = .now
+    }
+
+    // MARK: Site to outbox
+
+    private func collect() async throws {
+        var cursor = try ledger.cursors().site
+        while true {
+            let page = try await site.changes(after: cursor, limit: batchSize)
+            _ = try ledger.collect(page.rows, siteCursor: page.cursor)
+            cursor = page.cursor
+            if !page.more { break }
+        }
+    }
+
+    // MARK: Outbox to upstream
+
+    private mutating func pushUp() async throws {
+        // Each pass settles, merges or holds every entry it sends, so passes end; the bound only
+        // keeps one round from running on while the site writes faster than the link carries.
+        for _ in 0..<50 {
+            let entries = try ledger.pending(limit: batchSize)
+            if entries.isEmpty { return }
+            let declarations = try await site.declarations()
+            var changes: [Change] = []
+            var schemas: [String: Set<String>] = [:]
+            for entry in entries {
+                let base = try ledger.base(table: entry.table, key: entry.key)
+                let data = try entry.data.map { try JSONValue(parsing: $0) }
+                if case .object(let members)? = data { schemas[entry.table, default: []].formUnion(members.keys) }
+                changes.append(
+                    Change(
+                        id: entry.changeID,
+                        table: entry.table,
+                        key: entry.key,
+                        operation: entry.deleted ? .delete : .upsert,
+                        baseVersion: base?.upstreamVersion ?? 0,
+                        data: data,
+                        hlc: entry.hlc
+                    )
+                )
+            }
+            let tables = Set(entries.map(\.table))
+            let request = PushRequest(
+                batchID: ids.next(),
+                changes: changes,
+                schemas: schemas.mapValues { $0.sorted() },
+                declarations: declarations.filter { tables.contains($0.key) }
+            )
+            let answer = try await client.push(request)
+            try RelayStatus.count(sent: answer.bytesSent, received: answer.bytesReceived, in: ledger)
+            for (entry, result) in zip(entries, answer.value.results) {
+                switch result.status {
+                case .applied:
+                    try ledger.settle(
+                        entry,
+                        base: RelayBase(
+                            upstreamVersion: result.version,
+                            data: entry.data,
+                            hlc: entry.hlc,
+                            origin: upstreamNodeID ?? entry.origin,
+                            siteVersion: entry.siteVersion
+                        )
+                    )
+                case .conflict:
+                    guard let current = result.current else { continue }
+                    try await resolve(entry, against: current, declarations: declarations)
+                case .refused:
+                    var held = entry
+                    let refusal = result.refusal.map { "\($0.code): \($0.reason)" } ?? "refused"
+                    held.held = "The upstream refused it (\(refusal))."
+                    try ledger.replace(held)
+                    logger.warning(
+                        "The upstream refused a site change; it stays in the relay's outbox",
+                        metadata: ["relay.row": "\(entry.table)/\(entry.key)", "relay.refusal": "\(refusal)"]
+                    )
+                }
+            }
+        }
+    }
+
+    /// An entry the upstream answered with a newer row: decided by the node engine's rules
+    /// with the ledger's base, then written at the site first (so the site never holds less
+    /// than the upstream will) and sent up again.
+    private mutating func resolve(
+        _ entry: RelayEntry,
+        against remote: HubRow,
+        declarations: [String: TableDeclaration]
+    ) async throws {
+        guard let reconciler else { return }
+        let base = try ledger.base(table: entry.table, key: entry.key)
+        let localData = try entry.data.map { try JSONValue(parsing: $0) }
+        let baseData = try base?.data.map { try JSONValue(parsing: $0) }
+        let table = relayedTable(entry.table, declarations: declarations, rows: [localData, remote.data, baseData])
+        let action = reconciler.decide(
+            remote,
+            remoteValue: table.value(of: remote),
+            base: base.map {
+                BaseRow(version: $0.upstreamVersion, data: baseData, hlc: $0.hlc, origin: $0.origin)
+            },
+            local: .dirty(value: table.completed(localData), held: false, stamp: entry.hlc),
+            table: table
+        )
+        let remoteBase = RelayBase(
+            upstreamVersion: remote.version,
+            data: remote.deleted ? nil : remote.data?.encoded(),
+            hlc: remote.hlc,
+            origin: remote.origin,
+            siteVersion: entry.siteVersion
+        )
+        switch action {
+        case .skip, .apply:
+            return
+        case .settle:
+            try ledger.settle(entry, base: remoteBase)
+        case .takeRemote:
+            let change = Change(
+                id: Self.changeID(for: remote),
+                table: remote.table,
+                key: remote.key,
+                operation: remote.deleted ? .delete : .upsert,
+                baseVersion: entry.siteVersion,
+                data: remote.deleted ? nil : remote.data,
+                hlc: remote.hlc
+            )
+            let results = try await site.apply([(change, remote.origin)], declarations: upstreamDeclarations)
+            // A site node wrote the row meanwhile: its change is collected next round and meets
+            // this upstream row again.
+            guard let result = results.first, result.status == .applied else { return }
+            var settled = remoteBase
+            settled.siteVersion = result.version
+            try ledger.settle(entry, base: settled)
+        case .pushMerged(let merged):
+            let stamp = max(entry.hlc, remote.hlc) + 1
+            let writer = upstreamNodeID ?? entry.origin
+            let change = Change(
+                id: ids.next(),
+                table: entry.table,
+                key: entry.key,
+                operation: merged == nil ? .delete : .upsert,
+                baseVersion: entry.siteVersion,
+                data: merged,
+                hlc: stamp
+            )
+            let results = try await site.apply([(change, writer)], declarations: declarations)
+            guard let result = results.first, result.status == .applied else { return }
+            try ledger.merged(
+                RelayEntry(
+                    table: entry.table,
+                    key: entry.key,
+                    siteVersion: result.version,
+                    data: merged?.encoded(),
+                    deleted: merged == nil,
+                    hlc: stamp,
+                    origin: writer,
+                    changeID: change.id
+                ),
+                base: remoteBase
+            )
+        case .park(let conflict, let resolution):
+            var held = entry
+            held.held =
+                "The upstream holds a different \(conflict.entityType)/\(conflict.key) and the tenant's rules "
+                + "(\(resolution.strategy)) leave it to a person; resolve it on a node, and the relay "
+                + "sends the result."
+            try ledger.replace(held)
+        case .keepBoth:
+            var held = entry
+            held.held = "A file changed both here and upstream; files are not relayed yet."
+            try ledger.replace(held)
+        }
+    }
+
+    // MARK: Upstream to site
+
+    private mutating func pullDown() async throws {
+        var cursor = try ledger.cursors().upstream
+        while true {
+            let answer = try await client.pull(after: cursor, limit: batchSize)
+            try RelayStatus.count(sent: answer.bytesSent, received: answer.bytesReceived, in: ledger)
+            let page = answer.value
+            let waiting = try ledger.waiting(among: page.rows.map { RowKeyPair(table: $0.table, key: $0.key) })
+            var writes: [(change: Change, origin: String, row: HubRow)] = []
+            if page.rows.contains(where: { upstreamDeclarations[$0.table] == nil }) { try await refresh() }
+            for row in page.rows {
+                let base = try ledger.base(table: row.table, key: row.key)
+                // Known (this hub's own push coming back), or waiting to go up: the push meets
+                // this row as a conflict and merges it.
+                if let base, row.version <= base.upstreamVersion { continue }
+                if waiting.contains(RowKeyPair(table: row.table, key: row.key)) { continue }
+                let gone = row.deleted || row.left
+                let change = Change(
+                    id: Self.changeID(for: row),
+                    table: row.table,
+                    key: row.key,
+                    operation: gone ? .delete : .upsert,
+                    baseVersion: base?.siteVersion ?? 0,
+                    data: gone ? nil : row.data,
+                    hlc: row.hlc
+                )
+                writes.append((change, row.origin, row))
+            }
+            let results = try await site.apply(
+                writes.map { ($0.change, $0.origin) },
+                declarations: upstreamDeclarations
+            )
+            var bases: [(table: String, key: String, base: RelayBase)] = []
+            for (write, result) in zip(writes, results) {
+                switch result.status {
+                case .applied:
+                    let row = write.row
+                    let gone = row.deleted || row.left
+                    bases.append(
+                        (
+                            row.table, row.key,
+                            RelayBase(
+                                upstreamVersion: row.version,
+                                data: gone ? nil : row.data?.encoded(),
+                                hlc: row.hlc,
+                                origin: row.origin,
+                                siteVersion: result.version
+                            )
+                        )
+                    )
+                case .conflict:
+                    // A site node wrote the row since the relay last looked: collected next
+                    // round, its push meets this row and merges.
+                    continue
+                case .refused:
+                    logger.error(
+                        "The site hub refused an upstream row; it is not at this site",
+                        metadata: [
+                            "relay.row": "\(write.row.table)/\(write.row.key)",
+                            "relay.refusal": "\(result.refusal?.reason ?? "")",
+                        ]
+                    )
+                }
+            }
+            try ledger.applied(bases, upstreamCursor: page.cursor)
+            cursor = page.cursor
+            if !page.more { break }
+        }
+    }
+
+    /// The change id an upstream row is written under at the site: the same for the same
+    /// upstream row, so a relay killed after writing and before recording it, which writes it
+    /// again, finds its own change there and does not write it twice.
+    static func changeID(for row: HubRow) -> String {
+        "upstream-\(row.sequence)-\(row.version)"
+    }
+
+    /// What the reconciler needs of a table: its columns from the site's or upstream's
+    /// declaration, else those the rows in question have.
+    private func relayedTable(
+        _ name: String,
+        declarations: [String: TableDeclaration],
+        rows: [JSONValue?]
+    ) -> SyncedTable {
+        if let declaration = declarations[name] ?? upstreamDeclarations[name] {
+            return SyncedTable(
+                relayed: name,
+                columns: declaration.columns.map(\.name),
+                primaryKey: declaration.primaryKey
+            )
+        }
+        var columns: Set<String> = []
+        for case .object(let members)? in rows { columns.formUnion(members.keys) }
+        return SyncedTable(relayed: name, columns: columns.sorted(), primaryKey: [])
+    }
+}

@@ -1,0 +1,369 @@
+import Foundation
+package import GRDB
+import OutpostCore
+
+/// What a site hub's relay remembers between rounds and across restarts, in a SQLite file of
+/// its own beside the hub's data (`upstream.sqlite`):
+///
+/// - the **outbox**: site rows not yet accepted upstream, one entry per row (a newer site
+///   change replaces the entry, as a node's outbox coalesces);
+/// - the **bases**: for each row, the upstream's version and content the site last agreed
+///   with (a node's base rows), and the newest site version the relay has accounted for, so
+///   the relay's own writes at the site are not sent back up;
+/// - the two **cursors** (site log, upstream log) and the relay's site credential.
+///
+/// Every step that moves a cursor records what it read in the same transaction, so a relay
+/// killed at any point repeats work on restart and never skips it; repeated work is harmless
+/// because every change it sends keeps its change id.
+package struct RelayLedger: Sendable {
+    private let queue: DatabaseQueue
+
+    /// Opens (creating if needed, mode 0600) the ledger at `path`.
+    package init(path: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        queue = try DatabaseQueue(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE relay_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    CREATE TABLE relay_outbox (
+                        table_name TEXT NOT NULL,
+                        record_id TEXT NOT NULL,
+                        site_version INTEGER NOT NULL,
+                        data TEXT,
+                        deleted INTEGER NOT NULL,
+                        hlc INTEGER NOT NULL,
+                        origin TEXT NOT NULL,
+                        change_id TEXT NOT NULL,
+                        held TEXT,
+                        PRIMARY KEY (table_name, record_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE relay_bases (
+                        table_name TEXT NOT NULL,
+                        record_id TEXT NOT NULL,
+                        upstream_version INTEGER NOT NULL,
+                        data TEXT,
+                        hlc INTEGER NOT NULL,
+                        origin TEXT NOT NULL,
+                        site_version INTEGER NOT NULL,
+                        PRIMARY KEY (table_name, record_id)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
+        try migrator.migrate(queue)
+    }
+
+    // MARK: Settings and cursors
+
+    package func setting(_ name: String) throws -> String? {
+        try queue.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM relay_settings WHERE name = ?", arguments: [name])
+        }
+    }
+
+    package func setSetting(_ name: String, to value: String) throws {
+        try queue.write { db in try Self.set(name, to: value, in: db) }
+    }
+
+    private static func set(_ name: String, to value: String, in db: Database) throws {
+        try db.execute(
+            sql:
+                "INSERT INTO relay_settings (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            arguments: [name, value]
+        )
+    }
+
+    /// The site log's and the upstream log's positions the relay has taken in.
+    package func cursors() throws -> (site: Int64, upstream: Int64) {
+        try queue.read { db in
+            let site = try String.fetchOne(db, sql: "SELECT value FROM relay_settings WHERE name = 'site_cursor'")
+            let upstream = try String.fetchOne(
+                db,
+                sql: "SELECT value FROM relay_settings WHERE name = 'upstream_cursor'"
+            )
+            return (site.flatMap { Int64($0) } ?? 0, upstream.flatMap { Int64($0) } ?? 0)
+        }
+    }
+
+    // MARK: The outbox
+
+    /// Records site rows the upstream has not seen (skipping the relay's own writes, which the
+    /// bases account for), and the site cursor they were read up to, in one transaction.
+    package func collect(_ rows: [RelayEntry], siteCursor: Int64) throws -> Int {
+        try queue.write { db in
+            var taken = 0
+            for row in rows {
+                let accounted = try Int64.fetchOne(
+                    db,
+                    sql: "SELECT site_version FROM relay_bases WHERE table_name = ? AND record_id = ?",
+                    arguments: [row.table, row.key]
+                )
+                if let accounted, row.siteVersion <= accounted { continue }
+                try db.execute(
+                    sql: """
+                        INSERT INTO relay_outbox
+                            (table_name, record_id, site_version, data, deleted, hlc, origin, change_id, held)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)
+                        ON CONFLICT(table_name, record_id) DO UPDATE SET
+                            site_version = excluded.site_version, data = excluded.data, deleted = excluded.deleted,
+                            hlc = excluded.hlc, origin = excluded.origin, change_id = excluded.change_id, held = NULL
+                        WHERE excluded.site_version > relay_outbox.site_version
+                        """,
+                    arguments: [
+                        row.table, row.key, row.siteVersion, row.data, row.deleted, row.hlc, row.origin, row.changeID,
+                    ]
+                )
+                taken += 1
+            }
+            try Self.set("site_cursor", to: String(siteCursor), in: db)
+            return taken
+        }
+    }
+
+    /// Up to `limit` entries to send upstream, oldest site change first; held entries (parked
+    /// for a person, or refused upstream) only when `includingHeld`.
+    package func pending(limit: Int, includingHeld: Bool = false) throws -> [RelayEntry] {
+        try queue.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM relay_outbox \(includingHeld ? "" : "WHERE held IS NULL")
+                    ORDER BY site_version LIMIT ?
+                    """,
+                arguments: [limit]
+            ).map(RelayEntry.init(row:))
+        }
+    }
+
+    /// The entry waiting for `table`/`key`, if any.
+    package func entry(table: String, key: String) throws -> RelayEntry? {
+        try queue.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM relay_outbox WHERE table_name = ? AND record_id = ?",
+                arguments: [table, key]
+            ).map(RelayEntry.init(row:))
+        }
+    }
+
+    /// Which of `keys` have an entry waiting to go up.
+    package func waiting(among keys: [RowKeyPair]) throws -> Set<RowKeyPair> {
+        try queue.read { db in
+            var found: Set<RowKeyPair> = []
+            for key in keys
+            where try Bool.fetchOne(
+                db,
+                sql: "SELECT 1 FROM relay_outbox WHERE table_name = ? AND record_id = ?",
+                arguments: [key.table, key.key]
+            ) == true {
+                found.insert(key)
+            }
+            return found
+        }
+    }
+
+    /// Entries waiting, and how many of them are held.
+    package func backlog() throws -> (waiting: Int, held: Int) {
+        try queue.read { db in
+            let waiting = try Int.fetchOne(db, sql: "SELECT count(*) FROM relay_outbox") ?? 0
+            let held = try Int.fetchOne(db, sql: "SELECT count(*) FROM relay_outbox WHERE held IS NOT NULL") ?? 0
+            return (waiting, held)
+        }
+    }
+
+    /// Replaces the waiting entry for its row (after a merge the site now holds), or holds it
+    /// with a reason a person can read.
+    package func replace(_ entry: RelayEntry) throws {
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE relay_outbox SET site_version = ?, data = ?, deleted = ?, hlc = ?, origin = ?,
+                        change_id = ?, held = ?
+                    WHERE table_name = ? AND record_id = ?
+                    """,
+                arguments: [
+                    entry.siteVersion, entry.data, entry.deleted, entry.hlc, entry.origin, entry.changeID, entry.held,
+                    entry.table, entry.key,
+                ]
+            )
+        }
+    }
+
+    /// Records that the upstream holds `base` for the entry's row: the entry leaves the outbox
+    /// unless a newer site change replaced it meanwhile.
+    package func settle(_ entry: RelayEntry, base: RelayBase) throws {
+        try queue.write { db in
+            try Self.record(base, table: entry.table, key: entry.key, in: db)
+            try db.execute(
+                sql: "DELETE FROM relay_outbox WHERE table_name = ? AND record_id = ? AND site_version <= ?",
+                arguments: [entry.table, entry.key, entry.siteVersion]
+            )
+        }
+    }
+
+    /// After a merge written at the site: the upstream row merged with becomes the base, and
+    /// the merged row (the site's newest) waits to go up in place of the entry it replaces.
+    package func merged(_ entry: RelayEntry, base: RelayBase) throws {
+        try queue.write { db in
+            var base = base
+            base.siteVersion = entry.siteVersion
+            try Self.record(base, table: entry.table, key: entry.key, in: db)
+            try db.execute(
+                sql: """
+                    UPDATE relay_outbox SET site_version = ?, data = ?, deleted = ?, hlc = ?, origin = ?,
+                        change_id = ?, held = NULL
+                    WHERE table_name = ? AND record_id = ?
+                    """,
+                arguments: [
+                    entry.siteVersion, entry.data, entry.deleted, entry.hlc, entry.origin, entry.changeID,
+                    entry.table, entry.key,
+                ]
+            )
+        }
+    }
+
+    /// Runs `body` in one write transaction: for ``RelayStatus``'s counters.
+    package func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.write(body)
+    }
+
+    /// Reads in one transaction: for ``RelayStatus``.
+    package func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.read(body)
+    }
+
+    // MARK: Bases
+
+    package func base(table: String, key: String) throws -> RelayBase? {
+        try queue.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM relay_bases WHERE table_name = ? AND record_id = ?",
+                arguments: [table, key]
+            ).map(RelayBase.init(row:))
+        }
+    }
+
+    /// Records the upstream rows applied at the site, and the upstream cursor they were read up
+    /// to, in one transaction.
+    package func applied(_ bases: [(table: String, key: String, base: RelayBase)], upstreamCursor: Int64) throws {
+        try queue.write { db in
+            for (table, key, base) in bases { try Self.record(base, table: table, key: key, in: db) }
+            try Self.set("upstream_cursor", to: String(upstreamCursor), in: db)
+        }
+    }
+
+    private static func record(_ base: RelayBase, table: String, key: String, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO relay_bases (table_name, record_id, upstream_version, data, hlc, origin, site_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(table_name, record_id) DO UPDATE SET
+                    upstream_version = max(upstream_version, excluded.upstream_version),
+                    data = CASE WHEN excluded.upstream_version >= upstream_version THEN excluded.data ELSE data END,
+                    hlc = CASE WHEN excluded.upstream_version >= upstream_version THEN excluded.hlc ELSE hlc END,
+                    origin = CASE WHEN excluded.upstream_version >= upstream_version THEN excluded.origin ELSE origin END,
+                    site_version = max(site_version, excluded.site_version)
+                """,
+            arguments: [table, key, base.upstreamVersion, base.data, base.hlc, base.origin, base.siteVersion]
+        )
+    }
+}
+
+/// A table and a row key, hashable.
+package struct RowKeyPair: Hashable, Sendable {
+    package var table: String
+    package var key: String
+
+    package init(table: String, key: String) {
+        self.table = table
+        self.key = key
+    }
+}
+
+/// A site row waiting to go upstream: the site's newest content for it when collected.
+package struct RelayEntry: Sendable, Equatable {
+    package var table: String
+    package var key: String
+    package var siteVersion: Int64
+    /// The row's columns as JSON object text; nil for a deletion.
+    package var data: String?
+    package var deleted: Bool
+    package var hlc: Int64
+    package var origin: String
+    package var changeID: String
+    /// Why the entry waits for a person (a rule that asks for one) or was refused upstream.
+    package var held: String?
+
+    package init(
+        table: String,
+        key: String,
+        siteVersion: Int64,
+        data: String?,
+        deleted: Bool,
+        hlc: Int64,
+        origin: String,
+        changeID: String,
+        held: String? = nil
+    ) {
+        self.table = table
+        self.key = key
+        self.siteVersion = siteVersion
+        self.data = data
+        self.deleted = deleted
+        self.hlc = hlc
+        self.origin = origin
+        self.changeID = changeID
+        self.held = held
+    }
+
+    init(row: Row) {
+        self.init(
+            table: row["table_name"],
+            key: row["record_id"],
+            siteVersion: row["site_version"],
+            data: row["data"],
+            deleted: row["deleted"],
+            hlc: row["hlc"],
+            origin: row["origin"],
+            changeID: row["change_id"],
+            held: row["held"]
+        )
+    }
+}
+
+/// The upstream's copy of a row as the site last agreed with it, and the newest site version
+/// the relay has accounted for (written by it, or sent up).
+package struct RelayBase: Sendable, Equatable {
+    package var upstreamVersion: Int64
+    package var data: String?
+    package var hlc: Int64
+    package var origin: String
+    package var siteVersion: Int64
+
+    package init(upstreamVersion: Int64, data: String?, hlc: Int64, origin: String, siteVersion: Int64) {
+        self.upstreamVersion = upstreamVersion
+        self.data = data
+        self.hlc = hlc
+        self.origin = origin
+        self.siteVersion = siteVersion
+    }
+
+    init(row: Row) {
+        self.init(
+            upstreamVersion: row["upstream_version"],
+            data: row["data"],
+            hlc: row["hlc"],
+            origin: row["origin"],
+            siteVersion: row["site_version"]
+        )
+    }
+}
