@@ -82,8 +82,9 @@ struct RelayExchange: Sendable {
         // Each pass settles, merges or holds every entry it sends, so passes end; the bound only
         // keeps one round from running on while the site writes faster than the link carries.
         for _ in 0..<50 {
-            let entries = try ledger.pending(limit: batchSize)
+            let entries = Self.withinBudget(try ledger.pending(limit: batchSize))
             if entries.isEmpty { return }
+            var progressed = false
             let declarations = try await site.declarations()
             var changes: [Change] = []
             var schemas: [String: Set<String>] = [:]
@@ -115,6 +116,7 @@ struct RelayExchange: Sendable {
             for (entry, result) in zip(entries, answer.value.results) {
                 switch result.status {
                 case .applied:
+                    progressed = true
                     try ledger.settle(
                         entry,
                         base: RelayBase(
@@ -127,30 +129,49 @@ struct RelayExchange: Sendable {
                     )
                 case .conflict:
                     guard let current = result.current else { continue }
-                    try await resolve(entry, against: current, declarations: declarations)
+                    if try await resolve(entry, against: current, declarations: declarations) { progressed = true }
                 case .refused:
                     var held = entry
                     let refusal = result.refusal.map { "\($0.code): \($0.reason)" } ?? "refused"
                     held.held = "The upstream refused it (\(refusal))."
                     try ledger.replace(held)
+                    progressed = true
                     logger.warning(
                         "The upstream refused a site change; it stays in the relay's outbox",
                         metadata: ["relay.row": "\(entry.table)/\(entry.key)", "relay.refusal": "\(refusal)"]
                     )
                 }
             }
+            // What is left waits for a site change the next round collects.
+            if !progressed { return }
         }
+    }
+
+    /// The first of `entries` that fit one request: 4 MiB of row text (one larger row goes
+    /// alone), under the hub's default body limit with room to spare.
+    static func withinBudget(_ entries: [RelayEntry]) -> [RelayEntry] {
+        var bytes = 0
+        var taken: [RelayEntry] = []
+        for entry in entries {
+            bytes += (entry.data?.utf8.count ?? 0) + 200
+            if !taken.isEmpty, bytes > 4 << 20 { break }
+            taken.append(entry)
+        }
+        return taken
     }
 
     /// An entry the upstream answered with a newer row: decided by the node engine's rules
     /// with the ledger's base, then written at the site first (so the site never holds less
     /// than the upstream will) and sent up again.
+    ///
+    /// - Returns: whether the entry moved on (settled, merged or held); false when a site node
+    ///   wrote the row meanwhile, which the next round collects.
     private mutating func resolve(
         _ entry: RelayEntry,
         against remote: HubRow,
         declarations: [String: TableDeclaration]
-    ) async throws {
-        guard let reconciler else { return }
+    ) async throws -> Bool {
+        guard let reconciler else { return false }
         let base = try ledger.base(table: entry.table, key: entry.key)
         let localData = try entry.data.map { try JSONValue(parsing: $0) }
         let baseData = try base?.data.map { try JSONValue(parsing: $0) }
@@ -173,7 +194,7 @@ struct RelayExchange: Sendable {
         )
         switch action {
         case .skip, .apply:
-            return
+            return false
         case .settle:
             try ledger.settle(entry, base: remoteBase)
         case .takeRemote:
@@ -189,7 +210,7 @@ struct RelayExchange: Sendable {
             let results = try await site.apply([(change, remote.origin)], declarations: upstreamDeclarations)
             // A site node wrote the row meanwhile: its change is collected next round and meets
             // this upstream row again.
-            guard let result = results.first, result.status == .applied else { return }
+            guard let result = results.first, result.status == .applied else { return false }
             var settled = remoteBase
             settled.siteVersion = result.version
             try ledger.settle(entry, base: settled)
@@ -206,7 +227,7 @@ struct RelayExchange: Sendable {
                 hlc: stamp
             )
             let results = try await site.apply([(change, writer)], declarations: declarations)
-            guard let result = results.first, result.status == .applied else { return }
+            guard let result = results.first, result.status == .applied else { return false }
             try ledger.merged(
                 RelayEntry(
                     table: entry.table,
@@ -232,6 +253,7 @@ struct RelayExchange: Sendable {
             held.held = "A file changed both here and upstream; files are not relayed yet."
             try ledger.replace(held)
         }
+        return true
     }
 
     // MARK: Upstream to site
@@ -239,7 +261,10 @@ struct RelayExchange: Sendable {
     private mutating func pullDown() async throws {
         var cursor = try ledger.cursors().upstream
         while true {
-            let answer = try await client.pull(after: cursor, limit: batchSize)
+            guard let answer = try await page(after: cursor) else {
+                cursor = 0
+                continue
+            }
             try RelayStatus.count(sent: answer.bytesSent, received: answer.bytesReceived, in: ledger)
             let page = answer.value
             let waiting = try ledger.waiting(among: page.rows.map { RowKeyPair(table: $0.table, key: $0.key) })
@@ -303,6 +328,22 @@ struct RelayExchange: Sendable {
             cursor = page.cursor
             if !page.more { break }
         }
+    }
+
+    /// The upstream's page after `cursor`, or nil when the upstream asks for a full resync (this
+    /// site was away longer than it keeps deletions): the cursor then starts again from 0; rows
+    /// the bases know are skipped, the rest applied or merged as usual.
+    private func page(after cursor: Int64) async throws -> HubClient.Exchange<PullResponse>? {
+        let failure: SyncFailure
+        do {
+            return try await client.pull(after: cursor, limit: batchSize)
+        } catch {
+            failure = error
+        }
+        guard failure.code == .resyncRequired, cursor > 0 else { throw failure }
+        logger.warning("The upstream collected deletions this site had not seen; reading it all again")
+        try ledger.applied([], upstreamCursor: 0)
+        return nil
     }
 
     /// The change id an upstream row is written under at the site: the same for the same

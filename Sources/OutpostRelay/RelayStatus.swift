@@ -6,6 +6,8 @@ import OutpostCore
 /// whether the last round worked, when, how long it took, what failed, the bytes exchanged
 /// today, and what waits to go up.
 package struct RelayStatus: Sendable, Equatable, Codable {
+    /// The upstream hub's URL.
+    package var url: String?
     /// "up" when the last round worked, "down" when it failed, "unknown" before the first.
     package var link: String
     package var lastExchange: String?
@@ -19,11 +21,14 @@ package struct RelayStatus: Sendable, Equatable, Codable {
     package var waiting: Int
     /// Of those, the ones held for a person or refused upstream.
     package var held: Int
+    /// Waiting changes by table.
+    package var waitingByTable: [String: Int]
     package var siteCursor: Int64
     package var upstreamCursor: Int64
 
     enum CodingKeys: String, CodingKey {
-        case link, day, waiting, held
+        case url, link, day, waiting, held
+        case waitingByTable = "waiting_by_table"
         case lastExchange = "last_exchange"
         case lastError = "last_error"
         case roundTripMilliseconds = "round_trip_ms"
@@ -44,7 +49,12 @@ package struct RelayStatus: Sendable, Equatable, Codable {
             }
             let day = try setting("bytes_day")
             let today = day == Self.today()
+            let byTable = try Row.fetchAll(
+                db,
+                sql: "SELECT table_name, count(*) AS waiting FROM relay_outbox GROUP BY table_name"
+            )
             return RelayStatus(
+                url: try setting("upstream_url"),
                 link: try setting("link") ?? "unknown",
                 lastExchange: try setting("last_exchange"),
                 lastError: try setting("last_error"),
@@ -54,6 +64,7 @@ package struct RelayStatus: Sendable, Equatable, Codable {
                 bytesReceivedToday: today ? (try setting("bytes_received").flatMap { Int($0) } ?? 0) : 0,
                 waiting: backlog.waiting,
                 held: backlog.held,
+                waitingByTable: Dictionary(uniqueKeysWithValues: byTable.map { ($0["table_name"], $0["waiting"]) }),
                 siteCursor: cursors.site,
                 upstreamCursor: cursors.upstream
             )

@@ -52,6 +52,7 @@ package struct UpstreamRelay: Service {
         guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
         let ledger = try RelayLedger(path: configuration.ledgerPath)
         let site = try await SiteTenant.open(storage: storage, name: configuration.tenant, ledger: ledger)
+        try ledger.setSetting("upstream_url", to: configuration.remote.url)
         logger.info(
             "Relaying to the upstream hub",
             metadata: ["relay.upstream": "\(configuration.remote.url)", "relay.tenant": "\(site.name)"]
