@@ -355,7 +355,9 @@ extension HubCommand.Serve {
         let token: String
         if let upstreamTokenFile {
             token = try SecretFile.read(upstreamTokenFile, what: "upstream token file")
-        } else if let fromEnvironment = ProcessInfo.processInfo.environment["OUTPOST_UPSTREAM_TOKEN"] {
+        } else if let fromEnvironment = ProcessInfo.processInfo.environment["OUTPOST_UPSTREAM_TOKEN"],
+            !fromEnvironment.isEmpty
+        {
             token = fromEnvironment
         } else {
             throw OutpostError(

@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+import OutpostCore
+import OutpostSystem
+import OutpostTesting
+import Testing
+
+/// `outpost hub serve --upstream`: a site hub keeps its site syncing while the WAN is down and
+/// relays to the cloud, with real processes at every level (docs/clusters.md).
+@Suite("Site hubs: a hub with an upstream")
+struct SiteHubTests {
+    @Test(
+        "two sites and the cloud: a cut site keeps syncing inside, and all converge when the link returns",
+        arguments: SiteTopology.CloudBackend.allCases
+    )
+    func cutSiteConverges(cloud backend: SiteTopology.CloudBackend) async throws {
+        let fleet = try await SiteTopology(cloud: backend, sites: 2, nodesPerSite: 2)
+        do {
+            try await cutAndConverge(fleet)
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+
+    private func cutAndConverge(_ fleet: SiteTopology) async throws {
+        let (site1, site2) = (fleet.sites[0], fleet.sites[1])
+        let (line1, line2) = (site1.nodes[0], site1.nodes[1])
+        let far = site2.nodes[0]
+
+        // Across every level: a site node's row reaches the other site and the cloud's node.
+        try await line1.sql("INSERT INTO agents (id, name, type) VALUES ('a1', 'press', 'line')")
+        try await line1.sync()
+        try await eventually("the other site and the cloud's node hold a1", timeout: .seconds(30)) {
+            for node in [far, fleet.cloudNode] {
+                try await node.sync()
+                guard try await node.agents().contains("\"a1\"") else { return false }
+            }
+            return true
+        }
+
+        // The uplink of site 1 goes down: its two nodes still see each other's edits.
+        site1.link.cut()
+        try await line1.sql("INSERT INTO agents (id, name, type) VALUES ('a2', 'welder', 'line')")
+        try await line1.sql("UPDATE agents SET name = 'press 2' WHERE id = 'a1'")
+        try await line1.sync()
+        try await line2.sync()
+        let inside = try await line2.agents()
+        #expect(inside.contains("\"a2\"") && inside.contains("press 2"), "inside the cut site: \(inside)")
+
+        // Meanwhile site 2 edits the same row (another column) and adds one of its own.
+        try await far.sql("UPDATE agents SET type = 'stamping' WHERE id = 'a1'")
+        try await far.sql("INSERT INTO agents (id, name, type) VALUES ('b1', 'robot', 'cell')")
+        try await far.sync()
+        try await eventually("site 1's hub says its link is down with work waiting", timeout: .seconds(30)) {
+            let upstream = try await site1.status()["upstream"]
+            guard case .integer(let waiting)? = upstream?["waiting"] else { return false }
+            return upstream?["link"]?.stringValue == "down" && waiting >= 2
+        }
+        try await line2.sync()
+        #expect(try await !line2.agents().contains("\"b1\""), "nothing crosses a cut link")
+
+        // The link returns: every node holds the same rows, both edits of a1 merged.
+        site1.link.restore()
+        var last: [String] = []
+        try await eventually("all five nodes hold the same agents", timeout: .seconds(60), every: .milliseconds(300)) {
+            last = []
+            for node in fleet.allNodes {
+                try await node.sync()
+                last.append(try await node.agents())
+            }
+            return Set(last).count == 1 && last[0].contains("\"b1\"") && last[0].contains("\"a2\"")
+        }
+        let agents = try JSONValue(parsing: last[0])
+        guard case .array(let rows) = agents else {
+            Issue.record("sql --json printed no array: \(last[0])")
+            return
+        }
+        let a1 = try #require(rows.first { $0["id"]?.stringValue == "a1" })
+        #expect(a1["name"]?.stringValue == "press 2", "site 1's edit: \(a1)")
+        #expect(a1["type"]?.stringValue == "stamping", "site 2's edit: \(a1)")
+        try await eventually("site 1's hub has nothing waiting and its link up", timeout: .seconds(30)) {
+            let upstream = try await site1.status()["upstream"]
+            return upstream?["link"]?.stringValue == "up" && upstream?["waiting"] == .integer(0)
+        }
+    }
+
+    @Test("a site hub killed mid-relay loses nothing and applies each change once at the cloud")
+    func killedSiteHub() async throws {
+        let fleet = try await SiteTopology(cloud: .sqlite, sites: 1, nodesPerSite: 1)
+        do {
+            let site = fleet.sites[0]
+            let node = site.nodes[0]
+            // Four times: a burst of rows reaches the site hub, which is killed (SIGKILL) at a
+            // random moment of its relay's rounds (every 0.1 s, 500 rows a push) and started again.
+            for burst in 0..<4 {
+                let values = (0..<150).map { "('k\(burst)-\($0)', 'agent \($0)', 'bulk')" }.joined(separator: ", ")
+                try await node.sql("INSERT INTO agents (id, name, type) VALUES \(values)")
+                try await node.sync()
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...250)))
+                let hub = site.hub
+                try await DedicatedThread.run { hub.kill() }
+                try await site.restart()
+            }
+            try await eventually("the cloud's node holds all 600 rows", timeout: .seconds(60)) {
+                try await fleet.cloudNode.sync()
+                let counted = try await fleet.cloudNode.outpost(
+                    "sql",
+                    "SELECT count(*) AS n FROM agents WHERE type = 'bulk'",
+                    "--json"
+                )
+                return counted.stdout.contains("600")
+            }
+            let cloudFile = fleet.folder.appending("cloud/hub.sqlite")
+            let versions = try await DatabaseQueue(path: cloudFile).read { db in
+                try Int64.fetchOne(db, sql: "SELECT max(version) FROM outpost_records WHERE table_name = 'agents'")
+            }
+            #expect(versions == 1, "each row written once at the cloud, however often the relay sent it")
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+
+    @Test("hub serve --upstream refuses a missing credential, and hub status says a plain hub has no upstream")
+    func refusals() async throws {
+        let folder = try TemporaryDirectory(prefix: "outpost-site-refusal")
+        defer { folder.remove() }
+        try await SiteTopology.hub(["tenant", "add", "acme"], ["--home", folder.path])
+        let missing = try await OutpostExecutable.run(
+            ["hub", "serve", "--port", "0", "--home", folder.path, "--upstream", "http://127.0.0.1:9"],
+            environment: ["OUTPOST_UPSTREAM_TOKEN": ""]
+        )
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("--upstream-token-file"), "\(missing)")
+        let stray = try await OutpostExecutable.run(
+            ["hub", "serve", "--port", "0", "--home", folder.path, "--upstream-tenant", "acme"]
+        )
+        #expect(stray.status != 0)
+        #expect(stray.stderr.contains("go with --upstream URL"), "\(stray)")
+        let status = try await OutpostExecutable.run(["hub", "status", "--home", folder.path])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("Upstream: none"), "\(status)")
+    }
+}
