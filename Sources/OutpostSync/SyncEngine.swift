@@ -162,6 +162,7 @@ public final class SyncEngine: Sendable {
 
     /// Pushes queued changes, batch by batch, until none is left that may go now.
     public func push(progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws(SyncFailure) -> SyncReport {
+        try await settleMove()
         var report = SyncReport()
         let tables = try await loadTables()
         let total = try await guarded { try await store.read { db in try Self.pendingCount(in: db) } }
@@ -331,6 +332,7 @@ public final class SyncEngine: Sendable {
     public func pull(waitMilliseconds: Int = 0, progress: @Sendable (SyncProgress) -> Void = { _ in })
         async throws(SyncFailure) -> SyncReport
     {
+        try await settleMove()
         let tables = try await loadTables()
         var report = try await fill(tables, progress: progress)
         var wait = waitMilliseconds

@@ -16,6 +16,9 @@ enum SyncState {
         case restoring
         /// The hub's epoch for this node's tenant when it last pulled (0 before the first pull).
         case hubEpoch = "hub_epoch"
+        /// 1 after `outpost remote set` named another URL, until the next exchange finds out
+        /// whether it is another hub (``SyncEngine/settleMove()``).
+        case remoteChanged = "remote_changed"
         case changesPushed = "changes_pushed"
         case rowsPulled = "rows_pulled"
         case conflictsMerged = "conflicts_merged"

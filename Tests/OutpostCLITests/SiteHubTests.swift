@@ -124,6 +124,88 @@ struct SiteHubTests {
         await fleet.stop()
     }
 
+    @Test("a node moved from its site hub to the cloud and back loses no edit and duplicates no row")
+    func movedNode() async throws {
+        let fleet = try await SiteTopology(cloud: .sqlite, sites: 1, nodesPerSite: 2)
+        do {
+            try await move(in: fleet)
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+
+    private func move(in fleet: SiteTopology) async throws {
+        let site = fleet.sites[0]
+        let (a, b, cloudNode) = (site.nodes[0], site.nodes[1], fleet.cloudNode)
+        try await cloudNode.sql("INSERT INTO agents (id, name, type) VALUES ('r1', 'orig', 'line')")
+        try await cloudNode.sync()
+        try await eventually("both site nodes hold r1", timeout: .seconds(30)) {
+            try await a.sync()
+            try await b.sync()
+            let (atA, atB) = (try await a.agents(), try await b.agents())
+            return atA.contains("r1") && atB.contains("r1")
+        }
+        // While the site is cut off, the site edits r1 once (so the row has the same version
+        // number at both hubs, with different content); node a renames it, and then the cloud
+        // renames it too: the cloud's is the newer edit of the same column.
+        site.link.cut()
+        try await b.sql("UPDATE agents SET type = 'site-b' WHERE id = 'r1'")
+        try await b.sync()
+        try await a.sync()
+        try await a.sql("UPDATE agents SET name = 'a-name' WHERE id = 'r1'")
+        try await Task.sleep(for: .milliseconds(20))
+        try await cloudNode.sql("UPDATE agents SET name = 'cloud' WHERE id = 'r1'")
+        try await cloudNode.sync()
+
+        // Node a moves to the cloud with its edit unsynced.
+        let cloudToken = a.folder.appending("cloud.token")
+        try
+            (try await SiteTopology.hub(
+                ["node", "add", "--tenant", fleet.tenant, "--name", "moved-a"],
+                fleet.cloudDatabase
+            ))
+            .write(toFile: cloudToken, atomically: true, encoding: .utf8)
+        chmod(cloudToken, 0o600)
+        let moved = try await a.outpost("remote", "set", fleet.cloud.url, "--token-file", cloudToken)
+        try #require(moved.status == 0, "\(moved)")
+        try await a.sync()
+        site.link.restore()
+
+        // The newer rename wins wherever the two meet, and the site's edit of another column stays.
+        let expected = #"[{"id":"r1","name":"cloud","type":"site-b"}]"#
+        func r1(_ node: CLINode) async throws -> String {
+            let result = try await node.outpost(
+                "sql",
+                "SELECT id, name, type FROM agents WHERE id = 'r1'",
+                "--json"
+            )
+            return String(result.stdout.filter { !$0.isWhitespace })
+        }
+        var seen: [String] = []
+        try await eventually(
+            "every node holds r1 with the newer rename and the site's type",
+            timeout: .seconds(60),
+            every: .milliseconds(300)
+        ) {
+            seen = []
+            for node in [a, b, cloudNode] {
+                try await node.sync()
+                seen.append(try await r1(node))
+            }
+            return seen.allSatisfy { $0 == expected }
+        }
+
+        // And back to the site: nothing changes, nothing doubles.
+        let back = try await a.outpost("remote", "set", site.hub.url, "--token-file", a.folder.appending("token"))
+        try #require(back.status == 0, "\(back)")
+        try await a.sync()
+        #expect(try await r1(a) == expected)
+        let (atA, atB) = (try await a.agents(), try await b.agents())
+        #expect(atA == atB)
+    }
+
     @Test("hub serve --upstream refuses a missing credential, and hub status says a plain hub has no upstream")
     func refusals() async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-site-refusal")

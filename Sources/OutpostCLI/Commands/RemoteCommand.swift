@@ -53,7 +53,7 @@ struct RemoteCommand: ParsableCommand {
         var clientKey: String?
 
         func run() throws {
-            _ = try node.openStore()
+            let store = try node.openStore()
             let remote = try RemoteConfiguration(
                 url: url,
                 token: try TokenSource.read(token: token, file: tokenFile),
@@ -61,6 +61,10 @@ struct RemoteCommand: ParsableCommand {
                 clientCertificateFile: clientCertificate,
                 clientKeyFile: clientKey
             )
+            // Another address may be another hub (a site hub and its upstream count versions
+            // differently): the next sync finds out, before it pushes anything.
+            let earlier = try RemoteConfiguration.load(home: node.homePath)
+            if let earlier, earlier.url != remote.url { try SyncEngine.noteRemoteChanged(in: store) }
             try remote.save(home: node.homePath)
             print("remote set: \(remote.url) (token in \(node.homePath)/remote.token, mode 0600)")
         }

@@ -115,6 +115,13 @@ package struct BaseRows {
         WHERE excluded.version >= outpost_sync_rows.version OR ?
         """
 
+    /// Keeps every row's content but forgets the hub versions: for a node that moved to another
+    /// hub, whose versions count differently. Each pending change then meets the new hub's row
+    /// as a conflict and merges with this content as its base, and every pulled row is new.
+    package func forgetVersions() throws {
+        try db.execute(sql: "UPDATE outpost_sync_rows SET version = 0")
+    }
+
     /// Keeps the row's hub version but forgets what the hub holds in it, so the next push sends
     /// every column (over the hub's copy, which is known to differ) instead of only those that
     /// changed since the base.

@@ -299,6 +299,16 @@ package struct Outbox {
         }
     }
 
+    /// Puts every in-flight entry back as its row's pending work (``requeue(_:table:key:)``):
+    /// for a node that moved to another hub, where the batch's base versions mean nothing.
+    package func requeueInFlight() throws {
+        let entries = try Row.fetchAll(
+            db,
+            sql: "SELECT id, table_name, record_id FROM sync_queue WHERE status = 'processing'"
+        )
+        for entry in entries { try requeue(entry["id"], table: entry["table_name"], key: entry["record_id"]) }
+    }
+
     /// Parks an entry as failed (the dead letter): kept, shown by `outpost queue list`, sent
     /// again only after `outpost queue retry`.
     package func fail(_ id: Int64, reason: String) throws {
