@@ -1,13 +1,13 @@
-import OutpostCore
-import OutpostProtocol
+package import OutpostCore
+package import OutpostProtocol
 
 /// Which of a tenant's chunks its live files still reach: the manifest chunks their `files.chunks`
 /// values list, and the data chunks those manifests name. Chunk collection keeps every one of
 /// them, and collects nothing for a tenant when a live file's manifest is missing or unreadable
 /// (it could name any chunk).
-struct ChunkReachability {
+package struct ChunkReachability {
     /// The `files` table, as nodes sync it.
-    static let fileTable = "files"
+    package static let fileTable = "files"
     /// Most plain bytes a stored manifest chunk is read to (they average 2 KiB).
     static let manifestBytesLimit = 1 << 20
 
@@ -33,7 +33,7 @@ struct ChunkReachability {
     /// The data chunks a file's manifest names: the plain bytes of its manifest chunks, in
     /// order, read as entries (a manifest chunk is cut by content, not at entry boundaries).
     /// Nil when one is missing or the whole does not read.
-    static func dataChunks(of list: [String], frames: [String: ChunkFrame]) -> [String]? {
+    package static func dataChunks(of list: [String], frames: [String: ChunkFrame]) -> [String]? {
         var bytes: [UInt8] = []
         for hash in list {
             guard let frame = frames[hash], let plain = try? frame.plainBytes(maximumSize: manifestBytesLimit)

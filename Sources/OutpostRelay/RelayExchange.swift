@@ -111,7 +111,8 @@ struct RelayExchange: Sendable {
                 schemas: schemas.mapValues { $0.sorted() },
                 declarations: declarations.filter { tables.contains($0.key) }
             )
-            let answer = try await client.push(request)
+            try await sendChunks(of: entries)
+            guard let answer = try await push(request, of: entries) else { continue }
             try RelayStatus.count(sent: answer.bytesSent, received: answer.bytesReceived, in: ledger)
             for (entry, result) in zip(entries, answer.value.results) {
                 switch result.status {
@@ -145,6 +146,25 @@ struct RelayExchange: Sendable {
             // What is left waits for a site change the next round collects.
             if !progressed { return }
         }
+    }
+
+    /// Sends `request`, or holds its file rows (nil) when the upstream refuses the batch for a
+    /// file whose content this site lacks too, so the rest keeps flowing.
+    private func push(_ request: PushRequest, of entries: [RelayEntry]) async throws
+        -> HubClient.Exchange<PushResponse>?
+    {
+        let failure: SyncFailure
+        do {
+            return try await client.push(request)
+        } catch {
+            failure = error
+        }
+        guard failure.hubCode == ProtocolErrorCode.missingChunks else { throw failure }
+        for var entry in entries where entry.table == ChunkReachability.fileTable {
+            entry.held = "The upstream refused the file: \(failure.message)"
+            try ledger.replace(entry)
+        }
+        return nil
     }
 
     /// The first of `entries` that fit one request: 4 MiB of row text (one larger row goes
@@ -207,6 +227,7 @@ struct RelayExchange: Sendable {
                 data: remote.deleted ? nil : remote.data,
                 hlc: remote.hlc
             )
+            try await fetchChunks(of: [remote])
             let results = try await site.apply([(change, remote.origin)], declarations: upstreamDeclarations)
             // A site node wrote the row meanwhile: its change is collected next round and meets
             // this upstream row again.
@@ -288,6 +309,7 @@ struct RelayExchange: Sendable {
                 )
                 writes.append((change, row.origin, row))
             }
+            try await fetchChunks(of: writes.map(\.row))
             let results = try await site.apply(
                 writes.map { ($0.change, $0.origin) },
                 declarations: upstreamDeclarations

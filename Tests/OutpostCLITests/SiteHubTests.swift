@@ -206,6 +206,39 @@ struct SiteHubTests {
         #expect(atA == atB)
     }
 
+    @Test("files cross every level: chunks go up before their row and come down once to a site")
+    func filesRelay() async throws {
+        let fleet = try await SiteTopology(cloud: .sqlite, sites: 2, nodesPerSite: 1)
+        do {
+            let (here, there) = (fleet.sites[0].nodes[0], fleet.sites[1].nodes[0])
+            // 3 MiB of seeded bytes: many chunks, as a model or an image would be.
+            var generator = SplitMix64(seed: 18)
+            let bytes = (0..<(3 << 20)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            let source = here.folder.appending("model.bin")
+            try Data(bytes).write(to: URL(fileURLWithPath: source))
+            let put = try await here.outpost("files", "put", source, "--as", "models/line.bin")
+            try #require(put.status == 0, "\(put)")
+            try await here.sync()
+            let copy = there.folder.appending("copy.bin")
+            try await eventually(
+                "the other site's node reads the file",
+                timeout: .seconds(60),
+                every: .milliseconds(300)
+            ) {
+                try await there.sync()
+                let got = try await there.outpost("files", "get", "models/line.bin", "-o", copy)
+                return got.status == 0
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == Data(bytes), "the same bytes, two levels away")
+            let status = try await fleet.sites[0].status()["upstream"]
+            #expect(status?["held"] == .integer(0), "nothing held: \(String(describing: status))")
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+
     @Test("hub serve --upstream refuses a missing credential, and hub status says a plain hub has no upstream")
     func refusals() async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-site-refusal")
