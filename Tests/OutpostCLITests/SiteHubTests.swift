@@ -239,6 +239,25 @@ struct SiteHubTests {
         await fleet.stop()
     }
 
+    @Test("bench cluster measures both topologies and the WAN bytes of a fan-out")
+    func benchClusterRuns() async throws {
+        let result = try await OutpostExecutable.run([
+            "bench", "cluster", "--samples", "5", "--rows", "200", "--large-site", "2", "--json",
+        ])
+        try #require(result.status == 0, "\(result)")
+        let report = try JSONValue(parsing: result.stdout)
+        for key in ["direct_p99_ms", "cut_site_p99_ms", "latency_p99_ratio", "wan_bytes_ratio"] {
+            guard case .double(let value)? = report[key] else {
+                Issue.record("missing \(key): \(result.stdout)")
+                continue
+            }
+            #expect(value > 0, "\(key)")
+        }
+        // A site of two nodes costs the WAN what a site of one does, give or take a poll.
+        guard case .double(let ratio)? = report["wan_bytes_ratio"] else { return }
+        #expect(ratio < 1.5, "the fan-out crossed the WAN once per node: \(result.stdout)")
+    }
+
     @Test("hub serve --upstream refuses a missing credential, and hub status says a plain hub has no upstream")
     func refusals() async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-site-refusal")

@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             Capture.self, Hub.self, Polls.self, Fleet.self, Merge.self, Sync.self, Files.self, WorkspaceBench.self,
             Runner.self,
-            Scopes.self,
+            Scopes.self, Cluster.self,
         ]
     )
 
