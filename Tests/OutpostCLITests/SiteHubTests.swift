@@ -258,6 +258,15 @@ struct SiteHubTests {
         #expect(ratio < 1.5, "the fan-out crossed the WAN once per node: \(result.stdout)")
     }
 
+    @Test("demo --cluster shows a site through a WAN cut and converging afterwards")
+    func clusterDemo() async throws {
+        let result = try await OutpostExecutable.run(["demo", "--cluster"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("line-2 sees it at once: active"), "\(result.stdout)")
+        #expect(result.stdout.contains("site hub: link down"), "\(result.stdout)")
+        #expect(result.stdout.contains("hold identical data ✔"), "\(result.stdout)")
+    }
+
     @Test("hub serve --upstream refuses a missing credential, and hub status says a plain hub has no upstream")
     func refusals() async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-site-refusal")

@@ -22,12 +22,20 @@ struct DemoCommand: AsyncParsableCommand {
             hub hold the same data, and ends with `outpost verify` on every node. Exits non-zero \
             if they do not converge or any node differs from the hub unexplained.
 
+            With --cluster: a cloud hub, a site hub relaying to it over a loopback WAN link, two \
+            machines on the site floor and one at head office; the link is cut, the site keeps \
+            syncing inside, head office edits the same row, the link returns and all three \
+            converge (docs/clusters.md).
+
             Example:
               outpost demo
               outpost demo --keep      # keep the folder to look around with sqlite3
+              outpost demo --cluster
             """
     )
     @Flag(help: "Keep the temporary folder (hub and node homes) instead of deleting it.") var keep = false
+    @Flag(help: "Show a site hub instead: a site keeps working through a WAN cut and converges afterwards.")
+    var cluster = false
 
     func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-demo-\(getpid())").path
@@ -37,6 +45,10 @@ struct DemoCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "outpost.demo")
         logger.logLevel = .error
+        if cluster {
+            try await runCluster(in: folder, logger: logger)
+            return
+        }
 
         step("1. A hub and two nodes")
         let hubHome = folder + "/hub"
@@ -188,12 +200,12 @@ struct DemoCommand: AsyncParsableCommand {
         say("no unexplained difference on any node ✔")
     }
 
-    private func step(_ title: String) { print("\n== \(title)") }
-    private func say(_ line: String) { print("   \(line)") }
+    func step(_ title: String) { print("\n== \(title)") }
+    func say(_ line: String) { print("   \(line)") }
 }
 
 /// One of the demo's nodes: a store in its own home with an engine pointed at the demo hub.
-private struct DemoNode {
+struct DemoNode {
     let store: Store
     let files: FileStore
     let engine: SyncEngine
@@ -222,7 +234,7 @@ private struct DemoNode {
 }
 
 /// The demo's hub: this same executable running `hub serve` on a free port.
-private final class DemoHub {
+final class DemoHub {
     let child: ChildProcess.Running
     let url: String
 
@@ -231,8 +243,8 @@ private final class DemoHub {
         self.url = url
     }
 
-    static func start(home: String) throws -> DemoHub {
-        let child = try ChildProcess("/proc/self/exe", ["hub", "serve", "--port", "0", "--home", home])
+    static func start(home: String, arguments: [String] = []) throws -> DemoHub {
+        let child = try ChildProcess("/proc/self/exe", ["hub", "serve", "--port", "0", "--home", home] + arguments)
             .start(capturing: .standardOutput)
         let url = child.waitForOutput(timeout: .seconds(30)) { text in
             text.range(of: "listening on ").flatMap { marker in
