@@ -281,6 +281,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "OutpostRelayTests",
+            dependencies: [
+                "OutpostRelay", "OutpostSync", "OutpostStore", "OutpostMerge", "OutpostHub", "OutpostTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "OutpostSyncTests",
             dependencies: [
                 "OutpostSync", "OutpostStore", "OutpostMerge", "OutpostProtocol", "OutpostTesting", "OutpostBlobs",

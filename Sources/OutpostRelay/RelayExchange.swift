@@ -1,16 +1,16 @@
 import Foundation
-import Logging
+package import Logging
 import OutpostCore
 import OutpostHub
 import OutpostMerge
 import OutpostProtocol
 import OutpostStore
-import OutpostSync
+package import OutpostSync
 
 /// One relay round between a site tenant and its upstream: collect the site's new rows into the
 /// ledger's outbox, push them up (merging what meets a newer upstream row), then apply the
 /// upstream's new rows at the site. Held by the relay's one task, so rounds never overlap.
-struct RelayExchange: Sendable {
+package struct RelayExchange: Sendable {
     let site: SiteTenant
     let ledger: RelayLedger
     let client: HubClient
@@ -24,7 +24,7 @@ struct RelayExchange: Sendable {
     private var lastRefresh: ContinuousClock.Instant?
     private var ids = UUIDv7()
 
-    init(site: SiteTenant, ledger: RelayLedger, client: HubClient, batchSize: Int, logger: Logger) {
+    package init(site: SiteTenant, ledger: RelayLedger, client: HubClient, batchSize: Int, logger: Logger) {
         self.site = site
         self.ledger = ledger
         self.client = client
@@ -32,10 +32,12 @@ struct RelayExchange: Sendable {
         self.logger = logger
     }
 
-    mutating func round() async throws {
+    /// One round: collect, push up, pull down; then the link's status in the ledger.
+    package mutating func round() async throws {
         let started = ContinuousClock.now
         if lastRefresh.map({ started - $0 >= .seconds(60) }) ?? true { try await refresh() }
         try await collect()
+        try await applyDecisions()
         try await pushUp()
         try await pullDown()
         try RelayStatus.recordExchange(in: ledger, roundTrip: ContinuousClock.now - started)
@@ -263,18 +265,50 @@ struct RelayExchange: Sendable {
                 base: remoteBase
             )
         case .park(let conflict, let resolution):
-            var held = entry
-            held.held =
-                "The upstream holds a different \(conflict.entityType)/\(conflict.key) and the tenant's rules "
-                + "(\(resolution.strategy)) leave it to a person; resolve it on a node, and the relay "
-                + "sends the result."
-            try ledger.replace(held)
+            try ledger.hold(
+                entry,
+                reason: "The upstream holds a different \(conflict.entityType)/\(conflict.key) and the tenant's rules "
+                    + "(\(resolution.strategy)) leave it to a person: `outpost hub relay resolve "
+                    + "\(conflict.entityType) \(conflict.key) --keep site|upstream`.",
+                against: remoteBase
+            )
         case .keepBoth:
-            var held = entry
-            held.held = "A file changed both here and upstream; files are not relayed yet."
-            try ledger.replace(held)
+            try ledger.hold(
+                entry,
+                reason: "The file changed both here and upstream since they last agreed: `outpost hub relay resolve "
+                    + "\(entry.table) \(entry.key) --keep site|upstream`.",
+                against: remoteBase
+            )
         }
         return true
+    }
+
+    /// Carries out what a person decided for held entries (`outpost hub relay resolve`): the
+    /// site's row goes up over the upstream's row it was held against, or that upstream row is
+    /// written at the site. A site node's newer change replaces the entry and the decision.
+    private func applyDecisions() async throws {
+        for (entry, decision, upstream) in try ledger.decided() {
+            switch decision {
+            case .site:
+                try ledger.release(entry, base: upstream)
+            case .upstream:
+                let data = try upstream.data.map { try JSONValue(parsing: $0) }
+                let change = Change(
+                    id: "decided-\(entry.changeID)",
+                    table: entry.table,
+                    key: entry.key,
+                    operation: upstream.data == nil ? .delete : .upsert,
+                    baseVersion: entry.siteVersion,
+                    data: data,
+                    hlc: upstream.hlc
+                )
+                let results = try await site.apply([(change, upstream.origin)], declarations: upstreamDeclarations)
+                guard let result = results.first, result.status == .applied else { continue }
+                var base = upstream
+                base.siteVersion = result.version
+                try ledger.settle(entry, base: base)
+            }
+        }
     }
 
     // MARK: Upstream to site

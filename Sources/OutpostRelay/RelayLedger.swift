@@ -43,6 +43,8 @@ package struct RelayLedger: Sendable {
                         origin TEXT NOT NULL,
                         change_id TEXT NOT NULL,
                         held TEXT,
+                        held_against TEXT,
+                        decision TEXT,
                         PRIMARY KEY (table_name, record_id)
                     ) WITHOUT ROWID;
                     CREATE TABLE relay_bases (
@@ -114,7 +116,8 @@ package struct RelayLedger: Sendable {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)
                         ON CONFLICT(table_name, record_id) DO UPDATE SET
                             site_version = excluded.site_version, data = excluded.data, deleted = excluded.deleted,
-                            hlc = excluded.hlc, origin = excluded.origin, change_id = excluded.change_id, held = NULL
+                            hlc = excluded.hlc, origin = excluded.origin, change_id = excluded.change_id, held = NULL,
+                            held_against = NULL, decision = NULL
                         WHERE excluded.site_version > relay_outbox.site_version
                         """,
                     arguments: [
@@ -209,6 +212,75 @@ package struct RelayLedger: Sendable {
         }
     }
 
+    /// Holds an entry for a person, with the upstream row it met (to carry out their decision).
+    package func hold(_ entry: RelayEntry, reason: String, against upstream: RelayBase) throws {
+        let against = try String(decoding: JSONEncoder().encode(upstream), as: UTF8.self)
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE relay_outbox SET held = ?, held_against = ?, decision = NULL
+                    WHERE table_name = ? AND record_id = ? AND site_version = ?
+                    """,
+                arguments: [reason, against, entry.table, entry.key, entry.siteVersion]
+            )
+        }
+    }
+
+    /// Records a person's decision for the held entry of `table`/`key`.
+    ///
+    /// - Throws: ``OutpostError`` `.notFound` when no entry for the row is held against an
+    ///   upstream row (nothing to decide).
+    package func decide(table: String, key: String, keep decision: RelayDecision) throws {
+        let changed = try queue.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE relay_outbox SET decision = ?
+                    WHERE table_name = ? AND record_id = ? AND held IS NOT NULL AND held_against IS NOT NULL
+                    """,
+                arguments: [decision.rawValue, table, key]
+            )
+            return db.changesCount
+        }
+        guard changed > 0 else {
+            throw OutpostError(
+                .notFound,
+                "The relay holds no conflict for \(table)/\(key); `outpost hub relay held` lists those it holds."
+            )
+        }
+    }
+
+    /// Held entries a person decided, with the upstream row each was held against.
+    package func decided() throws -> [(RelayEntry, RelayDecision, RelayBase)] {
+        try queue.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM relay_outbox WHERE decision IS NOT NULL AND held_against IS NOT NULL"
+            ).compactMap { row in
+                guard let decision = RelayDecision(rawValue: row["decision"]),
+                    let against: String = row["held_against"],
+                    let upstream = try? JSONDecoder().decode(RelayBase.self, from: Data(against.utf8))
+                else { return nil }
+                return (RelayEntry(row: row), decision, upstream)
+            }
+        }
+    }
+
+    /// A decided entry goes up over `base` (the upstream row it was held against).
+    package func release(_ entry: RelayEntry, base: RelayBase) throws {
+        try queue.write { db in
+            var base = base
+            base.siteVersion = 0
+            try Self.record(base, table: entry.table, key: entry.key, in: db)
+            try db.execute(
+                sql: """
+                    UPDATE relay_outbox SET held = NULL, held_against = NULL, decision = NULL
+                    WHERE table_name = ? AND record_id = ?
+                    """,
+                arguments: [entry.table, entry.key]
+            )
+        }
+    }
+
     /// After a merge written at the site: the upstream row merged with becomes the base, and
     /// the merged row (the site's newest) waits to go up in place of the entry it replaces.
     package func merged(_ entry: RelayEntry, base: RelayBase) throws {
@@ -278,6 +350,14 @@ package struct RelayLedger: Sendable {
     }
 }
 
+/// What a person decided for a row the relay held: which side's row stands.
+package enum RelayDecision: String, Sendable, CaseIterable {
+    /// The site's row goes up over the upstream's.
+    case site
+    /// The upstream's row is written at the site.
+    case upstream
+}
+
 /// A table and a row key, hashable.
 package struct RowKeyPair: Hashable, Sendable {
     package var table: String
@@ -342,7 +422,7 @@ package struct RelayEntry: Sendable, Equatable {
 
 /// The upstream's copy of a row as the site last agreed with it, and the newest site version
 /// the relay has accounted for (written by it, or sent up).
-package struct RelayBase: Sendable, Equatable {
+package struct RelayBase: Sendable, Equatable, Codable {
     package var upstreamVersion: Int64
     package var data: String?
     package var hlc: Int64

@@ -54,6 +54,9 @@ package final class InProcessHub: Sendable {
 
     deinit { services?.cancel() }
 
+    /// The hub's storage, for what a test does beside its routes (a site hub's relay).
+    package var hubStorage: any HubStorage { storage }
+
     /// A transport that hands requests to this hub.
     package var transport: any HubTransport {
         InProcessHubTransport(responder: responder, logger: logger)

@@ -25,7 +25,7 @@ struct HubCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, TenantCommand.self, NodeCommand.self, CollectGarbage.self, NewEpoch.self, Backup.self,
-            Restore.self, Config.self, ScopeCommand.self, HubRulesCommand.self, Status.self,
+            Restore.self, Config.self, ScopeCommand.self, HubRulesCommand.self, Status.self, Relay.self,
         ]
     )
 
