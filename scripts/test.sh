@@ -26,8 +26,9 @@ echo "PostgreSQL at $OUTPOST_TEST_POSTGRES_URL"
 "$(swift build --show-bin-path)/outpost" hub tenant list --database "$OUTPOST_TEST_POSTGRES_URL" > /dev/null
 # Suites run in parallel. A few run alone afterwards, one at a time: those that measure this
 # process's own memory (what other tests allocate meanwhile would count against them) and those
-# that measure time windows (idle long polls, per-second rate limits) on a loaded machine.
-ALONE='FileStoreMemoryTests|WaitingPullTests|ConnectionLimitTests'
+# that measure time windows (idle long polls, per-second rate limits, a daemon noticing its hub
+# back within seconds) on a loaded machine.
+ALONE='FileStoreMemoryTests|WaitingPullTests|ConnectionLimitTests|DaemonTests'
 swift test --skip-build --skip "$ALONE"
 swift test --skip-build --no-parallel --filter "$ALONE"
 

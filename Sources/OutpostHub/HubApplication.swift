@@ -35,7 +35,7 @@ package func buildHubApplication(
     var services = services
     if let listener = configuration.metricsListener {
         let metricsRouter = Router(context: HubRequestContext.self)
-        HubRoutes.registerMetrics(metrics, on: metricsRouter)
+        HubRoutes.registerMetrics(metrics, extra: configuration.extraMetrics, on: metricsRouter)
         services.append(
             Application(
                 router: metricsRouter,
@@ -115,7 +115,9 @@ struct HubRoutes: Sendable {
 
     private func register(on router: Router<HubRequestContext>) {
         router.get("/health") { request, _ in try await health(request) }
-        if configuration.metricsListener == nil { Self.registerMetrics(metrics, on: router) }
+        if configuration.metricsListener == nil {
+            Self.registerMetrics(metrics, extra: configuration.extraMetrics, on: router)
+        }
         router.get("/openapi.json") { _, _ in
             Response(
                 status: .ok,
@@ -147,12 +149,16 @@ struct HubRoutes: Sendable {
     }
 
     /// `GET /metrics`, on the API's listener or on one of its own.
-    static func registerMetrics(_ metrics: HubMetrics, on router: Router<HubRequestContext>) {
+    static func registerMetrics(
+        _ metrics: HubMetrics,
+        extra: (@Sendable () -> String)? = nil,
+        on router: Router<HubRequestContext>
+    ) {
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(string: metrics.render()))
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render() + (extra?() ?? "")))
             )
         }
     }

@@ -51,6 +51,9 @@ public struct HubConfiguration: Sendable {
     /// off.
     public var adminToken: String? = nil
 
+    /// More Prometheus text for `/metrics`, read at each scrape: a site hub's upstream link.
+    package var extraMetrics: (@Sendable () -> String)? = nil
+
     /// A host and port to listen on.
     public struct Listener: Sendable, Equatable {
         public var host: String

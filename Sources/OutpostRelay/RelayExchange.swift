@@ -16,6 +16,7 @@ package struct RelayExchange: Sendable {
     let client: HubClient
     let batchSize: Int
     let logger: Logger
+    let gauges: RelayGauges
 
     /// This site hub's node id at the upstream: the writer of the rows it merges.
     private var upstreamNodeID: String?
@@ -24,12 +25,20 @@ package struct RelayExchange: Sendable {
     private var lastRefresh: ContinuousClock.Instant?
     private var ids = UUIDv7()
 
-    package init(site: SiteTenant, ledger: RelayLedger, client: HubClient, batchSize: Int, logger: Logger) {
+    package init(
+        site: SiteTenant,
+        ledger: RelayLedger,
+        client: HubClient,
+        batchSize: Int,
+        logger: Logger,
+        gauges: RelayGauges = RelayGauges()
+    ) {
         self.site = site
         self.ledger = ledger
         self.client = client
         self.batchSize = batchSize
         self.logger = logger
+        self.gauges = gauges
     }
 
     /// One round: collect, push up, pull down; then the link's status in the ledger.
@@ -40,11 +49,21 @@ package struct RelayExchange: Sendable {
         try await applyDecisions()
         try await pushUp()
         try await pullDown()
-        try RelayStatus.recordExchange(in: ledger, roundTrip: ContinuousClock.now - started)
+        let roundTrip = ContinuousClock.now - started
+        try RelayStatus.recordExchange(in: ledger, roundTrip: roundTrip)
+        let backlog = try ledger.backlog()
+        gauges.recordExchange(roundTrip: roundTrip, waiting: backlog.waiting, held: backlog.held)
     }
 
     mutating func recordFailure(_ error: any Error) {
+        gauges.recordFailure()
         try? RelayStatus.recordFailure(String(describing: error), in: ledger)
+    }
+
+    /// Counts an exchange's bytes in today's figures and in the metrics.
+    func count<Value>(_ exchange: HubClient.Exchange<Value>) throws {
+        gauges.count(sent: exchange.bytesSent, received: exchange.bytesReceived)
+        try RelayStatus.count(sent: exchange.bytesSent, received: exchange.bytesReceived, in: ledger)
     }
 
     /// Takes the upstream's node id for this hub, its table declarations and the tenant's
@@ -115,7 +134,7 @@ package struct RelayExchange: Sendable {
             )
             try await sendChunks(of: entries)
             guard let answer = try await push(request, of: entries) else { continue }
-            try RelayStatus.count(sent: answer.bytesSent, received: answer.bytesReceived, in: ledger)
+            try count(answer)
             for (entry, result) in zip(entries, answer.value.results) {
                 switch result.status {
                 case .applied:
@@ -320,7 +339,7 @@ package struct RelayExchange: Sendable {
                 cursor = 0
                 continue
             }
-            try RelayStatus.count(sent: answer.bytesSent, received: answer.bytesReceived, in: ledger)
+            try count(answer)
             let page = answer.value
             let waiting = try ledger.waiting(among: page.rows.map { RowKeyPair(table: $0.table, key: $0.key) })
             var writes: [(change: Change, origin: String, row: HubRow)] = []

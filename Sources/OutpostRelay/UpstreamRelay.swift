@@ -26,6 +26,8 @@ package struct UpstreamRelay: Service {
         package var interval: Duration = .seconds(1)
         /// Rows per push and per pull page. Default 500.
         package var batchSize = 500
+        /// Where the relay's link shows in the hub's `/metrics`.
+        package var gauges = RelayGauges()
 
         package init(remote: RemoteConfiguration, tenant: String?, ledgerPath: String) {
             self.remote = remote
@@ -65,7 +67,8 @@ package struct UpstreamRelay: Service {
                     ledger: ledger,
                     client: HubClient(remote: configuration.remote),
                     batchSize: configuration.batchSize,
-                    logger: logger
+                    logger: logger,
+                    gauges: configuration.gauges
                 )
                 var failures = 0
                 while true {

@@ -58,6 +58,9 @@ struct SiteHubTests {
             guard case .integer(let waiting)? = upstream?["waiting"] else { return false }
             return upstream?["link"]?.stringValue == "down" && waiting >= 2
         }
+        let metrics = try await HubHTTPClient(baseURL: site1.hub.url, token: "").send("/metrics", method: "GET").body
+        #expect(metrics.contains("outpost_relay_link_up 0"), "the site hub's /metrics shows the link down")
+        #expect(metrics.contains("outpost_relay_waiting_changes"), "\(metrics)")
         try await line2.sync()
         #expect(try await !line2.agents().contains("\"b1\""), "nothing crosses a cut link")
 

@@ -110,7 +110,8 @@ struct HubCommand: AsyncParsableCommand {
 
                 Example:
                   outpost hub serve
-                  outpost hub serve --port 8081 --upstream http://cloud:8080 --upstream-token-file site-1.token
+                  outpost hub serve --port 8081 --upstream http://cloud:8080 \\
+                    --upstream-token-file site-1.token
                   outpost hub serve --host 0.0.0.0 --tls-cert hub.pem --tls-key hub.key
                   outpost hub serve --port 9000 --database postgres://outpost@db/outpost \\
                     --database-password-file /etc/outpost/pg-password
@@ -303,6 +304,7 @@ struct HubCommand: AsyncParsableCommand {
                 )
             }
             let relay = try upstreamRelay()
+            if let relay { configuration.extraMetrics = { [gauges = relay.gauges] in gauges.render() } }
             var hub = HubServer(
                 database: database,
                 configuration: configuration,
