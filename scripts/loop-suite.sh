@@ -23,7 +23,7 @@ trap 'scripts/postgres.sh stop "$OUTPOST_TEST_POSTGRES_DIR"' EXIT
 "$(swift build --show-bin-path)/outpost" hub tenant list --database "$OUTPOST_TEST_POSTGRES_URL" > /dev/null
 for run in $(seq 1 "$runs"); do
     log="$out/run-$run.log"
-    swift test --skip-build --skip 'FileStoreMemoryTests|WaitingPullTests|ConnectionLimitTests' > "$log" 2>&1 &
+    swift test --skip-build --skip 'FileStoreMemoryTests|WaitingPullTests|ConnectionLimitTests|DaemonTests' > "$log" 2>&1 &
     runner=$!
     start=$(date +%s)
     while kill -0 "$runner" 2> /dev/null; do
