@@ -64,6 +64,9 @@ package struct BatchValidator: Sendable {
             guard !change.id.isEmpty, change.id.utf8.count <= 128 else {
                 throw .invalid("invalid_change_id", "\(place).id must be 1 to 128 bytes (UTF-8).")
             }
+            if let origin = change.origin, origin.isEmpty || origin.utf8.count > 128 || origin.utf8.contains(0) {
+                throw .invalid("invalid_origin", "\(place).origin must be 1 to 128 bytes (UTF-8) without NUL.")
+            }
             guard !change.id.utf8.contains(0), !change.key.utf8.contains(0) else {
                 throw .invalid(
                     "invalid_text",

@@ -181,6 +181,14 @@ struct HubRoutes: Sendable {
         node.acceptsRefusals = (spoken ?? ProtocolVersion.unmarked) >= ProtocolVersion.refusals
         let body = try await codec.bytes(from: request)
         let batch = try PushBatch(parsing: Array(body.readableBytesView))
+        if !node.relays, let index = batch.changes.firstIndex(where: { $0.origin != nil }) {
+            throw HubError(
+                .forbidden,
+                code: ProtocolErrorCode.originNotAllowed,
+                "changes[\(index)] names its writer (origin), which only a site hub's credential may do; mark it "
+                    + "with `outpost hub node set ID --relay true`, or send the change without it."
+            )
+        }
         // Declarations are checked before a stored answer is replayed, so a retried batch id
         // cannot smuggle a malformed one past the checks.
         try BatchValidator.check(batch.declarations)

@@ -93,6 +93,11 @@ package protocol HubStorage: Sendable {
     ///   revoked one.
     func setAttributes(nodeID: String, attributes: NodeAttributes) async throws -> NodeInfo
 
+    /// Marks a live node as a site hub that may push on behalf of the nodes behind it, or not.
+    ///
+    /// - Throws: ``HubAdminError`` when the node is unknown or revoked.
+    func setRelays(nodeID: String, relays: Bool) async throws -> NodeInfo
+
     /// Gives `tenant` (every tenant when `nil`) a new epoch, after its data was restored from a
     /// backup: nodes that see it re-sync and push again what the hub lost.
     ///
@@ -238,6 +243,9 @@ public struct NodeInfo: Codable, Sendable, Equatable {
     public var parked: Int?
     /// What the operator said about the node (`site=berlin`), which scopes match rows against.
     public var attributes: [String: String] = [:]
+    /// Whether the node is a site hub that may push changes on behalf of the nodes behind it
+    /// (keeping each change's writer), set with `hub node add --relay` or `hub node set --relay`.
+    public var relays = false
 
     public init(
         id: String,
@@ -306,6 +314,8 @@ package struct AuthenticatedNode: Sendable, Equatable {
     package var scope: NodeScope?
     /// Whether the node reads per-change refusals (protocol 2; set by the push route).
     var acceptsRefusals = true
+    /// Whether the node may push changes on behalf of other nodes (``NodeInfo/relays``).
+    package var relays = false
 
     package init(
         id: String,

@@ -206,6 +206,10 @@ package final class PostgresHubStorage: HubStorage {
             ("outpost_tenants", "rules", "TEXT"),
         ]),
         "CREATE INDEX IF NOT EXISTS outpost_records_by_bucket ON outpost_records (tenant_id, bucket, seq)",
+        // Site hubs that push on behalf of the nodes behind them.
+        addingColumns([
+            ("outpost_nodes", "relays", "BOOLEAN NOT NULL DEFAULT false")
+        ]),
         """
         CREATE TABLE IF NOT EXISTS outpost_scope_exits (
             tenant_id TEXT NOT NULL,
@@ -327,7 +331,7 @@ package final class PostgresHubStorage: HubStorage {
                    to_char(n.last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
                    n.cursor, t.last_seq, n.client_certificate,
                    to_char(n.reported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), n.reported_version,
-                   n.reported_pending, n.reported_failed, n.reported_parked, n.attributes
+                   n.reported_pending, n.reported_failed, n.reported_parked, n.attributes, n.relays
             FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
             WHERE (\(tenant)::text IS NULL OR t.name = \(tenant)) AND (\(id)::text IS NULL OR n.id = \(id))
             ORDER BY t.name, n.created_at, n.id
@@ -338,7 +342,7 @@ package final class PostgresHubStorage: HubStorage {
         for try await row in rows.decode(
             (
                 String, String, String, String, String?, String?, Int64, Int64, String?, String?, String?, Int32?,
-                Int32?, Int32?, String?
+                Int32?, Int32?, String?, Bool
             ).self
         ) {
             let (id, tenant, name, created, revoked, seen, cursor, head, certificate) = (
@@ -361,6 +365,7 @@ package final class PostgresHubStorage: HubStorage {
             node.failed = row.12.map(Int.init)
             node.parked = row.13.map(Int.init)
             node.attributes = NodeAttributes(stored: row.14).values
+            node.relays = row.15
             nodes.append(node)
         }
         return nodes
@@ -492,16 +497,16 @@ package final class PostgresHubStorage: HubStorage {
         let rows = try await client.query(
             """
             SELECT n.id, n.tenant_id, n.client_certificate, t.requires_client_certificate, n.name, n.attributes,
-                   t.scopes
+                   t.scopes, n.relays
             FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
             WHERE n.token_hash = \(tokenHash) AND n.revoked_at IS NULL
             """,
             logger: logger
         )
-        for try await (id, tenantID, certificate, requires, name, attributes, scopes) in rows.decode(
-            (String, String, String?, Bool, String, String?, String?).self
+        for try await (id, tenantID, certificate, requires, name, attributes, scopes, relays) in rows.decode(
+            (String, String, String?, Bool, String, String?, String?, Bool).self
         ) {
-            return AuthenticatedNode(
+            var node = AuthenticatedNode(
                 id: id,
                 tenantID: tenantID,
                 tokenHash: tokenHash,
@@ -509,8 +514,24 @@ package final class PostgresHubStorage: HubStorage {
                 tenantRequiresClientCertificate: requires,
                 scope: try NodeScope.make(scopes: scopes, nodeID: id, nodeName: name, attributes: attributes)
             )
+            node.relays = relays
+            return node
         }
         return nil
+    }
+
+    package func setRelays(nodeID: String, relays: Bool) async throws -> NodeInfo {
+        let rows = try await client.query(
+            "UPDATE outpost_nodes SET relays = \(relays) WHERE id = \(nodeID) AND revoked_at IS NULL RETURNING id",
+            logger: logger
+        )
+        var found = false
+        for try await _ in rows.decode(String.self) { found = true }
+        guard found else { throw try await notLive(nodeID) }
+        guard let node = try await nodeList(tenant: nil, id: nodeID).first else {
+            throw HubAdminError.unknownNode(nodeID)
+        }
+        return node
     }
 
     package func setClientCertificate(nodeID: String, fingerprint: String?) async throws -> NodeInfo {
@@ -660,12 +681,13 @@ package final class PostgresHubStorage: HubStorage {
                 """
                 INSERT INTO outpost_records
                     (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq)
-                SELECT \(node.tenantID), t, k, \(firstVersion), d::jsonb, false, h, \(node.id), c, s
+                SELECT \(node.tenantID), t, k, \(firstVersion), d::jsonb, false, h, o, c, s
                 FROM unnest(
                     \(changes.map(\.table))::text[], \(changes.map(\.key))::text[],
                     \(changes.map { $0.data?.text ?? "{}" })::text[], \(changes.map(\.hlc))::int8[],
+                    \(changes.map { $0.origin ?? node.id })::text[],
                     \(changes.map(\.id))::text[], \(fresh.map { sequences[$0] })::int8[]
-                ) AS w(t, k, d, h, c, s)
+                ) AS w(t, k, d, h, o, c, s)
                 ON CONFLICT (tenant_id, table_name, record_id) DO NOTHING
                 RETURNING seq
                 """,
@@ -730,13 +752,13 @@ package final class PostgresHubStorage: HubStorage {
                 INSERT INTO outpost_records
                     (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq,
                      bucket)
-                SELECT \(node.tenantID), t, k, v, NULLIF(d, '')::jsonb, x, h, \(node.id), c, s, b
+                SELECT \(node.tenantID), t, k, v, NULLIF(d, '')::jsonb, x, h, o, c, s, b
                 FROM unnest(
                     \(writes.map(\.table))::text[], \(writes.map(\.key))::text[], \(writes.map(\.version))::int8[],
                     \(writes.map { $0.data ?? "" })::text[], \(writes.map(\.deleted))::bool[],
-                    \(writes.map(\.hlc))::int8[], \(writes.map(\.changeID))::text[], \(writes.map(\.sequence))::int8[],
-                    \(writes.map(\.bucket))::text[]
-                ) AS w(t, k, v, d, x, h, c, s, b)
+                    \(writes.map(\.hlc))::int8[], \(writes.map(\.origin))::text[], \(writes.map(\.changeID))::text[],
+                    \(writes.map(\.sequence))::int8[], \(writes.map(\.bucket))::text[]
+                ) AS w(t, k, v, d, x, h, o, c, s, b)
                 ON CONFLICT (tenant_id, table_name, record_id) DO UPDATE SET
                     version = excluded.version, data = excluded.data, deleted = excluded.deleted,
                     hlc = excluded.hlc, origin_node = excluded.origin_node, change_id = excluded.change_id,

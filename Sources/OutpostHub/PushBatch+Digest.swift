@@ -19,6 +19,8 @@ extension PushBatch {
                 // Length-prefixed, so no two different batches feed the same bytes.
                 hasher.update(data: Array("\(field.utf8.count):".utf8) + Array(field.utf8))
             }
+            // Only when sent, so the digests of batches without writers stay as they were.
+            if let origin = change.origin { hasher.update(data: Array("origin \(origin.utf8.count):\(origin)".utf8)) }
         }
         return hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }

@@ -63,6 +63,7 @@ extension PushBatch {
         var hlc: Int64?
         var partial: Bool?
         var data: RowData?
+        var origin: String?
         var reader = ObjectReader(path: path)
         try reader.begin(&parser)
         while let name = try reader.next(&parser) {
@@ -75,6 +76,7 @@ extension PushBatch {
             case "hlc": hlc = try reader.integer(&parser, name)
             case "partial": partial = try reader.optionalBool(&parser, name)
             case "data": data = try readData(&parser)
+            case "origin": origin = try reader.string(&parser, name)
             default: _ = try parser.skipValue(depth: 3)
             }
         }
@@ -96,7 +98,8 @@ extension PushBatch {
             baseVersion: baseVersion,
             data: data,
             partial: partial ?? false,
-            hlc: hlc
+            hlc: hlc,
+            origin: origin
         )
     }
 

@@ -49,9 +49,10 @@ package struct PushedChange: Sendable, Equatable {
     var data: RowData?
     var partial: Bool
     var hlc: Int64
-    /// The node that made the change, when it is not the node pushing it: set only in-process,
-    /// by a site hub's relay applying its upstream's rows (never read from the wire, so no
-    /// node can write under another's name).
+    /// The node that made the change, when it is not the node pushing it: a site hub's relay
+    /// applying its upstream's rows in process, or pushing its nodes' changes up. From the wire
+    /// it is honoured only from a node the hub marks as a relay (the push route refuses it from
+    /// any other), so no node can write under another's name.
     var origin: String? = nil
 }
 
@@ -71,7 +72,8 @@ extension PushedChange {
             baseVersion: change.baseVersion,
             data: change.data.map(RowData.init(value:)),
             partial: change.partial,
-            hlc: change.hlc
+            hlc: change.hlc,
+            origin: change.origin
         )
     }
 }

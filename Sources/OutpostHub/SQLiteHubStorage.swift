@@ -148,6 +148,9 @@ package final class SQLiteHubStorage: HubStorage {
         migrator.registerMigration("v11: a tenant's conflict rules") { db in
             try db.execute(sql: "ALTER TABLE outpost_tenants ADD COLUMN rules TEXT")
         }
+        migrator.registerMigration("v12: site hubs that push on behalf of their nodes") { db in
+            try db.execute(sql: "ALTER TABLE outpost_nodes ADD COLUMN relays INTEGER NOT NULL DEFAULT 0")
+        }
         try migrator.migrate(pool)
     }
 
@@ -336,7 +339,7 @@ package final class SQLiteHubStorage: HubStorage {
             sql: """
                 SELECT n.id, t.name AS tenant, n.name, n.created_at, n.revoked_at, n.last_seen_at, n.cursor,
                     t.last_seq, n.client_certificate, n.reported_at, n.reported_version, n.reported_pending,
-                    n.reported_failed, n.reported_parked, n.attributes
+                    n.reported_failed, n.reported_parked, n.attributes, n.relays
                 FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
                 WHERE \(condition) ORDER BY t.name, n.created_at, n.id
                 """,
@@ -359,6 +362,7 @@ package final class SQLiteHubStorage: HubStorage {
             node.failed = $0["reported_failed"]
             node.parked = $0["reported_parked"]
             node.attributes = NodeAttributes(stored: $0["attributes"]).values
+            node.relays = $0["relays"]
             return node
         }
     }
@@ -459,14 +463,14 @@ package final class SQLiteHubStorage: HubStorage {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT n.id, n.tenant_id, n.name, n.attributes, n.client_certificate,
+                    SELECT n.id, n.tenant_id, n.name, n.attributes, n.client_certificate, n.relays,
                         t.requires_client_certificate, t.scopes
                     FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
                     WHERE n.token_hash = ? AND n.revoked_at IS NULL
                     """,
                 arguments: [tokenHash]
             ).map {
-                AuthenticatedNode(
+                var node = AuthenticatedNode(
                     id: $0["id"],
                     tenantID: $0["tenant_id"],
                     tokenHash: tokenHash,
@@ -479,7 +483,20 @@ package final class SQLiteHubStorage: HubStorage {
                         attributes: $0["attributes"]
                     )
                 )
+                node.relays = $0["relays"]
+                return node
             }
+        }
+    }
+
+    package func setRelays(nodeID: String, relays: Bool) async throws -> NodeInfo {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE outpost_nodes SET relays = ? WHERE id = ? AND revoked_at IS NULL",
+                arguments: [relays, nodeID]
+            )
+            if db.changesCount == 0 { throw try Self.notLive(nodeID, in: db) }
+            return try Self.nodes(db, where: "n.id = ?", [nodeID])[0]
         }
     }
 

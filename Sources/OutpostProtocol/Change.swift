@@ -22,6 +22,9 @@ public struct Change: Codable, Sendable, Equatable {
     public var partial: Bool
     /// The node's hybrid-logical-clock stamp of the change (packed).
     public var hlc: Int64
+    /// The node that made the change, when a site hub pushes it on that node's behalf (only a
+    /// credential the hub marks as a relay may send it); nil for the pushing node's own.
+    public var origin: String?
 
     public init(
         id: String,
@@ -31,7 +34,8 @@ public struct Change: Codable, Sendable, Equatable {
         baseVersion: Int64,
         data: JSONValue? = nil,
         partial: Bool = false,
-        hlc: Int64
+        hlc: Int64,
+        origin: String? = nil
     ) {
         self.id = id
         self.table = table
@@ -41,10 +45,11 @@ public struct Change: Codable, Sendable, Equatable {
         self.data = data
         self.partial = partial
         self.hlc = hlc
+        self.origin = origin
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, table, key, data, partial, hlc
+        case id, table, key, data, partial, hlc, origin
         case operation = "op"
         case baseVersion = "base_version"
     }
@@ -59,6 +64,7 @@ public struct Change: Codable, Sendable, Equatable {
         data = try container.decodeIfPresent(JSONValue.self, forKey: .data)
         partial = try container.decodeIfPresent(Bool.self, forKey: .partial) ?? false
         hlc = try container.decode(Int64.self, forKey: .hlc)
+        origin = try container.decodeIfPresent(String.self, forKey: .origin)
     }
 }
 

@@ -17,7 +17,8 @@ extension Change {
             baseVersion: try reader.integer("base_version"),
             data: reader.members["data"].flatMap { $0 == .null ? nil : $0 },
             partial: try reader.bool("partial", default: false),
-            hlc: try reader.integer("hlc")
+            hlc: try reader.integer("hlc"),
+            origin: reader.members["origin"]?.stringValue
         )
     }
 
@@ -28,6 +29,7 @@ extension Change {
         ]
         if let data { members["data"] = data }
         if partial { members["partial"] = .bool(true) }
+        if let origin { members["origin"] = .string(origin) }
         return .object(members)
     }
 }

@@ -23,6 +23,9 @@ package struct RelayExchange: Sendable {
     private var reconciler: Reconciler?
     private var upstreamDeclarations: [String: TableDeclaration] = [:]
     private var lastRefresh: ContinuousClock.Instant?
+    /// Whether the upstream takes each change's writer from this hub (its credential is marked
+    /// a relay there); cleared the first time it refuses, and the changes go without.
+    private var forwardsWriters = true
     private var ids = UUIDv7()
 
     package init(
@@ -121,7 +124,8 @@ package struct RelayExchange: Sendable {
                         operation: entry.deleted ? .delete : .upsert,
                         baseVersion: base?.upstreamVersion ?? 0,
                         data: data,
-                        hlc: entry.hlc
+                        hlc: entry.hlc,
+                        origin: forwardsWriters ? entry.origin : nil
                     )
                 )
             }
@@ -145,7 +149,7 @@ package struct RelayExchange: Sendable {
                             upstreamVersion: result.version,
                             data: entry.data,
                             hlc: entry.hlc,
-                            origin: upstreamNodeID ?? entry.origin,
+                            origin: forwardsWriters ? entry.origin : upstreamNodeID ?? entry.origin,
                             siteVersion: entry.siteVersion
                         )
                     )
@@ -171,7 +175,7 @@ package struct RelayExchange: Sendable {
 
     /// Sends `request`, or holds its file rows (nil) when the upstream refuses the batch for a
     /// file whose content this site lacks too, so the rest keeps flowing.
-    private func push(_ request: PushRequest, of entries: [RelayEntry]) async throws
+    private mutating func push(_ request: PushRequest, of entries: [RelayEntry]) async throws
         -> HubClient.Exchange<PushResponse>?
     {
         let failure: SyncFailure
@@ -179,6 +183,17 @@ package struct RelayExchange: Sendable {
             return try await client.push(request)
         } catch {
             failure = error
+        }
+        if failure.hubCode == ProtocolErrorCode.originNotAllowed, forwardsWriters {
+            forwardsWriters = false
+            logger.warning(
+                """
+                The upstream does not take this site's changes under their writers' names: they go up as \
+                this hub's. To keep each writer, mark this hub's credential there (outpost hub node set ID \
+                --relay true) and restart this hub.
+                """
+            )
+            return nil
         }
         guard failure.hubCode == ProtocolErrorCode.missingChunks else { throw failure }
         for var entry in entries where entry.table == ChunkReachability.fileTable {
@@ -224,7 +239,8 @@ package struct RelayExchange: Sendable {
                 BaseRow(version: $0.upstreamVersion, data: baseData, hlc: $0.hlc, origin: $0.origin)
             },
             local: .dirty(value: table.completed(localData), held: false, stamp: entry.hlc),
-            table: table
+            table: table,
+            writer: forwardsWriters ? entry.origin : nil
         )
         let remoteBase = RelayBase(
             upstreamVersion: remote.version,

@@ -61,12 +61,15 @@ package struct Reconciler: Sendable {
     /// The decision for `remote` (its synced columns `remoteValue`, `nil` for a tombstone) given
     /// the node's base and local state: a pure function of its inputs, so every node decides
     /// the same way for the same states.
+    /// - Parameter writer: who made the local side, when not this node (a site hub's relay
+    ///   deciding for the site node that wrote it), so ties of stamps break as at that node.
     package func decide(
         _ remote: HubRow,
         remoteValue: JSONValue?,
         base: BaseRow?,
         local state: LocalState,
-        table: SyncedTable
+        table: SyncedTable,
+        writer: String? = nil
     ) -> Action {
         if Self.isKnown(remote, base: base) { return .skip }
         guard case .dirty(let local, let held, let queuedStamp) = state else { return .apply }
@@ -79,7 +82,7 @@ package struct Reconciler: Sendable {
             local: lifted.local,
             remote: lifted.remote,
             base: lifted.base,
-            localStamp: HybridTimestamp(packed: queuedStamp > 0 ? queuedStamp : base?.hlc ?? 0, node: nodeID),
+            localStamp: HybridTimestamp(packed: queuedStamp > 0 ? queuedStamp : base?.hlc ?? 0, node: writer ?? nodeID),
             remoteStamp: HybridTimestamp(packed: remote.hlc, node: remote.origin),
             localVersion: base?.version ?? 0,
             remoteVersion: remote.version,

@@ -83,6 +83,13 @@ struct SiteHubTests {
         let a1 = try #require(rows.first { $0["id"]?.stringValue == "a1" })
         #expect(a1["name"]?.stringValue == "press 2", "site 1's edit: \(a1)")
         #expect(a1["type"]?.stringValue == "stamping", "site 2's edit: \(a1)")
+        // Site 1's credential is a relay's: a2 keeps its writer (line 1) at the cloud, as at the site.
+        let atSite = try await line2.writer(of: "agents", key: "a2")
+        let atCloud = try await fleet.cloudNode.writer(of: "agents", key: "a2")
+        #expect(
+            atSite != nil && atSite == atCloud,
+            "a2's writer at the site \(atSite ?? "-"), at the cloud \(atCloud ?? "-")"
+        )
         try await eventually("site 1's hub has nothing waiting and its link up", timeout: .seconds(30)) {
             let upstream = try await site1.status()["upstream"]
             return upstream?["link"]?.stringValue == "up" && upstream?["waiting"] == .integer(0)

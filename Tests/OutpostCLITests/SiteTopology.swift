@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import OutpostCore
 import OutpostSystem
 import OutpostTesting
@@ -118,9 +119,12 @@ final class SiteTopology: @unchecked Sendable {
         for index in 1...siteCount {
             let home = folder.appending("site-\(index)")
             let token = folder.appending("site-\(index).token")
+            // Site 1's credential is a relay's (its nodes' changes keep their writers up there);
+            // site 2's is plain, as the minimal set-up in docs/clusters.md makes it.
+            let relay = index == 1 ? ["--relay"] : []
             try Self.write(
                 token: try await Self.hub(
-                    ["node", "add", "--tenant", tenant, "--name", "site-\(index)"],
+                    ["node", "add", "--tenant", tenant, "--name", "site-\(index)"] + relay,
                     cloudDatabase
                 ),
                 to: token
@@ -205,6 +209,17 @@ extension CLINode {
     func sync() async throws {
         let result = try await outpost("sync")
         try #require(result.status == 0, "sync: \(result)")
+    }
+
+    /// The writer the node's hub named for `table`/`key` when the node last pulled or pushed it.
+    func writer(of table: String, key: String) async throws -> String? {
+        try await DatabaseQueue(path: storePath).read { db in
+            try String.fetchOne(
+                db,
+                sql: "SELECT origin FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?",
+                arguments: [table, key]
+            )
+        }
     }
 
     /// The node's agents (id, name, type), in id order, as JSON text.

@@ -530,6 +530,7 @@ struct NodeCommand: AsyncParsableCommand {
                   outpost hub node add --tenant acme --json | jq -r .token
                   outpost hub node add --tenant acme --name line-1 --client-cert line-1.pem
                   outpost hub node add --tenant acme --name shop-7 --attr site=berlin
+                  outpost hub node add --tenant acme --name site-1 --relay --json
                 """
         )
         @OptionGroup var hub: HubOptions
@@ -546,10 +547,18 @@ struct NodeCommand: AsyncParsableCommand {
             completion: .file()
         )
         var clientCertificate: String?
+        @Flag(
+            help: """
+                The node is a site hub (`hub serve --upstream`): it may push changes on behalf of the \
+                nodes behind it, keeping each change's writer (docs/clusters.md).
+                """
+        )
+        var relay = false
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             let token = NodeToken.generate()
+            let relay = self.relay
             let (tenant, name) = (self.tenant, self.name)
             let fingerprint = try clientCertificate.map { path throws(OutpostError) in
                 try ServerTLS.fingerprint(ofFile: path)
@@ -560,6 +569,7 @@ struct NodeCommand: AsyncParsableCommand {
                 if !attributes.values.isEmpty {
                     added = try await storage.setAttributes(nodeID: added.id, attributes: attributes)
                 }
+                if relay { added = try await storage.setRelays(nodeID: added.id, relays: true) }
                 guard let fingerprint else { return added }
                 return try await storage.setClientCertificate(nodeID: added.id, fingerprint: fingerprint)
             }
