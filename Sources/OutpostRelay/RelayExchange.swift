@@ -94,10 +94,148 @@ package struct RelayExchange: Sendable {
         var cursor = try ledger.cursors().site
         while true {
             let page = try await site.changes(after: cursor, limit: batchSize)
-            _ = try ledger.collect(page.rows, siteCursor: page.cursor)
+            let known = try ledger.siteEpoch()
+            if known != page.epoch {
+                if known != nil {
+                    // The site hub was restored from a backup: its versions and sequence numbers
+                    // start again from an older point, so the relay reads it all again and
+                    // compares each row with what the upstream holds.
+                    logger.warning("The site hub went back in time (restored); comparing every row with the upstream")
+                    try ledger.siteWentBack(epoch: page.epoch)
+                    cursor = 0
+                    continue
+                }
+                try ledger.setSiteEpoch(page.epoch)
+            }
+            var rows = page.rows
+            let comparing = try ledger.isComparingSite()
+            if comparing { rows = try await compareRestored(rows) }
+            _ = try ledger.collect(rows, siteCursor: page.cursor)
             cursor = page.cursor
-            if !page.more { break }
+            if !page.more {
+                if comparing { try await restoreLostRows() }
+                break
+            }
         }
+    }
+
+    /// After a restore, the site rows that still need to go up: a row as the upstream last
+    /// agreed is only accounted for; a row older than that (by stamp) lost a change the site
+    /// once had and the upstream keeps, so the upstream's copy is written back at the site;
+    /// anything newer goes up as usual and merges.
+    private func compareRestored(_ rows: [RelayEntry]) async throws -> [RelayEntry] {
+        var newer: [RelayEntry] = []
+        for row in rows {
+            if var waiting = try ledger.entry(table: row.table, key: row.key), waiting.hlc >= row.hlc {
+                // A change the site lost that never reached the upstream: written back at the
+                // site, and still on its way up. (A site row written since replaces it as usual.)
+                if let version = try await writeBack(
+                    waiting.data,
+                    of: row,
+                    over: row.siteVersion,
+                    hlc: waiting.hlc,
+                    origin: waiting.origin
+                ) {
+                    waiting.siteVersion = version
+                    try ledger.replace(waiting)
+                }
+                continue
+            }
+            guard let base = try ledger.base(table: row.table, key: row.key) else {
+                newer.append(row)
+                continue
+            }
+            let same =
+                row.deleted
+                ? base.data == nil
+                : try base.data.map { try JSONValue(parsing: $0) } == row.data.map { try JSONValue(parsing: $0) }
+            if same {
+                try ledger.account(table: row.table, key: row.key, siteVersion: row.siteVersion)
+                continue
+            }
+            guard row.hlc <= base.hlc else {
+                newer.append(row)
+                continue
+            }
+            if let version = try await writeBack(
+                base.data,
+                of: row,
+                over: row.siteVersion,
+                hlc: base.hlc,
+                origin: base.origin
+            ) {
+                try ledger.account(table: row.table, key: row.key, siteVersion: version)
+            }
+        }
+        return newer
+    }
+
+    /// At the end of the comparison: rows the restored site no longer has at all, though the
+    /// upstream does (bases the pass did not meet) or the relay was still to send up (entries
+    /// it did not meet), are written back at the site.
+    private func restoreLostRows() async throws {
+        for (table, key, base) in try ledger.unaccountedBases() where base.data != nil {
+            let row = RelayEntry(
+                table: table,
+                key: key,
+                siteVersion: 0,
+                data: nil,
+                deleted: true,
+                hlc: 0,
+                origin: "",
+                changeID: ""
+            )
+            if let version = try await writeBack(base.data, of: row, over: 0, hlc: base.hlc, origin: base.origin) {
+                try ledger.account(table: table, key: key, siteVersion: version)
+            }
+        }
+        for var waiting in try ledger.unaccountedEntries() {
+            if let version = try await writeBack(
+                waiting.data,
+                of: waiting,
+                over: 0,
+                hlc: waiting.hlc,
+                origin: waiting.origin
+            ) {
+                waiting.siteVersion = version
+                try ledger.replace(waiting)
+            }
+        }
+        try ledger.finishComparingSite()
+    }
+
+    /// Writes `data` (nil: a deletion) for `row`'s table and key at the site, checked against
+    /// the site's version `siteVersion`; the site's new version, or nil when a site node wrote
+    /// the row meanwhile (its change is collected as usual).
+    private func writeBack(
+        _ data: String?,
+        of row: RelayEntry,
+        over siteVersion: Int64,
+        hlc: Int64,
+        origin: String
+    ) async throws -> Int64? {
+        let change = Change(
+            id: "restored-\(Self.fingerprint(row.table, row.key))-\(siteVersion)-\(hlc)",
+            table: row.table,
+            key: row.key,
+            operation: data == nil ? .delete : .upsert,
+            baseVersion: siteVersion,
+            data: try data.map { try JSONValue(parsing: $0) },
+            hlc: hlc
+        )
+        let results = try await site.apply([(change, origin)], declarations: upstreamDeclarations)
+        guard let result = results.first, result.status == .applied else { return nil }
+        return result.version
+    }
+
+    /// A short, stable fingerprint of a row's address (FNV-1a, 64 bits), for change ids that
+    /// must stay under the hub's 128 bytes whatever the key.
+    static func fingerprint(_ table: String, _ key: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in Array(table.utf8) + [0] + Array(key.utf8) {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
     }
 
     // MARK: Outbox to upstream

@@ -95,6 +95,70 @@ package struct RelayLedger: Sendable {
         }
     }
 
+    // MARK: A restored site hub
+
+    /// The site tenant's epoch when the relay last read it; nil before the first read.
+    package func siteEpoch() throws -> Int64? {
+        try setting("site_epoch").flatMap { Int64($0) }
+    }
+
+    package func setSiteEpoch(_ epoch: Int64) throws {
+        try setSetting("site_epoch", to: String(epoch))
+    }
+
+    /// The site hub was restored: its sequence numbers and versions count again from an older
+    /// point. The relay forgets the site versions it accounted for (they may be reused for other
+    /// content), reads the site from the start, and compares each row with the upstream's until
+    /// ``finishComparingSite()``.
+    package func siteWentBack(epoch: Int64) throws {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE relay_bases SET site_version = 0")
+            try db.execute(sql: "UPDATE relay_outbox SET site_version = 0")
+            try Self.set("site_epoch", to: String(epoch), in: db)
+            try Self.set("site_cursor", to: "0", in: db)
+            try Self.set("comparing_site", to: "1", in: db)
+        }
+    }
+
+    package func isComparingSite() throws -> Bool {
+        try setting("comparing_site") == "1"
+    }
+
+    /// Bases whose row the comparison after a restore did not meet at the site.
+    package func unaccountedBases() throws -> [(table: String, key: String, base: RelayBase)] {
+        try queue.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM relay_bases b WHERE site_version = 0 AND NOT EXISTS
+                        (SELECT 1 FROM relay_outbox o WHERE o.table_name = b.table_name AND o.record_id = b.record_id)
+                    """
+            ).map { ($0["table_name"], $0["record_id"], RelayBase(row: $0)) }
+        }
+    }
+
+    /// Entries waiting to go up whose row the comparison after a restore did not meet.
+    package func unaccountedEntries() throws -> [RelayEntry] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM relay_outbox WHERE site_version = 0").map(RelayEntry.init(row:))
+        }
+    }
+
+    package func finishComparingSite() throws {
+        try queue.write { db in try db.execute(sql: "DELETE FROM relay_settings WHERE name = 'comparing_site'") }
+    }
+
+    /// Records that the site holds `table`/`key` at `siteVersion` as the upstream last agreed.
+    package func account(table: String, key: String, siteVersion: Int64) throws {
+        try queue.write { db in
+            try db.execute(
+                sql:
+                    "UPDATE relay_bases SET site_version = max(site_version, ?) WHERE table_name = ? AND record_id = ?",
+                arguments: [siteVersion, table, key]
+            )
+        }
+    }
+
     // MARK: The outbox
 
     /// Records site rows the upstream has not seen (skipping the relay's own writes, which the

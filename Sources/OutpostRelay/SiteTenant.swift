@@ -73,9 +73,10 @@ package struct SiteTenant: Sendable {
     }
 
     /// The site's rows changed after `cursor` (the relay's own writes included; the ledger
-    /// tells them apart), recording `cursor` as what the relay holds.
+    /// tells them apart), recording `cursor` as what the relay holds, and the tenant's epoch
+    /// (a restored site hub has a new one).
     package func changes(after cursor: Int64, limit: Int) async throws -> (
-        rows: [RelayEntry], cursor: Int64, more: Bool
+        rows: [RelayEntry], cursor: Int64, more: Bool, epoch: Int64
     ) {
         let page = try await storage.pull(
             for: relayNode,
@@ -96,7 +97,7 @@ package struct SiteTenant: Sendable {
                 changeID: row.changeID
             )
         }
-        return (rows, page.cursor, page.more)
+        return (rows, page.cursor, page.more, page.epoch)
     }
 
     /// Writes `changes` at the site as the hub applies any node's push (each checked against

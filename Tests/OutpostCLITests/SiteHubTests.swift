@@ -216,6 +216,69 @@ struct SiteHubTests {
         #expect(atA == atB)
     }
 
+    @Test("a site hub restored from a backup loses nothing its nodes write afterwards, and rolls nothing back upstream")
+    func restoredSiteHub() async throws {
+        let fleet = try await SiteTopology(cloud: .sqlite, sites: 1, nodesPerSite: 1)
+        do {
+            let site = fleet.sites[0]
+            let (node, cloudNode) = (site.nodes[0], fleet.cloudNode)
+            func name(_ key: String, at node: CLINode) async throws -> String {
+                let result = try await node.outpost("sql", "SELECT name FROM agents WHERE id = '\(key)'", "--json")
+                return result.stdout
+            }
+            try await node.sql("INSERT INTO agents (id, name, type) VALUES ('r1', 'first', 'x')")
+            try await node.sync()
+            try await eventually("the cloud holds r1", timeout: .seconds(30)) {
+                try await cloudNode.sync()
+                return try await name("r1", at: cloudNode).contains("first")
+            }
+            let backup = fleet.folder.appending("site-backup.sqlite")
+            let saved = try await OutpostExecutable.run(["hub", "backup", "--home", site.home, "--to", backup])
+            try #require(saved.status == 0, "\(saved)")
+            // After the backup: r1 renamed and r2 added, relayed to the cloud.
+            try await node.sql("UPDATE agents SET name = 'second' WHERE id = 'r1'")
+            try await node.sql("INSERT INTO agents (id, name, type) VALUES ('r2', 'two', 'x')")
+            try await node.sync()
+            try await eventually("the cloud holds the rename and r2", timeout: .seconds(30)) {
+                try await cloudNode.sync()
+                let (r1, r2) = (try await name("r1", at: cloudNode), try await name("r2", at: cloudNode))
+                return r1.contains("second") && r2.contains("two")
+            }
+            // The site hub goes back to the backup.
+            await site.hub.stop()
+            let restored = try await OutpostExecutable.run([
+                "hub", "restore", "--home", site.home, "--from", backup, "--yes",
+            ])
+            try #require(restored.status == 0, "\(restored)")
+            try await site.restart()
+            try await node.sync()
+            // Writes after the restore reach the cloud, and the cloud keeps the rename.
+            try await node.sql("INSERT INTO agents (id, name, type) VALUES ('r3', 'three', 'x')")
+            try await node.sql("UPDATE agents SET name = 'two again' WHERE id = 'r2'")
+            try await node.sync()
+            try await eventually(
+                "the cloud holds r3 and r2's new name",
+                timeout: .seconds(60),
+                every: .milliseconds(300)
+            ) {
+                try await cloudNode.sync()
+                let (r2, r3) = (try await name("r2", at: cloudNode), try await name("r3", at: cloudNode))
+                return r2.contains("two again") && r3.contains("three")
+            }
+            #expect(try await name("r1", at: cloudNode).contains("second"), "the restore rolled nothing back upstream")
+            try await eventually("the node and the cloud agree", timeout: .seconds(30)) {
+                try await node.sync()
+                try await cloudNode.sync()
+                let (here, there) = (try await node.agents(), try await cloudNode.agents())
+                return here == there
+            }
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+
     @Test("files cross every level: chunks go up before their row and come down once to a site")
     func filesRelay() async throws {
         let fleet = try await SiteTopology(cloud: .sqlite, sites: 2, nodesPerSite: 1)
