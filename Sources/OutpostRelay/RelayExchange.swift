@@ -50,7 +50,11 @@ package struct RelayExchange: Sendable {
         if lastRefresh.map({ started - $0 >= .seconds(60) }) ?? true { try await refresh() }
         try await collect()
         try await applyDecisions()
-        try await pushUp()
+        if try !ledger.isComparingUpstream() {
+            do {
+                try await pushUp()
+            } catch is RelayPause {}
+        }
         try await pullDown()
         let roundTrip = ContinuousClock.now - started
         try RelayStatus.recordExchange(in: ledger, roundTrip: roundTrip)
@@ -228,6 +232,9 @@ package struct RelayExchange: Sendable {
         return result.version
     }
 
+    /// Ends a push pass early, the round going on to the pull.
+    private struct RelayPause: Error {}
+
     /// A short, stable fingerprint of a row's address (FNV-1a, 64 bits), for change ids that
     /// must stay under the hub's 128 bytes whatever the key.
     static func fingerprint(_ table: String, _ key: String) -> String {
@@ -321,6 +328,13 @@ package struct RelayExchange: Sendable {
             return try await client.push(request)
         } catch {
             failure = error
+        }
+        if failure.hubCode == "future_base_version" {
+            // The upstream holds older versions than the site agreed with: it was restored.
+            // Nothing goes up until the pull has compared every row with it.
+            logger.warning("The upstream hub holds older versions than this site knew (restored); comparing first")
+            try ledger.upstreamWentBack(epoch: try ledger.upstreamEpoch() ?? 0)
+            throw RelayPause()
         }
         if failure.hubCode == ProtocolErrorCode.originNotAllowed, forwardsWriters {
             forwardsWriters = false
@@ -495,6 +509,19 @@ package struct RelayExchange: Sendable {
             }
             try count(answer)
             let page = answer.value
+            if let epoch = page.epoch {
+                let known = try ledger.upstreamEpoch()
+                if let known, known != epoch || (page.head.map { $0 < cursor } ?? false) {
+                    // The upstream was restored from a backup: read it all again and compare.
+                    logger.warning("The upstream hub went back in time (restored); comparing every row with it")
+                    try ledger.upstreamWentBack(epoch: epoch)
+                    cursor = 0
+                    continue
+                }
+                if known == nil { try ledger.setUpstreamEpoch(epoch) }
+            }
+            let comparing = try ledger.isComparingUpstream()
+            if comparing { try compareWithRestoredUpstream(page.rows) }
             let waiting = try ledger.waiting(among: page.rows.map { RowKeyPair(table: $0.table, key: $0.key) })
             var writes: [(change: Change, origin: String, row: HubRow)] = []
             if page.rows.contains(where: { upstreamDeclarations[$0.table] == nil }) { try await refresh() }
@@ -555,7 +582,31 @@ package struct RelayExchange: Sendable {
             }
             try ledger.applied(bases, upstreamCursor: page.cursor)
             cursor = page.cursor
-            if !page.more { break }
+            if !page.more {
+                if comparing { try ledger.finishComparingUpstream() }
+                break
+            }
+        }
+    }
+
+    /// After the upstream went back: each of its rows against what the site last agreed with
+    /// it. A row the upstream holds in an older version than agreed, and with an older stamp,
+    /// lost the site's later state: the site's copy is queued to go up again over it. A row
+    /// written at the upstream since its restore (newer stamp) is taken as new. Either way the
+    /// base now names the upstream's version, so pushes meet the row as it is now.
+    private mutating func compareWithRestoredUpstream(_ rows: [HubRow]) throws {
+        try ledger.met(rows.map { ($0.table, $0.key) })
+        for row in rows {
+            guard let base = try ledger.base(table: row.table, key: row.key), row.version < base.upstreamVersion
+            else { continue }
+            try ledger.meet(
+                table: row.table,
+                key: row.key,
+                version: row.version,
+                base: base,
+                pushAgain: row.hlc <= base.hlc,
+                changeID: ids.next()
+            )
         }
     }
 

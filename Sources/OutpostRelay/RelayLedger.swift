@@ -47,6 +47,11 @@ package struct RelayLedger: Sendable {
                         decision TEXT,
                         PRIMARY KEY (table_name, record_id)
                     ) WITHOUT ROWID;
+                    CREATE TABLE relay_upstream_met (
+                        table_name TEXT NOT NULL,
+                        record_id TEXT NOT NULL,
+                        PRIMARY KEY (table_name, record_id)
+                    ) WITHOUT ROWID;
                     CREATE TABLE relay_bases (
                         table_name TEXT NOT NULL,
                         record_id TEXT NOT NULL,
@@ -92,6 +97,97 @@ package struct RelayLedger: Sendable {
                 sql: "SELECT value FROM relay_settings WHERE name = 'upstream_cursor'"
             )
             return (site.flatMap { Int64($0) } ?? 0, upstream.flatMap { Int64($0) } ?? 0)
+        }
+    }
+
+    // MARK: A restored upstream hub
+
+    /// The upstream tenant's epoch when the relay last pulled; nil before the first pull.
+    package func upstreamEpoch() throws -> Int64? {
+        try setting("upstream_epoch").flatMap { Int64($0) }
+    }
+
+    package func setUpstreamEpoch(_ epoch: Int64) throws {
+        try setSetting("upstream_epoch", to: String(epoch))
+    }
+
+    /// The upstream was restored: the relay pulls it from the start, comparing each row with its
+    /// base, before it pushes again (its bases may name versions the upstream no longer has).
+    /// Every base is unmet until the comparison meets its row (``met(_:)``).
+    package func upstreamWentBack(epoch: Int64) throws {
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM relay_upstream_met")
+            try Self.set("upstream_epoch", to: String(epoch), in: db)
+            try Self.set("upstream_cursor", to: "0", in: db)
+            try Self.set("comparing_upstream", to: "1", in: db)
+        }
+    }
+
+    package func isComparingUpstream() throws -> Bool {
+        try setting("comparing_upstream") == "1"
+    }
+
+    /// Records that the comparison met these rows at the upstream.
+    package func met(_ rows: [(table: String, key: String)]) throws {
+        try queue.write { db in
+            for row in rows {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO relay_upstream_met (table_name, record_id) VALUES (?, ?)",
+                    arguments: [row.table, row.key]
+                )
+            }
+        }
+    }
+
+    /// Records what the comparison found for a row the upstream holds at `version`, older than
+    /// `base` names: with `pushAgain` (the upstream lost the site's later state) the base takes
+    /// the upstream's version and the site's agreed copy is queued to go up again over it
+    /// (unless a site change already waits for the row); without (the row was written at the
+    /// upstream since), the base forgets its version, so the row comes down or merges as new.
+    package func meet(table: String, key: String, version: Int64, base: RelayBase, pushAgain: Bool, changeID: String)
+        throws
+    {
+        try queue.write { db in
+            try db.execute(
+                sql: "UPDATE relay_bases SET upstream_version = ? WHERE table_name = ? AND record_id = ?",
+                arguments: [pushAgain ? version : 0, table, key]
+            )
+            guard pushAgain else { return }
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO relay_outbox
+                        (table_name, record_id, site_version, data, deleted, hlc, origin, change_id, held)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)
+                    """,
+                arguments: [table, key, base.siteVersion, base.data, base.data == nil, base.hlc, base.origin, changeID]
+            )
+        }
+    }
+
+    /// Ends the comparison: a base whose row the restored upstream no longer has at all goes
+    /// up again (version 0: the upstream takes it as a new row).
+    package func finishComparingUpstream() throws {
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO relay_outbox
+                        (table_name, record_id, site_version, data, deleted, hlc, origin, change_id, held)
+                    SELECT b.table_name, b.record_id, b.site_version, b.data, b.data IS NULL, b.hlc, b.origin,
+                        'lost-upstream-' || b.upstream_version || '-' || hex(randomblob(8)), NULL
+                    FROM relay_bases b
+                    WHERE b.upstream_version > 0 AND b.data IS NOT NULL AND NOT EXISTS
+                        (SELECT 1 FROM relay_upstream_met m WHERE m.table_name = b.table_name AND m.record_id = b.record_id)
+                    """
+            )
+            try db.execute(
+                sql: """
+                    UPDATE relay_bases SET upstream_version = 0
+                    WHERE NOT EXISTS (SELECT 1 FROM relay_upstream_met m
+                                      WHERE m.table_name = relay_bases.table_name AND m.record_id = relay_bases.record_id)
+                    """
+            )
+            try db.execute(sql: "DELETE FROM relay_upstream_met")
+            try db.execute(sql: "DELETE FROM relay_settings WHERE name = 'comparing_upstream'")
         }
     }
 

@@ -279,6 +279,78 @@ struct SiteHubTests {
         await fleet.stop()
     }
 
+    @Test("a cloud hub restored from a backup gets back what the site had sent it, and the site keeps syncing")
+    func restoredCloudHub() async throws {
+        let fleet = try await SiteTopology(cloud: .sqlite, sites: 1, nodesPerSite: 1)
+        do {
+            let site = fleet.sites[0]
+            let (node, cloudNode) = (site.nodes[0], fleet.cloudNode)
+            func name(_ key: String, at node: CLINode) async throws -> String {
+                try await node.outpost("sql", "SELECT name FROM agents WHERE id = '\(key)'", "--json").stdout
+            }
+            try await node.sql("INSERT INTO agents (id, name, type) VALUES ('r1', 'first', 'x')")
+            try await node.sync()
+            try await eventually("the cloud holds r1", timeout: .seconds(30)) {
+                try await cloudNode.sync()
+                return try await name("r1", at: cloudNode).contains("first")
+            }
+            let cloudHome = fleet.folder.appending("cloud")
+            let backup = fleet.folder.appending("cloud-backup.sqlite")
+            let saved = try await OutpostExecutable.run(["hub", "backup", "--home", cloudHome, "--to", backup])
+            try #require(saved.status == 0, "\(saved)")
+            // After the backup, the site renames r1 and adds r2; both reach the cloud.
+            try await node.sql("UPDATE agents SET name = 'second' WHERE id = 'r1'")
+            try await node.sql("INSERT INTO agents (id, name, type) VALUES ('r2', 'two', 'x')")
+            try await node.sync()
+            try await eventually("the cloud holds the rename and r2", timeout: .seconds(30)) {
+                try await cloudNode.sync()
+                let (r1, r2) = (try await name("r1", at: cloudNode), try await name("r2", at: cloudNode))
+                return r1.contains("second") && r2.contains("two")
+            }
+            // The cloud goes back to the backup; the site keeps writing.
+            await fleet.cloud.stop()
+            let restored = try await OutpostExecutable.run([
+                "hub", "restore", "--home", cloudHome, "--from", backup, "--yes",
+            ])
+            try #require(restored.status == 0, "\(restored)")
+            try await fleet.restartCloud()
+            try await node.sql("INSERT INTO agents (id, name, type) VALUES ('r3', 'three', 'x')")
+            try await node.sync()
+            // Read at the cloud hub itself: the cloud's own node stays away, so only the site
+            // hub's relay can give the cloud back what it lost.
+            func atCloud(_ key: String) async throws -> String? {
+                try await DatabaseQueue(path: cloudHome + "/hub.sqlite").read { db in
+                    try String.fetchOne(
+                        db,
+                        sql: """
+                            SELECT json_extract(data, '$.name') FROM outpost_records
+                            WHERE table_name = 'agents' AND record_id = ? AND NOT deleted
+                            """,
+                        arguments: [key]
+                    )
+                }
+            }
+            try await eventually(
+                "the cloud hub holds the rename, r2 and r3 again",
+                timeout: .seconds(60),
+                every: .milliseconds(300)
+            ) {
+                let names = (try await atCloud("r1"), try await atCloud("r2"), try await atCloud("r3"))
+                return names == ("second", "two", "three")
+            }
+            try await eventually("the site's node and the cloud's agree", timeout: .seconds(30)) {
+                try await node.sync()
+                try await cloudNode.sync()
+                let (here, there) = (try await node.agents(), try await cloudNode.agents())
+                return here == there
+            }
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+
     @Test("files cross every level: chunks go up before their row and come down once to a site")
     func filesRelay() async throws {
         let fleet = try await SiteTopology(cloud: .sqlite, sites: 2, nodesPerSite: 1)

@@ -86,7 +86,7 @@ final class SiteTopology: @unchecked Sendable {
 
     let folder: TemporaryDirectory
     let tenant: String
-    let cloud: HubProcess
+    private(set) var cloud: HubProcess
     let cloudDatabase: [String]
     let cloudNode: CLINode
     var sites: [Site] = []
@@ -154,6 +154,11 @@ final class SiteTopology: @unchecked Sendable {
             }
             sites.append(site)
         }
+    }
+
+    /// Starts the cloud hub again on the port it had, so links and nodes find it where they did.
+    func restartCloud() async throws {
+        cloud = try await HubProcess.start(arguments: cloudDatabase + ["--port", String(cloud.port)])
     }
 
     /// Every node, the cloud's own last.
