@@ -31,7 +31,7 @@ extension RelayExchange {
         var missing: [String] = []
         for part in wanted.split(every: Self.hashesPerRequest) {
             let answer = try await client.missingChunks(part)
-            try count(answer)
+            try await count(answer)
             missing += answer.value
         }
         var index = 0
@@ -46,7 +46,7 @@ extension RelayExchange {
             // the row, which the outbox then holds with the upstream's reason.
             guard !frames.isEmpty else { return }
             let answer = try await client.upload(frames)
-            try count(answer)
+            try await count(answer)
             index += frames.count
         }
     }
@@ -72,7 +72,7 @@ extension RelayExchange {
         while !missing.isEmpty {
             let part = Array(missing.prefix(Self.hashesPerRequest))
             let answer = try await client.fetch(part)
-            try count(answer)
+            try await count(answer)
             // The upstream lacks them too: the row is written anyway, as the upstream holds it,
             // and nodes report the content missing as they would under a direct link.
             guard !answer.value.isEmpty else { return }

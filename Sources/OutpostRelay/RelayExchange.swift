@@ -17,6 +17,10 @@ package struct RelayExchange: Sendable {
     let batchSize: Int
     let logger: Logger
     let gauges: RelayGauges
+    /// The WAN link's bandwidth cap (none by default).
+    let pacer: RelayPacer
+    /// Bytes per UTC day after which the relay waits for the next day; nil for no quota.
+    let dailyQuota: Int64?
 
     /// This site hub's node id at the upstream: the writer of the rows it merges.
     private var upstreamNodeID: String?
@@ -34,7 +38,9 @@ package struct RelayExchange: Sendable {
         client: HubClient,
         batchSize: Int,
         logger: Logger,
-        gauges: RelayGauges = RelayGauges()
+        gauges: RelayGauges = RelayGauges(),
+        bandwidthBytesPerSecond: Double? = nil,
+        dailyQuota: Int64? = nil
     ) {
         self.site = site
         self.ledger = ledger
@@ -42,6 +48,8 @@ package struct RelayExchange: Sendable {
         self.batchSize = batchSize
         self.logger = logger
         self.gauges = gauges
+        pacer = RelayPacer(bytesPerSecond: bandwidthBytesPerSecond)
+        self.dailyQuota = dailyQuota
     }
 
     /// One round: collect, push up, pull down; then the link's status in the ledger.
@@ -49,6 +57,11 @@ package struct RelayExchange: Sendable {
         let started = ContinuousClock.now
         if lastRefresh.map({ started - $0 >= .seconds(60) }) ?? true { try await refresh() }
         try await collect()
+        if let dailyQuota, try RelayStatus.read(from: ledger).bytesToday >= dailyQuota {
+            // The WAN's daily quota is spent: the site keeps working on its own until tomorrow.
+            try RelayStatus.recordQuotaReached(in: ledger)
+            return
+        }
         try await applyDecisions()
         if try !ledger.isComparingUpstream() {
             do {
@@ -67,10 +80,13 @@ package struct RelayExchange: Sendable {
         try? RelayStatus.recordFailure(String(describing: error), in: ledger)
     }
 
-    /// Counts an exchange's bytes in today's figures and in the metrics.
-    func count<Value>(_ exchange: HubClient.Exchange<Value>) throws {
+    /// Counts an exchange's bytes in today's figures and in the metrics, and under a bandwidth
+    /// cap waits until the link has room again.
+    func count<Value>(_ exchange: HubClient.Exchange<Value>) async throws {
         gauges.count(sent: exchange.bytesSent, received: exchange.bytesReceived)
         try RelayStatus.count(sent: exchange.bytesSent, received: exchange.bytesReceived, in: ledger)
+        let pause = pacer.spend(exchange.bytesSent + exchange.bytesReceived)
+        if pause > .zero { try await Task.sleep(for: pause) }
     }
 
     /// Takes the upstream's node id for this hub, its table declarations and the tenant's
@@ -283,7 +299,7 @@ package struct RelayExchange: Sendable {
             )
             try await sendChunks(of: entries)
             guard let answer = try await push(request, of: entries) else { continue }
-            try count(answer)
+            try await count(answer)
             for (entry, result) in zip(entries, answer.value.results) {
                 switch result.status {
                 case .applied:
@@ -507,7 +523,7 @@ package struct RelayExchange: Sendable {
                 cursor = 0
                 continue
             }
-            try count(answer)
+            try await count(answer)
             let page = answer.value
             if let epoch = page.epoch {
                 let known = try ledger.upstreamEpoch()

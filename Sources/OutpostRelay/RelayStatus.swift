@@ -8,7 +8,8 @@ import OutpostCore
 package struct RelayStatus: Sendable, Equatable, Codable {
     /// The upstream hub's URL.
     package var url: String?
-    /// "up" when the last round worked, "down" when it failed, "unknown" before the first.
+    /// "up" when the last round worked, "down" when it failed, "quota" when the daily quota is
+    /// spent (the relay waits for the next UTC day), "unknown" before the first.
     package var link: String
     package var lastExchange: String?
     package var lastError: String?
@@ -80,6 +81,28 @@ package struct RelayStatus: Sendable, Equatable, Codable {
             try set("round_trip_ms", String(milliseconds), in: db)
             try db.execute(sql: "DELETE FROM relay_settings WHERE name = 'last_error'")
         }
+    }
+
+    /// Today's bytes both ways, as the daily quota counts them.
+    struct Today {
+        var bytesToday: Int64
+    }
+
+    static func read(from ledger: RelayLedger) throws -> Today {
+        try ledger.read { db in
+            let day = try String.fetchOne(db, sql: "SELECT value FROM relay_settings WHERE name = 'bytes_day'")
+            guard day == Self.today() else { return Today(bytesToday: 0) }
+            let sent = try String.fetchOne(db, sql: "SELECT value FROM relay_settings WHERE name = 'bytes_sent'")
+            let received = try String.fetchOne(
+                db,
+                sql: "SELECT value FROM relay_settings WHERE name = 'bytes_received'"
+            )
+            return Today(bytesToday: (sent.flatMap { Int64($0) } ?? 0) + (received.flatMap { Int64($0) } ?? 0))
+        }
+    }
+
+    static func recordQuotaReached(in ledger: RelayLedger) throws {
+        try ledger.write { db in try set("link", "quota", in: db) }
     }
 
     static func recordFailure(_ message: String, in ledger: RelayLedger) throws {

@@ -28,6 +28,10 @@ package struct UpstreamRelay: Service {
         package var batchSize = 500
         /// Where the relay's link shows in the hub's `/metrics`.
         package var gauges = RelayGauges()
+        /// A cap on the bytes per second the WAN link may carry; nil (default) for none.
+        package var bandwidthBytesPerSecond: Double?
+        /// Bytes per UTC day after which the relay waits for the next day; nil (default) for none.
+        package var dailyQuotaBytes: Int64?
 
         package init(remote: RemoteConfiguration, tenant: String?, ledgerPath: String) {
             self.remote = remote
@@ -68,7 +72,9 @@ package struct UpstreamRelay: Service {
                     client: HubClient(remote: configuration.remote),
                     batchSize: configuration.batchSize,
                     logger: logger,
-                    gauges: configuration.gauges
+                    gauges: configuration.gauges,
+                    bandwidthBytesPerSecond: configuration.bandwidthBytesPerSecond,
+                    dailyQuota: configuration.dailyQuotaBytes
                 )
                 var failures = 0
                 while true {

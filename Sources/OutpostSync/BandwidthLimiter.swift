@@ -4,13 +4,13 @@
 ///
 /// A batch may overdraw the bucket (it is sent whole); the next one then waits until the debt is
 /// paid, so the average holds over any window longer than a batch.
-struct BandwidthLimiter: Sendable {
+package struct BandwidthLimiter: Sendable {
     var bytesPerSecond: Double
     var reserveFraction: Double
     private var tokens: Double
     private var updated: ContinuousClock.Instant
 
-    init(bytesPerSecond: Double, reserveFraction: Double = 0.2, now: ContinuousClock.Instant) {
+    package init(bytesPerSecond: Double, reserveFraction: Double = 0.2, now: ContinuousClock.Instant) {
         self.bytesPerSecond = bytesPerSecond
         self.reserveFraction = reserveFraction
         // Starting empty keeps the first second from bursting past the cap.
@@ -21,7 +21,7 @@ struct BandwidthLimiter: Sendable {
     private var capacity: Double { bytesPerSecond }
 
     /// How long to wait before a batch may go; zero when it may go now.
-    mutating func delay(critical: Bool, now: ContinuousClock.Instant) -> Duration {
+    package mutating func delay(critical: Bool, now: ContinuousClock.Instant) -> Duration {
         refill(now)
         let floor = critical ? 0 : capacity * reserveFraction
         guard tokens < floor else { return .zero }
@@ -29,7 +29,7 @@ struct BandwidthLimiter: Sendable {
     }
 
     /// `bytes` went over the link.
-    mutating func spend(_ bytes: Int, now: ContinuousClock.Instant) {
+    package mutating func spend(_ bytes: Int, now: ContinuousClock.Instant) {
         refill(now)
         tokens -= Double(bytes)
     }

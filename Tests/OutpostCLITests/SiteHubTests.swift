@@ -351,6 +351,39 @@ struct SiteHubTests {
         await fleet.stop()
     }
 
+    @Test("a site hub past its WAN daily quota stops relaying while its nodes keep syncing together")
+    func dailyQuota() async throws {
+        let fleet = try await SiteTopology(
+            cloud: .sqlite,
+            sites: 1,
+            nodesPerSite: 2,
+            siteArguments: ["--upstream-daily-quota", "1"]
+        )
+        do {
+            let site = fleet.sites[0]
+            let (line1, line2) = (site.nodes[0], site.nodes[1])
+            try await line1.sql("INSERT INTO agents (id, name, type) VALUES ('q1', 'quota', 'x')")
+            try await line1.sync()
+            try await line2.sync()
+            #expect(try await line2.agents().contains("q1"), "inside the site, rows still flow")
+            try await eventually("the site hub says its quota is spent", timeout: .seconds(30)) {
+                try await site.status()["upstream"]?["link"]?.stringValue == "quota"
+            }
+            try await Task.sleep(for: .seconds(1))
+            try await fleet.cloudNode.sync()
+            #expect(try await !fleet.cloudNode.agents().contains("q1"), "nothing crosses the WAN past the quota")
+            guard case .integer(let waiting)? = try await site.status()["upstream"]?["waiting"] else {
+                Issue.record("no waiting count")
+                return
+            }
+            #expect(waiting >= 1, "the row waits in the relay's outbox for tomorrow")
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+
     @Test("files cross every level: chunks go up before their row and come down once to a site")
     func filesRelay() async throws {
         let fleet = try await SiteTopology(cloud: .sqlite, sites: 2, nodesPerSite: 1)

@@ -93,7 +93,10 @@ final class SiteTopology: @unchecked Sendable {
 
     /// A cloud hub of `backend` with one node of its own, and `sites` site hubs with
     /// `nodesPerSite` nodes each.
-    init(cloud backend: CloudBackend, sites siteCount: Int, nodesPerSite: Int) async throws {
+    /// - Parameter siteArguments: more `hub serve` arguments for every site hub.
+    init(cloud backend: CloudBackend, sites siteCount: Int, nodesPerSite: Int, siteArguments: [String] = [])
+        async throws
+    {
         folder = try TemporaryDirectory(prefix: "outpost-sites")
         tenant = "acme" + String(UUID().uuidString.prefix(8)).lowercased()
         switch backend {
@@ -131,10 +134,11 @@ final class SiteTopology: @unchecked Sendable {
             )
             try await Self.hub(["tenant", "add", tenant], ["--home", home])
             let link = try WANLink(cloudPort: cloud.port)
-            let arguments = [
-                "--home", home, "--upstream", "http://127.0.0.1:\(link.port)", "--upstream-token-file", token,
-                "--upstream-interval", "0.1s",
-            ]
+            let arguments =
+                [
+                    "--home", home, "--upstream", "http://127.0.0.1:\(link.port)", "--upstream-token-file", token,
+                    "--upstream-interval", "0.1s",
+                ] + siteArguments
             let site = Site(
                 home: home,
                 link: link,

@@ -161,6 +161,15 @@ struct HubCommand: AsyncParsableCommand {
         var upstreamCaFile: String?
         @Option(help: "The pause between relay rounds while the upstream link works (e.g. 1s, 0.2s).")
         var upstreamInterval = Interval(duration: .seconds(1))
+        @Option(help: "Cap on the bytes per second the relay may use on the WAN link (e.g. 64k, 2m).")
+        var upstreamBandwidth: ByteCount?
+        @Option(
+            help: """
+                Bytes per UTC day the relay may use on the WAN link (e.g. 500m); then it waits for \
+                the next day while the site keeps working on its own.
+                """
+        )
+        var upstreamDailyQuota: ByteCount?
 
         @Option(
             name: .customLong("tls-cert"),
@@ -343,10 +352,13 @@ extension HubCommand.Serve {
     /// The relay to the upstream that --upstream asks for, with its credential read safely.
     func upstreamRelay() throws -> UpstreamRelay.Configuration? {
         guard let upstream else {
-            guard upstreamTokenFile == nil, upstreamTenant == nil, upstreamCaFile == nil else {
+            guard upstreamTokenFile == nil, upstreamTenant == nil, upstreamCaFile == nil, upstreamBandwidth == nil,
+                upstreamDailyQuota == nil
+            else {
                 throw OutpostError(
                     .invalidInput,
-                    "--upstream-token-file, --upstream-tenant and --upstream-ca-file go with --upstream URL."
+                    "--upstream-token-file, --upstream-tenant, --upstream-ca-file, --upstream-bandwidth and "
+                        + "--upstream-daily-quota go with --upstream URL."
                 )
             }
             return nil
@@ -374,6 +386,8 @@ extension HubCommand.Serve {
             ledgerPath: hub.homeFolder + "/upstream.sqlite"
         )
         configuration.interval = upstreamInterval.duration
+        configuration.bandwidthBytesPerSecond = upstreamBandwidth.map { Double($0.bytes) }
+        configuration.dailyQuotaBytes = upstreamDailyQuota?.bytes
         return configuration
     }
 }
