@@ -63,7 +63,7 @@ package struct RelayExchange: Sendable {
             return
         }
         try await applyDecisions()
-        if try !ledger.isComparingUpstream() {
+        if try !ledger.isComparing(.upstream) {
             do {
                 try await pushUp()
             } catch is RelayPause {}
@@ -114,7 +114,7 @@ package struct RelayExchange: Sendable {
         var cursor = try ledger.cursors().site
         while true {
             let page = try await site.changes(after: cursor, limit: batchSize)
-            let known = try ledger.siteEpoch()
+            let known = try ledger.epoch(of: .site)
             if known != page.epoch {
                 if known != nil {
                     // The site hub was restored from a backup: its versions and sequence numbers
@@ -125,10 +125,10 @@ package struct RelayExchange: Sendable {
                     cursor = 0
                     continue
                 }
-                try ledger.setSiteEpoch(page.epoch)
+                try ledger.setEpoch(page.epoch, of: .site)
             }
             var rows = page.rows
-            let comparing = try ledger.isComparingSite()
+            let comparing = try ledger.isComparing(.site)
             if comparing { rows = try await compareRestored(rows) }
             _ = try ledger.collect(rows, siteCursor: page.cursor)
             cursor = page.cursor
@@ -349,7 +349,7 @@ package struct RelayExchange: Sendable {
             // The upstream holds older versions than the site agreed with: it was restored.
             // Nothing goes up until the pull has compared every row with it.
             logger.warning("The upstream hub holds older versions than this site knew (restored); comparing first")
-            try ledger.upstreamWentBack(epoch: try ledger.upstreamEpoch() ?? 0)
+            try ledger.upstreamWentBack(epoch: try ledger.epoch(of: .upstream) ?? 0)
             throw RelayPause()
         }
         if failure.hubCode == ProtocolErrorCode.originNotAllowed, forwardsWriters {
@@ -526,7 +526,7 @@ package struct RelayExchange: Sendable {
             try await count(answer)
             let page = answer.value
             if let epoch = page.epoch {
-                let known = try ledger.upstreamEpoch()
+                let known = try ledger.epoch(of: .upstream)
                 if let known, known != epoch || (page.head.map { $0 < cursor } ?? false) {
                     // The upstream was restored from a backup: read it all again and compare.
                     logger.warning("The upstream hub went back in time (restored); comparing every row with it")
@@ -534,9 +534,9 @@ package struct RelayExchange: Sendable {
                     cursor = 0
                     continue
                 }
-                if known == nil { try ledger.setUpstreamEpoch(epoch) }
+                if known == nil { try ledger.setEpoch(epoch, of: .upstream) }
             }
-            let comparing = try ledger.isComparingUpstream()
+            let comparing = try ledger.isComparing(.upstream)
             if comparing { try compareWithRestoredUpstream(page.rows) }
             let waiting = try ledger.waiting(among: page.rows.map { RowKeyPair(table: $0.table, key: $0.key) })
             var writes: [(change: Change, origin: String, row: HubRow)] = []

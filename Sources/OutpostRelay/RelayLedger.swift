@@ -100,15 +100,22 @@ package struct RelayLedger: Sendable {
         }
     }
 
-    // MARK: A restored upstream hub
+    // MARK: Restores, at either side
 
-    /// The upstream tenant's epoch when the relay last pulled; nil before the first pull.
-    package func upstreamEpoch() throws -> Int64? {
-        try setting("upstream_epoch").flatMap { Int64($0) }
+    /// The tenant's epoch at `side` when the relay last read it; nil before the first read. A
+    /// hub restored from a backup gives its tenants new epochs.
+    package func epoch(of side: RelaySide) throws -> Int64? {
+        try setting("\(side.rawValue)_epoch").flatMap { Int64($0) }
     }
 
-    package func setUpstreamEpoch(_ epoch: Int64) throws {
-        try setSetting("upstream_epoch", to: String(epoch))
+    package func setEpoch(_ epoch: Int64, of side: RelaySide) throws {
+        try setSetting("\(side.rawValue)_epoch", to: String(epoch))
+    }
+
+    /// Whether the relay is reading `side` from the start after it went back in time,
+    /// comparing each row with its base.
+    package func isComparing(_ side: RelaySide) throws -> Bool {
+        try setting("comparing_\(side.rawValue)") == "1"
     }
 
     /// The upstream was restored: the relay pulls it from the start, comparing each row with its
@@ -121,10 +128,6 @@ package struct RelayLedger: Sendable {
             try Self.set("upstream_cursor", to: "0", in: db)
             try Self.set("comparing_upstream", to: "1", in: db)
         }
-    }
-
-    package func isComparingUpstream() throws -> Bool {
-        try setting("comparing_upstream") == "1"
     }
 
     /// Records that the comparison met these rows at the upstream.
@@ -191,17 +194,6 @@ package struct RelayLedger: Sendable {
         }
     }
 
-    // MARK: A restored site hub
-
-    /// The site tenant's epoch when the relay last read it; nil before the first read.
-    package func siteEpoch() throws -> Int64? {
-        try setting("site_epoch").flatMap { Int64($0) }
-    }
-
-    package func setSiteEpoch(_ epoch: Int64) throws {
-        try setSetting("site_epoch", to: String(epoch))
-    }
-
     /// The site hub was restored: its sequence numbers and versions count again from an older
     /// point. The relay forgets the site versions it accounted for (they may be reused for other
     /// content), reads the site from the start, and compares each row with the upstream's until
@@ -214,10 +206,6 @@ package struct RelayLedger: Sendable {
             try Self.set("site_cursor", to: "0", in: db)
             try Self.set("comparing_site", to: "1", in: db)
         }
-    }
-
-    package func isComparingSite() throws -> Bool {
-        try setting("comparing_site") == "1"
     }
 
     /// Bases whose row the comparison after a restore did not meet at the site.
@@ -508,6 +496,11 @@ package struct RelayLedger: Sendable {
             arguments: [table, key, base.upstreamVersion, base.data, base.hlc, base.origin, base.siteVersion]
         )
     }
+}
+
+/// The two hubs a relay stands between.
+package enum RelaySide: String, Sendable {
+    case site, upstream
 }
 
 /// What a person decided for a row the relay held: which side's row stands.

@@ -14,14 +14,9 @@ struct SiteHubTests {
         arguments: SiteTopology.CloudBackend.allCases
     )
     func cutSiteConverges(cloud backend: SiteTopology.CloudBackend) async throws {
-        let fleet = try await SiteTopology(cloud: backend, sites: 2, nodesPerSite: 2)
-        do {
+        try await SiteTopology.run(cloud: backend, sites: 2, nodesPerSite: 2) { fleet in
             try await cutAndConverge(fleet)
-        } catch {
-            await fleet.stop()
-            throw error
         }
-        await fleet.stop()
     }
 
     private func cutAndConverge(_ fleet: SiteTopology) async throws {
@@ -98,8 +93,7 @@ struct SiteHubTests {
 
     @Test("a site hub killed mid-relay loses nothing and applies each change once at the cloud")
     func killedSiteHub() async throws {
-        let fleet = try await SiteTopology(cloud: .sqlite, sites: 1, nodesPerSite: 1)
-        do {
+        try await SiteTopology.run(cloud: .sqlite, sites: 1, nodesPerSite: 1) { fleet in
             let site = fleet.sites[0]
             let node = site.nodes[0]
             // Four times: a burst of rows reaches the site hub, which is killed (SIGKILL) at a
@@ -127,23 +121,14 @@ struct SiteHubTests {
                 try Int64.fetchOne(db, sql: "SELECT max(version) FROM outpost_records WHERE table_name = 'agents'")
             }
             #expect(versions == 1, "each row written once at the cloud, however often the relay sent it")
-        } catch {
-            await fleet.stop()
-            throw error
         }
-        await fleet.stop()
     }
 
     @Test("a node moved from its site hub to the cloud and back loses no edit and duplicates no row")
     func movedNode() async throws {
-        let fleet = try await SiteTopology(cloud: .sqlite, sites: 1, nodesPerSite: 2)
-        do {
+        try await SiteTopology.run(cloud: .sqlite, sites: 1, nodesPerSite: 2) { fleet in
             try await move(in: fleet)
-        } catch {
-            await fleet.stop()
-            throw error
         }
-        await fleet.stop()
     }
 
     private func move(in fleet: SiteTopology) async throws {
@@ -216,34 +201,41 @@ struct SiteHubTests {
         #expect(atA == atB)
     }
 
+    /// Writes r1 on `node` until `cloudNode` holds it, backs the hub at `home` up to `backup`,
+    /// then renames r1 and adds r2 until the cloud holds both: what a restore of the backup loses.
+    private func backUp(_ home: String, to backup: String, between node: CLINode, and cloudNode: CLINode)
+        async throws -> String
+    {
+        try await node.sql("INSERT INTO agents (id, name, type) VALUES ('r1', 'first', 'x')")
+        try await node.sync()
+        try await eventually("the cloud holds r1", timeout: .seconds(30)) {
+            try await cloudNode.sync()
+            return try await cloudNode.name(of: "r1").contains("first")
+        }
+        let saved = try await OutpostExecutable.run(["hub", "backup", "--home", home, "--to", backup])
+        try #require(saved.status == 0, "\(saved)")
+        try await node.sql("UPDATE agents SET name = 'second' WHERE id = 'r1'")
+        try await node.sql("INSERT INTO agents (id, name, type) VALUES ('r2', 'two', 'x')")
+        try await node.sync()
+        try await eventually("the cloud holds the rename and r2", timeout: .seconds(30)) {
+            try await cloudNode.sync()
+            let (r1, r2) = (try await cloudNode.name(of: "r1"), try await cloudNode.name(of: "r2"))
+            return r1.contains("second") && r2.contains("two")
+        }
+        return backup
+    }
+
     @Test("a site hub restored from a backup loses nothing its nodes write afterwards, and rolls nothing back upstream")
     func restoredSiteHub() async throws {
-        let fleet = try await SiteTopology(cloud: .sqlite, sites: 1, nodesPerSite: 1)
-        do {
+        try await SiteTopology.run(cloud: .sqlite, sites: 1, nodesPerSite: 1) { fleet in
             let site = fleet.sites[0]
             let (node, cloudNode) = (site.nodes[0], fleet.cloudNode)
-            func name(_ key: String, at node: CLINode) async throws -> String {
-                let result = try await node.outpost("sql", "SELECT name FROM agents WHERE id = '\(key)'", "--json")
-                return result.stdout
-            }
-            try await node.sql("INSERT INTO agents (id, name, type) VALUES ('r1', 'first', 'x')")
-            try await node.sync()
-            try await eventually("the cloud holds r1", timeout: .seconds(30)) {
-                try await cloudNode.sync()
-                return try await name("r1", at: cloudNode).contains("first")
-            }
-            let backup = fleet.folder.appending("site-backup.sqlite")
-            let saved = try await OutpostExecutable.run(["hub", "backup", "--home", site.home, "--to", backup])
-            try #require(saved.status == 0, "\(saved)")
-            // After the backup: r1 renamed and r2 added, relayed to the cloud.
-            try await node.sql("UPDATE agents SET name = 'second' WHERE id = 'r1'")
-            try await node.sql("INSERT INTO agents (id, name, type) VALUES ('r2', 'two', 'x')")
-            try await node.sync()
-            try await eventually("the cloud holds the rename and r2", timeout: .seconds(30)) {
-                try await cloudNode.sync()
-                let (r1, r2) = (try await name("r1", at: cloudNode), try await name("r2", at: cloudNode))
-                return r1.contains("second") && r2.contains("two")
-            }
+            let backup = try await backUp(
+                site.home,
+                to: fleet.folder.appending("site-backup.sqlite"),
+                between: node,
+                and: cloudNode
+            )
             // The site hub goes back to the backup.
             await site.hub.stop()
             let restored = try await OutpostExecutable.run([
@@ -262,51 +254,26 @@ struct SiteHubTests {
                 every: .milliseconds(300)
             ) {
                 try await cloudNode.sync()
-                let (r2, r3) = (try await name("r2", at: cloudNode), try await name("r3", at: cloudNode))
+                let (r2, r3) = (try await cloudNode.name(of: "r2"), try await cloudNode.name(of: "r3"))
                 return r2.contains("two again") && r3.contains("three")
             }
-            #expect(try await name("r1", at: cloudNode).contains("second"), "the restore rolled nothing back upstream")
-            try await eventually("the node and the cloud agree", timeout: .seconds(30)) {
-                try await node.sync()
-                try await cloudNode.sync()
-                let (here, there) = (try await node.agents(), try await cloudNode.agents())
-                return here == there
-            }
-        } catch {
-            await fleet.stop()
-            throw error
+            #expect(try await cloudNode.name(of: "r1").contains("second"), "the restore rolled nothing back upstream")
+            try await SiteTopology.eventuallyAgree(node, cloudNode)
         }
-        await fleet.stop()
     }
 
     @Test("a cloud hub restored from a backup gets back what the site had sent it, and the site keeps syncing")
     func restoredCloudHub() async throws {
-        let fleet = try await SiteTopology(cloud: .sqlite, sites: 1, nodesPerSite: 1)
-        do {
+        try await SiteTopology.run(cloud: .sqlite, sites: 1, nodesPerSite: 1) { fleet in
             let site = fleet.sites[0]
             let (node, cloudNode) = (site.nodes[0], fleet.cloudNode)
-            func name(_ key: String, at node: CLINode) async throws -> String {
-                try await node.outpost("sql", "SELECT name FROM agents WHERE id = '\(key)'", "--json").stdout
-            }
-            try await node.sql("INSERT INTO agents (id, name, type) VALUES ('r1', 'first', 'x')")
-            try await node.sync()
-            try await eventually("the cloud holds r1", timeout: .seconds(30)) {
-                try await cloudNode.sync()
-                return try await name("r1", at: cloudNode).contains("first")
-            }
             let cloudHome = fleet.folder.appending("cloud")
-            let backup = fleet.folder.appending("cloud-backup.sqlite")
-            let saved = try await OutpostExecutable.run(["hub", "backup", "--home", cloudHome, "--to", backup])
-            try #require(saved.status == 0, "\(saved)")
-            // After the backup, the site renames r1 and adds r2; both reach the cloud.
-            try await node.sql("UPDATE agents SET name = 'second' WHERE id = 'r1'")
-            try await node.sql("INSERT INTO agents (id, name, type) VALUES ('r2', 'two', 'x')")
-            try await node.sync()
-            try await eventually("the cloud holds the rename and r2", timeout: .seconds(30)) {
-                try await cloudNode.sync()
-                let (r1, r2) = (try await name("r1", at: cloudNode), try await name("r2", at: cloudNode))
-                return r1.contains("second") && r2.contains("two")
-            }
+            let backup = try await backUp(
+                cloudHome,
+                to: fleet.folder.appending("cloud-backup.sqlite"),
+                between: node,
+                and: cloudNode
+            )
             // The cloud goes back to the backup; the site keeps writing.
             await fleet.cloud.stop()
             let restored = try await OutpostExecutable.run([
@@ -338,28 +305,18 @@ struct SiteHubTests {
                 let names = (try await atCloud("r1"), try await atCloud("r2"), try await atCloud("r3"))
                 return names == ("second", "two", "three")
             }
-            try await eventually("the site's node and the cloud's agree", timeout: .seconds(30)) {
-                try await node.sync()
-                try await cloudNode.sync()
-                let (here, there) = (try await node.agents(), try await cloudNode.agents())
-                return here == there
-            }
-        } catch {
-            await fleet.stop()
-            throw error
+            try await SiteTopology.eventuallyAgree(node, cloudNode)
         }
-        await fleet.stop()
     }
 
     @Test("a site hub past its WAN daily quota stops relaying while its nodes keep syncing together")
     func dailyQuota() async throws {
-        let fleet = try await SiteTopology(
+        try await SiteTopology.run(
             cloud: .sqlite,
             sites: 1,
             nodesPerSite: 2,
             siteArguments: ["--upstream-daily-quota", "1"]
-        )
-        do {
+        ) { fleet in
             let site = fleet.sites[0]
             let (line1, line2) = (site.nodes[0], site.nodes[1])
             try await line1.sql("INSERT INTO agents (id, name, type) VALUES ('q1', 'quota', 'x')")
@@ -377,17 +334,12 @@ struct SiteHubTests {
                 return
             }
             #expect(waiting >= 1, "the row waits in the relay's outbox for tomorrow")
-        } catch {
-            await fleet.stop()
-            throw error
         }
-        await fleet.stop()
     }
 
     @Test("files cross every level: chunks go up before their row and come down once to a site")
     func filesRelay() async throws {
-        let fleet = try await SiteTopology(cloud: .sqlite, sites: 2, nodesPerSite: 1)
-        do {
+        try await SiteTopology.run(cloud: .sqlite, sites: 2, nodesPerSite: 1) { fleet in
             let (here, there) = (fleet.sites[0].nodes[0], fleet.sites[1].nodes[0])
             // 3 MiB of seeded bytes: many chunks, as a model or an image would be.
             var generator = SplitMix64(seed: 18)
@@ -410,11 +362,7 @@ struct SiteHubTests {
             #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == Data(bytes), "the same bytes, two levels away")
             let status = try await fleet.sites[0].status()["upstream"]
             #expect(status?["held"] == .integer(0), "nothing held: \(String(describing: status))")
-        } catch {
-            await fleet.stop()
-            throw error
         }
-        await fleet.stop()
     }
 
     @Test("bench cluster measures both topologies and the WAN bytes of a fan-out")

@@ -165,6 +165,39 @@ final class SiteTopology: @unchecked Sendable {
         cloud = try await HubProcess.start(arguments: cloudDatabase + ["--port", String(cloud.port)])
     }
 
+    /// Runs `body` on a fresh topology and stops every process after it, whatever happened.
+    static func run(
+        cloud backend: CloudBackend,
+        sites: Int,
+        nodesPerSite: Int,
+        siteArguments: [String] = [],
+        _ body: (SiteTopology) async throws -> Void
+    ) async throws {
+        let fleet = try await SiteTopology(
+            cloud: backend,
+            sites: sites,
+            nodesPerSite: nodesPerSite,
+            siteArguments: siteArguments
+        )
+        do {
+            try await body(fleet)
+        } catch {
+            await fleet.stop()
+            throw error
+        }
+        await fleet.stop()
+    }
+
+    /// Waits until the two nodes, syncing, hold the same agents.
+    static func eventuallyAgree(_ one: CLINode, _ other: CLINode) async throws {
+        try await eventually("the two nodes hold the same agents", timeout: .seconds(30)) {
+            try await one.sync()
+            try await other.sync()
+            let (here, there) = (try await one.agents(), try await other.agents())
+            return here == there
+        }
+    }
+
     /// Every node, the cloud's own last.
     var allNodes: [CLINode] { sites.flatMap(\.nodes) + [cloudNode] }
 
@@ -229,6 +262,11 @@ extension CLINode {
                 arguments: [table, key]
             )
         }
+    }
+
+    /// The name of agent `key` as `sql --json` prints it (an empty array when there is none).
+    func name(of key: String) async throws -> String {
+        try await outpost("sql", "SELECT name FROM agents WHERE id = '\(key)'", "--json").stdout
     }
 
     /// The node's agents (id, name, type), in id order, as JSON text.
