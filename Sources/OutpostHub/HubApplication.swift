@@ -258,7 +258,7 @@ struct HubRoutes: Sendable {
             }
         }
         activity.recordPull(rows: response.rows.count)
-        return try codec.response(body: response.body, for: request)
+        return try codec.response(body: response.body(changeIDs: node.relays), for: request)
     }
 
     /// The optional `table` query parameter: a table name as a push would accept it.

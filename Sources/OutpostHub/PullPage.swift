@@ -17,7 +17,9 @@ package struct PullPage: Sendable {
     package var head: Int64 = 0
 
     /// The response body: a ``PullResponse`` as JSON, the rows' columns spliced in.
-    var body: String {
+    /// The page as the wire carries it; with `changeIDs` (for a site hub's relay) each row
+    /// names the change that wrote it, so the change keeps its id at the next level.
+    func body(changeIDs: Bool = false) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(64 + rows.reduce(0) { $0 + 160 + ($1.data?.utf8.count ?? 4) })
         output.append(contentsOf: #"{"rows":["#.utf8)
@@ -32,6 +34,10 @@ package struct PullPage: Sendable {
             output.append(contentsOf: #","deleted":\#(row.deleted),"hlc":\#(row.hlc),"origin":"#.utf8)
             JSONValue.appendQuoted(row.origin, to: &output)
             output.append(contentsOf: #","sequence":\#(row.sequence)"#.utf8)
+            if changeIDs, !row.left {
+                output.append(contentsOf: #","change_id":"#.utf8)
+                JSONValue.appendQuoted(row.changeID, to: &output)
+            }
             if row.left { output.append(contentsOf: #","left":true"#.utf8) }
             output.append(UInt8(ascii: "}"))
         }

@@ -20,6 +20,8 @@ public struct HubRow: Codable, Sendable, Equatable {
     /// `"left": true` on a tombstone, and only then; a node that does not know it takes a
     /// deletion.
     public var left: Bool
+    /// The id of the change that wrote the row, sent only to a site hub's relay.
+    public var changeID: String?
 
     public init(
         table: String,
@@ -30,7 +32,8 @@ public struct HubRow: Codable, Sendable, Equatable {
         hlc: Int64,
         origin: String,
         sequence: Int64,
-        left: Bool = false
+        left: Bool = false,
+        changeID: String? = nil
     ) {
         self.table = table
         self.key = key
@@ -41,10 +44,12 @@ public struct HubRow: Codable, Sendable, Equatable {
         self.origin = origin
         self.sequence = sequence
         self.left = left
+        self.changeID = changeID
     }
 
     enum CodingKeys: String, CodingKey {
         case table, key, version, data, deleted, hlc, origin, sequence, left
+        case changeID = "change_id"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,7 +63,8 @@ public struct HubRow: Codable, Sendable, Equatable {
             hlc: try container.decode(Int64.self, forKey: .hlc),
             origin: try container.decode(String.self, forKey: .origin),
             sequence: try container.decode(Int64.self, forKey: .sequence),
-            left: try container.decodeIfPresent(Bool.self, forKey: .left) ?? false
+            left: try container.decodeIfPresent(Bool.self, forKey: .left) ?? false,
+            changeID: try container.decodeIfPresent(String.self, forKey: .changeID)
         )
     }
 
@@ -73,5 +79,6 @@ public struct HubRow: Codable, Sendable, Equatable {
         try container.encode(origin, forKey: .origin)
         try container.encode(sequence, forKey: .sequence)
         if left { try container.encode(true, forKey: .left) }
+        if let changeID { try container.encode(changeID, forKey: .changeID) }
     }
 }

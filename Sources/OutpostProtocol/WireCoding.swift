@@ -114,7 +114,8 @@ extension HubRow {
             hlc: try reader.integer("hlc"),
             origin: try reader.string("origin"),
             sequence: try reader.integer("sequence"),
-            left: try reader.bool("left", default: false)
+            left: try reader.bool("left", default: false),
+            changeID: reader.members["change_id"]?.stringValue
         )
     }
 

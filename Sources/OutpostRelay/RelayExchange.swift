@@ -642,11 +642,13 @@ package struct RelayExchange: Sendable {
         return nil
     }
 
-    /// The change id an upstream row is written under at the site: the same for the same
-    /// upstream row, so a relay killed after writing and before recording it, which writes it
-    /// again, finds its own change there and does not write it twice.
+    /// The change id an upstream row is written under at the site: the id of the change that
+    /// wrote it upstream (a hub sends it to a relay credential), else one derived from the
+    /// row's place there. Either way the same for the same upstream row, so a relay killed
+    /// after writing and before recording it, which writes it again, finds its own change there
+    /// and does not write it twice.
     static func changeID(for row: HubRow) -> String {
-        "upstream-\(row.sequence)-\(row.version)"
+        row.changeID ?? "upstream-\(row.sequence)-\(row.version)"
     }
 
     /// What the reconciler needs of a table: its columns from the site's or upstream's

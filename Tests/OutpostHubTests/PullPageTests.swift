@@ -38,7 +38,7 @@ struct PullPageTests {
             epoch: 9_000_000_000_000_000_001,
             head: 57
         )
-        let decoded = try PullResponse(json: JSONValue(parsing: page.body))
+        let decoded = try PullResponse(json: JSONValue(parsing: page.body()))
         #expect(
             decoded
                 == PullResponse(
@@ -72,7 +72,7 @@ struct PullPageTests {
         )
         let empty = PullPage(rows: [], cursor: 7, more: false, epoch: 1, head: 7)
         #expect(
-            try PullResponse(json: JSONValue(parsing: empty.body))
+            try PullResponse(json: JSONValue(parsing: empty.body()))
                 == PullResponse(rows: [], cursor: 7, more: false, epoch: 1, head: 7)
         )
     }

@@ -7,10 +7,10 @@ import OutpostTesting
 import Testing
 
 /// A change's writer (`origin`) crosses a hub only from a credential marked as a relay.
-@Suite("Relay: writers forwarded only by relay credentials")
+@Suite("Relay: writers and change ids cross only with relay credentials")
 struct WriterForwardingTests {
     @Test(
-        "a plain node naming another writer is refused; a relay's named writer is kept",
+        "a plain node naming another writer is refused; a relay's named writer is kept, and its pulls name change ids",
         arguments: ["sqlite", "postgres"]
     )
     func onlyRelaysNameWriters(backend: String) async throws {
@@ -65,5 +65,8 @@ struct WriterForwardingTests {
         #expect(rows.map(\.key) == ["n2"], "the refused push wrote nothing")
         #expect(rows.first?.origin == "line-1-at-the-site", "the relay's named writer is the row's writer")
         #expect(rows.first?.hlc == 42 << 16, "and its stamp is the writer's")
+        #expect(rows.first?.changeID == nil, "a plain node's pull names no change ids")
+        let relayed = try await client(site.token).pull(after: 0, limit: 10).value.rows
+        #expect(relayed.first?.changeID == "c-n2", "a relay's pull names the change that wrote each row")
     }
 }
