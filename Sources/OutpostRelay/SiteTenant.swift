@@ -18,14 +18,12 @@ package struct SiteTenant: Sendable {
     /// The name of the node the relay is at its site hub.
     package static let relayNodeName = "upstream-relay"
 
-    /// Finds the tenant (the only one when `name` is nil) and the relay's node in it, making the
-    /// node the first time.
+    /// The tenant a relay serves: the one named, or the hub's only one.
     ///
     /// - Throws: ``OutpostError`` `.failedPrecondition` when the tenant is missing or, with no
     ///   name given, when the hub has none or several.
-    package static func open(storage: any HubStorage, name: String?, ledger: RelayLedger) async throws -> SiteTenant {
+    package static func tenant(in storage: any HubStorage, named name: String?) async throws -> TenantInfo {
         let tenants = try await storage.tenants()
-        let tenant: TenantInfo
         if let name {
             guard let found = tenants.first(where: { $0.name == name }) else {
                 throw OutpostError(
@@ -33,18 +31,23 @@ package struct SiteTenant: Sendable {
                     "This hub has no tenant '\(name)' to relay; add it with `outpost hub tenant add \(name)`."
                 )
             }
-            tenant = found
-        } else {
-            guard tenants.count == 1, let only = tenants.first else {
-                throw OutpostError(
-                    .failedPrecondition,
-                    tenants.isEmpty
-                        ? "This hub has no tenant to relay; add the upstream's tenant with `outpost hub tenant add NAME`."
-                        : "This hub has \(tenants.count) tenants; name the one to relay with --upstream-tenant."
-                )
-            }
-            tenant = only
+            return found
         }
+        guard tenants.count == 1, let only = tenants.first else {
+            throw OutpostError(
+                .failedPrecondition,
+                tenants.isEmpty
+                    ? "This hub has no tenant to relay; add the upstream's tenant with `outpost hub tenant add NAME`."
+                    : "This hub has \(tenants.count) tenants; name the one to relay with --upstream-tenant."
+            )
+        }
+        return only
+    }
+
+    /// Finds the tenant (``tenant(in:named:)``) and the relay's node in it, making the node the
+    /// first time.
+    package static func open(storage: any HubStorage, name: String?, ledger: RelayLedger) async throws -> SiteTenant {
+        let tenant = try await tenant(in: storage, named: name)
         let tokenSetting = "relay_token.\(tenant.id)"
         var node: AuthenticatedNode?
         if let token = try ledger.setting(tokenSetting) {

@@ -409,6 +409,15 @@ struct SiteHubTests {
         )
         #expect(stray.status != 0)
         #expect(stray.stderr.contains("go with --upstream URL"), "\(stray)")
+        // With two tenants the relay's must be named, before the hub serves anything.
+        try await SiteTopology.hub(["tenant", "add", "other"], ["--home", folder.path])
+        let ambiguous = try await OutpostExecutable.run(
+            ["hub", "serve", "--port", "0", "--home", folder.path, "--upstream", "http://127.0.0.1:9"],
+            environment: ["OUTPOST_UPSTREAM_TOKEN": "opn_unused"]
+        )
+        #expect(ambiguous.status != 0)
+        #expect(ambiguous.stderr.contains("--upstream-tenant"), "\(ambiguous)")
+        #expect(!ambiguous.stdout.contains("listening"), "refused before serving: \(ambiguous)")
         let noRelay = try await OutpostExecutable.run(["hub", "relay", "held", "--home", folder.path])
         #expect(noRelay.status != 0)
         #expect(noRelay.stderr.contains("never been served with --upstream"), "\(noRelay)")

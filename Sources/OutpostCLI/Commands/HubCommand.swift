@@ -313,7 +313,13 @@ struct HubCommand: AsyncParsableCommand {
                 )
             }
             let relay = try upstreamRelay()
-            if let relay { configuration.extraMetrics = { [gauges = relay.gauges] in gauges.render() } }
+            if let relay {
+                // The tenant to relay exists before the hub starts serving, not after.
+                _ = try await hub.withStorage { storage in
+                    try await SiteTenant.tenant(in: storage, named: relay.tenant)
+                }
+                configuration.extraMetrics = { [gauges = relay.gauges] in gauges.render() }
+            }
             var hub = HubServer(
                 database: database,
                 configuration: configuration,
