@@ -55,13 +55,13 @@ package struct RelayExchange: Sendable {
     /// One round: collect, push up, pull down; then the link's status in the ledger.
     package mutating func round() async throws {
         let started = ContinuousClock.now
-        if lastRefresh.map({ started - $0 >= .seconds(60) }) ?? true { try await refresh() }
         try await collect()
         if let dailyQuota, try RelayStatus.read(from: ledger).bytesToday >= dailyQuota {
             // The WAN's daily quota is spent: the site keeps working on its own until tomorrow.
             try RelayStatus.recordQuotaReached(in: ledger)
             return
         }
+        if lastRefresh.map({ started - $0 >= .seconds(60) }) ?? true { try await refresh() }
         try await applyDecisions()
         if try !ledger.isComparing(.upstream) {
             do {
@@ -93,9 +93,14 @@ package struct RelayExchange: Sendable {
     /// rules, which become the site tenant's rules so that every node merges by them.
     private mutating func refresh() async throws {
         let directory = try await client.nodes()
+        try await count(directory)
         upstreamNodeID = directory.value.selfID
-        upstreamDeclarations = try await client.tables().value
-        let rules = try await client.rules().value
+        let tables = try await client.tables()
+        try await count(tables)
+        upstreamDeclarations = tables.value
+        let answer = try await client.rules()
+        try await count(answer)
+        let rules = answer.value
         if try await site.storage.tenantRules(tenant: site.name) != rules {
             try await site.storage.setTenantRules(tenant: site.name, text: rules)
             logger.info("The upstream tenant's conflict rules now apply at this site")
