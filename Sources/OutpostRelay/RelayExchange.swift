@@ -57,8 +57,15 @@ package struct RelayExchange: Sendable {
         let started = ContinuousClock.now
         try await collect()
         if let dailyQuota, try RelayStatus.read(from: ledger).bytesToday >= dailyQuota {
-            // The WAN's daily quota is spent: the site keeps working on its own until tomorrow.
+            // The WAN's daily quota is spent: only critical changes go up until tomorrow, and the
+            // site otherwise works on its own.
             try RelayStatus.recordQuotaReached(in: ledger)
+            if try !ledger.isComparing(.upstream), try !ledger.pending(limit: 1, criticalOnly: true).isEmpty {
+                if reconciler == nil { try await refresh() }
+                do {
+                    try await pushUp(criticalOnly: true)
+                } catch is RelayPause {}
+            }
             return
         }
         if lastRefresh.map({ started - $0 >= .seconds(60) }) ?? true { try await refresh() }
@@ -82,10 +89,11 @@ package struct RelayExchange: Sendable {
 
     /// Counts an exchange's bytes in today's figures and in the metrics, and under a bandwidth
     /// cap waits until the link has room again.
-    func count<Value>(_ exchange: HubClient.Exchange<Value>) async throws {
+    /// A fifth of the cap is kept for `critical` exchanges, as on a node.
+    func count<Value>(_ exchange: HubClient.Exchange<Value>, critical: Bool = false) async throws {
         gauges.count(sent: exchange.bytesSent, received: exchange.bytesReceived)
         try RelayStatus.count(sent: exchange.bytesSent, received: exchange.bytesReceived, in: ledger)
-        let pause = pacer.spend(exchange.bytesSent + exchange.bytesReceived)
+        let pause = pacer.spend(exchange.bytesSent + exchange.bytesReceived, critical: critical)
         if pause > .zero { try await Task.sleep(for: pause) }
     }
 
@@ -132,7 +140,7 @@ package struct RelayExchange: Sendable {
                 }
                 try ledger.setEpoch(page.epoch, of: .site)
             }
-            var rows = page.rows
+            var rows = page.rows.map(prioritized)
             let comparing = try ledger.isComparing(.site)
             if comparing { rows = try await compareRestored(rows) }
             _ = try ledger.collect(rows, siteCursor: page.cursor)
@@ -142,6 +150,19 @@ package struct RelayExchange: Sendable {
                 break
             }
         }
+    }
+
+    /// `row` with its priority by the node's capture rule (``CapturePriority``): the hub does not
+    /// know the priority a node gave a table, so every table counts as 5, but a critical or
+    /// failed status and a file's own priority count as on the node.
+    private func prioritized(_ row: RelayEntry) -> RelayEntry {
+        var row = row
+        let data = row.data.flatMap { try? JSONValue(parsing: $0) }
+        var columns = upstreamDeclarations[row.table]?.columns.map(\.name) ?? []
+        if columns.isEmpty, case .object(let members)? = data { columns = Array(members.keys) }
+        let schema = TableSchema(name: row.table, columns: columns, primaryKey: [])
+        row.priority = CapturePriority(schema: schema, priority: 5).value(of: data)
+        return row
     }
 
     /// After a restore, the site rows that still need to go up: a row as the upstream last
@@ -268,11 +289,11 @@ package struct RelayExchange: Sendable {
 
     // MARK: Outbox to upstream
 
-    private mutating func pushUp() async throws {
+    private mutating func pushUp(criticalOnly: Bool = false) async throws {
         // Each pass settles, merges or holds every entry it sends, so passes end; the bound only
         // keeps one round from running on while the site writes faster than the link carries.
         for _ in 0..<50 {
-            let entries = Self.withinBudget(try ledger.pending(limit: batchSize))
+            let entries = Self.withinBudget(try ledger.pending(limit: batchSize, criticalOnly: criticalOnly))
             if entries.isEmpty { return }
             var progressed = false
             let declarations = try await site.declarations()
@@ -304,7 +325,7 @@ package struct RelayExchange: Sendable {
             )
             try await sendChunks(of: entries)
             guard let answer = try await push(request, of: entries) else { continue }
-            try await count(answer)
+            try await count(answer, critical: entries.allSatisfy { $0.priority >= CapturePriority.critical })
             for (entry, result) in zip(entries, answer.value.results) {
                 switch result.status {
                 case .applied:

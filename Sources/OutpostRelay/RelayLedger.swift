@@ -1,6 +1,7 @@
 import Foundation
 package import GRDB
 import OutpostCore
+import OutpostStore
 
 /// What a site hub's relay remembers between rounds and across restarts, in a SQLite file of
 /// its own beside the hub's data (`upstream.sqlite`):
@@ -45,6 +46,7 @@ package struct RelayLedger: Sendable {
                         held TEXT,
                         held_against TEXT,
                         decision TEXT,
+                        priority INTEGER NOT NULL DEFAULT 5,
                         PRIMARY KEY (table_name, record_id)
                     ) WITHOUT ROWID;
                     CREATE TABLE relay_upstream_met (
@@ -260,16 +262,17 @@ package struct RelayLedger: Sendable {
                 try db.execute(
                     sql: """
                         INSERT INTO relay_outbox
-                            (table_name, record_id, site_version, data, deleted, hlc, origin, change_id, held)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)
+                            (table_name, record_id, site_version, data, deleted, hlc, origin, change_id, held, priority)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
                         ON CONFLICT(table_name, record_id) DO UPDATE SET
                             site_version = excluded.site_version, data = excluded.data, deleted = excluded.deleted,
                             hlc = excluded.hlc, origin = excluded.origin, change_id = excluded.change_id, held = NULL,
-                            held_against = NULL, decision = NULL
+                            held_against = NULL, decision = NULL, priority = excluded.priority
                         WHERE excluded.site_version > relay_outbox.site_version
                         """,
                     arguments: [
                         row.table, row.key, row.siteVersion, row.data, row.deleted, row.hlc, row.origin, row.changeID,
+                        row.priority,
                     ]
                 )
                 taken += 1
@@ -279,16 +282,18 @@ package struct RelayLedger: Sendable {
         }
     }
 
-    /// Up to `limit` entries to send upstream, oldest site change first; held entries (parked
-    /// for a person, or refused upstream) only when `includingHeld`.
-    package func pending(limit: Int, includingHeld: Bool = false) throws -> [RelayEntry] {
-        try queue.read { db in
+    /// Up to `limit` entries to send upstream, highest priority first, then the oldest site
+    /// change; only critical ones with `criticalOnly` (past the daily quota); held entries
+    /// (parked for a person, or refused upstream) only when `includingHeld`.
+    package func pending(limit: Int, includingHeld: Bool = false, criticalOnly: Bool = false) throws -> [RelayEntry] {
+        var conditions: [String] = []
+        if !includingHeld { conditions.append("held IS NULL") }
+        if criticalOnly { conditions.append("priority >= \(CapturePriority.critical)") }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try queue.read { db in
             try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT * FROM relay_outbox \(includingHeld ? "" : "WHERE held IS NULL")
-                    ORDER BY site_version LIMIT ?
-                    """,
+                sql: "SELECT * FROM relay_outbox \(filter) ORDER BY priority DESC, site_version LIMIT ?",
                 arguments: [limit]
             ).map(RelayEntry.init(row:))
         }
@@ -535,6 +540,9 @@ package struct RelayEntry: Sendable, Equatable {
     package var changeID: String
     /// Why the entry waits for a person (a rule that asks for one) or was refused upstream.
     package var held: String?
+    /// 1 (background) … 10 (critical), by the node's capture rule (``CapturePriority``) over the
+    /// row: a critical or failed status is critical, a file has its own priority, else 5.
+    package var priority: Int
 
     package init(
         table: String,
@@ -545,7 +553,8 @@ package struct RelayEntry: Sendable, Equatable {
         hlc: Int64,
         origin: String,
         changeID: String,
-        held: String? = nil
+        held: String? = nil,
+        priority: Int = 5
     ) {
         self.table = table
         self.key = key
@@ -556,6 +565,7 @@ package struct RelayEntry: Sendable, Equatable {
         self.origin = origin
         self.changeID = changeID
         self.held = held
+        self.priority = priority
     }
 
     init(row: Row) {
@@ -568,7 +578,8 @@ package struct RelayEntry: Sendable, Equatable {
             hlc: row["hlc"],
             origin: row["origin"],
             changeID: row["change_id"],
-            held: row["held"]
+            held: row["held"],
+            priority: row["priority"]
         )
     }
 }
