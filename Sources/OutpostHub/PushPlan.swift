@@ -78,7 +78,7 @@ struct PushPlan: Sendable, Equatable {
             if change.baseVersion > currentVersion {
                 throw HubError(
                     .conflict,
-                    code: "future_base_version",
+                    code: ProtocolErrorCode.futureBaseVersion,
                     "changes[\(index)] is based on version \(change.baseVersion) of \(change.table)/\(change.key), "
                         + "but the hub's newest is \(currentVersion). The node's record of the hub is wrong; "
                         + "it should resync."

@@ -36,6 +36,8 @@ public enum ProtocolErrorCode {
     /// A pushed `files` row names chunks the hub does not hold (it never had them, lost them to
     /// a restore, or collected them): upload them, then push the row again.
     public static let missingChunks = "missing_chunks"
+    /// A change is based on a version newer than the hub's: the hub went back (restored).
+    public static let futureBaseVersion = "future_base_version"
     /// A push names the writer of a change (`origin`) from a credential that is not a relay.
     public static let originNotAllowed = "origin_not_allowed"
     /// A pushed change the node's scope does not allow (a read-only table, a row it cannot see,

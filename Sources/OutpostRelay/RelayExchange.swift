@@ -30,6 +30,9 @@ package struct RelayExchange: Sendable {
     /// Whether the upstream takes each change's writer from this hub (its credential is marked
     /// a relay there); cleared the first time it refuses, and the changes go without.
     private var forwardsWriters = true
+    /// Passes left to send one change at a time, after the upstream refused a whole batch for
+    /// something in it: the change it refuses alone is held, and the rest flows.
+    private var isolating = 0
     private var ids = UUIDv7()
 
     package init(
@@ -293,7 +296,9 @@ package struct RelayExchange: Sendable {
         // Each pass settles, merges or holds every entry it sends, so passes end; the bound only
         // keeps one round from running on while the site writes faster than the link carries.
         for _ in 0..<50 {
-            let entries = Self.withinBudget(try ledger.pending(limit: batchSize, criticalOnly: criticalOnly))
+            let limit = isolating > 0 ? 1 : batchSize
+            if isolating > 0 { isolating -= 1 }
+            let entries = Self.withinBudget(try ledger.pending(limit: limit, criticalOnly: criticalOnly))
             if entries.isEmpty { return }
             var progressed = false
             let declarations = try await site.declarations()
@@ -360,8 +365,9 @@ package struct RelayExchange: Sendable {
         }
     }
 
-    /// Sends `request`, or holds its file rows (nil) when the upstream refuses the batch for a
-    /// file whose content this site lacks too, so the rest keeps flowing.
+    /// Sends `request`; nil when the upstream refused the batch as a whole for something one of
+    /// its changes holds (a file whose content this site lacks too, a limit), which is then held
+    /// so the rest keeps flowing.
     private mutating func push(_ request: PushRequest, of entries: [RelayEntry]) async throws
         -> HubClient.Exchange<PushResponse>?
     {
@@ -371,7 +377,7 @@ package struct RelayExchange: Sendable {
         } catch {
             failure = error
         }
-        if failure.hubCode == "future_base_version" {
+        if failure.hubCode == ProtocolErrorCode.futureBaseVersion {
             // The upstream holds older versions than the site agreed with: it was restored.
             // Nothing goes up until the pull has compared every row with it.
             logger.warning("The upstream hub holds older versions than this site knew (restored); comparing first")
@@ -389,10 +395,27 @@ package struct RelayExchange: Sendable {
             )
             return nil
         }
-        guard failure.hubCode == ProtocolErrorCode.missingChunks else { throw failure }
-        for var entry in entries where entry.table == ChunkReachability.fileTable {
-            entry.held = "The upstream refused the file: \(failure.message)"
+        if failure.hubCode == ProtocolErrorCode.missingChunks {
+            for var entry in entries where entry.table == ChunkReachability.fileTable {
+                entry.held = "The upstream refused the file: \(failure.message)"
+                try ledger.replace(entry)
+            }
+            return nil
+        }
+        // Refused whole for what one change holds (a limit the upstream sets lower than this
+        // site, say): sent one at a time, the change it refuses alone is held with the reason.
+        guard let status = failure.status, [400, 413, 422].contains(status) else { throw failure }
+        if entries.count > 1 {
+            isolating = entries.count
+            return nil
+        }
+        for var entry in entries {
+            entry.held = "The upstream refused it: \(failure.message)"
             try ledger.replace(entry)
+            logger.warning(
+                "The upstream refused a site change; it stays in the relay's outbox",
+                metadata: ["relay.row": "\(entry.table)/\(entry.key)", "relay.refusal": "\(failure.message)"]
+            )
         }
         return nil
     }

@@ -342,6 +342,36 @@ struct SiteHubTests {
         }
     }
 
+    @Test("a change the cloud refuses (over its body limit) is held at the site hub while the rest goes up")
+    func refusedChangeHeld() async throws {
+        try await SiteTopology.run(cloud: .sqlite, sites: 1, nodesPerSite: 1, cloudArguments: ["--max-body-mib", "1"]) {
+            fleet in
+            let (site, node) = (fleet.sites[0], fleet.sites[0].nodes[0])
+            // Two fields of 900 KiB in one row: each under the hubs' 1 MiB field limit, the row over
+            // the cloud's 1 MiB body limit and within the site's 16 MiB (written with SQLite directly,
+            // too long for a command line; the capture triggers catch it).
+            let half = String(repeating: "x", count: 900 << 10)
+            try await DatabaseQueue(path: node.storePath).write { db in
+                try db.execute(
+                    sql: "INSERT INTO agents (id, name, type, config) VALUES ('big', 'b', ?, ?)",
+                    arguments: [half, half]
+                )
+            }
+            try await node.sql("INSERT INTO agents (id, name, type) VALUES ('small', 's', 'x')")
+            try await node.sync()
+            try await eventually("the small row reaches the cloud", timeout: .seconds(30)) {
+                try await fleet.cloudNode.sync()
+                return try await fleet.cloudNode.agents().contains("small")
+            }
+            #expect(try await !fleet.cloudNode.agents().contains("\"big\""))
+            try await eventually("the site hub holds the big row with the reason", timeout: .seconds(30)) {
+                try await site.status()["upstream"]?["held"] == .integer(1)
+            }
+            let held = try await OutpostExecutable.run(["hub", "relay", "held", "--home", site.home])
+            #expect(held.stdout.contains("big"), "\(held)")
+        }
+    }
+
     @Test("files cross every level: chunks go up before their row and come down once to a site")
     func filesRelay() async throws {
         try await SiteTopology.run(cloud: .sqlite, sites: 2, nodesPerSite: 1) { fleet in

@@ -93,10 +93,16 @@ final class SiteTopology: @unchecked Sendable {
 
     /// A cloud hub of `backend` with one node of its own, and `sites` site hubs with
     /// `nodesPerSite` nodes each.
-    /// - Parameter siteArguments: more `hub serve` arguments for every site hub.
-    init(cloud backend: CloudBackend, sites siteCount: Int, nodesPerSite: Int, siteArguments: [String] = [])
-        async throws
-    {
+    /// - Parameters:
+    ///   - siteArguments: more `hub serve` arguments for every site hub.
+    ///   - cloudArguments: more `hub serve` arguments for the cloud hub.
+    init(
+        cloud backend: CloudBackend,
+        sites siteCount: Int,
+        nodesPerSite: Int,
+        siteArguments: [String] = [],
+        cloudArguments: [String] = []
+    ) async throws {
         folder = try TemporaryDirectory(prefix: "outpost-sites")
         tenant = "acme" + String(UUID().uuidString.prefix(8)).lowercased()
         switch backend {
@@ -110,7 +116,7 @@ final class SiteTopology: @unchecked Sendable {
             cloudDatabase = ["--database", url]
         }
         try await Self.hub(["tenant", "add", tenant], cloudDatabase)
-        cloud = try await HubProcess.start(arguments: cloudDatabase)
+        cloud = try await HubProcess.start(arguments: cloudDatabase + cloudArguments)
         cloudNode = try await CLINode()
         try await Self.attach(
             cloudNode,
@@ -171,13 +177,15 @@ final class SiteTopology: @unchecked Sendable {
         sites: Int,
         nodesPerSite: Int,
         siteArguments: [String] = [],
+        cloudArguments: [String] = [],
         _ body: (SiteTopology) async throws -> Void
     ) async throws {
         let fleet = try await SiteTopology(
             cloud: backend,
             sites: sites,
             nodesPerSite: nodesPerSite,
-            siteArguments: siteArguments
+            siteArguments: siteArguments,
+            cloudArguments: cloudArguments
         )
         do {
             try await body(fleet)
