@@ -22,6 +22,9 @@ public struct HubError: Error, HTTPResponseError, Sendable, CustomStringConverti
 
     public var description: String { "\(status.code) \(code): \(message)" }
 
+    /// Whether the error is the request's fault (4xx), not the hub's.
+    package var isClientError: Bool { (400..<500).contains(status.code) }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"

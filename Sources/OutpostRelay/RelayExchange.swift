@@ -609,10 +609,7 @@ package struct RelayExchange: Sendable {
                 writes.append((change, row.origin, row))
             }
             try await fetchChunks(of: writes.map(\.row))
-            let results = try await site.apply(
-                writes.map { ($0.change, $0.origin) },
-                declarations: upstreamDeclarations
-            )
+            let results = try await applyAtSite(writes.map { ($0.change, $0.origin) })
             var bases: [(table: String, key: String, base: RelayBase)] = []
             for (write, result) in zip(writes, results) {
                 switch result.status {
@@ -636,12 +633,11 @@ package struct RelayExchange: Sendable {
                     // round, its push meets this row and merges.
                     continue
                 case .refused:
+                    let reason = result.refusal.map { "\($0.code): \($0.reason)" } ?? "refused"
+                    try ledger.refusedHere(write.row.table, write.row.key, version: write.row.version, reason: reason)
                     logger.error(
                         "The site hub refused an upstream row; it is not at this site",
-                        metadata: [
-                            "relay.row": "\(write.row.table)/\(write.row.key)",
-                            "relay.refusal": "\(result.refusal?.reason ?? "")",
-                        ]
+                        metadata: ["relay.row": "\(write.row.table)/\(write.row.key)", "relay.refusal": "\(reason)"]
                     )
                 }
             }
@@ -672,6 +668,34 @@ package struct RelayExchange: Sendable {
                 pushAgain: row.hlc <= base.hlc,
                 changeID: ids.next()
             )
+        }
+    }
+
+    /// Writes upstream rows at the site in one batch; when the site refuses the batch as a whole
+    /// for what one row holds, row by row, each row refused alone answered as refused (and
+    /// recorded), so one row the site cannot take does not stop the rest coming down.
+    private func applyAtSite(_ changes: [(change: Change, origin: String)]) async throws -> [ChangeResult] {
+        do {
+            return try await site.apply(changes, declarations: upstreamDeclarations)
+        } catch let error as HubError where error.isClientError && changes.count > 1 {
+            var results: [ChangeResult] = []
+            for change in changes {
+                do {
+                    results += try await site.apply([change], declarations: upstreamDeclarations)
+                } catch let alone as HubError where alone.isClientError {
+                    results.append(
+                        .refused(
+                            changeID: change.change.id,
+                            ChangeResult.Refusal(code: alone.code, reason: alone.message)
+                        )
+                    )
+                }
+            }
+            return results
+        } catch let error as HubError where error.isClientError {
+            return [
+                .refused(changeID: changes[0].change.id, ChangeResult.Refusal(code: error.code, reason: error.message))
+            ]
         }
     }
 

@@ -49,6 +49,13 @@ package struct RelayLedger: Sendable {
                         priority INTEGER NOT NULL DEFAULT 5,
                         PRIMARY KEY (table_name, record_id)
                     ) WITHOUT ROWID;
+                    CREATE TABLE relay_refused_here (
+                        table_name TEXT NOT NULL,
+                        record_id TEXT NOT NULL,
+                        upstream_version INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        PRIMARY KEY (table_name, record_id)
+                    ) WITHOUT ROWID;
                     CREATE TABLE relay_upstream_met (
                         table_name TEXT NOT NULL,
                         record_id TEXT NOT NULL,
@@ -463,6 +470,31 @@ package struct RelayLedger: Sendable {
     /// Reads in one transaction: for ``RelayStatus``.
     package func read<T>(_ body: (Database) throws -> T) throws -> T {
         try queue.read(body)
+    }
+
+    // MARK: Upstream rows the site refused
+
+    /// Records an upstream row the site hub refused to hold (a limit of its own), for people.
+    package func refusedHere(_ table: String, _ key: String, version: Int64, reason: String) throws {
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO relay_refused_here (table_name, record_id, upstream_version, reason) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(table_name, record_id) DO UPDATE SET
+                        upstream_version = excluded.upstream_version, reason = excluded.reason
+                    """,
+                arguments: [table, key, version, reason]
+            )
+        }
+    }
+
+    /// Upstream rows the site hub refused, with why.
+    package func refusedHere() throws -> [(table: String, key: String, version: Int64, reason: String)] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM relay_refused_here ORDER BY table_name, record_id").map {
+                ($0["table_name"], $0["record_id"], $0["upstream_version"], $0["reason"])
+            }
+        }
     }
 
     // MARK: Bases

@@ -24,32 +24,38 @@ extension HubCommand {
 
         struct Held: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "List the site changes the relay holds, with why.",
+                abstract: "List the site changes the relay holds, and upstream rows the site refused, with why.",
                 discussion: "Example:\n  outpost hub relay held --json"
             )
             @OptionGroup var hub: HubOptions
             @OptionGroup var output: OutputOptions
 
             func run() throws {
-                let held = try Relay.ledger(hub).pending(limit: 100_000, includingHeld: true).filter { $0.held != nil }
+                let ledger = try Relay.ledger(hub)
+                let held = try ledger.pending(limit: 100_000, includingHeld: true).filter { $0.held != nil }
+                let refused = try ledger.refusedHere()
                 if output.json {
-                    Output.json(
-                        .array(
-                            held.map { entry in
-                                [
-                                    "table": .string(entry.table), "key": .string(entry.key),
-                                    "site_version": .integer(entry.siteVersion), "reason": .string(entry.held ?? ""),
-                                    "data": entry.data.flatMap { try? JSONValue(parsing: $0) } ?? .null,
-                                ]
-                            }
-                        )
-                    )
-                } else if held.isEmpty {
+                    let up: [JSONValue] = held.map { entry in
+                        [
+                            "direction": "up", "table": .string(entry.table), "key": .string(entry.key),
+                            "site_version": .integer(entry.siteVersion), "reason": .string(entry.held ?? ""),
+                            "data": entry.data.flatMap { try? JSONValue(parsing: $0) } ?? .null,
+                        ]
+                    }
+                    let down: [JSONValue] = refused.map { row in
+                        [
+                            "direction": "down", "table": .string(row.table), "key": .string(row.key),
+                            "upstream_version": .integer(row.version), "reason": .string(row.reason),
+                        ]
+                    }
+                    Output.json(.array(up + down))
+                } else if held.isEmpty, refused.isEmpty {
                     print("The relay holds nothing.")
                 } else {
                     Output.table(
-                        headers: ["TABLE", "KEY", "SITE VERSION", "WHY"],
-                        rows: held.map { [$0.table, $0.key, String($0.siteVersion), $0.held ?? ""] }
+                        headers: ["DIRECTION", "TABLE", "KEY", "VERSION", "WHY"],
+                        rows: held.map { ["up", $0.table, $0.key, "site \($0.siteVersion)", $0.held ?? ""] }
+                            + refused.map { ["down", $0.table, $0.key, "upstream \($0.version)", $0.reason] }
                     )
                 }
             }
