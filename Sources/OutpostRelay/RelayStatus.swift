@@ -24,12 +24,18 @@ package struct RelayStatus: Sendable, Equatable, Codable {
     package var held: Int
     /// Waiting changes by table.
     package var waitingByTable: [String: Int]
+    /// Waiting changes by priority (1 … 10), as they go up: highest first.
+    package var waitingByPriority: [String: Int]
+    /// The daily quota the relay runs with, if any.
+    package var dailyQuotaBytes: Int64?
     package var siteCursor: Int64
     package var upstreamCursor: Int64
 
     enum CodingKeys: String, CodingKey {
         case url, link, day, waiting, held
         case waitingByTable = "waiting_by_table"
+        case waitingByPriority = "waiting_by_priority"
+        case dailyQuotaBytes = "daily_quota_bytes"
         case lastExchange = "last_exchange"
         case lastError = "last_error"
         case roundTripMilliseconds = "round_trip_ms"
@@ -54,6 +60,10 @@ package struct RelayStatus: Sendable, Equatable, Codable {
                 db,
                 sql: "SELECT table_name, count(*) AS waiting FROM relay_outbox GROUP BY table_name"
             )
+            let byPriority = try Row.fetchAll(
+                db,
+                sql: "SELECT priority, count(*) AS waiting FROM relay_outbox GROUP BY priority"
+            )
             return RelayStatus(
                 url: try setting("upstream_url"),
                 link: try setting("link") ?? "unknown",
@@ -66,6 +76,10 @@ package struct RelayStatus: Sendable, Equatable, Codable {
                 waiting: backlog.waiting,
                 held: backlog.held,
                 waitingByTable: Dictionary(uniqueKeysWithValues: byTable.map { ($0["table_name"], $0["waiting"]) }),
+                waitingByPriority: Dictionary(
+                    uniqueKeysWithValues: byPriority.map { (String($0["priority"] as Int), $0["waiting"]) }
+                ),
+                dailyQuotaBytes: try setting("daily_quota").flatMap { Int64($0) },
                 siteCursor: cursors.site,
                 upstreamCursor: cursors.upstream
             )

@@ -59,6 +59,7 @@ package struct UpstreamRelay: Service {
         let ledger = try RelayLedger(path: configuration.ledgerPath)
         let site = try await SiteTenant.open(storage: storage, name: configuration.tenant, ledger: ledger)
         try ledger.setSetting("upstream_url", to: configuration.remote.url)
+        try ledger.setSetting("daily_quota", to: configuration.dailyQuotaBytes.map(String.init) ?? "")
         logger.info(
             "Relaying to the upstream hub",
             metadata: ["relay.upstream": "\(configuration.remote.url)", "relay.tenant": "\(site.name)"]

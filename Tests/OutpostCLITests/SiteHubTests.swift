@@ -339,6 +339,12 @@ struct SiteHubTests {
                 return
             }
             #expect(waiting >= 1, "the row waits in the relay's outbox for tomorrow")
+            let upstream = try await site.status()["upstream"]
+            #expect(
+                upstream?["daily_quota_bytes"] == .integer(1),
+                "hub status shows the quota: \(String(describing: upstream))"
+            )
+            #expect(upstream?["waiting_by_priority"]?["5"] == .integer(waiting), "and the backlog by priority")
         }
     }
 

@@ -11,9 +11,10 @@ extension HubCommand {
             abstract: "Show the hub's tenants and, on a site hub, the link to its upstream.",
             discussion: """
                 On a hub served with --upstream, the link shows whether its last round worked \
-                (up/down) and when, how long the round took, what failed last, the bytes sent and \
-                received today, and the site changes waiting to go up by table (held: waiting for \
-                a person, or refused upstream). It reads the relay's ledger, HOME/upstream.sqlite, \
+                (up/down, or quota once the daily quota is spent) and when, how long the round \
+                took, what failed last, the bytes sent and received today against the quota, and \
+                the site changes waiting to go up by table and by priority (held: waiting for a \
+                person, or refused upstream). It reads the relay's ledger, HOME/upstream.sqlite, \
                 so it works whether the hub runs or not.
 
                 Example:
@@ -65,12 +66,17 @@ extension HubCommand {
                     + (upstream.roundTripMilliseconds.map { ", round \($0) ms" } ?? "")
             )
             if upstream.link == "down", let error = upstream.lastError { print("  last error: \(error)") }
-            print("  today: \(upstream.bytesSentToday) bytes sent, \(upstream.bytesReceivedToday) received")
+            let quota = upstream.dailyQuotaBytes.map { ", against a daily quota of \($0)" } ?? ""
+            print("  today: \(upstream.bytesSentToday) bytes sent, \(upstream.bytesReceivedToday) received\(quota)")
             let byTable = upstream.waitingByTable.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", ")
             print(
                 "  waiting to go up: \(upstream.waiting)" + (byTable.isEmpty ? "" : " (\(byTable))")
                     + ", held \(upstream.held)"
             )
+            let byPriority = upstream.waitingByPriority.sorted { (Int($0.key) ?? 0) > (Int($1.key) ?? 0) }
+            if !byPriority.isEmpty {
+                print("  by priority: " + byPriority.map { "\($0.key): \($0.value)" }.joined(separator: ", "))
+            }
         }
     }
 }
