@@ -49,6 +49,10 @@ extension OutpostError {
         case replaceLinkWithExport
         /// Create the hub tenant with this name.
         case createTenant(name: String)
+        /// Name the tenant a site hub relays (it has several).
+        case nameRelayTenant
+        /// Mark the node's credential at the hub as a site hub's (a relay).
+        case markRelay
     }
 
     /// A kind of thing a person can list.
@@ -62,5 +66,7 @@ extension OutpostError {
         case files
         case workspaceCommits
         case hubNodes
+        /// What a site hub's relay holds for a person.
+        case relayHeld
     }
 }

@@ -185,8 +185,8 @@ struct HubRoutes: Sendable {
             throw HubError(
                 .forbidden,
                 code: ProtocolErrorCode.originNotAllowed,
-                "changes[\(index)] names its writer (origin), which only a site hub's credential may do; mark it "
-                    + "with `outpost hub node set ID --relay true`, or send the change without it."
+                "changes[\(index)] names its writer (origin), which only a credential marked as a site hub's "
+                    + "(a relay) may do; send the change without it."
             )
         }
         // Declarations are checked before a stored answer is replayed, so a retried batch id

@@ -389,8 +389,8 @@ package struct RelayExchange: Sendable {
             logger.warning(
                 """
                 The upstream does not take this site's changes under their writers' names: they go up as \
-                this hub's. To keep each writer, mark this hub's credential there (outpost hub node set ID \
-                --relay true) and restart this hub.
+                this hub's. To keep each writer, mark this hub's credential there as a site hub's (a relay; \
+                docs/clusters.md) and restart this hub.
                 """
             )
             return nil
@@ -520,15 +520,13 @@ package struct RelayExchange: Sendable {
             try ledger.hold(
                 entry,
                 reason: "The upstream holds a different \(conflict.entityType)/\(conflict.key) and the tenant's rules "
-                    + "(\(resolution.strategy)) leave it to a person: `outpost hub relay resolve "
-                    + "\(conflict.entityType) \(conflict.key) --keep site|upstream`.",
+                    + "(\(resolution.strategy)) leave the choice to a person.",
                 against: remoteBase
             )
         case .keepBoth:
             try ledger.hold(
                 entry,
-                reason: "The file changed both here and upstream since they last agreed: `outpost hub relay resolve "
-                    + "\(entry.table) \(entry.key) --keep site|upstream`.",
+                reason: "The file changed both here and upstream since they last agreed; a person chooses which stays.",
                 against: remoteBase
             )
         }

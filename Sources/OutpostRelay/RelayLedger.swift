@@ -404,7 +404,8 @@ package struct RelayLedger: Sendable {
         guard changed > 0 else {
             throw OutpostError(
                 .notFound,
-                "The relay holds no conflict for \(table)/\(key); `outpost hub relay held` lists those it holds."
+                "The relay holds no conflict for \(table)/\(key).",
+                remedy: .list(.relayHeld)
             )
         }
     }

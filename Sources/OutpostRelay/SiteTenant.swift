@@ -28,7 +28,8 @@ package struct SiteTenant: Sendable {
             guard let found = tenants.first(where: { $0.name == name }) else {
                 throw OutpostError(
                     .failedPrecondition,
-                    "This hub has no tenant '\(name)' to relay; add it with `outpost hub tenant add \(name)`."
+                    "This hub has no tenant '\(name)' to relay.",
+                    remedy: .createTenant(name: name)
                 )
             }
             return found
@@ -37,8 +38,9 @@ package struct SiteTenant: Sendable {
             throw OutpostError(
                 .failedPrecondition,
                 tenants.isEmpty
-                    ? "This hub has no tenant to relay; add the upstream's tenant with `outpost hub tenant add NAME`."
-                    : "This hub has \(tenants.count) tenants; name the one to relay with --upstream-tenant."
+                    ? "This hub has no tenant to relay: it needs the upstream's tenant, by the same name."
+                    : "This hub has \(tenants.count) tenants and relays one, which was not named.",
+                remedy: tenants.isEmpty ? .createTenant(name: "NAME") : .nameRelayTenant
             )
         }
         return only

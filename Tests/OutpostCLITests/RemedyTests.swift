@@ -55,7 +55,7 @@ struct RemedyTests {
             .deletingLastPathComponent().appendingPathComponent("Sources")
         let libraries = [
             "OutpostCore", "OutpostStore", "OutpostSync", "OutpostBlobs", "OutpostWorkspace", "OutpostHub",
-            "OutpostMerge", "OutpostProtocol", "OutpostSystem",
+            "OutpostMerge", "OutpostProtocol", "OutpostSystem", "OutpostRelay",
         ]
         var offenders: [String] = []
         var checked = 0

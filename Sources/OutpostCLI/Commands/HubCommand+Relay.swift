@@ -57,6 +57,9 @@ extension HubCommand {
                         rows: held.map { ["up", $0.table, $0.key, "site \($0.siteVersion)", $0.held ?? ""] }
                             + refused.map { ["down", $0.table, $0.key, "upstream \($0.version)", $0.reason] }
                     )
+                    print(
+                        "\nDecide a row held for a person with `outpost hub relay resolve TABLE KEY --keep site|upstream`."
+                    )
                 }
             }
         }

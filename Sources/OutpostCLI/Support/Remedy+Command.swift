@@ -76,6 +76,10 @@ extension OutpostError.Remedy {
             "Remove the link, then run `outpost workspace export` to write a real folder."
         case .createTenant(let name):
             "Create it with `outpost hub tenant add \(name)`."
+        case .nameRelayTenant:
+            "Name the one to relay with `outpost hub serve --upstream URL --upstream-tenant NAME`."
+        case .markRelay:
+            "Mark the site hub's credential on this hub with `outpost hub node set ID --relay true`."
         }
     }
 }
@@ -93,6 +97,7 @@ extension OutpostError.Listing {
         case .files: "List files with `outpost files ls` (--trash for the trash)."
         case .workspaceCommits: "List them with `outpost workspace log`."
         case .hubNodes: "List nodes with `outpost hub node list`."
+        case .relayHeld: "List them with `outpost hub relay held`."
         }
     }
 }
