@@ -51,8 +51,6 @@ extension OutpostError {
         case createTenant(name: String)
         /// Name the tenant a site hub relays (it has several).
         case nameRelayTenant
-        /// Mark the node's credential at the hub as a site hub's (a relay).
-        case markRelay
     }
 
     /// A kind of thing a person can list.

@@ -78,8 +78,6 @@ extension OutpostError.Remedy {
             "Create it with `outpost hub tenant add \(name)`."
         case .nameRelayTenant:
             "Name the one to relay with `outpost hub serve --upstream URL --upstream-tenant NAME`."
-        case .markRelay:
-            "Mark the site hub's credential on this hub with `outpost hub node set ID --relay true`."
         }
     }
 }
