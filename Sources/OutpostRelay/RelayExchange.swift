@@ -304,8 +304,9 @@ package struct RelayExchange: Sendable {
             let declarations = try await site.declarations()
             var changes: [Change] = []
             var schemas: [String: Set<String>] = [:]
+            let bases = try ledger.bases(of: entries.map { RowKeyPair(table: $0.table, key: $0.key) })
             for entry in entries {
-                let base = try ledger.base(table: entry.table, key: entry.key)
+                let base = bases[RowKeyPair(table: entry.table, key: entry.key)]
                 let data = try entry.data.map { try JSONValue(parsing: $0) }
                 if case .object(let members)? = data { schemas[entry.table, default: []].formUnion(members.keys) }
                 changes.append(
@@ -585,11 +586,19 @@ package struct RelayExchange: Sendable {
             }
             let comparing = try ledger.isComparing(.upstream)
             if comparing { try compareWithRestoredUpstream(page.rows) }
-            let waiting = try ledger.waiting(among: page.rows.map { RowKeyPair(table: $0.table, key: $0.key) })
+            let keys = page.rows.map { RowKeyPair(table: $0.table, key: $0.key) }
+            let waiting = try ledger.waiting(among: keys)
+            let pageBases = try ledger.bases(of: keys)
             var writes: [(change: Change, origin: String, row: HubRow)] = []
-            if page.rows.contains(where: { upstreamDeclarations[$0.table] == nil }) { try await refresh() }
+            // A table the declarations lack may be new upstream; a table declared without plain
+            // types never appears in them, so this asks again at most every few seconds.
+            if page.rows.contains(where: { upstreamDeclarations[$0.table] == nil }),
+                lastRefresh.map({ ContinuousClock.now - $0 >= .seconds(5) }) ?? true
+            {
+                try await refresh()
+            }
             for row in page.rows {
-                let base = try ledger.base(table: row.table, key: row.key)
+                let base = pageBases[RowKeyPair(table: row.table, key: row.key)]
                 // Known (this hub's own push coming back), or waiting to go up: the push meets
                 // this row as a conflict and merges it.
                 if let base, row.version <= base.upstreamVersion { continue }

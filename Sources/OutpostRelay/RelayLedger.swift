@@ -333,6 +333,22 @@ package struct RelayLedger: Sendable {
         }
     }
 
+    /// The bases of `keys` in one read (a page's or a batch's rows), by row.
+    package func bases(of keys: [RowKeyPair]) throws -> [RowKeyPair: RelayBase] {
+        try queue.read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT * FROM relay_bases WHERE table_name = ? AND record_id = ?"
+            )
+            var found: [RowKeyPair: RelayBase] = [:]
+            for key in keys {
+                if let row = try Row.fetchOne(statement, arguments: [key.table, key.key]) {
+                    found[key] = RelayBase(row: row)
+                }
+            }
+            return found
+        }
+    }
+
     /// Entries waiting, and how many of them are held.
     package func backlog() throws -> (waiting: Int, held: Int) {
         try queue.read { db in
