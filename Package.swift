@@ -313,7 +313,7 @@ let package = Package(
         .testTarget(
             name: "OutpostWorkspaceTests",
             dependencies: [
-                "OutpostCLI", "OutpostWorkspace", "OutpostStore", "OutpostMerge", "OutpostTesting",
+                "OutpostCLI", "OutpostWorkspace", "OutpostStore", "OutpostMerge", "OutpostSystem", "OutpostTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

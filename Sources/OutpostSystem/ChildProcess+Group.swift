@@ -21,98 +21,35 @@ extension ChildProcess {
     package func runAsGroup(timeout: Duration, outputLimit: Int) throws(OutpostError) -> GroupOutput {
         let environment = self.environment ?? ProcessInfo.processInfo.environment
         let program = try Self.locate(executable, path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
-        var stdoutPipe: [Int32] = [-1, -1]
-        var stderrPipe: [Int32] = [-1, -1]
-        var stdinPipe: [Int32] = [-1, -1]
-        guard Self.makePipe(&stdoutPipe), Self.makePipe(&stderrPipe), input == nil || Self.makePipe(&stdinPipe) else {
-            throw OutpostError(.storage, "Cannot make pipes for \(executable): \(String(cString: strerror(errno))).")
-        }
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawnattr_init(&attributes)
-        defer {
-            posix_spawn_file_actions_destroy(&actions)
-            posix_spawnattr_destroy(&attributes)
-        }
-        if input != nil {
-            posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        }
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
-        // Nothing else this process has open reaches the program: not the store's files, not
-        // sockets, and not a pipe a parent watches to learn when this process ends.
-        if let addCloseFrom = Self.addCloseFrom {
-            _ = addCloseFrom(&actions, 3)
-        } else {
-            for descriptor in Self.openDescriptors() where descriptor > 2 {
-                posix_spawn_file_actions_addclose(&actions, descriptor)
-            }
-        }
-        if let workingDirectory {
-            guard let addChangeDirectory = Self.addChangeDirectory else {
-                throw OutpostError(
-                    .failedPrecondition,
-                    "This C library cannot start a program in another folder (cwd)."
-                )
-            }
-            _ = addChangeDirectory(&actions, workingDirectory)
-        }
-        var allSignals = sigset_t()
-        var noSignals = sigset_t()
-        sigfillset(&allSignals)
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes,
-            Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
-        )
-
-        let argv = ([program] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
-        close(stdoutPipe[1])
-        close(stderrPipe[1])
-        if input != nil { close(stdinPipe[0]) }
-        guard spawned == 0 else {
-            close(stdoutPipe[0])
-            close(stderrPipe[0])
-            if input != nil { close(stdinPipe[1]) }
-            throw OutpostError(
-                .notFound,
-                "Cannot run \(program): \(String(cString: strerror(spawned))).",
-                details: ["program": program]
+        let stdoutPipe = try Self.makePipe()
+        let stderrPipe = try Self.makePipe()
+        let stdinPipe = try input.map { _ throws(OutpostError) in try Self.makePipe() }
+        let pid: pid_t
+        do {
+            pid = try Self.spawn(
+                program,
+                arguments,
+                environment: environment,
+                workingDirectory: workingDirectory,
+                input: stdinPipe.map { .descriptor($0.read) } ?? .null,
+                output: .descriptor(stdoutPipe.write),
+                error: .descriptor(stderrPipe.write),
+                ownGroup: true
             )
+            close(stdoutPipe.write)
+            close(stderrPipe.write)
+            if let stdinPipe { close(stdinPipe.read) }
+        } catch {
+            [stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write].forEach { close($0) }
+            if let stdinPipe { [stdinPipe.read, stdinPipe.write].forEach { close($0) } }
+            throw error
         }
-        if let input {
-            let writer = stdinPipe[1]
-            DedicatedThread.startOrCrash {
-                input.withUnsafeBytes { bytes in
-                    var offset = 0
-                    while offset < bytes.count {
-                        let written = write(writer, bytes.baseAddress! + offset, bytes.count - offset)
-                        if written < 0, errno == EINTR { continue }
-                        guard written > 0 else { break }
-                        offset += written
-                    }
-                }
-                close(writer)
-            }
-        }
+        if let input, let stdinPipe { Self.feed(input, to: stdinPipe.write) }
         let deadline = ContinuousClock.now + timeout
         var collected = GroupCollector(limit: outputLimit)
         var status: Int32 = 0
         var exited = false
-        let descriptors = [stdoutPipe[0], stderrPipe[0]]
+        let descriptors = [stdoutPipe.read, stderrPipe.read]
         var open = [true, true]
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         // A descriptor that becomes readable when the program exits (Linux 5.3 and later): the
@@ -168,9 +105,8 @@ extension ChildProcess {
             while waitpid(pid, &status, 0) < 0, errno == EINTR {}
         }
         descriptors.forEach { close($0) }
-        let signal = status & 0x7f
         return GroupOutput(
-            termination: signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal),
+            termination: Self.termination(fromWaitStatus: status),
             stdout: collected.outputs[0],
             stderr: collected.outputs[1],
             truncated: collected.truncated,
@@ -189,47 +125,11 @@ extension ChildProcess {
         package var timedOut: Bool
     }
 
-    /// A pipe whose ends close on exec (the child gets its own copies as 0, 1 and 2).
-    private static func makePipe(_ ends: inout [Int32]) -> Bool {
-        guard pipe(&ends) == 0 else { return false }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        return true
-    }
-
-    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29 and later), looked up at run time:
-    /// Swift's Glibc module does not declare the GNU extensions.
-    private static let addChangeDirectory:
-        (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32)? = {
-            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np")
-            else { return nil }
-            return unsafeBitCast(
-                symbol,
-                to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32)
-                    .self
-            )
-        }()
-
     /// glibc's `pidfd_open` (2.36 and later), looked up at run time; `nil` on an older C library.
     private static let openPidDescriptor: (@convention(c) (pid_t, UInt32) -> Int32)? = {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pidfd_open") else { return nil }
         return unsafeBitCast(symbol, to: (@convention(c) (pid_t, UInt32) -> Int32).self)
     }()
-
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run time.
-    private static let addCloseFrom:
-        (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
-            else { return nil }
-            return unsafeBitCast(
-                symbol,
-                to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self
-            )
-        }()
-
-    /// This process's open descriptors (from `/proc/self/fd`), where `closefrom` is missing.
-    private static func openDescriptors() -> [Int32] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
-    }
 
     /// The absolute path of `name`: itself when it has a `/`, else the first match in `path`.
     static func locate(_ name: String, path: String) throws(OutpostError) -> String {

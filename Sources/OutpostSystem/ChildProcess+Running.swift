@@ -24,49 +24,41 @@ extension ChildProcess {
     ///   so the child never blocks on a full pipe; nothing by default.
     /// - Throws: ``OutpostError`` `.notFound` when the program cannot be started.
     package func start(capturing: Capture = .nothing) throws(OutpostError) -> Running {
-        let pipe = capturing == .nothing ? nil : Pipe()
         let collector = OutputCollector()
-        let discarded = FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        let ended = ExitFlag()
-        let process = try launch(
-            standardOutput: pipe ?? discarded,
-            standardError: capturing == .everything ? pipe ?? discarded : discarded
-        ) {
-            ended.set()
-            exited.signal()
-        }
-        if let pipe {
-            let handle = pipe.fileHandleForReading
-            DedicatedThread.startOrCrash { collector.collect(from: handle.fileDescriptor, keeping: handle) }
-        } else {
+        guard capturing != .nothing else {
+            let reaper = try launch(output: .null, error: .null)
             collector.finish()
+            return Running(reaper: reaper, collector: collector)
         }
-        return Running(process: process, collector: collector, exited: exited, ended: ended)
+        let pipe = try Self.makePipe()
+        let reaper: ChildReaper
+        do {
+            reaper = try launch(
+                output: .descriptor(pipe.write),
+                error: capturing == .everything ? .descriptor(pipe.write) : .null
+            )
+        } catch {
+            close(pipe.read)
+            throw error
+        }
+        DedicatedThread.startOrCrash { collector.collect(from: pipe.read) }
+        return Running(reaper: reaper, collector: collector)
     }
 
     /// A started child: watch what it prints, stop it, wait for its end.
     package final class Running: Sendable {
-        private let process: Process
+        /// Waits for the child; signals are sent through it, so none reaches a process id the
+        /// system has given to another process since.
+        private let reaper: ChildReaper
         private let collector: OutputCollector
-        /// Signalled once, when the child ends. Waiting on it sleeps; Foundation's
-        /// `waitUntilExit()` spins a run loop at full CPU on a thread that has none, which on a
-        /// two-core machine starves the very processes being waited for.
-        private let exited: DispatchSemaphore
-        /// Set when the termination handler has run. Signals are sent by this, not by
-        /// `Process.isRunning`, which was seen to say false for a live child (a test run hung
-        /// waiting for a hub that `stop()` had therefore never killed).
-        private let ended: ExitFlag
 
-        fileprivate init(process: Process, collector: OutputCollector, exited: DispatchSemaphore, ended: ExitFlag) {
-            self.process = process
+        fileprivate init(reaper: ChildReaper, collector: OutputCollector) {
+            self.reaper = reaper
             self.collector = collector
-            self.exited = exited
-            self.ended = ended
         }
 
-        package var processIdentifier: Int32 { process.processIdentifier }
-        package var isRunning: Bool { !ended.isSet }
+        package var processIdentifier: Int32 { reaper.pid }
+        package var isRunning: Bool { reaper.termination == nil }
 
         /// What the child printed so far (what ``start(capturing:)`` asked for).
         package var output: String { collector.text { $0 } }
@@ -91,30 +83,20 @@ extension ChildProcess {
 
         /// Sends SIGTERM, when the child still runs.
         package func terminate() {
-            if !ended.isSet { _ = Foundation.kill(process.processIdentifier, SIGTERM) }
+            reaper.send(SIGTERM)
         }
 
         /// Sends SIGKILL, when the child still runs.
         package func kill() {
-            if !ended.isSet { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
+            reaper.send(SIGKILL)
         }
 
         /// Waits for the child to end.
         @discardableResult
-        package func wait() -> Termination {
-            exited.wait()
-            exited.signal()
-            process.waitUntilExit()
-            return ChildProcess.termination(of: process)
-        }
+        package func wait() -> Termination { reaper.wait() }
 
         /// Waits up to `timeout` for the child to end; `nil` when it still runs.
-        package func wait(timeout: Duration) -> Termination? {
-            guard exited.wait(timeout: .now() + timeout.timeInterval) == .success else { return nil }
-            exited.signal()
-            process.waitUntilExit()
-            return ChildProcess.termination(of: process)
-        }
+        package func wait(timeout: Duration) -> Termination? { reaper.wait(timeout: timeout) }
 
         /// Asks the child to stop (SIGTERM) and waits up to `grace` for it, then kills it
         /// (SIGKILL): a child that ignores SIGTERM cannot hold its parent forever.
@@ -128,22 +110,14 @@ extension ChildProcess {
     }
 }
 
-/// Whether a started child has ended, as its termination handler saw it.
-private final class ExitFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-
-    func set() { value.store(true, ordering: .releasing) }
-    var isSet: Bool { value.load(ordering: .acquiring) }
-}
-
 /// A started child's output, appended by a reader thread and waited on by others.
 private final class OutputCollector: @unchecked Sendable {
     private let condition = NSCondition()
     private var data = Data()
     private var ended = false
 
-    /// Reads `descriptor` to its end; `handle` owns it and is kept open until then.
-    func collect(from descriptor: Int32, keeping handle: FileHandle) {
+    /// Reads `descriptor` to its end, then closes it.
+    func collect(from descriptor: Int32) {
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             let count = read(descriptor, &buffer, buffer.count)
@@ -154,7 +128,8 @@ private final class OutputCollector: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
-        withExtendedLifetime(handle) { finish() }
+        close(descriptor)
+        finish()
     }
 
     func finish() {

@@ -50,7 +50,7 @@ package struct ChildProcess: Sendable {
         /// This signal ended it.
         case signalled(Int32)
 
-        /// The exit status, or the number of the signal that ended the child (as `Process` says).
+        /// The exit status, or the number of the signal that ended the child .
         package var status: Int32 {
             switch self {
             case .exited(let status), .signalled(let status): status
@@ -76,52 +76,45 @@ package struct ChildProcess: Sendable {
     ///   `nil` (the default) waits as long as it takes.
     /// - Throws: ``OutpostError`` `.notFound` when the program cannot be started.
     package func run(timeout: Duration? = nil) throws(OutpostError) -> Output {
-        let stdout = Pipe()
-        let stderr = Pipe()
-        let exited = DispatchSemaphore(value: 0)
-        let process = try launch(standardOutput: stdout, standardError: stderr) { exited.signal() }
+        let stdout = try Self.makePipe()
+        let stderr: (read: Int32, write: Int32)
+        do {
+            stderr = try Self.makePipe()
+        } catch {
+            close(stdout.read)
+            close(stdout.write)
+            throw error
+        }
+        let reaper: ChildReaper
+        do {
+            reaper = try launch(output: .descriptor(stdout.write), error: .descriptor(stderr.write))
+        } catch {
+            [stdout.read, stderr.read].forEach { close($0) }
+            throw error
+        }
+        defer { [stdout.read, stderr.read].forEach { close($0) } }
         let deadline = timeout.map { ContinuousClock.now + $0 }
         var outputs = [Data(), Data()]
-        let drained = Self.drain(
-            [stdout.fileHandleForReading.fileDescriptor, stderr.fileHandleForReading.fileDescriptor],
-            into: &outputs,
-            until: deadline
-        )
+        let drained = Self.drain([stdout.read, stderr.read], into: &outputs, until: deadline)
         var timedOut = !drained
-        var ended = false
         if !timedOut, let deadline {
-            let left = max(.zero, deadline - ContinuousClock.now)
-            ended = exited.wait(timeout: .now() + left.timeInterval) == .success
-            timedOut = !ended
+            timedOut = reaper.wait(timeout: max(.zero, deadline - ContinuousClock.now)) == nil
         }
-        if timedOut { Foundation.kill(process.processIdentifier, SIGKILL) }
-        // Sleeps until the child has ended; `waitUntilExit()` alone would spin a run loop.
-        if !ended { exited.wait() }
-        process.waitUntilExit()
-        return Output(
-            termination: Self.termination(of: process),
-            stdout: outputs[0],
-            stderr: outputs[1],
-            timedOut: timedOut
-        )
+        if timedOut { reaper.send(SIGKILL) }
+        return Output(termination: reaper.wait(), stdout: outputs[0], stderr: outputs[1], timedOut: timedOut)
     }
 
-    /// Starts the program with the given output destinations, feeding ``input`` from a thread
-    /// of its own (the child may fill its output before it reads all its input). `exited` is
-    /// set before the start, so it cannot miss a child that ends at once.
-    func launch(standardOutput: Any, standardError: Any, exited: @escaping @Sendable () -> Void)
-        throws(OutpostError) -> Process
+    /// Starts the program with the given output destinations and standard input from
+    /// ``input`` (fed by a thread of its own) or `/dev/null`. The write ends passed in are
+    /// closed here once the child has its copies (also when it could not start).
+    func launch(output: Stream, error: Stream)
+        throws(OutpostError) -> ChildReaper
     {
-        let process = Process()
-        process.terminationHandler = { _ in exited() }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
-        process.standardOutput = standardOutput
-        process.standardError = standardError
-        let stdin = input.map { _ in Pipe() }
-        process.standardInput = stdin ?? FileHandle.nullDevice
+        var written: [Int32] = []
+        for case .descriptor(let descriptor) in [output, error] where !written.contains(descriptor) {
+            written.append(descriptor)
+        }
+        defer { written.forEach { close($0) } }
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw OutpostError(
                 .notFound,
@@ -129,27 +122,27 @@ package struct ChildProcess: Sendable {
                 details: ["program": executable]
             )
         }
+        let stdin = try input.map { _ throws(OutpostError) in try Self.makePipe() }
+        let pid: pid_t
         do {
-            try process.run()
-        } catch {
-            throw OutpostError(
-                .notFound,
-                "Cannot run \(executable): \((error as NSError).localizedDescription).",
-                details: ["program": executable]
+            pid = try Self.spawn(
+                executable,
+                arguments,
+                environment: environment ?? ProcessInfo.processInfo.environment,
+                workingDirectory: workingDirectory,
+                input: stdin.map { .descriptor($0.read) } ?? .null,
+                output: output,
+                error: error
             )
+        } catch {
+            if let stdin { [stdin.read, stdin.write].forEach { close($0) } }
+            throw error
         }
-        if let input, let writer = stdin?.fileHandleForWriting {
-            DedicatedThread.startOrCrash {
-                writer.write(input)
-                try? writer.close()
-            }
+        if let stdin, let input {
+            close(stdin.read)
+            Self.feed(input, to: stdin.write)
         }
-        return process
-    }
-
-    static func termination(of process: Process) -> Termination {
-        process.terminationReason == .exit
-            ? .exited(process.terminationStatus) : .signalled(process.terminationStatus)
+        return ChildReaper(pid: pid)
     }
 
     /// Reads every descriptor to its end, whichever has data first; false when `deadline` came

@@ -69,4 +69,36 @@ struct ChildProcessTests {
         #expect(child.output == "one\ntwo\n")
         #expect(child.wait() == .exited(0))
     }
+
+    @Test("a started child gets default signal handling even when this process ignores SIGTERM, so it can be stopped")
+    func defaultSignals() throws {
+        // What a process that ran a ServiceGroup does; a child used to inherit it and outlive `stop()`'s SIGTERM.
+        signal(SIGTERM, SIG_IGN)
+        let child = try ChildProcess("/bin/sleep", ["30"]).start()
+        #expect(child.stop(grace: .seconds(10)) == .signalled(SIGTERM))
+    }
+
+    @Test("children started at once from many threads, with many descriptors open here, get only their own three")
+    func manyChildrenManyDescriptors() async throws {
+        let held = (0..<1_500).map { _ in open("/dev/null", O_RDONLY) }
+        defer { held.forEach { close($0) } }
+        #expect(held.allSatisfy { $0 >= 0 })
+        let listings = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await DedicatedThread.run {
+                        try (0..<25).map { _ in
+                            let output = try ChildProcess("/bin/sh", ["-c", "ls /proc/$$/fd"]).run(
+                                timeout: .seconds(60)
+                            )
+                            return String(decoding: output.stdout, as: UTF8.self)
+                        }
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(listings.count == 200)
+        #expect(Set(listings) == ["0\n1\n2\n"], "a child saw descriptors it was not given: \(Set(listings))")
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OutpostCore
+import OutpostSystem
 import OutpostTesting
 import Testing
 
@@ -33,15 +34,8 @@ struct WorkspaceLockTests {
         try await node.succeed("workspace", "export")
         let lock = node.workspace + "/.git/index.lock"
         #expect(FileManager.default.createFile(atPath: lock, contents: Data()))
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
-        holder.arguments = ["-c", "exec 3<\"$0\"; exec sleep 60", lock]
-        try holder.run()
-        defer {
-            // SIGKILL: a test process that ran a ServiceGroup ignores SIGTERM, and children inherit that.
-            kill(holder.processIdentifier, SIGKILL)
-            holder.waitUntilExit()
-        }
+        let holder = try ChildProcess("/bin/sh", ["-c", "exec 3<\"$0\"; exec sleep 60", lock]).start()
+        defer { holder.stop() }
         try await eventually("the holder has the lock open") {
             let descriptors =
                 (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(holder.processIdentifier)/fd")) ?? []
