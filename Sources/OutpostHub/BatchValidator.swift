@@ -94,6 +94,9 @@ package struct BatchValidator: Sendable {
             guard change.baseVersion >= 0 else {
                 throw .invalid("invalid_base_version", "\(place).base_version must be 0 or more.")
             }
+            if let priority = change.priority, !(1...10).contains(priority) {
+                throw .invalid("invalid_priority", "\(place).priority must be 1 to 10 (or left out for 5).")
+            }
             switch change.operation {
             case .delete:
                 guard change.data == nil else {

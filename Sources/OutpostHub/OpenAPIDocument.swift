@@ -32,7 +32,9 @@ enum OpenAPIDocument {
                 "key": {"type": "string", "minLength": 1, "maxLength": 512, "description": "At most 512 UTF-8 bytes by default (HubLimits.maximumKeyLength); in table files, a file name as files put --as accepts it."},
                 "op": {"type": "string", "enum": ["upsert", "delete"]},
                 "base_version": {"type": "integer"}, "data": {"type": "object", "nullable": true},
-                "partial": {"type": "boolean"}, "hlc": {"type": "integer"}}},
+                "partial": {"type": "boolean"}, "hlc": {"type": "integer"},
+                "origin": {"type": "string", "description": "The writing node; only from a credential marked as a relay."},
+                "priority": {"type": "integer", "minimum": 1, "maximum": 10, "description": "Left out for the default, 5."}}},
               "PushRequest": {"type": "object", "required": ["batch_id", "changes"], "properties": {
                 "batch_id": {"type": "string", "minLength": 1, "maxLength": 128, "description": "At most 128 UTF-8 bytes, without U+0000."},
                 "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},

@@ -356,7 +356,7 @@ extension PostgresHubStorage {
         let tenant = query.bind(.text(node.tenantID))
         let sql = """
             SELECT t.tombstone_floor, t.last_seq, t.epoch, p.table_name, p.record_id, p.version, p.data,
-                   p.deleted, p.hlc, p.origin_node, p.change_id, p.seq, p.available
+                   p.deleted, p.hlc, p.origin_node, p.change_id, p.seq, p.available, p.priority::int8
             FROM outpost_tenants t
             LEFT JOIN LATERAL (
                 SELECT w.* FROM (

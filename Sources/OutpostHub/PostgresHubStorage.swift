@@ -208,7 +208,9 @@ package final class PostgresHubStorage: HubStorage {
         "CREATE INDEX IF NOT EXISTS outpost_records_by_bucket ON outpost_records (tenant_id, bucket, seq)",
         // Site hubs that push on behalf of the nodes behind them.
         addingColumns([
-            ("outpost_nodes", "relays", "BOOLEAN NOT NULL DEFAULT false")
+            ("outpost_nodes", "relays", "BOOLEAN NOT NULL DEFAULT false"),
+            // The push priority a node gave each row's change, for a site hub's relay.
+            ("outpost_records", "priority", "INTEGER"),
         ]),
         """
         CREATE TABLE IF NOT EXISTS outpost_scope_exits (
@@ -680,14 +682,16 @@ package final class PostgresHubStorage: HubStorage {
             for try await sequence in try await connection.query(
                 """
                 INSERT INTO outpost_records
-                    (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq)
-                SELECT \(node.tenantID), t, k, \(firstVersion), d::jsonb, false, h, o, c, s
+                    (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq,
+                     priority)
+                SELECT \(node.tenantID), t, k, \(firstVersion), d::jsonb, false, h, o, c, s, NULLIF(p, 0)
                 FROM unnest(
                     \(changes.map(\.table))::text[], \(changes.map(\.key))::text[],
                     \(changes.map { $0.data?.text ?? "{}" })::text[], \(changes.map(\.hlc))::int8[],
                     \(changes.map { $0.origin ?? node.id })::text[],
-                    \(changes.map(\.id))::text[], \(fresh.map { sequences[$0] })::int8[]
-                ) AS w(t, k, d, h, o, c, s)
+                    \(changes.map(\.id))::text[], \(fresh.map { sequences[$0] })::int8[],
+                    \(changes.map { Int64($0.priority ?? 0) })::int8[]
+                ) AS w(t, k, d, h, o, c, s, p)
                 ON CONFLICT (tenant_id, table_name, record_id) DO NOTHING
                 RETURNING seq
                 """,
@@ -751,18 +755,19 @@ package final class PostgresHubStorage: HubStorage {
             WITH written AS (
                 INSERT INTO outpost_records
                     (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq,
-                     bucket)
-                SELECT \(node.tenantID), t, k, v, NULLIF(d, '')::jsonb, x, h, o, c, s, b
+                     bucket, priority)
+                SELECT \(node.tenantID), t, k, v, NULLIF(d, '')::jsonb, x, h, o, c, s, b, NULLIF(p, 0)
                 FROM unnest(
                     \(writes.map(\.table))::text[], \(writes.map(\.key))::text[], \(writes.map(\.version))::int8[],
                     \(writes.map { $0.data ?? "" })::text[], \(writes.map(\.deleted))::bool[],
                     \(writes.map(\.hlc))::int8[], \(writes.map(\.origin))::text[], \(writes.map(\.changeID))::text[],
-                    \(writes.map(\.sequence))::int8[], \(writes.map(\.bucket))::text[]
-                ) AS w(t, k, v, d, x, h, o, c, s, b)
+                    \(writes.map(\.sequence))::int8[], \(writes.map(\.bucket))::text[],
+                    \(writes.map { Int64($0.priority ?? 0) })::int8[]
+                ) AS w(t, k, v, d, x, h, o, c, s, b, p)
                 ON CONFLICT (tenant_id, table_name, record_id) DO UPDATE SET
                     version = excluded.version, data = excluded.data, deleted = excluded.deleted,
                     hlc = excluded.hlc, origin_node = excluded.origin_node, change_id = excluded.change_id,
-                    seq = excluded.seq, bucket = excluded.bucket, updated_at = now()
+                    seq = excluded.seq, bucket = excluded.bucket, priority = excluded.priority, updated_at = now()
             ),
             columns AS (
                 INSERT INTO outpost_columns (tenant_id, table_name, column_name)
@@ -788,7 +793,8 @@ package final class PostgresHubStorage: HubStorage {
     /// The tenant's floor, head and epoch, then a row of the page (all NULL when there is none)
     /// and how many rows the page's query saw.
     private typealias PagedRowColumns = (
-        Int64, Int64, Int64, String?, String?, Int64?, String?, Bool?, Int64?, String?, String?, Int64?, Int64?
+        Int64, Int64, Int64, String?, String?, Int64?, String?, Bool?, Int64?, String?, String?, Int64?, Int64?,
+        Int64?
     )
 
     private static func storedRow(_ row: RowColumns) -> StoredRow {
@@ -844,9 +850,9 @@ package final class PostgresHubStorage: HubStorage {
             if let table = result.3, let key = result.4, let version = result.5, let deleted = result.7,
                 let hlc = result.8, let origin = result.9, let changeID = result.10, let sequence = result.11
             {
-                rows.append(
-                    Self.storedRow((table, key, version, result.6, deleted, hlc, origin, changeID, sequence))
-                )
+                var row = Self.storedRow((table, key, version, result.6, deleted, hlc, origin, changeID, sequence))
+                row.priority = result.13.map { Int($0) }
+                rows.append(row)
                 available = Int(result.12 ?? 0)
             }
         }

@@ -64,6 +64,7 @@ extension PushBatch {
         var partial: Bool?
         var data: RowData?
         var origin: String?
+        var priority: Int64?
         var reader = ObjectReader(path: path)
         try reader.begin(&parser)
         while let name = try reader.next(&parser) {
@@ -77,6 +78,7 @@ extension PushBatch {
             case "partial": partial = try reader.optionalBool(&parser, name)
             case "data": data = try readData(&parser)
             case "origin": origin = try reader.string(&parser, name)
+            case "priority": priority = try reader.optionalInteger(&parser, name)
             default: _ = try parser.skipValue(depth: 3)
             }
         }
@@ -99,7 +101,8 @@ extension PushBatch {
             data: data,
             partial: partial ?? false,
             hlc: hlc,
-            origin: origin
+            origin: origin,
+            priority: priority.map { Int(clamping: $0) }
         )
     }
 
@@ -205,6 +208,15 @@ private struct ObjectReader {
             throw WireError(path: place(name), expected: "an integer")
         }
         return value
+    }
+
+    /// An integer, or `nil` for null.
+    func optionalInteger(_ parser: inout JSONParser, _ name: String) throws -> Int64? {
+        if try parser.peekKind() == .null {
+            _ = try parser.readValue()
+            return nil
+        }
+        return try integer(&parser, name)
     }
 
     /// A boolean, or `nil` for null.

@@ -54,6 +54,9 @@ package struct PushedChange: Sendable, Equatable {
     /// it is honoured only from a node the hub marks as a relay (the push route refuses it from
     /// any other), so no node can write under another's name.
     var origin: String? = nil
+    /// The change's push priority as the node rated it (1…10; nil for the default): kept with
+    /// the row for a site hub's relay, which sends its nodes' changes up in that order.
+    var priority: Int? = nil
 }
 
 extension PushedChange {
@@ -73,7 +76,8 @@ extension PushedChange {
             data: change.data.map(RowData.init(value:)),
             partial: change.partial,
             hlc: change.hlc,
-            origin: change.origin
+            origin: change.origin,
+            priority: change.priority
         )
     }
 }

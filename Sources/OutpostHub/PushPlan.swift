@@ -142,7 +142,8 @@ struct PushPlan: Sendable, Equatable {
                 origin: change.origin ?? node,
                 changeID: change.id,
                 sequence: sequence,
-                bucket: bucket
+                bucket: bucket,
+                priority: change.priority
             )
             writes.append(row)
             if let live, live.bucket != bucket {

@@ -151,6 +151,9 @@ package final class SQLiteHubStorage: HubStorage {
         migrator.registerMigration("v12: site hubs that push on behalf of their nodes") { db in
             try db.execute(sql: "ALTER TABLE outpost_nodes ADD COLUMN relays INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v13: the push priority a node gave each row's change") { db in
+            try db.execute(sql: "ALTER TABLE outpost_records ADD COLUMN priority INTEGER")
+        }
         try migrator.migrate(pool)
     }
 
@@ -601,18 +604,19 @@ package final class SQLiteHubStorage: HubStorage {
                 sql: """
                     INSERT INTO outpost_records
                         (tenant_id, table_name, record_id, version, data, deleted, hlc, origin_node, change_id, seq,
-                         bucket)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                         bucket, priority)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (tenant_id, table_name, record_id) DO UPDATE SET
                         version = excluded.version, data = excluded.data, deleted = excluded.deleted,
                         hlc = excluded.hlc, origin_node = excluded.origin_node, change_id = excluded.change_id,
-                        seq = excluded.seq, bucket = excluded.bucket, updated_at = CURRENT_TIMESTAMP
+                        seq = excluded.seq, bucket = excluded.bucket, priority = excluded.priority,
+                        updated_at = CURRENT_TIMESTAMP
                     """
             )
             for row in plan.writes {
                 try upsert.execute(arguments: [
                     node.tenantID, row.table, row.key, row.version, row.data, row.deleted, row.hlc,
-                    row.origin, row.changeID, row.sequence, row.bucket,
+                    row.origin, row.changeID, row.sequence, row.bucket, row.priority,
                 ])
             }
             try Self.record(plan.exits, tenantID: node.tenantID, in: db)
@@ -899,7 +903,8 @@ package final class SQLiteHubStorage: HubStorage {
             origin: row["origin_node"],
             changeID: row["change_id"] ?? "",
             sequence: row["seq"],
-            bucket: row["bucket"] ?? ScopeRules.everyone
+            bucket: row["bucket"] ?? ScopeRules.everyone,
+            priority: row["priority"]
         )
     }
 }

@@ -21,6 +21,9 @@ package struct StoredRow: Sendable, Equatable {
     /// The scope bucket the row is in (``ScopeRules/bucket(table:data:origin:)``); for a
     /// tombstone, the bucket of the row it deleted, so the deletion reaches the nodes that had it.
     var bucket: String = ScopeRules.everyone
+    /// The push priority the writing node gave the change (1…10), when it named one; a site
+    /// hub's relay sends rows up in this order.
+    package var priority: Int? = nil
 
     /// Whether this is a row leaving the node's scope (``ScopeExit/tombstone``), not a deletion:
     /// exits carry no change id, and every pushed change has one.

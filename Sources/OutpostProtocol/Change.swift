@@ -4,7 +4,8 @@ public import OutpostCore
 ///
 /// ```json
 /// {"id": "0193…", "table": "agents", "key": "a1", "op": "upsert", "base_version": 3,
-///  "data": {"name": "Camera", "status": "active"}, "partial": true, "hlc": 117676184251465729}
+///  "data": {"name": "Camera", "status": "active"}, "partial": true, "hlc": 117676184251465729,
+///  "priority": 8}
 /// ```
 public struct Change: Codable, Sendable, Equatable {
     /// The change's idempotency key: never reused by the node, even across power cuts.
@@ -25,6 +26,10 @@ public struct Change: Codable, Sendable, Equatable {
     /// The node that made the change, when a site hub pushes it on that node's behalf (only a
     /// credential the hub marks as a relay may send it); nil for the pushing node's own.
     public var origin: String?
+    /// The change's push priority, 1 (background) … 10 (critical), as the node's outbox rated
+    /// it; nil for the default, 5. The hub keeps it with the row so a site hub's relay sends
+    /// its nodes' changes up the WAN in the same order the nodes would.
+    public var priority: Int?
 
     public init(
         id: String,
@@ -35,7 +40,8 @@ public struct Change: Codable, Sendable, Equatable {
         data: JSONValue? = nil,
         partial: Bool = false,
         hlc: Int64,
-        origin: String? = nil
+        origin: String? = nil,
+        priority: Int? = nil
     ) {
         self.id = id
         self.table = table
@@ -46,10 +52,11 @@ public struct Change: Codable, Sendable, Equatable {
         self.partial = partial
         self.hlc = hlc
         self.origin = origin
+        self.priority = priority
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, table, key, data, partial, hlc, origin
+        case id, table, key, data, partial, hlc, origin, priority
         case operation = "op"
         case baseVersion = "base_version"
     }
@@ -65,6 +72,7 @@ public struct Change: Codable, Sendable, Equatable {
         partial = try container.decodeIfPresent(Bool.self, forKey: .partial) ?? false
         hlc = try container.decode(Int64.self, forKey: .hlc)
         origin = try container.decodeIfPresent(String.self, forKey: .origin)
+        priority = try container.decodeIfPresent(Int.self, forKey: .priority)
     }
 }
 

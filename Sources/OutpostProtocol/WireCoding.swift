@@ -18,7 +18,8 @@ extension Change {
             data: reader.members["data"].flatMap { $0 == .null ? nil : $0 },
             partial: try reader.bool("partial", default: false),
             hlc: try reader.integer("hlc"),
-            origin: reader.members["origin"]?.stringValue
+            origin: reader.members["origin"]?.stringValue,
+            priority: try reader.optionalInteger("priority").map { Int(clamping: $0) }
         )
     }
 
@@ -30,6 +31,7 @@ extension Change {
         if let data { members["data"] = data }
         if partial { members["partial"] = .bool(true) }
         if let origin { members["origin"] = .string(origin) }
+        if let priority { members["priority"] = .integer(Int64(priority)) }
         return .object(members)
     }
 }

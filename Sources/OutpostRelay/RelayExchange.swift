@@ -143,7 +143,7 @@ package struct RelayExchange: Sendable {
                 }
                 try ledger.setEpoch(page.epoch, of: .site)
             }
-            var rows = page.rows.map(prioritized)
+            var rows = page.rows.map { prioritized($0.entry, named: $0.priority) }
             let comparing = try ledger.isComparing(.site)
             if comparing { rows = try await compareRestored(rows) }
             _ = try ledger.collect(rows, siteCursor: page.cursor)
@@ -155,16 +155,21 @@ package struct RelayExchange: Sendable {
         }
     }
 
-    /// `row` with its priority by the node's capture rule (``CapturePriority``): the hub does not
-    /// know the priority a node gave a table, so every table counts as 5, but a critical or
-    /// failed status and a file's own priority count as on the node.
-    private func prioritized(_ row: RelayEntry) -> RelayEntry {
+    /// `row` with the priority its writing node gave the change (`named`, from the push); a
+    /// change that came without one (the default, or from an older node) is rated by the node's
+    /// capture rule (``CapturePriority``) over its values: a critical or failed status and a
+    /// file's own priority count as on a node, anything else as the default.
+    private func prioritized(_ row: RelayEntry, named: Int?) -> RelayEntry {
         var row = row
+        if let named {
+            row.priority = min(CapturePriority.critical, max(1, named))
+            return row
+        }
         let data = row.data.flatMap { try? JSONValue(parsing: $0) }
         var columns = upstreamDeclarations[row.table]?.columns.map(\.name) ?? []
         if columns.isEmpty, case .object(let members)? = data { columns = Array(members.keys) }
         let schema = TableSchema(name: row.table, columns: columns, primaryKey: [])
-        row.priority = CapturePriority(schema: schema, priority: 5).value(of: data)
+        row.priority = CapturePriority(schema: schema, priority: CapturePriority.default).value(of: data)
         return row
     }
 
@@ -318,7 +323,8 @@ package struct RelayExchange: Sendable {
                         baseVersion: base?.upstreamVersion ?? 0,
                         data: data,
                         hlc: entry.hlc,
-                        origin: forwardsWriters ? entry.origin : nil
+                        origin: forwardsWriters ? entry.origin : nil,
+                        priority: entry.priority == CapturePriority.default ? nil : entry.priority
                     )
                 )
             }

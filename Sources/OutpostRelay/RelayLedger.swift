@@ -589,8 +589,8 @@ package struct RelayEntry: Sendable, Equatable {
     package var changeID: String
     /// Why the entry waits for a person (a rule that asks for one) or was refused upstream.
     package var held: String?
-    /// 1 (background) … 10 (critical), by the node's capture rule (``CapturePriority``) over the
-    /// row: a critical or failed status is critical, a file has its own priority, else 5.
+    /// 1 (background) … 10 (critical): the priority the writing node named in its push, else
+    /// the node's capture rule (``CapturePriority``) over the row's values.
     package var priority: Int
 
     package init(

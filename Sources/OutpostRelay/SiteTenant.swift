@@ -78,10 +78,10 @@ package struct SiteTenant: Sendable {
     }
 
     /// The site's rows changed after `cursor` (the relay's own writes included; the ledger
-    /// tells them apart), recording `cursor` as what the relay holds, and the tenant's epoch
-    /// (a restored site hub has a new one).
+    /// tells them apart), each with the push priority its writer named (nil: none), recording
+    /// `cursor` as what the relay holds, and the tenant's epoch (a restored site hub has a new one).
     package func changes(after cursor: Int64, limit: Int) async throws -> (
-        rows: [RelayEntry], cursor: Int64, more: Bool, epoch: Int64
+        rows: [(entry: RelayEntry, priority: Int?)], cursor: Int64, more: Bool, epoch: Int64
     ) {
         let page = try await storage.pull(
             for: relayNode,
@@ -91,7 +91,7 @@ package struct SiteTenant: Sendable {
             table: nil
         )
         let rows = page.rows.filter { !$0.left }.map { row in
-            RelayEntry(
+            let entry = RelayEntry(
                 table: row.table,
                 key: row.key,
                 siteVersion: row.version,
@@ -101,6 +101,7 @@ package struct SiteTenant: Sendable {
                 origin: row.origin,
                 changeID: row.changeID
             )
+            return (entry, row.priority)
         }
         return (rows, page.cursor, page.more, page.epoch)
     }

@@ -157,11 +157,14 @@ enum BatchPlanner {
                 refused += 1
                 continue
             }
-            guard let change = planned else {
+            guard var change = planned else {
                 try outbox.complete(candidate.queueID, note: "nothing to send")
                 try RowWriter.markSynced(table: table, key: candidate.key, in: db)
                 continue
             }
+            // The hub keeps a priority other than the default with the row, so a site hub sends
+            // the change up its WAN link in the order this node would.
+            if candidate.priority != CapturePriority.default { change.priority = candidate.priority }
             let encoded = change.json.encoded()
             try outbox.send(
                 candidate.queueID,

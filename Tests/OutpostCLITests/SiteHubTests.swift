@@ -345,6 +345,17 @@ struct SiteHubTests {
                 "hub status shows the quota: \(String(describing: upstream))"
             )
             #expect(upstream?["waiting_by_priority"]?["5"] == .integer(waiting), "and the backlog by priority")
+
+            // A table tracked at its own priority keeps it on the WAN: the node names it in its
+            // push, the site hub keeps it with the row, and the relay queues the row by it.
+            try await line1.sql("CREATE TABLE readings (id TEXT PRIMARY KEY, value INTEGER)")
+            let tracked = try await line1.outpost("track", "readings", "--priority", "8")
+            #expect(tracked.status == 0, "\(tracked)")
+            try await line1.sql("INSERT INTO readings (id, value) VALUES ('r1', 42)")
+            try await line1.sync()
+            try await eventually("the relay queues the reading at its table's priority", timeout: .seconds(30)) {
+                try await site.status()["upstream"]?["waiting_by_priority"]?["8"] == .integer(1)
+            }
         }
     }
 

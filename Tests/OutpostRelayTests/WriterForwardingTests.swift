@@ -69,4 +69,67 @@ struct WriterForwardingTests {
         let relayed = try await client(site.token).pull(after: 0, limit: 10).value.rows
         #expect(relayed.first?.changeID == "c-n2", "a relay's pull names the change that wrote each row")
     }
+
+    @Test(
+        "a change's push priority is kept with the row for the site hub's relay; one out of 1…10 is refused",
+        arguments: ["sqlite", "postgres"]
+    )
+    func prioritiesAreKept(backend: String) async throws {
+        let folder = try TemporaryDirectory(prefix: "outpost-priorities")
+        defer { folder.remove() }
+        let database: HubDatabase =
+            backend == "sqlite"
+            ? .sqlite(path: folder.appending("hub.sqlite"))
+            : try HubDatabase(
+                parsing: try #require(ProcessInfo.processInfo.environment["OUTPOST_TEST_POSTGRES_URL"])
+            )
+        let hub = try await InProcessHub(database: database)
+        defer { hub.close() }
+        let tenant = "priorities" + String(UUID().uuidString.prefix(8)).lowercased()
+        try await hub.addTenant(tenant)
+        let node = try await hub.addNode(tenant: tenant, name: "line-1")
+        let client = HubClient(
+            remote: try RemoteConfiguration(url: "http://127.0.0.1:1", token: node.token),
+            transport: hub.transport
+        )
+        func change(_ key: String, base: Int64 = 0, priority: Int?) -> Change {
+            Change(
+                id: "c-\(key)-\(base)",
+                table: "readings",
+                key: key,
+                operation: .upsert,
+                baseVersion: base,
+                data: ["value": .integer(base)],
+                hlc: (42 + base) << 16,
+                priority: priority
+            )
+        }
+        let refused: SyncFailure? = await {
+            do {
+                _ = try await client.push(PushRequest(batchID: "b0", changes: [change("bad", priority: 11)])).value
+                return nil
+            } catch { return error as? SyncFailure }
+        }()
+        #expect(refused?.hubCode == "invalid_priority", "\(String(describing: refused))")
+
+        let first = try await client.push(
+            PushRequest(
+                batchID: "b1",
+                changes: [change("fast", priority: 9), change("plain", priority: nil)],
+                schemas: ["readings": ["value"]]
+            )
+        ).value
+        #expect(first.results.map(\.status) == [.applied, .applied])
+        // An update through the other statement (a row the hub already holds) keeps its new priority.
+        let second = try await client.push(
+            PushRequest(batchID: "b2", changes: [change("plain", base: 1, priority: 2)])
+        ).value
+        #expect(second.results.first?.status == .applied)
+
+        let relay = try #require(try await hub.hubStorage.authenticate(tokenHash: NodeToken.hash(node.token)))
+        let page = try await hub.hubStorage.pull(for: relay, after: 0, limit: 10, maximumBytes: 1 << 20, table: nil)
+        let priorities = Dictionary(uniqueKeysWithValues: page.rows.map { ($0.key, $0.priority) })
+        #expect(priorities == ["fast": 9, "plain": 2], "\(priorities)")
+        #expect(page.rows.allSatisfy { $0.key != "bad" }, "the refused batch wrote nothing")
+    }
 }

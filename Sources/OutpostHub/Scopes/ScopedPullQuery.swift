@@ -30,7 +30,7 @@ struct ScopedPullQuery {
     /// The columns every pull selects, in order (`data` as text); exits fill them as tombstones.
     private var rowColumns: String {
         let data = placeholders == .questionMarks ? "data" : "data::text AS data"
-        return "table_name, record_id, version, \(data), deleted, hlc, origin_node, change_id, seq, bucket"
+        return "table_name, record_id, version, \(data), deleted, hlc, origin_node, change_id, seq, bucket, priority"
     }
 
     init(
@@ -80,7 +80,7 @@ struct ScopedPullQuery {
         // Rows that left a bucket the node receives for one it does not: tombstones to it.
         parts.append(
             "SELECT * FROM (SELECT table_name, record_id, version, \(noData) AS data, \(trueValue) AS deleted, hlc, "
-                + "origin_node, '' AS change_id, seq, bucket FROM outpost_scope_exits "
+                + "origin_node, '' AS change_id, seq, bucket, \(noPriority) AS priority FROM outpost_scope_exits "
                 + "WHERE tenant_id = \(bind(.text(node.tenantID))) AND bucket IN (\(list(scope.buckets))) "
                 + "AND destination NOT IN (\(list(scope.buckets))) AND seq > \(bind(.integer(cursor)))"
                 + "\(tableCondition(table)) ORDER BY seq LIMIT \(bind(.integer(limit)))) x"
@@ -89,14 +89,14 @@ struct ScopedPullQuery {
         let own = ScopeChange.nodeBucket(scope.nodeID)
         parts.append(
             "SELECT * FROM (SELECT table_name, record_id, version, \(noData) AS data, \(trueValue) AS deleted, hlc, "
-                + "origin_node, '' AS change_id, seq, bucket FROM outpost_scope_exits "
+                + "origin_node, '' AS change_id, seq, bucket, \(noPriority) AS priority FROM outpost_scope_exits "
                 + "WHERE tenant_id = \(bind(.text(node.tenantID))) AND bucket = \(bind(.text(own))) "
                 + "AND destination = '\(ScopeChange.leaving)' AND seq > \(bind(.integer(cursor)))"
                 + "\(tableCondition(table)) ORDER BY seq LIMIT \(bind(.integer(limit)))) o"
         )
         parts.append(
             "SELECT * FROM (SELECT r.table_name, r.record_id, r.version, \(placeholders == .questionMarks ? "r.data" : "r.data::text"), "
-                + "r.deleted, r.hlc, r.origin_node, r.change_id, e.seq, r.bucket "
+                + "r.deleted, r.hlc, r.origin_node, r.change_id, e.seq, r.bucket, r.priority "
                 + "FROM outpost_scope_exits e JOIN outpost_records r ON r.tenant_id = e.tenant_id "
                 + "AND r.table_name = e.table_name AND r.record_id = e.record_id "
                 + "WHERE e.tenant_id = \(bind(.text(node.tenantID))) AND e.bucket = \(bind(.text(own))) "
@@ -110,6 +110,7 @@ struct ScopedPullQuery {
 
     private var trueValue: String { placeholders == .questionMarks ? "1" : "true" }
     private var noData: String { placeholders == .questionMarks ? "NULL" : "NULL::text" }
+    private var noPriority: String { placeholders == .questionMarks ? "NULL" : "NULL::integer" }
 
     /// Adds an argument and returns its placeholder (PostgreSQL's pull wraps the query in more).
     mutating func bind(_ argument: Argument) -> String {

@@ -11,6 +11,8 @@ package import OutpostCore
 package struct CapturePriority: Sendable, Equatable {
     /// The priority of the seed's critical rows.
     package static let critical = 10
+    /// A table's priority unless `outpost track --priority` names another.
+    package static let `default` = 5
     /// The table's priority (`outpost track --priority`).
     package var tablePriority: Int
     /// The column holding each row's own priority, for tables that have one.
