@@ -337,6 +337,9 @@ public final class SyncEngine: Sendable {
         var report = try await fill(tables, progress: progress)
         var wait = waitMilliseconds
         var newColumns = false
+        // The next page, asked for while this one is written: the hub reads while the node writes.
+        var ahead: (cursor: Int64, page: Task<Result<HubClient.Exchange<PullResponse>, SyncFailure>, Never>)?
+        defer { ahead?.page.cancel() }
         while true {
             let (cursor, resyncing, epoch, restoring, hubEpoch) = try await guarded {
                 try await store.read { db in
@@ -349,7 +352,18 @@ public final class SyncEngine: Sendable {
             }
             let exchange: HubClient.Exchange<PullResponse>
             do {
-                exchange = try await client.pull(after: cursor, limit: configuration.pullLimit, waitMilliseconds: wait)
+                if let asked = ahead, asked.cursor == cursor {
+                    ahead = nil
+                    exchange = try await asked.page.value.get()
+                } else {
+                    ahead?.page.cancel()
+                    ahead = nil
+                    exchange = try await client.pull(
+                        after: cursor,
+                        limit: configuration.pullLimit,
+                        waitMilliseconds: wait
+                    )
+                }
             } catch  where error.code == .resyncRequired {
                 logger.notice("The hub asks for a full re-sync; pulling every row again")
                 try await guarded {
@@ -386,6 +400,12 @@ public final class SyncEngine: Sendable {
                 continue
             }
             newColumns = newColumns || Self.carriesNewColumns(page.rows, tables: tables)
+            if page.more {
+                // Asking after this page's cursor tells the hub the node holds it a little before
+                // it does: a node that dies before the page commits asks again from its own cursor,
+                // and if the hub collected tombstones meanwhile it answers 410 and the node re-syncs.
+                ahead = (page.cursor, prefetch(after: page.cursor))
+            }
             let tally = try await guarded {
                 try await store.writeApplyingRemote { db in
                     var tally = try self.take(
@@ -416,6 +436,19 @@ public final class SyncEngine: Sendable {
         }
         report.columnsAdded += try await addHubColumns(requested: newColumns)
         return report
+    }
+
+    /// Asks for the page after `cursor` in a task of its own, for ``pull(waitMilliseconds:progress:)``
+    /// to take when it gets there.
+    private func prefetch(after cursor: Int64) -> Task<Result<HubClient.Exchange<PullResponse>, SyncFailure>, Never> {
+        let (client, limit) = (client, configuration.pullLimit)
+        return Task {
+            do throws(SyncFailure) {
+                return .success(try await client.pull(after: cursor, limit: limit))
+            } catch {
+                return .failure(error)
+            }
+        }
     }
 
     /// Fetches from the hub, from the start, the rows of every table marked for it: a table
