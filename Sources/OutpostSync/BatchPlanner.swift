@@ -68,13 +68,18 @@ enum BatchPlanner {
     /// Entries with nothing to send (a row created and deleted between pushes, an edit undone)
     /// are completed on the way. Rows held for a person are skipped.
     ///
-    /// - Parameter refused: counts entries parked as failed on the way, without being sent
-    ///   (a table no longer tracked, a value that cannot travel).
+    /// - Parameters:
+    ///   - refused: counts entries parked as failed on the way, without being sent (a table no
+    ///     longer tracked, a value that cannot travel).
+    ///   - besideInFlight: plan while another batch is still unanswered: rows in flight and rows
+    ///     whose parent is in flight are left for later, so the two batches share no row and
+    ///     depend on each other in no order (after a crash they may be sent again either way).
     static func next(
         limit: Int,
         minimumPriority: Int,
         tables: [String: SyncedTable],
         refused: inout Int,
+        besideInFlight: Bool = false,
         in db: Database
     ) throws -> OutgoingBatch? {
         struct Candidate {
@@ -86,7 +91,11 @@ enum BatchPlanner {
             var order: Int
         }
         let outbox = Outbox(db)
-        let selected = try outbox.pending(minimumPriority: minimumPriority, limit: limit)
+        let selected = try outbox.pending(
+            minimumPriority: minimumPriority,
+            limit: limit,
+            besideInFlight: besideInFlight
+        )
         guard !selected.isEmpty else { return nil }
         var candidates: [Candidate] = selected.enumerated().map { index, entry in
             Candidate(
@@ -108,8 +117,10 @@ enum BatchPlanner {
             guard let table = tables[candidate.table], !table.parents.isEmpty else { continue }
             guard let row = try RowWriter.localValue(of: table, key: candidate.key, in: db) else { continue }
             for parent in table.parents {
-                guard let parentKey = try Self.recordID(of: parent.columns, in: row, db: db),
-                    included.insert("\(parent.table)\u{0}\(parentKey)").inserted,
+                guard let parentKey = try Self.recordID(of: parent.columns, in: row, db: db) else { continue }
+                // A row whose parent is in flight must reach the hub after it: planned later.
+                if besideInFlight, try outbox.isInFlight(table: parent.table, key: parentKey) { return nil }
+                guard included.insert("\(parent.table)\u{0}\(parentKey)").inserted,
                     let queued = try outbox.pendingEntry(table: parent.table, key: parentKey)
                 else { continue }
                 candidates.append(
@@ -179,6 +190,8 @@ enum BatchPlanner {
             )
         }
         guard !entries.isEmpty else {
+            // Planned ahead, whatever was left out is planned once the other batch is answered.
+            if besideInFlight { return nil }
             return try next(
                 limit: limit,
                 minimumPriority: minimumPriority,

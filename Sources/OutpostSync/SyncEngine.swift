@@ -167,15 +167,17 @@ public final class SyncEngine: Sendable {
         let tables = try await loadTables()
         let total = try await guarded { try await store.read { db in try Self.pendingCount(in: db) } }
         progress(SyncProgress(phase: .push, done: 0, total: total))
+        // The batch planned while the one before it travelled (already marked in flight).
+        var ahead: OutgoingBatch?
         while true {
             let quotaUsedUp = try await quotaReached()
             let minimumPriority = quotaUsedUp ? 10 : 1
             let size = pacing.withLock { $0.sizer.size }
-            let (batch, refused) = try await guarded {
-                try await store.write { db in
+            let (planned, refused) = try await guarded {
+                try await store.write { [ahead] db in
                     var refused = 0
                     let batch =
-                        try BatchPlanner.inFlight(tables: tables, in: db)
+                        try ahead ?? BatchPlanner.inFlight(tables: tables, in: db)
                         ?? BatchPlanner.next(
                             limit: size,
                             minimumPriority: minimumPriority,
@@ -186,7 +188,9 @@ public final class SyncEngine: Sendable {
                     return (batch, refused)
                 }
             }
+            ahead = nil
             report.failed += refused
+            let batch = planned
             guard let batch else {
                 // Nothing more may go now: say so when it is the quota that holds changes back.
                 if quotaUsedUp {
@@ -196,10 +200,56 @@ public final class SyncEngine: Sendable {
                 }
                 break
             }
-            try await deliver(batch, tables: tables, report: &report)
+            // On a link without a cap the next batch is planned while this one travels: the node's
+            // store and the hub work at once instead of in turn. Under a cap (or past the quota)
+            // the link is the bound, and a critical change captured meanwhile must not wait behind
+            // a batch planned before it.
+            guard !quotaUsedUp, pacing.withLock({ $0.limiter == nil }) else {
+                try await deliver(batch, tables: tables, report: &report)
+                progress(SyncProgress(phase: .push, done: report.pushed + report.failed, total: total))
+                continue
+            }
+            async let following = planAhead(size: size, minimumPriority: minimumPriority, tables: tables)
+            do {
+                try await deliver(batch, tables: tables, report: &report)
+            } catch {
+                // Planned ahead stays in flight, sent again first by the next push.
+                _ = await following
+                throw error
+            }
+            let (next, refusedAhead) = try await following.get()
+            report.failed += refusedAhead
+            ahead = next
             progress(SyncProgress(phase: .push, done: report.pushed + report.failed, total: total))
         }
         return report
+    }
+
+    /// The batch after one still in flight (``BatchPlanner/next(limit:minimumPriority:tables:refused:besideInFlight:in:)``
+    /// beside it), with the count of entries parked on the way.
+    private func planAhead(size: Int, minimumPriority: Int, tables: [String: SyncedTable]) async -> Result<
+        (OutgoingBatch?, Int), SyncFailure
+    > {
+        do throws(SyncFailure) {
+            return .success(
+                try await guarded {
+                    try await store.write { db in
+                        var refused = 0
+                        let batch = try BatchPlanner.next(
+                            limit: size,
+                            minimumPriority: minimumPriority,
+                            tables: tables,
+                            refused: &refused,
+                            besideInFlight: true,
+                            in: db
+                        )
+                        return (batch, refused)
+                    }
+                }
+            )
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Sends one batch and writes back the answer. A batch the hub refuses as a whole is split

@@ -96,6 +96,12 @@ final class TestNode: @unchecked Sendable {
         try reconnect()
     }
 
+    /// Puts `wrap` between the node and its in-process hub (a link that fails on purpose).
+    func interpose(_ wrap: (any HubTransport) -> any HubTransport) throws {
+        transport = wrap(try #require(transport, "interpose needs a hub in this process"))
+        try reconnect()
+    }
+
     /// Makes the engine again, on the same hub, so a changed ``configuration`` takes effect.
     func reconnect() throws {
         engine = try Self.makeEngine(

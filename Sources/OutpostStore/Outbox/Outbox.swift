@@ -216,8 +216,18 @@ package struct Outbox {
 
     /// Up to `limit` pending entries of at least `minimumPriority`, highest priority first, then
     /// oldest stamp. Rows held for a person are skipped.
-    package func pending(minimumPriority: Int, limit: Int) throws -> [QueuedChange] {
-        try Row.fetchAll(
+    ///
+    /// - Parameter besideInFlight: skip rows that also have an entry in flight (for a batch
+    ///   planned while another is still unanswered, whose base for them is not known yet).
+    package func pending(minimumPriority: Int, limit: Int, besideInFlight: Bool = false) throws -> [QueuedChange] {
+        let inFlight =
+            besideInFlight
+            ? """
+            AND NOT EXISTS (SELECT 1 FROM sync_queue p
+                            WHERE p.table_name = q.table_name AND p.record_id = q.record_id
+                              AND p.status IN \(Self.heldStatuses) AND p.status = 'processing')
+            """ : ""
+        return try Row.fetchAll(
             cached: db,
             sql: """
                 SELECT q.id, q.table_name, q.record_id, q.priority, q.hlc FROM sync_queue q
@@ -225,11 +235,24 @@ package struct Outbox {
                   AND NOT EXISTS (SELECT 1 FROM conflict_resolution c
                                   WHERE c.table_name = q.table_name AND c.record_id = q.record_id
                                     AND c.status = 'pending' AND c.kind = 'sync')
+                  \(inFlight)
                 ORDER BY q.priority DESC, q.hlc
                 LIMIT ?
                 """,
             arguments: [minimumPriority, limit]
         ).map(Self.queuedChange)
+    }
+
+    /// Whether the row has an entry in flight (sent, not yet answered).
+    package func isInFlight(table: String, key: String) throws -> Bool {
+        try Bool.fetchOne(
+            cached: db,
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ? AND record_id = ?
+                               AND status IN \(Self.heldStatuses) AND status = 'processing')
+                """,
+            arguments: [table, key]
+        ) ?? false
     }
 
     /// The row's pending entry, if it has one.
