@@ -16,16 +16,8 @@ struct WriterForwardingTests {
     func onlyRelaysNameWriters(backend: String) async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-writers")
         defer { folder.remove() }
-        let database: HubDatabase =
-            backend == "sqlite"
-            ? .sqlite(path: folder.appending("hub.sqlite"))
-            : try HubDatabase(
-                parsing: try #require(ProcessInfo.processInfo.environment["OUTPOST_TEST_POSTGRES_URL"])
-            )
-        let hub = try await InProcessHub(database: database)
+        let (hub, tenant) = try await Self.hub(backend, in: folder, tenantPrefix: "writers")
         defer { hub.close() }
-        let tenant = "writers" + String(UUID().uuidString.prefix(8)).lowercased()
-        try await hub.addTenant(tenant)
         let plain = try await hub.addNode(tenant: tenant, name: "plain")
         let site = try await hub.addNode(tenant: tenant, name: "site-1")
         let marked = try await hub.hubStorage.setRelays(nodeID: site.id, relays: true)
@@ -77,16 +69,8 @@ struct WriterForwardingTests {
     func prioritiesAreKept(backend: String) async throws {
         let folder = try TemporaryDirectory(prefix: "outpost-priorities")
         defer { folder.remove() }
-        let database: HubDatabase =
-            backend == "sqlite"
-            ? .sqlite(path: folder.appending("hub.sqlite"))
-            : try HubDatabase(
-                parsing: try #require(ProcessInfo.processInfo.environment["OUTPOST_TEST_POSTGRES_URL"])
-            )
-        let hub = try await InProcessHub(database: database)
+        let (hub, tenant) = try await Self.hub(backend, in: folder, tenantPrefix: "priorities")
         defer { hub.close() }
-        let tenant = "priorities" + String(UUID().uuidString.prefix(8)).lowercased()
-        try await hub.addTenant(tenant)
         let node = try await hub.addNode(tenant: tenant, name: "line-1")
         let client = HubClient(
             remote: try RemoteConfiguration(url: "http://127.0.0.1:1", token: node.token),
@@ -131,5 +115,21 @@ struct WriterForwardingTests {
         let priorities = Dictionary(uniqueKeysWithValues: page.rows.map { ($0.key, $0.priority) })
         #expect(priorities == ["fast": 9, "plain": 2], "\(priorities)")
         #expect(page.rows.allSatisfy { $0.key != "bad" }, "the refused batch wrote nothing")
+    }
+
+    /// An in-process hub over `backend` with a fresh tenant.
+    private static func hub(_ backend: String, in folder: TemporaryDirectory, tenantPrefix: String) async throws
+        -> (InProcessHub, String)
+    {
+        let database: HubDatabase =
+            backend == "sqlite"
+            ? .sqlite(path: folder.appending("hub.sqlite"))
+            : try HubDatabase(
+                parsing: try #require(ProcessInfo.processInfo.environment["OUTPOST_TEST_POSTGRES_URL"])
+            )
+        let hub = try await InProcessHub(database: database)
+        let tenant = tenantPrefix + String(UUID().uuidString.prefix(8)).lowercased()
+        try await hub.addTenant(tenant)
+        return (hub, tenant)
     }
 }
