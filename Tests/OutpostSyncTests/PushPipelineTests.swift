@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutpostCore
+import OutpostStore
 import OutpostSync
 import Synchronization
 import Testing
@@ -20,24 +21,28 @@ struct PushPipelineTests {
         a.configuration.maximumBatchSize = 50
         let link = AnswerLosingLink(losingPush: 2)
         try a.interpose { link.wrap($0) }
-        for index in 0..<400 {
+        for index in 0..<200 {
             try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'row', 'x')", ["p\(index)"])
         }
 
         // The hub applies the second batch, its answer is lost, and the third is planned already.
         await #expect(throws: SyncFailure.self) { try await a.engine.push() }
-        #expect(try a.queueCount(status: "processing") == 100, "two batches in flight when the push stopped")
+        // (Counted by batch: a loaded machine makes the engine choose smaller batches.)
+        let batchesInFlight = try await a.store.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(DISTINCT batch_id) FROM sync_queue WHERE status = 'processing'")
+        }
+        #expect(batchesInFlight == 2, "two batches in flight when the push stopped")
         let report = try await a.engine.push()
         #expect(report.merged == 0 && report.parked == 0, "no change met its own earlier copy: \(report)")
         #expect(try a.queueCount(status: "pending") + a.queueCount(status: "processing") == 0)
         #expect(
             try await cluster.countOnHub(
                 "SELECT last_seq FROM outpost_tenants WHERE name = '\(cluster.tenant)'"
-            ) == 400,
+            ) == 200,
             "each change applied once"
         )
         try await b.sync()
-        #expect(try b.syncedContents()["agents"]?.count == 400)
+        #expect(try b.syncedContents()["agents"]?.count == 200)
     }
 }
 
