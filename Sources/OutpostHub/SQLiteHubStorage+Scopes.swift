@@ -43,7 +43,7 @@ extension SQLiteHubStorage {
     }
 
     package func setScopes(tenant: String, rules: ScopeRules) async throws -> Int {
-        try await write { db in
+        try await pool.write { db in
             guard
                 let row = try Row.fetchOne(
                     db,
@@ -141,7 +141,7 @@ extension SQLiteHubStorage {
     }
 
     package func setAttributes(nodeID: String, attributes: NodeAttributes) async throws -> NodeInfo {
-        try await write { db in
+        try await pool.write { db in
             let before = try Row.fetchOne(
                 db,
                 sql: """
@@ -270,7 +270,7 @@ extension SQLiteHubStorage {
     }
 
     package func setTenantRules(tenant: String, text: String?) async throws {
-        try await write { db in
+        try await pool.write { db in
             try db.execute(sql: "UPDATE outpost_tenants SET rules = ? WHERE name = ?", arguments: [text, tenant])
             if db.changesCount == 0 { throw HubAdminError.unknownTenant(tenant) }
         }

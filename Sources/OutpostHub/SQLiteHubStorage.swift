@@ -13,8 +13,6 @@ package final class SQLiteHubStorage: HubStorage {
     package let backendName = "sqlite"
     let pool: DatabasePool
     private let path: String
-    /// Pulls' cursors not yet written (pulls are reads; see ``PendingCursors``).
-    private let pendingCursors = PendingCursors()
 
     package init(path: String) throws {
         self.path = path
@@ -27,15 +25,6 @@ package final class SQLiteHubStorage: HubStorage {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
-    }
-
-    /// A write transaction that first writes the pulls' pending cursors, so nothing this process
-    /// writes or decides meets a stale one.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.write { [pendingCursors] db in
-            try pendingCursors.flush(db)
-            return try body(db)
-        }
     }
 
     package func migrate() async throws {
@@ -187,7 +176,7 @@ package final class SQLiteHubStorage: HubStorage {
         }
         // A chunk not waiting to be collected now cannot be collected within a lease.
         guard !waiting.isEmpty else { return try await missingChunks(tenantID: tenantID, hashes: hashes) }
-        return try await write { db in
+        return try await pool.write { db in
             let claim = try db.cachedStatement(
                 sql: "DELETE FROM outpost_chunk_orphans WHERE tenant_id = ? AND hash = ?"
             )
@@ -198,7 +187,7 @@ package final class SQLiteHubStorage: HubStorage {
     }
 
     package func storeChunks(tenantID: String, _ frames: [ChunkFrame]) async throws -> Int {
-        try await write { db in
+        try await pool.write { db in
             let statement = try db.cachedStatement(
                 sql:
                     "INSERT INTO outpost_chunks (tenant_id, hash, flags, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
@@ -241,7 +230,7 @@ package final class SQLiteHubStorage: HubStorage {
         try HubAdminError.checkTenantName(name)
         var ids = UUIDv7()
         let id = ids.next()
-        return try await write { db in
+        return try await pool.write { db in
             if try Int.fetchOne(db, sql: "SELECT 1 FROM outpost_tenants WHERE name = ?", arguments: [name]) != nil {
                 throw HubAdminError.duplicateTenant(name)
             }
@@ -259,7 +248,7 @@ package final class SQLiteHubStorage: HubStorage {
     }
 
     package func removeTenant(name: String) async throws -> RemovedTenant {
-        try await write { db in
+        try await pool.write { db in
             guard
                 let id = try String.fetchOne(
                     db,
@@ -308,7 +297,7 @@ package final class SQLiteHubStorage: HubStorage {
     package func addNode(tenant: String, name: String, tokenHash: String) async throws -> NodeInfo {
         var ids = UUIDv7()
         let id = ids.next()
-        return try await write { db in
+        return try await pool.write { db in
             guard
                 let tenantID = try String.fetchOne(
                     db,
@@ -335,9 +324,7 @@ package final class SQLiteHubStorage: HubStorage {
     }
 
     package func nodes(tenant: String?) async throws -> [NodeInfo] {
-        // Cursors and last-seen times as this process knows them: pending ones written first.
-        if !pendingCursors.isEmpty { try await write { _ in } }
-        return try await pool.read { db in
+        try await pool.read { db in
             if let tenant {
                 guard
                     try Int.fetchOne(db, sql: "SELECT 1 FROM outpost_tenants WHERE name = ?", arguments: [tenant])
@@ -394,7 +381,7 @@ package final class SQLiteHubStorage: HubStorage {
     }
 
     package func renewEpoch(tenant: String?) async throws -> Int {
-        try await write { db in
+        try await pool.write { db in
             let ids = try String.fetchAll(
                 db,
                 sql: "SELECT id FROM outpost_tenants WHERE ?1 IS NULL OR name = ?1",
@@ -451,7 +438,7 @@ package final class SQLiteHubStorage: HubStorage {
     }
 
     package func revokeNode(id: String) async throws {
-        try await write { db in
+        try await pool.write { db in
             try db.execute(
                 sql: "UPDATE outpost_nodes SET revoked_at = coalesce(revoked_at, CURRENT_TIMESTAMP) WHERE id = ?",
                 arguments: [id]
@@ -461,7 +448,7 @@ package final class SQLiteHubStorage: HubStorage {
     }
 
     package func rotateToken(id: String, tokenHash: String) async throws -> NodeInfo {
-        try await write { db in
+        try await pool.write { db in
             try db.execute(
                 sql: """
                     UPDATE outpost_nodes SET token_hash = ?, token_rotations = token_rotations + 1
@@ -506,7 +493,7 @@ package final class SQLiteHubStorage: HubStorage {
     }
 
     package func setRelays(nodeID: String, relays: Bool) async throws -> NodeInfo {
-        try await write { db in
+        try await pool.write { db in
             try db.execute(
                 sql: "UPDATE outpost_nodes SET relays = ? WHERE id = ? AND revoked_at IS NULL",
                 arguments: [relays, nodeID]
@@ -517,7 +504,7 @@ package final class SQLiteHubStorage: HubStorage {
     }
 
     package func setClientCertificate(nodeID: String, fingerprint: String?) async throws -> NodeInfo {
-        try await write { db in
+        try await pool.write { db in
             try db.execute(
                 sql: "UPDATE outpost_nodes SET client_certificate = ? WHERE id = ? AND revoked_at IS NULL",
                 arguments: [fingerprint, nodeID]
@@ -528,7 +515,7 @@ package final class SQLiteHubStorage: HubStorage {
     }
 
     package func recordReport(nodeID: String, report: NodeReport) async throws {
-        try await write { db in
+        try await pool.write { db in
             try db.execute(
                 sql: """
                     UPDATE outpost_nodes SET reported_at = CURRENT_TIMESTAMP, reported_version = ?, reported_pending = ?,
@@ -554,7 +541,7 @@ package final class SQLiteHubStorage: HubStorage {
     }
 
     package func setRequiresClientCertificate(tenant: String, required: Bool) async throws {
-        try await write { db in
+        try await pool.write { db in
             try db.execute(
                 sql: "UPDATE outpost_tenants SET requires_client_certificate = ? WHERE name = ?",
                 arguments: [required, tenant]
@@ -568,7 +555,7 @@ package final class SQLiteHubStorage: HubStorage {
     package func push(_ request: PushBatch, from node: AuthenticatedNode, validator: BatchValidator) async throws
         -> PushOutcome
     {
-        try await write { db in
+        try await pool.write { db in
             if let stored = try Row.fetchOne(
                 db,
                 sql: "SELECT node_id, response, digest FROM outpost_batches WHERE tenant_id = ? AND batch_id = ?",
@@ -666,7 +653,7 @@ package final class SQLiteHubStorage: HubStorage {
         maximumBytes: Int,
         table: String?
     ) async throws -> PullPage {
-        let (page, firstPull) = try await pool.read { db in
+        try await pool.write { db in
             let tenant = try Row.fetchOne(
                 db,
                 sql: "SELECT tombstone_floor, last_seq, epoch FROM outpost_tenants WHERE id = ?",
@@ -686,13 +673,14 @@ package final class SQLiteHubStorage: HubStorage {
                 if bytes > maximumBytes { break }
                 bytes += stored.data?.utf8.count ?? 0
             }
-            let firstPull =
-                try Bool.fetchOne(
-                    db,
-                    sql: "SELECT last_seen_at IS NULL FROM outpost_nodes WHERE id = ?",
-                    arguments: [node.id]
-                ) ?? false
-            let page = PullRules.page(
+            // A table-filtered pull says nothing about the node's cursor.
+            try db.execute(
+                sql: """
+                    UPDATE outpost_nodes SET cursor = max(cursor, ?), last_seen_at = CURRENT_TIMESTAMP WHERE id = ?
+                    """,
+                arguments: [table == nil ? cursor : 0, node.id]
+            )
+            return PullRules.page(
                 rows: rows,
                 after: cursor,
                 limit: limit,
@@ -700,22 +688,7 @@ package final class SQLiteHubStorage: HubStorage {
                 epoch: tenant?["epoch"] ?? 0,
                 head: tenant?["last_seq"] ?? 0
             )
-            return (page, firstPull)
         }
-        // A table-filtered pull says nothing about the node's cursor.
-        switch pendingCursors.record(table == nil ? cursor : 0, for: node.id) {
-        case _ where firstPull, .due:
-            try await write { _ in }
-        case .first:
-            // Written within the interval even when nothing else happens meanwhile.
-            Task { [weak self] in
-                try? await Task.sleep(for: PendingCursors.flushInterval)
-                _ = try? await self?.write { _ in }
-            }
-        case .waiting:
-            break
-        }
-        return page
     }
 
     package func digest(_ request: DigestRequest, tenantID: String, scope: NodeScope?) async throws -> DigestAnswer {
@@ -765,7 +738,7 @@ package final class SQLiteHubStorage: HubStorage {
 
     package func collectGarbage(lease: Duration, now: Date) async throws -> GarbageReport {
         let cutoff = PullRules.timestamp(now.addingTimeInterval(-Double(lease.components.seconds)))
-        return try await write { db in
+        return try await pool.write { db in
             var report = GarbageReport(tombstones: 0, batches: 0)
             for tenantID in try String.fetchAll(db, sql: "SELECT id FROM outpost_tenants") {
                 // Live nodes: not revoked and seen (or created) within the lease.

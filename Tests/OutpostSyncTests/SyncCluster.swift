@@ -237,9 +237,6 @@ final class SyncCluster: @unchecked Sendable {
     /// Makes the hub believe `node` was last seen `days` ago (as after a long time offline),
     /// writing to the hub's database beside the running hub.
     func age(_ node: TestNode, days: Int) async throws {
-        // A hub in this process writes the cursors of recent pulls first (listing nodes does),
-        // so a pending one cannot overwrite the age afterwards.
-        _ = try await inProcessHub?.hubStorage.nodes(tenant: nil)
         let sql = { (ago: String) in
             "UPDATE outpost_nodes SET last_seen_at = \(ago), created_at = \(ago) WHERE id = '\(node.hubID)'"
         }
