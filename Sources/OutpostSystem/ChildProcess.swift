@@ -50,7 +50,7 @@ package struct ChildProcess: Sendable {
         /// This signal ended it.
         case signalled(Int32)
 
-        /// The exit status, or the number of the signal that ended the child .
+        /// The exit status, or the number of the signal that ended the child.
         package var status: Int32 {
             switch self {
             case .exited(let status), .signalled(let status): status
