@@ -124,7 +124,7 @@ public final class FileStore: Sendable {
         let pack = chunks.packWriter()
         var recorded = false
         defer { recorded ? pack.close() : pack.discard() }
-        var whole = SHA256()
+        let whole = BackgroundDigest()
         var entries: [FileManifest.Entry] = []
         var written = ChunkTally()
         var total = 0
@@ -138,7 +138,7 @@ public final class FileStore: Sendable {
                 let length = reader.withAvailable { bytes in
                     let length = chunker.cut(bytes)
                     let chunk = UnsafeRawBufferPointer(rebasing: bytes[..<length])
-                    whole.update(bufferPointer: chunk)
+                    whole.update(copying: chunk)
                     let hash = ChunkHash.of(chunk)
                     do {
                         if try !isKept(hash, tally: &written, in: db) {
@@ -333,7 +333,7 @@ public final class FileStore: Sendable {
         _ body: ([UInt8]) throws(OutpostError) -> Void
     ) throws(OutpostError) {
         let manifest = try manifest(of: file.name, quarantiningOnFailure: true)
-        var whole = SHA256()
+        let whole = BackgroundDigest()
         let reader = chunks.reader()
         // Where the chunks are, looked up a batch at a time: one read for a thousand chunks, and
         // memory that stays flat however large the file.
@@ -349,7 +349,7 @@ public final class FileStore: Sendable {
                     reader: reader,
                     checking: checkingEachChunk
                 )
-                whole.update(data: bytes)
+                whole.update(bytes)
                 try body(bytes)
             }
             start += batch.count
