@@ -276,9 +276,17 @@ public final class FileStore: Sendable {
             throw OutpostError(.storage, "Cannot create \(temporary): \(String(cString: strerror(errno))).")
         }
         do {
+            // Chunks average 16 KiB: written a megabyte at a time, not a system call each.
+            var pending: [UInt8] = []
+            pending.reserveCapacity(Self.writeBlockSize + (1 << 16))
             try forEachChunk(of: file) { bytes throws(OutpostError) in
-                try Self.writeAll(bytes, to: descriptor, path: temporary)
+                pending.append(contentsOf: bytes)
+                if pending.count >= Self.writeBlockSize {
+                    try Self.writeAll(pending, to: descriptor, path: temporary)
+                    pending.removeAll(keepingCapacity: true)
+                }
             }
+            try Self.writeAll(pending, to: descriptor, path: temporary)
             guard fsync(descriptor) == 0 else {
                 throw OutpostError(.storage, "Cannot flush \(temporary): \(String(cString: strerror(errno))).")
             }
@@ -293,6 +301,9 @@ public final class FileStore: Sendable {
         }
         return file
     }
+
+    /// How much ``get(_:to:)`` gathers before each write.
+    private static let writeBlockSize = 1 << 20
 
     /// The content of `name`, whole (for small files and tests; ``get(_:to:)`` streams).
     public func contents(of name: String) throws(OutpostError) -> [UInt8] {

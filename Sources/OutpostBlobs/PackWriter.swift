@@ -17,8 +17,15 @@ package final class PackWriter {
     /// The pack's name, once the first chunk made it.
     private(set) var name: String?
     private var descriptor: Int32 = -1
+    /// The pack's length, counting the appended bytes not yet written.
     private var size: Int64 = 0
+    /// Appended bytes not yet written, which start at `size - pending.count`: chunks average
+    /// 16 KiB, and a write each cost a system call each.
+    private var pending: [UInt8] = []
     private var durable = true
+
+    /// How much is gathered before each write.
+    private static let writeBlockSize = 1 << 20
 
     init(directory: String) {
         self.directory = directory
@@ -29,10 +36,21 @@ package final class PackWriter {
     /// Appends `bytes` and says where they are; durable after ``flush()``.
     package func append(_ bytes: [UInt8]) throws(OutpostError) -> ChunkLocation {
         if descriptor < 0 { try create() }
+        let location = ChunkLocation(pack: name, offset: size, length: bytes.count)
+        pending.append(contentsOf: bytes)
+        size += Int64(bytes.count)
+        durable = false
+        if pending.count >= Self.writeBlockSize { try writePending() }
+        return location
+    }
+
+    /// Writes the gathered bytes at their place in the pack.
+    private func writePending() throws(OutpostError) {
+        let start = size - Int64(pending.count)
         var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { raw in
-                pwrite(descriptor, raw.baseAddress! + written, raw.count - written, off_t(size) + off_t(written))
+        while written < pending.count {
+            let result = pending.withUnsafeBytes { raw in
+                pwrite(descriptor, raw.baseAddress! + written, raw.count - written, off_t(start) + off_t(written))
             }
             if result < 0 {
                 if errno == EINTR { continue }
@@ -40,16 +58,14 @@ package final class PackWriter {
             }
             written += result
         }
-        let location = ChunkLocation(pack: name, offset: size, length: bytes.count)
-        size += Int64(bytes.count)
-        durable = false
-        return location
+        pending.removeAll(keepingCapacity: true)
     }
 
     /// Makes every chunk appended so far durable (and the pack's name in its folder, the first
     /// time): call it before committing rows that point into the pack.
     package func flush() throws(OutpostError) {
         guard descriptor >= 0, !durable else { return }
+        try writePending()
         guard fdatasync(descriptor) == 0 else { throw ChunkStore.failure("flush pack \(name ?? "") to disk") }
         let folder = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard folder >= 0 else { throw ChunkStore.failure("open \(directory)") }
