@@ -20,7 +20,7 @@ package final class PackWriter {
     /// The pack's length, counting the appended bytes not yet written.
     private var size: Int64 = 0
     /// Appended bytes not yet written, which start at `size - pending.count`: chunks average
-    /// 16 KiB, and a write each cost a system call each.
+    /// 16 KiB, and writing each on its own cost a system call per chunk.
     private var pending: [UInt8] = []
     private var durable = true
 
