@@ -45,6 +45,17 @@ extension ChildProcess {
         return Running(reaper: reaper, collector: collector)
     }
 
+    /// Makes this process kill (SIGKILL) every child it started and that still runs when it
+    /// exits: for test processes, whose servers must not outlive a run that ends before their
+    /// `stop()`. Registered once, however often it is called.
+    package static func killChildrenAtExit() {
+        _ = registeredAtExit
+    }
+
+    private static let registeredAtExit: Void = {
+        atexit { ChildReaper.killRunning() }
+    }()
+
     /// A started child: watch what it prints, stop it, wait for its end.
     package final class Running: Sendable {
         /// Waits for the child; signals are sent through it, so none reaches a process id the

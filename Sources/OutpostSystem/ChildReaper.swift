@@ -17,14 +17,19 @@ final class ChildReaper: Sendable {
     /// Signalled when the child has ended; every waiter signals it again for the next.
     private let ended = DispatchSemaphore(value: 0)
 
+    /// Children started and not yet reaped, for ``killRunning()``.
+    private static let running = Mutex<Set<pid_t>>([])
+
     /// Starts reaping `pid`.
     init(pid: pid_t) {
         self.pid = pid
+        _ = Self.running.withLock { $0.insert(pid) }
         DedicatedThread.startOrCrash { [self] in
             // Wait for the exit without reaping, then reap under the lock `send` takes: until
             // `termination` is set the process id cannot have been given to another process.
             var info = siginfo_t()
             while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0, errno == EINTR {}
+            _ = Self.running.withLock { $0.remove(pid) }
             ending.withLock { ending in
                 var status: Int32 = 0
                 while waitpid(pid, &status, 0) < 0, errno == EINTR {}
@@ -49,6 +54,14 @@ final class ChildReaper: Sendable {
         guard ended.wait(timeout: .now() + timeout.timeInterval) == .success else { return nil }
         ended.signal()
         return termination
+    }
+
+    /// Kills (SIGKILL) every child started here that has not ended. A child leaves the set
+    /// before it is reaped, so no signal reaches a process id given to another process.
+    static func killRunning() {
+        Self.running.withLock { running in
+            for pid in running { kill(pid, SIGKILL) }
+        }
     }
 
     /// Sends `signal` to the child, when it has not been reaped.

@@ -47,6 +47,8 @@ public final class HubProcess: Sendable {
         readyMarker: String,
         timeout: Duration = .seconds(30)
     ) throws -> HubProcess {
+        // A hub a test forgot to stop (or stops from a deinit the run ends before) dies with it.
+        ChildProcess.killChildrenAtExit()
         let child = try ChildProcess(program, arguments).start(capturing: .everything)
         let port = child.waitForPort(after: readyMarker, timeout: timeout)
         guard let port else {
