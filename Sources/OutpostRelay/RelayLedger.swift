@@ -603,7 +603,7 @@ package struct RelayEntry: Sendable, Equatable {
         origin: String,
         changeID: String,
         held: String? = nil,
-        priority: Int = 5
+        priority: Int = CapturePriority.default
     ) {
         self.table = table
         self.key = key
