@@ -33,6 +33,9 @@ package struct RelayExchange: Sendable {
     /// Passes left to send one change at a time, after the upstream refused a whole batch for
     /// something in it: the change it refuses alone is held, and the rest flows.
     private var isolating = 0
+    /// How long the round's last pull from the upstream took: the link's round trip, which
+    /// `hub status` shows (a whole round also spends time at the site).
+    private var linkRoundTrip: Duration?
     private var ids = UUIDv7()
 
     package init(
@@ -79,10 +82,10 @@ package struct RelayExchange: Sendable {
             } catch is RelayPause {}
         }
         try await pullDown()
-        let roundTrip = ContinuousClock.now - started
-        try RelayStatus.recordExchange(in: ledger, roundTrip: roundTrip)
+        let round = ContinuousClock.now - started
+        try RelayStatus.recordExchange(in: ledger, roundTrip: linkRoundTrip ?? round)
         let backlog = try ledger.backlog()
-        gauges.recordExchange(roundTrip: roundTrip, waiting: backlog.waiting, held: backlog.held)
+        gauges.recordExchange(roundTrip: round, waiting: backlog.waiting, held: backlog.held)
     }
 
     mutating func recordFailure(_ error: any Error) {
@@ -577,6 +580,7 @@ package struct RelayExchange: Sendable {
                 cursor = 0
                 continue
             }
+            linkRoundTrip = answer.elapsed
             try await count(answer)
             let page = answer.value
             if let epoch = page.epoch {

@@ -13,6 +13,8 @@ package struct RelayStatus: Sendable, Equatable, Codable {
     package var link: String
     package var lastExchange: String?
     package var lastError: String?
+    /// How long the last round's last pull from the upstream took (the whole round's time is
+    /// the `outpost_relay_round_seconds` metric).
     package var roundTripMilliseconds: Int?
     /// The UTC day the byte counts are for (YYYY-MM-DD).
     package var day: String?

@@ -381,6 +381,11 @@ struct SiteHubTests {
                 return try await fleet.cloudNode.agents().contains("small")
             }
             #expect(try await !fleet.cloudNode.agents().contains("\"big\""))
+            guard case .integer(let roundTrip)? = try await site.status()["upstream"]?["round_trip_ms"] else {
+                Issue.record("hub status shows no round trip to the upstream")
+                return
+            }
+            #expect(roundTrip >= 0 && roundTrip < 30_000, "\(roundTrip) ms")
             try await eventually("the site hub holds the big row with the reason", timeout: .seconds(30)) {
                 try await site.status()["upstream"]?["held"] == .integer(1)
             }

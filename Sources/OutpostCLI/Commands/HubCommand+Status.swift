@@ -63,7 +63,7 @@ extension HubCommand {
             print("Upstream: \(upstream.url ?? "?") — link \(upstream.link)")
             print(
                 "  last exchange: \(upstream.lastExchange ?? "never")"
-                    + (upstream.roundTripMilliseconds.map { ", round \($0) ms" } ?? "")
+                    + (upstream.roundTripMilliseconds.map { ", round trip \($0) ms" } ?? "")
             )
             if upstream.link == "down", let error = upstream.lastError { print("  last error: \(error)") }
             let quota = upstream.dailyQuotaBytes.map { ", against a daily quota of \($0)" } ?? ""
