@@ -5,8 +5,8 @@ import Dispatch
 /// whole-content hash beside the per-chunk work of a put or a get, so the two hashes of every
 /// byte take two cores instead of one after the other.
 ///
-/// Bytes are handed over in blocks of ``blockSize`` (a put's are copied out of a buffer it
-/// reuses); at most ``blocksInFlight`` wait, so memory stays flat however large the file.
+/// Bytes are handed over as they are (small pieces gathered into blocks of ``blockSize``); at
+/// most ``blocksInFlight`` wait, so memory stays flat however large the file.
 final class BackgroundDigest: @unchecked Sendable {
     static let blockSize = 256 << 10
     static let blocksInFlight = 4
@@ -18,20 +18,20 @@ final class BackgroundDigest: @unchecked Sendable {
     /// Only touched by the caller's thread.
     private var pending: [UInt8] = []
 
-    /// Adds bytes the caller will overwrite afterwards (they are copied).
-    func update(copying bytes: UnsafeRawBufferPointer) {
-        pending.append(contentsOf: bytes)
-        if pending.count >= Self.blockSize { sendPending() }
-    }
-
-    /// Adds bytes the caller no longer changes.
-    func update(_ bytes: [UInt8]) {
+    /// Adds bytes the caller no longer changes (shared with the thread, not copied, when they
+    /// make a block on their own).
+    func update(_ bytes: ArraySlice<UInt8>) {
         guard pending.isEmpty, bytes.count >= Self.blockSize else {
             pending.append(contentsOf: bytes)
             if pending.count >= Self.blockSize { sendPending() }
             return
         }
         send(bytes)
+    }
+
+    /// ``update(_:)-(ArraySlice<UInt8>)`` for a whole array.
+    func update(_ bytes: [UInt8]) {
+        update(bytes[...])
     }
 
     /// The hash of everything added, once the thread has caught up.
@@ -44,10 +44,10 @@ final class BackgroundDigest: @unchecked Sendable {
         let block = pending
         pending = []
         pending.reserveCapacity(Self.blockSize + (1 << 16))
-        send(block)
+        send(block[...])
     }
 
-    private func send(_ block: [UInt8]) {
+    private func send(_ block: ArraySlice<UInt8>) {
         room.wait()
         queue.async { [self] in
             digest.update(data: block)

@@ -6,6 +6,10 @@ import OutpostCore
 
 /// Reads a file (or bytes in memory) in large blocks and keeps at least `keep` unread bytes in
 /// view, so the chunker always sees a whole maximum-size chunk, whatever the block boundaries.
+///
+/// Bytes are handed out with ``take(_:)`` as slices that share the reader's buffer: each
+/// ``fill()`` starts a new buffer (copying over only the bytes not taken yet), so the threads
+/// that hash a taken window read it while the reader goes on, and no byte is copied for them.
 struct BlockReader {
     private var buffer: [UInt8]
     private var start = 0
@@ -19,7 +23,6 @@ struct BlockReader {
         self.blockSize = blockSize
         self.keep = keep
         buffer = []
-        buffer.reserveCapacity(blockSize + keep)
         atEnd = false
     }
 
@@ -31,28 +34,42 @@ struct BlockReader {
         atEnd = true
     }
 
-    /// Bytes read and not yet consumed.
+    /// Whether the whole file is read (or the bytes were all given at once).
+    var isAtEnd: Bool { atEnd }
+
+    /// Bytes read and not yet taken.
     var available: Int { buffer.count - start }
 
-    /// Reads until at least `keep` bytes are in view or the file ends.
+    /// Reads until at least `keep` bytes are in view or the file ends: into a new buffer that
+    /// starts with the bytes not taken yet and holds up to a block more.
     mutating func fill() throws(OutpostError) {
         guard let descriptor, !atEnd, available < keep else { return }
-        if start > 0 {
-            buffer.removeFirst(start)
-            start = 0
-        }
-        while !atEnd, available < keep {
-            let old = buffer.count
-            buffer.append(contentsOf: repeatElement(0, count: blockSize))
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + old, blockSize) }
-            if count < 0 {
-                buffer.removeLast(blockSize)
-                if errno == EINTR { continue }
-                throw OutpostError(.storage, "Cannot read the file: \(String(cString: strerror(errno))).")
+        let rest = buffer[start...]
+        let capacity = rest.count + max(blockSize, keep)
+        var failure: OutpostError?
+        var ended = false
+        let fresh = [UInt8](unsafeUninitializedCapacity: capacity) { target, count in
+            let raw = UnsafeMutableRawBufferPointer(target)
+            rest.withUnsafeBytes { raw.copyMemory(from: $0) }
+            count = rest.count
+            while count < capacity {
+                let read = Glibc.read(descriptor, raw.baseAddress! + count, capacity - count)
+                if read < 0 {
+                    if errno == EINTR { continue }
+                    failure = OutpostError(.storage, "Cannot read the file: \(String(cString: strerror(errno))).")
+                    return
+                }
+                if read == 0 {
+                    ended = true
+                    return
+                }
+                count += read
             }
-            buffer.removeLast(blockSize - count)
-            if count == 0 { atEnd = true }
         }
+        if let failure { throw failure }
+        buffer = fresh
+        start = 0
+        atEnd = ended
     }
 
     /// Calls `body` with the bytes in view.
@@ -60,7 +77,9 @@ struct BlockReader {
         buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start...])) }
     }
 
-    mutating func consume(_ count: Int) {
-        start += count
+    /// The next `count` bytes in view, taken: a slice sharing the buffer, never written again.
+    mutating func take(_ count: Int) -> ArraySlice<UInt8> {
+        defer { start += count }
+        return buffer[start..<start + count]
     }
 }

@@ -131,32 +131,48 @@ public final class FileStore: Sendable {
         var manifestHashes: [String] = []
         // One read snapshot for the whole put: whether each chunk is kept already is a lookup in it.
         try store.read { db in
+            // The put runs as a pipeline over windows of whole chunks: this thread cuts window
+            // N + 1 while one thread hashes its chunks and another the whole file, then stores
+            // window N, whose chunk hashes are ready by then.
+            /// Stores the window's chunks this node does not keep yet, and lists them all.
+            func keepWindow(_ window: ArraySlice<UInt8>, lengths: [Int], chunks: [BackgroundChunkHashes.Chunk]) throws {
+                try window.withUnsafeBytes { bytes in
+                    var offset = 0
+                    for (length, found) in zip(lengths, chunks) {
+                        let chunk = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length])
+                        if try !isKept(found.hash, tally: &written, in: db) {
+                            try keep(
+                                plain: chunk,
+                                hash: found.hash,
+                                mayCompress: found.mayCompress,
+                                in: pack,
+                                tally: &written
+                            )
+                        }
+                        entries.append(FileManifest.Entry(hash: found.hash, length: length))
+                        offset += length
+                    }
+                }
+            }
+            var previous: (window: ArraySlice<UInt8>, lengths: [Int], hashes: BackgroundChunkHashes)?
             while true {
                 try reader.fill()
                 guard reader.available > 0 else { break }
-                var failure: OutpostError?
-                let length = reader.withAvailable { bytes in
-                    let length = chunker.cut(bytes)
-                    let chunk = UnsafeRawBufferPointer(rebasing: bytes[..<length])
-                    whole.update(copying: chunk)
-                    let hash = ChunkHash.of(chunk)
-                    do {
-                        if try !isKept(hash, tally: &written, in: db) {
-                            try keep(ChunkFrame.make(plain: chunk, hash: hash), size: length, in: pack, tally: &written)
-                        }
-                    } catch let error as OutpostError {
-                        failure = error
-                    } catch {
-                        failure = OutpostError(.storage, "\(error)")
-                    }
-                    entries.append(FileManifest.Entry(hash: hash, length: length))
-                    return length
-                }
-                if let failure { throw failure }
-                reader.consume(length)
-                total += length
+                let lengths = cutWindow(of: reader)
+                let window = reader.take(lengths.reduce(0, +))
+                total += window.count
                 guard total <= configuration.maximumFileSize else { throw tooLarge(source, size: total) }
+                whole.update(window)
+                let hashes = BackgroundChunkHashes(of: window, lengths: lengths)
+                if let previous {
+                    try keepWindow(previous.window, lengths: previous.lengths, chunks: previous.hashes.wait())
+                }
+                previous = (window, lengths, hashes)
             }
+            if let previous {
+                try keepWindow(previous.window, lengths: previous.lengths, chunks: previous.hashes.wait())
+            }
+
             for part in FileManifest(entries: entries).chunks() {
                 let hash = ChunkHash.of(part)
                 if try !isKept(hash, tally: &written, in: db) {
@@ -230,6 +246,57 @@ public final class FileStore: Sendable {
         return kept
     }
 
+    /// The most bytes of whole chunks a put cuts at a time (see ``cutWindow(of:)``).
+    private static let windowSize = 1 << 20
+
+    /// The lengths of the next chunks in view of `reader`, at most about ``windowSize`` bytes of
+    /// them. A cut is made only with a whole maximum-size chunk in view, or at the end of the
+    /// file.
+    private func cutWindow(of reader: BlockReader) -> [Int] {
+        let atEnd = reader.isAtEnd
+        return reader.withAvailable { bytes in
+            var lengths: [Int] = []
+            var offset = 0
+            while offset < bytes.count, offset < Self.windowSize, atEnd || bytes.count - offset >= chunker.maximumSize {
+                let length = chunker.cut(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                lengths.append(length)
+                offset += length
+            }
+            return lengths
+        }
+    }
+
+    /// Appends the chunk `plain` to the put's pack as it is stored here: deflated when that
+    /// pays, sealed when the node encrypts. A chunk kept as it is, unsealed (random bytes, most
+    /// media), is copied once, into the pack's gathered bytes.
+    private func keep(
+        plain: UnsafeRawBufferPointer,
+        hash: String,
+        mayCompress: Bool,
+        in pack: PackWriter,
+        tally: inout ChunkTally
+    ) throws(OutpostError) {
+        let deflated = mayCompress ? ChunkFrame.deflate(plain) : nil
+        guard key != nil || deflated != nil else {
+            let location = try pack.append(flags: 0, payload: plain)
+            tally.newHashes.insert(hash)
+            tally.new.append(
+                ChunkTally.Written(
+                    hash: hash,
+                    size: plain.count,
+                    storedSize: location.length,
+                    flags: 0,
+                    location: location
+                )
+            )
+            return
+        }
+        let frame =
+            deflated.map { ChunkFrame(hash: hash, flags: ChunkFrame.compressedFlag, payload: $0) }
+            ?? ChunkFrame(hash: hash, flags: 0, payload: Array(plain))
+        try keep(frame, size: plain.count, in: pack, tally: &tally)
+    }
+
     /// Appends `frame`, as stored here (compressed, sealed), to the put's pack.
     private func keep(_ frame: ChunkFrame, size: Int, in pack: PackWriter, tally: inout ChunkTally)
         throws(OutpostError)
@@ -265,7 +332,7 @@ public final class FileStore: Sendable {
         defer { touch(name) }
         if path == "-" {
             // What reaches standard output cannot be taken back: every chunk is checked first.
-            try forEachChunk(of: file, checkingEachChunk: true) { bytes throws(OutpostError) in
+            try forEachBlock(of: file, checkingEachChunk: true) { bytes throws(OutpostError) in
                 FileHandle.standardOutput.write(Data(bytes))
             }
             return file
@@ -276,17 +343,12 @@ public final class FileStore: Sendable {
             throw OutpostError(.storage, "Cannot create \(temporary): \(String(cString: strerror(errno))).")
         }
         do {
-            // Chunks average 16 KiB: written a megabyte at a time, not a system call each.
-            var pending: [UInt8] = []
-            pending.reserveCapacity(Self.writeBlockSize + (1 << 16))
-            try forEachChunk(of: file) { bytes throws(OutpostError) in
-                pending.append(contentsOf: bytes)
-                if pending.count >= Self.writeBlockSize {
-                    try Self.writeAll(pending, to: descriptor, path: temporary)
-                    pending.removeAll(keepingCapacity: true)
-                }
+            var written: Int64 = 0
+            try forEachBlock(of: file) { block throws(OutpostError) in
+                try Self.writeAll(block, to: descriptor, path: temporary)
+                Writeback.begin(descriptor, offset: written, count: block.count)
+                written += Int64(block.count)
             }
-            try Self.writeAll(pending, to: descriptor, path: temporary)
             guard fsync(descriptor) == 0 else {
                 throw OutpostError(.storage, "Cannot flush \(temporary): \(String(cString: strerror(errno))).")
             }
@@ -302,9 +364,6 @@ public final class FileStore: Sendable {
         return file
     }
 
-    /// How much ``get(_:to:)`` gathers before each write.
-    private static let writeBlockSize = 1 << 20
-
     /// The content of `name`, whole (for small files and tests; ``get(_:to:)`` streams).
     public func contents(of name: String) throws(OutpostError) -> [UInt8] {
         let lock = try chunks.lockUse(exclusive: false)
@@ -313,65 +372,116 @@ public final class FileStore: Sendable {
         defer { touch(name) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(file.size)
-        try forEachChunk(of: file) { bytes.append(contentsOf: $0) }
+        try forEachBlock(of: file) { bytes.append(contentsOf: $0) }
         return bytes
     }
 
-    /// Calls `body` with each data chunk of `file` in order, checking each against its hash and
-    /// the whole against the file's hash.
+    /// How much content ``forEachBlock(of:checkingEachChunk:_:)`` hands over at a time: chunks
+    /// average 16 KiB, and a system call (or a hand-over to the hashing thread) each cost more
+    /// than the bytes.
+    private static let blockSize = 1 << 20
+
+    /// Calls `body` with the content of `file` in order, a block of whole chunks (about
+    /// ``blockSize``) at a time, checking the whole against the file's hash.
     ///
     /// With `checkingEachChunk` false (for callers that use the bytes only once the whole file
     /// checked out: a get into a temporary file, ``contents(of:)``), chunks are not hashed one by
-    /// one: the file's hash covers them all, one SHA-256 pass instead of two. When it does not
-    /// match, every chunk is checked to find the damaged ones (removed and marked for fetching
-    /// again) before the error.
-    private func forEachChunk(
+    /// one: the file's hash covers them all, one SHA-256 pass instead of two, and a chunk kept
+    /// plain in a pack is read straight into its block. When the hash does not match, every
+    /// chunk is checked to find the damaged ones (removed and marked for fetching again) before
+    /// the error.
+    private func forEachBlock(
         of file: StoredFile,
         checkingEachChunk: Bool = false,
         _ body: ([UInt8]) throws(OutpostError) -> Void
     ) throws(OutpostError) {
         do {
-            try readChunks(of: file, checkingEachChunk: checkingEachChunk, body)
+            try readBlocks(of: file, checkingEachChunk: checkingEachChunk, body)
         } catch  where !checkingEachChunk && error.details["whole_file_hash"] == "mismatch" {
-            try readChunks(of: file, checkingEachChunk: true) { _ throws(OutpostError) in }
+            try readBlocks(of: file, checkingEachChunk: true) { _ throws(OutpostError) in }
             throw error
         }
     }
 
-    private func readChunks(
+    private func readBlocks(
         of file: StoredFile,
         checkingEachChunk: Bool,
         _ body: ([UInt8]) throws(OutpostError) -> Void
     ) throws(OutpostError) {
-        let manifest = try manifest(of: file.name, quarantiningOnFailure: true)
+        let entries = try manifest(of: file.name, quarantiningOnFailure: true).entries
         let whole = BackgroundDigest()
         let reader = chunks.reader()
-        // Where the chunks are, looked up a batch at a time: one read for a thousand chunks, and
-        // memory that stays flat however large the file.
         var start = 0
-        while start < manifest.entries.count {
-            let batch = manifest.entries[start..<min(start + 1_024, manifest.entries.count)]
-            let locations = try store.read { db in try batch.map { try ChunkLocation.lookup($0.hash, in: db) } }
-            for (entry, location) in zip(batch, locations) {
-                let bytes = try plainChunk(
-                    entry.hash,
-                    of: file.name,
-                    at: location,
-                    reader: reader,
-                    checking: checkingEachChunk
-                )
-                whole.update(bytes)
-                try body(bytes)
+        while start < entries.count {
+            var end = start
+            var size = 0
+            while end < entries.count, end == start || size + entries[end].length <= Self.blockSize {
+                size += entries[end].length
+                end += 1
             }
-            start += batch.count
+            let batch = entries[start..<end]
+            // Where the block's chunks are: one read for them all.
+            let locations = try store.read { db in try batch.map { try ChunkLocation.lookup($0.hash, in: db) } }
+            var failure: OutpostError?
+            let block = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+                var offset = 0
+                for (entry, location) in zip(batch, locations) {
+                    let target = UnsafeMutableRawBufferPointer(
+                        UnsafeMutableBufferPointer(rebasing: buffer[offset..<offset + entry.length])
+                    )
+                    do throws(OutpostError) {
+                        try readChunk(
+                            entry.hash,
+                            of: file.name,
+                            at: location,
+                            into: target,
+                            reader: reader,
+                            checking: checkingEachChunk
+                        )
+                    } catch {
+                        failure = error
+                        break
+                    }
+                    offset += entry.length
+                }
+                // Bytes written so far are set; on a failure the block is thrown away.
+                count = failure == nil ? size : 0
+            }
+            if let failure { throw failure }
+            whole.update(block)
+            try body(block)
+            start = end
         }
-        guard Hex.encode(whole.finalize()) == file.hash else {
-            throw OutpostError(
-                .storage,
-                "The content of '\(file.name)' does not match its hash; its index is damaged.",
-                details: ["name": file.name, "whole_file_hash": "mismatch"]
-            )
+        guard Hex.encode(whole.finalize()) == file.hash else { throw wholeFileMismatch(file.name) }
+    }
+
+    /// Puts the plain bytes of chunk `hash` into `target`, sized as the file's chunk list says:
+    /// straight from its pack when it is kept plain and `checking` is off, else through
+    /// ``plainChunk(_:of:at:reader:checking:)``.
+    private func readChunk(
+        _ hash: String,
+        of name: String,
+        at location: ChunkLocation?,
+        into target: UnsafeMutableRawBufferPointer,
+        reader: ChunkReader,
+        checking: Bool
+    ) throws(OutpostError) {
+        if !checking, let location, location.holdsPlainBytes, try reader.readPlain(at: location, into: target) {
+            return
         }
+        let bytes = try plainChunk(hash, of: name, at: location, reader: reader, checking: checking)
+        // A chunk whose bytes match its hash but not the length its file lists: the list is
+        // what is damaged.
+        guard bytes.count == target.count else { throw wholeFileMismatch(name) }
+        bytes.withUnsafeBytes { target.copyMemory(from: $0) }
+    }
+
+    private func wholeFileMismatch(_ name: String) -> OutpostError {
+        OutpostError(
+            .storage,
+            "The content of '\(name)' does not match its hash; its index is damaged.",
+            details: ["name": name, "whole_file_hash": "mismatch"]
+        )
     }
 
     /// The file's chunk list, read from its manifest chunks.

@@ -44,6 +44,19 @@ package final class PackWriter {
         return location
     }
 
+    /// Appends a stored chunk made of the flags byte `flags` and `payload`, copied once into
+    /// the gathered bytes; says where it is.
+    func append(flags: UInt8, payload: UnsafeRawBufferPointer) throws(OutpostError) -> ChunkLocation {
+        if descriptor < 0 { try create() }
+        let location = ChunkLocation(pack: name, offset: size, length: 1 + payload.count)
+        pending.append(flags)
+        pending.append(contentsOf: payload)
+        size += Int64(location.length)
+        durable = false
+        if pending.count >= Self.writeBlockSize { try writePending() }
+        return location
+    }
+
     /// Writes the gathered bytes at their place in the pack.
     private func writePending() throws(OutpostError) {
         let start = size - Int64(pending.count)
@@ -58,6 +71,7 @@ package final class PackWriter {
             }
             written += result
         }
+        Writeback.begin(descriptor, offset: start, count: pending.count)
         pending.removeAll(keepingCapacity: true)
     }
 

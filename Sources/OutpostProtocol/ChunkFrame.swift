@@ -184,14 +184,25 @@ public struct ChunkFrame: Sendable, Equatable {
     /// models, encrypted or already compressed data) are not tried: deflating them cost ~4 s of
     /// a 256 MiB put and saved nothing (``looksIncompressible(_:)``).
     public static func make(plain: UnsafeRawBufferPointer, hash: String) -> ChunkFrame {
-        if plain.count >= 64, !looksIncompressible(plain) {
-            var buffer = ByteBuffer(bytes: plain)
-            if let compressed = try? buffer.compress(with: .deflate()), compressed.readableBytes * 10 <= plain.count * 9
-            {
-                return ChunkFrame(hash: hash, flags: compressedFlag, payload: Array(compressed.readableBytesView))
-            }
+        if mayCompress(plain), let deflated = deflate(plain) {
+            return ChunkFrame(hash: hash, flags: compressedFlag, payload: deflated)
         }
         return ChunkFrame(hash: hash, flags: 0, payload: Array(plain))
+    }
+
+    /// Whether deflating `plain` is worth trying: it is not tiny and does not look like random
+    /// bytes. A put asks this on the thread that hashes its chunks.
+    public static func mayCompress(_ plain: UnsafeRawBufferPointer) -> Bool {
+        plain.count >= 64 && !looksIncompressible(plain)
+    }
+
+    /// `plain` deflated, when that saves at least 10%; nil when the chunk is better kept as it
+    /// is (a caller with no use for a frame can then write `plain` without copying it into one).
+    public static func deflate(_ plain: UnsafeRawBufferPointer) -> [UInt8]? {
+        var buffer = ByteBuffer(bytes: plain)
+        guard let compressed = try? buffer.compress(with: .deflate()), compressed.readableBytes * 10 <= plain.count * 9
+        else { return nil }
+        return Array(compressed.readableBytesView)
     }
 
     /// Whether `bytes` are as evenly spread over the 256 byte values as random bytes are: the

@@ -190,7 +190,7 @@ struct BenchCommand: AsyncParsableCommand {
                 file the hub already has; chunking plus hashing speed against SHA-256 alone; and a put \
                 of a 256 MiB random file into a fresh node against rsync of it to a local folder, and \
                 its get against cp (alone, and followed by an fsync as the get does), medians of \
-                three rounds. Needs rsync and about 1 GiB free in the temporary folder.
+                five rounds. Needs rsync and about 1 GiB free in the temporary folder.
 
                 Example:
                   outpost bench files
