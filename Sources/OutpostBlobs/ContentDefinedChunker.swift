@@ -55,18 +55,51 @@ public struct ContentDefinedChunker: Sendable, Equatable {
         var hash: UInt64 = 0
         var index = minimumSize
         return Self.gear.withUnsafeBufferPointer { gear in
-            while index < middle {
-                hash = (hash << 1) &+ gear[Int(bytes[index])]
-                if hash & strictMask == 0 { return index + 1 }
-                index += 1
-            }
-            while index < limit {
-                hash = (hash << 1) &+ gear[Int(bytes[index])]
-                if hash & looseMask == 0 { return index + 1 }
-                index += 1
-            }
+            if let cut = Self.roll(bytes, gear, &hash, &index, until: middle, mask: strictMask) { return cut }
+            if let cut = Self.roll(bytes, gear, &hash, &index, until: limit, mask: looseMask) { return cut }
             return limit
         }
+    }
+
+    /// Rolls the gear hash over `bytes[index..<end]` and returns the cut after the first byte
+    /// where `hash & mask` is zero, or nil (with `hash` and `index` at `end`).
+    ///
+    /// Four bytes a step: the hash after the fourth byte is `(hash << 4) + (g0 << 3) + (g1 << 2)
+    /// + (g2 << 1) + g3`, whose terms do not wait on the hash, so the chain from one step to the
+    /// next is one shift and one add per four bytes instead of per byte (a third of a put's time
+    /// was this loop). The three hashes in between are still each checked, so the cuts are those
+    /// of rolling one byte at a time.
+    @inline(__always)
+    private static func roll(
+        _ bytes: UnsafeRawBufferPointer,
+        _ gear: UnsafeBufferPointer<UInt64>,
+        _ hash: inout UInt64,
+        _ index: inout Int,
+        until end: Int,
+        mask: UInt64
+    ) -> Int? {
+        while index + 4 <= end {
+            let g0 = gear[Int(bytes[index])]
+            let g1 = gear[Int(bytes[index + 1])]
+            let g2 = gear[Int(bytes[index + 2])]
+            let g3 = gear[Int(bytes[index + 3])]
+            let h0 = (hash << 1) &+ g0
+            let h1 = (h0 << 1) &+ g1
+            let h2 = (h1 << 1) &+ g2
+            let next = (hash << 4) &+ ((g0 << 3) &+ (g1 << 2) &+ (g2 << 1) &+ g3)
+            if h0 & mask == 0 { return index + 1 }
+            if h1 & mask == 0 { return index + 2 }
+            if h2 & mask == 0 { return index + 3 }
+            if next & mask == 0 { return index + 4 }
+            hash = next
+            index += 4
+        }
+        while index < end {
+            hash = (hash << 1) &+ gear[Int(bytes[index])]
+            if hash & mask == 0 { return index + 1 }
+            index += 1
+        }
+        return nil
     }
 
     /// The lengths of every chunk of `bytes`, which hold a whole file.
@@ -89,7 +122,7 @@ public struct ContentDefinedChunker: Sendable, Equatable {
     }
 
     /// 256 fixed pseudo-random values (SplitMix64 from a constant seed), one per byte value.
-    private static let gear: [UInt64] = {
+    static let gear: [UInt64] = {
         var generator = SplitMix64(seed: 0x6f75_7470_6f73_7421)  // "outpost!"
         return (0..<256).map { _ in generator.next() }
     }()
