@@ -11,7 +11,8 @@ import OutpostSystem
 /// How fast a node stores and reads back a large file on its own disk, for `outpost bench
 /// files`: a put of a 256 MiB file of random bytes into a fresh node against `rsync` of it to a
 /// local folder, and its get (written to a file and flushed, as `files get` does) against `cp`,
-/// alone and followed by an `fsync` of the copy. Five rounds, alternating; medians.
+/// alone and followed by an `fsync` of the copy. Five rounds, alternating; medians. Every side
+/// reads its input from the page cache.
 struct FileSpeedBenchmark {
     struct Result: Encodable {
         var bytes: Int
@@ -84,6 +85,7 @@ struct FileSpeedBenchmark {
         for round in 0..<Self.rounds {
             let target = folder + "/speed-rsync-\(round)"
             try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            Self.readThrough(source)
             rsync.append(try Self.seconds { _ = try ChildProcess(rsyncProgram, [source, target + "/"]).run() })
             try? FileManager.default.removeItem(atPath: target)
 
@@ -93,16 +95,23 @@ struct FileSpeedBenchmark {
             configuration.averageChunkSize = averageChunkSize
             configuration.maximumFileSize = Self.bytes
             let files = try home.files(store: store, configuration: configuration)
+            Self.readThrough(source)
             put.append(try Self.seconds { try files.put(contentsOf: source, as: "large.bin") })
             let output = folder + "/speed-get.bin"
+            let packs = home.path + "/files/packs"
+            for pack in (try? FileManager.default.contentsOfDirectory(atPath: packs)) ?? [] {
+                Self.readThrough(packs + "/" + pack)
+            }
             get.append(try Self.seconds { try files.get("large.bin", to: output) })
             unlink(output)
             try? FileManager.default.removeItem(atPath: home.path)
 
             let copied = folder + "/speed-cp.bin"
+            Self.readThrough(source)
             let copySeconds = try Self.seconds { _ = try ChildProcess("/bin/cp", [source, copied]).run() }
             unlink(copied)
             copy.append(copySeconds)
+            Self.readThrough(source)
             copyAndFlush.append(
                 try Self.seconds {
                     _ = try ChildProcess("/bin/cp", [source, copied]).run()
@@ -136,6 +145,17 @@ struct FileSpeedBenchmark {
             for index in block.indices { block[index] = generator.next() }
             handle.write(block.withUnsafeBytes { Data($0) })
         }
+    }
+
+    /// Reads `path` once, so what is timed next reads it from the page cache: every side of a
+    /// comparison starts from the same cache state (cp's source was always warm from the rounds
+    /// before; a just-written pack need not be).
+    private static func readThrough(_ path: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        var block = [UInt8](repeating: 0, count: 1 << 20)
+        while block.withUnsafeMutableBytes({ read(descriptor, $0.baseAddress, $0.count) }) > 0 {}
     }
 
     private static func seconds(_ body: () throws -> Void) throws -> Double {

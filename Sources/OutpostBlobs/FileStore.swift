@@ -131,16 +131,14 @@ public final class FileStore: Sendable {
         var manifestHashes: [String] = []
         // One read snapshot for the whole put: whether each chunk is kept already is a lookup in it.
         try store.read { db in
-            // The put runs as a pipeline over windows of whole chunks: this thread cuts window
-            // N + 1 while one thread hashes its chunks and another the whole file, then stores
-            // window N, whose chunk hashes are ready by then.
             /// Stores the window's chunks this node does not keep yet, and lists them all.
             func keepWindow(_ window: ArraySlice<UInt8>, lengths: [Int], chunks: [BackgroundChunkHashes.Chunk]) throws {
+                let packed = try Self.packedHashes(chunks.map(\.hash), in: db)
                 try window.withUnsafeBytes { bytes in
                     var offset = 0
                     for (length, found) in zip(lengths, chunks) {
                         let chunk = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length])
-                        if try !isKept(found.hash, tally: &written, in: db) {
+                        if !isKept(found.hash, packed: packed, tally: &written) {
                             try keep(
                                 plain: chunk,
                                 hash: found.hash,
@@ -154,6 +152,9 @@ public final class FileStore: Sendable {
                     }
                 }
             }
+            // The put runs as a pipeline over windows of whole chunks: this thread cuts window
+            // N + 1 while one thread hashes its chunks and another the whole file, then stores
+            // window N, whose chunk hashes are ready by then.
             var previous: (window: ArraySlice<UInt8>, lengths: [Int], hashes: BackgroundChunkHashes)?
             while true {
                 try reader.fill()
@@ -175,7 +176,7 @@ public final class FileStore: Sendable {
 
             for part in FileManifest(entries: entries).chunks() {
                 let hash = ChunkHash.of(part)
-                if try !isKept(hash, tally: &written, in: db) {
+                if try !isKept(hash, packed: Self.packedHashes([hash], in: db), tally: &written) {
                     let frame = part.withUnsafeBytes { ChunkFrame.make(plain: $0, hash: hash) }
                     try keep(frame, size: part.count, in: pack, tally: &written)
                 }
@@ -189,22 +190,7 @@ public final class FileStore: Sendable {
         let encrypted = key != nil
         let fresh = written
         let stored = try store.write { db in
-            for chunk in fresh.new {
-                // A copy in a pack replaces a row whose chunk was kept before packs (and whose
-                // file was gone, or it would have been found kept).
-                try db.cachedStatement(
-                    sql: """
-                        INSERT INTO outpost_chunks (hash, size, stored_size, flags, on_hub, created_at, pack, pack_offset)
-                        VALUES (?, ?, ?, ?, 0, ?, ?, ?)
-                        ON CONFLICT (hash) DO UPDATE SET stored_size = excluded.stored_size, flags = excluded.flags,
-                            pack = excluded.pack, pack_offset = excluded.pack_offset
-                        WHERE outpost_chunks.pack IS NULL
-                        """
-                ).execute(arguments: [
-                    chunk.hash, chunk.size, chunk.storedSize, chunk.flags, now, chunk.location.pack,
-                    chunk.location.offset,
-                ])
-            }
+            try Self.recordChunks(fresh.new, at: now, in: db)
             var compressed = fresh.compressed
             for hash in fresh.existing where !compressed {
                 let statement = try db.cachedStatement(sql: "SELECT flags FROM outpost_chunks WHERE hash = ?")
@@ -236,14 +222,60 @@ public final class FileStore: Sendable {
         return stored
     }
 
-    /// Whether the chunk `hash` is kept already: written earlier in this put, recorded in a pack,
-    /// or in a file of its own (kept before packs). Counts it as reused when it is.
-    private func isKept(_ hash: String, tally: inout ChunkTally, in db: Database) throws -> Bool {
-        let kept =
-            try tally.newHashes.contains(hash) || ChunkLocation.lookup(hash, in: db)?.pack != nil
-            || chunks.contains(hash)
+    /// Whether the chunk `hash` is kept already: written earlier in this put, in `packed` (those
+    /// of its window recorded in a pack), or in a file of its own (kept before packs). Counts it
+    /// as reused when it is.
+    private func isKept(_ hash: String, packed: Set<String>, tally: inout ChunkTally) -> Bool {
+        let kept = tally.newHashes.contains(hash) || packed.contains(hash) || chunks.contains(hash)
         if kept { tally.existing.append(hash) }
         return kept
+    }
+
+    /// Which of `hashes` `outpost_chunks` records in a pack: one statement for a window's chunks.
+    private static func packedHashes(_ hashes: [String], in db: Database) throws -> Set<String> {
+        var packed = Set<String>()
+        for start in stride(from: 0, to: hashes.count, by: rowsPerStatement) {
+            let part = hashes[start..<min(start + rowsPerStatement, hashes.count)]
+            let statement = try db.cachedStatement(
+                sql: "SELECT hash FROM outpost_chunks WHERE pack IS NOT NULL AND hash IN (\(placeholders(part.count)))"
+            )
+            packed.formUnion(try String.fetchAll(statement, arguments: StatementArguments(part)))
+        }
+        return packed
+    }
+
+    /// Records the chunks a put wrote into its pack, a hundred rows a statement. A copy in a pack
+    /// replaces a row whose chunk was kept before packs (and whose file was gone, or it would have
+    /// been found kept).
+    private static func recordChunks(_ written: [ChunkTally.Written], at now: Int64, in db: Database) throws {
+        for start in stride(from: 0, to: written.count, by: rowsPerStatement) {
+            let part = written[start..<min(start + rowsPerStatement, written.count)]
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO outpost_chunks (hash, size, stored_size, flags, on_hub, created_at, pack, pack_offset)
+                    VALUES \(repeatElement("(?, ?, ?, ?, 0, ?, ?, ?)", count: part.count).joined(separator: ", "))
+                    ON CONFLICT (hash) DO UPDATE SET stored_size = excluded.stored_size, flags = excluded.flags,
+                        pack = excluded.pack, pack_offset = excluded.pack_offset
+                    WHERE outpost_chunks.pack IS NULL
+                    """
+            )
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            arguments.reserveCapacity(part.count * 7)
+            for chunk in part {
+                arguments += [
+                    chunk.hash, chunk.size, chunk.storedSize, chunk.flags, now, chunk.location.pack,
+                    chunk.location.offset,
+                ]
+            }
+            try statement.execute(arguments: StatementArguments(arguments))
+        }
+    }
+
+    /// Rows a put's multi-row statements carry at most (7 values each, far below SQLite's limit).
+    private static let rowsPerStatement = 100
+
+    private static func placeholders(_ count: Int) -> String {
+        repeatElement("?", count: count).joined(separator: ", ")
     }
 
     /// The most bytes of whole chunks a put cuts at a time (see ``cutWindow(of:)``).
