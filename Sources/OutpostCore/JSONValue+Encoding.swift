@@ -121,9 +121,16 @@ extension JSONValue {
     /// Quotes `value`, escaping what JSON requires; other UTF-8 bytes pass through as they are.
     private static func writeString(_ value: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        // Most strings need no escape at all: copy them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            output.append(contentsOf: value.utf8)
+        // Most strings need no escape at all: copy them whole. A native string's bytes are
+        // scanned in place (through the UTF-8 view's iterator, the scan was a quarter of a
+        // push's JSON encoding).
+        let plain =
+            value.utf8.withContiguousStorageIfAvailable { bytes in
+                bytes.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+            } ?? value.utf8.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        if plain {
+            value.utf8.withContiguousStorageIfAvailable { output.append(contentsOf: $0) }
+                ?? output.append(contentsOf: value.utf8)
             output.append(UInt8(ascii: "\""))
             return
         }

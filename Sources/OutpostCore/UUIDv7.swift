@@ -31,16 +31,20 @@ public struct UUIDv7: Sendable {
     /// The next id, drawing random bits from `generator` (tests pass a seeded one).
     public mutating func next(using generator: inout some RandomNumberGenerator) -> String {
         let milliseconds = max(now(), lastMilliseconds)
-        var high = UInt16.random(in: 0...0x0FFF, using: &generator)
-        var low = UInt64.random(in: 0...(1 << 62 - 1), using: &generator)
+        var high: UInt16
+        var low: UInt64
         if milliseconds == lastMilliseconds {
-            // Same millisecond: count up from the previous id so order holds.
+            // Same millisecond: count up from the previous id so order holds (and draw no random
+            // bits: two system calls an id were a tenth of a push's planning).
             low = lastLow &+ 1
             high = lastHigh
             if low >= 1 << 62 {
                 low = 0
                 high = lastHigh &+ 1
             }
+        } else {
+            high = UInt16.random(in: 0...0x0FFF, using: &generator)
+            low = UInt64.random(in: 0...(1 << 62 - 1), using: &generator)
         }
         lastMilliseconds = milliseconds
         lastLow = low

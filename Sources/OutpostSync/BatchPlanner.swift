@@ -11,6 +11,9 @@ struct OutgoingBatch: Sendable {
         var priority: Int
         /// The change as JSON text, as the outbox records it and the request carries it.
         var encoded: String
+        /// The change's data as JSON text, when the batch was planned here (not read back from
+        /// the outbox): a whole row's becomes its base without being encoded again.
+        var dataText: String? = nil
     }
 
     var id: String
@@ -143,6 +146,8 @@ enum BatchPlanner {
         let batchID = ids.next()
         var reader = PushRowReader(db)
         var entries: [OutgoingBatch.Entry] = []
+        // Marked in flight together once chosen, at their places in the batch.
+        var sending: [Outbox.Sending] = []
         for candidate in candidates {
             guard let table = tables[candidate.table] else {
                 try fail(
@@ -176,19 +181,27 @@ enum BatchPlanner {
             // The hub keeps a priority other than the default with the row, so a site hub sends
             // the change up its WAN link in the order this node would.
             if candidate.priority != CapturePriority.default { change.priority = candidate.priority }
-            let encoded = change.json.encoded()
-            try outbox.send(
-                candidate.queueID,
-                changeID: change.id,
-                batchID: batchID,
-                position: entries.count,
-                baseVersion: change.baseVersion,
-                changeJSON: encoded
+            let dataText = change.data?.encoded()
+            let encoded = change.encoded(dataText: dataText)
+            sending.append(
+                Outbox.Sending(
+                    id: candidate.queueID,
+                    changeID: change.id,
+                    baseVersion: change.baseVersion,
+                    changeJSON: encoded
+                )
             )
             entries.append(
-                .init(queueID: candidate.queueID, change: change, priority: candidate.priority, encoded: encoded)
+                .init(
+                    queueID: candidate.queueID,
+                    change: change,
+                    priority: candidate.priority,
+                    encoded: encoded,
+                    dataText: dataText
+                )
             )
         }
+        try outbox.send(sending, batchID: batchID)
         guard !entries.isEmpty else {
             // Planned ahead, whatever was left out is planned once the other batch is answered.
             if besideInFlight { return nil }
@@ -276,29 +289,34 @@ enum BatchPlanner {
         // triggers read the floor without raising it, so a confirmed stamp raises it here.
         try ClockFloor(db).confirm(own: batch.entries.map(\.change.hlc).max() ?? 0)
         var recordBase: PreparedStatement?
+        let applied = zip(batch.entries, response.results).filter { $0.1.status == .applied }.map(\.0.queueID)
+        try Outbox(db).complete(applied)
         for (entry, result) in zip(batch.entries, response.results) {
             let change = entry.change
             guard let table = tables[change.table] else { continue }
             switch result.status {
             case .applied:
-                try Outbox(db).complete(entry.queueID)
                 let bases = BaseRows(db)
-                var data: JSONValue? = nil
+                // The base's data as text: a whole row's is the text the change carried.
+                var dataText: String? = nil
                 if change.operation == .upsert {
-                    data = change.data
+                    dataText = entry.dataText ?? change.data?.encoded()
                     if change.partial,
                         case .object(var members)? = try bases.base(table: change.table, key: change.key)?.data,
                         case .object(let changed)? = change.data
                     {
                         members.merge(changed) { _, new in new }
-                        data = .object(members)
+                        dataText = JSONValue.object(members).encoded()
                     }
                 }
                 if result.version > 0 {
                     let statement = try recordBase ?? bases.recordStatement()
                     recordBase = statement
                     try bases.record(
-                        BaseRow(version: result.version, data: data, hlc: change.hlc, origin: nodeID),
+                        version: result.version,
+                        dataText: dataText,
+                        hlc: change.hlc,
+                        origin: nodeID,
                         table: change.table,
                         key: change.key,
                         epoch: 0,

@@ -121,4 +121,42 @@ struct WireCodingTests {
         let viaCodable = try JSONDecoder().decode(PushRequest.self, from: Data(Self.push.json.encoded().utf8))
         #expect(viaCodable == Self.push)
     }
+
+    @Test("a change written with its data's text is byte for byte the change's JSON encoded")
+    func changeTextMatchesItsJSON() {
+        let data: JSONValue = .object([
+            "name": .string("quote \" and back\\slash, tab\t, é, 😀"), "reading": .double(21.5),
+            "count": .integer(-3), "blob": .object(["$blob": .string("AAEC")]), "none": .null,
+            "flags": .array([.bool(true), .bool(false)]),
+        ])
+        let changes = [
+            Change(id: "c1", table: "readings", key: "r1", operation: .upsert, baseVersion: 0, data: data, hlc: 42),
+            Change(
+                id: "c2",
+                table: "ta\"ble",
+                key: "[\"a\",1]",
+                operation: .upsert,
+                baseVersion: 7,
+                data: data,
+                partial: true,
+                hlc: 1 << 50,
+                origin: "node-9",
+                priority: 10
+            ),
+            Change(id: "c3", table: "readings", key: "r1", operation: .delete, baseVersion: 3, hlc: 5),
+            Change(
+                id: "c4",
+                table: "t",
+                key: "k",
+                operation: .delete,
+                baseVersion: 0,
+                hlc: 0,
+                origin: nil,
+                priority: 1
+            ),
+        ]
+        for change in changes {
+            #expect(change.encoded(dataText: change.data?.encoded()) == change.json.encoded(), "\(change.id)")
+        }
+    }
 }

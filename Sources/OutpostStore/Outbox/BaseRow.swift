@@ -94,10 +94,33 @@ package struct BaseRows {
     package func record(_ base: BaseRow, table: String, key: String, epoch: Int64, using statement: PreparedStatement)
         throws
     {
+        try record(
+            version: base.version,
+            dataText: base.data?.encoded(),
+            hlc: base.hlc,
+            origin: base.origin,
+            table: table,
+            key: key,
+            epoch: epoch,
+            using: statement
+        )
+    }
+
+    /// ``record(_:table:key:epoch:using:)`` with the data already JSON text (`nil` for a
+    /// tombstone), for a caller that encoded it for something else first.
+    package func record(
+        version: Int64,
+        dataText: String?,
+        hlc: Int64,
+        origin: String,
+        table: String,
+        key: String,
+        epoch: Int64,
+        using statement: PreparedStatement
+    ) throws {
         try statement.run([
-            table.databaseValue, key.databaseValue, base.version.databaseValue,
-            base.data?.encoded().databaseValue ?? .null, base.hlc.databaseValue, base.origin.databaseValue,
-            epoch.databaseValue, false.databaseValue,
+            table.databaseValue, key.databaseValue, version.databaseValue, dataText?.databaseValue ?? .null,
+            hlc.databaseValue, origin.databaseValue, epoch.databaseValue, false.databaseValue,
         ])
     }
 

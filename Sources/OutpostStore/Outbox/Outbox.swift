@@ -267,24 +267,66 @@ package struct Outbox {
         ).map(Self.queuedChange)
     }
 
-    /// Marks an entry in flight as `changeJSON`, at `position` of batch `batchID`.
-    package func send(
-        _ id: Int64,
-        changeID: String,
-        batchID: String,
-        position: Int,
-        baseVersion: Int64,
-        changeJSON: String
-    ) throws {
-        try db.run(
-            sql: """
-                UPDATE sync_queue
-                SET status = 'processing', change_id = ?, batch_id = ?, batch_position = ?, base_version = ?,
-                    data = ?, last_attempt = CURRENT_TIMESTAMP
-                WHERE id = ?
-                """,
-            arguments: [changeID, batchID, position, baseVersion, changeJSON, id]
-        )
+    /// One entry of a batch going out (``send(_:batchID:)``).
+    package struct Sending: Sendable {
+        package var id: Int64
+        package var changeID: String
+        package var baseVersion: Int64
+        package var changeJSON: String
+
+        package init(id: Int64, changeID: String, baseVersion: Int64, changeJSON: String) {
+            self.id = id
+            self.changeID = changeID
+            self.baseVersion = baseVersion
+            self.changeJSON = changeJSON
+        }
+    }
+
+    /// Marks a batch's entries in flight: each with the change that carries it, its place in the
+    /// batch (`entries`' order), the base version it was planned on and its JSON text (what a
+    /// resend after a crash sends again). A hundred entries a statement.
+    package func send(_ entries: [Sending], batchID: String) throws {
+        for start in stride(from: 0, to: entries.count, by: Self.rowsPerStatement) {
+            let part = entries[start..<min(start + Self.rowsPerStatement, entries.count)]
+            var arguments: [(any DatabaseValueConvertible)?] = [batchID]
+            arguments.reserveCapacity(1 + part.count * 5)
+            for (position, entry) in zip(start..., part) {
+                arguments += [entry.id, entry.changeID, position, entry.baseVersion, entry.changeJSON]
+            }
+            try db.run(
+                sql: """
+                    UPDATE sync_queue
+                    SET status = 'processing', change_id = sent.column2, batch_id = ?, batch_position = sent.column3,
+                        base_version = sent.column4, data = sent.column5, last_attempt = CURRENT_TIMESTAMP
+                    FROM (VALUES \(Self.rows(part.count, width: 5))) AS sent
+                    WHERE sync_queue.id = sent.column1
+                    """,
+                arguments: StatementArguments(arguments)
+            )
+        }
+    }
+
+    /// Completes the entries the hub confirmed, a hundred a statement.
+    package func complete(_ ids: [Int64]) throws {
+        for start in stride(from: 0, to: ids.count, by: Self.rowsPerStatement) {
+            let part = ids[start..<min(start + Self.rowsPerStatement, ids.count)]
+            try db.run(
+                sql: """
+                    UPDATE sync_queue SET status = 'completed', error_message = NULL
+                    WHERE id IN (\(repeatElement("?", count: part.count).joined(separator: ", ")))
+                    """,
+                arguments: StatementArguments(Array(part))
+            )
+        }
+    }
+
+    /// Entries a multi-row statement carries at most (SQLite allows 32,766 values).
+    private static let rowsPerStatement = 100
+
+    /// `count` rows of `width` placeholders for a `VALUES` list.
+    private static func rows(_ count: Int, width: Int) -> String {
+        let row = "(" + repeatElement("?", count: width).joined(separator: ", ") + ")"
+        return repeatElement(row, count: count).joined(separator: ", ")
     }
 
     /// Moves in-flight entries to batch `batchID`, in the order given.
