@@ -227,14 +227,27 @@ package struct Outbox {
                             WHERE p.table_name = q.table_name AND p.record_id = q.record_id
                               AND p.status IN \(Self.heldStatuses) AND p.status = 'processing')
             """ : ""
+        // Every pending entry is read and sorted to choose a batch; the check for a row waiting
+        // for a person is made on each only when some row waits (one probe instead of a probe
+        // per pending entry per batch, most of the choosing on a long queue).
+        let waiting =
+            try Bool.fetchOne(
+                cached: db,
+                sql: "SELECT EXISTS (SELECT 1 FROM conflict_resolution WHERE status = 'pending' AND kind = 'sync')"
+            ) ?? true
+        let notWaiting =
+            waiting
+            ? """
+            AND NOT EXISTS (SELECT 1 FROM conflict_resolution c
+                            WHERE c.table_name = q.table_name AND c.record_id = q.record_id
+                              AND c.status = 'pending' AND c.kind = 'sync')
+            """ : ""
         return try Row.fetchAll(
             cached: db,
             sql: """
                 SELECT q.id, q.table_name, q.record_id, q.priority, q.hlc FROM sync_queue q
                 WHERE q.status = 'pending' AND q.priority >= ?
-                  AND NOT EXISTS (SELECT 1 FROM conflict_resolution c
-                                  WHERE c.table_name = q.table_name AND c.record_id = q.record_id
-                                    AND c.status = 'pending' AND c.kind = 'sync')
+                  \(notWaiting)
                   \(inFlight)
                 ORDER BY q.priority DESC, q.hlc
                 LIMIT ?
