@@ -11,8 +11,8 @@ import OutpostSystem
 /// How fast a node stores and reads back a large file on its own disk, for `outpost bench
 /// files`: a put of a 256 MiB file of random bytes into a fresh node against `rsync` of it to a
 /// local folder, and its get (written to a file and flushed, as `files get` does) against `cp`,
-/// alone and followed by an `fsync` of the copy. Five rounds, alternating; medians. Every side
-/// reads its input from the page cache.
+/// alone and followed by an `fsync` of the copy. Five rounds, alternating; medians. Every step
+/// starts with nothing left to write and its input in the page cache.
 struct FileSpeedBenchmark {
     struct Result: Encodable {
         var bytes: Int
@@ -85,7 +85,7 @@ struct FileSpeedBenchmark {
         for round in 0..<Self.rounds {
             let target = folder + "/speed-rsync-\(round)"
             try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-            Self.readThrough(source)
+            Self.settle(reading: [source])
             rsync.append(try Self.seconds { _ = try ChildProcess(rsyncProgram, [source, target + "/"]).run() })
             try? FileManager.default.removeItem(atPath: target)
 
@@ -95,23 +95,23 @@ struct FileSpeedBenchmark {
             configuration.averageChunkSize = averageChunkSize
             configuration.maximumFileSize = Self.bytes
             let files = try home.files(store: store, configuration: configuration)
-            Self.readThrough(source)
+            Self.settle(reading: [source])
             put.append(try Self.seconds { try files.put(contentsOf: source, as: "large.bin") })
             let output = folder + "/speed-get.bin"
             let packs = home.path + "/files/packs"
-            for pack in (try? FileManager.default.contentsOfDirectory(atPath: packs)) ?? [] {
-                Self.readThrough(packs + "/" + pack)
-            }
+            Self.settle(
+                reading: ((try? FileManager.default.contentsOfDirectory(atPath: packs)) ?? []).map { packs + "/" + $0 }
+            )
             get.append(try Self.seconds { try files.get("large.bin", to: output) })
             unlink(output)
             try? FileManager.default.removeItem(atPath: home.path)
 
             let copied = folder + "/speed-cp.bin"
-            Self.readThrough(source)
+            Self.settle(reading: [source])
             let copySeconds = try Self.seconds { _ = try ChildProcess("/bin/cp", [source, copied]).run() }
             unlink(copied)
             copy.append(copySeconds)
-            Self.readThrough(source)
+            Self.settle(reading: [source])
             copyAndFlush.append(
                 try Self.seconds {
                     _ = try ChildProcess("/bin/cp", [source, copied]).run()
@@ -147,15 +147,20 @@ struct FileSpeedBenchmark {
         }
     }
 
-    /// Reads `path` once, so what is timed next reads it from the page cache: every side of a
-    /// comparison starts from the same cache state (cp's source was always warm from the rounds
-    /// before; a just-written pack need not be).
-    private static func readThrough(_ path: String) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        defer { close(descriptor) }
+    /// Gets the machine ready for a timed step: nothing left to write from the step before (this
+    /// machine's root file system is mounted with `discard`, so deleting the last round's 256 MiB
+    /// files queued trims that the next journal commit waited for: a get took 0.25 s or 0.75 s
+    /// depending on when it ran), and `paths` read once, so every side of a comparison reads its
+    /// input from the page cache (cp's source was always warm; a just-written pack need not be).
+    private static func settle(reading paths: [String]) {
+        sync()
         var block = [UInt8](repeating: 0, count: 1 << 20)
-        while block.withUnsafeMutableBytes({ read(descriptor, $0.baseAddress, $0.count) }) > 0 {}
+        for path in paths {
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { continue }
+            defer { close(descriptor) }
+            while block.withUnsafeMutableBytes({ read(descriptor, $0.baseAddress, $0.count) }) > 0 {}
+        }
     }
 
     private static func seconds(_ body: () throws -> Void) throws -> Double {
