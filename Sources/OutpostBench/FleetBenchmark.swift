@@ -60,6 +60,11 @@ package struct FleetBenchmark: Sendable {
         var latencyP50Milliseconds: Double
         var latencyP99Milliseconds: Double
         var samples: Int
+        /// The floor a fan-out meets: every node's request arriving at once, answered with no
+        /// change to wait for — `GET /health` (the HTTP stack alone) and a pull at the head (the
+        /// pull's own work too). p99 of the time from the burst's start to each answer.
+        var burstHealthP99Milliseconds: Double
+        var burstPullP99Milliseconds: Double
 
         var memoryPerIdleNode: Int { max(0, hubMemoryWaiting - hubMemoryBefore) / max(nodes, 1) }
 
@@ -71,6 +76,8 @@ package struct FleetBenchmark: Sendable {
             case latencyP50Milliseconds = "latency_p50_ms"
             case latencyP99Milliseconds = "latency_p99_ms"
             case memoryPerIdleNode = "memory_per_idle_node_bytes"
+            case burstHealthP99Milliseconds = "burst_health_p99_ms"
+            case burstPullP99Milliseconds = "burst_pull_p99_ms"
         }
 
         package func encode(to encoder: any Encoder) throws {
@@ -83,6 +90,8 @@ package struct FleetBenchmark: Sendable {
             try container.encode(latencyP50Milliseconds, forKey: .latencyP50Milliseconds)
             try container.encode(latencyP99Milliseconds, forKey: .latencyP99Milliseconds)
             try container.encode(memoryPerIdleNode, forKey: .memoryPerIdleNode)
+            try container.encode(burstHealthP99Milliseconds, forKey: .burstHealthP99Milliseconds)
+            try container.encode(burstPullP99Milliseconds, forKey: .burstPullP99Milliseconds)
         }
     }
 
@@ -117,7 +126,9 @@ package struct FleetBenchmark: Sendable {
                         + ", push-to-visible p50 \(ms(fleet.latencyP50Milliseconds)), p99 "
                         + "\(ms(fleet.latencyP99Milliseconds)) = " + String(format: "%.1f", ratio)
                         + "× one node's (target ≤ \(String(format: "%.0f", FleetBenchmark.p99Target))×) "
-                        + "over \(fleet.samples) deliveries"
+                        + "over \(fleet.samples) deliveries; every node asking at once with nothing to wait for: "
+                        + "/health p99 \(ms(fleet.burstHealthP99Milliseconds)), a pull p99 "
+                        + "\(ms(fleet.burstPullP99Milliseconds))"
                 )
             }
             lines.append(String(format: "whole benchmark: %.0f s", seconds))
@@ -230,8 +241,18 @@ package struct FleetBenchmark: Sendable {
                 try await Self.waitForWaiters(count, client: client, base: base)
             }
             polls.cancel()
+            let (health, pull) = try await Self.bursts(tokens: pollerTokens, client: client, base: base)
             try? await client.shutdown()
             latencies.sort()
+            progress(
+                "\(count) node(s): push-to-visible p99 "
+                    + String(
+                        format: "%.1f ms; all at once: /health p99 %.1f ms, pull p99 %.1f ms",
+                        Self.percentile(latencies, 0.99),
+                        health,
+                        pull
+                    )
+            )
             return Fleet(
                 nodes: count,
                 hubMemoryBefore: memoryBefore,
@@ -239,7 +260,9 @@ package struct FleetBenchmark: Sendable {
                 idleCPUPercent: 100 * cpu / Double(idleSeconds),
                 latencyP50Milliseconds: Self.percentile(latencies, 0.50),
                 latencyP99Milliseconds: Self.percentile(latencies, 0.99),
-                samples: latencies.count
+                samples: latencies.count,
+                burstHealthP99Milliseconds: health,
+                burstPullP99Milliseconds: pull
             )
         } catch {
             polls.cancel()
@@ -329,6 +352,40 @@ package struct FleetBenchmark: Sendable {
             token: token,
             body: ByteBuffer(bytes: JSONEncoder().encode(request))
         )
+    }
+
+    /// p99 of every node's request answered when all arrive at once: `GET /health`, then a pull
+    /// at the tenant's head (an empty page, no wait). A first burst of each warms the fleet's
+    /// connections (the long polls' were closed when they were cancelled); the second is timed.
+    private static func bursts(tokens: [String], client: HTTPClient, base: String) async throws
+        -> (health: Double, pull: Double)
+    {
+        let head = try JSONDecoder().decode(
+            PullResponse.self,
+            from: Data(
+                try await send(client, base + "/v1/pull?after=0&limit=1", token: tokens[0], body: nil).readableBytesView
+            )
+        ).head ?? 0
+        func burst(_ url: String, authenticated: Bool) async throws -> Double {
+            let start = ContinuousClock.now
+            let times = try await withThrowingTaskGroup(of: Double.self) { group in
+                for token in tokens {
+                    group.addTask {
+                        _ = try await send(client, base + url, token: authenticated ? token : nil, body: nil)
+                        return seconds(ContinuousClock.now - start) * 1000
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            return percentile(times.sorted(), 0.99)
+        }
+        var health = 0.0
+        var pull = 0.0
+        for _ in 0..<2 {
+            health = try await burst("/health", authenticated: false)
+            pull = try await burst("/v1/pull?after=\(head)", authenticated: true)
+        }
+        return (health, pull)
     }
 
     // MARK: The hub

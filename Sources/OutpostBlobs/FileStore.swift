@@ -441,6 +441,11 @@ public final class FileStore: Sendable {
         _ body: ([UInt8]) throws(OutpostError) -> Void
     ) throws(OutpostError) {
         let entries = try manifest(of: file.name, quarantiningOnFailure: true).entries
+        // Lengths size the blocks read into: a list naming a chunk larger than any chunk can be
+        // (a damaged one, or one a peer made up) is refused before anything is allocated for it.
+        guard entries.allSatisfy({ $0.length <= FileStoreConfiguration.maximumChunkBytes }) else {
+            throw wholeFileMismatch(file.name)
+        }
         let whole = BackgroundDigest()
         let reader = chunks.reader()
         var start = 0

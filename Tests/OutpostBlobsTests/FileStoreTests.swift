@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import OutpostCore
+import OutpostProtocol
 import OutpostStore
 import OutpostTesting
 import Testing
@@ -303,6 +304,33 @@ struct FileStoreTests {
         #expect(try fixture.files.chunksToFetch(forFile: "camera.raw") == [entry.hash])
         #expect(throws: OutpostError.self) { try fixture.files.get("camera.raw", to: fixture.folder.appending("x")) }
         #expect(!FileManager.default.fileExists(atPath: fixture.folder.appending("x")), "no partial output")
+    }
+
+    @Test("a chunk list naming a chunk longer than any chunk can be is refused as damaged")
+    func oversizedListEntry() throws {
+        let fixture = try FileStoreFixture()
+        defer { fixture.folder.remove() }
+        try fixture.files.put(FileStoreFixture.randomBytes(50_000, seed: 21), as: "model.bin")
+        let entry = try fixture.files.manifest(of: "model.bin").entries[0]
+        // A list of one entry: a chunk this node holds, said to be 4 GiB long. A get sizes its
+        // blocks by these lengths, so it must refuse the list before reading into one.
+        let list = FileManifest(entries: [.init(hash: entry.hash, length: Int(UInt32.max))]).encoded()
+        let listHash = ChunkHash.of(list)
+        #expect(try fixture.files.keepFetched([ChunkFrame(hash: listHash, flags: 0, payload: list)]) == [listHash])
+        try fixture.store.write { db in
+            try db.execute(
+                sql: "UPDATE files SET chunks = ? WHERE name = 'model.bin'",
+                arguments: [JSONValue.array([.string(listHash)]).encoded()]
+            )
+        }
+        #expect {
+            try fixture.files.contents(of: "model.bin")
+        } throws: { error in
+            let error = error as! OutpostError
+            return error.code == .storage && error.details["whole_file_hash"] == "mismatch"
+        }
+        #expect(throws: OutpostError.self) { try fixture.files.get("model.bin", to: fixture.folder.appending("out")) }
+        #expect(!FileManager.default.fileExists(atPath: fixture.folder.appending("out")), "no partial output")
     }
 
     @Test("pending files come highest priority first, as the seed's get_pending_sync_files")

@@ -12,7 +12,9 @@ extension BenchCommand {
                 connection limit raised to fit, and keeps every node long-polling from this \
                 process, one connection each. Reads the hub's memory and CPU from /proc while the \
                 fleet waits and nothing changes, then times small pushes until every node holds \
-                each (p50, p99). A fleet of one node, measured first, is the baseline. Raises this \
+                each (p50, p99). Then every node asks at once with nothing to wait for, `GET \
+                /health` and a pull at the head (p99 of each): the floor any fan-out to that many \
+                nodes meets. A fleet of one node, measured first, is the baseline. Raises this \
                 process's open-file limit to its hard limit; the hub inherits it. See \
                 docs/scale.md.
 
