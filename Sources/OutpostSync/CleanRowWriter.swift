@@ -22,8 +22,9 @@ struct CleanRowWriter {
     private struct TableStatements {
         /// The synced columns that are not part of the key, in the statements' order.
         var columns: [String]
-        var update: PreparedStatement
-        var insert: PreparedStatement
+        /// Inserts the row, or updates it where its key is already taken: one statement where
+        /// an update then an insert cost two for every new row (an initial pull's every row).
+        var upsert: PreparedStatement
         var delete: PreparedStatement
     }
 
@@ -55,8 +56,7 @@ struct CleanRowWriter {
             var values: [DatabaseValue] = []
             values.reserveCapacity(statements.columns.count + keyValues.count)
             for column in statements.columns { values.append(members[column]?.databaseValue ?? .null) }
-            try statements.update.run(values + keyValues)
-            if db.changesCount == 0 { try statements.insert.run(keyValues + values) }
+            try statements.upsert.run(keyValues + values)
         }
         let recordBase = try self.recordBase ?? bases.recordStatement()
         self.recordBase = recordBase
@@ -84,7 +84,7 @@ struct CleanRowWriter {
         }
         let keyClause = schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
         let assignments =
-            columns.map { "\(quoteIdentifier($0)) = ?" }
+            columns.map { "\(quoteIdentifier($0)) = excluded.\(quoteIdentifier($0))" }
             + bookkeeping.map { "\(quoteIdentifier($0.column)) = \($0.value)" }
         let insertColumns =
             (schema.primaryKey + columns).map(quoteIdentifier) + bookkeeping.map { quoteIdentifier($0.column) }
@@ -95,14 +95,12 @@ struct CleanRowWriter {
         }
         let made = TableStatements(
             columns: columns,
-            update: try PreparedStatement(
-                "UPDATE \(name) SET \(assignments.joined(separator: ", ")) WHERE \(keyClause)",
-                in: db
-            ),
-            insert: try PreparedStatement(
+            upsert: try PreparedStatement(
                 """
                 INSERT INTO \(name) (\(insertColumns.joined(separator: ", ")))
                 VALUES (\(insertValues.joined(separator: ", ")))
+                ON CONFLICT (\(schema.primaryKey.map(quoteIdentifier).joined(separator: ", ")))
+                DO UPDATE SET \(assignments.joined(separator: ", "))
                 """,
                 in: db
             ),
