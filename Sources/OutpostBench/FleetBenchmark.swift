@@ -360,12 +360,14 @@ package struct FleetBenchmark: Sendable {
     private static func bursts(tokens: [String], client: HTTPClient, base: String) async throws
         -> (health: Double, pull: Double)
     {
-        let head = try JSONDecoder().decode(
-            PullResponse.self,
-            from: Data(
-                try await send(client, base + "/v1/pull?after=0&limit=1", token: tokens[0], body: nil).readableBytesView
-            )
-        ).head ?? 0
+        let head =
+            try JSONDecoder().decode(
+                PullResponse.self,
+                from: Data(
+                    try await send(client, base + "/v1/pull?after=0&limit=1", token: tokens[0], body: nil)
+                        .readableBytesView
+                )
+            ).head ?? 0
         func burst(_ url: String, authenticated: Bool) async throws -> Double {
             let start = ContinuousClock.now
             let times = try await withThrowingTaskGroup(of: Double.self) { group in
