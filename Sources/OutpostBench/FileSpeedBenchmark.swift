@@ -147,11 +147,10 @@ struct FileSpeedBenchmark {
         }
     }
 
-    /// Gets the machine ready for a timed step: nothing left to write from the step before (this
-    /// machine's root file system is mounted with `discard`, so deleting the last round's 256 MiB
-    /// files queued trims that the next journal commit waited for: a get took 0.25 s or 0.75 s
-    /// depending on when it ran), and `paths` read once, so every side of a comparison reads its
-    /// input from the page cache (cp's source was always warm; a just-written pack need not be).
+    /// Gets the machine ready for a timed step: nothing left to write from the step before (the
+    /// last round deleted 256 MiB files, and this machine's root file system is mounted with
+    /// `discard`), and `paths` read once, so every side of a comparison reads its input from the
+    /// page cache (cp's source was always warm; a just-written pack need not be).
     private static func settle(reading paths: [String]) {
         sync()
         var block = [UInt8](repeating: 0, count: 1 << 20)
