@@ -234,10 +234,10 @@ public final class FileStore: Sendable {
     /// Which of `hashes` `outpost_chunks` records in a pack: one statement for a window's chunks.
     private static func packedHashes(_ hashes: [String], in db: Database) throws -> Set<String> {
         var packed = Set<String>()
-        for start in stride(from: 0, to: hashes.count, by: rowsPerStatement) {
-            let part = hashes[start..<min(start + rowsPerStatement, hashes.count)]
+        for part in SQLList.parts(hashes) {
             let statement = try db.cachedStatement(
-                sql: "SELECT hash FROM outpost_chunks WHERE pack IS NOT NULL AND hash IN (\(placeholders(part.count)))"
+                sql:
+                    "SELECT hash FROM outpost_chunks WHERE pack IS NOT NULL AND hash IN (\(SQLList.placeholders(part.count)))"
             )
             packed.formUnion(try String.fetchAll(statement, arguments: StatementArguments(part)))
         }
@@ -248,8 +248,7 @@ public final class FileStore: Sendable {
     /// replaces a row whose chunk was kept before packs (and whose file was gone, or it would have
     /// been found kept).
     private static func recordChunks(_ written: [ChunkTally.Written], at now: Int64, in db: Database) throws {
-        for start in stride(from: 0, to: written.count, by: rowsPerStatement) {
-            let part = written[start..<min(start + rowsPerStatement, written.count)]
+        for part in SQLList.parts(written) {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO outpost_chunks (hash, size, stored_size, flags, on_hub, created_at, pack, pack_offset)
@@ -269,13 +268,6 @@ public final class FileStore: Sendable {
             }
             try statement.execute(arguments: StatementArguments(arguments))
         }
-    }
-
-    /// Rows a put's multi-row statements carry at most (7 values each, far below SQLite's limit).
-    private static let rowsPerStatement = 100
-
-    private static func placeholders(_ count: Int) -> String {
-        repeatElement("?", count: count).joined(separator: ", ")
     }
 
     /// The most bytes of whole chunks a put cuts at a time (see ``cutWindow(of:)``).
@@ -450,46 +442,64 @@ public final class FileStore: Sendable {
         let reader = chunks.reader()
         var start = 0
         while start < entries.count {
-            var end = start
-            var size = 0
-            while end < entries.count, end == start || size + entries[end].length <= Self.blockSize {
-                size += entries[end].length
-                end += 1
-            }
-            let batch = entries[start..<end]
-            // Where the block's chunks are: one read for them all.
+            // Where the chunks are, looked up a thousand at a time: one read for many blocks, and
+            // memory that stays flat however large the file.
+            let batch = entries[start..<min(start + 1_024, entries.count)]
             let locations = try store.read { db in try batch.map { try ChunkLocation.lookup($0.hash, in: db) } }
-            var failure: OutpostError?
-            let block = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-                var offset = 0
-                for (entry, location) in zip(batch, locations) {
-                    let target = UnsafeMutableRawBufferPointer(
-                        UnsafeMutableBufferPointer(rebasing: buffer[offset..<offset + entry.length])
-                    )
-                    do throws(OutpostError) {
-                        try readChunk(
-                            entry.hash,
-                            of: file.name,
-                            at: location,
-                            into: target,
-                            reader: reader,
-                            checking: checkingEachChunk
-                        )
-                    } catch {
-                        failure = error
-                        break
-                    }
-                    offset += entry.length
+            var first = batch.startIndex
+            while first < batch.endIndex {
+                var end = first
+                var size = 0
+                while end < batch.endIndex, end == first || size + entries[end].length <= Self.blockSize {
+                    size += entries[end].length
+                    end += 1
                 }
-                // Bytes written so far are set; on a failure the block is thrown away.
-                count = failure == nil ? size : 0
+                let block = try readBlock(
+                    entries[first..<end],
+                    at: locations[(first - start)..<(end - start)],
+                    size: size,
+                    of: file.name,
+                    reader: reader,
+                    checking: checkingEachChunk
+                )
+                whole.update(block)
+                try body(block)
+                first = end
             }
-            if let failure { throw failure }
-            whole.update(block)
-            try body(block)
-            start = end
+            start = batch.endIndex
         }
         guard Hex.encode(whole.finalize()) == file.hash else { throw wholeFileMismatch(file.name) }
+    }
+
+    /// The plain bytes of `entries` (`size` of them in all), read into one block.
+    private func readBlock(
+        _ entries: ArraySlice<FileManifest.Entry>,
+        at locations: ArraySlice<ChunkLocation?>,
+        size: Int,
+        of name: String,
+        reader: ChunkReader,
+        checking: Bool
+    ) throws(OutpostError) -> [UInt8] {
+        var failure: OutpostError?
+        let block = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var offset = 0
+            for (entry, location) in zip(entries, locations) {
+                let target = UnsafeMutableRawBufferPointer(
+                    UnsafeMutableBufferPointer(rebasing: buffer[offset..<offset + entry.length])
+                )
+                do throws(OutpostError) {
+                    try readChunk(entry.hash, of: name, at: location, into: target, reader: reader, checking: checking)
+                } catch {
+                    failure = error
+                    break
+                }
+                offset += entry.length
+            }
+            // Bytes written so far are set; on a failure the block is thrown away.
+            count = failure == nil ? size : 0
+        }
+        if let failure { throw failure }
+        return block
     }
 
     /// Puts the plain bytes of chunk `hash` into `target`, sized as the file's chunk list says:

@@ -35,23 +35,24 @@ package final class PackWriter {
 
     /// Appends `bytes` and says where they are; durable after ``flush()``.
     package func append(_ bytes: [UInt8]) throws(OutpostError) -> ChunkLocation {
-        if descriptor < 0 { try create() }
-        let location = ChunkLocation(pack: name, offset: size, length: bytes.count)
-        pending.append(contentsOf: bytes)
-        size += Int64(bytes.count)
-        durable = false
-        if pending.count >= Self.writeBlockSize { try writePending() }
-        return location
+        try gather(length: bytes.count) { $0.append(contentsOf: bytes) }
     }
 
     /// Appends a stored chunk made of the flags byte `flags` and `payload`, copied once into
     /// the gathered bytes; says where it is.
     func append(flags: UInt8, payload: UnsafeRawBufferPointer) throws(OutpostError) -> ChunkLocation {
+        try gather(length: 1 + payload.count) { pending in
+            pending.append(flags)
+            pending.append(contentsOf: payload)
+        }
+    }
+
+    /// Adds `length` bytes to the gathered ones with `add`, writing them out past a block.
+    private func gather(length: Int, _ add: (inout [UInt8]) -> Void) throws(OutpostError) -> ChunkLocation {
         if descriptor < 0 { try create() }
-        let location = ChunkLocation(pack: name, offset: size, length: 1 + payload.count)
-        pending.append(flags)
-        pending.append(contentsOf: payload)
-        size += Int64(location.length)
+        let location = ChunkLocation(pack: name, offset: size, length: length)
+        add(&pending)
+        size += Int64(length)
         durable = false
         if pending.count >= Self.writeBlockSize { try writePending() }
         return location

@@ -299,11 +299,10 @@ package struct Outbox {
     /// batch (`entries`' order), the base version it was planned on and its JSON text (what a
     /// resend after a crash sends again). A hundred entries a statement.
     package func send(_ entries: [Sending], batchID: String) throws {
-        for start in stride(from: 0, to: entries.count, by: Self.rowsPerStatement) {
-            let part = entries[start..<min(start + Self.rowsPerStatement, entries.count)]
+        for part in SQLList.parts(entries) {
             var arguments: [(any DatabaseValueConvertible)?] = [batchID]
             arguments.reserveCapacity(1 + part.count * 5)
-            for (position, entry) in zip(start..., part) {
+            for (position, entry) in zip(part.indices, part) {
                 arguments += [entry.id, entry.changeID, position, entry.baseVersion, entry.changeJSON]
             }
             try db.run(
@@ -311,7 +310,7 @@ package struct Outbox {
                     UPDATE sync_queue
                     SET status = 'processing', change_id = sent.column2, batch_id = ?, batch_position = sent.column3,
                         base_version = sent.column4, data = sent.column5, last_attempt = CURRENT_TIMESTAMP
-                    FROM (VALUES \(Self.rows(part.count, width: 5))) AS sent
+                    FROM (VALUES \(SQLList.rows(part.count, width: 5))) AS sent
                     WHERE sync_queue.id = sent.column1
                     """,
                 arguments: StatementArguments(arguments)
@@ -321,25 +320,15 @@ package struct Outbox {
 
     /// Completes the entries the hub confirmed, a hundred a statement.
     package func complete(_ ids: [Int64]) throws {
-        for start in stride(from: 0, to: ids.count, by: Self.rowsPerStatement) {
-            let part = ids[start..<min(start + Self.rowsPerStatement, ids.count)]
+        for part in SQLList.parts(ids) {
             try db.run(
                 sql: """
                     UPDATE sync_queue SET status = 'completed', error_message = NULL
-                    WHERE id IN (\(repeatElement("?", count: part.count).joined(separator: ", ")))
+                    WHERE id IN (\(SQLList.placeholders(part.count)))
                     """,
                 arguments: StatementArguments(Array(part))
             )
         }
-    }
-
-    /// Entries a multi-row statement carries at most (SQLite allows 32,766 values).
-    private static let rowsPerStatement = 100
-
-    /// `count` rows of `width` placeholders for a `VALUES` list.
-    private static func rows(_ count: Int, width: Int) -> String {
-        let row = "(" + repeatElement("?", count: width).joined(separator: ", ") + ")"
-        return repeatElement(row, count: count).joined(separator: ", ")
     }
 
     /// Moves in-flight entries to batch `batchID`, in the order given.
