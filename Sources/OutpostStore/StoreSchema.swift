@@ -116,8 +116,31 @@ enum StoreSchema {
         migrator.registerMigration("v8: chunks in pack files") { db in
             try db.execute(sql: chunkPacks)
         }
+        migrator.registerMigration("v9: capture without IN lists") { db in
+            try db.execute(sql: heldRowIndex)
+            // Triggers made before hold the priority rule's `IN (…)` list; only tables capturing
+            // now get them again (a table dropped and made again is tracked again by its owner).
+            for tracked in try Store.trackedTables(in: db) where try CaptureTriggers.isCapturing(tracked.name, in: db) {
+                guard (try? TableSchema.require(tracked.name, in: db)) != nil else { continue }
+                _ = try CaptureTriggers.track(
+                    table: tracked.name,
+                    priority: tracked.priority,
+                    localColumns: tracked.localColumns,
+                    in: db
+                )
+            }
+        }
         return migrator
     }
+
+    /// `idx_sync_queue_held_row` with its condition as ``Outbox/heldCondition`` writes it: the
+    /// same entries as the `IN (…)` list before, which cost every captured write a temporary
+    /// table (BENCHMARKS.md, capture).
+    static let heldRowIndex = """
+        DROP INDEX idx_sync_queue_held_row;
+        CREATE INDEX idx_sync_queue_held_row ON sync_queue(table_name, record_id)
+            WHERE \(Outbox.heldCondition);
+        """
 
     /// Where each chunk's bytes are: `pack_offset` bytes into `HOME/files/packs/PACK.pack`
     /// (`stored_size` long), or, with `pack` NULL, a file of its own (chunks kept before packs).

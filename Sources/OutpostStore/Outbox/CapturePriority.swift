@@ -53,7 +53,9 @@ package struct CapturePriority: Sendable, Equatable {
             priorityColumn.map { "max(1, min(10, coalesce(\(row).\(quoteIdentifier($0)), \(tablePriority))))" }
             ?? "\(tablePriority)"
         guard hasStatus else { return own }
-        let statuses = criticalStatuses.map(quoteLiteral).joined(separator: ", ")
-        return "CASE WHEN \(row).\"status\" IN (\(statuses)) THEN \(Self.critical) ELSE \(own) END"
+        // Comparisons joined by OR, not `IN (…)`: inside a trigger SQLite builds a temporary
+        // table for an `IN` list of three or more values on every row (BENCHMARKS.md, capture).
+        let isCritical = criticalStatuses.map { "\(row).\"status\" = \(quoteLiteral($0))" }.joined(separator: " OR ")
+        return "CASE WHEN \(isCritical) THEN \(Self.critical) ELSE \(own) END"
     }
 }

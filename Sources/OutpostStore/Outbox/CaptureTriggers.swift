@@ -74,14 +74,9 @@ package enum CaptureTriggers {
                 "Priority \(priority) is out of range; use 1 (background) to 10 (critical)."
             )
         }
-        // Capturing already (the insert trigger is there): its rows are queued as they change.
-        // A table dropped and made again lost its triggers with it, so its rows are queued.
-        let wasTracked =
-            try Bool.fetchOne(
-                db,
-                sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?)",
-                arguments: ["outpost_capture_\(schema.name)_insert"]
-            ) ?? false
+        // Capturing already: its rows are queued as they change. A table dropped and made again
+        // lost its triggers with it, so its rows are queued.
+        let wasTracked = try isCapturing(schema.name, in: db)
         try dropTriggers(table: table, in: db)
         let statements = triggerStatements(schema: schema, priority: priority, localColumns: local)
         for statement in statements {
@@ -103,6 +98,16 @@ package enum CaptureTriggers {
             ]
         )
         return wasTracked ? 0 : try queueExistingRows(schema, priority: priority, progress: progress, in: db)
+    }
+
+    /// Whether `table` (as the schema spells it) has its capture triggers: its insert trigger
+    /// is there.
+    static func isCapturing(_ table: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?)",
+            arguments: ["outpost_capture_\(table)_insert"]
+        ) ?? false
     }
 
     /// The row's key as `sync_queue.record_id` holds it, as SQL over `row` (`NEW`, `OLD` or the

@@ -55,7 +55,7 @@ package struct Outbox {
             cached: db,
             sql: """
                 SELECT EXISTS (SELECT 1 FROM sync_queue WHERE status = 'pending')
-                    OR EXISTS (SELECT 1 FROM sync_queue WHERE status IN \(Self.heldStatuses))
+                    OR EXISTS (SELECT 1 FROM sync_queue WHERE \(Self.heldCondition))
                     OR EXISTS (SELECT 1 FROM conflict_resolution WHERE status = 'pending' AND kind = 'sync')
                 """
         ) ?? false
@@ -70,7 +70,7 @@ package struct Outbox {
             sql: """
                 SELECT EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending')
                     OR EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2
-                               AND status IN \(Self.heldStatuses))
+                               AND \(Self.heldCondition))
                     OR EXISTS (SELECT 1 FROM conflict_resolution WHERE table_name = ?1 AND record_id = ?2
                                AND status = 'pending' AND kind = 'sync')
                 """,
@@ -91,14 +91,14 @@ package struct Outbox {
                 sql: """
                     SELECT
                         EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2
-                                AND status IN \(Self.heldStatuses) AND status = 'failed') AS failed,
+                                AND status = 'failed') AS failed,
                         EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2
-                                AND status IN \(Self.heldStatuses) AND status = 'conflict')
+                                AND status = 'conflict')
                             OR EXISTS (SELECT 1 FROM conflict_resolution WHERE table_name = ?1 AND record_id = ?2
                                        AND status = 'pending' AND kind = 'sync') AS held,
                         EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending')
                             OR EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2
-                                       AND status IN \(Self.heldStatuses) AND status = 'processing') AS waiting
+                                       AND status = 'processing') AS waiting
                     """,
                 arguments: [table, key]
             )
@@ -109,9 +109,14 @@ package struct Outbox {
         return stored
     }
 
-    /// The statuses of entries that are local work but not pending, as the partial index
-    /// `idx_sync_queue_held_row` lists them (a query must name the same list to use it).
-    static let heldStatuses = "('processing', 'conflict', 'failed')"
+    /// Entries that are local work but not pending (in flight, held for a person, failed), as
+    /// the partial index `idx_sync_queue_held_row` says it. A query uses the index when it names
+    /// this same condition, or one status of it (`status = 'failed'`).
+    ///
+    /// Comparisons joined by OR, not `status IN (…)`: SQLite checks an index's condition on
+    /// every insert, and for an `IN` list of three values it builds a temporary table each time;
+    /// in a capture trigger that was a third of a captured write (BENCHMARKS.md, capture).
+    static let heldCondition = "(status = 'processing' OR status = 'conflict' OR status = 'failed')"
 
     /// The newest stamp of the row's local work (pending, in flight, held or failed entries);
     /// 0 when it has none.
@@ -124,7 +129,7 @@ package struct Outbox {
                                      WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending'), 0),
                            coalesce((SELECT max(hlc) FROM sync_queue
                                      WHERE table_name = ?1 AND record_id = ?2
-                                       AND status IN \(Self.heldStatuses)), 0))
+                                       AND \(Self.heldCondition)), 0))
                 """,
             arguments: [table, key]
         ) ?? 0
@@ -225,7 +230,7 @@ package struct Outbox {
             ? """
             AND NOT EXISTS (SELECT 1 FROM sync_queue p
                             WHERE p.table_name = q.table_name AND p.record_id = q.record_id
-                              AND p.status IN \(Self.heldStatuses) AND p.status = 'processing')
+                              AND p.status = 'processing')
             """ : ""
         // Every pending entry is read and sorted to choose a batch; the check for a row waiting
         // for a person is made on each only when some row waits (one probe instead of a probe
@@ -262,7 +267,7 @@ package struct Outbox {
             cached: db,
             sql: """
                 SELECT EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ? AND record_id = ?
-                               AND status IN \(Self.heldStatuses) AND status = 'processing')
+                               AND status = 'processing')
                 """,
             arguments: [table, key]
         ) ?? false
