@@ -1,14 +1,21 @@
 /// Lower-case hexadecimal text for bytes (hashes, chunk ids), and back.
 public enum Hex {
     /// `bytes` as lower-case hex digits, two a byte.
+    ///
+    /// Written into the string's own storage: a get hex-encodes the hash of every chunk it reads
+    /// (16,000 for 256 MiB), and appending a character at a time was 7 % of its main thread.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var text = ""
-        text.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            text.unicodeScalars.append(digits[Int(byte >> 4)])
-            text.unicodeScalars.append(digits[Int(byte & 15)])
+        bytes.withContiguousStorageIfAvailable(encode(buffer:)) ?? Array(bytes).withUnsafeBufferPointer(encode(buffer:))
+    }
+
+    private static func encode(buffer bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { text in
+            for (index, byte) in bytes.enumerated() {
+                text[2 * index] = asciiDigits[Int(byte >> 4)]
+                text[2 * index + 1] = asciiDigits[Int(byte & 15)]
+            }
+            return bytes.count * 2
         }
-        return text
     }
 
     /// The bytes `text` spells, or nil when it is not an even number of lower-case hex digits.
@@ -24,7 +31,7 @@ public enum Hex {
         return bytes
     }
 
-    private static let digits: [Unicode.Scalar] = Array("0123456789abcdef".unicodeScalars)
+    private static let asciiDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     private static func nibble(_ character: UInt8) -> UInt8? {
         switch character {
