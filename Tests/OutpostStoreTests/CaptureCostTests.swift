@@ -60,7 +60,8 @@ struct CaptureCostTests {
             ].map { condition in
                 try Row.fetchAll(
                     db,
-                    sql: "EXPLAIN QUERY PLAN SELECT 1 FROM sync_queue WHERE table_name = 't' AND record_id = 'k' \(condition)"
+                    sql:
+                        "EXPLAIN QUERY PLAN SELECT 1 FROM sync_queue WHERE table_name = 't' AND record_id = 'k' \(condition)"
                 ).map { $0["detail"] as String }.joined(separator: "; ")
             }
         }
@@ -81,7 +82,8 @@ struct CaptureCostTests {
             _ = try CaptureTriggers.track(table: "readings", priority: 3, localColumns: [], in: db)
             try db.execute(sql: "INSERT INTO readings VALUES ('before', 'critical')")
             try db.execute(
-                sql: "INSERT INTO sync_queue (table_name, record_id, operation, status) VALUES ('readings', 'x', 'UPDATE', 'failed')"
+                sql:
+                    "INSERT INTO sync_queue (table_name, record_id, operation, status) VALUES ('readings', 'x', 'UPDATE', 'failed')"
             )
         }
         #expect(try pool.read(Self.inLists).count > 0, "a store before v9 has IN lists to rewrite")
@@ -91,8 +93,11 @@ struct CaptureCostTests {
         #expect(try store.read(Self.inLists) == [])
         try store.write { db in try db.execute(sql: "INSERT INTO readings VALUES ('after', 'ok')") }
         let entries = try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT record_id, priority, status FROM sync_queue WHERE table_name = 'readings'")
-                .map { "\($0["record_id"] as String) \($0["priority"] as Int) \($0["status"] as String)" }.sorted()
+            try Row.fetchAll(
+                db,
+                sql: "SELECT record_id, priority, status FROM sync_queue WHERE table_name = 'readings'"
+            )
+            .map { "\($0["record_id"] as String) \($0["priority"] as Int) \($0["status"] as String)" }.sorted()
         }
         #expect(entries == ["after 3 pending", "before 10 pending", "x 5 failed"])
         #expect(try store.read { db in try Outbox(db).isDirty(table: "readings", key: "x") })
