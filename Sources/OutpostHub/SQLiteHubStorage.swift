@@ -557,10 +557,12 @@ package final class SQLiteHubStorage: HubStorage {
     package func push(_ request: PushBatch, from node: AuthenticatedNode, validator: BatchValidator) async throws
         -> PushOutcome
     {
+        // Statements every batch runs are compiled once per connection.
         try await pool.write { db in
             if let stored = try Row.fetchOne(
-                db,
-                sql: "SELECT node_id, response, digest FROM outpost_batches WHERE tenant_id = ? AND batch_id = ?",
+                db.cachedStatement(
+                    sql: "SELECT node_id, response, digest FROM outpost_batches WHERE tenant_id = ? AND batch_id = ?"
+                ),
                 arguments: [node.tenantID, request.batchID]
             ) {
                 return try PushOutcome.replay(
@@ -574,8 +576,7 @@ package final class SQLiteHubStorage: HubStorage {
             let known = try Self.schemas(db, tenantID: node.tenantID)
             let additions = try validator.validate(request, knownSchemas: known)
             let counters = try Row.fetchOne(
-                db,
-                sql: "SELECT last_seq, tombstone_floor FROM outpost_tenants WHERE id = ?",
+                db.cachedStatement(sql: "SELECT last_seq, tombstone_floor FROM outpost_tenants WHERE id = ?"),
                 arguments: [node.tenantID]
             )
             let lastSequence: Int64 = counters?["last_seq"] ?? 0
@@ -622,10 +623,8 @@ package final class SQLiteHubStorage: HubStorage {
                 ])
             }
             try Self.record(plan.exits, tenantID: node.tenantID, in: db)
-            try db.execute(
-                sql: "UPDATE outpost_tenants SET last_seq = ? WHERE id = ?",
-                arguments: [newLastSequence, node.tenantID]
-            )
+            try db.cachedStatement(sql: "UPDATE outpost_tenants SET last_seq = ? WHERE id = ?")
+                .execute(arguments: [newLastSequence, node.tenantID])
             try Self.record(request.declarations, tenantID: node.tenantID, in: db)
             for (table, columns) in additions {
                 for column in columns {
@@ -637,13 +636,12 @@ package final class SQLiteHubStorage: HubStorage {
                 }
             }
             let outcome = PushOutcome(PushResponse(results: plan.results, sequence: newLastSequence))
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO outpost_batches (tenant_id, batch_id, node_id, response, digest)
                     VALUES (?, ?, ?, ?, ?)
-                    """,
-                arguments: [node.tenantID, request.batchID, node.id, outcome.body, request.digest]
-            )
+                    """
+            ).execute(arguments: [node.tenantID, request.batchID, node.id, outcome.body, request.digest])
             return outcome
         }
     }
@@ -887,8 +885,7 @@ package final class SQLiteHubStorage: HubStorage {
     private static func schemas(_ db: Database, tenantID: String) throws -> [String: Set<String>] {
         var schemas: [String: Set<String>] = [:]
         for row in try Row.fetchAll(
-            db,
-            sql: "SELECT table_name, column_name FROM outpost_columns WHERE tenant_id = ?",
+            db.cachedStatement(sql: "SELECT table_name, column_name FROM outpost_columns WHERE tenant_id = ?"),
             arguments: [tenantID]
         ) {
             schemas[row["table_name"], default: []].insert(row["column_name"])
