@@ -238,13 +238,10 @@ struct HubRoutes: Sendable {
                 metrics.pullWaitChecks.increment()
                 let state = try await storage.waitState(of: node)
                 // A node revoked while it waits is told at once, not handed rows until the wait ends.
-                if state.revoked { throw HubError.revoked() }
+                guard let current = state.current else { throw HubError.revoked() }
                 if state.sequence > seen {
                     seen = state.sequence
                     // The node's scope as it is now: an operator may have changed it meanwhile.
-                    guard let current = try await storage.authenticate(tokenHash: node.tokenHash) else {
-                        throw HubError.revoked()
-                    }
                     node = current
                     response = try await storage.pull(
                         for: node,

@@ -143,9 +143,10 @@ package protocol HubStorage: Sendable {
     func lastSequence(tenantID: String) async throws -> Int64
 
     /// What a waiting pull checks at each poll, in one query: the tenant's newest sequence
-    /// number, and whether the node's credential has been revoked or replaced (a rotated
-    /// token) since the poll began.
-    func waitState(of node: AuthenticatedNode) async throws -> (sequence: Int64, revoked: Bool)
+    /// number, and the node as it stands now — its scope as an operator last set it — or nil
+    /// when its credential has been revoked or replaced (a rotated token) since the poll began.
+    /// A woken pull reads with that node, so it needs no second query to check its token again.
+    func waitState(of node: AuthenticatedNode) async throws -> (sequence: Int64, current: AuthenticatedNode?)
 
     /// The tenant's table declarations: every column the hub knows, with the first declared
     /// type it was given (`nil` when no node has declared one), and the first primary key

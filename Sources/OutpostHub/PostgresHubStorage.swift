@@ -505,21 +505,29 @@ package final class PostgresHubStorage: HubStorage {
             """,
             logger: logger
         )
-        for try await (id, tenantID, certificate, requires, name, attributes, scopes, relays) in rows.decode(
-            (String, String, String?, Bool, String, String?, String?, Bool).self
-        ) {
-            var node = AuthenticatedNode(
-                id: id,
-                tenantID: tenantID,
-                tokenHash: tokenHash,
-                clientCertificate: certificate,
-                tenantRequiresClientCertificate: requires,
-                scope: try NodeScope.make(scopes: scopes, nodeID: id, nodeName: name, attributes: attributes)
-            )
-            node.relays = relays
-            return node
+        for try await columns in rows.decode(NodeColumns.self) {
+            return try Self.authenticatedNode(columns, tokenHash: tokenHash)
         }
         return nil
+    }
+
+    /// A node's columns as ``authenticate(tokenHash:)`` and ``waitState(of:)`` read them: id,
+    /// tenant, client certificate, whether the tenant requires one, name, attributes, the
+    /// tenant's scopes, whether the node relays.
+    private typealias NodeColumns = (String, String, String?, Bool, String, String?, String?, Bool)
+
+    private static func authenticatedNode(_ columns: NodeColumns, tokenHash: String) throws -> AuthenticatedNode {
+        let (id, tenantID, certificate, requires, name, attributes, scopes, relays) = columns
+        var node = AuthenticatedNode(
+            id: id,
+            tenantID: tenantID,
+            tokenHash: tokenHash,
+            clientCertificate: certificate,
+            tenantRequiresClientCertificate: requires,
+            scope: try NodeScope.make(scopes: scopes, nodeID: id, nodeName: name, attributes: attributes)
+        )
+        node.relays = relays
+        return node
     }
 
     package func setRelays(nodeID: String, relays: Bool) async throws -> NodeInfo {
@@ -892,17 +900,30 @@ package final class PostgresHubStorage: HubStorage {
         return digest.answer
     }
 
-    package func waitState(of node: AuthenticatedNode) async throws -> (sequence: Int64, revoked: Bool) {
-        for try await state in try await client.query(
+    package func waitState(of node: AuthenticatedNode) async throws -> (sequence: Int64, current: AuthenticatedNode?) {
+        for try await row in try await client.query(
             """
-            SELECT t.last_seq, n.revoked_at IS NOT NULL OR n.token_hash <> \(node.tokenHash)
+            SELECT t.last_seq, n.revoked_at IS NOT NULL OR n.token_hash <> \(node.tokenHash),
+                   n.id, n.tenant_id, n.client_certificate, t.requires_client_certificate, n.name, n.attributes,
+                   t.scopes, n.relays
             FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id WHERE n.id = \(node.id)
             """,
             logger: logger
-        ).decode((Int64, Bool).self) {
-            return state
+        ) {
+            let columns = try row.decode(
+                (Int64, Bool, String, String, String?, Bool, String, String?, String?, Bool).self
+            )
+            let (sequence, revoked) = (columns.0, columns.1)
+            guard !revoked else { return (sequence, nil) }
+            return (
+                sequence,
+                try Self.authenticatedNode(
+                    (columns.2, columns.3, columns.4, columns.5, columns.6, columns.7, columns.8, columns.9),
+                    tokenHash: node.tokenHash
+                )
+            )
         }
-        return (0, true)
+        return (0, nil)
     }
 
     package func lastSequence(tenantID: String) async throws -> Int64 {

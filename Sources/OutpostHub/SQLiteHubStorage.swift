@@ -467,31 +467,39 @@ package final class SQLiteHubStorage: HubStorage {
             try Row.fetchOne(
                 db.cachedStatement(
                     sql: """
-                        SELECT n.id, n.tenant_id, n.name, n.attributes, n.client_certificate, n.relays,
-                            t.requires_client_certificate, t.scopes
+                        SELECT \(Self.nodeColumns)
                         FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
                         WHERE n.token_hash = ? AND n.revoked_at IS NULL
                         """
                 ),
                 arguments: [tokenHash]
-            ).map {
-                var node = AuthenticatedNode(
-                    id: $0["id"],
-                    tenantID: $0["tenant_id"],
-                    tokenHash: tokenHash,
-                    clientCertificate: $0["client_certificate"],
-                    tenantRequiresClientCertificate: $0["requires_client_certificate"],
-                    scope: try NodeScope.make(
-                        scopes: $0["scopes"],
-                        nodeID: $0["id"],
-                        nodeName: $0["name"],
-                        attributes: $0["attributes"]
-                    )
-                )
-                node.relays = $0["relays"]
-                return node
-            }
+            ).map { try Self.authenticatedNode($0, tokenHash: tokenHash) }
         }
+    }
+
+    /// What ``authenticatedNode(_:tokenHash:)`` reads, from `outpost_nodes n` joined with
+    /// `outpost_tenants t`.
+    private static let nodeColumns = """
+        n.id, n.tenant_id, n.name, n.attributes, n.client_certificate, n.relays,
+            t.requires_client_certificate, t.scopes
+        """
+
+    private static func authenticatedNode(_ row: Row, tokenHash: String) throws -> AuthenticatedNode {
+        var node = AuthenticatedNode(
+            id: row["id"],
+            tenantID: row["tenant_id"],
+            tokenHash: tokenHash,
+            clientCertificate: row["client_certificate"],
+            tenantRequiresClientCertificate: row["requires_client_certificate"],
+            scope: try NodeScope.make(
+                scopes: row["scopes"],
+                nodeID: row["id"],
+                nodeName: row["name"],
+                attributes: row["attributes"]
+            )
+        )
+        node.relays = row["relays"]
+        return node
     }
 
     package func setRelays(nodeID: String, relays: Bool) async throws -> NodeInfo {
@@ -718,17 +726,23 @@ package final class SQLiteHubStorage: HubStorage {
         }
     }
 
-    package func waitState(of node: AuthenticatedNode) async throws -> (sequence: Int64, revoked: Bool) {
+    package func waitState(of node: AuthenticatedNode) async throws -> (sequence: Int64, current: AuthenticatedNode?) {
+        // Every waiting pull asks at every wake: compiled once per connection.
         try await pool.read { db in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT t.last_seq, n.revoked_at IS NOT NULL OR n.token_hash <> ? AS revoked
-                    FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id WHERE n.id = ?
-                    """,
-                arguments: [node.tokenHash, node.id]
-            )
-            return (row?["last_seq"] ?? 0, row?["revoked"] ?? true)
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT t.last_seq, n.revoked_at IS NOT NULL OR n.token_hash <> ? AS revoked,
+                                \(Self.nodeColumns)
+                            FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id WHERE n.id = ?
+                            """
+                    ),
+                    arguments: [node.tokenHash, node.id]
+                )
+            else { return (0, nil) }
+            let revoked: Bool = row["revoked"]
+            return (row["last_seq"], revoked ? nil : try Self.authenticatedNode(row, tokenHash: node.tokenHash))
         }
     }
 
