@@ -343,7 +343,10 @@ extension PostgresHubStorage {
 
     /// A pull (``ScopedPullQuery``: the tenant's log, or a scoped node's buckets) as one
     /// statement: the tenant's floor, head and epoch with the page, cut at the byte budget
-    /// inside PostgreSQL by a running sum of the rows' sizes.
+    /// inside PostgreSQL by a running sum of the rows' sizes. The same statement records the
+    /// node's cursor (`cursor`, or nothing for a table-filtered pull), unless the cursor is
+    /// below the floor and the node is told to re-sync: one round trip and one statement to
+    /// parse and plan instead of two, for every pull a fleet makes.
     static func pullStatement(
         node: AuthenticatedNode,
         cursor: Int64,
@@ -354,7 +357,16 @@ extension PostgresHubStorage {
         var query = ScopedPullQuery(node: node, cursor: cursor, limit: limit + 1, table: table, placeholders: .numbered)
         let budget = query.bind(.integer(Int64(maximumBytes)))
         let tenant = query.bind(.text(node.tenantID))
+        let nodeID = query.bind(.text(node.id))
+        let asked = query.bind(.integer(cursor))
+        // A table-filtered pull says nothing about the node's cursor.
+        let recorded = query.bind(.integer(table == nil ? cursor : 0))
         let sql = """
+            WITH recorded AS (
+                UPDATE outpost_nodes SET cursor = greatest(cursor, \(recorded)), last_seen_at = now()
+                WHERE id = \(nodeID)
+                  AND NOT (\(asked) > 0 AND \(asked) < (SELECT tombstone_floor FROM outpost_tenants WHERE id = \(tenant)))
+            )
             SELECT t.tombstone_floor, t.last_seq, t.epoch, p.table_name, p.record_id, p.version, p.data,
                    p.deleted, p.hlc, p.origin_node, p.change_id, p.seq, p.available, p.priority::int8
             FROM outpost_tenants t

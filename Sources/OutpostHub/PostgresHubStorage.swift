@@ -864,13 +864,8 @@ package final class PostgresHubStorage: HubStorage {
                 available = Int(result.12 ?? 0)
             }
         }
+        // The statement recorded the node's cursor unless it is below the floor.
         if cursor > 0, cursor < floor { throw PullRules.resyncRequired(cursor: cursor, floor: floor) }
-        // A table-filtered pull says nothing about the node's cursor.
-        let recorded = table == nil ? cursor : 0
-        try await client.query(
-            "UPDATE outpost_nodes SET cursor = greatest(cursor, \(recorded)), last_seen_at = now() WHERE id = \(node.id)",
-            logger: logger
-        )
         return PullRules.page(
             rows: rows,
             available: available,
