@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OutpostCore
 
 /// Who may see the dashboard: whoever knows the admin token. A browser signs in once with it
 /// (a form), and then carries a cookie derived from it (an HMAC, so the cookie is not the token
@@ -13,8 +14,7 @@ struct AdminSession: Sendable {
     /// The cookie value a signed-in browser carries.
     var cookieValue: String {
         let key = SymmetricKey(data: Data(token.utf8))
-        return Data(HMAC<SHA256>.authenticationCode(for: Data("outpost dashboard session".utf8), using: key))
-            .map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(HMAC<SHA256>.authenticationCode(for: Data("outpost dashboard session".utf8), using: key))
     }
 
     /// Whether `candidate` is the admin token, compared in constant time.
