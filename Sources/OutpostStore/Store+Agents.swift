@@ -27,7 +27,7 @@ extension Store {
         try Self.validateText(status, field: "status", maximumLength: 100)
         if let nodeID { try Self.validateText(nodeID, field: "node", maximumLength: 200) }
         do {
-            return try pool.write { db in
+            return try transaction { db in
                 try db.execute(
                     sql: "INSERT INTO agents (id, name, type, status, config, node_id) VALUES (?, ?, ?, ?, ?, ?)",
                     arguments: [id, name, type, status, config?.encoded(), nodeID]
@@ -135,7 +135,7 @@ extension Store {
     public func removeAgent(id: String) throws(OutpostError) {
         let deleted: Int
         do {
-            deleted = try pool.write { db in
+            deleted = try transaction { db in
                 try db.execute(sql: "DELETE FROM agents WHERE id = ?", arguments: [id])
                 return db.changesCount
             }

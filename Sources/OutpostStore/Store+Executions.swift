@@ -8,7 +8,7 @@ extension Store {
     public func recordExecution(_ execution: Execution) throws(OutpostError) {
         try Self.validateText(execution.id, field: "id", maximumLength: 200)
         do {
-            try pool.write { db in try Self.insert(execution, in: db) }
+            try transaction { db in try Self.insert(execution, in: db) }
         } catch  where Self.isDuplicateKey(error) {
             throw OutpostError(.alreadyExists, "An execution with id '\(execution.id)' already exists.")
         } catch {
@@ -78,7 +78,7 @@ extension Store {
     public func recordExecution(_ execution: Execution) async throws(OutpostError) {
         try Self.validateText(execution.id, field: "id", maximumLength: 200)
         do {
-            try await pool.write { db in try Self.insert(execution, in: db) }
+            try await transaction { db in try Self.insert(execution, in: db) }
         } catch  where Self.isDuplicateKey(error) {
             throw OutpostError(.alreadyExists, "An execution with id '\(execution.id)' already exists.")
         } catch {

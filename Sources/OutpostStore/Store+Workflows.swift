@@ -17,7 +17,7 @@ extension Store {
         try Self.validateText(name, field: "name")
         try Self.validateText(status, field: "status", maximumLength: 100)
         do {
-            return try pool.write { db in
+            return try transaction { db in
                 try Self.requireAgentExists(agentID, in: db)
                 try db.execute(
                     sql: "INSERT INTO workflows (id, name, definition, status, agent_id) VALUES (?, ?, ?, ?, ?)",
@@ -109,7 +109,7 @@ extension Store {
     public func removeWorkflow(id: String) throws(OutpostError) {
         let deleted: Int
         do {
-            deleted = try pool.write { db in
+            deleted = try transaction { db in
                 try db.execute(sql: "DELETE FROM workflows WHERE id = ?", arguments: [id])
                 return db.changesCount
             }

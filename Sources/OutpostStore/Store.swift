@@ -71,7 +71,7 @@ public final class Store: Sendable {
     @discardableResult
     public func write<T: Sendable>(_ body: (Database) throws -> T) throws(OutpostError) -> T {
         do {
-            return try pool.write(body)
+            return try transaction(body)
         } catch {
             throw OutpostError(database: error, path: path)
         }
@@ -92,9 +92,27 @@ public final class Store: Sendable {
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(OutpostError) -> T {
         do {
-            return try await pool.write(body)
+            return try await transaction(body)
         } catch {
             throw OutpostError(database: error, path: path)
+        }
+    }
+
+    /// A write transaction of the store, its errors as GRDB throws them: every one starts by
+    /// folding a long capture log (``Outbox/foldIfLong()``), so a node that writes for weeks
+    /// without pushing still keeps one queue entry per changed row.
+    func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.write { db in
+            try Outbox(db).foldIfLong()
+            return try body(db)
+        }
+    }
+
+    /// ``transaction(_:)`` for async callers.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.write { db in
+            try Outbox(db).foldIfLong()
+            return try body(db)
         }
     }
 

@@ -118,20 +118,79 @@ enum StoreSchema {
         }
         migrator.registerMigration("v9: capture without IN lists") { db in
             try db.execute(sql: heldRowIndex)
-            // Triggers made before hold the priority rule's `IN (…)` list; only tables capturing
-            // now get them again (a table dropped and made again is tracked again by its owner).
-            for tracked in try Store.trackedTables(in: db) where try CaptureTriggers.isCapturing(tracked.name, in: db) {
-                guard (try? TableSchema.require(tracked.name, in: db)) != nil else { continue }
-                _ = try CaptureTriggers.track(
-                    table: tracked.name,
-                    priority: tracked.priority,
-                    localColumns: tracked.localColumns,
-                    in: db
-                )
-            }
+            // Triggers made before hold the priority rule's `IN (…)` list.
+            try reinstallCapture(in: db)
+        }
+        migrator.registerMigration("v10: the capture log") { db in
+            try db.execute(sql: Outbox.captureLogSQL)
+            try db.execute(sql: pendingViews)
+            // Triggers made before upsert into `sync_queue`; they append to the log now.
+            try reinstallCapture(in: db)
         }
         return migrator
     }
+
+    /// Installs capture again on every table capturing now, with the triggers this version
+    /// generates. A table dropped and made again (its triggers gone with it) is left for its
+    /// owner to track again, as tracking queues its existing rows.
+    private static func reinstallCapture(in db: Database) throws {
+        for tracked in try Store.trackedTables(in: db) where try CaptureTriggers.isCapturing(tracked.name, in: db) {
+            guard (try? TableSchema.require(tracked.name, in: db)) != nil else { continue }
+            _ = try CaptureTriggers.track(
+                table: tracked.name,
+                priority: tracked.priority,
+                localColumns: tracked.localColumns,
+                in: db
+            )
+        }
+    }
+
+    /// `outpost_pending`: the pending entries as folding the capture log would leave them
+    /// (``Outbox/fold()``), for readers that cannot fold (a read snapshot, `sqlite3`): a row with
+    /// changes in the log shows one entry, its operation coalesced by ``QueueOperation/then(_:)``
+    /// over its pending entry and its logged changes in order, its highest priority, the
+    /// creation time of its first change; `id` is `NULL` until the fold gives the entry one, and
+    /// `hlc` is the newest stamp among them (the fold may raise it by a few counts). The seed's
+    /// `pending_sync` reads it, so it shows changes still in the log.
+    ///
+    /// The operation follows from `then` without a loop: the last change a delete gives a
+    /// delete; otherwise the row is new (`INSERT`) when an insert comes after the change that
+    /// follows the last delete (or anywhere, with no delete), and updated otherwise.
+    static let pendingViews = """
+        DROP VIEW pending_sync;
+        CREATE VIEW outpost_pending AS
+        WITH logged AS MATERIALIZED (SELECT DISTINCT table_name, record_id FROM outpost_capture),
+        steps AS (
+            SELECT q.table_name, q.record_id, 0 AS step, q.operation, q.priority, q.hlc, q.id AS entry, q.created_at
+            FROM logged l
+            JOIN sync_queue q ON q.table_name = l.table_name AND q.record_id = l.record_id AND q.status = 'pending'
+            UNION ALL
+            SELECT table_name, record_id, id, operation, priority, hlc, NULL, \(Outbox.capturedAtSQL)
+            FROM outpost_capture
+        ),
+        numbered AS (
+            SELECT *, row_number() OVER (PARTITION BY table_name, record_id ORDER BY step) AS n FROM steps
+        ),
+        marked AS (
+            SELECT *, max(CASE WHEN operation = 'DELETE' THEN n END) OVER keyed AS last_delete,
+                   max(n) OVER keyed AS last
+            FROM numbered WINDOW keyed AS (PARTITION BY table_name, record_id)
+        )
+        SELECT q.id, q.table_name, q.record_id, q.operation, q.priority, q.hlc, q.created_at
+        FROM sync_queue q LEFT JOIN logged l ON l.table_name = q.table_name AND l.record_id = q.record_id
+        WHERE q.status = 'pending' AND l.table_name IS NULL
+        UNION ALL
+        SELECT max(entry), table_name, record_id,
+               CASE WHEN max(n = last AND operation = 'DELETE') THEN 'DELETE'
+                    WHEN max(operation = 'INSERT' AND (last_delete IS NULL OR n > last_delete + 1)) THEN 'INSERT'
+                    ELSE 'UPDATE' END,
+               max(priority), max(hlc), max(CASE WHEN n = 1 THEN created_at END)
+        FROM marked GROUP BY table_name, record_id;
+        CREATE VIEW pending_sync AS
+        SELECT table_name, record_id, operation, priority, created_at
+        FROM outpost_pending
+        ORDER BY priority DESC, created_at ASC;
+        """
 
     /// `idx_sync_queue_held_row` with its condition as ``Outbox/heldCondition`` writes it: the
     /// same entries as the `IN (…)` list before, which cost every captured write a temporary

@@ -57,7 +57,10 @@ struct FileStoreTests {
         let statistics = try fixture.files.statistics()
         #expect(statistics.totalFiles == 2)
         #expect(statistics.deduplicationRatio > 1.9 && statistics.deduplicationRatio < 2.1)
-        try fixture.store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+        try fixture.store.write { db in
+            try Outbox(db).fold()
+            try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
+        }
         try fixture.files.put(bytes, as: "a.bin")
         #expect(try fixture.queued().isEmpty, "an identical put must not queue a change")
     }
@@ -191,7 +194,10 @@ struct FileStoreTests {
         defer { fixture.folder.remove() }
         let bytes = FileStoreFixture.randomBytes(50_000, seed: 7)
         try fixture.files.put(bytes, as: "notes.txt")
-        try fixture.store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+        try fixture.store.write { db in
+            try Outbox(db).fold()
+            try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
+        }
         try fixture.files.remove("notes.txt")
         #expect(try fixture.queued() == ["notes.txt"], "the move to the trash syncs")
         #expect(try fixture.files.list().isEmpty)

@@ -21,7 +21,10 @@ struct ConflictCommandTests {
             )
             let store = try Store(path: node.storePath)
             let base = try Self.row(store)
-            try await store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+            try await store.write { db in
+                try Outbox(db).fold()
+                try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
+            }
             #expect(try await node.outpost("agent", "update", "a1", "--status", "active").status == 0)
             let local = try Self.row(store)
             var remote = base.objectValue!

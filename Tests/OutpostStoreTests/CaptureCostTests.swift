@@ -92,14 +92,15 @@ struct CaptureCostTests {
         let store = try Store(path: path)
         #expect(try store.read(Self.inLists) == [])
         try store.write { db in try db.execute(sql: "INSERT INTO readings VALUES ('after', 'ok')") }
-        let entries = try store.read { db in
-            try Row.fetchAll(
+        let entries = try store.write { db in
+            try Outbox(db).fold()
+            return try Row.fetchAll(
                 db,
                 sql: "SELECT record_id, priority, status FROM sync_queue WHERE table_name = 'readings'"
             )
             .map { "\($0["record_id"] as String) \($0["priority"] as Int) \($0["status"] as String)" }.sorted()
         }
         #expect(entries == ["after 3 pending", "before 10 pending", "x 5 failed"])
-        #expect(try store.read { db in try Outbox(db).isDirty(table: "readings", key: "x") })
+        #expect(try store.write { db in try Outbox(db).isDirty(table: "readings", key: "x") })
     }
 }

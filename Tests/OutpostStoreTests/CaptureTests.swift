@@ -21,11 +21,17 @@ struct CaptureTests {
         #expect(abs(Int64(stamp.milliseconds) - Int64(WallClock.milliseconds())) < 60_000)
 
         // Mark it pushed, then update: a new pending entry.
-        try fixture.store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+        try fixture.store.write { db in
+            try Outbox(db).fold()
+            try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
+        }
         try fixture.store.updateAgent(id: "a1", AgentChanges(status: "active"))
         queue = try fixture.queue()
         #expect(queue.map(\.operation) == ["INSERT", "UPDATE"])
-        try fixture.store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+        try fixture.store.write { db in
+            try Outbox(db).fold()
+            try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
+        }
         try fixture.store.removeAgent(id: "a1")
         queue = try fixture.queue()
         #expect(queue.last?.operation == "DELETE")
@@ -121,7 +127,10 @@ struct CaptureTests {
         let fixture = try StoreFixture()
         defer { fixture.folder.remove() }
         _ = try fixture.store.addAgent(id: "a1", name: "A", type: "t")
-        try fixture.store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+        try fixture.store.write { db in
+            try Outbox(db).fold()
+            try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
+        }
         try fixture.store.write { db in
             try db.execute(
                 sql: "UPDATE agents SET sync_status = 'synced', last_sync = CURRENT_TIMESTAMP WHERE id = 'a1'"

@@ -20,7 +20,10 @@ struct ConflictQueueTests {
             let store = fixture.store
             _ = try store.addAgent(id: "a1", name: "Scout", type: "vision", config: ["fps": 5])
             let base = try Self.row("a1", store)
-            try store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+            try store.write { db in
+                try Outbox(db).fold()
+                try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
+            }
             try store.updateAgent(id: "a1", AgentChanges(status: "active"))
             let local = try Self.row("a1", store)
             guard case .object(var remote) = base else { throw OutpostError(.invalidInput, "no row") }
@@ -207,6 +210,7 @@ struct ConflictQueueTests {
         #expect(records[0].attemptedChanges?["config"] == ["fps": 9])
         #expect(try !store.hasPendingSyncConflict(table: "agents", key: "a1"), "nothing was written, nothing is held")
 
+        _ = try fixture.queue()  // folds the capture log: the snapshots compare the queue as the engine sees it
         let before = try fixture.snapshot()
         #expect(throws: OutpostError.self) { try store.resolveConflict(id: records[0].id, choosing: .merged) }
         #expect(try fixture.snapshot() == before)

@@ -58,14 +58,26 @@ struct OutboxTests {
             expected[key] = expected[key].map { $0.then(captured) } ?? captured
             if random.next() % 10 == 0 {
                 // A push: every pending entry is confirmed; the next change starts a new entry.
-                try fixture.store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+                try fixture.store.write { db in
+                    try Outbox(db).fold()
+                    try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
+                }
                 expected = [:]
             }
-            let pending = try fixture.queue().filter { $0.status == "pending" }
-            #expect(
-                Dictionary(uniqueKeysWithValues: pending.map { ($0.record, $0.operation) })
-                    == expected.mapValues(\.rawValue)
-            )
+            // The seed's view shows the changes still in the capture log, coalesced.
+            let shown = try fixture.store.read { db in
+                try Row.fetchAll(db, sql: "SELECT record_id, operation FROM pending_sync")
+                    .map { ($0[0] as String, $0[1] as String) }
+            }
+            #expect(Dictionary(uniqueKeysWithValues: shown) == expected.mapValues(\.rawValue))
+            // Folded now and then, so the log holds several changes of a row with an entry.
+            if random.next() % 4 == 0 {
+                let pending = try fixture.queue().filter { $0.status == "pending" }
+                #expect(
+                    Dictionary(uniqueKeysWithValues: pending.map { ($0.record, $0.operation) })
+                        == expected.mapValues(\.rawValue)
+                )
+            }
         }
     }
 
@@ -202,6 +214,7 @@ struct OutboxTests {
         #expect(try store.requireAgent(id: "a1").syncStatus == "pending")
         // The hub confirms both: entries completed, the local column set as the engine sets it.
         try store.write { db in
+            try Outbox(db).fold()
             try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
             try db.execute(sql: "UPDATE agents SET sync_status = 'synced'")
             try db.execute(sql: "UPDATE workflows SET sync_status = 'synced'")
@@ -236,6 +249,7 @@ struct OutboxTests {
         try fixture.store.write { db in try db.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)") }
         #expect(try fixture.store.track("t").queuedRows == 0)
         try fixture.store.write { db in
+            try Outbox(db).fold()
             try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
             try db.execute(sql: "DROP TABLE t")
             try db.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER)")

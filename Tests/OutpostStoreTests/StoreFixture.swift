@@ -15,10 +15,12 @@ struct StoreFixture {
 
     var path: String { store.path }
 
-    /// The queue entries, oldest first, as (table, record, operation, priority, status).
+    /// The queue entries, oldest first, as (table, record, operation, priority, status), the
+    /// capture log folded in first (as the engine does before it reads the queue).
     func queue() throws -> [QueueEntry] {
-        try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM sync_queue ORDER BY id").map {
+        try store.write { db in
+            try Outbox(db).fold()
+            return try Row.fetchAll(db, sql: "SELECT * FROM sync_queue ORDER BY id").map {
                 QueueEntry(
                     table: $0["table_name"],
                     record: $0["record_id"],

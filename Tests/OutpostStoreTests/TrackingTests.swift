@@ -35,7 +35,10 @@ struct TrackingTests {
         _ = try fixture.store.execute(sql: "CREATE TABLE stock (site TEXT, sku TEXT, qty INT, PRIMARY KEY (site, sku))")
         try fixture.store.track("stock")
         _ = try fixture.store.execute(sql: "INSERT INTO stock VALUES ('s1', 'k1', 5)")
-        try fixture.store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+        try fixture.store.write { db in
+            try Outbox(db).fold()
+            try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
+        }
         _ = try fixture.store.execute(sql: "UPDATE stock SET sku = 'k2' WHERE sku = 'k1'")
         let pending = try fixture.queue().filter { $0.status == "pending" }
         #expect(pending.contains { $0.record == #"["s1","k1"]"# && $0.operation == "DELETE" })
@@ -49,7 +52,10 @@ struct TrackingTests {
         _ = try fixture.store.execute(sql: "CREATE TABLE notes (id TEXT PRIMARY KEY, body TEXT, seen_at TEXT)")
         try fixture.store.track("notes", localColumns: ["SEEN_AT"])
         _ = try fixture.store.execute(sql: "INSERT INTO notes VALUES ('n1', 'hi', NULL)")
-        try fixture.store.write { db in try db.execute(sql: "UPDATE sync_queue SET status = 'completed'") }
+        try fixture.store.write { db in
+            try Outbox(db).fold()
+            try db.execute(sql: "UPDATE sync_queue SET status = 'completed'")
+        }
         _ = try fixture.store.execute(sql: "UPDATE notes SET seen_at = 'now'")
         #expect(try fixture.queue().filter { $0.status == "pending" }.isEmpty)
         _ = try fixture.store.execute(sql: "UPDATE notes SET body = 'changed'")

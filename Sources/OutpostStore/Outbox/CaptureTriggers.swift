@@ -5,9 +5,11 @@ import OutpostCore
 /// Installs and removes the triggers that record every change to a synced table in `sync_queue`.
 ///
 /// A trigger writes only what identifies the change: table, key, operation, priority and a
-/// hybrid-logical-clock stamp. The row itself is read when the change is pushed, so a trigger
-/// costs little more than the write it records. Repeated edits of one row coalesce into its
-/// single pending entry (an upsert on the partial unique index `idx_sync_queue_pending_row`).
+/// hybrid-logical-clock stamp, appended to the capture log `outpost_capture`. The row itself is
+/// read when the change is pushed, so a trigger costs little more than the write it records.
+/// Repeated edits of one row coalesce into its single pending entry when the log is folded into
+/// `sync_queue` (``Outbox/fold()``, an upsert on the partial unique index
+/// `idx_sync_queue_pending_row`).
 ///
 /// The SQL is generated from the outbox's Swift rules: the upsert and its coalescing from
 /// ``Outbox`` and ``QueueOperation/then(_:)``, the priority from ``CapturePriority``, the stamp
@@ -77,6 +79,7 @@ package enum CaptureTriggers {
         // Capturing already: its rows are queued as they change. A table dropped and made again
         // lost its triggers with it, so its rows are queued.
         let wasTracked = try isCapturing(schema.name, in: db)
+        try db.execute(sql: Outbox.captureLogSQL)
         try dropTriggers(table: table, in: db)
         let statements = triggerStatements(schema: schema, priority: priority, localColumns: local)
         for statement in statements {
@@ -136,6 +139,8 @@ package enum CaptureTriggers {
         let table = quoteIdentifier(schema.name)
         let rule = CapturePriority(schema: schema, priority: priority)
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0
+        // Changes captured before (of a table dropped and made again) stay earlier.
+        try Outbox(db).fold()
         let hasRowID =
             try Bool.fetchOne(
                 db,

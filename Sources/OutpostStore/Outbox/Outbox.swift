@@ -15,6 +15,15 @@ import OutpostCore
 ///     if try outbox.isDirty(table: "readings", key: "r1") { … }
 /// }
 /// ```
+///
+/// Capture writes to a log first. A capture trigger appends its change to `outpost_capture`, a
+/// table with no index, which costs a write far less than the upsert into `sync_queue` and its
+/// three indexes (BENCHMARKS.md, capture); ``fold()`` later upserts the log's changes into
+/// `sync_queue` in the order they were made, by the same coalescing rule, and empties it. Every
+/// method here that reads or changes pending entries in a write transaction folds first; the
+/// ones that only count or show (and may run on a read snapshot) see through the log, as the
+/// `outpost_pending` view and the seed's `pending_sync` view do. Nothing is lost between the
+/// two: the log is written in the same transaction as the row, and folded in one.
 package struct Outbox {
     package let db: Database
 
@@ -22,28 +31,89 @@ package struct Outbox {
 
     // MARK: Capture
 
-    /// The upsert a capture trigger runs for a change of its row: one pending entry per row,
-    /// the highest priority seen, a stamp newer than the entry's last one.
+    /// The capture log. Made by the first `track` as well as by migration v10, because the
+    /// migrations before v10 install triggers that append to it. No index: each would cost
+    /// every captured write.
+    static let captureLogSQL = """
+        CREATE TABLE IF NOT EXISTS outpost_capture (
+            id INTEGER PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            priority INTEGER NOT NULL,
+            hlc INTEGER NOT NULL
+        )
+        """
+
+    /// What a capture trigger runs for a change of its row: an append to the capture log.
     static func captureSQL(table: String, key: String, operation: String, priority: String, stamp: String)
         -> String
     {
         """
-        INSERT INTO sync_queue (table_name, record_id, operation, priority, hlc)
-            VALUES (\(table), \(key), \(operation), \(priority), \(stamp))
-            ON CONFLICT (table_name, record_id) WHERE status = 'pending' DO UPDATE SET
-                operation = \(QueueOperation.coalescingSQL(earlier: "sync_queue.operation", later: "excluded.operation")),
-                priority = max(sync_queue.priority, excluded.priority),
-                hlc = max(excluded.hlc, sync_queue.hlc + 1);
+        INSERT INTO outpost_capture (table_name, record_id, operation, priority, hlc)
+            VALUES (\(table), \(key), \(operation), \(priority), \(stamp));
         """
     }
 
-    /// Queues a change of a row as a capture trigger would, for rows the engine writes itself
-    /// (merge results), whose writes the triggers do not see.
+    /// How a change coalesces into its row's pending entry, for an upsert whose new values are
+    /// `excluded`: the operations by ``QueueOperation/then(_:)``, the highest priority seen, a
+    /// stamp newer than the entry's last one (so one row's stamps only grow).
+    private static let coalescing = """
+        ON CONFLICT (table_name, record_id) WHERE status = 'pending' DO UPDATE SET
+            operation = \(QueueOperation.coalescingSQL(earlier: "sync_queue.operation", later: "excluded.operation")),
+            priority = max(sync_queue.priority, excluded.priority),
+            hlc = max(excluded.hlc, sync_queue.hlc + 1)
+        """
+
+    /// When a captured change was made, as `sync_queue.created_at` holds it (UTC,
+    /// `YYYY-MM-DD HH:MM:SS`), derived from its stamp's wall-clock milliseconds rather than kept.
+    static let capturedAtSQL = "datetime(hlc / \(1 << HybridTimestamp.counterBits) / 1000, 'unixepoch')"
+
+    /// Queues a change of a row directly, for rows the engine writes itself (merge results),
+    /// whose writes the triggers do not see. Earlier captures are folded first, so they stay
+    /// earlier.
     package func enqueue(table: String, key: String, operation: QueueOperation, priority: Int) throws {
+        try fold()
         try db.run(
-            sql: Self.captureSQL(table: "?", key: "?", operation: "?", priority: "?", stamp: "?"),
+            sql: """
+                INSERT INTO sync_queue (table_name, record_id, operation, priority, hlc) VALUES (?, ?, ?, ?, ?)
+                \(Self.coalescing)
+                """,
             arguments: [table, key, operation, priority, try ClockFloor(db).freshStamp()]
         )
+    }
+
+    /// Moves every change in the capture log into `sync_queue`, oldest first, each coalescing
+    /// into its row's pending entry as the trigger's upsert did before the log existed, and
+    /// empties the log. Costs one probe when the log is empty. Write transactions only.
+    package func fold() throws {
+        guard try Bool.fetchOne(cached: db, sql: "SELECT EXISTS (SELECT 1 FROM outpost_capture)") == true else {
+            return
+        }
+        try db.run(
+            sql: """
+                INSERT INTO sync_queue (table_name, record_id, operation, priority, hlc, created_at)
+                SELECT table_name, record_id, operation, priority, hlc, \(Self.capturedAtSQL)
+                FROM outpost_capture WHERE true ORDER BY id
+                \(Self.coalescing)
+                """
+        )
+        try db.run(sql: "DELETE FROM outpost_capture")
+    }
+
+    /// Changes the capture log may hold before any write transaction of the store folds it
+    /// (``foldIfLong()``): a node that writes for weeks without pushing keeps one entry per row,
+    /// and the reads that see through the log scan at most about this many.
+    static let longLog: Int64 = 10_000
+
+    /// Folds the log when it holds more than ``longLog`` changes. Run at the start of every
+    /// write transaction of the store; costs one probe of the log's last rowid (the log is
+    /// emptied whole, so its rowids count from 1).
+    package func foldIfLong() throws {
+        guard let last = try Int64.fetchOne(cached: db, sql: "SELECT max(id) FROM outpost_capture"),
+            last > Self.longLog
+        else { return }
+        try fold()
     }
 
     // MARK: Rows
@@ -51,7 +121,8 @@ package struct Outbox {
     /// Whether any row has local work (what ``isDirty(table:key:)`` asks of one row): a pulled
     /// page taken while there is none needs no check per row.
     package func hasLocalWork() throws -> Bool {
-        try Bool.fetchOne(
+        try fold()
+        return try Bool.fetchOne(
             cached: db,
             sql: """
                 SELECT EXISTS (SELECT 1 FROM sync_queue WHERE status = 'pending')
@@ -65,7 +136,8 @@ package struct Outbox {
     /// change, or a conflict waiting for a person. A failed change is local work too: a pull
     /// merges with it instead of overwriting it, and `outpost queue retry` can still send it.
     package func isDirty(table: String, key: String) throws -> Bool {
-        try Bool.fetchOne(
+        try fold()
+        return try Bool.fetchOne(
             cached: db,
             sql: """
                 SELECT EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending')
@@ -83,7 +155,8 @@ package struct Outbox {
     /// flight; otherwise the column's own value (`stored`, `synced` once the hub confirmed it).
     ///
     /// Derived when read rather than kept up to date by the capture triggers, so it is true
-    /// whoever wrote the row (`sqlite3` too) and capture costs nothing more.
+    /// whoever wrote the row (`sqlite3` too) and capture costs nothing more. Sees through the
+    /// capture log, so it may run on a read snapshot.
     package func syncStatus(table: String, key: String, stored: String?) throws -> String? {
         guard
             let row = try Row.fetchOne(
@@ -98,7 +171,8 @@ package struct Outbox {
                                        AND status = 'pending' AND kind = 'sync') AS held,
                         EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending')
                             OR EXISTS (SELECT 1 FROM sync_queue WHERE table_name = ?1 AND record_id = ?2
-                                       AND status = 'processing') AS waiting
+                                       AND status = 'processing')
+                            OR EXISTS (SELECT 1 FROM outpost_capture WHERE table_name = ?1 AND record_id = ?2) AS waiting
                     """,
                 arguments: [table, key]
             )
@@ -121,7 +195,7 @@ package struct Outbox {
     /// The newest stamp of the row's local work (pending, in flight, held or failed entries);
     /// 0 when it has none.
     package func newestUnconfirmedStamp(table: String, key: String) throws -> Int64 {
-        // One arm per partial index (pending; in flight, held or failed).
+        // One arm per partial index (pending; in flight, held or failed), and the capture log.
         try Int64.fetchOne(
             cached: db,
             sql: """
@@ -129,7 +203,9 @@ package struct Outbox {
                                      WHERE table_name = ?1 AND record_id = ?2 AND status = 'pending'), 0),
                            coalesce((SELECT max(hlc) FROM sync_queue
                                      WHERE table_name = ?1 AND record_id = ?2
-                                       AND \(Self.heldCondition)), 0))
+                                       AND \(Self.heldCondition)), 0),
+                           coalesce((SELECT max(hlc) FROM outpost_capture
+                                     WHERE table_name = ?1 AND record_id = ?2), 0))
                 """,
             arguments: [table, key]
         ) ?? 0
@@ -137,6 +213,7 @@ package struct Outbox {
 
     /// Completes the row's pending entry: the node holds what the hub holds, so it is moot.
     package func completePending(table: String, key: String, note: String) throws {
+        try fold()
         try db.run(
             sql: """
                 UPDATE sync_queue SET status = 'completed', error_message = ?
@@ -148,6 +225,7 @@ package struct Outbox {
 
     /// Holds the row's pending and in-flight entries while a person resolves its conflict.
     package func hold(table: String, key: String) throws {
+        try fold()
         try db.execute(
             sql: """
                 UPDATE sync_queue SET status = 'conflict'
@@ -161,6 +239,7 @@ package struct Outbox {
     /// they are folded, oldest first, into the entry a resolution's write just captured (or,
     /// when the write captured nothing, into the newest held one) by the coalescing rule.
     package func releaseHeld(table: String, key: String) throws {
+        try fold()
         let entries = try Row.fetchAll(
             db,
             sql: """
@@ -225,6 +304,7 @@ package struct Outbox {
     /// - Parameter besideInFlight: skip rows that also have an entry in flight (for a batch
     ///   planned while another is still unanswered, whose base for them is not known yet).
     package func pending(minimumPriority: Int, limit: Int, besideInFlight: Bool = false) throws -> [QueuedChange] {
+        try fold()
         let inFlight =
             besideInFlight
             ? """
@@ -275,7 +355,8 @@ package struct Outbox {
 
     /// The row's pending entry, if it has one.
     package func pendingEntry(table: String, key: String) throws -> QueuedChange? {
-        try Row.fetchOne(
+        try fold()
+        return try Row.fetchOne(
             cached: db,
             sql: """
                 SELECT id, table_name, record_id, priority, hlc FROM sync_queue
@@ -415,47 +496,68 @@ package struct Outbox {
 
     // MARK: Counts
 
-    /// Entries not yet sent or not yet answered (`pending` and `processing`).
+    /// Entries not yet sent or not yet answered (`pending` and `processing`), counting the
+    /// pending entries the capture log will add.
     package func unsentCount() throws -> Int {
         try Int.fetchOne(
             db,
             sql: """
                 SELECT (SELECT count(*) FROM sync_queue WHERE status = 'pending')
                      + (SELECT count(*) FROM sync_queue WHERE status = 'processing')
+                     + (\(Self.newPendingCountSQL("")))
                 """
         ) ?? 0
     }
 
-    /// Whether anything waits to be pushed (one probe per partial index; `status IN (…)` over
-    /// both would scan the completed entries, every 10 ms in `outpost run`).
+    /// How many pending entries folding the capture log would add (rows of the log with no
+    /// pending entry yet), as a subquery; `filter` narrows the log's rows (`AND …`).
+    private static func newPendingCountSQL(_ filter: String) -> String {
+        """
+        SELECT count(*) FROM (SELECT DISTINCT table_name, record_id FROM outpost_capture WHERE true \(filter)) c
+        WHERE NOT EXISTS (SELECT 1 FROM sync_queue q WHERE q.table_name = c.table_name AND q.record_id = c.record_id
+                          AND q.status = 'pending')
+        """
+    }
+
+    /// Whether anything waits to be pushed (one probe per partial index and one of the capture
+    /// log; `status IN (…)` would scan the completed entries, every 10 ms in `outpost run`).
     package func hasUnsent() throws -> Bool {
         try Bool.fetchOne(
-            db,
+            cached: db,
             sql: """
                 SELECT EXISTS (SELECT 1 FROM sync_queue WHERE status = 'pending')
                     OR EXISTS (SELECT 1 FROM sync_queue WHERE status = 'processing')
+                    OR EXISTS (SELECT 1 FROM outpost_capture)
                 """
         ) ?? false
     }
 
-    /// Entries of `table` the hub has not confirmed (pending, in flight, held).
+    /// Entries of `table` the hub has not confirmed (pending, in flight, held), counting the
+    /// pending entries the capture log will add.
     package func unconfirmedCount(table: String) throws -> Int {
         try Int.fetchOne(
             db,
-            sql:
-                "SELECT count(*) FROM sync_queue WHERE table_name = ? AND status IN ('pending', 'processing', 'conflict')",
+            sql: """
+                SELECT (SELECT count(*) FROM sync_queue
+                        WHERE table_name = ?1 AND status IN ('pending', 'processing', 'conflict'))
+                     + (\(Self.newPendingCountSQL("AND table_name = ?1")))
+                """,
             arguments: [table]
         ) ?? 0
     }
 
-    /// Entry counts by status.
     /// Each row of `table` with an unconfirmed change, and the status that matters most for it:
     /// a held or failed entry over a pending one (what `outpost verify` explains a difference by).
+    /// A change still in the capture log is pending.
     package func unconfirmedStatuses(table: String) throws -> [String: QueueStatus] {
         var statuses: [String: QueueStatus] = [:]
         for row in try Row.fetchAll(
             db,
-            sql: "SELECT record_id, status FROM sync_queue WHERE table_name = ? AND status != 'completed'",
+            sql: """
+                SELECT record_id, status FROM sync_queue WHERE table_name = ?1 AND status != 'completed'
+                UNION ALL
+                SELECT DISTINCT record_id, 'pending' FROM outpost_capture WHERE table_name = ?1
+                """,
             arguments: [table]
         ) {
             guard let status = QueueStatus(rawValue: row["status"]) else { continue }
@@ -465,15 +567,30 @@ package struct Outbox {
         return statuses
     }
 
+    /// Entry counts by status, the capture log's changes counted as the pending entries they
+    /// will be.
     package func countsByStatus() throws -> [String: Int] {
-        try grouped("SELECT status, count(*) FROM sync_queue GROUP BY status")
+        try grouped(
+            """
+            SELECT status, count(*) FROM sync_queue WHERE status != 'pending' GROUP BY status
+            UNION ALL
+            SELECT 'pending', count(*) FROM outpost_pending HAVING count(*) > 0
+            """
+        )
     }
 
-    /// Entry counts by priority (as text keys, "10" … "1"), of entries with one of `statuses`.
+    /// Entry counts by priority (as text keys, "10" … "1"), of entries with one of `statuses`;
+    /// pending ones as the `outpost_pending` view shows them (the capture log folded in).
     package func countsByPriority(of statuses: [QueueStatus]) throws -> [String: Int] {
-        let list = statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let others = statuses.filter { $0 != .pending }.map { "'\($0.rawValue)'" }
+        var parts: [String] = []
+        if !others.isEmpty {
+            parts.append("SELECT priority FROM sync_queue WHERE status IN (\(others.joined(separator: ", ")))")
+        }
+        if statuses.contains(.pending) { parts.append("SELECT priority FROM outpost_pending") }
+        guard !parts.isEmpty else { return [:] }
         return try grouped(
-            "SELECT CAST(priority AS TEXT), count(*) FROM sync_queue WHERE status IN (\(list)) GROUP BY priority"
+            "SELECT CAST(priority AS TEXT), count(*) FROM (\(parts.joined(separator: " UNION ALL "))) GROUP BY priority"
         )
     }
 
@@ -482,9 +599,15 @@ package struct Outbox {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM sync_queue WHERE status = 'failed'") ?? 0
     }
 
-    /// The newest stamp of any entry; 0 for an empty queue.
+    /// The newest stamp of any entry or captured change; 0 for an empty queue.
     package func newestStamp() throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT coalesce(max(hlc), 0) FROM sync_queue") ?? 0
+        try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT max(coalesce((SELECT max(hlc) FROM sync_queue), 0),
+                           coalesce((SELECT max(hlc) FROM outpost_capture), 0))
+                """
+        ) ?? 0
     }
 
     private func grouped(_ sql: String) throws -> [String: Int] {
@@ -499,6 +622,7 @@ package struct Outbox {
 
     /// Drops the unconfirmed entries of `table` (untracking it); returns how many.
     package func discardUnconfirmed(table: String) throws -> Int {
+        try fold()
         try db.execute(
             sql: "DELETE FROM sync_queue WHERE table_name = ? AND status IN ('pending', 'processing', 'conflict')",
             arguments: [table]
@@ -519,9 +643,9 @@ package struct Outbox {
         return db.changesCount
     }
 
-    /// Empties the queue, for benchmarks that time capture alone.
+    /// Empties the queue and the capture log, for benchmarks that time capture alone.
     package func removeAll() throws {
-        try db.execute(sql: "DELETE FROM sync_queue")
+        try db.execute(sql: "DELETE FROM sync_queue; DELETE FROM outpost_capture")
     }
 
     private static func queuedChange(_ row: Row) -> QueuedChange {

@@ -3,8 +3,9 @@ public import OutpostCore
 
 extension Store {
     /// Queue entries with `status` (all unfinished ones when `nil`), highest priority first.
+    /// A write transaction: the capture log is folded first, so every entry listed has its id.
     public func queueEntries(status: QueueStatus?, limit: Int = 1_000) throws(OutpostError) -> [QueueEntry] {
-        try read { db in try Outbox(db).entries(status: status, limit: limit) }
+        try write { db in try Outbox(db).entries(status: status, limit: limit) }
     }
 
     /// Sends failed entries again: each becomes the row's pending change (folded into one that
@@ -23,6 +24,7 @@ extension Store {
 extension Outbox {
     /// ``Store/queueEntries(status:limit:)`` inside the caller's transaction.
     func entries(status: QueueStatus?, limit: Int) throws -> [QueueEntry] {
+        try fold()
         let filter = status == nil ? "status != 'completed'" : "status = ?"
         return try Row.fetchAll(
             db,
