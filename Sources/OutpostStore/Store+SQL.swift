@@ -5,7 +5,8 @@ extension Store {
     /// Runs SQL written by the node's operator, all statements in one transaction.
     ///
     /// Writes to synced tables are captured by the same triggers as every other write. If any
-    /// statement fails, none of them takes effect.
+    /// statement fails, none of them takes effect. The capture log is folded before each
+    /// statement that returns rows, so a query of `sync_queue` shows every change made so far.
     ///
     /// - Throws: ``OutpostError`` `.invalidInput` with SQLite's reason for a bad statement.
     public func execute(sql: String) throws(OutpostError) -> SQLResult {
@@ -20,6 +21,7 @@ extension Store {
             let statements = try db.allStatements(sql: sql)
             while let statement = try statements.next() {
                 if statement.columnCount > 0 {
+                    try Outbox(db).fold()
                     let rows = try Row.fetchAll(statement)
                     result.columns = statement.columnNames
                     result.rows = rows.map { row in row.databaseValues.map(JSONValue.init) }
@@ -40,7 +42,8 @@ extension Store {
 
     /// Runs one statement with bound parameters: a JSON array binds `?` in order, a JSON object
     /// binds `:name` (a BLOB is given as `{"$blob": "BASE64"}`). Values are never spliced into
-    /// the text, so a workflow's `sql` step can pass what an earlier step produced.
+    /// the text, so a workflow's `sql` step can pass what an earlier step produced. A statement
+    /// that returns rows sees the capture log folded, as ``execute(sql:)`` does.
     ///
     /// - Throws: ``OutpostError`` `.invalidInput` for a bad statement or wrong parameters.
     public func execute(statement sql: String, arguments: JSONValue?) async throws(OutpostError) -> SQLResult {
@@ -60,6 +63,7 @@ extension Store {
             try statement.setArguments(bound)
             var result = SQLResult(columns: statement.columnNames, rows: [], changedRows: 0, returnedRows: false)
             if statement.columnCount > 0 {
+                try Outbox(db).fold()
                 result.rows = try Row.fetchAll(statement).map { row in row.databaseValues.map(JSONValue.init) }
                 result.returnedRows = true
             } else {

@@ -70,9 +70,11 @@ struct FileStoreFixture {
         try pack.write(to: URL(fileURLWithPath: place.path))
     }
 
+    /// The rows of `table` with a pending entry, the capture log folded first (as the engine does).
     func queued(_ table: String = "files") throws -> [String] {
-        try store.read { db in
-            try String.fetchAll(
+        try store.write { db in
+            try Outbox(db).fold()
+            return try String.fetchAll(
                 db,
                 sql: "SELECT record_id FROM sync_queue WHERE table_name = ? AND status = 'pending' ORDER BY record_id",
                 arguments: [table]

@@ -350,7 +350,7 @@ struct FileStoreTests {
         let priorities = try fixture.store.read { db in
             try Int.fetchAll(
                 db,
-                sql: "SELECT priority FROM sync_queue WHERE table_name = 'files' ORDER BY priority DESC"
+                sql: "SELECT priority FROM pending_sync WHERE table_name = 'files' ORDER BY priority DESC"
             )
         }
         #expect(priorities == [10, 5, 1], "each file's changes sync with its own priority")

@@ -146,9 +146,12 @@ final class TestNode: @unchecked Sendable {
 
     func syncedContents() throws -> [String: [String]] { try store.syncedContents() }
 
+    /// Queue entries with `status`, the capture log folded first (as the engine does).
     func queueCount(status: String) throws -> Int {
-        try store.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM sync_queue WHERE status = ?", arguments: [status]) ?? 0
+        try store.write { db in
+            try Outbox(db).fold()
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM sync_queue WHERE status = ?", arguments: [status])
+                ?? 0
         }
     }
 }

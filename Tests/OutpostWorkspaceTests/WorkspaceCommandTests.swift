@@ -94,8 +94,9 @@ struct WorkspaceCommandTests {
         #expect(
             try await node.json("workspace", "diff", "HEAD")["changes"] == [["path": "agents/a1.json", "change": "M"]]
         )
-        let captured = try await Store(path: node.storePath).read { db in
-            try Int.fetchOne(
+        let captured = try await Store(path: node.storePath).write { db in
+            try Outbox(db).fold()
+            return try Int.fetchOne(
                 db,
                 sql: "SELECT count(*) FROM sync_queue WHERE table_name = 'agents' AND record_id = 'a1'"
             )
