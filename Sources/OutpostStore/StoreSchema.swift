@@ -157,7 +157,7 @@ enum StoreSchema {
     /// delete; otherwise the row is new (`INSERT`) when an insert comes after the change that
     /// follows the last delete (or anywhere, with no delete), and updated otherwise.
     static let pendingViews = """
-        DROP VIEW pending_sync;
+        DROP VIEW IF EXISTS pending_sync;
         CREATE VIEW outpost_pending AS
         WITH logged AS MATERIALIZED (SELECT DISTINCT table_name, record_id FROM outpost_capture),
         steps AS (
