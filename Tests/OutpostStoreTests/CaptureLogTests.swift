@@ -239,10 +239,10 @@ struct CaptureLogTests {
             try String.fetchAll(db, sql: "SELECT record_id || ' ' || priority FROM pending_sync ORDER BY record_id")
         }
         #expect(shown == ["after 3", "before 3"])
-        #expect(try fixtureQueue(store) == ["after INSERT pending", "before INSERT pending"])
+        #expect(try foldedQueue(store) == ["after INSERT pending", "before INSERT pending"])
     }
 
-    private func fixtureQueue(_ store: Store) throws -> [String] {
+    private func foldedQueue(_ store: Store) throws -> [String] {
         try store.write { db in
             try Outbox(db).fold()
             return try String.fetchAll(

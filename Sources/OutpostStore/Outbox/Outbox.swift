@@ -119,7 +119,8 @@ package struct Outbox {
     // MARK: Rows
 
     /// Whether any row has local work (what ``isDirty(table:key:)`` asks of one row): a pulled
-    /// page taken while there is none needs no check per row.
+    /// page taken while there is none needs no check per row. Folds the capture log first, so
+    /// the page's per-row checks find every change in `sync_queue`.
     package func hasLocalWork() throws -> Bool {
         try fold()
         return try Bool.fetchOne(
@@ -135,6 +136,7 @@ package struct Outbox {
     /// Whether the row has local work the hub does not have: a queued, in-flight, held or failed
     /// change, or a conflict waiting for a person. A failed change is local work too: a pull
     /// merges with it instead of overwriting it, and `outpost queue retry` can still send it.
+    /// Folds the capture log first (a write transaction's question).
     package func isDirty(table: String, key: String) throws -> Bool {
         try fold()
         return try Bool.fetchOne(
