@@ -6,10 +6,22 @@ import PostgresNIO
 package import ServiceLifecycle
 
 /// Where the hub's data lives, as given to `--database`: `sqlite:PATH` or
-/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]`.
+/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require][&prepared_statements=on|off]`.
+///
+/// `prepared_statements=off` is for a pooler that does not keep a connection's prepared
+/// statements (PgBouncer in transaction mode before 1.21, or without `max_prepared_statements`):
+/// the hub then sends its per-request statements unprepared, parsed and planned every time.
 public enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
-    case postgres(host: String, port: Int, user: String, password: String?, database: String, tls: TLSMode)
+    case postgres(
+        host: String,
+        port: Int,
+        user: String,
+        password: String?,
+        database: String,
+        tls: TLSMode,
+        preparedStatements: Bool
+    )
 
     public enum TLSMode: String, Sendable {
         case disable, prefer, require
@@ -47,13 +59,22 @@ public enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
         guard let tls = TLSMode(rawValue: mode) else {
             throw OutpostError(.invalidInput, "sslmode '\(mode)' is not supported; use disable, prefer or require.")
         }
+        let prepared = components.queryItems?.first { $0.name == "prepared_statements" }?.value ?? "on"
+        guard prepared == "on" || prepared == "off" else {
+            throw OutpostError(
+                .invalidInput,
+                "prepared_statements '\(prepared)' is not supported; use on (the default) or off (behind a pooler "
+                    + "in transaction mode that does not keep prepared statements)."
+            )
+        }
         self = .postgres(
             host: host,
             port: components.port ?? 5432,
             user: user,
             password: components.password,
             database: database,
-            tls: tls
+            tls: tls,
+            preparedStatements: prepared == "on"
         )
     }
 
@@ -66,7 +87,8 @@ public enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
     public func withPassword(fromFile passwordFile: String?, environment: [String: String]) throws(OutpostError)
         -> HubDatabase
     {
-        guard case .postgres(let host, let port, let user, let password, let database, let tls) = self else {
+        guard case .postgres(let host, let port, let user, let password, let database, let tls, let prepared) = self
+        else {
             guard passwordFile == nil else {
                 throw OutpostError(.invalidInput, "--database-password-file is for a PostgreSQL --database only.")
             }
@@ -84,7 +106,15 @@ public enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
         } else if password == nil, let variable = environment["PGPASSWORD"], !variable.isEmpty {
             chosen = variable
         }
-        return .postgres(host: host, port: port, user: user, password: chosen, database: database, tls: tls)
+        return .postgres(
+            host: host,
+            port: port,
+            user: user,
+            password: chosen,
+            database: database,
+            tls: tls,
+            preparedStatements: prepared
+        )
     }
 
     /// Whether the URL itself carried a password (which `ps` shows).
@@ -96,7 +126,7 @@ public enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .sqlite(let path): "sqlite:\(path)"
-        case .postgres(let host, let port, let user, _, let database, _):
+        case .postgres(let host, let port, let user, _, let database, _, _):
             "postgres://\(user)@\(host):\(port)/\(database)"
         }
     }
@@ -115,7 +145,7 @@ public enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             return (try SQLiteHubStorage(path: path), [])
-        case .postgres(let host, let port, let user, let password, let database, let tls):
+        case .postgres(let host, let port, let user, let password, let database, let tls, let prepared):
             let tlsConfiguration: PostgresClient.Configuration.TLS =
                 switch tls {
                 case .disable: .disable
@@ -135,7 +165,7 @@ public enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
             var background = logger
             background.logLevel = max(logger.logLevel, .error)
             let client = PostgresClient(configuration: configuration, backgroundLogger: background)
-            let storage = PostgresHubStorage(client: client, logger: logger)
+            let storage = PostgresHubStorage(client: client, logger: logger, preparesStatements: prepared)
             return (storage, [client, storage.statisticsRefresher])
         }
     }

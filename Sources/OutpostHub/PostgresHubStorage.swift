@@ -28,12 +28,32 @@ package final class PostgresHubStorage: HubStorage {
     /// Refreshes the planner's statistics as pushes grow the table; must run beside the client
     /// (``HubDatabase/open(logger:)`` returns both as services).
     package let statisticsRefresher: PostgresStatisticsRefresher
+    /// Whether the statements run for nearly every request (``PostgresHotStatements``) are
+    /// prepared once per connection; off (`?prepared_statements=off`) behind a pooler that does
+    /// not keep prepared statements.
+    let preparesStatements: Bool
 
     /// - Parameter client: must be running (its `run()` is one of the application's services).
-    package init(client: PostgresClient, logger: Logger) {
+    package init(client: PostgresClient, logger: Logger, preparesStatements: Bool = true) {
         self.client = client
         self.logger = logger
+        self.preparesStatements = preparesStatements
         statisticsRefresher = PostgresStatisticsRefresher(client: client, logger: logger)
+    }
+
+    /// The rows of one of the ``PostgresHotStatements``: prepared on the connection (once, by
+    /// PostgresNIO) unless ``preparesStatements`` is off, then sent as the same text unprepared.
+    func rows<Statement: PostgresPreparedStatement>(of statement: Statement) async throws -> [Statement.Row] {
+        var rows: [Statement.Row] = []
+        if preparesStatements {
+            for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
+        } else {
+            let query = PostgresQuery(unsafeSQL: Statement.sql, binds: try statement.makeBindings())
+            for try await row in try await client.query(query, logger: logger) {
+                rows.append(try statement.decodeRow(row))
+            }
+        }
+        return rows
     }
 
     package func migrate() async throws {
@@ -496,27 +516,15 @@ package final class PostgresHubStorage: HubStorage {
     }
 
     package func authenticate(tokenHash: String) async throws -> AuthenticatedNode? {
-        let rows = try await client.query(
-            """
-            SELECT n.id, n.tenant_id, n.client_certificate, t.requires_client_certificate, n.name, n.attributes,
-                   t.scopes, n.relays
-            FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
-            WHERE n.token_hash = \(tokenHash) AND n.revoked_at IS NULL
-            """,
-            logger: logger
-        )
-        for try await columns in rows.decode(NodeColumns.self) {
-            return try Self.authenticatedNode(columns, tokenHash: tokenHash)
+        try await rows(of: PostgresHotStatements.Authenticate(tokenHash: tokenHash)).first.map {
+            try Self.authenticatedNode($0, tokenHash: tokenHash)
         }
-        return nil
     }
 
-    /// A node's columns as ``authenticate(tokenHash:)`` and ``waitState(of:)`` read them: id,
-    /// tenant, client certificate, whether the tenant requires one, name, attributes, the
-    /// tenant's scopes, whether the node relays.
-    private typealias NodeColumns = (String, String, String?, Bool, String, String?, String?, Bool)
-
-    private static func authenticatedNode(_ columns: NodeColumns, tokenHash: String) throws -> AuthenticatedNode {
+    private static func authenticatedNode(
+        _ columns: PostgresHotStatements.NodeColumns,
+        tokenHash: String
+    ) throws -> AuthenticatedNode {
         let (id, tenantID, certificate, requires, name, attributes, scopes, relays) = columns
         var node = AuthenticatedNode(
             id: id,
@@ -800,7 +808,7 @@ package final class PostgresHubStorage: HubStorage {
     private typealias BucketedRowColumns = (String, String, Int64, String?, Bool, Int64, String, String, Int64, String)
     /// The tenant's floor, head and epoch, then a row of the page (all NULL when there is none)
     /// and how many rows the page's query saw.
-    private typealias PagedRowColumns = (
+    typealias PagedRowColumns = (
         Int64, Int64, Int64, String?, String?, Int64?, String?, Bool?, Int64?, String?, String?, Int64?, Int64?,
         Int64?
     )
@@ -853,7 +861,14 @@ package final class PostgresHubStorage: HubStorage {
             maximumBytes: maximumBytes,
             table: table
         )
-        for try await result in try await client.query(statement, logger: logger).decode(PagedRowColumns.self) {
+        let results: [PagedRowColumns]
+        if let wholeLog = PostgresHotStatements.WholeLogPull(statement) {
+            results = try await self.rows(of: wholeLog)
+        } else {
+            results = try await client.query(statement, logger: logger).decode(PagedRowColumns.self)
+                .reduce(into: []) { $0.append($1) }
+        }
+        for result in results {
             (floor, head, epoch) = (result.0, result.1, result.2)
             if let table = result.3, let key = result.4, let version = result.5, let deleted = result.7,
                 let hlc = result.8, let origin = result.9, let changeID = result.10, let sequence = result.11
@@ -896,18 +911,8 @@ package final class PostgresHubStorage: HubStorage {
     }
 
     package func waitState(of node: AuthenticatedNode) async throws -> (sequence: Int64, current: AuthenticatedNode?) {
-        for try await row in try await client.query(
-            """
-            SELECT t.last_seq, n.revoked_at IS NOT NULL OR n.token_hash <> \(node.tokenHash),
-                   n.id, n.tenant_id, n.client_certificate, t.requires_client_certificate, n.name, n.attributes,
-                   t.scopes, n.relays
-            FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id WHERE n.id = \(node.id)
-            """,
-            logger: logger
-        ) {
-            let columns = try row.decode(
-                (Int64, Bool, String, String, String?, Bool, String, String?, String?, Bool).self
-            )
+        let statement = PostgresHotStatements.WaitState(tokenHash: node.tokenHash, nodeID: node.id)
+        for columns in try await rows(of: statement) {
             let (sequence, revoked) = (columns.0, columns.1)
             guard !revoked else { return (sequence, nil) }
             return (

@@ -19,7 +19,7 @@ struct HubDatabasePasswordTests {
     }
 
     static func password(of database: HubDatabase) -> String? {
-        guard case .postgres(_, _, _, let password, _, _) = database else { return nil }
+        guard case .postgres(_, _, _, let password, _, _, _) = database else { return nil }
         return password
     }
 
