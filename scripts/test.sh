@@ -27,8 +27,10 @@ echo "PostgreSQL at $OUTPOST_TEST_POSTGRES_URL"
 # Suites run in parallel. A few run alone afterwards, one at a time: those that measure this
 # process's own memory (what other tests allocate meanwhile would count against them) and those
 # that measure time windows (idle long polls, per-second rate limits, a daemon noticing its hub
-# back within seconds) on a loaded machine.
-ALONE='FileStoreMemoryTests|WaitingPullTests|ConnectionLimitTests|DaemonTests'
+# back within seconds) on a loaded machine, and one that reads a PostgreSQL session's prepared
+# statements through a client of one connection (while every other suite holds connections,
+# that one may wait a minute for the server to take it).
+ALONE='FileStoreMemoryTests|WaitingPullTests|ConnectionLimitTests|DaemonTests|PostgresPreparedStatementTests'
 swift test --skip-build --skip "$ALONE"
 swift test --skip-build --no-parallel --filter "$ALONE"
 

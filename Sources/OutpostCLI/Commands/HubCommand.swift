@@ -404,8 +404,9 @@ struct HubOptions: ParsableArguments {
     var home: String?
     @Option(
         help: """
-            sqlite:PATH or postgres://USER@HOST[:PORT]/DATABASE[?sslmode=…]. Defaults to $OUTPOST_HUB_DATABASE, \
-            else sqlite:HOME/hub.sqlite.
+            sqlite:PATH or postgres://USER@HOST[:PORT]/DATABASE[?sslmode=…][&prepared_statements=off] (off behind \
+            a pooler that does not keep prepared statements). Defaults to $OUTPOST_HUB_DATABASE, else \
+            sqlite:HOME/hub.sqlite.
             """
     )
     var database: String?

@@ -12,8 +12,8 @@ import Testing
 /// A PostgreSQL hub prepares the statements it runs for nearly every request (the token check,
 /// the wait check, an unscoped whole-log pull) unless its database URL says
 /// `prepared_statements=off`, for a pooler that does not keep them. Both ways answer the same.
-@Suite("PostgreSQL prepared statements", .timeLimit(.minutes(1)))
-struct PreparedStatementTests {
+@Suite("PostgreSQL prepared statements", .timeLimit(.minutes(5)))
+struct PostgresPreparedStatementTests {
     @Test("the database URL says whether the hub prepares statements: on unless ?prepared_statements=off")
     func parsing() throws {
         func prepares(_ text: String) throws -> Bool? {
