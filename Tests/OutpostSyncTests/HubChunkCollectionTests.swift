@@ -99,8 +99,16 @@ struct HubChunkCollectionTests {
         #expect(again.chunksSent > 10, "the collected chunks were uploaded again: \(again.chunksSent)")
         try await c.sync()
         #expect(try c.files.contents(of: "again.bin") == dropped)
-        _ = try await collect(cluster)
-        #expect(try await counts(cluster).waiting == 0, "the content put again is reached, so nothing waits")
+        // On PostgreSQL another test's `hub gc` may read this tenant between the upload of the
+        // chunks and the push of their row, and mark them waiting after this test's collection;
+        // the next collection that sees the row clears them (once, on SQLite).
+        var waitingAfter = -1
+        for _ in 0..<5 {
+            _ = try await collect(cluster)
+            waitingAfter = try await counts(cluster).waiting
+            if waitingAfter == 0 || backend == .sqlite { break }
+        }
+        #expect(waitingAfter == 0, "the content put again is reached, so nothing waits")
     }
 
     @Test(
