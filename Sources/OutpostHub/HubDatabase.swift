@@ -139,7 +139,12 @@ public enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
 
     /// Opens the storage and the services it needs running (the PostgreSQL client and its
     /// statistics refresher).
-    package func open(logger: Logger) throws -> (storage: any HubStorage, services: [any Service]) {
+    ///
+    /// - Parameter maximumConnections: the PostgreSQL client's pool size.
+    package func open(
+        logger: Logger,
+        maximumConnections: Int = 20
+    ) throws -> (storage: any HubStorage, services: [any Service]) {
         switch self {
         case .sqlite(let path):
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -160,7 +165,7 @@ public enum HubDatabase: Sendable, Equatable, CustomStringConvertible {
                 database: database,
                 tls: tlsConfiguration
             )
-            configuration.options.maximumConnections = 20
+            configuration.options.maximumConnections = maximumConnections
             // The pool logs a warning when a query races its start-up; only errors are worth showing.
             var background = logger
             background.logLevel = max(logger.logLevel, .error)

@@ -100,23 +100,14 @@ struct PostgresPreparedStatementTests {
         prepares: Bool,
         _ body: @escaping @Sendable (PostgresHubStorage) async throws -> [String]
     ) async throws -> (rows: [String], prepared: [String]) {
-        guard
-            case .postgres(let host, let port, let user, let password, let database, _, _) =
-                try HubDatabase(parsing: try HubBackend.postgresURL())
-        else { throw OutpostError(.invalidInput, "OUTPOST_TEST_POSTGRES_URL is not a PostgreSQL URL") }
-        var configuration = PostgresClient.Configuration(
-            host: host,
-            port: port,
-            username: user,
-            password: password,
-            database: database,
-            tls: .disable
-        )
-        configuration.options.maximumConnections = 1
+        let url = try HubBackend.postgresURL() + (prepares ? "" : "?prepared_statements=off")
         var logger = Logger(label: "outpost.hub.test")
         logger.logLevel = .error
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let storage = PostgresHubStorage(client: client, logger: logger, preparesStatements: prepares)
+        // Only the client runs: the statistics refresher would share the one connection.
+        let (opened, _) = try HubDatabase(parsing: url).open(logger: logger, maximumConnections: 1)
+        let storage = try #require(opened as? PostgresHubStorage)
+        #expect(storage.preparesStatements == prepares)
+        let client = storage.client
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
