@@ -101,8 +101,9 @@ struct LiveHubTests {
         let head = try #require(pushed.results.first?.sequence)
         _ = try await old.pull(after: head)
 
-        // A pull that waits for changes with the old token, while the token is replaced.
-        let waiting = Task { try await old.send("/v1/pull?after=\(head)&wait_ms=20000", method: "GET") }
+        // A pull that waits for changes with the old token, while the token is replaced (the
+        // longest wait the hub allows, so a slow start of the command cannot outlast it).
+        let waiting = Task { try await old.send("/v1/pull?after=\(head)&wait_ms=30000", method: "GET") }
         try await Self.waitForOnePull(on: hub)
         let rotated = try await runProgram(
             OutpostExecutable.path,
@@ -113,7 +114,8 @@ struct LiveHubTests {
         #expect(answer["id"]?.stringValue == node.id)
         let token = try #require(answer["token"]?.stringValue)
         #expect(token != node.token)
-        #expect(try await waiting.value.status == 401, "the waiting pull ends with the old token refused")
+        let ended = try await waiting.value
+        #expect(ended.status == 401, "the waiting pull ends with the old token refused: \(ended.status) \(ended.body)")
 
         #expect(try await old.send("/v1/pull?after=0", method: "GET").status == 401)
         let renewed = HubHTTPClient(baseURL: hub.url, token: token)
@@ -161,18 +163,19 @@ struct LiveHubTests {
             )
             #expect(pushed.results.first?.status == .applied)
         }
-        let waiting = Task {
-            try await HubHTTPClient(baseURL: hub.url, token: doomed.token).send(
-                "/v1/pull?after=100&wait_ms=20000",
-                method: "GET"
-            )
-        }
-        try await Self.waitForOnePull(on: hub)
-
         expectOneLineFailure(
             try await runProgram(OutpostExecutable.path, ["hub", "tenant", "rm", doomed.tenant] + arguments),
             mentioning: "add --yes"
         )
+        // The longest wait the hub allows: on a loaded machine starting `tenant rm` can take
+        // seconds, and the pull must still be waiting when the tenant goes.
+        let waiting = Task {
+            try await HubHTTPClient(baseURL: hub.url, token: doomed.token).send(
+                "/v1/pull?after=100&wait_ms=30000",
+                method: "GET"
+            )
+        }
+        try await Self.waitForOnePull(on: hub)
         let removed = try await runProgram(
             OutpostExecutable.path,
             ["hub", "tenant", "rm", doomed.tenant, "--yes", "--json"] + arguments
@@ -180,7 +183,8 @@ struct LiveHubTests {
         try #require(removed.status == 0, "\(removed)")
         let report = try JSONValue(parsing: removed.stdout)
         #expect(report["nodes"] == 1 && report["rows"] == 1, "\(report)")
-        #expect(try await waiting.value.status == 401, "the removed node's waiting pull ends at once")
+        let ended = try await waiting.value
+        #expect(ended.status == 401, "the removed node's waiting pull ends at once: \(ended.status) \(ended.body)")
         #expect(
             try await HubHTTPClient(baseURL: hub.url, token: doomed.token).send("/v1/pull?after=0", method: "GET")
                 .status == 401
