@@ -1,7 +1,7 @@
 import PostgresNIO
 
 /// The statements a PostgreSQL hub runs for nearly every request — the token check, a waiting
-/// pull's check and the whole-log pull — as prepared statements: PostgreSQL parses and plans
+/// pull's check and the pull — as prepared statements: PostgreSQL parses and plans
 /// each once per connection instead of once per request (most of a pull's server time at the
 /// head of the log, BENCHMARKS.md "A fleet on one hub").
 ///
@@ -61,31 +61,67 @@ enum PostgresHotStatements {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    /// An unscoped node's pull of the whole log (no table filter), as
-    /// ``PostgresHubStorage/pullStatement(node:cursor:limit:maximumBytes:table:)`` writes it: one
-    /// text for every such pull. (A scoped pull's text lists the node's buckets, so it varies.)
-    struct WholeLogPull: PostgresPreparedStatement {
-        static let name = "outpost_pull_v1"
-        static let sql = PostgresHubStorage.pullStatement(
-            node: AuthenticatedNode(id: "", tenantID: "", tokenHash: ""),
-            cursor: 0,
-            limit: 1,
-            maximumBytes: 1,
-            table: nil
-        ).sql
+    /// A pull as ``PostgresHubStorage/pullStatement(node:cursor:limit:maximumBytes:table:)``
+    /// writes it. Its text depends only on the pull's shape — whether the node is scoped and
+    /// whether the pull names a table — because everything else, the scoped node's buckets
+    /// included, is bound; so each shape is one prepared statement.
+    struct Pull<Shape: PullShape>: PostgresPreparedStatement {
+        static var name: String { Shape.name }
+        static var sql: String { Shape.sql }
         typealias Row = PostgresHubStorage.PagedRowColumns
 
         var query: PostgresQuery
 
-        /// The prepared form of `query` when its text is this statement's (checked, so a change
-        /// to the query's builder can never send a text under this name).
+        /// The prepared form of `query` when its text is this shape's (checked, so a change to
+        /// the query's builder can never send a text under this name).
         init?(_ query: PostgresQuery) {
-            guard query.sql == Self.sql else { return nil }
+            guard query.sql == Shape.sql else { return nil }
             self.query = query
         }
 
         func makeBindings() throws -> PostgresBindings { query.binds }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// One shape of pull: its statement's name and text, written once from a sample pull.
+    protocol PullShape {
+        static var name: String { get }
+        static var sql: String { get }
+    }
+
+    /// An unscoped node's pull of the whole log.
+    enum WholeLog: PullShape {
+        static let name = "outpost_pull_v1"
+        static let sql = sample(scoped: false, table: nil)
+    }
+
+    /// An unscoped node's pull of one table (`?table=`).
+    enum OneTable: PullShape {
+        static let name = "outpost_pull_table_v1"
+        static let sql = sample(scoped: false, table: "t")
+    }
+
+    /// A scoped node's pull of what its scope shows.
+    enum Scoped: PullShape {
+        static let name = "outpost_pull_scoped_v1"
+        static let sql = sample(scoped: true, table: nil)
+    }
+
+    /// A scoped node's pull of one table.
+    enum ScopedOneTable: PullShape {
+        static let name = "outpost_pull_scoped_table_v1"
+        static let sql = sample(scoped: true, table: "t")
+    }
+
+    /// Every shape of pull, the most common first.
+    static var pullShapes: [any PullShape.Type] { [WholeLog.self, Scoped.self, OneTable.self, ScopedOneTable.self] }
+
+    private static func sample(scoped: Bool, table: String?) -> String {
+        var node = AuthenticatedNode(id: "", tenantID: "", tokenHash: "")
+        if scoped {
+            node.scope = NodeScope(rules: ScopeRules(), nodeID: "", nodeName: "", attributes: NodeAttributes())
+        }
+        return PostgresHubStorage.pullStatement(node: node, cursor: 0, limit: 1, maximumBytes: 1, table: table).sql
     }
 }

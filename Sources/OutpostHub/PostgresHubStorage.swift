@@ -861,14 +861,7 @@ package final class PostgresHubStorage: HubStorage {
             maximumBytes: maximumBytes,
             table: table
         )
-        let results: [PagedRowColumns]
-        if let wholeLog = PostgresHotStatements.WholeLogPull(statement) {
-            results = try await self.rows(of: wholeLog)
-        } else {
-            results = try await client.query(statement, logger: logger).decode(PagedRowColumns.self)
-                .reduce(into: []) { $0.append($1) }
-        }
-        for result in results {
+        for result in try await pullRows(statement) {
             (floor, head, epoch) = (result.0, result.1, result.2)
             if let table = result.3, let key = result.4, let version = result.5, let deleted = result.7,
                 let hlc = result.8, let origin = result.9, let changeID = result.10, let sequence = result.11
@@ -890,6 +883,23 @@ package final class PostgresHubStorage: HubStorage {
             epoch: epoch,
             head: head
         )
+    }
+
+    /// A pull's rows, through the prepared statement of its shape.
+    private func pullRows(_ statement: PostgresQuery) async throws -> [PagedRowColumns] {
+        for shape in PostgresHotStatements.pullShapes {
+            if let rows = try await pullRows(statement, as: shape) { return rows }
+        }
+        // Only a change to the pull's builder that no shape was made again for comes here.
+        return try await client.query(statement, logger: logger).decode(PagedRowColumns.self)
+            .reduce(into: []) { $0.append($1) }
+    }
+
+    private func pullRows<Shape: PostgresHotStatements.PullShape>(_ statement: PostgresQuery, as _: Shape.Type)
+        async throws -> [PagedRowColumns]?
+    {
+        guard let prepared = PostgresHotStatements.Pull<Shape>(statement) else { return nil }
+        return try await rows(of: prepared)
     }
 
     package func digest(_ request: DigestRequest, tenantID: String, scope: NodeScope?) async throws -> DigestAnswer {

@@ -49,13 +49,16 @@ struct ScopedPullQuery {
             return
         }
         var parts: [String] = []
-        if placeholders == .numbered {
+        // PostgreSQL gets the node's buckets as one array, bound once, so the statement's text is
+        // the same for every node of one shape and can be prepared (PostgresHotStatements).
+        bucketArray = placeholders == .numbered ? bind(.texts(scope.buckets)) + "::text[]" : nil
+        if let bucketArray {
             // PostgreSQL: one range per bucket through a lateral join, so the planner sees the
             // bucket as unknown and reads the bucket index. Given each bucket as a constant, it
             // estimates from statistics over all tenants, where the everyone bucket is the most
             // common value by far, and would walk the tenant's whole log by sequence instead.
             parts.append(
-                "SELECT r.* FROM unnest(\(bind(.texts(scope.buckets)))::text[]) AS b(bucket) CROSS JOIN LATERAL "
+                "SELECT r.* FROM unnest(\(bucketArray)) AS b(bucket) CROSS JOIN LATERAL "
                     + "(SELECT \(rowColumns) FROM outpost_records WHERE tenant_id = \(bind(.text(node.tenantID))) "
                     + "AND bucket = b.bucket AND seq > \(bind(.integer(cursor)))\(tableCondition(table)) "
                     + "ORDER BY seq LIMIT \(bind(.integer(limit)))) r"
@@ -81,8 +84,8 @@ struct ScopedPullQuery {
         parts.append(
             "SELECT * FROM (SELECT table_name, record_id, version, \(noData) AS data, \(trueValue) AS deleted, hlc, "
                 + "origin_node, '' AS change_id, seq, bucket, \(noPriority) AS priority FROM outpost_scope_exits "
-                + "WHERE tenant_id = \(bind(.text(node.tenantID))) AND bucket IN (\(list(scope.buckets))) "
-                + "AND destination NOT IN (\(list(scope.buckets))) AND seq > \(bind(.integer(cursor)))"
+                + "WHERE tenant_id = \(bind(.text(node.tenantID))) AND \(among(scope.buckets, "bucket")) "
+                + "AND \(among(scope.buckets, "destination", negated: true)) AND seq > \(bind(.integer(cursor)))"
                 + "\(tableCondition(table)) ORDER BY seq LIMIT \(bind(.integer(limit)))) x"
         )
         // Rows leaving or entering this node's scope because its scope changed (ScopeChange).
@@ -101,12 +104,15 @@ struct ScopedPullQuery {
                 + "AND r.table_name = e.table_name AND r.record_id = e.record_id "
                 + "WHERE e.tenant_id = \(bind(.text(node.tenantID))) AND e.bucket = \(bind(.text(own))) "
                 + "AND e.destination = '\(ScopeChange.entering)' AND e.seq > \(bind(.integer(cursor))) "
-                + "AND r.bucket IN (\(list(scope.buckets)))"
+                + "AND \(among(scope.buckets, "r.bucket"))"
                 + "\(tableCondition(table, alias: "e")) ORDER BY e.seq LIMIT \(bind(.integer(limit)))) i"
         )
         sql =
             "SELECT * FROM (\(parts.joined(separator: " UNION ALL "))) page ORDER BY seq LIMIT \(bind(.integer(limit)))"
     }
+
+    /// PostgreSQL's placeholder for the node's buckets as one array, once bound.
+    private var bucketArray: String?
 
     private var trueValue: String { placeholders == .questionMarks ? "1" : "true" }
     private var noData: String { placeholders == .questionMarks ? "NULL" : "NULL::text" }
@@ -120,6 +126,13 @@ struct ScopedPullQuery {
 
     private mutating func list(_ values: [String]) -> String {
         values.map { bind(.text($0)) }.joined(separator: ", ")
+    }
+
+    /// `column` is one of `buckets` (or, `negated`, none of them): an `IN` list on SQLite, the
+    /// bound array on PostgreSQL.
+    private mutating func among(_ buckets: [String], _ column: String, negated: Bool = false) -> String {
+        if let bucketArray { return negated ? "\(column) <> ALL(\(bucketArray))" : "\(column) = ANY(\(bucketArray))" }
+        return "\(column) \(negated ? "NOT IN" : "IN") (\(list(buckets)))"
     }
 
     private mutating func tableCondition(_ table: String?, alias: String? = nil) -> String {
