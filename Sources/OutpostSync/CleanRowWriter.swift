@@ -3,16 +3,28 @@ import OutpostCore
 import OutpostProtocol
 import OutpostStore
 
-/// The short way in for the commonest pulled row: one of a version the node has not seen, on
-/// a row the node has no local work on (an initial pull, a node that only follows). What
-/// ``Reconciler/take(_:table:epoch:repair:restoring:in:)`` would do with it — write the hub's
-/// columns, record the base, mark the seed's bookkeeping synced — in three statements prepared
-/// once per table for a page (``PreparedStatement``), without building the row's JSON tree twice or
-/// parsing the base.
+/// The short way in for the commonest pulled rows, on a node with no local work: one of a
+/// version the node has not seen (an initial pull, a node that only follows), and one of a
+/// version it already holds (its own changes coming back after a push). What
+/// ``Reconciler/take(_:table:epoch:repair:restoring:in:)`` would do with them — write the hub's
+/// columns, record the base, mark the seed's bookkeeping synced; or, for a known version, only
+/// mark the base seen by a re-sync — in statements prepared once per table for a page
+/// (``PreparedStatement``), without building the row's JSON tree twice or parsing the base.
 ///
-/// Every other row (left the scope, a known version, local work, a `restoring` pull, a row
-/// that is not a JSON object) is declined and goes through the reconciler, which decides it.
+/// Every other row (left the scope, a known version in a repair, local work, a `restoring`
+/// pull, a row that is not a JSON object) is declined and goes through the reconciler, which
+/// decides it.
 struct CleanRowWriter {
+    /// What ``write(_:into:epoch:repair:)`` did with a row.
+    enum Outcome {
+        /// Written, with its base.
+        case applied
+        /// A version the node holds: nothing to write.
+        case known
+        /// Not this writer's: the reconciler decides it.
+        case declined
+    }
+
     private let db: Database
     private var statements: [String: TableStatements?] = [:]
     private var recordBase: PreparedStatement?
@@ -32,23 +44,26 @@ struct CleanRowWriter {
         self.db = db
     }
 
-    /// Writes `row` into `table` and records it as the row's base, when it is a row this writer
-    /// takes; `false` (nothing written) otherwise. The caller knows the node has no local work.
-    mutating func write(_ row: HubRow, into table: SyncedTable, epoch: Int64) throws -> Bool {
-        guard !row.left else { return false }
+    /// Writes `row` into `table` and records it as the row's base, or passes over a version the
+    /// node holds (outside a `repair`, which compares it with the local row), when it is a row
+    /// this writer takes. The caller knows the node has no local work.
+    mutating func write(_ row: HubRow, into table: SyncedTable, epoch: Int64, repair: Bool) throws -> Outcome {
+        guard !row.left else { return .declined }
         let members: [String: JSONValue]
         switch row.data {
         case .object(let object) where !row.deleted: members = object
         case _ where row.deleted: members = [:]
-        default: return false
+        default: return .declined
         }
         let bases = BaseRows(db)
         let versionQuery = try self.versionQuery ?? bases.versionQuery()
         self.versionQuery = versionQuery
         if let known = try bases.version(table: table.name, key: row.key, using: versionQuery), row.version <= known {
-            return false
+            guard !repair else { return .declined }
+            if epoch > 0 { try bases.markSeen(table: table.name, key: row.key, epoch: epoch) }
+            return .known
         }
-        guard let statements = try self.statements(for: table) else { return false }
+        guard let statements = try self.statements(for: table) else { return .declined }
         let keyValues = try RowAddress(table.schema, key: row.key).keyValues
         if row.deleted {
             try statements.delete.run(keyValues)
@@ -67,7 +82,7 @@ struct CleanRowWriter {
             epoch: epoch,
             using: recordBase
         )
-        return true
+        return .applied
     }
 
     /// `nil` for a table with nothing to set besides its key, which the reconciler writes.

@@ -606,10 +606,10 @@ public final class SyncEngine: Sendable {
         var quick = try mode.restoring || Outbox(db).hasLocalWork() ? nil : CleanRowWriter(db)
         func take(_ row: HubRow, _ table: SyncedTable) throws {
             if table.name == Self.fileTable, !row.deleted { try Self.requireSafeFileName(row) }
-            if try quick?.write(row, into: table, epoch: mode.epoch) == true {
-                tally.applied += 1
-            } else {
-                try reconcile(row, table)
+            switch try quick?.write(row, into: table, epoch: mode.epoch, repair: mode.repair) {
+            case .applied: tally.applied += 1
+            case .known: break
+            case .declined, nil: try reconcile(row, table)
             }
             if settlesParked { try Store.settleConstraintConflict(table: table.name, key: row.key, in: db) }
         }

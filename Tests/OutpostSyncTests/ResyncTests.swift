@@ -70,4 +70,34 @@ struct ResyncTests {
         // The re-sync is finished: the next sync is an ordinary one.
         #expect(try await b.sync().resynced == false)
     }
+
+    @Test(
+        "a node with no local work re-syncs: the rows it holds are seen again and kept, the one deleted meanwhile goes",
+        arguments: SyncBackend.allCases
+    )
+    func resyncWithoutLocalWork(backend: SyncBackend) async throws {
+        let cluster = try await SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        for key in ["r1", "r2", "r3"] {
+            try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'shared', 'x')", [key])
+        }
+        try await cluster.syncAll()
+        // B holds every row at the hub's version and has nothing to push: the re-sync takes
+        // the rows through the pull's short way, which must still mark them seen.
+        try a.execute("DELETE FROM agents WHERE id = 'r1'")
+        try await a.sync()
+        // The hub learns a node's cursor from its next pull.
+        try await a.sync()
+        try await cluster.age(b, days: 40)
+        _ = try await SyncCluster.outpost(["hub", "gc", "--json"] + cluster.hubArguments)
+
+        let report = try await b.sync()
+        #expect(report.resynced, "the hub must ask B for a full re-sync")
+        #expect(report.pushed == 0)
+        let keys = try await b.store.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM agents ORDER BY id")
+        }
+        #expect(keys == ["r2", "r3"], "rows B holds stay; the one deleted while it was away goes")
+        #expect(try a.syncedContents() == b.syncedContents())
+    }
 }
