@@ -127,6 +127,9 @@ enum StoreSchema {
             // Triggers made before upsert into `sync_queue`; they append to the log now.
             try reinstallCapture(in: db)
         }
+        migrator.registerMigration("v11: pending entries in push order") { db in
+            try db.execute(sql: pendingOrderIndex)
+        }
         return migrator
     }
 
@@ -333,6 +336,15 @@ enum StoreSchema {
         ALTER TABLE conflict_resolution ADD COLUMN summary TEXT;
         UPDATE conflict_resolution SET kind = 'version';
         CREATE INDEX idx_conflict_pending_row ON conflict_resolution(table_name, record_id)
+            WHERE status = 'pending';
+        """
+
+    /// `idx_sync_queue_pending_order`: the pending entries in the order a push sends them, so
+    /// choosing a batch reads the batch's entries rather than reading and sorting the whole
+    /// queue for every batch. Capture does not pay for it (triggers append to the capture log);
+    /// the fold and a push's status changes do.
+    static let pendingOrderIndex = """
+        CREATE INDEX IF NOT EXISTS idx_sync_queue_pending_order ON sync_queue(priority DESC, hlc)
             WHERE status = 'pending';
         """
 

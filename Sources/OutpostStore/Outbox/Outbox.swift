@@ -314,9 +314,9 @@ package struct Outbox {
                             WHERE p.table_name = q.table_name AND p.record_id = q.record_id
                               AND p.status = 'processing')
             """ : ""
-        // Every pending entry is read and sorted to choose a batch; the check for a row waiting
-        // for a person is made on each only when some row waits (one probe instead of a probe
-        // per pending entry per batch, most of the choosing on a long queue).
+        // The entries are read in push order from `idx_sync_queue_pending_order`, so a batch
+        // reads about as many entries as it takes. The check for a row waiting for a person is
+        // made only when some row waits (one probe instead of a probe per entry).
         let waiting =
             try Bool.fetchOne(
                 cached: db,
