@@ -15,12 +15,8 @@ struct ResyncTests {
         arguments: SyncBackend.allCases
     )
     func resyncAfterLease(backend: SyncBackend) async throws {
-        let cluster = try await SyncCluster(backend, nodes: 2)
+        let cluster = try await Self.twoNodesSharingThreeRows(backend)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
-        for key in ["r1", "r2", "r3"] {
-            try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'shared', 'x')", [key])
-        }
-        try await cluster.syncAll()
 
         // B goes away with unsynced work: an edit of a shared row and a new row.
         try b.execute("UPDATE agents SET name = 'edited on B' WHERE id = 'r3'")
@@ -76,12 +72,8 @@ struct ResyncTests {
         arguments: SyncBackend.allCases
     )
     func resyncWithoutLocalWork(backend: SyncBackend) async throws {
-        let cluster = try await SyncCluster(backend, nodes: 2)
+        let cluster = try await Self.twoNodesSharingThreeRows(backend)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
-        for key in ["r1", "r2", "r3"] {
-            try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'shared', 'x')", [key])
-        }
-        try await cluster.syncAll()
         // B holds every row at the hub's version and has nothing to push: the re-sync takes
         // the rows through the pull's short way, which must still mark them seen.
         try a.execute("DELETE FROM agents WHERE id = 'r1'")
@@ -99,5 +91,15 @@ struct ResyncTests {
         }
         #expect(keys == ["r2", "r3"], "rows B holds stay; the one deleted while it was away goes")
         #expect(try a.syncedContents() == b.syncedContents())
+    }
+
+    /// Two nodes that both hold `r1`, `r2` and `r3`, written on the first.
+    private static func twoNodesSharingThreeRows(_ backend: SyncBackend) async throws -> SyncCluster {
+        let cluster = try await SyncCluster(backend, nodes: 2)
+        for key in ["r1", "r2", "r3"] {
+            try cluster.nodes[0].execute("INSERT INTO agents (id, name, type) VALUES (?, 'shared', 'x')", [key])
+        }
+        try await cluster.syncAll()
+        return cluster
     }
 }
