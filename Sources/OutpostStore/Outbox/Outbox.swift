@@ -576,7 +576,10 @@ package struct Outbox {
             """
             SELECT status, count(*) FROM sync_queue WHERE status != 'pending' GROUP BY status
             UNION ALL
-            SELECT 'pending', count(*) FROM outpost_pending HAVING count(*) > 0
+            SELECT 'pending', pending FROM (
+                SELECT (SELECT count(*) FROM sync_queue WHERE status = 'pending')
+                     + (\(Self.newPendingCountSQL(""))) AS pending
+            ) WHERE pending > 0
             """
         )
     }
