@@ -128,7 +128,7 @@ extension JSONParser {
         case .object:
             beginObject()
             var first = true
-            var names = MemberNames()
+            var names = JSONMemberNames()
             while true {
                 let before = index
                 guard let name = try nextMember(first: &first) else { return }
@@ -199,22 +199,5 @@ extension JSONParser {
 
     private static func isNumberContinuation(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
-    }
-}
-
-/// The member names of one object seen so far: a list while short (most objects), a set after.
-private struct MemberNames {
-    private var list: [String] = []
-    private var set: Set<String> = []
-
-    /// Adds `name`; `false` when the object already had it.
-    mutating func insert(_ name: String) -> Bool {
-        if set.isEmpty {
-            guard !list.contains(name) else { return false }
-            list.append(name)
-            if list.count > 16 { set = Set(list) }
-            return true
-        }
-        return set.insert(name).inserted
     }
 }

@@ -27,7 +27,7 @@ extension PushBatch {
         var changes: [PushedChange]?
         var schemas: [String: [String]] = [:]
         var declarations: [String: TableDeclaration] = [:]
-        var reader = ObjectReader(path: "")
+        var reader = WireObjectReader(path: "")
         try reader.begin(&parser)
         while let name = try reader.next(&parser) {
             switch name {
@@ -65,7 +65,7 @@ extension PushBatch {
         var data: RowData?
         var origin: String?
         var priority: Int64?
-        var reader = ObjectReader(path: path)
+        var reader = WireObjectReader(path: path)
         try reader.begin(&parser)
         while let name = try reader.next(&parser) {
             switch name {
@@ -114,7 +114,7 @@ extension PushBatch {
             return nil
         case .object:
             let start = parser.offset
-            var reader = ObjectReader(path: "")
+            var reader = WireObjectReader(path: "")
             try reader.begin(&parser)
             var columns: [RowData.Column] = []
             var containsUnusualNumber = false
@@ -148,7 +148,7 @@ extension PushBatch {
             return [:]
         }
         var schemas: [String: [String]] = [:]
-        var reader = ObjectReader(path: "schemas")
+        var reader = WireObjectReader(path: "schemas")
         try reader.begin(&parser)
         while let table = try reader.next(&parser) {
             let place = reader.place(table)
@@ -167,64 +167,5 @@ extension PushBatch {
             schemas[table] = columns
         }
         return schemas
-    }
-}
-
-/// Walks one object of a push body: its members in turn, refusing a name given twice, with
-/// typed reads that name the member's path when the value has the wrong type.
-private struct ObjectReader {
-    let path: String
-    private var first = true
-    private var names: Set<String> = []
-
-    init(path: String) {
-        self.path = path
-    }
-
-    func place(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
-
-    /// Enters the object; the value must be one.
-    func begin(_ parser: inout JSONParser) throws {
-        guard try parser.peekKind() == .object else { throw WireError(path: path, expected: "an object") }
-        parser.beginObject()
-    }
-
-    /// The next member's name, or `nil` at the end of the object.
-    mutating func next(_ parser: inout JSONParser) throws -> String? {
-        guard let name = try parser.nextMember(first: &first) else { return nil }
-        guard names.insert(name).inserted else { throw parser.failure("duplicate member name \"\(name)\"") }
-        return name
-    }
-
-    func string(_ parser: inout JSONParser, _ name: String) throws -> String {
-        guard try parser.peekKind() == .string, case .string(let value) = try parser.readValue() else {
-            throw WireError(path: place(name), expected: "a string")
-        }
-        return value
-    }
-
-    func integer(_ parser: inout JSONParser, _ name: String) throws -> Int64 {
-        guard try parser.peekKind() == .number, case .integer(let value) = try parser.readValue() else {
-            throw WireError(path: place(name), expected: "an integer")
-        }
-        return value
-    }
-
-    /// An integer, or `nil` for null.
-    func optionalInteger(_ parser: inout JSONParser, _ name: String) throws -> Int64? {
-        if try parser.peekKind() == .null {
-            _ = try parser.readValue()
-            return nil
-        }
-        return try integer(&parser, name)
-    }
-
-    /// A boolean, or `nil` for null.
-    func optionalBool(_ parser: inout JSONParser, _ name: String) throws -> Bool? {
-        switch try parser.readValue() {
-        case .bool(let value): return value
-        case .null: return nil
-        default: throw WireError(path: place(name), expected: "true or false")
-        }
     }
 }

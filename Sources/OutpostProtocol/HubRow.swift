@@ -22,6 +22,11 @@ public struct HubRow: Codable, Sendable, Equatable {
     public var left: Bool
     /// The id of the change that wrote the row, sent only to a site hub's relay.
     public var changeID: String?
+    /// ``data`` as the JSON text it arrived in, when the row was read from a pull answer
+    /// (``PullResponse/init(parsing:)``): a node records it as the row's base as it is, instead
+    /// of encoding the values it just parsed back into text. Not sent, and not compared: two rows
+    /// with the same values are equal whatever text carried them.
+    public var dataText: String?
 
     public init(
         table: String,
@@ -33,7 +38,8 @@ public struct HubRow: Codable, Sendable, Equatable {
         origin: String,
         sequence: Int64,
         left: Bool = false,
-        changeID: String? = nil
+        changeID: String? = nil,
+        dataText: String? = nil
     ) {
         self.table = table
         self.key = key
@@ -45,6 +51,13 @@ public struct HubRow: Codable, Sendable, Equatable {
         self.sequence = sequence
         self.left = left
         self.changeID = changeID
+        self.dataText = dataText
+    }
+
+    public static func == (lhs: HubRow, rhs: HubRow) -> Bool {
+        lhs.table == rhs.table && lhs.key == rhs.key && lhs.version == rhs.version && lhs.data == rhs.data
+            && lhs.deleted == rhs.deleted && lhs.hlc == rhs.hlc && lhs.origin == rhs.origin
+            && lhs.sequence == rhs.sequence && lhs.left == rhs.left && lhs.changeID == rhs.changeID
     }
 
     enum CodingKeys: String, CodingKey {

@@ -75,8 +75,13 @@ struct CleanRowWriter {
         }
         let recordBase = try self.recordBase ?? bases.recordStatement()
         self.recordBase = recordBase
+        // The text the row arrived in, when it came from a pull answer: no need to encode the
+        // values just parsed from it back into text.
         try bases.record(
-            BaseRow(version: row.version, data: row.deleted ? nil : row.data, hlc: row.hlc, origin: row.origin),
+            version: row.version,
+            dataText: row.deleted ? nil : row.dataText ?? row.data?.encoded(),
+            hlc: row.hlc,
+            origin: row.origin,
             table: row.table,
             key: row.key,
             epoch: epoch,

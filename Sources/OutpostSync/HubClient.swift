@@ -64,7 +64,7 @@ public struct HubClient: Sendable {
             timeout: .milliseconds(Int64(waitMilliseconds) + 60_000)
         )
         do {
-            let response = try PullResponse(json: JSONValue(parsing: answer.text))
+            let response = try PullResponse(parsing: Array(answer.body.readableBytesView))
             return Exchange(
                 value: response,
                 bytesSent: answer.bytesSent,
