@@ -11,8 +11,8 @@ import GRDBSQLite
 /// rows, or a batch of pushed ones, runs the same few statements a thousand times, so it
 /// prepares them once with this. Values bind and read as GRDB binds and reads them: text as
 /// its UTF-8 bytes, an empty text or BLOB as empty (never NULL) — except that text is read
-/// whole by its length, where GRDB stops at a U+0000 (callers that must refuse such text ask
-/// SQLite about it first).
+/// whole by its length, where GRDB stops at a U+0000 (callers that must refuse such text read
+/// with ``rowNotingNUL(_:)``).
 package struct PreparedStatement {
     private let statement: Statement
     private let db: Database
@@ -33,6 +33,25 @@ package struct PreparedStatement {
     /// The first row's values, column by column; `nil` when the query finds no row.
     package func row(_ values: [DatabaseValue]) throws -> [DatabaseValue]? {
         try step(values) { raw in (0..<sqlite3_column_count(raw)).map { Self.value(at: $0, of: raw) } }
+    }
+
+    /// ``row(_:)``, and whether any text it read holds U+0000, seen in the bytes SQLite hands
+    /// over: cheaper than asking SQLite with an expression per column, which copies every text
+    /// to search it.
+    package func rowNotingNUL(_ values: [DatabaseValue]) throws -> (values: [DatabaseValue], holdsNUL: Bool)? {
+        try step(values) { raw in
+            var holdsNUL = false
+            let row = (0..<sqlite3_column_count(raw)).map { column in
+                if !holdsNUL, sqlite3_column_type(raw, column) == SQLITE_TEXT,
+                    let text = sqlite3_column_text(raw, column),
+                    memchr(text, 0, Int(sqlite3_column_bytes(raw, column))) != nil
+                {
+                    holdsNUL = true
+                }
+                return Self.value(at: column, of: raw)
+            }
+            return (row, holdsNUL)
+        }
     }
 
     /// Binds `values`, takes one step, and reads the row it found with `read`; `nil` when the

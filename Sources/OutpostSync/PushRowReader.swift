@@ -6,9 +6,9 @@ import OutpostStore
 /// statement per row, prepared once per table for a whole batch (``PreparedStatement``).
 ///
 /// Text holding U+0000 cannot travel (the hub's PostgreSQL cannot store it, and GRDB, through
-/// which the rest of the engine reads, stops at it); SQLite itself says whether any synced
-/// column's text holds one (``RowAddress/columnsHoldingNUL(_:in:)`` then names them, on that
-/// rare row only).
+/// which the rest of the engine reads, stops at it); the read notices one in the bytes SQLite
+/// hands over (``PreparedStatement/rowNotingNUL(_:)``), and
+/// ``RowAddress/columnsHoldingNUL(_:in:)`` then names the columns, on that rare row only.
 struct PushRowReader {
     private let db: Database
     private var queries: [String: PreparedStatement] = [:]
@@ -21,13 +21,13 @@ struct PushRowReader {
     /// The row's synced columns (`nil`: there is no such row) and whether any holds U+0000.
     mutating func read(_ table: SyncedTable, key: String) throws -> (value: JSONValue?, holdsNUL: Bool) {
         let address = try RowAddress(table.schema, key: key)
-        guard let values = try query(for: table).row(address.keyValues) else { return (nil, false) }
+        guard let read = try query(for: table).rowNotingNUL(address.keyValues) else { return (nil, false) }
         var members: [String: JSONValue] = [:]
         members.reserveCapacity(table.syncedColumns.count)
-        for (index, column) in table.syncedColumns.enumerated() {
-            members[column] = JSONValue(values[index + 1])
+        for (column, value) in zip(table.syncedColumns, read.values) {
+            members[column] = JSONValue(value)
         }
-        return (.object(members), values[0] == 1.databaseValue)
+        return (.object(members), read.holdsNUL)
     }
 
     /// The row's base (``BaseRows/base(table:key:)``), on a query prepared once for the batch.
@@ -40,13 +40,9 @@ struct PushRowReader {
 
     private mutating func query(for table: SyncedTable) throws -> PreparedStatement {
         if let known = queries[table.name] { return known }
-        let checks = table.syncedColumns.map { column in
-            let name = quoteIdentifier(column)
-            return "(typeof(\(name)) = 'text' AND instr(CAST(\(name) AS BLOB), x'00') > 0)"
-        }
         let keyClause = table.schema.primaryKey.map { "\(quoteIdentifier($0)) = ?" }.joined(separator: " AND ")
-        let selected =
-            [checks.isEmpty ? "0" : checks.joined(separator: " OR ")] + table.syncedColumns.map(quoteIdentifier)
+        // A table whose only synced columns are its key still selects something, so a row is found.
+        let selected = table.syncedColumns.isEmpty ? ["1"] : table.syncedColumns.map(quoteIdentifier)
         let query = try PreparedStatement(
             "SELECT \(selected.joined(separator: ", ")) FROM \(quoteIdentifier(table.name)) WHERE \(keyClause)",
             in: db

@@ -410,6 +410,9 @@ extension NoSilentLossTests {
         let failed = try a.store.queueEntries(status: .failed)
         #expect(failed.map(\.key) == ["cut"])
         #expect(failed.first?.error?.contains("U+0000") == true, "\(failed)")
+        // Found by the node as it read the row, naming the column: not left to the hub's refusal.
+        #expect(failed.first?.error?.contains("column(s) body hold") == true, "\(failed)")
+        #expect(report.pushed == 1, "the rest of the batch goes: \(report)")
         try await b.sync()
         let onB = try await b.store.read { db in try String.fetchAll(db, sql: "SELECT id FROM notes ORDER BY id") }
         #expect(onB == ["plain"], "the value must not arrive cut short as 'ab'")
