@@ -11,13 +11,20 @@ import OutpostStore
 /// mark the base seen by a re-sync — in statements prepared once per table for a page
 /// (``PreparedStatement``), without building the row's JSON tree twice or parsing the base.
 ///
+/// Rows written one after another into one table go to SQLite a hundred a statement (the row
+/// and its base each): inside the page's savepoint every statement opens and releases a
+/// statement journal, which cost more than the row's own write. So a write is complete only
+/// after ``flush()``, which the caller runs before anything else touches the tables (the
+/// reconciler, a parked conflict settled) and at the end of the page; a constraint a row breaks
+/// is reported there, and the caller takes the page again row by row.
+///
 /// Every other row (left the scope, a known version in a repair, local work, a `restoring`
 /// pull, a row that is not a JSON object) is declined and goes through the reconciler, which
 /// decides it.
 struct CleanRowWriter {
     /// What ``write(_:into:epoch:repair:)`` did with a row.
     enum Outcome {
-        /// Written, with its base.
+        /// Written (or held for ``CleanRowWriter/flush()``), with its base.
         case applied
         /// A version the node holds: nothing to write.
         case known
@@ -29,15 +36,64 @@ struct CleanRowWriter {
     private var statements: [String: TableStatements?] = [:]
     private var recordBase: PreparedStatement?
     private var versionQuery: PreparedStatement?
+    /// ``BaseRows/recordStatement(rows:)`` by number of rows.
+    private var recordBases: [Int: PreparedStatement] = [:]
+    /// Upserts of one table held for ``flush()``.
+    private var held: HeldRows?
 
-    /// One table's writes, prepared once per page.
-    private struct TableStatements {
+    /// One table's writes, prepared once per page (a class: the upserts it prepares for each
+    /// number of rows are kept as they are made).
+    private final class TableStatements {
         /// The synced columns that are not part of the key, in the statements' order.
         var columns: [String]
-        /// Inserts the row, or updates it where its key is already taken: one statement where
-        /// an update then an insert cost two for every new row (an initial pull's every row).
-        var upsert: PreparedStatement
+        /// The `VALUES` row of ``upsert(rows:)``: placeholders for the key and `columns`, then
+        /// the seed's bookkeeping.
+        var valuesRow: String
+        /// `INSERT … VALUES` up to the rows, and from `ON CONFLICT` on.
+        var upsertHead: String
+        var upsertTail: String
+        /// Rows a statement carries (a hundred, fewer for a very wide table).
+        var rowsPerStatement: Int
+        /// Upserts prepared for a number of rows: rows a key already takes are updated, where an
+        /// update then an insert cost two for every new row (an initial pull's every row).
+        var upserts: [Int: PreparedStatement] = [:]
         var delete: PreparedStatement
+
+        init(
+            columns: [String],
+            valuesRow: String,
+            upsertHead: String,
+            upsertTail: String,
+            rowsPerStatement: Int,
+            delete: PreparedStatement
+        ) {
+            self.columns = columns
+            self.valuesRow = valuesRow
+            self.upsertHead = upsertHead
+            self.upsertTail = upsertTail
+            self.rowsPerStatement = rowsPerStatement
+            self.delete = delete
+        }
+
+        /// The upsert of `count` rows, prepared the first time it is needed.
+        func upsert(rows count: Int, in db: Database) throws -> PreparedStatement {
+            if let prepared = upserts[count] { return prepared }
+            let sql = upsertHead + repeatElement(valuesRow, count: count).joined(separator: ", ") + upsertTail
+            let prepared = try PreparedStatement(sql, in: db)
+            upserts[count] = prepared
+            return prepared
+        }
+    }
+
+    /// Rows of one table written but not yet sent to SQLite, each with its base.
+    private struct HeldRows {
+        var table: String
+        var values: [DatabaseValue] = []
+        var bases: [DatabaseValue] = []
+        /// A key met twice in one statement would make SQLite refuse it; a page has each row
+        /// once, but a hub's page is not trusted to.
+        var keys: Set<String> = []
+        var count: Int { keys.count }
     }
 
     init(_ db: Database) {
@@ -46,7 +102,8 @@ struct CleanRowWriter {
 
     /// Writes `row` into `table` and records it as the row's base, or passes over a version the
     /// node holds (outside a `repair`, which compares it with the local row), when it is a row
-    /// this writer takes. The caller knows the node has no local work.
+    /// this writer takes. The caller knows the node has no local work. A written row may be
+    /// held until ``flush()``.
     mutating func write(_ row: HubRow, into table: SyncedTable, epoch: Int64, repair: Bool) throws -> Outcome {
         guard !row.left else { return .declined }
         let members: [String: JSONValue]
@@ -55,6 +112,8 @@ struct CleanRowWriter {
         case _ where row.deleted: members = [:]
         default: return .declined
         }
+        // Another table's rows go first, as do this key's (its version is read below).
+        if let held, held.table != table.name || held.keys.contains(row.key) { try flush() }
         let bases = BaseRows(db)
         let versionQuery = try self.versionQuery ?? bases.versionQuery()
         self.versionQuery = versionQuery
@@ -65,29 +124,47 @@ struct CleanRowWriter {
         }
         guard let statements = try self.statements(for: table) else { return .declined }
         let keyValues = try RowAddress(table.schema, key: row.key).keyValues
-        if row.deleted {
-            try statements.delete.run(keyValues)
-        } else {
-            var values: [DatabaseValue] = []
-            values.reserveCapacity(statements.columns.count + keyValues.count)
-            for column in statements.columns { values.append(members[column]?.databaseValue ?? .null) }
-            try statements.upsert.run(keyValues + values)
-        }
-        let recordBase = try self.recordBase ?? bases.recordStatement()
-        self.recordBase = recordBase
         // The text the row arrived in, when it came from a pull answer: no need to encode the
         // values just parsed from it back into text.
-        try bases.record(
+        let base = BaseRows.recordValues(
             version: row.version,
             dataText: row.deleted ? nil : row.dataText ?? row.data?.encoded(),
             hlc: row.hlc,
             origin: row.origin,
             table: row.table,
             key: row.key,
-            epoch: epoch,
-            using: recordBase
+            epoch: epoch
         )
+        if row.deleted {
+            try flush()
+            try statements.delete.run(keyValues)
+            let recordBase = try self.recordBase ?? bases.recordStatement()
+            self.recordBase = recordBase
+            try recordBase.run(base + [false.databaseValue])
+            return .applied
+        }
+        var rows = held ?? HeldRows(table: table.name)
+        held = nil  // so that `rows` owns its arrays and grows them in place
+        rows.values += keyValues
+        for column in statements.columns { rows.values.append(members[column]?.databaseValue ?? .null) }
+        rows.bases += base
+        rows.keys.insert(row.key)
+        held = rows
+        if rows.count >= statements.rowsPerStatement { try flush() }
         return .applied
+    }
+
+    /// Sends the rows held by ``write(_:into:epoch:repair:)`` to SQLite: after it, every row
+    /// reported applied is in its table with its base.
+    ///
+    /// - Throws: `DatabaseError` `SQLITE_CONSTRAINT` when a held row breaks a local constraint.
+    mutating func flush() throws {
+        guard let rows = held, let statements = statements[rows.table] ?? nil else { return }
+        held = nil
+        try statements.upsert(rows: rows.count, in: db).run(rows.values)
+        let recordBases = try self.recordBases[rows.count] ?? BaseRows(db).recordStatement(rows: rows.count)
+        self.recordBases[rows.count] = recordBases
+        try recordBases.run(rows.bases + [false.databaseValue])
     }
 
     /// `nil` for a table with nothing to set besides its key, which the reconciler writes.
@@ -113,16 +190,19 @@ struct CleanRowWriter {
             statements[table.name] = .some(nil)
             return nil
         }
+        let width = schema.primaryKey.count + columns.count
         let made = TableStatements(
             columns: columns,
-            upsert: try PreparedStatement(
-                """
-                INSERT INTO \(name) (\(insertColumns.joined(separator: ", ")))
-                VALUES (\(insertValues.joined(separator: ", ")))
+            valuesRow: "(\(insertValues.joined(separator: ", ")))",
+            upsertHead: "INSERT INTO \(name) (\(insertColumns.joined(separator: ", "))) VALUES ",
+            upsertTail: """
+
                 ON CONFLICT (\(schema.primaryKey.map(quoteIdentifier).joined(separator: ", ")))
                 DO UPDATE SET \(assignments.joined(separator: ", "))
                 """,
-                in: db
+            rowsPerStatement: min(
+                SQLList.rowsPerStatement(width: width),
+                SQLList.rowsPerStatement(width: BaseRows.recordWidth, spare: 1)
             ),
             delete: try PreparedStatement("DELETE FROM \(name) WHERE \(keyClause)", in: db)
         )

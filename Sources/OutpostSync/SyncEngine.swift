@@ -601,17 +601,24 @@ public final class SyncEngine: Sendable {
         var tally = PullTally()
         let settlesParked = try Store.hasPendingConstraintConflicts(in: db)
         // With no local work anywhere, a row of a version the node has not seen is written as
-        // it comes (the reconciler would decide `.apply`), by statements built once per table.
-        // Taking rows cannot make local work: only a row that already had some is merged.
+        // it comes (the reconciler would decide `.apply`), by statements built once per table,
+        // up to a hundred rows a statement: held rows are flushed before the reconciler or a
+        // settled conflict reads the tables, and at the end of the page. Taking rows cannot make
+        // local work: only a row that already had some is merged.
         var quick = try mode.restoring || Outbox(db).hasLocalWork() ? nil : CleanRowWriter(db)
         func take(_ row: HubRow, _ table: SyncedTable) throws {
             if table.name == Self.fileTable, !row.deleted { try Self.requireSafeFileName(row) }
             switch try quick?.write(row, into: table, epoch: mode.epoch, repair: mode.repair) {
             case .applied: tally.applied += 1
             case .known: break
-            case .declined, nil: try reconcile(row, table)
+            case .declined, nil:
+                try quick?.flush()
+                try reconcile(row, table)
             }
-            if settlesParked { try Store.settleConstraintConflict(table: table.name, key: row.key, in: db) }
+            if settlesParked {
+                try quick?.flush()
+                try Store.settleConstraintConflict(table: table.name, key: row.key, in: db)
+            }
         }
         func reconcile(_ row: HubRow, _ table: SyncedTable) throws {
             switch try reconciler.take(
@@ -635,6 +642,7 @@ public final class SyncEngine: Sendable {
                         guard let table = tables[row.table] else { continue }
                         try take(row, table)
                     }
+                    try quick?.flush()
                     return .commit
                 }
                 return tally
@@ -647,6 +655,7 @@ public final class SyncEngine: Sendable {
             do {
                 try db.inSavepoint {
                     try take(row, table)
+                    try quick?.flush()
                     return .commit
                 }
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {

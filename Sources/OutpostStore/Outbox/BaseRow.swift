@@ -118,10 +118,17 @@ package struct BaseRows {
         epoch: Int64,
         using statement: PreparedStatement
     ) throws {
-        try statement.run([
-            table.databaseValue, key.databaseValue, version.databaseValue, dataText?.databaseValue ?? .null,
-            hlc.databaseValue, origin.databaseValue, epoch.databaseValue, false.databaseValue,
-        ])
+        try statement.run(
+            Self.recordValues(
+                version: version,
+                dataText: dataText,
+                hlc: hlc,
+                origin: origin,
+                table: table,
+                key: key,
+                epoch: epoch
+            ) + [false.databaseValue]
+        )
     }
 
     /// The statement ``record(_:table:key:epoch:using:)`` runs, prepared on this connection.
@@ -129,14 +136,44 @@ package struct BaseRows {
         try PreparedStatement(Self.recordSQL, in: db)
     }
 
-    private static let recordSQL = """
+    /// A statement that records the bases of `count` rows at once (none of them twice), each
+    /// unless the node already knows a newer one: run it with the rows' ``recordValues(version:dataText:hlc:origin:table:key:epoch:)``
+    /// one after another, then `false`.
+    package func recordStatement(rows count: Int) throws -> PreparedStatement {
+        try PreparedStatement(Self.recordSQL(rows: count), in: db)
+    }
+
+    /// One row's values for ``recordStatement(rows:)``.
+    package static func recordValues(
+        version: Int64,
+        dataText: String?,
+        hlc: Int64,
+        origin: String,
+        table: String,
+        key: String,
+        epoch: Int64
+    ) -> [DatabaseValue] {
+        [
+            table.databaseValue, key.databaseValue, version.databaseValue, dataText?.databaseValue ?? .null,
+            hlc.databaseValue, origin.databaseValue, epoch.databaseValue,
+        ]
+    }
+
+    /// Values a row of ``recordStatement(rows:)`` takes.
+    package static let recordWidth = 7
+
+    private static let recordSQL = recordSQL(rows: 1)
+
+    private static func recordSQL(rows count: Int) -> String {
+        """
         INSERT INTO outpost_sync_rows (table_name, record_id, version, data, hlc, origin, seen_epoch)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
+        VALUES \(SQLList.rows(count, width: recordWidth))
         ON CONFLICT (table_name, record_id) DO UPDATE SET
             version = excluded.version, data = excluded.data, hlc = excluded.hlc,
             origin = excluded.origin, seen_epoch = max(seen_epoch, excluded.seen_epoch)
         WHERE excluded.version >= outpost_sync_rows.version OR ?
         """
+    }
 
     /// Keeps every row's content but forgets the hub versions: for a node that moved to another
     /// hub, whose versions count differently. Each pending change then meets the new hub's row
