@@ -642,8 +642,16 @@ package final class PostgresHubStorage: HubStorage {
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> PushOutcome {
-        // One round trip: lock the tenant's counter row, look for a stored answer to this batch,
-        // and read the tenant's known columns.
+        // Lock the tenant's counter row first, then read with a statement of its own: a statement
+        // that waits for the lock reads other tables as they were when it began, so it would miss
+        // the stored answer of a push that held the lock meanwhile (the same batch sent again
+        // while its first attempt committed, which then failed on the batch's key), and columns
+        // that push learned.
+        _ = try await connection.query(
+            "SELECT 1 FROM outpost_tenants WHERE id = \(node.tenantID) FOR UPDATE",
+            logger: logger
+        ).collect()
+        // Then one round trip: the counters, a stored answer to this batch, the known columns.
         var lastSequence: Int64 = 0
         var tombstoneFloor: Int64 = 0
         var known: [String: Set<String>] = [:]
@@ -656,7 +664,7 @@ package final class PostgresHubStorage: HubStorage {
                        (SELECT b.digest FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
                        coalesce((SELECT array_agg(c.table_name || '.' || c.column_name) FROM outpost_columns c
                                  WHERE c.tenant_id = t.id), '{}')
-                FROM outpost_tenants t WHERE t.id = \(node.tenantID) FOR UPDATE OF t
+                FROM outpost_tenants t WHERE t.id = \(node.tenantID)
                 """,
                 logger: logger
             ).decode((Int64, Int64, String?, String?, String?, [String]).self)

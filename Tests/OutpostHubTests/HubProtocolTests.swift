@@ -209,6 +209,58 @@ struct HubProtocolTests {
         }
     }
 
+    /// A node killed mid-push retries its batch at once, while the hub may still be committing
+    /// the first attempt. The retry waited for the tenant's lock, but read the stored answers
+    /// with the snapshot its statement began with, so it missed the first attempt's answer,
+    /// applied the batch again and failed on the batch's key: a 500 for a legal retry (seen in
+    /// `FaultTests` "a node killed with SIGKILL mid-push…", PostgreSQL case). Here the tenant's
+    /// row is held while both attempts start, so the second always waits behind the first.
+    @Test("on PostgreSQL a batch sent again while its first attempt commits gets the stored answer, not a 500")
+    func retryWhileFirstAttemptCommits() async throws {
+        let url = try HubBackend.postgresURL()
+        try await withHub(.postgres) { storage, client in
+            let tenant = try await TestTenant.make(in: storage)
+            let node = HubClient(client: client, token: tenant.token)
+            let request = batch(upsert("a1", ["name": "A"]), upsert("a2", ["name": "B"]))
+            let holder = Task {
+                try await runProgram(
+                    "/usr/bin/psql",
+                    [
+                        url, "-v", "ON_ERROR_STOP=1", "-q", "-c",
+                        "BEGIN; SELECT 1 FROM outpost_tenants WHERE name = '\(tenant.name)' FOR UPDATE; "
+                            + "SELECT pg_sleep(1.5); COMMIT;",
+                    ]
+                )
+            }
+            func waiting() async throws -> Int {
+                let result = try await runProgram(
+                    "/usr/bin/psql",
+                    [url, "-tAc", "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"]
+                )
+                return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+            }
+            try await eventually("the tenant's row is held") {
+                let locks = try await runProgram(
+                    "/usr/bin/psql",
+                    [url, "-tAc", "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND granted"]
+                )
+                return (Int(locks.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) >= 1
+            }
+            let first = Task { try await node.send(request) }
+            try await eventually("the first attempt waits for the tenant's row") { try await waiting() >= 1 }
+            let second = Task { try await node.send(request) }
+            try await eventually("both attempts wait for it") { try await waiting() >= 2 }
+            #expect(try await holder.value.status == 0)
+            let answers = try await [first.value, second.value]
+            for answer in answers {
+                #expect(answer.status == .ok, "\(answer.status) \(String(buffer: answer.body).prefix(200))")
+            }
+            #expect(String(buffer: answers[0].body) == String(buffer: answers[1].body), "the stored answer, twice")
+            let rows = try await node.pullAll().rows
+            #expect(rows.map(\.key) == ["a1", "a2"] && rows.allSatisfy { $0.version == 1 }, "applied once: \(rows)")
+        }
+    }
+
     /// Issue 15, item 2: 420 legal rows of 0.93 MB made one page larger than a node accepts, so
     /// every pull failed, and one pull of 5,000 such rows cost the hub 1.15 GB.
     @Test(
