@@ -642,47 +642,54 @@ package final class PostgresHubStorage: HubStorage {
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> PushOutcome {
-        // Lock the tenant's counter row first, then read with a statement of its own: a statement
-        // that waits for the lock reads other tables as they were when it began, so it would miss
-        // the stored answer of a push that held the lock meanwhile (the same batch sent again
-        // while its first attempt committed, which then failed on the batch's key), and columns
-        // that push learned.
-        _ = try await connection.query(
-            "SELECT 1 FROM outpost_tenants WHERE id = \(node.tenantID) FOR UPDATE",
-            logger: logger
-        ).collect()
-        // Then one round trip: the counters, a stored answer to this batch, the known columns.
+        // One round trip: lock the tenant's counter row, look for a stored answer to this batch,
+        // and read the tenant's known columns. A statement that had to wait for the lock reads
+        // the other tables as they were when it began, and so misses what the push that held the
+        // lock wrote: the stored answer when that push was this very batch (a node retrying while
+        // its first attempt committed, which then applied again and failed on the batch's key),
+        // columns it learned. It knows it waited because the row version it locked is not the one
+        // its snapshot sees; it then reads again, in a statement of its own (taken after the
+        // lock, so current). The common push, which waits for no one, keeps one round trip.
         var lastSequence: Int64 = 0
         var tombstoneFloor: Int64 = 0
         var known: [String: Set<String>] = [:]
-        for try await (sequence, floor, storedNode, storedResponse, storedDigest, columns)
-            in try await connection.query(
-                """
-                SELECT t.last_seq, t.tombstone_floor,
-                       (SELECT b.node_id FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
-                       (SELECT b.response FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
-                       (SELECT b.digest FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
-                       coalesce((SELECT array_agg(c.table_name || '.' || c.column_name) FROM outpost_columns c
-                                 WHERE c.tenant_id = t.id), '{}')
-                FROM outpost_tenants t WHERE t.id = \(node.tenantID)
-                """,
-                logger: logger
-            ).decode((Int64, Int64, String?, String?, String?, [String]).self)
-        {
-            if let storedNode, let storedResponse {
-                return try PushOutcome.replay(
-                    storedResponse,
-                    storedNode: storedNode,
-                    storedDigest: storedDigest,
-                    node: node,
-                    request: request
-                )
-            }
-            lastSequence = sequence
-            tombstoneFloor = floor
-            for qualified in columns {
-                let parts = qualified.split(separator: ".", maxSplits: 1).map(String.init)
-                if parts.count == 2 { known[parts[0], default: []].insert(parts[1]) }
+        var readIsCurrent = false
+        while !readIsCurrent {
+            readIsCurrent = true
+            for try await (sequence, floor, storedNode, storedResponse, storedDigest, columns, waited)
+                in try await connection.query(
+                    """
+                    SELECT t.last_seq, t.tombstone_floor,
+                           (SELECT b.node_id FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
+                           (SELECT b.response FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
+                           (SELECT b.digest FROM outpost_batches b WHERE b.tenant_id = t.id AND b.batch_id = \(request.batchID)),
+                           coalesce((SELECT array_agg(c.table_name || '.' || c.column_name) FROM outpost_columns c
+                                     WHERE c.tenant_id = t.id), '{}'),
+                           coalesce(NOT (t.xmin = (SELECT s.xmin FROM outpost_tenants s WHERE s.id = t.id)), true)
+                    FROM outpost_tenants t WHERE t.id = \(node.tenantID) FOR UPDATE OF t
+                    """,
+                    logger: logger
+                ).decode((Int64, Int64, String?, String?, String?, [String], Bool).self)
+            {
+                if waited {
+                    readIsCurrent = false
+                    continue
+                }
+                if let storedNode, let storedResponse {
+                    return try PushOutcome.replay(
+                        storedResponse,
+                        storedNode: storedNode,
+                        storedDigest: storedDigest,
+                        node: node,
+                        request: request
+                    )
+                }
+                lastSequence = sequence
+                tombstoneFloor = floor
+                for qualified in columns {
+                    let parts = qualified.split(separator: ".", maxSplits: 1).map(String.init)
+                    if parts.count == 2 { known[parts[0], default: []].insert(parts[1]) }
+                }
             }
         }
         let additions = try validator.validate(request, knownSchemas: known)
