@@ -252,6 +252,41 @@ extension NoSilentLossTests {
 }
 
 extension NoSilentLossTests {
+    /// The pull's short way writes a hundred rows a statement; one row that breaks a constraint
+    /// fails its whole statement, and the page is taken again row by row.
+    @Test(
+        "a row breaking a local constraint amid a page written a hundred rows a statement is parked alone",
+        arguments: SyncBackend.allCases
+    )
+    func constraintAmidManyRowsIsParkedAlone(backend: SyncBackend) async throws {
+        let cluster = try await SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        for node in [a, b] {
+            try node.execute("CREATE TABLE badges (id TEXT PRIMARY KEY, code TEXT UNIQUE, holder TEXT)")
+            try node.store.track("badges")
+        }
+        try b.execute("INSERT INTO badges VALUES ('b-badge', '150', 'bob')")
+        try await b.sync()
+        try await a.store.write { db in
+            for index in 0..<250 {
+                try db.execute(
+                    sql: "INSERT INTO badges VALUES (?, ?, 'a')",
+                    arguments: [String(format: "a-%03d", index), "\(index)"]
+                )
+            }
+        }
+        try await a.sync()
+        let report = try await b.sync()
+        #expect(report.parked == 1 && report.pulled == 250, "\(report)")
+        #expect(try b.store.conflicts(status: .pending).map(\.key) == ["a-150"])
+        let held = try await b.store.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM badges WHERE holder = 'a' ORDER BY id")
+        }
+        #expect(held == (0..<250).filter { $0 != 150 }.map { String(format: "a-%03d", $0) })
+    }
+}
+
+extension NoSilentLossTests {
     @Test(
         "a node that gains a column late never overwrites the hub's values for it, and is filled in",
         arguments: SyncBackend.allCases
