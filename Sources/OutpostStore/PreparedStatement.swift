@@ -23,6 +23,13 @@ package struct PreparedStatement {
         self.db = db
     }
 
+    /// `sql` from the connection's statement cache, prepared the first time: for a statement that
+    /// costs to compile (a hundred rows of `VALUES`) and is run in transaction after transaction.
+    package init(cached sql: String, in db: Database) throws {
+        statement = try db.cachedStatement(sql: sql)
+        self.db = db
+    }
+
     /// Binds `values` to the statement's parameters in order and runs it to its end.
     ///
     /// - Throws: `DatabaseError` as GRDB would (a `SQLITE_CONSTRAINT` for a refused row).

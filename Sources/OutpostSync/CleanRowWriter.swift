@@ -16,7 +16,8 @@ import OutpostStore
 /// statement journal, which cost more than the row's own write. So a write is complete only
 /// after ``flush()``, which the caller runs before anything else touches the tables (the
 /// reconciler, a parked conflict settled) and at the end of the page; a constraint a row breaks
-/// is reported there, and the caller takes the page again row by row.
+/// is reported there, and the caller takes the page again row by row. The versions the node holds
+/// of the page's rows are read the same way, a hundred keys a query, before the page is written.
 ///
 /// Every other row (left the scope, a known version in a repair, local work, a `restoring`
 /// pull, a row that is not a JSON object) is declined and goes through the reconciler, which
@@ -40,6 +41,9 @@ struct CleanRowWriter {
     private var recordBases: [Int: PreparedStatement] = [:]
     /// Upserts of one table held for ``flush()``.
     private var held: HeldRows?
+    /// The hub versions the node holds of a page's rows, by table and key, read a hundred keys a
+    /// query (``readVersions(of:)``); a table missing here is asked about row by row.
+    private var knownVersions: [String: [String: Int64]] = [:]
 
     /// One table's writes, prepared once per page (a class: the upserts it prepares for each
     /// number of rows are kept as they are made).
@@ -75,11 +79,14 @@ struct CleanRowWriter {
             self.delete = delete
         }
 
-        /// The upsert of `count` rows, prepared the first time it is needed.
+        /// The upsert of `count` rows, prepared the first time it is needed; a full statement's
+        /// is kept in the connection's statement cache, for the pages that follow.
         func upsert(rows count: Int, in db: Database) throws -> PreparedStatement {
             if let prepared = upserts[count] { return prepared }
             let sql = upsertHead + repeatElement(valuesRow, count: count).joined(separator: ", ") + upsertTail
-            let prepared = try PreparedStatement(sql, in: db)
+            let prepared =
+                count == rowsPerStatement
+                ? try PreparedStatement(cached: sql, in: db) : try PreparedStatement(sql, in: db)
             upserts[count] = prepared
             return prepared
         }
@@ -100,11 +107,27 @@ struct CleanRowWriter {
         self.db = db
     }
 
+    /// Reads the versions the node holds of `rows` before they are written, a hundred keys a
+    /// query, instead of one query per row.
+    mutating func readVersions(of rows: [HubRow]) throws {
+        var keys: [String: [String]] = [:]
+        for row in rows where !row.left { keys[row.table, default: []].append(row.key) }
+        let bases = BaseRows(db)
+        for (table, keys) in keys { knownVersions[table] = try bases.versions(table: table, keys: keys) }
+    }
+
     /// Writes `row` into `table` and records it as the row's base, or passes over a version the
     /// node holds (outside a `repair`, which compares it with the local row), when it is a row
     /// this writer takes. The caller knows the node has no local work. A written row may be
     /// held until ``flush()``.
     mutating func write(_ row: HubRow, into table: SyncedTable, epoch: Int64, repair: Bool) throws -> Outcome {
+        let outcome = try take(row, into: table, epoch: epoch, repair: repair)
+        // The reconciler may record bases of its own: from now on, ask about every row.
+        if outcome == .declined { knownVersions.removeAll() }
+        return outcome
+    }
+
+    private mutating func take(_ row: HubRow, into table: SyncedTable, epoch: Int64, repair: Bool) throws -> Outcome {
         guard !row.left else { return .declined }
         let members: [String: JSONValue]
         switch row.data {
@@ -115,9 +138,7 @@ struct CleanRowWriter {
         // Another table's rows go first, as do this key's (its version is read below).
         if let held, held.table != table.name || held.keys.contains(row.key) { try flush() }
         let bases = BaseRows(db)
-        let versionQuery = try self.versionQuery ?? bases.versionQuery()
-        self.versionQuery = versionQuery
-        if let known = try bases.version(table: table.name, key: row.key, using: versionQuery), row.version <= known {
+        if let known = try version(of: row.key, in: table.name), row.version <= known {
             guard !repair else { return .declined }
             if epoch > 0 { try bases.markSeen(table: table.name, key: row.key, epoch: epoch) }
             return .known
@@ -135,6 +156,7 @@ struct CleanRowWriter {
             key: row.key,
             epoch: epoch
         )
+        knownVersions[table.name]?[row.key] = row.version
         if row.deleted {
             try flush()
             try statements.delete.run(keyValues)
@@ -152,6 +174,15 @@ struct CleanRowWriter {
         held = rows
         if rows.count >= statements.rowsPerStatement { try flush() }
         return .applied
+    }
+
+    /// The hub version of the node's base of `key`, from ``readVersions(of:)`` or else asked.
+    private mutating func version(of key: String, in table: String) throws -> Int64? {
+        if let versions = knownVersions[table] { return versions[key] }
+        let bases = BaseRows(db)
+        let versionQuery = try self.versionQuery ?? bases.versionQuery()
+        self.versionQuery = versionQuery
+        return try bases.version(table: table, key: key, using: versionQuery)
     }
 
     /// Sends the rows held by ``write(_:into:epoch:repair:)`` to SQLite: after it, every row

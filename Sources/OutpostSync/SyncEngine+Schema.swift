@@ -18,10 +18,13 @@ extension SyncEngine {
         var known: [String: (exact: Set<String>, lowered: Set<String>)] = [:]
         for row in rows {
             guard let table = tables[row.table], case .object(let members)? = row.data else { continue }
-            let columns =
-                known[table.name]
-                ?? (Set(table.schema.columns), Set(table.schema.columns.map { $0.lowercased() }))
-            known[table.name] = columns
+            let columns: (exact: Set<String>, lowered: Set<String>)
+            if let seen = known[table.name] {
+                columns = seen
+            } else {
+                columns = (Set(table.schema.columns), Set(table.schema.columns.map { $0.lowercased() }))
+                known[table.name] = columns
+            }
             for name in members.keys where !columns.exact.contains(name) {
                 if !columns.lowered.contains(name.lowercased()) { return true }
             }

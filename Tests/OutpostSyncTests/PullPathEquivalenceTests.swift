@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NIOCore
 import OutpostCore
 import OutpostStore
 import OutpostSync
@@ -100,5 +101,62 @@ struct PullPathEquivalenceTests {
         }
         #expect(synced == ["synced"])
         #expect(try quick.syncedContents() == writer.syncedContents())
+    }
+}
+
+extension PullPathEquivalenceTests {
+    /// The short way holds rows for a statement of a hundred and reads a page's versions before
+    /// writing it; a row met twice in one page must still see its first copy as written.
+    @Test(
+        "a page holding a row twice, the older copy second (a broken or hostile hub), keeps the newer: row and base agree",
+        arguments: SyncBackend.allCases
+    )
+    func rowTwiceInAPage(backend: SyncBackend) async throws {
+        let cluster = try await SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        try a.execute("INSERT INTO agents (id, name, type) VALUES ('k', 'first', 'x'), ('other', 'o', 'x')")
+        try await a.sync()
+        try a.execute("UPDATE agents SET name = 'second' WHERE id = 'k'")
+        try await a.sync()
+        try b.interpose { RowRepeatingLink(inner: $0, key: "k") }
+        try await b.sync()
+        let seen = try await b.store.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT a.name, s.version FROM agents a
+                    JOIN outpost_sync_rows s ON s.table_name = 'agents' AND s.record_id = a.id WHERE a.id = 'k'
+                    """
+            ).map { "\($0[0] as String) v\($0[1] as Int64)" }
+        }
+        #expect(seen == "second v2")
+        #expect(try b.syncedContents() == a.syncedContents())
+    }
+}
+
+/// Passes requests to the hub and repeats the row `key` of every pulled page after itself, as
+/// its version 1 with the name `first`: the older copy a hub must never send after the newer.
+private struct RowRepeatingLink: HubTransport {
+    let inner: any HubTransport
+    let key: String
+
+    func send(_ request: HubTransportRequest) async throws(SyncFailure) -> HubTransportAnswer {
+        var request = request
+        guard request.path.hasPrefix("/v1/pull") else { return try await inner.send(request) }
+        // Plain JSON back, to edit.
+        request.headers.removeAll { $0.name.lowercased() == "accept-encoding" }
+        var answer = try await inner.send(request)
+        guard answer.status == 200, case .object(var page)? = try? JSONValue(parsing: String(buffer: answer.body)),
+            case .array(var rows)? = page["rows"]
+        else { return answer }
+        for case .object(var row) in rows where row["key"] == .string(key) {
+            row["version"] = 1
+            row["data"] = ["id": .string(key), "name": "first", "type": "x"]
+            rows.append(.object(row))
+        }
+        page["rows"] = .array(rows)
+        answer.body = ByteBuffer(string: JSONValue.object(page).encoded())
+        answer.headers.removeAll { $0.name.lowercased() == "content-length" }
+        return answer
     }
 }

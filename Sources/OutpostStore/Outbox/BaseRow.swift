@@ -59,6 +59,26 @@ package struct BaseRows {
 
     private static let versionSQL = "SELECT version FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?"
 
+    /// The hub versions of the bases the node has among `keys` of `table` (a key it never saw
+    /// is absent), a hundred keys a query: for a page of pulled rows at once, rather than
+    /// ``version(table:key:using:)`` row by row.
+    package func versions(table: String, keys: [String]) throws -> [String: Int64] {
+        var versions: [String: Int64] = [:]
+        for part in SQLList.parts(keys) {
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT record_id, version FROM outpost_sync_rows
+                        WHERE table_name = ? AND record_id IN (\(SQLList.placeholders(part.count)))
+                        """
+                ),
+                arguments: StatementArguments([table] + Array(part))
+            )
+            while let row = try rows.next() { versions[row[0]] = row[1] }
+        }
+        return versions
+    }
+
     /// ``base(table:key:)`` for many rows, on a query prepared once (``baseQuery()``).
     package func base(table: String, key: String, using query: PreparedStatement) throws -> BaseRow? {
         guard let values = try query.row([table.databaseValue, key.databaseValue]) else { return nil }
@@ -138,9 +158,12 @@ package struct BaseRows {
 
     /// A statement that records the bases of `count` rows at once (none of them twice), each
     /// unless the node already knows a newer one: run it with the rows' ``recordValues(version:dataText:hlc:origin:table:key:epoch:)``
-    /// one after another, then `false`.
+    /// one after another, then `false`. A full hundred rows' statement is kept in the connection's
+    /// statement cache, since every page of a pull runs it.
     package func recordStatement(rows count: Int) throws -> PreparedStatement {
-        try PreparedStatement(Self.recordSQL(rows: count), in: db)
+        count == SQLList.rowsPerStatement
+            ? try PreparedStatement(cached: Self.recordSQL(rows: count), in: db)
+            : try PreparedStatement(Self.recordSQL(rows: count), in: db)
     }
 
     /// One row's values for ``recordStatement(rows:)``.
