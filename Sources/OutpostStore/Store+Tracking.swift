@@ -196,19 +196,28 @@ extension Store {
     /// ``writeWithoutCapture(_:)`` with foreign keys unchecked, for the sync engine's writes of
     /// hub rows: the hub's rows arrive in the order of their latest change, so a workflow may
     /// arrive before the agent it references; the set is consistent once every page is in.
-    package func writeApplyingRemote<T: Sendable>(_ body: (Database) throws -> T) throws(OutpostError) -> T {
+    ///
+    /// `foreignKeysOff` false leaves them on, for rows of tables no foreign key involves
+    /// (``tablesInForeignKeys(in:)``): turning the pragma off and on again expires every
+    /// prepared statement of the connection, which a pull would otherwise compile again for
+    /// every page.
+    package func writeApplyingRemote<T: Sendable>(foreignKeysOff: Bool = true, _ body: (Database) throws -> T)
+        throws(OutpostError) -> T
+    {
         do {
-            return try pool.writeWithoutTransaction { db in try Self.applyingRemote(db, body) }
+            return try pool.writeWithoutTransaction { db in try Self.applyingRemote(db, foreignKeysOff, body) }
         } catch {
             throw OutpostError(database: error, path: path)
         }
     }
 
-    /// One transaction with capture told to stand aside and foreign keys off, for both forms of
-    /// ``writeApplyingRemote(_:)``.
-    private static func applyingRemote<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
-        try db.execute(sql: "PRAGMA foreign_keys = OFF")
-        defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+    /// One transaction with capture told to stand aside and foreign keys off (unless the caller
+    /// says none is involved), for both forms of ``writeApplyingRemote(foreignKeysOff:_:)``.
+    private static func applyingRemote<T>(_ db: Database, _ foreignKeysOff: Bool, _ body: (Database) throws -> T)
+        throws -> T
+    {
+        if foreignKeysOff { try db.execute(sql: "PRAGMA foreign_keys = OFF") }
+        defer { if foreignKeysOff { try? db.execute(sql: "PRAGMA foreign_keys = ON") } }
         var result: T?
         try db.inTransaction {
             try db.execute(sql: "INSERT INTO outpost_applying (id) VALUES (1)")
@@ -219,16 +228,34 @@ extension Store {
         return result!
     }
 
-    /// ``writeApplyingRemote(_:)`` for async callers: runs on GRDB's writer queue while the
-    /// caller waits suspended.
-    package func writeApplyingRemote<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T)
-        async throws(OutpostError)
-        -> T
-    {
+    /// ``writeApplyingRemote(foreignKeysOff:_:)`` for async callers: runs on GRDB's writer queue
+    /// while the caller waits suspended.
+    package func writeApplyingRemote<T: Sendable>(
+        foreignKeysOff: Bool = true,
+        _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws(OutpostError) -> T {
         do {
-            return try await pool.writeWithoutTransaction { db in try Self.applyingRemote(db, body) }
+            return try await pool.writeWithoutTransaction { db in try Self.applyingRemote(db, foreignKeysOff, body) }
         } catch {
             throw OutpostError(database: error, path: path)
         }
+    }
+
+    /// The tables a foreign key involves, as the child or the parent, their names lowercased
+    /// (SQLite compares them without case): writes to any other table cannot break one.
+    package static func tablesInForeignKeys(in db: Database) throws -> Set<String> {
+        var names: Set<String> = []
+        let pairs = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT m.name, f."table" FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+                WHERE m.type = 'table'
+                """
+        )
+        for pair in pairs {
+            names.insert((pair[0] as String).lowercased())
+            names.insert((pair[1] as String).lowercased())
+        }
+        return names
     }
 }

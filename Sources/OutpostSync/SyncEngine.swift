@@ -391,12 +391,12 @@ public final class SyncEngine: Sendable {
         var ahead: (cursor: Int64, page: Task<Result<HubClient.Exchange<PullResponse>, SyncFailure>, Never>)?
         defer { ahead?.page.cancel() }
         while true {
-            let (cursor, resyncing, epoch, restoring, hubEpoch) = try await guarded {
+            let (cursor, resyncing, epoch, restoring, hubEpoch, foreignKeyTables) = try await guarded {
                 try await store.read { db in
                     (
                         try SyncState.value(.cursor, in: db), try SyncState.value(.resyncing, in: db) == 1,
                         try SyncState.value(.epoch, in: db), try SyncState.value(.restoring, in: db) == 1,
-                        try SyncState.value(.hubEpoch, in: db)
+                        try SyncState.value(.hubEpoch, in: db), try Store.tablesInForeignKeys(in: db)
                     )
                 }
             }
@@ -456,8 +456,12 @@ public final class SyncEngine: Sendable {
                 // and if the hub collected tombstones meanwhile it answers 410 and the node re-syncs.
                 ahead = (page.cursor, prefetch(after: page.cursor))
             }
+            // Foreign keys are switched off only for a page that holds rows of a table in one.
+            var pageTables: Set<String> = []
+            for row in page.rows { pageTables.insert(row.table) }
+            let foreignKeysOff = pageTables.contains { foreignKeyTables.contains($0.lowercased()) }
             let tally = try await guarded {
-                try await store.writeApplyingRemote { db in
+                try await store.writeApplyingRemote(foreignKeysOff: foreignKeysOff) { db in
                     var tally = try self.take(
                         page.rows,
                         tables: tables,

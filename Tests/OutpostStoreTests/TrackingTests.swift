@@ -137,3 +137,24 @@ extension TrackingTests {
         #expect(small == [[2, 2]])
     }
 }
+
+extension TrackingTests {
+    /// Applying hub rows switches foreign keys off only for tables a foreign key involves, so the
+    /// list must hold every child and every parent, whatever the case of their names.
+    @Test("the tables in foreign keys are every child and every parent, lowercased, and no other")
+    func tablesInForeignKeys() throws {
+        let fixture = try StoreFixture()
+        try fixture.store.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE Sites (id TEXT PRIMARY KEY);
+                    CREATE TABLE sensors (id TEXT PRIMARY KEY, site TEXT REFERENCES Sites(id));
+                    CREATE TABLE readings (id TEXT PRIMARY KEY, value REAL);
+                    """
+            )
+        }
+        let tables = try fixture.store.read { db in try Store.tablesInForeignKeys(in: db) }
+        #expect(tables.isSuperset(of: ["sites", "sensors", "agents", "workflows", "executions"]))
+        #expect(!tables.contains("readings") && !tables.contains("Sites"))
+    }
+}
