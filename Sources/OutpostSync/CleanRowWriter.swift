@@ -16,8 +16,8 @@ import OutpostStore
 /// statement journal, which cost more than the row's own write. So a write is complete only
 /// after ``flush()``, which the caller runs before anything else touches the tables (the
 /// reconciler, a parked conflict settled) and at the end of the page; a constraint a row breaks
-/// is reported there, and the caller takes the page again row by row. The versions the node holds
-/// of the page's rows are read the same way, a hundred keys a query, before the page is written.
+/// is reported there, and the caller takes the page again row by row. A table the node holds no
+/// base of is noted before the page is written, so its rows need no query each for a version.
 ///
 /// Every other row (left the scope, a known version in a repair, local work, a `restoring`
 /// pull, a row that is not a JSON object) is declined and goes through the reconciler, which
@@ -41,8 +41,9 @@ struct CleanRowWriter {
     private var recordBases: [Int: PreparedStatement] = [:]
     /// Upserts of one table held for ``flush()``.
     private var held: HeldRows?
-    /// The hub versions the node holds of a page's rows, by table and key, read a hundred keys a
-    /// query (``readVersions(of:)``); a table missing here is asked about row by row.
+    /// The hub versions the node holds of the rows of tables it had no base of when the page
+    /// began (``readVersions(of:)``): none, then those this page wrote. A table missing here is
+    /// asked about row by row.
     private var knownVersions: [String: [String: Int64]] = [:]
 
     /// One table's writes, prepared once per page (a class: the upserts it prepares for each
@@ -107,13 +108,13 @@ struct CleanRowWriter {
         self.db = db
     }
 
-    /// Reads the versions the node holds of `rows` before they are written, a hundred keys a
-    /// query, instead of one query per row.
+    /// Notes which of the tables of `rows` the node has no base of (an initial pull, a table
+    /// tracked late): their rows are new to it, which saves a query per row.
     mutating func readVersions(of rows: [HubRow]) throws {
-        var keys: [String: [String]] = [:]
-        for row in rows where !row.left { keys[row.table, default: []].append(row.key) }
+        var tables: Set<String> = []
+        for row in rows { tables.insert(row.table) }
         let bases = BaseRows(db)
-        for (table, keys) in keys { knownVersions[table] = try bases.versions(table: table, keys: keys) }
+        for table in tables where try !bases.hasAny(table: table) { knownVersions[table] = [:] }
     }
 
     /// Writes `row` into `table` and records it as the row's base, or passes over a version the

@@ -59,24 +59,13 @@ package struct BaseRows {
 
     private static let versionSQL = "SELECT version FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?"
 
-    /// The hub versions of the bases the node has among `keys` of `table` (a key it never saw
-    /// is absent), a hundred keys a query: for a page of pulled rows at once, rather than
-    /// ``version(table:key:using:)`` row by row.
-    package func versions(table: String, keys: [String]) throws -> [String: Int64] {
-        var versions: [String: Int64] = [:]
-        for part in SQLList.parts(keys) {
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(
-                    sql: """
-                        SELECT record_id, version FROM outpost_sync_rows
-                        WHERE table_name = ? AND record_id IN (\(SQLList.placeholders(part.count)))
-                        """
-                ),
-                arguments: StatementArguments([table] + Array(part))
-            )
-            while let row = try rows.next() { versions[row[0]] = row[1] }
-        }
-        return versions
+    /// Whether the node has any base of `table`: none means every row of it is new to the node
+    /// (an initial pull, a table tracked late), with no need to ask row by row.
+    package func hasAny(table: String) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM outpost_sync_rows WHERE table_name = ?)"),
+            arguments: [table]
+        ) ?? false
     }
 
     /// ``base(table:key:)`` for many rows, on a query prepared once (``baseQuery()``).
