@@ -16,8 +16,7 @@ import OutpostStore
 /// statement journal, which cost more than the row's own write. So a write is complete only
 /// after ``flush()``, which the caller runs before anything else touches the tables (the
 /// reconciler, a parked conflict settled) and at the end of the page; a constraint a row breaks
-/// is reported there, and the caller takes the page again row by row. A table the node holds no
-/// base of is noted before the page is written, so its rows need no query each for a version.
+/// is reported there, and the caller takes the page again row by row.
 ///
 /// Every other row (left the scope, a known version in a repair, local work, a `restoring`
 /// pull, a row that is not a JSON object) is declined and goes through the reconciler, which
@@ -41,10 +40,6 @@ struct CleanRowWriter {
     private var recordBases: [Int: PreparedStatement] = [:]
     /// Upserts of one table held for ``flush()``.
     private var held: HeldRows?
-    /// The hub versions the node holds of the rows of tables it had no base of when the page
-    /// began (``readVersions(of:)``): none, then those this page wrote. A table missing here is
-    /// asked about row by row.
-    private var knownVersions: [String: [String: Int64]] = [:]
 
     /// One table's writes, prepared once per page (a class: the upserts it prepares for each
     /// number of rows are kept as they are made).
@@ -108,27 +103,11 @@ struct CleanRowWriter {
         self.db = db
     }
 
-    /// Notes which of the tables of `rows` the node has no base of (an initial pull, a table
-    /// tracked late): their rows are new to it, which saves a query per row.
-    mutating func readVersions(of rows: [HubRow]) throws {
-        var tables: Set<String> = []
-        for row in rows { tables.insert(row.table) }
-        let bases = BaseRows(db)
-        for table in tables where try !bases.hasAny(table: table) { knownVersions[table] = [:] }
-    }
-
     /// Writes `row` into `table` and records it as the row's base, or passes over a version the
     /// node holds (outside a `repair`, which compares it with the local row), when it is a row
     /// this writer takes. The caller knows the node has no local work. A written row may be
     /// held until ``flush()``.
     mutating func write(_ row: HubRow, into table: SyncedTable, epoch: Int64, repair: Bool) throws -> Outcome {
-        let outcome = try take(row, into: table, epoch: epoch, repair: repair)
-        // The reconciler may record bases of its own: from now on, ask about every row.
-        if outcome == .declined { knownVersions.removeAll() }
-        return outcome
-    }
-
-    private mutating func take(_ row: HubRow, into table: SyncedTable, epoch: Int64, repair: Bool) throws -> Outcome {
         guard !row.left else { return .declined }
         let members: [String: JSONValue]
         switch row.data {
@@ -139,7 +118,9 @@ struct CleanRowWriter {
         // Another table's rows go first, as do this key's (its version is read below).
         if let held, held.table != table.name || held.keys.contains(row.key) { try flush() }
         let bases = BaseRows(db)
-        if let known = try version(of: row.key, in: table.name), row.version <= known {
+        let versionQuery = try self.versionQuery ?? bases.versionQuery()
+        self.versionQuery = versionQuery
+        if let known = try bases.version(table: table.name, key: row.key, using: versionQuery), row.version <= known {
             guard !repair else { return .declined }
             if epoch > 0 { try bases.markSeen(table: table.name, key: row.key, epoch: epoch) }
             return .known
@@ -157,7 +138,6 @@ struct CleanRowWriter {
             key: row.key,
             epoch: epoch
         )
-        knownVersions[table.name]?[row.key] = row.version
         if row.deleted {
             try flush()
             try statements.delete.run(keyValues)
@@ -175,15 +155,6 @@ struct CleanRowWriter {
         held = rows
         if rows.count >= statements.rowsPerStatement { try flush() }
         return .applied
-    }
-
-    /// The hub version of the node's base of `key`, from ``readVersions(of:)`` or else asked.
-    private mutating func version(of key: String, in table: String) throws -> Int64? {
-        if let versions = knownVersions[table] { return versions[key] }
-        let bases = BaseRows(db)
-        let versionQuery = try self.versionQuery ?? bases.versionQuery()
-        self.versionQuery = versionQuery
-        return try bases.version(table: table, key: key, using: versionQuery)
     }
 
     /// Sends the rows held by ``write(_:into:epoch:repair:)`` to SQLite: after it, every row

@@ -640,7 +640,6 @@ public final class SyncEngine: Sendable {
             }
         }
         guard rowByRow else {
-            try quick?.readVersions(of: rows)
             do {
                 try db.inSavepoint {
                     for row in rows {

@@ -59,15 +59,6 @@ package struct BaseRows {
 
     private static let versionSQL = "SELECT version FROM outpost_sync_rows WHERE table_name = ? AND record_id = ?"
 
-    /// Whether the node has any base of `table`: none means every row of it is new to the node
-    /// (an initial pull, a table tracked late), with no need to ask row by row.
-    package func hasAny(table: String) throws -> Bool {
-        try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM outpost_sync_rows WHERE table_name = ?)"),
-            arguments: [table]
-        ) ?? false
-    }
-
     /// ``base(table:key:)`` for many rows, on a query prepared once (``baseQuery()``).
     package func base(table: String, key: String, using query: PreparedStatement) throws -> BaseRow? {
         guard let values = try query.row([table.databaseValue, key.databaseValue]) else { return nil }
