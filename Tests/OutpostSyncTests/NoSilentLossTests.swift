@@ -204,17 +204,23 @@ extension NoSilentLossTests {
 }
 
 extension NoSilentLossTests {
+    /// Two nodes that both track `badges`, whose `code` each node's SQLite keeps unique.
+    static func nodesWithBadges(_ backend: SyncBackend) async throws -> SyncCluster {
+        let cluster = try await SyncCluster(backend, nodes: 2)
+        for node in cluster.nodes {
+            try node.execute("CREATE TABLE badges (id TEXT PRIMARY KEY, code TEXT UNIQUE, holder TEXT)")
+            try node.store.track("badges")
+        }
+        return cluster
+    }
+
     @Test(
         "a pulled row that breaks a local constraint is parked with its reason; the rest of the pull goes on",
         arguments: SyncBackend.allCases
     )
     func constraintViolationIsParked(backend: SyncBackend) async throws {
-        let cluster = try await SyncCluster(backend, nodes: 2)
+        let cluster = try await Self.nodesWithBadges(backend)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
-        for node in [a, b] {
-            try node.execute("CREATE TABLE badges (id TEXT PRIMARY KEY, code TEXT UNIQUE, holder TEXT)")
-            try node.store.track("badges")
-        }
         // Apart, both give out code 7, under different keys; A also writes rows that are fine.
         try a.execute("INSERT INTO badges VALUES ('a-badge', '7', 'ann'), ('a-other', '8', 'al')")
         try b.execute("INSERT INTO badges VALUES ('b-badge', '7', 'bob')")
@@ -259,12 +265,8 @@ extension NoSilentLossTests {
         arguments: SyncBackend.allCases
     )
     func constraintAmidManyRowsIsParkedAlone(backend: SyncBackend) async throws {
-        let cluster = try await SyncCluster(backend, nodes: 2)
+        let cluster = try await Self.nodesWithBadges(backend)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
-        for node in [a, b] {
-            try node.execute("CREATE TABLE badges (id TEXT PRIMARY KEY, code TEXT UNIQUE, holder TEXT)")
-            try node.store.track("badges")
-        }
         try b.execute("INSERT INTO badges VALUES ('b-badge', '150', 'bob')")
         try await b.sync()
         try await a.store.write { db in
