@@ -148,6 +148,17 @@ extension PostgresHubStorage {
         let stored: String? = attributes.values.isEmpty ? nil : attributes.stored
         let tenantID: String? = try await unwrappingTransactionErrors {
             try await self.client.withTransaction(logger: logger) { connection in
+                // Lock the tenant's row first, and read in a statement of its own: a statement that
+                // waits for the lock reads other tables as they were when it began, so it would
+                // miss the first push of a node committing meanwhile, take the node for one that
+                // never synced, and take nothing back from it.
+                _ = try await connection.query(
+                    """
+                    SELECT 1 FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
+                    WHERE n.id = \(nodeID) FOR UPDATE OF t
+                    """,
+                    logger: logger
+                ).collect()
                 var before:
                     (tenant: String, name: String, attributes: String?, scopes: String?, last: Int64, synced: Bool)?
                 for try await row in try await connection.query(
@@ -157,7 +168,6 @@ extension PostgresHubStorage {
                                                                WHERE b.tenant_id = n.tenant_id AND b.node_id = n.id))
                     FROM outpost_nodes n JOIN outpost_tenants t ON t.id = n.tenant_id
                     WHERE n.id = \(nodeID) AND n.revoked_at IS NULL
-                    FOR UPDATE OF t
                     """,
                     logger: logger
                 ).decode((String, String, String?, String?, Int64, Bool).self) {

@@ -223,46 +223,15 @@ struct HubProtocolTests {
             let tenant = try await TestTenant.make(in: storage)
             let node = HubClient(client: client, token: tenant.token)
             let request = batch(upsert("a1", ["name": "A"]), upsert("a2", ["name": "B"]))
-            // The holder keeps the row until the test cancels its sleep, however slow the machine.
-            let holderName = "outpost_holder_\(UInt32.random(in: 0...UInt32.max))"
-            let holder = Task {
-                try await runProgram(
-                    "/usr/bin/psql",
-                    [
-                        url + "?application_name=\(holderName)", "-v", "ON_ERROR_STOP=1", "-q", "-c",
-                        "BEGIN; SELECT 1 FROM outpost_tenants WHERE name = '\(tenant.name)' FOR UPDATE; "
-                            + "SELECT pg_sleep(120); COMMIT;",
-                    ]
-                )
-            }
-            func count(_ sql: String) async throws -> Int {
-                let result = try await runProgram("/usr/bin/psql", [url, "-tAc", sql])
-                return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-            }
-            let holderPID = "(SELECT pid FROM pg_stat_activity WHERE application_name = '\(holderName)')"
-            // Sessions waiting behind the holder, directly or behind another waiter.
-            let waiting = """
-                WITH RECURSIVE behind(pid) AS (
-                    SELECT pid FROM pg_stat_activity WHERE \(holderPID) = ANY(pg_blocking_pids(pid))
-                    UNION SELECT a.pid FROM pg_stat_activity a, behind b WHERE b.pid = ANY(pg_blocking_pids(a.pid)))
-                SELECT count(*) FROM behind
-                """
-            try await eventually("the tenant's row is held", timeout: .seconds(60)) {
-                try await count(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = '\(holderName)' "
-                        + "AND query LIKE '%pg_sleep%'"
-                ) == 1
-            }
-            let first = Task { try await node.send(request) }
-            try await eventually("the first attempt waits for the tenant's row", timeout: .seconds(60)) {
-                try await count(waiting) >= 1
-            }
-            let second = Task { try await node.send(request) }
-            try await eventually("both attempts wait for it", timeout: .seconds(60)) { try await count(waiting) >= 2 }
-            _ = try await count(
-                "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity WHERE application_name = '\(holderName)'"
+            let holder = try await PostgresRowHolder(
+                url: url,
+                locking: "SELECT 1 FROM outpost_tenants WHERE name = '\(tenant.name)'"
             )
-            _ = try await holder.value
+            let first = Task { try await node.send(request) }
+            try await holder.waitUntilBlocking(1, "the first attempt waits for the tenant's row")
+            let second = Task { try await node.send(request) }
+            try await holder.waitUntilBlocking(2, "both attempts wait for it")
+            try await holder.release()
             let answers = try await [first.value, second.value]
             for answer in answers {
                 #expect(answer.status == .ok, "\(answer.status) \(String(buffer: answer.body).prefix(200))")

@@ -255,6 +255,38 @@ struct ScopeTests {
         }
     }
 
+    /// A node's site changed while its first push committed: the change waited for the tenant's
+    /// row, then read with its statement's snapshot whether the node had ever synced, missed the
+    /// push, and so took nothing back. The node kept the row it had pushed, now outside its scope.
+    @Test("on PostgreSQL a node's site changed while its first push commits still loses the rows it pushed there")
+    func attributeChangeDuringFirstPush() async throws {
+        let url = try HubBackend.postgresURL()
+        try await withHub(.postgres) { storage, client in
+            let sites = try await Sites.make(storage, client)
+            _ = try await storage.setScopes(tenant: sites.tenant.name, rules: ScopeRules(parsing: Self.minimal))
+            let holder = try await PostgresRowHolder(
+                url: url,
+                locking: "SELECT 1 FROM outpost_tenants WHERE name = '\(sites.tenant.name)'"
+            )
+            let push = Task {
+                try await sites.berlin.push(batch(upsert("b1", ["site": "berlin", "v": 1], table: "readings")))
+            }
+            try await holder.waitUntilBlocking(1, "the first push waits for the tenant's row")
+            let move = Task {
+                try await storage.setAttributes(
+                    nodeID: sites.tenant.nodeIDs[0],
+                    attributes: NodeAttributes(["site": "paris", "sites": "paris"])
+                )
+            }
+            try await holder.waitUntilBlocking(2, "the site change waits behind the push")
+            try await holder.release()
+            #expect(try await push.value.results.map(\.status) == [.applied])
+            _ = try await move.value
+            let pulled = try await sites.berlin.pullAll()
+            #expect(pulled.rows.contains { $0.key == "b1" && $0.left }, "b1 must leave the node: \(pulled.rows)")
+        }
+    }
+
     @Test(
         "scopes set on a tenant whose nodes hold every row take away what each may no longer see; removed, give it back",
         arguments: HubBackend.allCases
