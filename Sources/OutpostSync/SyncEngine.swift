@@ -385,18 +385,22 @@ public final class SyncEngine: Sendable {
         try await settleMove()
         let tables = try await loadTables()
         var report = try await fill(tables, progress: progress)
+        // Read once per pull, as the tables are: which of them a foreign key involves.
+        let foreignKeyTables = try await guarded {
+            try await store.read { db in try Store.tablesInForeignKeys(in: db) }
+        }
         var wait = waitMilliseconds
         var newColumns = false
         // The next page, asked for while this one is written: the hub reads while the node writes.
         var ahead: (cursor: Int64, page: Task<Result<HubClient.Exchange<PullResponse>, SyncFailure>, Never>)?
         defer { ahead?.page.cancel() }
         while true {
-            let (cursor, resyncing, epoch, restoring, hubEpoch, foreignKeyTables) = try await guarded {
+            let (cursor, resyncing, epoch, restoring, hubEpoch) = try await guarded {
                 try await store.read { db in
                     (
                         try SyncState.value(.cursor, in: db), try SyncState.value(.resyncing, in: db) == 1,
                         try SyncState.value(.epoch, in: db), try SyncState.value(.restoring, in: db) == 1,
-                        try SyncState.value(.hubEpoch, in: db), try Store.tablesInForeignKeys(in: db)
+                        try SyncState.value(.hubEpoch, in: db)
                     )
                 }
             }
