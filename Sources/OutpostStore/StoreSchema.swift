@@ -130,6 +130,9 @@ enum StoreSchema {
         migrator.registerMigration("v11: pending entries in push order") { db in
             try db.execute(sql: pendingOrderIndex)
         }
+        migrator.registerMigration("v12: a batch in flight keeps its body") { db in
+            try db.execute(sql: sentBatches)
+        }
         return migrator
     }
 
@@ -348,11 +351,26 @@ enum StoreSchema {
             WHERE status = 'pending';
         """
 
+    /// `outpost_sent_batches`: the request body of each batch in flight, exactly as it went on
+    /// the wire (gzip-compressed when over 1 KiB), so a batch whose answer was lost is sent
+    /// again byte for byte. It replaces each entry's copy of its change in `sync_queue.data`:
+    /// growing every entry by its change's text was the costliest part of marking a batch in
+    /// flight, and the compressed body is far smaller than those texts (BENCHMARKS.md). Dropped
+    /// once no entry of its batch is in flight. A batch sent by an earlier store still finds its changes in `sync_queue.data`.
+    static let sentBatches = """
+        CREATE TABLE outpost_sent_batches (
+            batch_id TEXT PRIMARY KEY,
+            body BLOB NOT NULL,
+            encoding TEXT NOT NULL CHECK (encoding IN ('gzip', 'identity'))
+        );
+        """
+
     /// What the sync engine keeps (see docs/sync-protocol.md, "The node's engine"):
     /// - `sync_queue.batch_id`, `.batch_position`, `.base_version`: an entry being pushed
-    ///   (`processing`) keeps its batch, its place in it, the hub version it was based on and, in
-    ///   the seed's `data` column, the change exactly as sent, so a batch whose answer was lost is
-    ///   sent again unchanged (the hub answers a replay by position).
+    ///   (`processing`) keeps its batch, its place in it and the hub version it was based on; the
+    ///   change exactly as sent was kept in the seed's `data` column until migration v12 kept
+    ///   the batch's body instead (``sentBatches``), so a batch whose answer was lost is sent
+    ///   again unchanged (the hub answers a replay by position).
     /// - `idx_sync_queue_in_flight`: the batch in flight, found without scanning completed entries.
     /// - `idx_sync_queue_held_row`: "is this row being pushed or held?", asked for every pulled row.
     /// - `outpost_sync_rows`: the node's copy of the last hub state of every row it has synced:

@@ -20,9 +20,12 @@ struct OutgoingBatch: Sendable {
     var entries: [Entry]
     var schemas: [String: [String]]
     var declarations: [String: TableDeclaration]
+    /// The request as it goes on the wire, kept by the store while the batch is in flight.
+    var wire: PushBody
 
-    /// A batch of `entries`, declaring the columns (and their types and key) of their tables.
-    init(id: String, entries: [Entry], tables: [String: SyncedTable]) {
+    /// A batch of `entries`, declaring the columns (and their types and key) of their tables;
+    /// its body is `wire` when it was sent before, else encoded from the entries.
+    init(id: String, entries: [Entry], tables: [String: SyncedTable], wire: PushBody? = nil) {
         self.id = id
         self.entries = entries
         var schemas: [String: [String]] = [:]
@@ -34,14 +37,18 @@ struct OutgoingBatch: Sendable {
         }
         self.schemas = schemas
         self.declarations = declarations
+        let request = PushRequest(
+            batchID: id,
+            changes: entries.map(\.change),
+            schemas: schemas,
+            declarations: declarations
+        )
+        self.wire = wire ?? PushBody(json: request.encoded(changes: entries.map(\.encoded)))
     }
 
     var request: PushRequest {
         PushRequest(batchID: id, changes: entries.map(\.change), schemas: schemas, declarations: declarations)
     }
-
-    /// ``request`` as JSON text, from the changes' texts encoded when the batch was planned.
-    var body: String { request.encoded(changes: entries.map(\.encoded)) }
 
     /// Whether the batch carries a critical change, which may use the bandwidth reserve.
     var isCritical: Bool { entries.contains { $0.priority >= 10 } }
@@ -52,18 +59,46 @@ struct OutgoingBatch: Sendable {
 /// runs inside the caller's write transaction.
 enum BatchPlanner {
     /// The batch sent last whose answer never came (a crash, a cut connection), to send again
-    /// exactly as before: same batch id, same changes, same order.
+    /// exactly as before: the same body, byte for byte. When only some of its entries are still
+    /// in flight (a refused batch split, and the node stopped between its halves), those go
+    /// under the same id, each as it was sent.
     static func inFlight(tables: [String: SyncedTable], in db: Database) throws -> OutgoingBatch? {
-        guard let (batchID, sent) = try Outbox(db).inFlightBatch() else { return nil }
-        let entries = try sent.map { entry in
-            OutgoingBatch.Entry(
+        guard let sent = try Outbox(db).inFlightBatch() else { return nil }
+        guard let body = sent.body, let encoding = sent.bodyEncoding else {
+            // Sent by a store before migration v12: each entry holds its change.
+            let entries = try sent.entries.map { entry in
+                let json = entry.sentJSON ?? ""
+                return OutgoingBatch.Entry(
+                    queueID: entry.id,
+                    change: try Change(json: JSONValue(parsing: json)),
+                    priority: entry.priority,
+                    encoded: json
+                )
+            }
+            return OutgoingBatch(id: sent.id, entries: entries, tables: tables)
+        }
+        let wire = PushBody(stored: body, encoding: encoding)
+        guard case .array(let changes)? = try JSONValue(parsing: wire.json())["changes"] else {
+            throw OutpostError(.storage, "The body kept for batch \(sent.id) in flight holds no list of changes.")
+        }
+        let entries = try sent.entries.map { entry in
+            guard changes.indices.contains(entry.position) else {
+                throw OutpostError(
+                    .storage,
+                    "The body kept for batch \(sent.id) in flight holds \(changes.count) changes, but an entry "
+                        + "was sent at position \(entry.position)."
+                )
+            }
+            let change = changes[entry.position]
+            return OutgoingBatch.Entry(
                 queueID: entry.id,
-                change: try Change(json: JSONValue(parsing: entry.sentJSON)),
+                change: try Change(json: change),
                 priority: entry.priority,
-                encoded: entry.sentJSON
+                encoded: change.encoded()
             )
         }
-        return OutgoingBatch(id: batchID, entries: entries, tables: tables)
+        let whole = sent.entries.map(\.position) == Array(changes.indices)
+        return OutgoingBatch(id: sent.id, entries: entries, tables: tables, wire: whole ? wire : nil)
     }
 
     /// Takes up to `limit` pending entries (highest priority first, then oldest stamp), adds the
@@ -201,7 +236,6 @@ enum BatchPlanner {
                 )
             )
         }
-        try outbox.send(sending, batchID: batchID)
         guard !entries.isEmpty else {
             // Planned ahead, whatever was left out is planned once the other batch is answered.
             if besideInFlight { return nil }
@@ -213,7 +247,9 @@ enum BatchPlanner {
                 in: db
             )
         }
-        return OutgoingBatch(id: batchID, entries: entries, tables: tables)
+        let batch = OutgoingBatch(id: batchID, entries: entries, tables: tables)
+        try outbox.send(sending, batchID: batchID, body: batch.wire.storedBytes, encoding: batch.wire.encoding)
+        return batch
     }
 
     /// What the row's pending entry sends: the row as it is now, only the columns changed since
@@ -346,6 +382,8 @@ enum BatchPlanner {
                 }
             }
         }
+        // Every entry has left the batch: its kept body is not needed again.
+        try Outbox(db).dropAnsweredBodies()
         return tally
     }
 
@@ -377,9 +415,14 @@ enum BatchPlanner {
         -> OutgoingBatch
     {
         var ids = UUIDv7()
-        let batchID = ids.next()
-        try Outbox(db).assign(entries.map(\.queueID), toBatch: batchID)
-        return OutgoingBatch(id: batchID, entries: entries, tables: tables)
+        let batch = OutgoingBatch(id: ids.next(), entries: entries, tables: tables)
+        try Outbox(db).assign(
+            entries.map(\.queueID),
+            toBatch: batch.id,
+            body: batch.wire.storedBytes,
+            encoding: batch.wire.encoding
+        )
+        return batch
     }
 
     /// The record id that `columns` of `row` name, as the capture trigger writes it: the value

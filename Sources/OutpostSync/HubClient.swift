@@ -33,7 +33,18 @@ public struct HubClient: Sendable {
     /// - Parameter body: the request already encoded (``PushRequest/encoded(changes:)``), when
     ///   the caller has it; else the request is encoded here.
     public func push(_ request: PushRequest, body: String? = nil) async throws(SyncFailure) -> Exchange<PushResponse> {
-        let answer = try await send(path: "/v1/push", json: body ?? request.json.encoded(), timeout: .seconds(120))
+        try await push(request, wire: PushBody(json: body ?? request.json.encoded()))
+    }
+
+    /// `POST /v1/push` with the body as it goes on the wire (a batch in flight keeps it).
+    func push(_ request: PushRequest, wire body: PushBody) async throws(SyncFailure) -> Exchange<PushResponse> {
+        let answer = try await send(
+            path: "/v1/push",
+            body: body.bytes,
+            compress: false,
+            compressed: body.isCompressed,
+            timeout: .seconds(120)
+        )
         do {
             let response = try PushResponse(json: JSONValue(parsing: answer.text), changes: request.changes)
             return Exchange(
@@ -185,6 +196,16 @@ public struct HubClient: Sendable {
         }
     }
 
+    /// `body` as the wire carries it: gzip-compressed when over 1 KiB (smaller bodies gain
+    /// nothing), with whether it was.
+    static func wireBody(_ body: ByteBuffer) -> (ByteBuffer, compressed: Bool) {
+        var source = body  // compressing reads the bytes out of it
+        guard body.readableBytes > 1024, let compressed = try? source.compress(with: .gzip()) else {
+            return (body, false)
+        }
+        return (compressed, true)
+    }
+
     private func send(path: String, json: String, timeout: Duration) async throws(SyncFailure) -> Answer {
         try await send(path: path, body: ByteBuffer(string: json), timeout: timeout)
     }
@@ -194,6 +215,7 @@ public struct HubClient: Sendable {
         body: ByteBuffer?,
         contentType: String = "application/json",
         compress: Bool = true,
+        compressed: Bool = false,
         timeout: Duration
     ) async throws(SyncFailure) -> Answer {
         var request = HubTransportRequest(
@@ -210,10 +232,9 @@ public struct HubClient: Sendable {
         var bytesSent = 0
         if var buffer = body {
             request.headers.append(("Content-Type", contentType))
-            if compress, buffer.readableBytes > 1024, let compressed = try? buffer.compress(with: .gzip()) {
-                buffer = compressed
-                request.headers.append(("Content-Encoding", "gzip"))
-            }
+            var gzipped = compressed
+            if compress { (buffer, gzipped) = Self.wireBody(buffer) }
+            if gzipped { request.headers.append(("Content-Encoding", "gzip")) }
             bytesSent = buffer.readableBytes
             request.body = buffer
         }

@@ -261,7 +261,7 @@ public final class SyncEngine: Sendable {
         try await waitForBandwidth(critical: batch.isCritical)
         let exchange: HubClient.Exchange<PushResponse>
         do {
-            exchange = try await client.push(batch.request, body: batch.body)
+            exchange = try await client.push(batch.request, wire: batch.wire)
         } catch {
             try await noteFailure(error)
             switch error.code {

@@ -1,3 +1,4 @@
+import Foundation
 package import GRDB
 import OutpostCore
 
@@ -280,8 +281,10 @@ package struct Outbox {
     // MARK: Push
 
     /// The batch sent last whose answer never came (a crash, a cut connection), to send again
-    /// exactly as before: its id and its entries in their places.
-    package func inFlightBatch() throws -> (id: String, entries: [InFlightEntry])? {
+    /// exactly as before: its id, its body and its entries in their places. Bodies of batches
+    /// no longer in flight are dropped first.
+    package func inFlightBatch() throws -> InFlightBatch? {
+        try dropAnsweredBodies()
         guard
             let batchID = try String.fetchOne(
                 cached: db,
@@ -291,13 +294,36 @@ package struct Outbox {
         let entries = try Row.fetchAll(
             cached: db,
             sql: """
-                SELECT id, priority, data FROM sync_queue
+                SELECT id, priority, batch_position, data FROM sync_queue
                 WHERE status = 'processing' AND batch_id = ?
                 ORDER BY batch_position
                 """,
             arguments: [batchID]
-        ).map { InFlightEntry(id: $0["id"], priority: $0["priority"], sentJSON: $0["data"] ?? "") }
-        return (batchID, entries)
+        ).map {
+            InFlightEntry(id: $0["id"], priority: $0["priority"], position: $0["batch_position"], sentJSON: $0["data"])
+        }
+        let body = try Row.fetchOne(
+            cached: db,
+            sql: "SELECT body, encoding FROM outpost_sent_batches WHERE batch_id = ?",
+            arguments: [batchID]
+        )
+        return InFlightBatch(
+            id: batchID,
+            entries: entries,
+            body: body.map { [UInt8]($0["body"] as Data) },
+            bodyEncoding: body?["encoding"]
+        )
+    }
+
+    /// Forgets the kept bodies of batches with no entry in flight any more (answered, split,
+    /// given up on).
+    package func dropAnsweredBodies() throws {
+        try db.run(
+            sql: """
+                DELETE FROM outpost_sent_batches WHERE batch_id NOT IN (
+                    SELECT batch_id FROM sync_queue WHERE status = 'processing' AND batch_id IS NOT NULL)
+                """
+        )
     }
 
     /// Up to `limit` pending entries of at least `minimumPriority`, highest priority first, then
@@ -383,27 +409,38 @@ package struct Outbox {
         }
     }
 
-    /// Marks a batch's entries in flight: each with the change that carries it, its place in the
-    /// batch (`entries`' order), the base version it was planned on and its JSON text (what a
-    /// resend after a crash sends again). A hundred entries a statement.
-    package func send(_ entries: [Sending], batchID: String) throws {
+    /// Marks a batch's entries in flight, each with the change that carries it, its place in the
+    /// batch (`entries`' order) and the base version it was planned on, and keeps the request
+    /// `body` exactly as it goes on the wire (`encoding`: `gzip` or `identity`): what a resend
+    /// after a crash sends again (one row for the body, not each change's text in its entry:
+    /// see `StoreSchema.sentBatches`). A hundred entries a statement.
+    package func send(_ entries: [Sending], batchID: String, body: [UInt8], encoding: String) throws {
+        guard !entries.isEmpty else { return }
         for part in SQLList.parts(entries) {
             var arguments: [(any DatabaseValueConvertible)?] = [batchID]
-            arguments.reserveCapacity(1 + part.count * 5)
+            arguments.reserveCapacity(1 + part.count * 4)
             for (position, entry) in zip(part.indices, part) {
-                arguments += [entry.id, entry.changeID, position, entry.baseVersion, entry.changeJSON]
+                arguments += [entry.id, entry.changeID, position, entry.baseVersion]
             }
             try db.run(
                 sql: """
                     UPDATE sync_queue
                     SET status = 'processing', change_id = sent.column2, batch_id = ?, batch_position = sent.column3,
-                        base_version = sent.column4, data = sent.column5, last_attempt = CURRENT_TIMESTAMP
-                    FROM (VALUES \(SQLList.rows(part.count, width: 5))) AS sent
+                        base_version = sent.column4, last_attempt = CURRENT_TIMESTAMP
+                    FROM (VALUES \(SQLList.rows(part.count, width: 4))) AS sent
                     WHERE sync_queue.id = sent.column1
                     """,
                 arguments: StatementArguments(arguments)
             )
         }
+        try keep(body: body, encoding: encoding, of: batchID)
+    }
+
+    private func keep(body: [UInt8], encoding: String, of batchID: String) throws {
+        try db.run(
+            sql: "INSERT INTO outpost_sent_batches (batch_id, body, encoding) VALUES (?, ?, ?)",
+            arguments: [batchID, Data(body), encoding]
+        )
     }
 
     /// Completes the entries the hub confirmed, a hundred a statement.
@@ -419,14 +456,17 @@ package struct Outbox {
         }
     }
 
-    /// Moves in-flight entries to batch `batchID`, in the order given.
-    package func assign(_ ids: [Int64], toBatch batchID: String) throws {
+    /// Moves in-flight entries to batch `batchID`, in the order given, with the `body` that
+    /// carries them (as ``send(_:batchID:body:encoding:)`` keeps it).
+    package func assign(_ ids: [Int64], toBatch batchID: String, body: [UInt8], encoding: String) throws {
         for (position, id) in ids.enumerated() {
             try db.run(
                 sql: "UPDATE sync_queue SET batch_id = ?, batch_position = ? WHERE id = ?",
                 arguments: [batchID, position, id]
             )
         }
+        try keep(body: body, encoding: encoding, of: batchID)
+        try dropAnsweredBodies()
     }
 
     /// Completes an entry: the hub confirmed it (`note` nil), or there was nothing to send.
@@ -650,7 +690,7 @@ package struct Outbox {
 
     /// Empties the queue and the capture log, for benchmarks that time capture alone.
     package func removeAll() throws {
-        try db.execute(sql: "DELETE FROM sync_queue; DELETE FROM outpost_capture")
+        try db.execute(sql: "DELETE FROM sync_queue; DELETE FROM outpost_capture; DELETE FROM outpost_sent_batches")
     }
 
     private static func queuedChange(_ row: Row) -> QueuedChange {
