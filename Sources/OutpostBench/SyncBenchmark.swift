@@ -178,7 +178,8 @@ package struct SyncBenchmark {
         var cursor: Int64 = 0
         var rawRows = 0
         while true {
-            let page = try await raw.pull(after: cursor, limit: 1_000).value
+            // The pages the node asks for.
+            let page = try await raw.pull(after: cursor, limit: SyncConfiguration().pullLimit).value
             rawRows += page.rows.count
             cursor = page.cursor
             if !page.more { break }
