@@ -356,7 +356,8 @@ enum StoreSchema {
     /// again byte for byte. It replaces each entry's copy of its change in `sync_queue.data`:
     /// growing every entry by its change's text was the costliest part of marking a batch in
     /// flight, and the compressed body is far smaller than those texts (BENCHMARKS.md). Dropped
-    /// once no entry of its batch is in flight. A batch sent by an earlier store still finds its changes in `sync_queue.data`.
+    /// once no entry of its batch is in flight. A batch sent by an earlier store still finds
+    /// its changes in `sync_queue.data`.
     static let sentBatches = """
         CREATE TABLE outpost_sent_batches (
             batch_id TEXT PRIMARY KEY,

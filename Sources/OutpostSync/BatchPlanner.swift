@@ -67,7 +67,12 @@ enum BatchPlanner {
         guard let body = sent.body, let encoding = sent.bodyEncoding else {
             // Sent by a store before migration v12: each entry holds its change.
             let entries = try sent.entries.map { entry in
-                let json = entry.sentJSON ?? ""
+                guard let json = entry.sentJSON else {
+                    throw OutpostError(
+                        .storage,
+                        "Batch \(sent.id) is in flight, but neither a kept body nor its entries hold what it sent."
+                    )
+                }
                 return OutgoingBatch.Entry(
                     queueID: entry.id,
                     change: try Change(json: JSONValue(parsing: json)),
