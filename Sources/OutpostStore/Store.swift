@@ -34,7 +34,8 @@ public final class Store: Sendable {
     ///     mistyped home is reported instead of silently starting an empty node.
     ///   - logger: where the store logs what it does; libraries never make their own.
     /// - Throws: ``OutpostError`` `.failedPrecondition` when there is no store and
-    ///   `createIfMissing` is false; `.storage` when SQLite cannot open or upgrade the file.
+    ///   `createIfMissing` is false, or when a newer Outpost upgraded the store past what this
+    ///   one knows; `.storage` when SQLite cannot open or upgrade the file.
     public init(
         path: String,
         createIfMissing: Bool = false,
@@ -53,6 +54,17 @@ public final class Store: Sendable {
         do {
             pool = try DatabasePool(path: path, configuration: Self.makeConfiguration())
             try pool.writeWithoutTransaction { db in try Self.enableIncrementalVacuumIfEmpty(db) }
+            let unknown = try pool.read { db in try StoreSchema.unknownMigrations(in: db) }
+            guard unknown.isEmpty else {
+                throw OutpostError(
+                    .failedPrecondition,
+                    "The store at \(path) was upgraded by a newer Outpost: it has the schema change(s) "
+                        + unknown.map { "'\($0)'" }.joined(separator: ", ")
+                        + ", which this Outpost does not know. An older Outpost could lose changes in it "
+                        + "(a newer one may keep them where this one never looks), so nothing was opened. "
+                        + "Run the newer Outpost, or restore a backup this version made."
+                )
+            }
             try StoreSchema.migrator.migrate(pool)
             try pool.write { db in try ClockFloor(db).raisePastQueue() }
             nodeID =

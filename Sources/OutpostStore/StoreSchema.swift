@@ -136,6 +136,13 @@ enum StoreSchema {
         return migrator
     }
 
+    /// The schema changes a store has that this version does not register, sorted: a newer
+    /// Outpost upgraded it (empty for a new or an older store).
+    static func unknownMigrations(in db: Database) throws -> [String] {
+        let known = Set(migrator.migrations)
+        return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
+    }
+
     /// Installs capture again on every table capturing now, with the triggers this version
     /// generates. A table dropped and made again (its triggers gone with it) is left for its
     /// owner to track again, as tracking queues its existing rows.

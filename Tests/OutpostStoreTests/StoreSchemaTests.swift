@@ -67,6 +67,30 @@ struct StoreSchemaTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.folder.appending("missing.sqlite")))
     }
 
+    @Test("a store a newer Outpost upgraded is refused by name, and left as it was")
+    func refusesNewerStore() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.folder.remove() }
+        _ = try fixture.store.addAgent(id: "a1", name: "A", type: "t")
+        try fixture.store.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99: from the future')")
+        }
+        let before = try fixture.snapshot()
+        #expect {
+            _ = try Store(path: fixture.path)
+        } throws: { error in
+            let message = "\(error)"
+            return (error as? OutpostError)?.code == .failedPrecondition && message.contains("'v99: from the future'")
+                && message.contains("newer Outpost")
+        }
+        #expect(try fixture.snapshot() == before, "nothing changed")
+
+        try fixture.store.write { db in
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v99: from the future'")
+        }
+        #expect(try Store(path: fixture.path).requireAgent(id: "a1").name == "A")
+    }
+
     @Test("a file that is not SQLite is refused with a clear message")
     func refusesGarbage() throws {
         let folder = try TemporaryDirectory()
