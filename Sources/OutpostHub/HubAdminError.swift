@@ -22,6 +22,17 @@ enum HubAdminError {
         )
     }
 
+    /// A hub database a newer Outpost hub upgraded (`what`: the schema it has that this hub
+    /// does not know).
+    static func newerSchema(_ what: String) -> OutpostError {
+        OutpostError(
+            .failedPrecondition,
+            "The hub's database was upgraded by a newer Outpost hub: it has \(what), which this hub does not "
+                + "know. An older hub could lose or misread what the newer one keeps there, so this one does not "
+                + "use it. Run the newer hub, or restore a backup of the database this version made."
+        )
+    }
+
     static func checkTenantName(_ name: String) throws(OutpostError) {
         let valid =
             (1...63).contains(name.count)

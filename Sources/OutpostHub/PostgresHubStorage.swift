@@ -59,10 +59,13 @@ package final class PostgresHubStorage: HubStorage {
     package func migrate() async throws {
         // A database already at this schema is left alone, without the lock: a hub (or an admin
         // command) starting beside busy ones never queues behind another's migration.
-        if try await schemaIsCurrent() { return }
+        let stored = try await storedSchema { try await self.client.query($0, logger: self.logger) }
+        try Self.refuseNewer(stored)
+        if stored?.fingerprint == Self.migrationFingerprint { return }
         try await client.withTransaction(logger: logger) { connection in
             // Two hub processes starting together must not both create the tables.
             try await connection.query("SELECT pg_advisory_xact_lock(727166001)", logger: logger)
+            try Self.refuseNewer(try await storedSchema { try await connection.query($0, logger: self.logger) })
             for statement in Self.migration {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
@@ -70,9 +73,16 @@ package final class PostgresHubStorage: HubStorage {
                 "CREATE TABLE IF NOT EXISTS outpost_hub_schema (fingerprint TEXT NOT NULL)",
                 logger: logger
             )
+            try await connection.query(
+                "ALTER TABLE outpost_hub_schema ADD COLUMN IF NOT EXISTS generation INTEGER NOT NULL DEFAULT 0",
+                logger: logger
+            )
             try await connection.query("DELETE FROM outpost_hub_schema", logger: logger)
             try await connection.query(
-                "INSERT INTO outpost_hub_schema (fingerprint) VALUES (\(Self.migrationFingerprint))",
+                """
+                INSERT INTO outpost_hub_schema (fingerprint, generation)
+                VALUES (\(Self.migrationFingerprint), \(Self.schemaGeneration))
+                """,
                 logger: logger
             )
         }
@@ -84,21 +94,37 @@ package final class PostgresHubStorage: HubStorage {
     /// Names ``migration``'s text: any change to a statement makes the next start migrate again.
     static let migrationFingerprint = Hex.encode(Array(SHA256.hash(data: Data(migration.joined(separator: ";").utf8))))
 
-    /// Whether the database was last migrated with exactly these statements.
-    private func schemaIsCurrent() async throws -> Bool {
-        for try await exists in try await client.query(
-            "SELECT to_regclass('outpost_hub_schema') IS NOT NULL",
-            logger: logger
-        ).decode(Bool.self) where !exists {
-            return false
+    /// Counts the versions of ``migration``: raised with every change to its statements (a test
+    /// pins ``migrationFingerprint`` to it), so a hub can tell a database a newer hub migrated,
+    /// whose fingerprint it cannot know, and refuse it. Databases migrated before the count
+    /// existed hold 0.
+    static let schemaGeneration = 1
+
+    /// The fingerprint and generation `outpost_hub_schema` holds; `nil` for a new database.
+    /// `run` runs a query on the caller's client or connection.
+    private func storedSchema(_ run: (PostgresQuery) async throws -> PostgresRowSequence) async throws -> (
+        fingerprint: String, generation: Int
+    )? {
+        for try await exists in try await run("SELECT to_regclass('outpost_hub_schema') IS NOT NULL").decode(Bool.self)
+        where !exists {
+            return nil
         }
-        for try await fingerprint in try await client.query(
-            "SELECT fingerprint FROM outpost_hub_schema",
-            logger: logger
-        ).decode(String.self) where fingerprint == Self.migrationFingerprint {
-            return true
+        // `generation` came after the table: read through the row as JSON, where a missing
+        // column is only a missing member.
+        let rows = try await run(
+            "SELECT fingerprint, coalesce((to_jsonb(s) ->> 'generation')::int, 0) FROM outpost_hub_schema s"
+        )
+        for try await (fingerprint, generation) in rows.decode((String, Int).self) {
+            return (fingerprint, generation)
         }
-        return false
+        return nil
+    }
+
+    private static func refuseNewer(_ stored: (fingerprint: String, generation: Int)?) throws {
+        guard let stored, stored.generation > schemaGeneration else { return }
+        throw HubAdminError.newerSchema(
+            "schema generation \(stored.generation) (this hub knows up to \(schemaGeneration))"
+        )
     }
 
     private static let schema = [

@@ -154,6 +154,16 @@ package final class SQLiteHubStorage: HubStorage {
         migrator.registerMigration("v13: the push priority a node gave each row's change") { db in
             try db.execute(sql: "ALTER TABLE outpost_records ADD COLUMN priority INTEGER")
         }
+        let known = Set(migrator.migrations)
+        let unknown = try await pool.read { db in
+            guard try db.tableExists("grdb_migrations") else { return [String]() }
+            return try String.fetchSet(db, sql: "SELECT identifier FROM grdb_migrations").subtracting(known).sorted()
+        }
+        guard unknown.isEmpty else {
+            throw HubAdminError.newerSchema(
+                "the schema change(s) " + unknown.map { "'\($0)'" }.joined(separator: ", ")
+            )
+        }
         try migrator.migrate(pool)
     }
 
