@@ -18,14 +18,8 @@ struct SentBatchTests {
         arguments: SyncBackend.allCases
     )
     func resentByteForByte(backend: SyncBackend) async throws {
-        let cluster = try await SyncCluster(backend, nodes: 2)
+        let (cluster, link) = try await Self.pushStopped(backend, script: [.passLosingAnswer])
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
-        let link = PushLink(script: [.passLosingAnswer])
-        try a.interpose { link.wrap($0) }
-        for index in 0..<40 {
-            try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'n', 'x')", ["a\(index)"])
-        }
-        await #expect(throws: SyncFailure.self) { try await a.engine.push() }
 
         let (kept, encoding, texts) = try await a.store.read { db in
             let row = try #require(try Row.fetchOne(db, sql: "SELECT body, encoding FROM outpost_sent_batches"))
@@ -62,14 +56,8 @@ struct SentBatchTests {
         arguments: SyncBackend.allCases
     )
     func sentByAnEarlierStore(backend: SyncBackend) async throws {
-        let cluster = try await SyncCluster(backend, nodes: 2)
+        let (cluster, _) = try await Self.pushStopped(backend, script: [.passLosingAnswer])
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
-        let link = PushLink(script: [.passLosingAnswer])
-        try a.interpose { link.wrap($0) }
-        for index in 0..<40 {
-            try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'n', 'x')", ["a\(index)"])
-        }
-        await #expect(throws: SyncFailure.self) { try await a.engine.push() }
 
         // As an earlier store left it: each entry holds its change, and no body is kept.
         try await a.store.write { db in
@@ -104,16 +92,10 @@ struct SentBatchTests {
         arguments: SyncBackend.allCases
     )
     func splitInterrupted(backend: SyncBackend) async throws {
-        let cluster = try await SyncCluster(backend, nodes: 2)
-        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         // The whole batch is refused (never reaching the hub); its first half is applied and
         // that answer lost, so the second half is still in flight under the first batch's id.
-        let link = PushLink(script: [.refuse, .passLosingAnswer])
-        try a.interpose { link.wrap($0) }
-        for index in 0..<40 {
-            try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'n', 'x')", ["a\(index)"])
-        }
-        await #expect(throws: SyncFailure.self) { try await a.engine.push() }
+        let (cluster, _) = try await Self.pushStopped(backend, script: [.refuse, .passLosingAnswer])
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let (batches, bodies) = try await a.store.read { db in
             (
                 try Int.fetchOne(
@@ -136,6 +118,22 @@ struct SentBatchTests {
         #expect(try b.syncedContents()["agents"]?.count == 40)
         let rows = try await b.engine.client.pull(after: 0, limit: 1000).value.rows
         #expect(rows.allSatisfy { $0.version == 1 })
+    }
+
+    /// Two nodes; the first inserts 40 agents and pushes them through a link that follows
+    /// `script`, and the push fails with the batch (or part of it) left in flight.
+    private static func pushStopped(_ backend: SyncBackend, script: [PushLink.Step]) async throws -> (
+        SyncCluster, PushLink
+    ) {
+        let cluster = try await SyncCluster(backend, nodes: 2)
+        let a = cluster.nodes[0]
+        let link = PushLink(script: script)
+        try a.interpose { link.wrap($0) }
+        for index in 0..<40 {
+            try a.execute("INSERT INTO agents (id, name, type) VALUES (?, 'n', 'x')", ["a\(index)"])
+        }
+        await #expect(throws: SyncFailure.self) { try await a.engine.push() }
+        return (cluster, link)
     }
 }
 
