@@ -5,6 +5,7 @@ import OutpostBlobs
 import OutpostCore
 package import OutpostHub
 import OutpostMerge
+import OutpostProtocol
 import OutpostStore
 import OutpostSync
 import OutpostSystem
@@ -16,7 +17,9 @@ import OutpostSystem
 ///   bytes and ≤ 2% of the file);
 /// - 1% of the 4 KiB pages of a 20 MB file rewritten in place (target ≤ 1.5× rsync's bytes);
 /// - a second node putting a file whose chunks the hub already has (target: no chunk bytes);
-/// - chunking plus hashing on one core (target ≥ 300 MB/s), against SHA-256 alone.
+/// - chunking plus hashing on one core (target ≥ 300 MB/s), against SHA-256 alone;
+/// - a push uploading a 64 MiB random file's chunks, against the hub's storage storing chunks
+///   of the same sizes alone (how much of an upload the hub's chunk table takes).
 ///
 /// Bytes are counted on the wire by a relay in front of the hub (HTTP included, both ways);
 /// rsync's are its own `Total bytes sent` plus `received` for `rsync --no-whole-file`.
@@ -43,6 +46,15 @@ package struct FilesBenchmark {
         var chunksSent: Int
     }
 
+    /// A push uploading a random file's chunks, and the hub's storage taking the same amount alone.
+    struct Upload: Encodable {
+        var fileBytes: Int
+        var chunks: Int
+        var pushSeconds: Double
+        /// ``storeChunks`` of random chunks of the same sizes, in requests of the push's size.
+        var storageSeconds: Double
+    }
+
     package struct Result: Encodable {
         var machine: String
         var averageChunkSize: Int
@@ -52,6 +64,7 @@ package struct FilesBenchmark {
         var pages: Case
         var duplicateChunksSent: Int
         var duplicateBytes: Int
+        var upload: Upload
         var speed: FileSpeedBenchmark.Result
 
         package var report: String {
@@ -70,6 +83,7 @@ package struct FilesBenchmark {
                 \(line("100 B inserted mid 16 MiB", insertion, target: "target ≤ rsync and ≤ 2%"))
                 \(line("1% of 4 KiB pages of 20 MB rewritten", pages, target: "target ≤ 1.5x rsync"))
                 same file put on another node: \(duplicateChunksSent) chunks sent, \(duplicateBytes) B on the wire (target 0 chunks)
+                upload of a \(upload.fileBytes >> 20) MiB random file (\(upload.chunks) chunks): push \(f(upload.pushSeconds, 2)) s (\(f(Double(upload.fileBytes) / upload.pushSeconds / 1e6)) MB/s); the hub's storage taking the same chunks alone \(f(upload.storageSeconds, 2)) s (\(f(100 * upload.storageSeconds / upload.pushSeconds))% of the push)
                 \(speed.report)
                 """
         }
@@ -147,6 +161,17 @@ package struct FilesBenchmark {
             try b.put(original, as: "copy-of-insert.bin")
             let before = relay.bytesRelayed
             let duplicate = try await engineB.push()
+
+            let upload = try await measureUpload(
+                generator.bytes(64 << 20),
+                files: a,
+                engine: engineA,
+                storage: storage,
+                tenant: tenant
+            )
+            progress(
+                "upload: push \(String(format: "%.2f", upload.pushSeconds)) s, storage alone \(String(format: "%.2f", upload.storageSeconds)) s"
+            )
             return Result(
                 machine: MachineDescription.current,
                 averageChunkSize: averageChunkSize,
@@ -156,9 +181,48 @@ package struct FilesBenchmark {
                 pages: pagesCase,
                 duplicateChunksSent: duplicate.chunksSent,
                 duplicateBytes: relay.bytesRelayed - before,
+                upload: upload,
                 speed: speed
             )
         }
+    }
+
+    /// Times a push of `bytes` put as a new file, then the hub's storage storing random chunks of
+    /// the same sizes under another tenant, as many a call as a push's upload request carries.
+    private func measureUpload(
+        _ bytes: [UInt8],
+        files: FileStore,
+        engine: SyncEngine,
+        storage: any HubStorage,
+        tenant: String
+    ) async throws -> Upload {
+        try files.put(bytes, as: "upload.bin")
+        let started = ContinuousClock.now
+        _ = try await engine.push()
+        let pushSeconds = (ContinuousClock.now - started).seconds
+        let sizes = try files.manifest(of: "upload.bin").entries.map(\.length)
+        // A push uploads a mebibyte of chunks a request.
+        let perCall = max(1, (1 << 20) / averageChunkSize)
+
+        let alone = try await storage.addTenant(name: tenant + "-alone")
+        var generator = SplitMix64(seed: 7)
+        let frames = sizes.map { size in
+            let payload = generator.bytes(size)
+            return ChunkFrame(hash: Hex.encode(Array(SHA256.hash(data: payload))), flags: 0, payload: payload)
+        }
+        let storing = ContinuousClock.now
+        var index = 0
+        while index < frames.count {
+            let end = min(frames.count, index + perCall)
+            _ = try await storage.storeChunks(tenantID: alone.id, Array(frames[index..<end]))
+            index = end
+        }
+        return Upload(
+            fileBytes: bytes.count,
+            chunks: sizes.count,
+            pushSeconds: pushSeconds,
+            storageSeconds: (ContinuousClock.now - storing).seconds
+        )
     }
 
     /// Cuts and hashes 128 MiB in memory, best of three, against SHA-256 over the same bytes.

@@ -180,7 +180,8 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Files: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Files: put and get speed vs rsync and cp, bytes sent for an edit vs rsync, chunking speed.",
+            abstract:
+                "Files: put and get speed vs rsync and cp, bytes sent for an edit vs rsync, chunking and upload speed.",
             discussion: """
                 Starts a hub in this process on 127.0.0.1 over --database (default: a temporary SQLite \
                 file) behind a relay that counts bytes on the wire, and two nodes. Measures, in the same \
@@ -190,7 +191,9 @@ struct BenchCommand: AsyncParsableCommand {
                 file the hub already has; chunking plus hashing speed against SHA-256 alone; and a put \
                 of a 256 MiB random file into a fresh node against rsync of it to a local folder, and \
                 its get against cp (alone, and followed by an fsync as the get does), medians of \
-                five rounds. Needs rsync and about 1 GiB free in the temporary folder.
+                five rounds; and a push uploading a 64 MiB random file's chunks to the hub, against \
+                the hub's storage taking chunks of the same sizes alone. Needs rsync and about 1 GiB \
+                free in the temporary folder.
 
                 Example:
                   outpost bench files
