@@ -161,6 +161,7 @@ package struct FilesBenchmark {
             try b.put(original, as: "copy-of-insert.bin")
             let before = relay.bytesRelayed
             let duplicate = try await engineB.push()
+            let duplicateBytes = relay.bytesRelayed - before
 
             let upload = try await measureUpload(
                 generator.bytes(64 << 20),
@@ -180,7 +181,7 @@ package struct FilesBenchmark {
                 insertion: insertion,
                 pages: pagesCase,
                 duplicateChunksSent: duplicate.chunksSent,
-                duplicateBytes: relay.bytesRelayed - before,
+                duplicateBytes: duplicateBytes,
                 upload: upload,
                 speed: speed
             )
