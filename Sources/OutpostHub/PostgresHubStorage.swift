@@ -1192,27 +1192,26 @@ package final class PostgresHubStorage: HubStorage {
         }
     }
 
+    /// One statement for a request's chunks (`unnest` of arrays): a statement a chunk made a round
+    /// trip of each (BENCHMARKS.md, `bench files`' upload row).
     package func storeChunks(tenantID: String, _ frames: [ChunkFrame]) async throws -> Int {
         guard !frames.isEmpty else { return 0 }
-        let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
-            var stored = 0
-            for frame in frames {
-                let flags = Int16(frame.flags)
-                let data = ByteBuffer(bytes: frame.payload)
-                for try await _ in try await connection.query(
-                    """
-                    INSERT INTO outpost_chunks (tenant_id, hash, flags, data)
-                    VALUES (\(tenantID), \(frame.hash), \(flags), \(data))
-                    ON CONFLICT DO NOTHING RETURNING 1
-                    """,
-                    logger: logger
-                ).decode(Int32.self) {
-                    stored += 1
-                }
-            }
-            return stored
+        let hashes = frames.map(\.hash)
+        let flags = frames.map { Int16($0.flags) }
+        let payloads = frames.map { ByteBuffer(bytes: $0.payload) }
+        var stored = 0
+        for try await _ in try await client.query(
+            """
+            INSERT INTO outpost_chunks (tenant_id, hash, flags, data)
+            SELECT \(tenantID), c.hash, c.flags, c.data
+            FROM unnest(\(hashes)::text[], \(flags)::int2[], \(payloads)::bytea[]) AS c(hash, flags, data)
+            ON CONFLICT DO NOTHING RETURNING 1
+            """,
+            logger: logger
+        ).decode(Int32.self) {
+            stored += 1
         }
+        return stored
     }
 
     package func chunks(tenantID: String, hashes: [String], maximumBytes: Int) async throws -> [ChunkFrame] {
