@@ -62,14 +62,26 @@ package struct PreparedStatement {
     }
 
     /// Binds `values`, takes one step, and reads the row it found with `read`; `nil` when the
-    /// step found none. The statement is reset afterwards, so it holds no lock between runs.
+    /// step found none. The statement is reset and its values unbound afterwards, so it holds no
+    /// lock and no pointer into freed memory between runs.
+    ///
+    /// Texts and BLOBs are copied side by side into one buffer that SQLite reads in place
+    /// (`SQLITE_STATIC`) until the step ends. Handing SQLite each value to copy
+    /// (`SQLITE_TRANSIENT`) made it allocate and free every value of a hundred-row upsert:
+    /// 17 % of a pull's writer in a profile.
     private func step<Row>(_ values: [DatabaseValue], read: (OpaquePointer) -> Row) throws -> Row? {
         let raw = statement.sqliteStatement
         sqlite3_reset(raw)
         sqlite3_clear_bindings(raw)
-        defer { sqlite3_reset(raw) }
+        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.byteCount(of: values), alignment: 1)
+        defer {
+            sqlite3_reset(raw)
+            sqlite3_clear_bindings(raw)
+            bytes.deallocate()
+        }
+        var offset = 0
         for (index, value) in values.enumerated() {
-            let code = Self.bind(value, at: Int32(index + 1), to: raw)
+            let code = Self.bind(value, at: Int32(index + 1), to: raw, copyingInto: bytes, at: &offset)
             guard code == SQLITE_OK else { throw failure(code) }
         }
         switch sqlite3_step(raw) {
@@ -79,10 +91,30 @@ package struct PreparedStatement {
         }
     }
 
-    /// Binds one value at a 1-based position. SQLite copies what it is given
-    /// (`SQLITE_TRANSIENT`), so no buffer must outlive the call.
-    private static func bind(_ value: DatabaseValue, at position: Int32, to raw: OpaquePointer) -> Int32 {
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    /// The buffer ``step(_:read:)`` needs for `values`' texts and BLOBs, and one byte more, so
+    /// that an empty text has an address to bind: a null pointer would bind NULL.
+    private static func byteCount(of values: [DatabaseValue]) -> Int {
+        var count = 1
+        for value in values {
+            switch value.storage {
+            case .string(let text): count += text.utf8.count
+            case .blob(let data): count += data.count
+            case .null, .int64, .double: break
+            }
+        }
+        return count
+    }
+
+    /// Binds one value at a 1-based position, a text's or BLOB's bytes copied into `buffer` at
+    /// `offset` (which it advances) and bound there without SQLite copying them again (no
+    /// destructor: `SQLITE_STATIC`).
+    private static func bind(
+        _ value: DatabaseValue,
+        at position: Int32,
+        to raw: OpaquePointer,
+        copyingInto buffer: UnsafeMutableRawBufferPointer,
+        at offset: inout Int
+    ) -> Int32 {
         switch value.storage {
         case .null:
             return sqlite3_bind_null(raw, position)
@@ -91,19 +123,19 @@ package struct PreparedStatement {
         case .double(let double):
             return sqlite3_bind_double(raw, position, double)
         case .string(var text):
-            return text.withUTF8 { bytes in
-                // A null pointer would bind NULL: an empty text is bound as "" instead.
-                guard let base = bytes.baseAddress, !bytes.isEmpty else {
-                    return sqlite3_bind_text(raw, position, "", 0, transient)
-                }
-                let characters = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
-                return sqlite3_bind_text(raw, position, characters, Int32(bytes.count), transient)
+            let start = buffer.baseAddress!.advanced(by: offset)
+            let count = text.withUTF8 { utf8 in
+                if let source = utf8.baseAddress { start.copyMemory(from: source, byteCount: utf8.count) }
+                return utf8.count
             }
+            offset += count
+            return sqlite3_bind_text(raw, position, start.assumingMemoryBound(to: CChar.self), Int32(count), nil)
         case .blob(let data):
             guard !data.isEmpty else { return sqlite3_bind_zeroblob(raw, position, 0) }
-            return data.withUnsafeBytes { bytes in
-                sqlite3_bind_blob(raw, position, bytes.baseAddress, Int32(bytes.count), transient)
-            }
+            let start = offset
+            data.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: buffer[start..<start + data.count]))
+            offset += data.count
+            return sqlite3_bind_blob(raw, position, buffer.baseAddress!.advanced(by: start), Int32(data.count), nil)
         }
     }
 

@@ -28,6 +28,27 @@ struct PreparedStatementTests {
         #expect(stored[0][5] == "text ''" && stored[0][7] == "blob X''")
     }
 
+    @Test("many texts and BLOBs bound in one statement each keep their own bytes, run after run")
+    func bindsSideBySide() throws {
+        let db = try DatabaseQueue()
+        let long = String(repeating: "ünïcode ", count: 5_000)
+        try db.write { db in
+            try db.execute(sql: "CREATE TABLE t (n INTEGER PRIMARY KEY, v)")
+            let insert = try PreparedStatement("INSERT INTO t (n, v) VALUES " + SQLList.rows(4, width: 2), in: db)
+            for run in 0..<3 {
+                let values: [DatabaseValue] = [
+                    "".databaseValue, "short \(run)".databaseValue,
+                    Data(repeating: UInt8(run), count: 70_000).databaseValue,
+                    (long + "\(run)").databaseValue,
+                ]
+                try insert.run(values.enumerated().flatMap { [(run * 10 + $0.offset).databaseValue, $0.element] })
+                let read = try Row.fetchAll(db, sql: "SELECT v FROM t WHERE n >= ? ORDER BY n", arguments: [run * 10])
+                #expect(read.map { $0[0] as DatabaseValue } == values)
+            }
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM t") == 12)
+        }
+    }
+
     @Test("a refused row throws SQLite's constraint error, and the statement runs again afterwards")
     func constraintError() throws {
         let db = try DatabaseQueue()
