@@ -391,9 +391,12 @@ public final class SyncEngine: Sendable {
         }
         var wait = waitMilliseconds
         var newColumns = false
-        // The next page, asked for while this one is written: the hub reads while the node writes.
-        var ahead: (cursor: Int64, page: Task<Result<HubClient.Exchange<PullResponse>, SyncFailure>, Never>)?
-        defer { ahead?.page.cancel() }
+        // The next pages, asked for while this one is written: the hub reads while the node writes.
+        let (client, limit) = (client, configuration.pullLimit)
+        var ahead = PullAhead { cursor throws(SyncFailure) in
+            try await Self.pullPage(after: cursor, limit: limit, waitMilliseconds: 0, tables: tables, from: client)
+        }
+        defer { ahead.cancel() }
         while true {
             let (cursor, resyncing, epoch, restoring, hubEpoch) = try await guarded {
                 try await store.read { db in
@@ -404,18 +407,17 @@ public final class SyncEngine: Sendable {
                     )
                 }
             }
-            let exchange: HubClient.Exchange<PullResponse>
+            let pulled: PulledPage
             do {
-                if let asked = ahead, asked.cursor == cursor {
-                    ahead = nil
-                    exchange = try await asked.page.value.get()
+                if let taken = try await ahead.take(after: cursor) {
+                    pulled = taken
                 } else {
-                    ahead?.page.cancel()
-                    ahead = nil
-                    exchange = try await client.pull(
+                    pulled = try await Self.pullPage(
                         after: cursor,
                         limit: configuration.pullLimit,
-                        waitMilliseconds: wait
+                        waitMilliseconds: wait,
+                        tables: tables,
+                        from: client
                     )
                 }
             } catch  where error.code == .resyncRequired {
@@ -433,9 +435,12 @@ public final class SyncEngine: Sendable {
                 try await noteFailure(error)
                 throw error
             }
+            let exchange = pulled.exchange
+            let page = exchange.value
+            // Pages that turn out not to follow (the hub went back in time) are dropped above.
+            ahead.askAfter(page)
             pacing.withLock { $0.link.succeeded(elapsed: wait > 0 ? nil : exchange.elapsed) }
             wait = 0
-            let page = exchange.value
             if let rewound = HubRewind(page: page, cursor: cursor, knownEpoch: hubEpoch) {
                 logger.warning(
                     "The hub went back in time; pulling every row again and pushing what it lost",
@@ -453,13 +458,7 @@ public final class SyncEngine: Sendable {
                 report.resynced = true
                 continue
             }
-            newColumns = newColumns || Self.carriesNewColumns(page.rows, tables: tables)
-            if page.more {
-                // Asking after this page's cursor tells the hub the node holds it a little before
-                // it does: a node that dies before the page commits asks again from its own cursor,
-                // and if the hub collected tombstones meanwhile it answers 410 and the node re-syncs.
-                ahead = (page.cursor, prefetch(after: page.cursor))
-            }
+            newColumns = newColumns || pulled.carriesNewColumns
             // Foreign keys are switched off only for a page that holds rows of a table in one.
             var pageTables: Set<String> = []
             for row in page.rows { pageTables.insert(row.table) }
@@ -496,17 +495,17 @@ public final class SyncEngine: Sendable {
         return report
     }
 
-    /// Asks for the page after `cursor` in a task of its own, for ``pull(waitMilliseconds:progress:)``
-    /// to take when it gets there.
-    private func prefetch(after cursor: Int64) -> Task<Result<HubClient.Exchange<PullResponse>, SyncFailure>, Never> {
-        let (client, limit) = (client, configuration.pullLimit)
-        return Task {
-            do throws(SyncFailure) {
-                return .success(try await client.pull(after: cursor, limit: limit))
-            } catch {
-                return .failure(error)
-            }
-        }
+    /// The page after `cursor`, and whether it carries new columns: looked at here, while the
+    /// writer is busy with the page before, not between the two pages' writes.
+    private static func pullPage(
+        after cursor: Int64,
+        limit: Int,
+        waitMilliseconds: Int,
+        tables: [String: SyncedTable],
+        from client: HubClient
+    ) async throws(SyncFailure) -> PulledPage {
+        let exchange = try await client.pull(after: cursor, limit: limit, waitMilliseconds: waitMilliseconds)
+        return PulledPage(exchange: exchange, carriesNewColumns: carriesNewColumns(exchange.value.rows, tables: tables))
     }
 
     /// Fetches from the hub, from the start, the rows of every table marked for it: a table
