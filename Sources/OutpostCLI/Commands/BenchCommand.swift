@@ -146,8 +146,9 @@ struct BenchCommand: AsyncParsableCommand {
                 SQLite file) and two nodes in a temporary folder. Measures, each against a baseline \
                 from the same run: pushing N captured rows until acknowledged (vs the transport \
                 alone), the initial pull of N rows into a fresh node run as `outpost sync` (vs \
-                pulling without storing; its peak memory too), the bytes on the wire per two-field \
-                update, and the A→B latency with `outpost run` on both nodes.
+                pulling without storing; its peak memory too; three pairs in alternating order, \
+                medians reported), the bytes on the wire per two-field update, and the A→B \
+                latency with `outpost run` on both nodes.
 
                 Example:
                   outpost bench sync
