@@ -23,11 +23,15 @@ extension DemoCommand {
         let wan = try DemoWANLink(cloudPort: cloudPort)
         defer { wan.close() }
         let tokenFile = folder + "/site-1.token"
-        FileManager.default.createFile(
-            atPath: tokenFile,
-            contents: Data(cloudTokens[0].utf8),
-            attributes: [.posixPermissions: 0o600]
-        )
+        guard
+            FileManager.default.createFile(
+                atPath: tokenFile,
+                contents: Data(cloudTokens[0].utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
+        else {
+            throw OutpostError(.storage, "The demo could not write the site's token file \(tokenFile).")
+        }
         let site = try DemoHub.start(
             home: siteHome,
             arguments: [
