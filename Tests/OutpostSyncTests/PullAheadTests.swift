@@ -13,6 +13,23 @@ import Testing
 /// at most, one request at a time, each page once; pages asked for ahead of a re-sync are dropped.
 @Suite("Sync: pages asked for ahead of the writer")
 struct PullAheadTests {
+    /// Two nodes: the first has pushed `count` agents, the second pulls ten rows a page.
+    static func rowsToPull(_ count: Int, backend: SyncBackend) async throws -> SyncCluster {
+        let cluster = try await SyncCluster(backend, nodes: 2)
+        let (a, b) = (cluster.nodes[0], cluster.nodes[1])
+        try a.execute(
+            """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+            INSERT INTO agents (id, name, type) SELECT printf('a%03d', i), 'agent ' || i, 'x' FROM n
+            """,
+            [count]
+        )
+        try await a.sync()
+        b.configuration.pullLimit = 10
+        try b.reconnect()
+        return cluster
+    }
+
     /// A node whose store is locked by another connection cannot write its first page; meanwhile
     /// it goes on asking for the pages after it, three and no more.
     @Test(
@@ -20,17 +37,8 @@ struct PullAheadTests {
         arguments: SyncBackend.allCases
     )
     func threePagesAhead(backend: SyncBackend) async throws {
-        let cluster = try await SyncCluster(backend, nodes: 2)
+        let cluster = try await Self.rowsToPull(95, backend: backend)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
-        try a.execute(
-            """
-            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 95)
-            INSERT INTO agents (id, name, type) SELECT printf('a%03d', i), 'agent ' || i, 'x' FROM n
-            """
-        )
-        try await a.sync()
-        b.configuration.pullLimit = 10
-        try b.reconnect()
         let log = PullLog()
         let blocker = try DatabaseQueue(path: b.store.path)
         try b.interpose { WriterBlockingLink(inner: $0, log: log, store: b.store, blocker: blocker) }
@@ -49,17 +57,8 @@ struct PullAheadTests {
 
     @Test("a hub that asks for a re-sync on a page asked for ahead gets one, and the node ends with every row")
     func resyncOnAPageAhead() async throws {
-        let cluster = try await SyncCluster(.sqlite, nodes: 2)
+        let cluster = try await Self.rowsToPull(60, backend: .sqlite)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
-        try a.execute(
-            """
-            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
-            INSERT INTO agents (id, name, type) SELECT printf('a%03d', i), 'agent ' || i, 'x' FROM n
-            """
-        )
-        try await a.sync()
-        b.configuration.pullLimit = 10
-        try b.reconnect()
         let refusals = Refusals()
         try b.interpose { ResyncAskingLink(inner: $0, refusals: refusals, afterPage: 3) }
 
