@@ -437,7 +437,8 @@ public final class SyncEngine: Sendable {
             }
             let exchange = pulled.exchange
             let page = exchange.value
-            // Pages that turn out not to follow (the hub went back in time) are dropped above.
+            // Pages asked for ahead that turn out not to follow (a re-sync, a hub gone back in
+            // time) are dropped by the next `take`.
             ahead.askAfter(page)
             pacing.withLock { $0.link.succeeded(elapsed: wait > 0 ? nil : exchange.elapsed) }
             wait = 0
