@@ -30,8 +30,8 @@ struct PullAheadTests {
         return cluster
     }
 
-    /// A node whose store is locked by another connection cannot write its first page; meanwhile
-    /// it goes on asking for the pages after it, three and no more.
+    /// A node whose store's writer is busy cannot write its first page; meanwhile it goes on
+    /// asking for the pages after it, three and no more.
     @Test(
         "while the node cannot write, it asks for three pages ahead and no more; then every page once, in order",
         arguments: SyncBackend.allCases
@@ -40,8 +40,7 @@ struct PullAheadTests {
         let cluster = try await Self.rowsToPull(95, backend: backend)
         let (a, b) = (cluster.nodes[0], cluster.nodes[1])
         let log = PullLog()
-        let blocker = try DatabaseQueue(path: b.store.path)
-        try b.interpose { WriterBlockingLink(inner: $0, log: log, store: b.store, blocker: blocker) }
+        try b.interpose { WriterBlockingLink(inner: $0, log: log, store: b.store) }
 
         let report = try await b.sync()
 
@@ -91,13 +90,12 @@ private final class PullLog: Sendable {
     func update<T>(_ body: (inout Seen) -> T) -> T { state.withLock { body(&$0) } }
 }
 
-/// Holds the node's store locked from its first pull request until the node has asked for three
-/// pages past it (or 8 s went by), and records every pull request.
+/// Holds the node's store's writer from its first pull request until the node has asked for
+/// three pages past it, and records every pull request.
 private struct WriterBlockingLink: HubTransport {
     let inner: any HubTransport
     let log: PullLog
     let store: Store
-    let blocker: DatabaseQueue
 
     func send(_ request: HubTransportRequest) async throws(SyncFailure) -> HubTransportAnswer {
         guard request.path.hasPrefix("/v1/pull"), let after = Self.after(request.path) else {
@@ -121,25 +119,21 @@ private struct WriterBlockingLink: HubTransport {
         return try await inner.send(request)
     }
 
-    /// Locks the store as another writer would, on a thread of its own, and lets go once three
-    /// pages are asked for ahead; returns once the lock is held.
+    /// Holds the store's writer, on a thread of its own, as a long write by the node's own
+    /// program would, and lets go once three pages are asked for ahead (or two minutes went by:
+    /// a loaded machine's PostgreSQL can take seconds a page); returns once it holds it.
     private func hold() async {
-        let (log, blocker) = (log, blocker)
+        let (log, store) = (log, store)
         Thread.detachNewThread {
-            try? blocker.writeWithoutTransaction { db in
-                try db.execute(sql: "BEGIN IMMEDIATE")
+            try? store.write { _ in
                 log.update { $0.blocking = true }
-                // Eight seconds, under the store's ten of waiting for a lock; a pause of the whole
-                // process (a loaded machine) does not count, as it does not for SQLite's wait.
-                var left = Duration.seconds(8)
-                while left > .zero, log.seen.blockedAhead < 3 {
-                    let slept = ContinuousClock().measure { Thread.sleep(forTimeInterval: 0.02) }
-                    left -= slept > .seconds(1) ? .milliseconds(20) : slept
+                let deadline = ContinuousClock.now + .seconds(120)
+                while ContinuousClock.now < deadline, log.seen.blockedAhead < 3 {
+                    Thread.sleep(forTimeInterval: 0.02)
                 }
                 // Requests already on their way count as asked while held.
                 Thread.sleep(forTimeInterval: 0.2)
                 log.update { $0.blocking = false }
-                try db.execute(sql: "ROLLBACK")
             }
         }
         while !log.seen.blocking { try? await Task.sleep(for: .milliseconds(5)) }
