@@ -1,5 +1,6 @@
 import CompressNIO
 import Foundation
+import Logging
 import NIOCore
 public import OutpostCore
 public import OutpostProtocol
@@ -196,6 +197,19 @@ public struct HubClient: Sendable {
         }
     }
 
+    /// 429s in a row after which a request fails with ``SyncFailure/Code/rateLimited``.
+    static let rateLimitRetries = 10
+    /// The longest `Retry-After` a request waits out; a longer one fails it, for the caller (the
+    /// daemon's backoff, or the operator) to decide.
+    static let longestRateLimitWait = 60.0
+    private static let logger = Logger(label: "outpost.sync")
+
+    /// The seconds a 429 asks to wait (`Retry-After`), 1 when it does not say.
+    private static func retryAfter(_ answer: HubTransportAnswer) -> Double {
+        guard let seconds = answer.header("Retry-After").flatMap(Double.init), seconds.isFinite else { return 1 }
+        return max(0, seconds)
+    }
+
     /// `body` as the wire carries it: gzip-compressed when over 1 KiB (smaller bodies gain
     /// nothing), with whether it was.
     static func wireBody(_ body: ByteBuffer) -> (ByteBuffer, compressed: Bool) {
@@ -239,8 +253,29 @@ public struct HubClient: Sendable {
             request.body = buffer
         }
         let clock = ContinuousClock()
-        let started = clock.now
-        let answer = try await transport.send(request)
+        var started = clock.now
+        var answer = try await transport.send(request)
+        // A hub that limits this node's rate says how long to wait: the request is sent again
+        // after that wait (the hub did not act on it), so a long initial pull or push goes on
+        // instead of failing at the first 429. A wait longer than a minute, or ten waits in a row
+        // that did not help, end in the failure as before.
+        var limited = 0
+        while answer.status == 429, limited < Self.rateLimitRetries {
+            let wait = Self.retryAfter(answer)
+            guard wait <= Self.longestRateLimitWait else { break }
+            limited += 1
+            Self.logger.notice(
+                "The hub is rate-limiting this node; waiting as it asks, then sending again",
+                metadata: ["sync.path": "\(path.prefix { $0 != "?" })", "sync.wait_seconds": "\(wait)"]
+            )
+            do {
+                try await Task.sleep(for: .seconds(wait))
+            } catch {
+                break
+            }
+            started = clock.now
+            answer = try await transport.send(request)
+        }
         let elapsed = clock.now - started
         let status = answer.status
         var received = answer.body
@@ -261,9 +296,7 @@ public struct HubClient: Sendable {
             switch status {
             case 401, 403: throw .unauthorized(code: code, message: message)
             case 410 where code == ProtocolErrorCode.resyncRequired: throw .resyncRequired
-            case 429:
-                let seconds = answer.header("Retry-After").flatMap(Double.init) ?? 1
-                throw .rateLimited(retryAfter: seconds, message: message)
+            case 429: throw .rateLimited(retryAfter: Self.retryAfter(answer), message: message)
             case 500...: throw .hubFailed(status: status, code: code, message: message)
             default: throw .refused(status: status, code: code, message: message)
             }
