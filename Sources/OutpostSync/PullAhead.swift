@@ -1,12 +1,5 @@
 import OutpostProtocol
 
-/// A page of the pull, with what is worked out from it before the writer takes it.
-struct PulledPage: Sendable {
-    var exchange: HubClient.Exchange<PullResponse>
-    /// Whether a row carries a column the node's table lacks (``SyncEngine/carriesNewColumns(_:tables:)``).
-    var carriesNewColumns: Bool
-}
-
 /// The pages of a pull asked for ahead of the writer: while the node writes one page, the next
 /// ``depth`` are on their way, each asked for as soon as the one before it arrives.
 ///
