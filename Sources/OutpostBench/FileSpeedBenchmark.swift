@@ -124,11 +124,11 @@ struct FileSpeedBenchmark {
         }
         return Result(
             bytes: Self.bytes,
-            putSeconds: Self.median(put),
-            rsyncSeconds: Self.median(rsync),
-            getSeconds: Self.median(get),
-            copySeconds: Self.median(copy),
-            copyAndFlushSeconds: Self.median(copyAndFlush)
+            putSeconds: put.median,
+            rsyncSeconds: rsync.median,
+            getSeconds: get.median,
+            copySeconds: copy.median,
+            copyAndFlushSeconds: copyAndFlush.median
         )
     }
 
@@ -167,10 +167,5 @@ struct FileSpeedBenchmark {
         try body()
         let elapsed = ContinuousClock.now - start
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
-
-    private static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 }

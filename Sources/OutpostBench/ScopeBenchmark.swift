@@ -140,9 +140,9 @@ package struct ScopeBenchmark {
             database: database.description,
             tenantRows: total,
             scopedRows: pulled,
-            scopedSeconds: Self.median(scopedTimes),
-            flatSeconds: Self.median(flatTimes),
-            ratio: Self.median(ratios),
+            scopedSeconds: scopedTimes.median,
+            flatSeconds: flatTimes.median,
+            ratio: ratios.median,
             roundRatios: ratios
         )
     }
@@ -177,10 +177,5 @@ package struct ScopeBenchmark {
             ],
             hlc: Int64(index + 1)
         )
-    }
-
-    private static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
 }

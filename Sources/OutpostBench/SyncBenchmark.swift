@@ -208,9 +208,9 @@ package struct SyncBenchmark {
             rows: rows,
             pushRowsPerSecond: Double(rows) / pushSeconds,
             rawPushRowsPerSecond: Double(rows) / rawPushSeconds,
-            pullRowsPerSecond: Self.median(pulls.map(\.rowsPerSecond)),
-            rawPullRowsPerSecond: Self.median(pulls.map(\.rawRowsPerSecond)),
-            pullRatio: Self.median(pulls.map { $0.rawRowsPerSecond / $0.rowsPerSecond }),
+            pullRowsPerSecond: pulls.map(\.rowsPerSecond).median,
+            rawPullRowsPerSecond: pulls.map(\.rawRowsPerSecond).median,
+            pullRatio: pulls.map { $0.rawRowsPerSecond / $0.rowsPerSecond }.median,
             pullRatios: pulls.map { $0.rawRowsPerSecond / $0.rowsPerSecond },
             pullPeakMegabytes: pulls.map(\.peakMegabytes).max() ?? 0,
             bytesPerUpdate: bytesPerUpdate,
@@ -230,13 +230,6 @@ package struct SyncBenchmark {
         var rowsPerSecond = 0.0
         var rawRowsPerSecond = 0.0
         var peakMegabytes = 0.0
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        return sorted.count % 2 == 1
-            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     /// `outpost sync` of a fresh node at `home`, as its own process: its rows a second, and its
