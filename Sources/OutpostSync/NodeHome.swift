@@ -92,9 +92,11 @@ public struct NodeHome: Sendable, CustomStringConvertible {
         try FileStore(store: store, home: path, configuration: configuration)
     }
 
-    /// Takes the node's sync lock (one engine per node at a time).
+    /// Takes the node's sync lock (one engine per node at a time); a missing home is the same
+    /// error as everywhere else, not one about the lock file.
     public func lockForSync() throws(OutpostError) -> SyncLock {
-        try SyncLock(home: path)
+        try requireExisting()
+        return try SyncLock(home: path)
     }
 
     /// The node's engine: its store, its rules, its remote (over `transport`, HTTP unless

@@ -66,6 +66,7 @@ struct BadInputTests {
             try await node.outpost("agent", "add", "--name", "A", "--type", "t"),
             mentioning: "No Outpost node"
         )
+        expectOneLineFailure(try await node.outpost("sync"), mentioning: "No Outpost node at \(node.home)")
         #expect(!FileManager.default.fileExists(atPath: node.home))
     }
 
