@@ -69,7 +69,12 @@ struct SettingsResolver {
         }
     }
 
-    var catalog = CommandCatalog.outpost
+    /// Where ``catalog`` comes from: ArgumentParser's description of `outpost`, which takes
+    /// tens of milliseconds to build, so it is asked for only by a command line that needs it.
+    var describeCommands: @Sendable () -> CommandCatalog = { CommandCatalog.outpost }
+
+    /// Every command and its options (``describeCommands``).
+    var catalog: CommandCatalog { describeCommands() }
     var environment = ProcessInfo.processInfo.environment
 
     /// Adds the options files and the environment set for the command `arguments` name.
