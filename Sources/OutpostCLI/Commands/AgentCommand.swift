@@ -25,6 +25,7 @@ struct AgentCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add an agent.",
             discussion: """
                 Example:
@@ -64,6 +65,7 @@ struct AgentCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List agents, most recently updated first.",
             discussion: """
                 Example:
@@ -93,6 +95,7 @@ struct AgentCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show one agent with its configuration.",
             discussion: "Example:\n  outpost agent show 0193a1c2-7b4e-7c3d-9f12-3a4b5c6d7e8f"
         )
@@ -119,6 +122,7 @@ struct AgentCommand: ParsableCommand {
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "update",
             abstract: "Change an agent; its version goes up by one.",
             discussion: """
                 With --expected-version, the update happens only if the agent is still at that version; \
@@ -179,6 +183,7 @@ struct AgentCommand: ParsableCommand {
 
     struct Start: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "start",
             abstract: "Make an agent active: its node runs its scheduled and triggered workflows.",
             discussion: "Clears an error status and its reason.\n\nExample:\n  outpost agent start 0193a1c2-…"
         )
@@ -191,6 +196,7 @@ struct AgentCommand: ParsableCommand {
 
     struct Stop: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "stop",
             abstract: "Make an agent inactive: nothing starts its workflows by schedule or trigger.",
             discussion: "Runs in flight finish.\n\nExample:\n  outpost agent stop 0193a1c2-…"
         )
@@ -203,6 +209,7 @@ struct AgentCommand: ParsableCommand {
 
     struct Pause: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "pause",
             abstract: "Pause an agent: like stop, but says it is meant to come back (`agent start`).",
             discussion: "Example:\n  outpost agent pause 0193a1c2-…"
         )

@@ -4,6 +4,7 @@ import OutpostBench
 extension BenchCommand {
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "merge",
             abstract: "Rate of conflict resolution on one core: realistic agent and workflow conflicts.",
             discussion: """
                 Builds N conflicts of agent and workflow rows (nested config, step arrays, multi-line \

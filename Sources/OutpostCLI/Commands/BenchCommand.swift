@@ -17,6 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Capture: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "capture",
             abstract: "Cost of change capture: inserts into a synced table vs a plain one.",
             discussion: """
                 Inserts N rows of ~300 bytes in one transaction into a plain table and into a tracked \
@@ -53,6 +54,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Hub: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "hub",
             abstract: "Hub throughput: changes pushed over HTTP vs the same rows upserted directly.",
             discussion: """
                 Starts a hub in this process on 127.0.0.1 over --database (default: a temporary SQLite \
@@ -100,6 +102,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Polls: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "polls",
             abstract: "Idle long polls: the hub's CPU while N pulls wait and nothing changes.",
             discussion: """
                 Starts a hub in this process on 127.0.0.1 over --database (default: a temporary SQLite \
@@ -140,6 +143,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Sync: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sync",
             abstract: "Sync engine: push and initial pull rates, bytes per update, A→B latency.",
             discussion: """
                 Starts a hub in this process on 127.0.0.1 over --database (default: a temporary \
@@ -181,6 +185,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     struct Files: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "files",
             abstract:
                 "Files: put and get speed vs rsync and cp, bytes sent for an edit vs rsync, chunking and upload speed.",
             discussion: """

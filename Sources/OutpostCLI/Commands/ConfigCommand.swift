@@ -28,6 +28,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print each option of a command, its value without flags, and its source.",
             discussion: """
                 Checks the whole settings file and every value it and the environment give any \

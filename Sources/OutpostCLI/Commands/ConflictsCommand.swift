@@ -26,6 +26,7 @@ struct ConflictsCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List conflicts, oldest first (pending ones unless --status says otherwise).",
             discussion: """
                 Example:
@@ -63,6 +64,7 @@ struct ConflictsCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a conflict: local, remote and base side by side, and the suggestions.",
             discussion: """
                 Fields marked * differ between local and remote; CHANGED says who changed each since the \
@@ -102,6 +104,7 @@ struct ConflictsCommand: ParsableCommand {
 
     struct Resolve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resolve",
             abstract: "Resolve a pending conflict: write the chosen row and queue it for push.",
             discussion: """
                 --keep local keeps this node's row as it is now; remote takes the hub's row; merged takes \

@@ -62,6 +62,7 @@ struct ExecutionCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List executions, newest first.",
             discussion: "Example:\n  outpost execution list --workflow 0193a1c2-… --status failed"
         )
@@ -90,6 +91,7 @@ struct ExecutionCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show one execution with its input, output and each step's result.",
             discussion: "Example:\n  outpost execution show 0193a1c2-7b4e-7c3d-9f12-3a4b5c6d7e8f --json"
         )
@@ -105,6 +107,7 @@ struct ExecutionCommand: ParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run a queued execution now, in this process, and wait for its end.",
             discussion: """
                 `outpost workflow run` without --wait queues an execution and runs it with this \

@@ -5,6 +5,7 @@ extension HubCommand {
     /// `outpost hub config`: the hub's settings file and what it and the environment set.
     struct Config: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "config",
             abstract: "Show the hub's effective settings and where each comes from.",
             discussion: """
                 Every option of every hub command can be written in a settings file: --config F, \
@@ -32,6 +33,7 @@ extension HubCommand {
 
         struct Show: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "show",
                 abstract: "Print each option of a hub command, its value without flags, and its source.",
                 discussion: """
                     Checks the whole settings file and every value it and the environment give \

@@ -7,6 +7,7 @@ extension HubCommand {
     /// `outpost hub relay`: the changes a site hub's relay holds for a person, and their decisions.
     struct Relay: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "relay",
             abstract: "List and decide the site changes a site hub's relay holds for a person.",
             discussion: """
                 The relay holds a site change when the upstream holds the same row changed \
@@ -24,6 +25,7 @@ extension HubCommand {
 
         struct Held: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "held",
                 abstract: "List the site changes the relay holds, and upstream rows the site refused, with why.",
                 discussion: "Example:\n  outpost hub relay held --json"
             )
@@ -66,6 +68,7 @@ extension HubCommand {
 
         struct Resolve: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "resolve",
                 abstract: "Decide a held change: keep the site's row (it goes up) or the upstream's (it comes down).",
                 discussion: "Example:\n  outpost hub relay resolve agents press-1 --keep upstream"
             )

@@ -26,6 +26,7 @@ struct HubRulesCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print a tenant's conflict rules (none: each node's own are in force).",
             discussion: "Example:\n  outpost hub rules show --tenant acme"
         )

@@ -23,6 +23,7 @@ struct ScopeCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print a tenant's scopes (tables it does not name are shared by every node).",
             discussion: "Example:\n  outpost hub scope show --tenant acme"
         )

@@ -8,6 +8,7 @@ extension HubCommand {
     /// `outpost hub status`: the hub's tenants and, on a site hub, its upstream link.
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show the hub's tenants and, on a site hub, the link to its upstream.",
             discussion: """
                 On a hub served with --upstream, the link shows whether its last round worked \

@@ -85,6 +85,7 @@ struct HubCommand: AsyncParsableCommand {
 
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Serve the sync API until SIGTERM or SIGINT.",
             discussion: """
                 Migrations run at start. Several hub processes may share one PostgreSQL database. \
@@ -497,6 +498,7 @@ struct TenantCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a tenant.",
             discussion: "Example:\n  outpost hub tenant add acme"
         )
@@ -513,6 +515,7 @@ struct TenantCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List tenants.",
             discussion: "Example:\n  outpost hub tenant list --json"
         )
@@ -544,6 +547,7 @@ struct NodeCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Register a node and print its token (shown once; the hub keeps only a hash).",
             discussion: """
                 Example:
@@ -610,6 +614,7 @@ struct NodeCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List nodes: how far behind each is, when it was last seen, whether it is past the lease.",
             discussion: """
                 LAG is how many changes the node has not confirmed yet (the tenant's newest \
@@ -669,6 +674,7 @@ struct NodeCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revoke",
             abstract: "Revoke a node's token; it stops working at once, even on a running hub.",
             discussion: "Example:\n  outpost hub node revoke 0193a1c2-7b4e-7c3d-9f12-3a4b5c6d7e8f"
         )

@@ -14,6 +14,7 @@ struct QueueCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List queue entries, highest priority first.",
             discussion: """
                 Statuses: pending (waiting), processing (sent, answer not yet recorded), conflict \
@@ -61,6 +62,7 @@ struct QueueCommand: ParsableCommand {
 
     struct Retry: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "retry",
             abstract: "Queue failed changes again (the next sync sends them).",
             discussion: """
                 Examples:

@@ -11,6 +11,7 @@ struct RemoteCommand: ParsableCommand {
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Store the hub's URL and this node's token in HOME.",
             discussion: """
                 The URL goes to HOME/remote.json, the token to HOME/remote.token, readable by its \
@@ -72,6 +73,7 @@ struct RemoteCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show the hub this node syncs with (never the token).",
             discussion: """
                 Example:

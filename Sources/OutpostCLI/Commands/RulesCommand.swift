@@ -17,6 +17,7 @@ struct RulesCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print the rules in force, and whether they come from the file or the defaults.",
             discussion: """
                 A broken rules file is reported with its line and reason (or the path of the bad member).

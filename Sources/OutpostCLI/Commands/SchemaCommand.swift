@@ -18,6 +18,7 @@ struct SchemaCommand: AsyncParsableCommand {
 
     struct Diff: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "diff",
             abstract: "Show how the node's tracked tables differ from the hub's declarations.",
             discussion: """
                 Per tracked table: columns the hub has that this node lacks (with their declared \

@@ -23,6 +23,7 @@ struct WorkflowCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a workflow, optionally owned by an agent.",
             discussion: """
                 Example:
@@ -55,6 +56,7 @@ struct WorkflowCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List workflows, most recently updated first.",
             discussion: "Example:\n  outpost workflow list --agent 0193a1c2-… --json"
         )
@@ -83,6 +85,7 @@ struct WorkflowCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show one workflow with its definition.",
             discussion: "Example:\n  outpost workflow show 0193a1c2-7b4e-7c3d-9f12-3a4b5c6d7e8f"
         )
@@ -109,6 +112,7 @@ struct WorkflowCommand: ParsableCommand {
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "update",
             abstract: "Change a workflow; its version goes up by one.",
             discussion: """
                 Example:
@@ -154,6 +158,7 @@ struct WorkflowCommand: ParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run a workflow now, on this node, with no network needed.",
             discussion: """
                 The run is an execution (`outpost execution show ID`) written as it goes; it syncs \

@@ -7,6 +7,7 @@ import OutpostWorkspace
 extension WorkspaceCommand {
     struct Commit: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "commit",
             abstract: "Commit every change in the workspace; concludes a merge whose conflicts are resolved.",
             discussion: """
                 Example:
@@ -39,6 +40,7 @@ extension WorkspaceCommand {
 
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "log",
             abstract: "The workspace's history, newest first.",
             discussion: """
                 Example:
@@ -70,6 +72,7 @@ extension WorkspaceCommand {
 
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "diff",
             abstract: "What changed in the files since REV (default the last commit), new files included.",
             discussion: """
                 Example:
@@ -96,6 +99,7 @@ extension WorkspaceCommand {
 
     struct Checkout: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "checkout",
             abstract: "Roll the definition files back to REV, then apply them to the store.",
             discussion: """
                 The branch does not move: the rollback is a change, committed like any other. Refused \

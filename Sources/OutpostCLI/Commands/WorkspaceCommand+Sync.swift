@@ -9,6 +9,7 @@ import OutpostWorkspace
 extension WorkspaceCommand {
     struct Sync: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sync",
             abstract: "Fetch, merge and push with the workspace's remote.",
             discussion: """
                 Definition files both sides changed are merged field by field by the JSON merge driver \
@@ -50,6 +51,7 @@ extension WorkspaceCommand {
 
     struct Resolve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resolve",
             abstract: "Resolve a file a merge left for a person (as `outpost conflicts resolve` does).",
             discussion: """
                 Writes the chosen content to the file and marks it resolved for git; when none is left, \

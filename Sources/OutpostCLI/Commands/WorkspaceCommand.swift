@@ -27,6 +27,7 @@ struct WorkspaceCommand: ParsableCommand {
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Make (or adopt) the node's git workspace and register the JSON merge driver.",
             discussion: """
                 Creates the repository (branch main) or adopts an existing one, makes agents/, \
@@ -73,6 +74,7 @@ struct WorkspaceCommand: ParsableCommand {
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write the store's agents and workflows to the workspace as canonical JSON.",
             discussion: """
                 Files already right are left alone; files of definitions the store no longer has are \
@@ -100,6 +102,7 @@ struct WorkspaceCommand: ParsableCommand {
 
     struct Apply: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "apply",
             abstract: "Check the workspace's files and load them into the store, all or nothing.",
             discussion: """
                 Adds new definitions, updates changed ones (bumping their version), deletes those \
@@ -129,6 +132,7 @@ struct WorkspaceCommand: ParsableCommand {
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Items not yet committed or pushed, and files a merge left for a person.",
             discussion: """
                 Example:
