@@ -188,6 +188,30 @@ struct NodeCommandTests {
             #expect(value > 0)
         }
     }
+
+    @Test("bench sync times as many initial pulls as --pull-pairs asks, and reports their median")
+    func benchSyncPullPairs() async throws {
+        let result = try await runProgram(
+            OutpostExecutable.path,
+            ["bench", "sync", "--rows", "200", "--samples", "10", "--pull-pairs", "3", "--json"]
+        )
+        #expect(result.status == 0, "\(result)")
+        let report = try JSONValue(parsing: result.stdout)
+        guard case .array(let ratios)? = report["pull_ratios"] else {
+            Issue.record("no pull_ratios in \(result.stdout)")
+            return
+        }
+        let values = ratios.compactMap { value -> Double? in
+            if case .double(let number) = value { number } else { nil }
+        }.sorted()
+        try #require(values.count == 3, "\(ratios)")
+        #expect(values.allSatisfy { $0 > 0 }, "\(ratios)")
+        #expect(report["pull_ratio"] == .double(values[1]))
+
+        let refused = try await runProgram(OutpostExecutable.path, ["bench", "sync", "--pull-pairs", "0"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--pull-pairs must be from 1 to 50"), "\(refused)")
+    }
 }
 
 /// The node's token need not be on the command line, where `ps` shows it (issue 15, item 17).

@@ -150,8 +150,8 @@ struct BenchCommand: AsyncParsableCommand {
                 SQLite file) and two nodes in a temporary folder. Measures, each against a baseline \
                 from the same run: pushing N captured rows until acknowledged (vs the transport \
                 alone), the initial pull of N rows into a fresh node run as `outpost sync` (vs \
-                pulling without storing; its peak memory too; three pairs in alternating order, \
-                medians reported), the bytes on the wire per two-field update, and the A→B \
+                pulling without storing; its peak memory too; --pull-pairs pairs in alternating \
+                order, medians reported), the bytes on the wire per two-field update, and the A→B \
                 latency with `outpost run` on both nodes.
 
                 Example:
@@ -162,6 +162,8 @@ struct BenchCommand: AsyncParsableCommand {
 
         @Option(help: "Rows to push and pull.") var rows = 100_000
         @Option(help: "Changes timed from node A to node B.") var samples = 200
+        @Option(help: "Initial pulls timed, each beside the transport alone; the median counts.")
+        var pullPairs = 5
         @Option(help: "sqlite:PATH or postgres://USER@HOST:PORT/DB; default a temporary SQLite file.")
         var database: String?
         @OptionGroup var output: OutputOptions
@@ -169,6 +171,7 @@ struct BenchCommand: AsyncParsableCommand {
         func validate() throws {
             guard rows >= 100 else { throw ValidationError("--rows must be at least 100.") }
             guard samples >= 10 else { throw ValidationError("--samples must be at least 10.") }
+            guard (1...50).contains(pullPairs) else { throw ValidationError("--pull-pairs must be from 1 to 50.") }
         }
 
         func run() async throws {
@@ -176,6 +179,7 @@ struct BenchCommand: AsyncParsableCommand {
             let result = try await SyncBenchmark(
                 rows: rows,
                 latencySamples: samples,
+                pullPairs: pullPairs,
                 database: try database.map { try HubDatabase(parsing: $0) }
             )
             .run { line in if !json { print(line) } }
