@@ -10,11 +10,12 @@ extension BatchValidator {
     /// `ALTER TABLE`), lists no column twice (SQLite compares names without case), and has a
     /// primary key made of its own columns.
     ///
-    /// - Throws: ``HubError`` 400 `invalid_name` for a name that is not an identifier, 422
+    /// - Throws: ``HubError`` 400 `invalid_name` for a name that is not an identifier,
+    ///   `reserved_name` for a table name SQLite or Outpost keeps for itself, 422
     ///   `invalid_declaration` for anything else; the whole batch is refused.
     static func check(_ declarations: [String: TableDeclaration]) throws(HubError) {
         for table in declarations.keys.sorted() {
-            try checkIdentifier(table, what: "declarations: table")
+            try checkTableName(table, what: "declarations: table")
             let declaration = declarations[table]!
             let place = "declarations.\(table)"
             guard (1...maximumDeclaredColumns).contains(declaration.columns.count) else {

@@ -45,7 +45,7 @@ package struct BatchValidator: Sendable {
             )
         }
         for (table, columns) in declared {
-            try Self.checkIdentifier(table, what: "table")
+            try Self.checkTableName(table, what: "table")
             try checkColumnCount(columns.count, of: table)
             for column in columns { try Self.checkIdentifier(column, what: "column") }
             let declared = Set(columns)
@@ -76,7 +76,7 @@ package struct BatchValidator: Sendable {
             guard seenIDs.insert(change.id).inserted else {
                 throw .invalid("duplicate_change_id", "\(place).id '\(change.id)' appears twice in the batch.")
             }
-            try Self.checkIdentifier(change.table, what: "\(place).table")
+            try Self.checkTableName(change.table, what: "\(place).table")
             guard !change.key.isEmpty, change.key.utf8.count <= limits.maximumKeyLength else {
                 throw .invalid(
                     "invalid_key",
@@ -191,6 +191,22 @@ package struct BatchValidator: Sendable {
     func checkBatchID(_ id: String) throws(HubError) {
         guard !id.isEmpty, id.utf8.count <= 128, !id.utf8.contains(0) else {
             throw .invalid("invalid_batch_id", "batch_id must be 1 to 128 bytes (UTF-8), without U+0000.")
+        }
+    }
+
+    /// Refuses a table name that is not an identifier (``checkIdentifier(_:what:)``), or that
+    /// begins with `sqlite_` (SQLite's own) or `outpost_` (a node's bookkeeping), in any case: no
+    /// node can track such a table, so its rows would be kept and sent to every node for nothing.
+    static func checkTableName(_ name: String, what: String) throws(HubError) {
+        try checkIdentifier(name, what: what)
+        let lowered = name.lowercased()
+        for prefix in ["sqlite_", "outpost_"] where lowered.hasPrefix(prefix) {
+            throw .invalid(
+                "reserved_name",
+                "\(what) '\(name)' is reserved: names beginning with '\(prefix)' belong to "
+                    + (prefix == "sqlite_" ? "SQLite" : "Outpost's own bookkeeping")
+                    + ", and no node can sync such a table. Rename the table."
+            )
         }
     }
 

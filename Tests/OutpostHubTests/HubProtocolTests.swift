@@ -419,6 +419,21 @@ struct HubProtocolTests {
                     .badRequest, "invalid_name"
                 ),
                 (
+                    "Outpost's own table",
+                    batch(upsert("a3", ["name": "C"]), upsert("x", ["a": 1], table: "outpost_settings")),
+                    .badRequest, "reserved_name"
+                ),
+                (
+                    "SQLite's own table",
+                    batch(upsert("a3", ["name": "C"]), upsert("x", ["a": 1], table: "SQLITE_master")),
+                    .badRequest, "reserved_name"
+                ),
+                (
+                    "columns declared for Outpost's own table",
+                    batch(upsert("a3", ["name": "C"]), schemas: ["Outpost_Tables": ["id"]]), .badRequest,
+                    "reserved_name"
+                ),
+                (
                     "duplicate key", batch(upsert("a4", ["name": "D"]), upsert("a4", ["name": "E"])), .badRequest,
                     "duplicate_key"
                 ),
