@@ -194,18 +194,20 @@ package struct BatchValidator: Sendable {
         }
     }
 
-    /// Refuses a table name that is not an identifier (``checkIdentifier(_:what:)``), or that
-    /// begins with `sqlite_` (SQLite's own) or `outpost_` (a node's bookkeeping), in any case: no
-    /// node can track such a table, so its rows would be kept and sent to every node for nothing.
+    /// Refuses a table name that is not an identifier (``checkIdentifier(_:what:)``), or one a
+    /// node keeps for its own bookkeeping and refuses to track (`sqlite_…`, `grdb_…`,
+    /// `outpost_…`, `sync_queue`, `conflict_resolution`, in any case): its rows would be kept
+    /// and sent to every node for nothing.
     static func checkTableName(_ name: String, what: String) throws(HubError) {
         try checkIdentifier(name, what: what)
         let lowered = name.lowercased()
-        for prefix in ["sqlite_", "outpost_"] where lowered.hasPrefix(prefix) {
+        guard !["sqlite_", "grdb_", "outpost_"].contains(where: lowered.hasPrefix),
+            !["sync_queue", "conflict_resolution"].contains(lowered)
+        else {
             throw .invalid(
                 "reserved_name",
-                "\(what) '\(name)' is reserved: names beginning with '\(prefix)' belong to "
-                    + (prefix == "sqlite_" ? "SQLite" : "Outpost's own bookkeeping")
-                    + ", and no node can sync such a table. Rename the table."
+                "\(what) '\(name)' is reserved: SQLite, GRDB and Outpost keep tables so named for their own "
+                    + "bookkeeping, and no node can sync one. Rename the table."
             )
         }
     }

@@ -429,8 +429,8 @@ struct HubProtocolTests {
                     .badRequest, "reserved_name"
                 ),
                 (
-                    "columns declared for Outpost's own table",
-                    batch(upsert("a3", ["name": "C"]), schemas: ["Outpost_Tables": ["id"]]), .badRequest,
+                    "columns declared for the seed's queue",
+                    batch(upsert("a3", ["name": "C"]), schemas: ["Sync_Queue": ["id"]]), .badRequest,
                     "reserved_name"
                 ),
                 (
