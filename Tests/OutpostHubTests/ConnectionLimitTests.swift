@@ -28,9 +28,15 @@ struct ConnectionLimitTests {
             #expect(try await node.raw("/v1/pull", method: .get).status == .ok)
             let guesser = HubClient(client: client, token: "guessed-\(UUID().uuidString)")
             var statuses: [HTTPResponse.Status] = []
+            let start = ContinuousClock.now
             for _ in 0..<10 { statuses.append(try await guesser.raw("/v1/pull", method: .get).status) }
+            // The bucket holds 4 and gains one a second: on loaded cores the ten requests can
+            // take long enough for it to let one or two more through.
+            let refills = Int((ContinuousClock.now - start) / .seconds(1))
+            let refused = statuses.filter { $0 == .tooManyRequests }.count
             #expect(statuses.prefix(4).allSatisfy { $0 == .unauthorized }, "\(statuses)")
-            #expect(statuses.suffix(6).allSatisfy { $0 == .tooManyRequests }, "\(statuses)")
+            #expect(statuses.allSatisfy { $0 == .unauthorized || $0 == .tooManyRequests }, "\(statuses)")
+            #expect(refused >= 6 - refills && refused > 0, "\(statuses) in \(refills) s")
             let limited = try await guesser.raw("/v1/pull", method: .get)
             #expect(limited.headers[.retryAfter] != nil && errorCode(limited) == "rate_limited")
             #expect(try await node.raw("/v1/pull", method: .get).status == .ok, "a known node is not locked out")
