@@ -11,7 +11,7 @@ extension BatchValidator {
     /// primary key made of its own columns.
     ///
     /// - Throws: ``HubError`` 400 `invalid_name` for a name that is not an identifier,
-    ///   `reserved_name` for a table name SQLite or Outpost keeps for itself, 422
+    ///   `reserved_name` for a table name a node keeps for itself (``checkTableName(_:what:)``), 422
     ///   `invalid_declaration` for anything else; the whole batch is refused.
     static func check(_ declarations: [String: TableDeclaration]) throws(HubError) {
         for table in declarations.keys.sorted() {
