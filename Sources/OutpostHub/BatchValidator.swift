@@ -194,16 +194,12 @@ package struct BatchValidator: Sendable {
         }
     }
 
-    /// Refuses a table name that is not an identifier (``checkIdentifier(_:what:)``), or one a
-    /// node keeps for its own bookkeeping and refuses to track (`sqlite_…`, `grdb_…`,
-    /// `outpost_…`, `sync_queue`, `conflict_resolution`, in any case): its rows would be kept
-    /// and sent to every node for nothing.
+    /// Refuses a table name that is not an identifier (``checkIdentifier(_:what:)``), or that
+    /// ``ReservedTableName`` reserves: no node tracks such a table, so its rows would be kept and
+    /// sent to every node for nothing.
     static func checkTableName(_ name: String, what: String) throws(HubError) {
         try checkIdentifier(name, what: what)
-        let lowered = name.lowercased()
-        guard !["sqlite_", "grdb_", "outpost_"].contains(where: lowered.hasPrefix),
-            !["sync_queue", "conflict_resolution"].contains(lowered)
-        else {
+        guard !ReservedTableName.isReserved(name) else {
             throw .invalid(
                 "reserved_name",
                 "\(what) '\(name)' is reserved: SQLite, GRDB and Outpost keep tables so named for their own "

@@ -429,8 +429,8 @@ struct HubProtocolTests {
                     .badRequest, "reserved_name"
                 ),
                 (
-                    "columns declared for the seed's queue",
-                    batch(upsert("a3", ["name": "C"]), schemas: ["Sync_Queue": ["id"]]), .badRequest,
+                    "columns declared for GRDB's own table",
+                    batch(upsert("a3", ["name": "C"]), schemas: ["Grdb_Migrations": ["id"]]), .badRequest,
                     "reserved_name"
                 ),
                 (

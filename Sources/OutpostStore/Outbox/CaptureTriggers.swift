@@ -20,11 +20,11 @@ import OutpostCore
 /// at the start of its transaction and deletes it before commit, so no other connection ever
 /// sees it and their writes are captured as usual.
 package enum CaptureTriggers {
-    /// Tables Outpost keeps for itself; they are never synced as user data.
+    /// Tables Outpost keeps for itself; they are never synced as user data: the seed's queue
+    /// and conflicts, and every name ``ReservedTableName`` reserves.
     static func isInternal(_ table: String) -> Bool {
         let lowered = table.lowercased()
-        return lowered == "sync_queue" || lowered == "conflict_resolution" || lowered.hasPrefix("outpost_")
-            || lowered.hasPrefix("sqlite_") || lowered.hasPrefix("grdb_")
+        return lowered == "sync_queue" || lowered == "conflict_resolution" || ReservedTableName.isReserved(table)
     }
 
     /// Installs (or reinstalls) capture on `table` and records it in `outpost_tracked_tables`.
